@@ -1,0 +1,82 @@
+package catalog
+
+import "context"
+
+// MutationType says how a mutation changes a provider's bucket.
+type MutationType string
+
+const (
+	// Full replaces the provider's bucket with exactly the given entities
+	// (applied as a delta: only changed rows are written).
+	Full MutationType = "full"
+	// Delta upserts Entities and removes Removed, leaving the rest alone.
+	Delta MutationType = "delta"
+)
+
+// Mutation is what a provider hands the catalog after one run.
+type Mutation struct {
+	Type     MutationType
+	Entities []DeferredEntity
+	// Removed lists entities to delete (Delta only).
+	Removed []Ref
+	// Failed lists sources the provider could not read this run (a malformed
+	// file, an object it could not fetch). Entities stored from a failed
+	// source are kept as they are, even by a Full mutation, and the problems
+	// are recorded against the source.
+	Failed []FailedSource
+}
+
+// DeferredEntity is an entity as a provider read it, before processing.
+type DeferredEntity struct {
+	Entity      Entity
+	LocationKey string
+	Source      Source
+}
+
+// Source says where an entity was read from. It becomes the entity's
+// managed-by annotations (when the entity does not carry them) and is the
+// base that $text/$json/$yaml placeholders resolve against.
+type Source struct {
+	Location       string // "<type>:<target>", e.g. file:/srv/catalog/api.yaml
+	OriginLocation string // the configured location, e.g. file:/srv/catalog/*.yaml
+	Document       int    // 1-based document index within the file
+	Reader         Reader // resolves placeholder targets; nil refuses placeholders
+}
+
+// Reader reads the target of a $text, $json or $yaml placeholder relative to
+// the location the entity was read from, within the limits of that location
+// (base directory, URL allowlist, bucket). It returns the content and the
+// absolute location it read, for messages.
+type Reader interface {
+	ReadRelative(ctx context.Context, target string) (data []byte, location string, err error)
+}
+
+// FailedSource is a source that could not be read in a run.
+type FailedSource struct {
+	Location string
+	Problems []Problem
+}
+
+// ApplyResult counts what a mutation changed.
+type ApplyResult struct {
+	Added     int
+	Updated   int
+	Removed   int
+	Unchanged int
+	// Invalid counts entities that failed processing; each keeps its last
+	// good version, if any, and carries its problems.
+	Invalid   int
+	Problems  []Problem
+	Conflicts []Conflict
+}
+
+// Conflict records a rejected claim: a provider tried to write an entity
+// that another location key already owns.
+type Conflict struct {
+	EntityRef           string `json:"entityRef"`
+	Provider            string `json:"provider"`
+	LocationKey         string `json:"locationKey"`
+	ExistingLocationKey string `json:"existingLocationKey"`
+	Location            string `json:"location,omitempty"`
+	Message             string `json:"message"`
+}

@@ -1,0 +1,50 @@
+package catalog
+
+// Filter is Backstage's entity filter: the sets are ORed, the conditions in
+// a set are ANDed. An empty Filter matches every entity.
+type Filter []FilterSet
+
+// FilterSet is one `filter=` parameter: comma-separated conditions, ANDed.
+type FilterSet []Condition
+
+// Condition matches entities whose flattened field Key (a dotted path,
+// lower-cased) has any of Values (lower-cased); with no Values it matches
+// entities that have the key at all. Keys starting with "relations." match
+// relation types and target refs (relations.ownedby=group:default/team-a).
+type Condition struct {
+	Key    string
+	Values []string
+}
+
+// Order sorts by a dotted field path.
+type Order struct {
+	Field string
+	Desc  bool
+}
+
+// Query is a by-query request after parsing.
+type Query struct {
+	Filter Filter
+	Order  []Order
+	Limit  int
+	// Cursor is opaque: produced by the store in Page, handed back by the
+	// client. A cursor that does not parse is an EINVALID error.
+	Cursor string
+	// FullText matches entities containing every word of the term.
+	FullText       string
+	FullTextFields []string
+}
+
+// Page is one page of a by-query answer.
+type Page struct {
+	Items      []*StoredEntity
+	TotalItems int
+	NextCursor string
+	PrevCursor string
+}
+
+// SearchRow is one flattened key/value of an entity, as indexed for filters.
+type SearchRow struct {
+	Key   string
+	Value string
+}

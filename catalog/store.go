@@ -1,0 +1,96 @@
+package catalog
+
+import (
+	"context"
+	"encoding/json"
+	"time"
+)
+
+// Store is the catalog's storage, implemented by catalog/store over bun
+// (SQLite or PostgreSQL). Every method is safe for concurrent use.
+type Store interface {
+	// Apply writes one processed mutation in one transaction.
+	Apply(ctx context.Context, m StoreMutation) (ApplyResult, error)
+
+	// Query answers by-query: filters, order, keyset cursor, full text.
+	Query(ctx context.Context, q Query) (Page, error)
+	// List answers the older GET /entities: filter, offset and limit.
+	List(ctx context.Context, f Filter, offset, limit int) ([]*StoredEntity, error)
+	// ByRef returns ErrNotFound for an unknown ref.
+	ByRef(ctx context.Context, ref Ref) (*StoredEntity, error)
+	// ByUID returns ErrNotFound for an unknown uid.
+	ByUID(ctx context.Context, uid string) (*StoredEntity, error)
+	// ByRefs returns one item per ref, in order, nil where unknown.
+	ByRefs(ctx context.Context, refs []Ref) ([]*StoredEntity, error)
+	// Facets counts the values of each facet (a dotted path) among the
+	// entities matching f.
+	Facets(ctx context.Context, facets []string, f Filter) (map[string][]FacetCount, error)
+	// Recent returns the most recently changed entities.
+	Recent(ctx context.Context, limit int) ([]*StoredEntity, error)
+	// SourceProblems returns the problems recorded against sources and
+	// against entities that never had a valid version.
+	SourceProblems(ctx context.Context) ([]SourceProblem, error)
+	// Generation changes whenever a mutation commits in this process; caches
+	// of query results key on it.
+	Generation() uint64
+	// Ping checks that the database answers.
+	Ping(ctx context.Context) error
+	Close() error
+}
+
+// StoreMutation is a mutation after processing, ready to be written.
+type StoreMutation struct {
+	Provider string
+	Type     MutationType
+	Entities []ProcessedEntity
+	Removed  []Ref
+	Failed   []FailedSource
+}
+
+// ProcessedEntity is one entity after ingest processing. When Problems is
+// non-empty the entity is invalid: the store keeps its last good version (if
+// any) and records the problems on it.
+type ProcessedEntity struct {
+	Ref         Ref
+	LocationKey string
+	Location    string // managed-by-location, for Failed-source matching
+	Entity      *Entity
+	Relations   []RelationRow
+	Hash        string // content hash of entity + relations + location key
+	Problems    []Problem
+}
+
+// StoredEntity is an entity as read back from the store.
+type StoredEntity struct {
+	Ref         Ref
+	UID         string
+	JSON        []byte // the entity as the API returns it, relations included
+	Provider    string
+	LocationKey string
+	Problems    []Problem  // problems of the latest attempt; JSON is the last good version
+	Conflicts   []Conflict // rejected claims by other location keys
+	UpdatedAt   time.Time
+}
+
+// Decode parses the stored JSON.
+func (s *StoredEntity) Decode() (*Entity, error) {
+	var e Entity
+	if err := json.Unmarshal(s.JSON, &e); err != nil {
+		return nil, err
+	}
+	return &e, nil
+}
+
+// SourceProblem is a problem recorded for a provider's source.
+type SourceProblem struct {
+	Provider  string
+	Location  string
+	Problems  []Problem
+	UpdatedAt time.Time
+}
+
+// FacetCount is one value of a facet and how many entities have it.
+type FacetCount struct {
+	Value string `json:"value"`
+	Count int    `json:"count"`
+}

@@ -1,0 +1,43 @@
+// Package providers owns entity providers: the interface a provider
+// implements, the scheduler that runs scheduled providers (one runner per
+// task across replicas), run records and the safety rules every run obeys.
+package providers
+
+import (
+	"context"
+	"time"
+
+	"github.com/porticohq/portico/catalog"
+)
+
+// EntityProvider is a source of entities with a stable, unique name; it owns
+// the bucket of entities named after it (e.g. "ThreeScaleApiEntityProvider:dev").
+type EntityProvider interface {
+	Name() string
+	// Connect is called once at start. Push-style providers (file watchers,
+	// webhooks) keep conn and apply mutations whenever they like, from
+	// goroutines that end when ctx ends.
+	Connect(ctx context.Context, conn Connection) error
+}
+
+// Connection applies a provider's mutations to its bucket.
+type Connection interface {
+	ApplyMutation(ctx context.Context, m catalog.Mutation) (catalog.ApplyResult, error)
+}
+
+// ScheduledProvider is a provider the scheduler drives: each run returns one
+// mutation, which is applied only if the run succeeds within its timeout and
+// passes the safety rules. "Sync now" triggers a run.
+type ScheduledProvider interface {
+	EntityProvider
+	Schedule() Schedule
+	Run(ctx context.Context) (catalog.Mutation, error)
+}
+
+// Schedule is a Backstage TaskScheduleDefinition after parsing.
+type Schedule struct {
+	Frequency    time.Duration // zero when Cron is set
+	Cron         string        // standard 5-field cron expression
+	Timeout      time.Duration
+	InitialDelay time.Duration
+}
