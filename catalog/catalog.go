@@ -1,12 +1,94 @@
 package catalog
 
+import (
+	"context"
+	"log/slog"
+	"runtime"
+	"strings"
+	"sync"
+)
+
+// Options configure a Catalog. The zero value is usable: a discarding
+// logger, every kind allowed, no extra processors.
+type Options struct {
+	// Logger receives ingest logs; nil discards them.
+	Logger *slog.Logger
+	// AllowedKinds is catalog.rules' allow-list of kinds (case-insensitive);
+	// empty allows every kind.
+	AllowedKinds []string
+	// Processors run after the built-in steps, in order.
+	Processors []Processor
+	// Workers bounds the goroutines that process one mutation; zero means
+	// one per CPU.
+	Workers int
+}
+
+// CommitHook is called after a mutation commits, e.g. to update metrics or
+// drop caches. It runs on the applying goroutine and must be quick.
+type CommitHook func(ctx context.Context, provider string, res ApplyResult)
+
 // Catalog is the ingest pipeline in front of a Store: it processes each
 // mutation (placeholders, validation, processors, relations) and writes it
-// in one transaction. Its methods are implemented in ingest.go.
+// in one transaction. Apply is implemented in ingest.go.
 type Catalog struct {
-	store      Store
+	store   Store
+	logger  *slog.Logger
+	allowed map[string]bool
+	workers int
+
+	mu         sync.RWMutex
 	processors []Processor
+	hooks      []CommitHook
+}
+
+// New returns a Catalog writing to store.
+func New(store Store, opts Options) *Catalog {
+	c := &Catalog{
+		store:      store,
+		logger:     opts.Logger,
+		workers:    opts.Workers,
+		processors: append([]Processor(nil), opts.Processors...),
+	}
+	if c.logger == nil {
+		c.logger = slog.New(slog.DiscardHandler)
+	}
+	if c.workers <= 0 {
+		c.workers = runtime.GOMAXPROCS(0)
+	}
+	if len(opts.AllowedKinds) > 0 {
+		c.allowed = make(map[string]bool, len(opts.AllowedKinds))
+		for _, k := range opts.AllowedKinds {
+			c.allowed[strings.ToLower(k)] = true
+		}
+	}
+	return c
 }
 
 // Store returns the read side.
 func (c *Catalog) Store() Store { return c.store }
+
+// AddProcessor appends p to the processors every entity passes through;
+// this is the catalog's AddProcessor extension point.
+func (c *Catalog) AddProcessor(p Processor) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.processors = append(c.processors, p)
+}
+
+// AddCommitHook registers h to run after every committed mutation.
+func (c *Catalog) AddCommitHook(h CommitHook) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.hooks = append(c.hooks, h)
+}
+
+func (c *Catalog) snapshot() ([]Processor, []CommitHook) {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	return c.processors, c.hooks
+}
+
+// kindAllowed reports whether catalog.rules allow kind.
+func (c *Catalog) kindAllowed(kind string) bool {
+	return c.allowed == nil || c.allowed[strings.ToLower(kind)]
+}

@@ -1,0 +1,44 @@
+package demo
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/porticohq/portico/catalog"
+)
+
+func TestDemoCatalogIsValid(t *testing.T) {
+	m, err := Mutation()
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := catalog.New(nil, catalog.Options{})
+	kinds := map[string]int{}
+	apiTypes := map[string]bool{}
+	for _, d := range m.Entities {
+		pe := c.Process(context.Background(), ProviderName, d)
+		if len(pe.Problems) > 0 {
+			t.Errorf("%s: %v", pe.Ref, pe.Problems)
+			continue
+		}
+		kinds[pe.Entity.Kind]++
+		if pe.Entity.Kind == "API" {
+			apiTypes[pe.Entity.SpecString("type")] = true
+		}
+		if pe.Ref.Name == "petstore" && pe.Entity.Kind == "API" {
+			def := pe.Entity.SpecString("definition")
+			if !strings.Contains(def, "openapi: 3.0") || !strings.Contains(def, "http://127.0.0.1:7007/demo-api/petstore/v1") {
+				t.Errorf("petstore definition not substituted: %.80q", def)
+			}
+		}
+	}
+	if kinds["Group"] < 2 || kinds["User"] < 2 || kinds["System"] != 2 || kinds["Domain"] != 1 || kinds["Component"] != 3 || kinds["API"] < 5 {
+		t.Errorf("kinds = %v", kinds)
+	}
+	for _, typ := range []string{"openapi", "asyncapi", "graphql", "grpc"} {
+		if !apiTypes[typ] {
+			t.Errorf("no %s API", typ)
+		}
+	}
+}

@@ -1,0 +1,215 @@
+package catalog
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// parallelThreshold is the mutation size from which entities are processed
+// by several goroutines; below it the goroutines cost more than they save.
+const parallelThreshold = 64
+
+// Apply processes every entity of m (managed-by annotations, placeholders,
+// validation, rules, processors, relations, content hash) and writes the
+// result to the provider's bucket in one store transaction. An entity that
+// fails processing is written with its problems, so the store keeps its last
+// good version. The returned result's Invalid and Problems are filled here,
+// from processing and from m.Failed.
+func (c *Catalog) Apply(ctx context.Context, provider string, m Mutation) (ApplyResult, error) {
+	start := time.Now()
+	procs, hooks := c.snapshot()
+	if m.Type == "" {
+		m.Type = Full
+	}
+	processed := c.processAll(ctx, provider, m.Entities, procs)
+	if err := ctx.Err(); err != nil {
+		return ApplyResult{}, fmt.Errorf("apply mutation of %s: %w", provider, err)
+	}
+	processed, conflicts := dedupe(provider, processed)
+	res, err := c.store.Apply(ctx, StoreMutation{
+		Provider: provider,
+		Type:     m.Type,
+		Entities: processed,
+		Removed:  m.Removed,
+		Failed:   m.Failed,
+	})
+	if err != nil {
+		return res, fmt.Errorf("apply mutation of %s: %w", provider, err)
+	}
+	res.Invalid, res.Problems = collectProblems(processed, m.Failed)
+	res.Conflicts = append(res.Conflicts, conflicts...)
+	c.logger.Info("applied mutation", "provider", provider, "type", string(m.Type),
+		"entities", len(processed), "added", res.Added, "updated", res.Updated, "removed", res.Removed,
+		"unchanged", res.Unchanged, "invalid", res.Invalid, "failed_sources", len(m.Failed),
+		"conflicts", len(res.Conflicts), "duration", time.Since(start))
+	for _, h := range hooks {
+		h(ctx, provider, res)
+	}
+	return res, nil
+}
+
+// Process runs the ingest steps on one entity without storing it; the
+// validate command and tests use it.
+func (c *Catalog) Process(ctx context.Context, provider string, d DeferredEntity) ProcessedEntity {
+	procs, _ := c.snapshot()
+	return c.processOne(ctx, provider, &d, procs)
+}
+
+// processAll processes the entities with a bounded pool of workers.
+func (c *Catalog) processAll(ctx context.Context, provider string, in []DeferredEntity, procs []Processor) []ProcessedEntity {
+	out := make([]ProcessedEntity, len(in))
+	workers := c.workers
+	if len(in) < parallelThreshold || workers < 2 {
+		for i := range in {
+			out[i] = c.processOne(ctx, provider, &in[i], procs)
+		}
+		return out
+	}
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Go(func() {
+			for {
+				i := int(next.Add(1) - 1)
+				if i >= len(in) || ctx.Err() != nil {
+					return
+				}
+				out[i] = c.processOne(ctx, provider, &in[i], procs)
+			}
+		})
+	}
+	wg.Wait()
+	return out
+}
+
+func (c *Catalog) processOne(ctx context.Context, provider string, d *DeferredEntity, procs []Processor) ProcessedEntity {
+	e := d.Entity.Clone()
+	e.Relations, e.Status = nil, nil
+	e.Metadata.UID, e.Metadata.Etag = "", ""
+	if e.Metadata.Namespace == "" {
+		e.Metadata.Namespace = DefaultNamespace
+	}
+	setManagedBy(e, d.Source)
+	pc := &ProcessContext{Entity: e, Source: d.Source, Provider: provider}
+	resolvePlaceholders(ctx, pc)
+	validateEntity(pc)
+	if e.Kind != "" && !c.kindAllowed(e.Kind) {
+		pc.AddProblem("kind", fmt.Sprintf("kind %s is not allowed by catalog.rules", e.Kind))
+	}
+	if len(pc.problems) == 0 {
+		runProcessors(ctx, pc, procs)
+	}
+	if len(pc.problems) == 0 {
+		emitRelations(pc)
+	}
+	pe := ProcessedEntity{
+		Ref:         e.Ref(),
+		LocationKey: d.LocationKey,
+		Location:    d.Source.Location,
+		Entity:      e,
+		Relations:   pc.relations,
+		Problems:    pc.problems,
+	}
+	if len(pe.Problems) == 0 {
+		hash, err := contentHash(e, pc.relations, d.LocationKey)
+		if err != nil {
+			pc.AddProblem("", err.Error())
+			pe.Problems = pc.problems
+		}
+		pe.Hash = hash
+	}
+	if e.Kind == "" || e.Metadata.Name == "" {
+		for i := range pe.Problems {
+			pe.Problems[i].Entity = ""
+		}
+	}
+	return pe
+}
+
+// setManagedBy sets the managed-by annotations from the source unless the
+// entity carries them.
+func setManagedBy(e *Entity, src Source) {
+	if src.Location == "" {
+		return
+	}
+	if e.Metadata.Annotations == nil {
+		e.Metadata.Annotations = make(map[string]string, 2)
+	}
+	if e.Metadata.Annotations[AnnotationManagedByLocation] == "" {
+		e.Metadata.Annotations[AnnotationManagedByLocation] = src.Location
+	}
+	if e.Metadata.Annotations[AnnotationManagedByOriginLocation] == "" {
+		origin := src.OriginLocation
+		if origin == "" {
+			origin = src.Location
+		}
+		e.Metadata.Annotations[AnnotationManagedByOriginLocation] = origin
+	}
+}
+
+// runProcessors runs each processor in order, stopping at the first that
+// fails; a panicking processor marks the entity instead of the process.
+func runProcessors(ctx context.Context, pc *ProcessContext, procs []Processor) {
+	for _, p := range procs {
+		if err := runProcessor(ctx, pc, p); err != nil {
+			pc.AddProblem("", fmt.Sprintf("processor %s: %v", p.Name(), err))
+		}
+		if len(pc.problems) > 0 {
+			return
+		}
+	}
+}
+
+func runProcessor(ctx context.Context, pc *ProcessContext, p Processor) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = fmt.Errorf("panic: %v", r)
+		}
+	}()
+	return p.Process(ctx, pc)
+}
+
+// dedupe keeps one entity per ref: a later one with the same location key
+// replaces an earlier one; one with another location key is a conflict.
+func dedupe(provider string, in []ProcessedEntity) ([]ProcessedEntity, []Conflict) {
+	seen := make(map[string]int, len(in))
+	out := in[:0]
+	var conflicts []Conflict
+	for _, pe := range in {
+		key := pe.Ref.Key()
+		i, dup := seen[key]
+		switch {
+		case !dup:
+			seen[key] = len(out)
+			out = append(out, pe)
+		case out[i].LocationKey == pe.LocationKey:
+			out[i] = pe
+		default:
+			conflicts = append(conflicts, Conflict{
+				EntityRef: pe.Ref.String(), Provider: provider, LocationKey: pe.LocationKey,
+				ExistingLocationKey: out[i].LocationKey, Location: pe.Location,
+				Message: fmt.Sprintf("Detected conflicting entityRef %s already referenced by %s and now also %s",
+					pe.Ref.String(), out[i].LocationKey, pe.LocationKey),
+			})
+		}
+	}
+	return out, conflicts
+}
+
+func collectProblems(processed []ProcessedEntity, failed []FailedSource) (int, []Problem) {
+	invalid := 0
+	var problems []Problem
+	for _, pe := range processed {
+		if len(pe.Problems) > 0 {
+			invalid++
+			problems = append(problems, pe.Problems...)
+		}
+	}
+	for _, f := range failed {
+		problems = append(problems, f.Problems...)
+	}
+	return invalid, problems
+}

@@ -1,0 +1,220 @@
+package openapi
+
+import (
+	"container/list"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"sync"
+
+	"github.com/porticohq/portico/catalog"
+)
+
+// Hash is the content hash definitions are cached by.
+func Hash(data []byte) string {
+	sum := sha256.Sum256(data)
+	return hex.EncodeToString(sum[:])
+}
+
+// ErrStillLoading is returned when a load did not finish within the
+// caller's wait; it keeps running and a later call gets its result.
+var ErrStillLoading = errors.New("definition is still loading")
+
+// ErrBusy is returned when too many definitions are loading at once.
+var ErrBusy = errors.New("too many definitions are loading; try again shortly")
+
+// Cache holds parsed definitions and summaries by content hash, in a small
+// LRU. Loads of the same content are shared, at most MaxConcurrent loads run
+// at once, and a caller waits at most Limits.Timeout.
+type Cache struct {
+	limits        Limits
+	maxEntries    int
+	maxConcurrent chan struct{}
+
+	mu        sync.Mutex
+	defs      *lru
+	summaries *lru
+	inflight  map[string]*load
+}
+
+type load struct {
+	done chan struct{}
+	def  *Definition
+	err  error
+}
+
+// CacheOptions configure a Cache; zero values mean defaults.
+type CacheOptions struct {
+	Limits        Limits
+	MaxEntries    int // parsed definitions kept (default 8; GitHub's takes ~170 MB)
+	MaxSummaries  int // summaries kept (default 256)
+	MaxConcurrent int // loads running at once (default 2)
+}
+
+// NewCache returns an empty cache.
+func NewCache(o CacheOptions) *Cache {
+	if o.MaxEntries <= 0 {
+		o.MaxEntries = 8
+	}
+	if o.MaxSummaries <= 0 {
+		o.MaxSummaries = 256
+	}
+	if o.MaxConcurrent <= 0 {
+		o.MaxConcurrent = 2
+	}
+	return &Cache{
+		limits:        o.Limits.withDefaults(),
+		maxConcurrent: make(chan struct{}, o.MaxConcurrent),
+		defs:          newLRU(o.MaxEntries),
+		summaries:     newLRU(o.MaxSummaries),
+		inflight:      map[string]*load{},
+	}
+}
+
+// Limits returns the limits the cache loads with.
+func (c *Cache) Limits() Limits { return c.limits }
+
+type summaryEntry struct {
+	sum *Summary
+	err error
+}
+
+// Summary returns the cached summary of data, decoding it on a miss.
+func (c *Cache) Summary(hash string, data []byte) (*Summary, error) {
+	c.mu.Lock()
+	if v, ok := c.summaries.get(hash); ok {
+		c.mu.Unlock()
+		e := v.(summaryEntry)
+		return e.sum, e.err
+	}
+	c.mu.Unlock()
+	var e summaryEntry
+	if int64(len(data)) > c.limits.MaxBytes {
+		e.err = fmt.Errorf("%w (%d bytes, limit %d)", ErrTooLarge, len(data), c.limits.MaxBytes)
+	} else {
+		e.sum, e.err = Summarize(data)
+	}
+	c.mu.Lock()
+	c.summaries.put(hash, e)
+	c.mu.Unlock()
+	return e.sum, e.err
+}
+
+// Definition returns the parsed definition of data, loading it on a miss.
+// It waits at most Limits.Timeout (or until ctx ends) and then returns
+// ErrStillLoading. Errors are cached like results, so a hostile definition
+// is parsed once.
+func (c *Cache) Definition(ctx context.Context, hash string, data []byte, reader catalog.Reader) (*Definition, error) {
+	l, err := c.start(hash, data, reader)
+	if err != nil {
+		return nil, err
+	}
+	if l.def != nil || l.err != nil {
+		return l.def, l.err
+	}
+	wait, cancel := context.WithTimeout(ctx, c.limits.Timeout)
+	defer cancel()
+	select {
+	case <-l.done:
+		return l.def, l.err
+	case <-wait.Done():
+		return nil, fmt.Errorf("%w after %s", ErrStillLoading, c.limits.Timeout)
+	}
+}
+
+// Warm starts loading data in the background if it is not cached, so the
+// first operation a person expands is ready.
+func (c *Cache) Warm(hash string, data []byte, reader catalog.Reader) {
+	_, _ = c.start(hash, data, reader)
+}
+
+func (c *Cache) start(hash string, data []byte, reader catalog.Reader) (*load, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if v, ok := c.defs.get(hash); ok {
+		return v.(*load), nil
+	}
+	if l, ok := c.inflight[hash]; ok {
+		return l, nil
+	}
+	select {
+	case c.maxConcurrent <- struct{}{}:
+	default:
+		return nil, ErrBusy
+	}
+	l := &load{done: make(chan struct{})}
+	c.inflight[hash] = l
+	go c.run(hash, data, reader, l)
+	return l, nil
+}
+
+func (c *Cache) run(hash string, data []byte, reader catalog.Reader, l *load) {
+	defer func() { <-c.maxConcurrent }()
+	defer func() {
+		// kin-openapi is third-party code fed untrusted input: a panic in
+		// it must cost this definition, not the process.
+		if p := recover(); p != nil {
+			l.def, l.err = nil, fmt.Errorf("load definition: internal error: %v", p)
+		}
+		c.mu.Lock()
+		delete(c.inflight, hash)
+		c.defs.put(hash, l)
+		c.mu.Unlock()
+		close(l.done)
+	}()
+	def, err := Parse(context.Background(), data, reader, c.limits)
+	l.def, l.err = def, err
+}
+
+// lru is a minimal least-recently-used map; callers hold Cache.mu.
+type lru struct {
+	max   int
+	order *list.List
+	items map[string]*list.Element
+}
+
+type lruItem struct {
+	key string
+	val any
+}
+
+func newLRU(max int) *lru {
+	return &lru{max: max, order: list.New(), items: map[string]*list.Element{}}
+}
+
+func (l *lru) get(key string) (any, bool) {
+	el, ok := l.items[key]
+	if !ok {
+		return nil, false
+	}
+	l.order.MoveToFront(el)
+	return el.Value.(*lruItem).val, true
+}
+
+func (l *lru) put(key string, val any) {
+	if el, ok := l.items[key]; ok {
+		el.Value.(*lruItem).val = val
+		l.order.MoveToFront(el)
+		return
+	}
+	l.items[key] = l.order.PushFront(&lruItem{key: key, val: val})
+	for l.order.Len() > l.max {
+		last := l.order.Back()
+		l.order.Remove(last)
+		delete(l.items, last.Value.(*lruItem).key)
+	}
+}
+
+// Peek returns a successfully finished load of hash without starting or
+// waiting for one.
+func (c *Cache) Peek(hash string) (*Definition, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	v, ok := c.defs.get(hash)
+	if !ok || v.(*load).def == nil {
+		return nil, false
+	}
+	return v.(*load).def, true
+}

@@ -1,0 +1,322 @@
+package openapi
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// Summary is what the first render of an API page and the operation search
+// need, read with a plain decode: kin-openapi takes seconds on a large
+// definition, this takes milliseconds.
+type Summary struct {
+	Format          string // "swagger-2.0", "openapi-3.0", "openapi-3.1", ...
+	Title           string
+	Version         string // info.version
+	Description     string // Markdown source
+	Servers         []Server
+	SecuritySchemes []SecurityScheme
+	Tags            []Tag
+	ExternalDocs    *ExternalDocs
+	Operations      []OperationSummary
+}
+
+// Server is one base URL an API declares.
+type Server struct {
+	URL         string
+	Description string
+	Variables   []ServerVariable
+}
+
+// ServerVariable is a {name} placeholder of a server URL.
+type ServerVariable struct {
+	Name        string
+	Default     string
+	Enum        []string
+	Description string
+}
+
+// SecurityScheme is one way an API authenticates callers.
+type SecurityScheme struct {
+	Name         string // key in components.securitySchemes
+	Type         string // apiKey, http, oauth2, openIdConnect, mutualTLS
+	In           string // apiKey: query, header or cookie
+	ParamName    string // apiKey: the parameter's name
+	Scheme       string // http: basic, bearer, ...
+	BearerFormat string
+	Description  string
+}
+
+// Tag groups operations on the page.
+type Tag struct {
+	Name        string
+	Description string
+}
+
+// ExternalDocs links to documentation outside the definition.
+type ExternalDocs struct {
+	URL         string
+	Description string
+}
+
+// OperationSummary is one operation as listed and searched.
+type OperationSummary struct {
+	Key         string // stable, URL- and id-safe: operationId or method-path
+	Method      string // upper case
+	Path        string
+	OperationID string
+	Summary     string
+	Tags        []string
+	Deprecated  bool
+}
+
+type rawDoc struct {
+	Swagger             string                  `json:"swagger" yaml:"swagger"`
+	OpenAPI             string                  `json:"openapi" yaml:"openapi"`
+	Info                rawInfo                 `json:"info" yaml:"info"`
+	Servers             []rawServer             `json:"servers" yaml:"servers"`
+	Host                string                  `json:"host" yaml:"host"`
+	BasePath            string                  `json:"basePath" yaml:"basePath"`
+	Schemes             []string                `json:"schemes" yaml:"schemes"`
+	Tags                []rawTag                `json:"tags" yaml:"tags"`
+	ExternalDocs        *rawExternalDocs        `json:"externalDocs" yaml:"externalDocs"`
+	Paths               map[string]rawPathItem  `json:"paths" yaml:"paths"`
+	SecurityDefinitions map[string]rawSecScheme `json:"securityDefinitions" yaml:"securityDefinitions"`
+	Components          struct {
+		SecuritySchemes map[string]rawSecScheme `json:"securitySchemes" yaml:"securitySchemes"`
+	} `json:"components" yaml:"components"`
+}
+
+type rawInfo struct {
+	Title       string `json:"title" yaml:"title"`
+	Version     string `json:"version" yaml:"version"`
+	Description string `json:"description" yaml:"description"`
+}
+
+type rawServer struct {
+	URL         string                  `json:"url" yaml:"url"`
+	Description string                  `json:"description" yaml:"description"`
+	Variables   map[string]rawServerVar `json:"variables" yaml:"variables"`
+}
+
+type rawServerVar struct {
+	Default     string   `json:"default" yaml:"default"`
+	Enum        []string `json:"enum" yaml:"enum"`
+	Description string   `json:"description" yaml:"description"`
+}
+
+type rawTag struct {
+	Name        string `json:"name" yaml:"name"`
+	Description string `json:"description" yaml:"description"`
+}
+
+type rawExternalDocs struct {
+	URL         string `json:"url" yaml:"url"`
+	Description string `json:"description" yaml:"description"`
+}
+
+type rawSecScheme struct {
+	Type         string `json:"type" yaml:"type"`
+	In           string `json:"in" yaml:"in"`
+	Name         string `json:"name" yaml:"name"`
+	Scheme       string `json:"scheme" yaml:"scheme"`
+	BearerFormat string `json:"bearerFormat" yaml:"bearerFormat"`
+	Description  string `json:"description" yaml:"description"`
+}
+
+type rawPathItem struct {
+	Get     *rawOp `json:"get" yaml:"get"`
+	Put     *rawOp `json:"put" yaml:"put"`
+	Post    *rawOp `json:"post" yaml:"post"`
+	Delete  *rawOp `json:"delete" yaml:"delete"`
+	Options *rawOp `json:"options" yaml:"options"`
+	Head    *rawOp `json:"head" yaml:"head"`
+	Patch   *rawOp `json:"patch" yaml:"patch"`
+	Trace   *rawOp `json:"trace" yaml:"trace"`
+}
+
+type rawOp struct {
+	OperationID string   `json:"operationId" yaml:"operationId"`
+	Summary     string   `json:"summary" yaml:"summary"`
+	Tags        []string `json:"tags" yaml:"tags"`
+	Deprecated  bool     `json:"deprecated" yaml:"deprecated"`
+}
+
+// Methods lists the HTTP methods of a path item in the order operations are
+// keyed and shown; the summary and the full load must agree on it.
+var Methods = []string{"GET", "PUT", "POST", "DELETE", "OPTIONS", "HEAD", "PATCH", "TRACE"}
+
+func (p rawPathItem) ops() []*rawOp {
+	return []*rawOp{p.Get, p.Put, p.Post, p.Delete, p.Options, p.Head, p.Patch, p.Trace}
+}
+
+// IsJSON reports whether data looks like a JSON document rather than YAML.
+func IsJSON(data []byte) bool {
+	t := bytes.TrimLeft(data, " \t\r\n\ufeff")
+	return len(t) > 0 && (t[0] == '{' || t[0] == '[')
+}
+
+// Summarize reads the summary of an OpenAPI 3.x or Swagger 2.0 definition
+// (JSON or YAML) with a plain decode. It does not resolve $refs: operations
+// behind a path-item $ref are not listed.
+func Summarize(data []byte) (*Summary, error) {
+	var raw rawDoc
+	var err error
+	if IsJSON(data) {
+		err = json.Unmarshal(data, &raw)
+	} else {
+		err = yaml.Unmarshal(data, &raw)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("decode definition: %w", err)
+	}
+	if raw.Swagger == "" && raw.OpenAPI == "" {
+		return nil, fmt.Errorf("decode definition: neither an OpenAPI 3 (openapi:) nor a Swagger 2.0 (swagger:) document")
+	}
+	s := &Summary{
+		Title:       raw.Info.Title,
+		Version:     raw.Info.Version,
+		Description: raw.Info.Description,
+	}
+	if raw.Swagger != "" {
+		s.Format = "swagger-" + raw.Swagger
+		s.Servers = swaggerServers(raw)
+		s.SecuritySchemes = securitySchemes(raw.SecurityDefinitions, true)
+	} else {
+		s.Format = "openapi-" + raw.OpenAPI
+		s.Servers = openAPIServers(raw.Servers)
+		s.SecuritySchemes = securitySchemes(raw.Components.SecuritySchemes, false)
+	}
+	for _, t := range raw.Tags {
+		s.Tags = append(s.Tags, Tag(t))
+	}
+	if raw.ExternalDocs != nil {
+		s.ExternalDocs = &ExternalDocs{URL: raw.ExternalDocs.URL, Description: raw.ExternalDocs.Description}
+	}
+	s.Operations = summarizeOps(raw.Paths)
+	return s, nil
+}
+
+func summarizeOps(paths map[string]rawPathItem) []OperationSummary {
+	keys := newKeyer()
+	var out []OperationSummary
+	for _, path := range sortedKeys(paths) {
+		for i, op := range paths[path].ops() {
+			if op == nil {
+				continue
+			}
+			method := Methods[i]
+			out = append(out, OperationSummary{
+				Key:         keys.key(method, path, op.OperationID),
+				Method:      method,
+				Path:        path,
+				OperationID: op.OperationID,
+				Summary:     op.Summary,
+				Tags:        op.Tags,
+				Deprecated:  op.Deprecated,
+			})
+		}
+	}
+	return out
+}
+
+func openAPIServers(raw []rawServer) []Server {
+	out := make([]Server, 0, len(raw))
+	for _, rs := range raw {
+		s := Server{URL: rs.URL, Description: rs.Description}
+		for _, name := range sortedKeys(rs.Variables) {
+			v := rs.Variables[name]
+			s.Variables = append(s.Variables, ServerVariable{Name: name, Default: v.Default, Enum: v.Enum, Description: v.Description})
+		}
+		out = append(out, s)
+	}
+	return out
+}
+
+// swaggerServers builds OpenAPI 3 style servers from Swagger 2.0's host,
+// basePath and schemes, as openapi2conv does.
+func swaggerServers(raw rawDoc) []Server {
+	if raw.Host == "" {
+		if raw.BasePath == "" {
+			return nil
+		}
+		return []Server{{URL: raw.BasePath}}
+	}
+	schemes := raw.Schemes
+	if len(schemes) == 0 {
+		schemes = []string{"https"}
+	}
+	out := make([]Server, 0, len(schemes))
+	for _, scheme := range schemes {
+		out = append(out, Server{URL: scheme + "://" + raw.Host + raw.BasePath})
+	}
+	return out
+}
+
+func securitySchemes(m map[string]rawSecScheme, swagger bool) []SecurityScheme {
+	out := make([]SecurityScheme, 0, len(m))
+	for _, name := range sortedKeys(m) {
+		r := m[name]
+		s := SecurityScheme{Name: name, Type: r.Type, In: r.In, ParamName: r.Name, Scheme: r.Scheme, BearerFormat: r.BearerFormat, Description: r.Description}
+		if swagger && r.Type == "basic" {
+			s.Type, s.Scheme = "http", "basic"
+		}
+		out = append(out, s)
+	}
+	return out
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+// keyer hands out operation keys: the operationId when it has one, else
+// method-path, reduced to [A-Za-z0-9_.-] and made unique in document order.
+type keyer struct{ seen map[string]int }
+
+func newKeyer() *keyer { return &keyer{seen: map[string]int{}} }
+
+func (k *keyer) key(method, path, operationID string) string {
+	base := Slug(operationID)
+	if base == "" {
+		base = Slug(strings.ToLower(method) + "-" + path)
+	}
+	k.seen[base]++
+	if n := k.seen[base]; n > 1 {
+		return fmt.Sprintf("%s-%d", base, n)
+	}
+	return base
+}
+
+// Slug reduces s to characters that are safe in an HTML id, a URL path
+// segment and a CSS selector: runs of anything else become one "-".
+func Slug(s string) string {
+	var b strings.Builder
+	dash := false
+	for _, r := range s {
+		ok := r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '_' || r == '.'
+		if ok {
+			b.WriteRune(r)
+			dash = false
+			continue
+		}
+		if !dash && b.Len() > 0 {
+			b.WriteByte('-')
+			dash = true
+		}
+	}
+	out := strings.TrimRight(b.String(), "-")
+	if len(out) > 120 {
+		out = out[:120]
+	}
+	return out
+}

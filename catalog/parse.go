@@ -1,0 +1,283 @@
+package catalog
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// ParseYAML reads every document of a descriptor file (YAML or JSON) into
+// entities. Empty documents are skipped. A document whose envelope has the
+// wrong shape (metadata.labels not an object, ...) yields a problem instead
+// of an entity; malformed YAML yields one problem for the document where
+// parsing stopped, and the documents before it are still returned. Callers
+// turn problems into a FailedSource, so nothing stored from the file is
+// deleted because of them. source.Document is set per entity.
+func ParseYAML(data []byte, source Source) ([]DeferredEntity, []Problem) {
+	var (
+		out      []DeferredEntity
+		problems []Problem
+	)
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	for doc := 1; ; doc++ {
+		var raw any
+		err := dec.Decode(&raw)
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			problems = append(problems, Problem{
+				File: source.Location, Document: doc,
+				Message: "malformed YAML: " + trimYAMLPrefix(err.Error()),
+			})
+			break
+		}
+		if raw == nil {
+			continue
+		}
+		src := source
+		src.Document = doc
+		e, ps := EntityFromObject(raw, src)
+		if len(ps) > 0 {
+			problems = append(problems, ps...)
+			continue
+		}
+		out = append(out, DeferredEntity{Entity: *e, Source: src})
+	}
+	return out, problems
+}
+
+func trimYAMLPrefix(s string) string {
+	if len(s) > 6 && s[:6] == "yaml: " {
+		return s[6:]
+	}
+	return s
+}
+
+// EntityFromObject builds an Entity from a decoded YAML or JSON document,
+// checking the type of each envelope field. Problems name source.Location,
+// source.Document, the entity ref when it is known, and the field.
+func EntityFromObject(raw any, source Source) (*Entity, []Problem) {
+	b := entityBuilder{source: source}
+	obj, ok := normalize(raw).(map[string]any)
+	if !ok {
+		b.fail("", "document must be an object with apiVersion, kind, metadata and spec, not "+typeName(raw))
+		return nil, b.problems
+	}
+	e := b.build(obj)
+	if len(b.problems) > 0 {
+		return nil, b.problems
+	}
+	return e, nil
+}
+
+type entityBuilder struct {
+	source   Source
+	ref      string
+	problems []Problem
+}
+
+func (b *entityBuilder) fail(field, msg string) {
+	b.problems = append(b.problems, Problem{
+		File: b.source.Location, Document: b.source.Document,
+		Entity: b.ref, Field: field, Message: msg,
+	})
+}
+
+func (b *entityBuilder) build(obj map[string]any) *Entity {
+	e := &Entity{}
+	e.APIVersion = b.str(obj, "apiVersion", "apiVersion")
+	e.Kind = b.str(obj, "kind", "kind")
+	meta, _ := obj["metadata"].(map[string]any)
+	if v, ok := obj["metadata"]; ok && meta == nil {
+		b.fail("metadata", "must be an object, not "+typeName(v))
+	}
+	e.Metadata.Name = b.str(meta, "name", "metadata.name")
+	e.Metadata.Namespace = b.str(meta, "namespace", "metadata.namespace")
+	if e.Kind != "" && e.Metadata.Name != "" {
+		b.ref = e.Ref().String()
+	}
+	b.metadata(meta, &e.Metadata)
+	if v, ok := obj["spec"]; ok && v != nil {
+		spec, isMap := v.(map[string]any)
+		if !isMap {
+			b.fail("spec", "must be an object, not "+typeName(v))
+		}
+		e.Spec = spec
+	}
+	return e
+}
+
+func (b *entityBuilder) metadata(meta map[string]any, m *Metadata) {
+	for k, v := range meta {
+		field := "metadata." + k
+		switch k {
+		case "name", "namespace":
+		case "uid", "etag":
+			// Server-set: never read from input.
+		case "title":
+			m.Title = b.str(meta, k, field)
+		case "description":
+			m.Description = b.str(meta, k, field)
+		case "labels":
+			m.Labels = b.stringMap(v, field)
+		case "annotations":
+			m.Annotations = b.stringMap(v, field)
+		case "tags":
+			m.Tags = b.stringList(v, field)
+		case "links":
+			m.Links = b.links(v, field)
+		default:
+			if m.Extra == nil {
+				m.Extra = map[string]any{}
+			}
+			m.Extra[k] = v
+		}
+	}
+}
+
+// str returns obj[key] when it is a string; a missing or null key is "".
+func (b *entityBuilder) str(obj map[string]any, key, field string) string {
+	v, ok := obj[key]
+	if !ok || v == nil {
+		return ""
+	}
+	s, ok := v.(string)
+	if !ok {
+		b.fail(field, "must be a string, not "+typeName(v))
+	}
+	return s
+}
+
+func (b *entityBuilder) stringMap(v any, field string) map[string]string {
+	if v == nil {
+		return nil
+	}
+	m, ok := v.(map[string]any)
+	if !ok {
+		b.fail(field, "must be an object, not "+typeName(v))
+		return nil
+	}
+	out := make(map[string]string, len(m))
+	for k, item := range m {
+		s, ok := item.(string)
+		if !ok {
+			b.fail(field+"."+k, "must be a string, not "+typeName(item)+" (quote the value)")
+			continue
+		}
+		out[k] = s
+	}
+	return out
+}
+
+func (b *entityBuilder) stringList(v any, field string) []string {
+	if v == nil {
+		return nil
+	}
+	list, ok := v.([]any)
+	if !ok {
+		b.fail(field, "must be a list, not "+typeName(v))
+		return nil
+	}
+	out := make([]string, 0, len(list))
+	for i, item := range list {
+		s, ok := item.(string)
+		if !ok {
+			b.fail(field+"["+strconv.Itoa(i)+"]", "must be a string, not "+typeName(item))
+			continue
+		}
+		out = append(out, s)
+	}
+	return out
+}
+
+func (b *entityBuilder) links(v any, field string) []Link {
+	if v == nil {
+		return nil
+	}
+	list, ok := v.([]any)
+	if !ok {
+		b.fail(field, "must be a list, not "+typeName(v))
+		return nil
+	}
+	out := make([]Link, 0, len(list))
+	for i, item := range list {
+		f := field + "[" + strconv.Itoa(i) + "]"
+		m, ok := item.(map[string]any)
+		if !ok {
+			b.fail(f, "must be an object with url, not "+typeName(item))
+			continue
+		}
+		out = append(out, Link{
+			URL:   b.str(m, "url", f+".url"),
+			Title: b.str(m, "title", f+".title"),
+			Icon:  b.str(m, "icon", f+".icon"),
+			Type:  b.str(m, "type", f+".type"),
+		})
+	}
+	return out
+}
+
+// normalize turns YAML's decoded values into JSON-compatible ones: maps with
+// non-string keys get string keys. Maps that need no change are reused.
+func normalize(v any) any {
+	switch t := v.(type) {
+	case map[string]any:
+		for k, item := range t {
+			if n, changed := normalizeChanged(item); changed {
+				t[k] = n
+			}
+		}
+		return t
+	case map[any]any:
+		out := make(map[string]any, len(t))
+		for k, item := range t {
+			out[fmt.Sprint(k)] = normalize(item)
+		}
+		return out
+	case []any:
+		for i, item := range t {
+			if n, changed := normalizeChanged(item); changed {
+				t[i] = n
+			}
+		}
+		return t
+	default:
+		return v
+	}
+}
+
+func normalizeChanged(v any) (any, bool) {
+	switch v.(type) {
+	case map[any]any:
+		return normalize(v), true
+	case map[string]any, []any:
+		normalize(v)
+		return v, false
+	default:
+		return v, false
+	}
+}
+
+func typeName(v any) string {
+	switch v.(type) {
+	case nil:
+		return "null"
+	case string:
+		return "a string"
+	case bool:
+		return "a boolean"
+	case int, int64, uint64, float64:
+		return "a number"
+	case map[string]any, map[any]any:
+		return "an object"
+	case []any:
+		return "a list"
+	default:
+		return fmt.Sprintf("%T", v)
+	}
+}

@@ -1,0 +1,346 @@
+package store
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"strings"
+
+	"github.com/porticohq/portico/catalog"
+)
+
+// stored is the state of a stored entity that Apply compares against.
+type stored struct {
+	id          int64
+	uid         string
+	refKey      string
+	provider    string
+	locationKey string
+	location    string
+	hash        string
+	hasProblems bool
+}
+
+// pending is an entity Apply will insert or rewrite.
+type pending struct {
+	pe     *catalog.ProcessedEntity
+	key    string
+	id     int64
+	uid    string
+	etag   string
+	body   string
+	search []searchRow
+	fts    string
+}
+
+// plan is what one mutation changes, decided before anything is written.
+type plan struct {
+	m              *catalog.StoreMutation
+	inserts        []*pending
+	updates        []*pending
+	setProblems    map[int64][]catalog.Problem
+	clearProblems  []any
+	deletes        []*stored
+	conflicts      []catalog.Conflict
+	sourceProblems map[string][]catalog.Problem
+	touchedRefs    []any
+	locations      map[string]bool // sources read this run (delta: their problems are replaced)
+	res            catalog.ApplyResult
+}
+
+// Apply writes one processed mutation in one transaction. A full mutation
+// makes the provider's bucket exactly the given set, writing only what
+// changed; a delta upserts Entities and removes Removed from the bucket.
+// Claims on an entity another location key owns are rejected and recorded;
+// invalid entities keep their last good version; entities read from a
+// Failed source are kept.
+func (s *Store) Apply(ctx context.Context, m catalog.StoreMutation) (catalog.ApplyResult, error) {
+	if m.Type != catalog.Full && m.Type != catalog.Delta {
+		return catalog.ApplyResult{}, catalog.Errorf(catalog.EINVALID, "apply: unknown mutation type %q", m.Type)
+	}
+	conn, err := s.writeConn(ctx)
+	if err != nil {
+		return catalog.ApplyResult{}, fmt.Errorf("apply %s: %w", m.Provider, err)
+	}
+	defer s.releaseWriteConn(conn)
+	tx, err := conn.BeginTx(ctx, nil)
+	if err != nil {
+		return catalog.ApplyResult{}, fmt.Errorf("apply %s: begin: %w", m.Provider, err)
+	}
+	defer tx.Rollback()
+	p, err := s.plan(ctx, tx, &m)
+	if err != nil {
+		return catalog.ApplyResult{}, fmt.Errorf("apply %s: %w", m.Provider, err)
+	}
+	if err := s.write(ctx, tx, p); err != nil {
+		return catalog.ApplyResult{}, fmt.Errorf("apply %s: %w", m.Provider, err)
+	}
+	if err := tx.Commit(); err != nil {
+		return catalog.ApplyResult{}, fmt.Errorf("apply %s: commit: %w", m.Provider, err)
+	}
+	r := p.res
+	if r.Added+r.Updated+r.Removed+r.Invalid+len(r.Conflicts)+len(m.Failed) > 0 || len(p.sourceProblems) > 0 {
+		s.gen.Add(1)
+	}
+	s.log.Debug("applied mutation", "provider", m.Provider, "type", string(m.Type),
+		"added", r.Added, "updated", r.Updated, "removed", r.Removed, "unchanged", r.Unchanged,
+		"invalid", r.Invalid, "conflicts", len(r.Conflicts))
+	return r, nil
+}
+
+// SQLite page-cache sizes (KiB, negative as the pragma takes them): a
+// mutation's connection gets a large cache so a bulk ingest does not spill
+// and rewrite index pages; it shrinks back afterwards to keep memory low.
+const (
+	sqliteWriteCache   = "-65536"
+	sqliteDefaultCache = "-2000"
+)
+
+func (s *Store) writeConn(ctx context.Context) (*sql.Conn, error) {
+	conn, err := s.sql.Conn(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("connect: %w", err)
+	}
+	if s.dialect.name() == SQLite {
+		if _, err := conn.ExecContext(ctx, "PRAGMA cache_size = "+sqliteWriteCache); err != nil {
+			conn.Close()
+			return nil, fmt.Errorf("set cache size: %w", err)
+		}
+	}
+	return conn, nil
+}
+
+func (s *Store) releaseWriteConn(conn *sql.Conn) {
+	if s.dialect.name() == SQLite {
+		if _, err := conn.ExecContext(context.Background(), "PRAGMA cache_size = "+sqliteDefaultCache); err != nil {
+			s.log.Warn("reset sqlite cache size", "error", err)
+		}
+	}
+	conn.Close()
+}
+
+func (s *Store) plan(ctx context.Context, tx *sql.Tx, m *catalog.StoreMutation) (*plan, error) {
+	p := &plan{
+		m:              m,
+		setProblems:    map[int64][]catalog.Problem{},
+		sourceProblems: map[string][]catalog.Problem{},
+		locations:      map[string]bool{},
+	}
+	keys := make([]any, 0, len(m.Entities)+len(m.Removed))
+	for i := range m.Entities {
+		keys = append(keys, entityKey(&m.Entities[i]))
+	}
+	for _, r := range m.Removed {
+		keys = append(keys, r.Key())
+	}
+	existing, err := s.loadStored(ctx, tx, m.Provider, m.Type == catalog.Full, keys)
+	if err != nil {
+		return nil, err
+	}
+	failed := map[string]bool{}
+	for _, f := range m.Failed {
+		failed[f.Location] = true
+		p.locations[f.Location] = true
+		p.sourceProblems[f.Location] = append(p.sourceProblems[f.Location], f.Problems...)
+	}
+	keep := map[string]bool{}
+	for _, pe := range p.resolveDuplicates(existing) {
+		key := entityKey(pe)
+		p.touchedRefs = append(p.touchedRefs, key)
+		if pe.Location != "" && !failed[pe.Location] {
+			p.locations[pe.Location] = true
+		}
+		ex := existing[key]
+		if ex != nil && !claimAllowed(ex, pe, m, failed) {
+			p.conflict(pe, ex.locationKey)
+			continue
+		}
+		keep[key] = true
+		p.decide(pe, ex)
+	}
+	for _, ex := range existing {
+		if ex.provider != m.Provider || keep[ex.refKey] {
+			continue
+		}
+		if m.Type == catalog.Full && !failed[ex.location] {
+			p.deletes = append(p.deletes, ex)
+		}
+	}
+	if m.Type == catalog.Delta {
+		p.deletes = p.deletes[:0]
+		for _, r := range m.Removed {
+			if ex := existing[r.Key()]; ex != nil && ex.provider == m.Provider && !keep[ex.refKey] {
+				p.deletes = append(p.deletes, ex)
+				p.touchedRefs = append(p.touchedRefs, ex.refKey)
+			}
+		}
+	}
+	p.res.Removed = len(p.deletes)
+	return p, nil
+}
+
+func entityKey(pe *catalog.ProcessedEntity) string {
+	if pe.Ref.IsZero() && pe.Entity != nil {
+		return pe.Entity.Ref().Key()
+	}
+	return pe.Ref.Key()
+}
+
+// resolveDuplicates keeps one claim per entity ref within the mutation: the
+// last one for the same location key; for another location key the one the
+// stored entity already belongs to, else the first, the other being a
+// conflict.
+func (p *plan) resolveDuplicates(existing map[string]*stored) []*catalog.ProcessedEntity {
+	index := map[string]int{}
+	var out []*catalog.ProcessedEntity
+	for i := range p.m.Entities {
+		pe := &p.m.Entities[i]
+		if pe.Entity == nil {
+			continue
+		}
+		key := entityKey(pe)
+		j, dup := index[key]
+		if !dup {
+			index[key] = len(out)
+			out = append(out, pe)
+			continue
+		}
+		prev := out[j]
+		switch {
+		case prev.LocationKey == pe.LocationKey:
+			out[j] = pe
+		case existing[key] != nil && existing[key].locationKey == pe.LocationKey:
+			p.conflict(prev, pe.LocationKey)
+			out[j] = pe
+		default:
+			p.conflict(pe, prev.LocationKey)
+		}
+	}
+	return out
+}
+
+// claimAllowed applies Backstage's locationKey rules: an entity stored
+// without a key is taken over, one stored with the same key is replaced, one
+// with another key is not. A full mutation of the owning provider may move
+// an entity to another of its own keys (the entity moved between that
+// provider's files: the old file no longer claims it, or resolveDuplicates
+// would have kept that claim), unless the old source failed this run.
+func claimAllowed(ex *stored, pe *catalog.ProcessedEntity, m *catalog.StoreMutation, failed map[string]bool) bool {
+	switch {
+	case ex.locationKey == "", ex.locationKey == pe.LocationKey:
+		return true
+	case ex.provider == m.Provider && m.Type == catalog.Full:
+		return !failed[ex.location]
+	}
+	return false
+}
+
+func (p *plan) conflict(pe *catalog.ProcessedEntity, existingKey string) {
+	ref := pe.Ref.String()
+	if pe.Ref.IsZero() && pe.Entity != nil {
+		ref = pe.Entity.Ref().String()
+	}
+	p.res.Conflicts = append(p.res.Conflicts, catalog.Conflict{
+		EntityRef:           ref,
+		Provider:            p.m.Provider,
+		LocationKey:         pe.LocationKey,
+		ExistingLocationKey: existingKey,
+		Location:            pe.Location,
+		Message: fmt.Sprintf("Detected conflicting entityRef %s already referenced by %s and now also %s",
+			ref, existingKey, pe.LocationKey),
+	})
+}
+
+// decide classifies one accepted claim: invalid, unchanged, update or insert.
+func (p *plan) decide(pe *catalog.ProcessedEntity, ex *stored) {
+	if len(pe.Problems) > 0 {
+		p.res.Invalid++
+		p.res.Problems = append(p.res.Problems, pe.Problems...)
+		if ex != nil && ex.provider == p.m.Provider {
+			p.setProblems[ex.id] = pe.Problems
+			return
+		}
+		loc := pe.Location
+		if loc == "" {
+			loc = pe.Ref.String()
+		}
+		p.sourceProblems[loc] = append(p.sourceProblems[loc], pe.Problems...)
+		return
+	}
+	if ex != nil && ex.hash == pe.Hash && ex.provider == p.m.Provider &&
+		ex.locationKey == pe.LocationKey && ex.location == pe.Location {
+		if ex.hasProblems {
+			p.clearProblems = append(p.clearProblems, ex.id)
+			p.res.Updated++
+			return
+		}
+		p.res.Unchanged++
+		return
+	}
+	pd := &pending{pe: pe, key: entityKey(pe), uid: newUID(), etag: randomHex(16)}
+	if ex != nil {
+		pd.id, pd.uid = ex.id, ex.uid
+		p.updates = append(p.updates, pd)
+		p.res.Updated++
+	} else {
+		p.inserts = append(p.inserts, pd)
+		p.res.Added++
+	}
+}
+
+// render builds the stored body (no relations, no status, uid and etag
+// set), the search rows and the full-text of a pending entity.
+func (pd *pending) render() error {
+	e := *pd.pe.Entity
+	e.Relations, e.Status = nil, nil
+	e.Metadata.UID, e.Metadata.Etag = pd.uid, pd.etag
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(&e); err != nil {
+		return fmt.Errorf("encode %s: %w", pd.key, err)
+	}
+	pd.body = strings.TrimSuffix(buf.String(), "\n")
+	pd.search = buildSearch(&e)
+	pd.fts = ftsText(&e)
+	return nil
+}
+
+func (s *Store) loadStored(ctx context.Context, tx *sql.Tx, provider string, bucket bool, keys []any) (map[string]*stored, error) {
+	const cols = "SELECT id, uid, ref_key, provider, location_key, location, hash, problems IS NOT NULL FROM entities"
+	out := map[string]*stored{}
+	scan := func(q string, args []any) error {
+		rows, err := tx.QueryContext(ctx, s.dialect.rebind(q), args...)
+		if err != nil {
+			return fmt.Errorf("load stored entities: %w", err)
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var st stored
+			if err := rows.Scan(&st.id, &st.uid, &st.refKey, &st.provider, &st.locationKey, &st.location, &st.hash, &st.hasProblems); err != nil {
+				return fmt.Errorf("load stored entities: %w", err)
+			}
+			out[st.refKey] = &st
+		}
+		return rows.Err()
+	}
+	if bucket {
+		if err := scan(cols+" WHERE provider = ?", []any{provider}); err != nil {
+			return nil, err
+		}
+	}
+	missing := make([]any, 0, len(keys))
+	for _, k := range keys {
+		if out[k.(string)] == nil {
+			missing = append(missing, k)
+		}
+	}
+	for _, chunk := range chunks(missing, 500) {
+		if err := scan(cols+" WHERE ref_key IN ("+placeholders(len(chunk))+")", chunk); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}

@@ -1,0 +1,243 @@
+package store
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/porticohq/portico/catalog"
+)
+
+func counts(r catalog.ApplyResult) [5]int {
+	return [5]int{r.Added, r.Updated, r.Removed, r.Unchanged, r.Invalid}
+}
+
+func TestApplyFullMakesBucketExactlyTheSetAndSkipsUnchanged(t *testing.T) {
+	eachDialect(t, func(t *testing.T, s *Store) {
+		a, b, c := testEntity("API", "a"), testEntity("API", "b"), testEntity("API", "c")
+		if got := counts(apply(t, s, "p", catalog.Full, a, b, c)); got != [5]int{3, 0, 0, 0, 0} {
+			t.Fatalf("first apply: added/updated/removed/unchanged/invalid = %v", got)
+		}
+		seA, _ := mustRef(t, s, "api:default/a")
+		seB, eB := mustRef(t, s, "api:default/b")
+		gen := s.Generation()
+		if got := counts(apply(t, s, "p", catalog.Full, a, b, c)); got != [5]int{0, 0, 0, 3, 0} {
+			t.Fatalf("same apply: %v", got)
+		}
+		if s.Generation() != gen {
+			t.Errorf("generation changed on a no-op mutation")
+		}
+		b2 := testEntity("API", "b", description("changed"))
+		if got := counts(apply(t, s, "p", catalog.Full, a, b2)); got != [5]int{0, 1, 1, 1, 0} {
+			t.Fatalf("change b, drop c: %v", got)
+		}
+		if s.Generation() == gen {
+			t.Errorf("generation did not change after a write")
+		}
+		seA2, _ := mustRef(t, s, "api:default/a")
+		if string(seA2.JSON) != string(seA.JSON) || !seA2.UpdatedAt.Equal(seA.UpdatedAt) {
+			t.Errorf("unchanged entity was rewritten")
+		}
+		seB2, eB2 := mustRef(t, s, "api:default/b")
+		if seB2.UID != seB.UID || eB2.Metadata.UID != seB.UID {
+			t.Errorf("uid changed on update: %s -> %s", seB.UID, seB2.UID)
+		}
+		if eB2.Metadata.Etag == eB.Metadata.Etag || eB2.Metadata.Description != "changed" {
+			t.Errorf("update not visible or etag unchanged: %+v", eB2.Metadata)
+		}
+		if _, err := s.ByRef(context.Background(), catalog.MustParseRef("api:default/c")); err != catalog.ErrNotFound {
+			t.Errorf("removed entity: err = %v, want ErrNotFound", err)
+		}
+		if _, err := s.ByUID(context.Background(), seB.UID); err != nil {
+			t.Errorf("ByUID: %v", err)
+		}
+	})
+}
+
+func TestApplyDeltaUpsertsAndRemovesOnlyOwnBucket(t *testing.T) {
+	eachDialect(t, func(t *testing.T, s *Store) {
+		apply(t, s, "other", catalog.Full, testEntity("API", "theirs"))
+		apply(t, s, "p", catalog.Delta, testEntity("API", "a"), testEntity("API", "b"))
+		res, err := s.Apply(context.Background(), catalog.StoreMutation{
+			Provider: "p", Type: catalog.Delta,
+			Entities: []catalog.ProcessedEntity{testEntity("API", "c")},
+			Removed:  []catalog.Ref{catalog.MustParseRef("api:default/a"), catalog.MustParseRef("api:default/theirs")},
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := counts(res); got != [5]int{1, 0, 1, 0, 0} {
+			t.Fatalf("delta: %v", got)
+		}
+		for ref, want := range map[string]bool{"api:default/a": false, "api:default/b": true, "api:default/c": true, "api:default/theirs": true} {
+			_, err := s.ByRef(context.Background(), catalog.MustParseRef(ref))
+			if (err == nil) != want {
+				t.Errorf("%s present = %v, want %v", ref, err == nil, want)
+			}
+		}
+	})
+}
+
+func TestLocationKeyRules(t *testing.T) {
+	eachDialect(t, func(t *testing.T, s *Store) {
+		// 1. stored without a location key: the new claim takes it over.
+		apply(t, s, "old", catalog.Full, testEntity("API", "free", location("", "")))
+		res := apply(t, s, "new", catalog.Full, testEntity("API", "free", location("url:x", "url:x"), description("new")))
+		if len(res.Conflicts) != 0 || res.Updated != 1 {
+			t.Errorf("take over keyless: %+v", res)
+		}
+		se, e := mustRef(t, s, "api:default/free")
+		if se.Provider != "new" || e.Metadata.Description != "new" {
+			t.Errorf("keyless entity not taken over: provider %s", se.Provider)
+		}
+		// 2. same location key from another provider: the new one wins.
+		apply(t, s, "a", catalog.Full, testEntity("API", "same", location("url:same", "url:same")))
+		res = apply(t, s, "b", catalog.Full, testEntity("API", "same", location("url:same", "url:same"), description("b")))
+		if len(res.Conflicts) != 0 {
+			t.Errorf("same key: conflicts %+v", res.Conflicts)
+		}
+		if _, e := mustRef(t, s, "api:default/same"); e.Metadata.Description != "b" {
+			t.Errorf("same key: new claim did not win")
+		}
+		// 3. another location key: rejected, recorded, visible on the entity.
+		apply(t, s, "a", catalog.Full, testEntity("API", "owned", location("url:one", "url:one")))
+		res = apply(t, s, "c", catalog.Full, testEntity("API", "owned", location("url:two", "url:two"), description("intruder")))
+		if len(res.Conflicts) != 1 || res.Added+res.Updated != 0 {
+			t.Fatalf("other key: %+v", res)
+		}
+		want := "Detected conflicting entityRef api:default/owned already referenced by url:one and now also url:two"
+		if res.Conflicts[0].Message != want {
+			t.Errorf("message = %q, want %q", res.Conflicts[0].Message, want)
+		}
+		se, e = mustRef(t, s, "api:default/owned")
+		if e.Metadata.Description == "intruder" || se.Provider != "a" {
+			t.Errorf("rejected claim changed the entity")
+		}
+		if len(se.Conflicts) != 1 || se.Conflicts[0].Provider != "c" || se.Conflicts[0].LocationKey != "url:two" {
+			t.Errorf("conflict not recorded on entity: %+v", se.Conflicts)
+		}
+		// The rejected provider stops claiming it: the record goes away.
+		apply(t, s, "c", catalog.Full)
+		if se, _ = mustRef(t, s, "api:default/owned"); len(se.Conflicts) != 0 {
+			t.Errorf("stale conflict kept: %+v", se.Conflicts)
+		}
+	})
+}
+
+func TestMoveBetweenFilesOfOneProvider(t *testing.T) {
+	eachDialect(t, func(t *testing.T, s *Store) {
+		apply(t, s, "file", catalog.Full, testEntity("API", "x", location("file:/a.yaml", "file:/a.yaml")))
+		res := apply(t, s, "file", catalog.Full, testEntity("API", "x", location("file:/b.yaml", "file:/b.yaml")))
+		if len(res.Conflicts) != 0 || res.Updated != 1 {
+			t.Fatalf("move: %+v", res)
+		}
+		if se, _ := mustRef(t, s, "api:default/x"); se.LocationKey != "file:/b.yaml" {
+			t.Errorf("location key = %s", se.LocationKey)
+		}
+	})
+}
+
+func TestInvalidEntityKeepsLastGoodVersion(t *testing.T) {
+	eachDialect(t, func(t *testing.T, s *Store) {
+		good := testEntity("API", "x", description("good"))
+		apply(t, s, "p", catalog.Full, good)
+		bad := testEntity("API", "x", description("bad"), problems("spec.owner is required"))
+		res := apply(t, s, "p", catalog.Full, bad)
+		if got := counts(res); got != [5]int{0, 0, 0, 0, 1} || len(res.Problems) != 1 {
+			t.Fatalf("invalid apply: %v %+v", got, res.Problems)
+		}
+		se, e := mustRef(t, s, "api:default/x")
+		if e.Metadata.Description != "good" {
+			t.Errorf("last good version lost: %q", e.Metadata.Description)
+		}
+		if len(se.Problems) != 1 || !strings.Contains(string(se.JSON), "spec.owner is required") {
+			t.Errorf("problems not shown: %+v\n%s", se.Problems, se.JSON)
+		}
+		if e.Status == nil || len(e.Status.Items) != 1 || e.Status.Items[0].Level != "error" {
+			t.Errorf("status items = %+v", e.Status)
+		}
+		// Fixed again: problems cleared.
+		apply(t, s, "p", catalog.Full, good)
+		if se, _ = mustRef(t, s, "api:default/x"); len(se.Problems) != 0 {
+			t.Errorf("problems kept after fix: %+v", se.Problems)
+		}
+		// Never valid: recorded as a source problem, not stored.
+		res = apply(t, s, "p", catalog.Full, good, testEntity("API", "y", problems("broken")))
+		if res.Invalid != 1 {
+			t.Errorf("invalid = %d", res.Invalid)
+		}
+		sps, err := s.SourceProblems(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(sps) != 1 || sps[0].Location != "file:/catalog/y.yaml" || sps[0].Problems[0].Message != "broken" {
+			t.Errorf("source problems = %+v", sps)
+		}
+		if _, err := s.ByRef(context.Background(), catalog.MustParseRef("api:default/y")); err != catalog.ErrNotFound {
+			t.Errorf("never-valid entity stored: %v", err)
+		}
+	})
+}
+
+func TestFailedSourceKeepsItsEntities(t *testing.T) {
+	eachDialect(t, func(t *testing.T, s *Store) {
+		ctx := context.Background()
+		a1 := testEntity("API", "a1", location("file:/a.yaml", "file:/a.yaml"))
+		a2 := testEntity("API", "a2", location("file:/a.yaml", "file:/a.yaml"))
+		b1 := testEntity("API", "b1", location("file:/b.yaml", "file:/b.yaml"))
+		apply(t, s, "file", catalog.Full, a1, a2, b1)
+		failed := []catalog.FailedSource{{Location: "file:/a.yaml", Problems: []catalog.Problem{{File: "/a.yaml", Message: "yaml: line 3: bad indentation"}}}}
+		res, err := s.Apply(ctx, catalog.StoreMutation{Provider: "file", Type: catalog.Full, Entities: []catalog.ProcessedEntity{b1}, Failed: failed})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if res.Removed != 0 {
+			t.Errorf("removed %d entities of a failed source", res.Removed)
+		}
+		mustRef(t, s, "api:default/a1")
+		sps, _ := s.SourceProblems(ctx)
+		if len(sps) != 1 || sps[0].Location != "file:/a.yaml" {
+			t.Fatalf("source problems = %+v", sps)
+		}
+		apply(t, s, "file", catalog.Full, a1, b1)
+		if sps, _ = s.SourceProblems(ctx); len(sps) != 0 {
+			t.Errorf("source problems kept after a good read: %+v", sps)
+		}
+		if _, err := s.ByRef(ctx, catalog.MustParseRef("api:default/a2")); err != catalog.ErrNotFound {
+			t.Errorf("a2 should be gone once a.yaml reads without it: %v", err)
+		}
+	})
+}
+
+func TestRelationsSplicedAtReadTime(t *testing.T) {
+	eachDialect(t, func(t *testing.T, s *Store) {
+		apply(t, s, "groups", catalog.Full, testEntity("Group", "team-a"))
+		apply(t, s, "apis", catalog.Full, testEntity("API", "Pets", ownedBy("team-a")))
+		_, g := mustRef(t, s, "group:default/team-a")
+		want := []catalog.Relation{{Type: "ownerOf", TargetRef: "api:default/Pets"}}
+		if diff := cmp.Diff(want, g.Relations); diff != "" {
+			t.Errorf("group relations (-want +got):\n%s", diff)
+		}
+		apply(t, s, "apis", catalog.Full)
+		_, g = mustRef(t, s, "group:default/team-a")
+		if len(g.Relations) != 0 {
+			t.Errorf("relations of a removed API kept: %+v", g.Relations)
+		}
+	})
+}
+
+func TestByRefsKeepsOrder(t *testing.T) {
+	eachDialect(t, func(t *testing.T, s *Store) {
+		apply(t, s, "p", catalog.Full, testEntity("API", "a"), testEntity("API", "b"))
+		refs := []catalog.Ref{catalog.MustParseRef("api:default/b"), catalog.MustParseRef("api:default/nope"), catalog.MustParseRef("API:default/A")}
+		got, err := s.ByRefs(context.Background(), refs)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got) != 3 || got[0] == nil || got[0].Ref.Name != "b" || got[1] != nil || got[2] == nil || got[2].Ref.Name != "a" {
+			t.Fatalf("ByRefs = %+v", got)
+		}
+	})
+}

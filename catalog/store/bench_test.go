@@ -1,0 +1,119 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/porticohq/portico/catalog"
+)
+
+// benchEntities generates n API entities shaped like the shared bench's:
+// an ~11 KB inline definition, tags, owner and system relations.
+func benchEntities(n int) []catalog.ProcessedEntity {
+	def := strings.Repeat("openapi: 3.0.0\ninfo: {title: generated, version: 1.0.0}\npaths: {}\n", 11*1024/64)
+	out := make([]catalog.ProcessedEntity, n)
+	for i := range out {
+		out[i] = testEntity("API", fmt.Sprintf("api-%05d", i),
+			title(fmt.Sprintf("API number %d", i)),
+			description("A generated API for benchmarks"),
+			tags("generated", fmt.Sprintf("tag-%d", i%10)),
+			spec("type", "openapi", "lifecycle", []string{"production", "experimental"}[i%2],
+				"system", fmt.Sprintf("system-%d", i%20), "definition", def),
+			ownedBy(fmt.Sprintf("team-%d", i%50)),
+		)
+	}
+	return out
+}
+
+func BenchmarkApply(b *testing.B) {
+	for _, n := range []int{1000, 10000} {
+		es := benchEntities(n)
+		b.Run(fmt.Sprint(n), func(b *testing.B) {
+			for b.Loop() {
+				b.StopTimer()
+				s := openSQLiteT(b)
+				b.StartTimer()
+				if _, err := s.Apply(context.Background(), catalog.StoreMutation{Provider: "bench", Type: catalog.Full, Entities: es}); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkApplyUnchanged measures a periodic re-scan that changes nothing.
+func BenchmarkApplyUnchanged(b *testing.B) {
+	es := benchEntities(10000)
+	s := openSQLiteT(b)
+	m := catalog.StoreMutation{Provider: "bench", Type: catalog.Full, Entities: es}
+	if _, err := s.Apply(context.Background(), m); err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		if _, err := s.Apply(context.Background(), m); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func benchStore(b *testing.B) *Store {
+	b.Helper()
+	s := openSQLiteT(b)
+	if _, err := s.Apply(context.Background(), catalog.StoreMutation{Provider: "bench", Type: catalog.Full, Entities: benchEntities(10000)}); err != nil {
+		b.Fatal(err)
+	}
+	return s
+}
+
+func BenchmarkByRef(b *testing.B) {
+	s := benchStore(b)
+	ctx := context.Background()
+	refs := make([]catalog.Ref, 1000)
+	for i := range refs {
+		refs[i] = catalog.Ref{Kind: "API", Namespace: "default", Name: fmt.Sprintf("api-%05d", (i*7919)%10000)}
+	}
+	i := 0
+	for b.Loop() {
+		if _, err := s.ByRef(ctx, refs[i%len(refs)]); err != nil {
+			b.Fatal(err)
+		}
+		i++
+	}
+}
+
+func BenchmarkQuery(b *testing.B) {
+	s := benchStore(b)
+	ctx := context.Background()
+	cases := map[string]catalog.Query{
+		"kind=api":              {Filter: catalog.Filter{{cond("kind", "api")}}, Limit: 20},
+		"kind=api,order=name":   {Filter: catalog.Filter{{cond("kind", "api")}}, Order: []catalog.Order{{Field: "metadata.name"}}, Limit: 20},
+		"lifecycle,order=title": {Filter: catalog.Filter{{cond("spec.lifecycle", "production")}}, Order: []catalog.Order{{Field: "metadata.title", Desc: true}}, Limit: 20},
+		"fulltext":              {FullText: "number 12", Limit: 20},
+	}
+	for name, q := range cases {
+		b.Run(name, func(b *testing.B) {
+			for b.Loop() {
+				if _, err := s.Query(ctx, q); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+	b.Run("cursor-page-5", func(b *testing.B) {
+		q := cases["kind=api"]
+		for range 4 {
+			p, err := s.Query(ctx, q)
+			if err != nil {
+				b.Fatal(err)
+			}
+			q = catalog.Query{Cursor: p.NextCursor, Limit: 20}
+		}
+		for b.Loop() {
+			if _, err := s.Query(ctx, q); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}

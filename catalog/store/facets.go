@@ -1,0 +1,66 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/porticohq/portico/catalog"
+)
+
+// Facets counts, for each facet (a dotted path, or relations.<type>), how
+// many entities matching f have each value. Values keep the case they were
+// written in, as Backstage's entity-facets answers.
+func (s *Store) Facets(ctx context.Context, facets []string, f catalog.Filter) (map[string][]catalog.FacetCount, error) {
+	w := &whereBuilder{dl: s.dialect}
+	w.filter(f)
+	matching := "SELECT e.id FROM entities e" + w.clause()
+	out := make(map[string][]catalog.FacetCount, len(facets))
+	for _, facet := range facets {
+		key := strings.ToLower(strings.TrimSpace(facet))
+		var q string
+		var args []any
+		if typ, ok := strings.CutPrefix(key, "relations."); ok {
+			q = "SELECT r.target_key, count(DISTINCT r.source_key) FROM relations r JOIN entities e ON e.ref_key = r.source_key" +
+				" WHERE r.type_key = ? AND e.id IN (" + matching + ") GROUP BY r.target_key"
+			args = append([]any{typ}, w.args...)
+		} else {
+			q = "SELECT s.raw, count(DISTINCT s.entity_id) FROM search s WHERE s.key = ? AND s.raw IS NOT NULL" +
+				" AND s.entity_id IN (" + matching + ") GROUP BY s.raw"
+			args = append([]any{key}, w.args...)
+		}
+		counts, err := s.facetCounts(ctx, q, args)
+		if err != nil {
+			return nil, fmt.Errorf("facet %s: %w", facet, err)
+		}
+		out[facet] = counts
+	}
+	return out, nil
+}
+
+func (s *Store) facetCounts(ctx context.Context, q string, args []any) ([]catalog.FacetCount, error) {
+	rows, err := s.sql.QueryContext(ctx, s.dialect.rebind(q), args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	counts := []catalog.FacetCount{}
+	for rows.Next() {
+		var fc catalog.FacetCount
+		if err := rows.Scan(&fc.Value, &fc.Count); err != nil {
+			return nil, err
+		}
+		counts = append(counts, fc)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	sort.Slice(counts, func(i, j int) bool {
+		if counts[i].Count != counts[j].Count {
+			return counts[i].Count > counts[j].Count
+		}
+		return counts[i].Value < counts[j].Value
+	})
+	return counts, nil
+}

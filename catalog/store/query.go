@@ -1,0 +1,275 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/porticohq/portico/catalog"
+)
+
+// DefaultLimit is the page size of a Query without a limit, as Backstage's
+// by-query uses.
+const DefaultLimit = 20
+
+// cursor is what Page.NextCursor and PrevCursor carry, base64 JSON, so that
+// a cursor alone continues the query it came from.
+type cursor struct {
+	Filter     catalog.Filter  `json:"f,omitempty"`
+	Order      []catalog.Order `json:"o,omitempty"`
+	Text       string          `json:"t,omitempty"`
+	TextFields []string        `json:"tf,omitempty"`
+	Values     []*string       `json:"v"`
+	Key        string          `json:"k"`
+	Before     bool            `json:"b,omitempty"`
+}
+
+func (c *cursor) encode() string {
+	b, _ := json.Marshal(c)
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+func decodeCursor(s string) (*cursor, error) {
+	b, err := base64.RawURLEncoding.DecodeString(strings.TrimRight(s, "="))
+	if err != nil {
+		return nil, catalog.Errorf(catalog.EINVALID, "malformed cursor: %v", err)
+	}
+	var c cursor
+	if err := json.Unmarshal(b, &c); err != nil {
+		return nil, catalog.Errorf(catalog.EINVALID, "malformed cursor: %v", err)
+	}
+	if len(c.Values) != len(c.Order) || c.Key == "" {
+		return nil, catalog.Errorf(catalog.EINVALID, "malformed cursor: values do not match the order")
+	}
+	return &c, nil
+}
+
+// sortField is one ORDER BY term: a column of entities or the smallest
+// search value of a dotted path (null when the entity lacks it, sorted last).
+type sortField struct {
+	expr     string
+	arg      any
+	nullable bool
+	desc     bool
+}
+
+func sortFieldFor(o catalog.Order) sortField {
+	key := strings.ToLower(strings.TrimSpace(o.Field))
+	if col, ok := entityColumn[key]; ok {
+		return sortField{expr: col, desc: o.Desc}
+	}
+	return sortField{
+		expr:     "(SELECT MIN(s.value) FROM search s WHERE s.entity_id = e.id AND s.key = ?)",
+		arg:      key,
+		nullable: true,
+		desc:     o.Desc,
+	}
+}
+
+// Query answers by-query: the ids of one page are selected with ORDER BY and
+// LIMIT over indexed columns first, then the bodies of those ids are read.
+func (s *Store) Query(ctx context.Context, q catalog.Query) (catalog.Page, error) {
+	c := &cursor{Filter: q.Filter, Order: q.Order, Text: q.FullText, TextFields: q.FullTextFields}
+	var at *cursor
+	if q.Cursor != "" {
+		var err error
+		if at, err = decodeCursor(q.Cursor); err != nil {
+			return catalog.Page{}, err
+		}
+		c = &cursor{Filter: at.Filter, Order: at.Order, Text: at.Text, TextFields: at.TextFields}
+	}
+	limit := q.Limit
+	if limit <= 0 {
+		limit = DefaultLimit
+	}
+	w := &whereBuilder{dl: s.dialect}
+	w.filter(c.Filter)
+	w.fullText(c.Text, c.TextFields)
+
+	total, err := s.count(ctx, w)
+	if err != nil {
+		return catalog.Page{}, err
+	}
+	fields := make([]sortField, len(c.Order))
+	for i, o := range c.Order {
+		fields[i] = sortFieldFor(o)
+	}
+	before := at != nil && at.Before
+	hits, err := s.pageIDs(ctx, w, fields, at, before, limit+1)
+	if err != nil {
+		return catalog.Page{}, err
+	}
+	more := len(hits) > limit
+	if more {
+		hits = hits[:limit]
+	}
+	if before {
+		slices.Reverse(hits)
+	}
+	ids := make([]any, len(hits))
+	for i, h := range hits {
+		ids[i] = h.id
+	}
+	items, err := s.byIDs(ctx, ids)
+	if err != nil {
+		return catalog.Page{}, fmt.Errorf("query: %w", err)
+	}
+	page := catalog.Page{Items: items, TotalItems: total}
+	if len(hits) == 0 {
+		return page, nil
+	}
+	first, last := hits[0], hits[len(hits)-1]
+	if (!before && more) || (before && at != nil) {
+		page.NextCursor = c.at(last, false).encode()
+	}
+	if (before && more) || (!before && at != nil) {
+		page.PrevCursor = c.at(first, true).encode()
+	}
+	return page, nil
+}
+
+// at returns the cursor that continues after (or before) hit.
+func (c *cursor) at(h hit, before bool) *cursor {
+	n := *c
+	n.Values, n.Key, n.Before = h.values, h.key, before
+	return &n
+}
+
+func (s *Store) count(ctx context.Context, w *whereBuilder) (int, error) {
+	var n int
+	q := s.dialect.rebind("SELECT count(*) FROM entities e" + w.clause())
+	if err := s.sql.QueryRowContext(ctx, q, w.args...).Scan(&n); err != nil {
+		return 0, fmt.Errorf("count entities: %w", err)
+	}
+	return n, nil
+}
+
+// hit is one selected id with its sort values, for cursors.
+type hit struct {
+	id     int64
+	key    string
+	values []*string
+}
+
+func (s *Store) pageIDs(ctx context.Context, w *whereBuilder, fields []sortField, at *cursor, before bool, limit int) ([]hit, error) {
+	var args []any
+	var inner strings.Builder
+	inner.WriteString("SELECT e.id AS id, e.ref_key AS rk")
+	for i, f := range fields {
+		inner.WriteString(", " + f.expr + " AS s" + strconv.Itoa(i))
+		if f.arg != nil {
+			args = append(args, f.arg)
+		}
+	}
+	inner.WriteString(" FROM entities e" + w.clause())
+	args = append(args, w.args...)
+
+	var q strings.Builder
+	q.WriteString("SELECT id, rk")
+	for i := range fields {
+		q.WriteString(", s" + strconv.Itoa(i))
+	}
+	q.WriteString(" FROM (" + inner.String() + ") t")
+	if at != nil {
+		cond, cargs := keyset(fields, at.Values, at.Key, before)
+		q.WriteString(" WHERE " + cond)
+		args = append(args, cargs...)
+	}
+	q.WriteString(" ORDER BY " + orderBy(fields, before) + " LIMIT ?")
+	args = append(args, limit)
+
+	rows, err := s.sql.QueryContext(ctx, s.dialect.rebind(q.String()), args...)
+	if err != nil {
+		return nil, fmt.Errorf("query entities: %w", err)
+	}
+	defer rows.Close()
+	var hits []hit
+	dest := make([]any, 2+len(fields))
+	vals := make([]sql.NullString, len(fields))
+	for rows.Next() {
+		var h hit
+		dest[0], dest[1] = &h.id, &h.key
+		for i := range vals {
+			dest[2+i] = &vals[i]
+		}
+		if err := rows.Scan(dest...); err != nil {
+			return nil, fmt.Errorf("query entities: %w", err)
+		}
+		h.values = make([]*string, len(fields))
+		for i, v := range vals {
+			if v.Valid {
+				str := v.String
+				h.values[i] = &str
+			}
+		}
+		hits = append(hits, h)
+	}
+	return hits, rows.Err()
+}
+
+func orderBy(fields []sortField, before bool) string {
+	dir := func(desc bool) string {
+		if desc != before {
+			return " DESC"
+		}
+		return " ASC"
+	}
+	var parts []string
+	for i, f := range fields {
+		col := "t.s" + strconv.Itoa(i)
+		if f.nullable {
+			// Entities lacking the field sort last in either direction.
+			parts = append(parts, "("+col+" IS NULL)"+dir(false))
+		}
+		parts = append(parts, col+dir(f.desc))
+	}
+	return strings.Join(append(parts, "t.rk"+dir(false)), ", ")
+}
+
+// keyset is the condition "strictly after (or before) the row with these
+// sort values and ref key" in the order orderBy gives.
+func keyset(fields []sortField, vals []*string, key string, before bool) (string, []any) {
+	var disj, eq []string
+	var args, eqArgs []any
+	for i, f := range fields {
+		col := "t.s" + strconv.Itoa(i)
+		v := vals[i]
+		var strict string
+		var sargs []any
+		switch {
+		case v == nil && before:
+			strict = col + " IS NOT NULL"
+		case v != nil:
+			op := "<"
+			if f.desc == before {
+				op = ">"
+			}
+			strict, sargs = col+" "+op+" ?", []any{*v}
+			if !before && f.nullable {
+				strict = "(" + strict + " OR " + col + " IS NULL)"
+			}
+		}
+		if strict != "" {
+			disj = append(disj, "("+strings.Join(append(slices.Clone(eq), strict), " AND ")+")")
+			args = append(append(args, eqArgs...), sargs...)
+		}
+		if v == nil {
+			eq = append(eq, col+" IS NULL")
+		} else {
+			eq = append(eq, col+" = ?")
+			eqArgs = append(eqArgs, *v)
+		}
+	}
+	op := ">"
+	if before {
+		op = "<"
+	}
+	disj = append(disj, "("+strings.Join(append(eq, "t.rk "+op+" ?"), " AND ")+")")
+	args = append(append(args, eqArgs...), key)
+	return "(" + strings.Join(disj, " OR ") + ")", args
+}

@@ -1,0 +1,278 @@
+// Package store implements catalog.Store over bun, on SQLite (modernc, pure
+// Go) or PostgreSQL. It owns the catalog's tables, their migrations, the
+// flattened search index that answers filters, full-text search, keyset
+// cursors and facets. Other features add their own tables with Migrate.
+package store
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"embed"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"net/url"
+	"os"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"github.com/uptrace/bun"
+	"github.com/uptrace/bun/dialect/pgdialect"
+	"github.com/uptrace/bun/dialect/sqlitedialect"
+	"github.com/uptrace/bun/driver/pgdriver"
+	_ "modernc.org/sqlite" // registers the "sqlite" database/sql driver
+
+	"github.com/porticohq/portico/catalog"
+)
+
+// migrationFiles are the catalog's own tables, for both dialects.
+//
+//go:embed migrations/*.sql
+var migrationFiles embed.FS
+
+// MigrationOwner is the owner under which the catalog's own migrations are
+// recorded in schema_migrations.
+const MigrationOwner = "catalog"
+
+// Dialect names, as Config.Driver and (*Store).Dialect spell them.
+const (
+	SQLite   = "sqlite"
+	Postgres = "pg"
+)
+
+// sqlitePragmas are the DSN parameters that held under concurrent writers
+// (STACK.md): immediate transactions avoid SQLITE_BUSY on lock upgrades.
+const sqlitePragmas = "_pragma=busy_timeout(5000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=foreign_keys(1)&_txlock=immediate"
+
+// Config says which database to open.
+type Config struct {
+	// Driver is "sqlite" (also "sqlite3", "better-sqlite3") or "pg"
+	// ("postgres", "postgresql").
+	Driver string
+	// DSN is, for SQLite, a file path, ":memory:" or a "file:" URI; for
+	// PostgreSQL a postgres:// URL.
+	DSN    string
+	Logger *slog.Logger
+}
+
+// Store is the catalog's storage. It satisfies catalog.Store and gives other
+// features the underlying *bun.DB for their own tables.
+type Store struct {
+	db      *bun.DB
+	sql     *sql.DB
+	dialect dialect
+	log     *slog.Logger
+	gen     atomic.Uint64
+	stmts   *statements
+	now     func() time.Time
+}
+
+var _ catalog.Store = (*Store)(nil)
+
+// Open connects, runs the catalog's migrations and prepares the hot
+// statements. The caller closes the Store.
+func Open(ctx context.Context, cfg Config) (*Store, error) {
+	log := cfg.Logger
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	var (
+		db  *bun.DB
+		dl  dialect
+		err error
+	)
+	switch normalizeDriver(cfg.Driver) {
+	case SQLite:
+		db, err = openSQLite(cfg.DSN)
+		dl = sqliteDialect{}
+	case Postgres:
+		db, err = openPG(cfg.DSN)
+		dl = pgDialect{}
+	default:
+		return nil, fmt.Errorf("open store: unknown driver %q (want sqlite or pg)", cfg.Driver)
+	}
+	if err != nil {
+		return nil, err
+	}
+	s := &Store{db: db, sql: db.DB, dialect: dl, log: log, now: time.Now}
+	if err := s.Ping(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open store: %w", err)
+	}
+	sub, err := fs.Sub(migrationFiles, "migrations")
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("open store: %w", err)
+	}
+	if err := Migrate(ctx, db, MigrationOwner, sub); err != nil {
+		db.Close()
+		return nil, err
+	}
+	if s.stmts, err = prepareStatements(ctx, s); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+func normalizeDriver(d string) string {
+	switch strings.ToLower(d) {
+	case "", "sqlite", "sqlite3", "better-sqlite3":
+		return SQLite
+	case "pg", "postgres", "postgresql":
+		return Postgres
+	}
+	return d
+}
+
+// SQLiteDSN turns a file path, ":memory:" or a "file:" URI into a DSN with
+// the pragmas Portico relies on. A ":memory:" database gets a unique name so
+// that two stores in one process never share it.
+func SQLiteDSN(path string) string {
+	switch {
+	case path == "" || path == ":memory:":
+		return "file:portico-" + randomHex(8) + "?mode=memory&cache=shared&" + sqlitePragmas
+	case strings.HasPrefix(path, "file:"):
+		if strings.Contains(path, "_pragma=") {
+			return path
+		}
+		sep := "?"
+		if strings.Contains(path, "?") {
+			sep = "&"
+		}
+		return path + sep + sqlitePragmas
+	default:
+		return "file:" + (&url.URL{Path: path}).EscapedPath() + "?" + sqlitePragmas
+	}
+}
+
+func openSQLite(dsn string) (*bun.DB, error) {
+	full := SQLiteDSN(dsn)
+	if err := createSQLiteFile(full); err != nil {
+		return nil, fmt.Errorf("create sqlite %s: %w", dsn, err)
+	}
+	sqldb, err := sql.Open("sqlite", full)
+	if err != nil {
+		return nil, fmt.Errorf("open sqlite %s: %w", dsn, err)
+	}
+	if strings.Contains(full, "mode=memory") {
+		// One connection keeps a memory database alive and avoids
+		// shared-cache table locks between pooled connections.
+		sqldb.SetMaxOpenConns(1)
+	} else {
+		sqldb.SetMaxOpenConns(8)
+		sqldb.SetMaxIdleConns(8)
+	}
+	sqldb.SetConnMaxLifetime(0)
+	sqldb.SetConnMaxIdleTime(0)
+	return bun.NewDB(sqldb, sqlitedialect.New()), nil
+}
+
+// sqlitePageSize suits entities of ~10 KB: a body fits one page instead of
+// a chain of overflow pages, so a bulk ingest writes a third of the pages
+// and a point read touches one.
+const sqlitePageSize = 16384
+
+// createSQLiteFile gives a database file that does not exist yet its page
+// size before WAL mode fixes it (modernc applies DSN pragmas sorted by name,
+// so journal_mode would always come first).
+func createSQLiteFile(full string) error {
+	path, _, _ := strings.Cut(strings.TrimPrefix(full, "file:"), "?")
+	if strings.Contains(full, "mode=memory") || path == "" {
+		return nil
+	}
+	if p, err := url.PathUnescape(path); err == nil {
+		path = p
+	}
+	if _, err := os.Stat(path); !errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	db, err := sql.Open("sqlite", "file:"+(&url.URL{Path: path}).EscapedPath())
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	_, err = db.Exec(fmt.Sprintf("PRAGMA page_size = %d; PRAGMA journal_mode = WAL", sqlitePageSize))
+	return err
+}
+
+func openPG(dsn string) (*bun.DB, error) {
+	if dsn == "" {
+		return nil, fmt.Errorf("open postgres: empty DSN")
+	}
+	sqldb := sql.OpenDB(pgdriver.NewConnector(pgdriver.WithDSN(dsn)))
+	sqldb.SetMaxOpenConns(16)
+	sqldb.SetMaxIdleConns(16)
+	return bun.NewDB(sqldb, pgdialect.New()), nil
+}
+
+// EnsurePGDatabase creates dbName on the server serverDSN points at when it
+// does not exist yet, as Backstage does with `<prefix>catalog`.
+func EnsurePGDatabase(ctx context.Context, serverDSN, dbName string) error {
+	sqldb := sql.OpenDB(pgdriver.NewConnector(pgdriver.WithDSN(serverDSN)))
+	defer sqldb.Close()
+	var n int
+	err := sqldb.QueryRowContext(ctx, "SELECT count(*) FROM pg_database WHERE datname = $1", dbName).Scan(&n)
+	if err != nil {
+		return fmt.Errorf("look up database %s: %w", dbName, err)
+	}
+	if n > 0 {
+		return nil
+	}
+	if _, err := sqldb.ExecContext(ctx, "CREATE DATABASE "+quoteIdent(dbName)); err != nil {
+		// Another replica may have created it in the meantime.
+		if err2 := sqldb.QueryRowContext(ctx, "SELECT count(*) FROM pg_database WHERE datname = $1", dbName).Scan(&n); err2 == nil && n > 0 {
+			return nil
+		}
+		return fmt.Errorf("create database %s: %w", dbName, err)
+	}
+	return nil
+}
+
+func quoteIdent(s string) string { return `"` + strings.ReplaceAll(s, `"`, `""`) + `"` }
+
+// DB returns the bun handle, for features that keep their own tables in the
+// catalog's database.
+func (s *Store) DB() *bun.DB { return s.db }
+
+// Dialect returns "sqlite" or "pg", for features whose SQL differs.
+func (s *Store) Dialect() string { return s.dialect.name() }
+
+// Generation changes whenever a mutation commits in this process.
+func (s *Store) Generation() uint64 { return s.gen.Load() }
+
+// Ping checks that the database answers.
+func (s *Store) Ping(ctx context.Context) error {
+	if err := s.sql.PingContext(ctx); err != nil {
+		return fmt.Errorf("ping %s: %w", s.dialect.name(), err)
+	}
+	return nil
+}
+
+// Close releases the prepared statements and the connection pool.
+func (s *Store) Close() error {
+	if s.stmts != nil {
+		s.stmts.close()
+	}
+	return s.db.Close()
+}
+
+func randomHex(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// newUID returns a random version-4 UUID string, the form Backstage uses.
+func newUID() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	h := hex.EncodeToString(b[:])
+	return h[:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:]
+}

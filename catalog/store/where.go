@@ -1,0 +1,115 @@
+package store
+
+import (
+	"strings"
+
+	"github.com/porticohq/portico/catalog"
+)
+
+// whereBuilder turns a catalog.Filter and a full-text term into a WHERE
+// clause over entities aliased `e`. Fields that are columns of entities are
+// matched there; relations.<type> from the relations table; every other
+// dotted path from the search table.
+type whereBuilder struct {
+	dl    dialect
+	conds []string
+	args  []any
+}
+
+func (w *whereBuilder) clause() string {
+	if len(w.conds) == 0 {
+		return ""
+	}
+	return " WHERE " + strings.Join(w.conds, " AND ")
+}
+
+func (w *whereBuilder) filter(f catalog.Filter) {
+	var sets []string
+	for _, set := range f {
+		if len(set) == 0 {
+			// An empty set matches everything, so the whole OR does.
+			return
+		}
+		var conds []string
+		for _, c := range set {
+			conds = append(conds, w.condition(c))
+		}
+		sets = append(sets, "("+strings.Join(conds, " AND ")+")")
+	}
+	if len(sets) > 0 {
+		w.conds = append(w.conds, "("+strings.Join(sets, " OR ")+")")
+	}
+}
+
+// entityColumn maps filter keys that have their own lower-cased column.
+var entityColumn = map[string]string{
+	"kind":               "e.kind",
+	"metadata.namespace": "e.namespace",
+	"metadata.name":      "e.name",
+	"metadata.uid":       "e.uid",
+}
+
+func (w *whereBuilder) condition(c catalog.Condition) string {
+	key := strings.ToLower(strings.TrimSpace(c.Key))
+	vals := make([]any, 0, len(c.Values))
+	for _, v := range c.Values {
+		vals = append(vals, strings.ToLower(strings.TrimSpace(v)))
+	}
+	if col, ok := entityColumn[key]; ok {
+		if len(vals) == 0 {
+			return "1 = 1"
+		}
+		w.args = append(w.args, vals...)
+		return col + " IN (" + placeholders(len(vals)) + ")"
+	}
+	if typ, ok := strings.CutPrefix(key, "relations."); ok {
+		w.args = append(w.args, typ)
+		q := "e.ref_key IN (SELECT r.source_key FROM relations r WHERE r.type_key = ?"
+		if len(vals) > 0 {
+			w.args = append(w.args, vals...)
+			q += " AND r.target_key IN (" + placeholders(len(vals)) + ")"
+		}
+		return q + ")"
+	}
+	w.args = append(w.args, key)
+	q := "e.id IN (SELECT s.entity_id FROM search s WHERE s.key = ?"
+	if len(vals) > 0 {
+		w.args = append(w.args, vals...)
+		q += " AND s.value IN (" + placeholders(len(vals)) + ")"
+	}
+	return q + ")"
+}
+
+// fullText adds a match on every word of term: through the dialect's text
+// index, or, when fields are named, as a substring of one of those fields
+// (Backstage's fullTextFilterFields).
+func (w *whereBuilder) fullText(term string, fields []string) {
+	if strings.TrimSpace(term) == "" {
+		return
+	}
+	if len(fields) > 0 {
+		keys := make([]any, len(fields))
+		for i, f := range fields {
+			keys[i] = strings.ToLower(f)
+		}
+		for _, word := range strings.Fields(strings.ToLower(term)) {
+			w.args = append(w.args, keys...)
+			w.args = append(w.args, "%"+escapeLike(word)+"%")
+			w.conds = append(w.conds, "e.id IN (SELECT s.entity_id FROM search s WHERE s.key IN ("+
+				placeholders(len(keys))+") AND s.value LIKE ? ESCAPE '!')")
+		}
+		return
+	}
+	words := ftsWords(term)
+	if len(words) == 0 {
+		return
+	}
+	cond, args := w.dl.ftsMatch(words)
+	w.conds = append(w.conds, cond)
+	w.args = append(w.args, args...)
+}
+
+func escapeLike(s string) string {
+	r := strings.NewReplacer(`!`, `!!`, `%`, `!%`, `_`, `!_`)
+	return r.Replace(s)
+}

@@ -1,0 +1,149 @@
+package catalog
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+)
+
+// ReadAllowRule is one entry of backend.reading.allow: a host
+// ("example.com", "*.example.com", optionally with ":port") and optional
+// path prefixes.
+type ReadAllowRule struct {
+	Host  string
+	Paths []string
+}
+
+// URLReader reads placeholder targets and url locations over http(s), only
+// from hosts that backend.reading.allow permits, within a time and size
+// limit. The zero value refuses every URL.
+type URLReader struct {
+	Allow   []ReadAllowRule
+	Client  *http.Client // nil means a client with Timeout
+	Timeout time.Duration
+	MaxSize int64
+}
+
+// Allowed reports whether rawURL may be read.
+func (u *URLReader) Allowed(rawURL string) bool {
+	parsed, err := url.Parse(rawURL)
+	if err != nil || (parsed.Scheme != "http" && parsed.Scheme != "https") {
+		return false
+	}
+	return u.allowedURL(parsed)
+}
+
+func (u *URLReader) allowedURL(p *url.URL) bool {
+	host := strings.ToLower(p.Host)
+	for _, rule := range u.Allow {
+		h := strings.ToLower(rule.Host)
+		matched := host == h || (strings.HasPrefix(h, "*.") && strings.HasSuffix(host, h[1:]))
+		if !matched {
+			continue
+		}
+		if len(rule.Paths) == 0 {
+			return true
+		}
+		for _, prefix := range rule.Paths {
+			if strings.HasPrefix(p.Path, prefix) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// Read fetches rawURL and returns its body and the URL read.
+func (u *URLReader) Read(ctx context.Context, rawURL string) ([]byte, string, error) {
+	parsed, err := url.Parse(rawURL)
+	if err != nil {
+		return nil, rawURL, fmt.Errorf("parse URL %q: %w", rawURL, err)
+	}
+	if parsed.Scheme != "http" && parsed.Scheme != "https" {
+		return nil, rawURL, fmt.Errorf("%s: only http and https URLs can be read", rawURL)
+	}
+	if !u.allowedURL(parsed) {
+		return nil, rawURL, fmt.Errorf("reading from %s is not allowed; add its host to backend.reading.allow", parsed.Host)
+	}
+	timeout := u.Timeout
+	if timeout <= 0 {
+		timeout = 30 * time.Second
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, parsed.String(), nil)
+	if err != nil {
+		return nil, rawURL, fmt.Errorf("request %s: %w", rawURL, err)
+	}
+	resp, err := u.client().Do(req)
+	if err != nil {
+		return nil, rawURL, fmt.Errorf("read %s: %w", rawURL, err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		if resp.StatusCode == http.StatusNotFound {
+			return nil, rawURL, fmt.Errorf("%s does not exist (404)", rawURL)
+		}
+		return nil, rawURL, fmt.Errorf("read %s: status %s", rawURL, resp.Status)
+	}
+	limit := u.MaxSize
+	if limit <= 0 {
+		limit = DefaultMaxReadSize
+	}
+	data, err := io.ReadAll(io.LimitReader(resp.Body, limit+1))
+	if err != nil {
+		return nil, rawURL, fmt.Errorf("read %s: %w", rawURL, err)
+	}
+	if int64(len(data)) > limit {
+		return nil, rawURL, fmt.Errorf("%s is larger than the limit of %d bytes", rawURL, limit)
+	}
+	return data, rawURL, nil
+}
+
+// client returns the configured client, made to re-check the allow-list on
+// every redirect so an allowed host cannot bounce a read elsewhere.
+func (u *URLReader) client() *http.Client {
+	base := u.Client
+	if base == nil {
+		base = http.DefaultClient
+	}
+	c := *base
+	c.CheckRedirect = func(req *http.Request, via []*http.Request) error {
+		if len(via) >= 5 {
+			return fmt.Errorf("stopped after %d redirects", len(via))
+		}
+		if !u.allowedURL(req.URL) {
+			return fmt.Errorf("redirect to %s is not allowed by backend.reading.allow", req.URL.Host)
+		}
+		return nil
+	}
+	return &c
+}
+
+// ForURL returns a Reader for an entity read from base: relative targets
+// resolve against base, absolute URLs are read as they are, and both must
+// pass the allow-list.
+func (u *URLReader) ForURL(base string) Reader {
+	return urlRelativeReader{u: u, base: base}
+}
+
+type urlRelativeReader struct {
+	u    *URLReader
+	base string
+}
+
+func (r urlRelativeReader) ReadRelative(ctx context.Context, target string) ([]byte, string, error) {
+	b, err := url.Parse(r.base)
+	if err != nil {
+		return nil, target, fmt.Errorf("parse base URL %q: %w", r.base, err)
+	}
+	t, err := url.Parse(target)
+	if err != nil {
+		return nil, target, fmt.Errorf("parse %q: %w", target, err)
+	}
+	return r.u.Read(ctx, b.ResolveReference(t).String())
+}

@@ -1,0 +1,82 @@
+package catalog
+
+import (
+	"context"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+)
+
+// ValidateFiles checks descriptor files the way ingest would, for the
+// `portico validate PATH...` command that CI pipelines run before they
+// publish catalog files. A directory is searched recursively for *.yaml and
+// *.yml; placeholder targets are read relative to each file, confined to the
+// directory given (or the file's directory). Problems name file, document,
+// entity and field; an empty result means every file is valid.
+func ValidateFiles(ctx context.Context, paths []string) []Problem {
+	c := New(nil, Options{})
+	var problems []Problem
+	for _, p := range paths {
+		files, base, err := descriptorFiles(p)
+		if err != nil {
+			problems = append(problems, Problem{File: p, Message: err.Error()})
+			continue
+		}
+		for _, f := range files {
+			problems = append(problems, c.validateFile(ctx, f, base)...)
+		}
+	}
+	return problems
+}
+
+// descriptorFiles lists the YAML files under path and the base directory
+// their placeholders are confined to.
+func descriptorFiles(path string) ([]string, string, error) {
+	info, err := os.Stat(path)
+	if err != nil {
+		return nil, "", fmt.Errorf("cannot read: %w", err)
+	}
+	if !info.IsDir() {
+		return []string{path}, filepath.Dir(path), nil
+	}
+	var files []string
+	err = filepath.WalkDir(path, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() && p != path && strings.HasPrefix(d.Name(), ".") {
+			return filepath.SkipDir
+		}
+		if !d.IsDir() && isYAMLFile(p) {
+			files = append(files, p)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, "", fmt.Errorf("walk: %w", err)
+	}
+	sort.Strings(files)
+	return files, path, nil
+}
+
+func isYAMLFile(p string) bool {
+	ext := strings.ToLower(filepath.Ext(p))
+	return ext == ".yaml" || ext == ".yml"
+}
+
+func (c *Catalog) validateFile(ctx context.Context, file, base string) []Problem {
+	data, err := os.ReadFile(file)
+	if err != nil {
+		return []Problem{{File: file, Message: fmt.Sprintf("cannot read: %v", err)}}
+	}
+	entities, problems := ParseYAML(data, Source{Location: file, Reader: NewFileReader(base, file)})
+	for _, d := range entities {
+		pe := c.Process(ctx, "validate", d)
+		problems = append(problems, pe.Problems...)
+	}
+	sort.SliceStable(problems, func(i, j int) bool { return problems[i].Document < problems[j].Document })
+	return problems
+}

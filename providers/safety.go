@@ -1,0 +1,87 @@
+package providers
+
+import (
+	"fmt"
+	"regexp"
+	"strings"
+)
+
+// Safety is a provider's shrink guard: a full listing that drops to zero, or
+// by more than ShrinkGuard (a share, 0.5 = 50%) of the last applied listing,
+// is held instead of deleting the difference — a misconfigured prefix or an
+// outage that answers "nothing" must not empty the catalog.
+type Safety struct {
+	// ShrinkGuard is the largest share the listing may shrink by in one run;
+	// 0 turns the guard off.
+	ShrinkGuard float64
+	// AllowLargeDeletions turns the guard off.
+	AllowLargeDeletions bool
+}
+
+// DefaultSafety holds listings that shrink to zero or by more than half.
+func DefaultSafety() Safety { return Safety{ShrinkGuard: 0.5} }
+
+// SafetyPolicy is implemented by providers whose config sets their guard;
+// others get DefaultSafety.
+type SafetyPolicy interface {
+	Safety() Safety
+}
+
+// ParseSafety reads allowLargeDeletions and shrinkGuard from a provider's
+// config object; path names it in errors.
+func ParseSafety(cfg map[string]any, path string) (Safety, error) {
+	s := DefaultSafety()
+	if v, ok := cfg["allowLargeDeletions"]; ok {
+		b, ok := v.(bool)
+		if !ok {
+			return s, fmt.Errorf("%s.allowLargeDeletions: want true or false, got %v", path, v)
+		}
+		s.AllowLargeDeletions = b
+	}
+	if v, ok := cfg["shrinkGuard"]; ok {
+		n, ok := asNumber(v)
+		if !ok || n < 0 || n > 1 {
+			return s, fmt.Errorf("%s.shrinkGuard: want a share between 0 and 1, got %v", path, v)
+		}
+		s.ShrinkGuard = n
+	}
+	return s, nil
+}
+
+// hold says why a listing of cur entities after an applied listing of prev
+// must be held, or "" when it may be applied.
+func (s Safety) hold(prev, cur int) string {
+	if s.AllowLargeDeletions || s.ShrinkGuard == 0 || prev == 0 || cur >= prev {
+		return ""
+	}
+	if cur == 0 {
+		return fmt.Sprintf("held: the listing is empty after %d entities last run; nothing was deleted (set allowLargeDeletions: true to accept it)", prev)
+	}
+	share := float64(prev-cur) / float64(prev)
+	if share > s.ShrinkGuard {
+		return fmt.Sprintf("held: the listing shrank from %d to %d entities (%.0f%%, more than %.0f%%); nothing was deleted (set allowLargeDeletions: true or raise shrinkGuard to accept it)",
+			prev, cur, share*100, s.ShrinkGuard*100)
+	}
+	return ""
+}
+
+// SecretHolder is implemented by providers whose config holds secrets
+// (tokens, keys); the scheduler removes them from every message it logs or
+// records, on top of the provider's own redaction.
+type SecretHolder interface {
+	Secrets() []string
+}
+
+// secretParams matches credentials that travel in URLs or JSON.
+var secretParams = regexp.MustCompile(`(?i)((?:access_token|secret_token|accessToken|secretAccessKey|X-Amz-Signature|X-Amz-Credential)["']?\s*[=:]\s*["']?)[^&"'\s,}]+`)
+
+// Redact removes the given secrets and any credential-looking URL parameter
+// from s.
+func Redact(s string, secrets []string) string {
+	for _, secret := range secrets {
+		if len(secret) >= 4 {
+			s = strings.ReplaceAll(s, secret, "[redacted]")
+		}
+	}
+	return secretParams.ReplaceAllString(s, "${1}[redacted]")
+}

@@ -1,0 +1,324 @@
+package providers
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/porticohq/portico/catalog"
+	"github.com/porticohq/portico/catalog/store"
+)
+
+// testProvider is a ScheduledProvider whose runs the test scripts.
+type testProvider struct {
+	name    string
+	sched   Schedule
+	safety  *Safety
+	secrets []string
+	run     func(ctx context.Context) (catalog.Mutation, error)
+}
+
+func (p *testProvider) Name() string                                       { return p.name }
+func (p *testProvider) Connect(ctx context.Context, conn Connection) error { return nil }
+func (p *testProvider) Schedule() Schedule                                 { return p.sched }
+func (p *testProvider) Run(ctx context.Context) (catalog.Mutation, error)  { return p.run(ctx) }
+func (p *testProvider) Secrets() []string                                  { return p.secrets }
+func (p *testProvider) Safety() Safety {
+	if p.safety != nil {
+		return *p.safety
+	}
+	return DefaultSafety()
+}
+
+// recordingConn is a Connection that keeps what it was asked to apply and
+// answers with the bucket's size change, as a catalog would.
+type recordingConn struct {
+	mu        sync.Mutex
+	mutations []catalog.Mutation
+	bucket    map[string]bool
+}
+
+func (c *recordingConn) ApplyMutation(ctx context.Context, m catalog.Mutation) (catalog.ApplyResult, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.mutations = append(c.mutations, m)
+	next := map[string]bool{}
+	var res catalog.ApplyResult
+	for _, d := range m.Entities {
+		key := d.Entity.Ref().Key()
+		next[key] = true
+		if c.bucket[key] {
+			res.Unchanged++
+		} else {
+			res.Added++
+		}
+	}
+	for key := range c.bucket {
+		if !next[key] {
+			res.Removed++
+		}
+	}
+	c.bucket = next
+	return res, nil
+}
+
+func (c *recordingConn) applied() int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return len(c.mutations)
+}
+
+func entities(n int) catalog.Mutation {
+	m := catalog.Mutation{Type: catalog.Full}
+	for i := range n {
+		m.Entities = append(m.Entities, catalog.DeferredEntity{Entity: catalog.Entity{
+			APIVersion: "backstage.io/v1alpha1", Kind: "API", Metadata: catalog.Metadata{Name: fmt.Sprintf("api-%d", i)}}})
+	}
+	return m
+}
+
+func startScheduler(t *testing.T, db testDB, log *slog.Logger, ps ...*testProvider) (*Scheduler, []*recordingConn) {
+	t.Helper()
+	s, err := New(Options{DB: db.open(t), Logger: log, Migrate: store.Migrate})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var conns []*recordingConn
+	for _, p := range ps {
+		c := &recordingConn{}
+		if err := s.Add(p, c); err != nil {
+			t.Fatal(err)
+		}
+		conns = append(conns, c)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	if err := s.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cancel(); s.Wait() })
+	return s, conns
+}
+
+// manual is a schedule that never fires during a test: runs are triggered.
+var manual = Schedule{Frequency: time.Hour, InitialDelay: time.Hour, Timeout: 2 * time.Second}
+
+func waitRun(t *testing.T, s *Scheduler, id string) Run {
+	t.Helper()
+	deadline := time.Now().Add(15 * time.Second)
+	for time.Now().Before(deadline) {
+		r, err := s.Run(context.Background(), id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !r.Running() {
+			return r
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Fatalf("run %s did not end", id)
+	return Run{}
+}
+
+func trigger(t *testing.T, s *Scheduler, name string) Run {
+	t.Helper()
+	id, err := s.Trigger(context.Background(), name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return waitRun(t, s, id)
+}
+
+func TestRunOutcomes(t *testing.T) {
+	for _, db := range testDBs(t) {
+		t.Run(db.name, func(t *testing.T) {
+			var step int
+			p := &testProvider{name: "test:outcomes", sched: manual, run: func(ctx context.Context) (catalog.Mutation, error) {
+				step++
+				switch step {
+				case 2:
+					return catalog.Mutation{}, errors.New("upstream said 500")
+				case 3:
+					<-ctx.Done() // runs past its timeout
+					return entities(3), nil
+				}
+				return entities(3), nil
+			}}
+			p.sched.Timeout = 200 * time.Millisecond
+			s, conns := startScheduler(t, db, nil, p)
+
+			tests := []struct {
+				outcome, message string
+				applied          int
+			}{
+				{OutcomeOK, "applied 3 entities", 1},
+				{OutcomeError, "upstream said 500", 1},
+				{OutcomeTimeout, "timed out", 1},
+				{OutcomeOK, "applied 3 entities", 2},
+			}
+			for i, tt := range tests {
+				r := trigger(t, s, p.name)
+				if r.Outcome != tt.outcome || !strings.Contains(r.Message, tt.message) {
+					t.Fatalf("run %d: outcome %s %q, want %s %q", i+1, r.Outcome, r.Message, tt.outcome, tt.message)
+				}
+				if got := conns[0].applied(); got != tt.applied {
+					t.Fatalf("run %d: %d mutations applied, want %d", i+1, got, tt.applied)
+				}
+				if r.Trigger != TriggerManual || r.Duration <= 0 && r.Outcome == OutcomeTimeout {
+					t.Fatalf("run %d: trigger %s duration %s", i+1, r.Trigger, r.Duration)
+				}
+			}
+			st, err := s.Status(context.Background(), 10)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(st) != 1 || len(st[0].Recent) != 4 || st[0].Last.Outcome != OutcomeOK || st[0].Last.Unchanged != 3 {
+				t.Fatalf("status = %+v", st)
+			}
+		})
+	}
+}
+
+func TestShrinkGuardHoldsLargeDeletions(t *testing.T) {
+	allow := Safety{ShrinkGuard: 0.5, AllowLargeDeletions: true}
+	tests := []struct {
+		name    string
+		safety  *Safety
+		sizes   []int
+		want    []string
+		applied int
+	}{
+		{"empty after non-empty is held", nil, []int{10, 0}, []string{OutcomeOK, OutcomeHeld}, 1},
+		{"more than half is held", nil, []int{10, 4}, []string{OutcomeOK, OutcomeHeld}, 1},
+		{"half is applied", nil, []int{10, 5}, []string{OutcomeOK, OutcomeOK}, 2},
+		{"held compares with the last applied run", nil, []int{10, 0, 3, 10}, []string{OutcomeOK, OutcomeHeld, OutcomeHeld, OutcomeOK}, 2},
+		{"empty first run is applied", nil, []int{0, 5}, []string{OutcomeOK, OutcomeOK}, 2},
+		{"allowLargeDeletions", &allow, []int{10, 0}, []string{OutcomeOK, OutcomeOK}, 2},
+		{"shrinkGuard 0", &Safety{}, []int{10, 1}, []string{OutcomeOK, OutcomeOK}, 2},
+	}
+	db := sqliteDB(t)
+	for i, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var n int
+			p := &testProvider{name: fmt.Sprintf("test:shrink%d", i), sched: manual, safety: tt.safety,
+				run: func(ctx context.Context) (catalog.Mutation, error) {
+					n++
+					return entities(tt.sizes[n-1]), nil
+				}}
+			s, conns := startScheduler(t, db, nil, p)
+			for j, want := range tt.want {
+				r := trigger(t, s, p.name)
+				if r.Outcome != want {
+					t.Fatalf("run %d: outcome %s (%s), want %s", j+1, r.Outcome, r.Message, want)
+				}
+				if want == OutcomeHeld && (!strings.Contains(r.Message, "nothing was deleted") || len(r.Errors) == 0) {
+					t.Fatalf("held run does not say why: %+v", r)
+				}
+			}
+			if got := conns[0].applied(); got != tt.applied {
+				t.Fatalf("%d mutations applied, want %d", got, tt.applied)
+			}
+		})
+	}
+}
+
+func TestFailedSourcesAreRecordedPerItem(t *testing.T) {
+	p := &testProvider{name: "test:failed", sched: manual, run: func(ctx context.Context) (catalog.Mutation, error) {
+		m := entities(2)
+		m.Failed = []catalog.FailedSource{{Location: "url:https://x/bad", Problems: []catalog.Problem{{Entity: "api:default/bad", Message: "malformed body"}}}}
+		return m, nil
+	}}
+	s, conns := startScheduler(t, sqliteDB(t), nil, p)
+	r := trigger(t, s, p.name)
+	if r.Outcome != OutcomeOK || r.Listed != 3 || len(r.Errors) != 1 || r.Errors[0].Entity != "api:default/bad" || r.Errors[0].File != "url:https://x/bad" {
+		t.Fatalf("run = %+v", r)
+	}
+	if len(conns[0].mutations[0].Failed) != 1 {
+		t.Fatal("the failed source was not handed to the catalog")
+	}
+}
+
+func TestSecretsNeverRecordedOrLogged(t *testing.T) {
+	const secret = "s3cr3t-T0KEN-value"
+	var logs bytes.Buffer
+	log := slog.New(slog.NewTextHandler(&logs, nil))
+	p := &testProvider{name: "test:secret", sched: manual, secrets: []string{secret},
+		run: func(ctx context.Context) (catalog.Mutation, error) {
+			return catalog.Mutation{}, fmt.Errorf("GET https://x/admin/api/services.json?access_token=%s&page=1: 401 (other %s)", "abc"+"def1234", secret)
+		}}
+	s, _ := startScheduler(t, sqliteDB(t), log, p)
+	r := trigger(t, s, p.name)
+	st, _ := s.Status(context.Background(), 5)
+	dump := fmt.Sprintf("%+v %+v %s", r, st, logs.String())
+	for _, leaked := range []string{secret, "abcdef1234"} {
+		if strings.Contains(dump, leaked) {
+			t.Fatalf("secret %q leaked: %s", leaked, dump)
+		}
+	}
+	if !strings.Contains(r.Message, "access_token=[redacted]") {
+		t.Fatalf("message = %q", r.Message)
+	}
+}
+
+func TestTriggerWhileRunningReturnsTheRunningRun(t *testing.T) {
+	release := make(chan struct{})
+	p := &testProvider{name: "test:busy", sched: manual, run: func(ctx context.Context) (catalog.Mutation, error) {
+		ReportProgress(ctx, "page %d of %d", 1, 3)
+		select {
+		case <-release:
+		case <-ctx.Done():
+		}
+		return entities(1), nil
+	}}
+	s, _ := startScheduler(t, sqliteDB(t), nil, p)
+	id1, err := s.Trigger(context.Background(), p.name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	id2, err := s.Trigger(context.Background(), p.name)
+	if err != nil || id2 != id1 {
+		t.Fatalf("second trigger = %s, %v; want %s", id2, err, id1)
+	}
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		r, _ := s.Run(context.Background(), id1)
+		if r.Progress == "page 1 of 3" {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("progress never shown: %+v", r)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	close(release)
+	if r := waitRun(t, s, id1); r.Outcome != OutcomeOK {
+		t.Fatalf("run = %+v", r)
+	}
+	if _, err := s.Trigger(context.Background(), "nope"); !errors.Is(err, ErrUnknownProvider) {
+		t.Fatalf("unknown provider: %v", err)
+	}
+}
+
+func TestMetrics(t *testing.T) {
+	p := &testProvider{name: "test:metrics", sched: manual, run: func(ctx context.Context) (catalog.Mutation, error) { return entities(2), nil }}
+	s, _ := startScheduler(t, sqliteDB(t), nil, p)
+	trigger(t, s, p.name)
+	var buf bytes.Buffer
+	if err := s.WriteMetrics(&buf); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{
+		`portico_provider_runs_total{provider="test:metrics",outcome="ok"} 1`,
+		`portico_provider_run_duration_seconds_count{provider="test:metrics"} 1`,
+		`portico_provider_entities{provider="test:metrics"} 2`,
+	} {
+		if !strings.Contains(buf.String(), want) {
+			t.Fatalf("metrics lack %q:\n%s", want, buf.String())
+		}
+	}
+}

@@ -1,0 +1,94 @@
+package providers
+
+import (
+	"context"
+	"time"
+)
+
+// ProviderStatus is what /providers shows for one provider.
+type ProviderStatus struct {
+	Name     string
+	Schedule Schedule
+	NextRun  time.Time // zero before the first run is scheduled
+	Last     *Run      // latest finished run
+	Running  *Run      // the run in progress, here or in another replica
+	Recent   []Run     // newest first
+}
+
+// Providers returns the names of the scheduled providers, in the order added.
+func (s *Scheduler) Providers() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]string(nil), s.order...)
+}
+
+// Status reports every provider's schedule, next run, latest runs and the
+// run in progress.
+func (s *Scheduler) Status(ctx context.Context, recent int) ([]ProviderStatus, error) {
+	var out []ProviderStatus
+	for _, name := range s.Providers() {
+		st, err := s.status(ctx, name, recent)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, st)
+	}
+	return out, nil
+}
+
+func (s *Scheduler) status(ctx context.Context, name string, recent int) (ProviderStatus, error) {
+	s.mu.Lock()
+	t := s.tasks[name]
+	s.mu.Unlock()
+	st := ProviderStatus{Name: name, Schedule: t.sched}
+	runs, err := s.runs.recent(ctx, name, recent+1)
+	if err != nil {
+		return st, err
+	}
+	for i := range runs {
+		r := runs[i]
+		if r.Running() && st.Running == nil {
+			st.Running = s.withProgress(t, &r)
+			continue
+		}
+		if st.Last == nil && !r.Running() {
+			st.Last = &r
+		}
+		if len(st.Recent) < recent {
+			st.Recent = append(st.Recent, r)
+		}
+	}
+	lease, ok, err := s.leases.state(ctx, name)
+	if err != nil {
+		return st, err
+	}
+	if ok {
+		st.NextRun = lease.NextRunAt
+	}
+	return st, nil
+}
+
+// Run returns one run record, with live progress when this replica runs it.
+func (s *Scheduler) Run(ctx context.Context, id string) (Run, error) {
+	r, err := s.runs.get(ctx, id)
+	if err != nil {
+		return r, err
+	}
+	s.mu.Lock()
+	t := s.tasks[r.Provider]
+	s.mu.Unlock()
+	if t != nil && r.Running() {
+		return *s.withProgress(t, &r), nil
+	}
+	return r, nil
+}
+
+func (s *Scheduler) withProgress(t *task, r *Run) *Run {
+	t.mu.Lock()
+	lr := t.current
+	t.mu.Unlock()
+	if lr != nil && lr.run.ID == r.ID {
+		r.Progress = lr.snapshot().Progress
+	}
+	return r
+}
