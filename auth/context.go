@@ -1,0 +1,96 @@
+package auth
+
+import (
+	"context"
+	"errors"
+	"net/http"
+
+	"github.com/labstack/echo/v5"
+
+	"github.com/porticohq/portico/catalog"
+	"github.com/porticohq/portico/views"
+)
+
+// ErrSignInRequired is what RequireUser returns when nobody is signed in; it
+// is an echo HTTP error (401), so returning it from a handler works.
+var ErrSignInRequired = echo.NewHTTPError(http.StatusUnauthorized, "sign in to do this")
+
+// IdentityFrom returns the signed-in identity of the request, or nil.
+func IdentityFrom(c *echo.Context) *Identity {
+	id, _ := c.Get(echoIdentityKey).(*Identity)
+	return id
+}
+
+// UserFrom returns the signed-in identity from a request context (for code
+// below the HTTP handlers), or nil.
+func UserFrom(ctx context.Context) *Identity {
+	id, _ := ctx.Value(identityKey).(*Identity)
+	return id
+}
+
+// TokenSubject returns the subject of the static external-access token the
+// request carried, if any.
+func TokenSubject(c *echo.Context) (string, bool) {
+	s, ok := c.Get(echoTokenSubject).(string)
+	return s, ok
+}
+
+// RequireUser guards actions that act for a person (try-it-out, Sync now):
+// when any sign-in is configured, a signed-in user is required; a static
+// API token is not a person and does not count. With no sign-in configured
+// the portal is open and RequireUser allows everything.
+func RequireUser(c *echo.Context) error {
+	a, _ := c.Get(echoAuthKey).(*Auth)
+	if a == nil || !a.cfg.SignInEnabled() {
+		return nil
+	}
+	if IdentityFrom(c) == nil {
+		return ErrSignInRequired
+	}
+	return nil
+}
+
+// IsSignInRequired reports whether err came from RequireUser.
+func IsSignInRequired(err error) bool { return errors.Is(err, ErrSignInRequired) }
+
+// PageInfo gives a page handler what views.Page needs: the signed-in user
+// for the header, whether sign-in is configured at all, and the CSRF token
+// for the page's forms (it may set the CSRF cookie, so call it before
+// writing the response).
+func PageInfo(c *echo.Context) (user *views.User, signIn bool, csrf string) {
+	a, _ := c.Get(echoAuthKey).(*Auth)
+	if a == nil {
+		return nil, false, ""
+	}
+	if id := IdentityFrom(c); id != nil {
+		user = &views.User{Ref: id.UserRef, Name: id.Name, AvatarURL: id.AvatarURL}
+	}
+	return user, a.cfg.SignInEnabled(), a.csrfToken(c)
+}
+
+// FillPage sets p's User, SignIn and CSRFToken from the request.
+func FillPage(c *echo.Context, p *views.Page) {
+	p.User, p.SignIn, p.CSRFToken = PageInfo(c)
+}
+
+// OwnedByMe is the "Owned by me" filter (?owned=me) for listings: the
+// condition to add to every filter set, and false when nobody is signed in
+// (the listing should then hide the control or show nothing owned).
+func OwnedByMe(c *echo.Context) (catalog.Condition, bool) {
+	id := IdentityFrom(c)
+	if id == nil {
+		return catalog.Condition{}, false
+	}
+	return OwnedByCondition(id), true
+}
+
+// MyGroups returns the signed-in user's groups when ref is that user's own
+// entity, so the entity page can show "your groups (used for ownership)";
+// nil otherwise.
+func MyGroups(c *echo.Context, ref catalog.Ref) []string {
+	id := IdentityFrom(c)
+	if !id.IsSelf(ref) {
+		return nil
+	}
+	return id.Groups()
+}

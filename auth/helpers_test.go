@@ -1,0 +1,157 @@
+package auth
+
+import (
+	"context"
+	"crypto/rand"
+	"fmt"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/labstack/echo/v5"
+	"github.com/uptrace/bun"
+
+	"github.com/porticohq/portico/catalog"
+	"github.com/porticohq/portico/catalog/store"
+	"github.com/porticohq/portico/views"
+)
+
+// openStore opens a real store: SQLite in a temp dir, or with pg=true a
+// fresh PostgreSQL database (skipped without PORTICO_TEST_PG_DSN).
+func openStore(t *testing.T, pg bool) *store.Store {
+	t.Helper()
+	ctx := context.Background()
+	cfg := store.Config{Driver: store.SQLite, DSN: t.TempDir() + "/portico.db"}
+	if pg {
+		server := os.Getenv("PORTICO_TEST_PG_DSN")
+		if server == "" {
+			t.Skip("PostgreSQL half skipped: set PORTICO_TEST_PG_DSN (e.g. postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable)")
+		}
+		name := "portico_auth_" + strings.ToLower(rand.Text()[:10])
+		if err := store.EnsurePGDatabase(ctx, server, name); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { dropPGDatabase(t, server, name) })
+		cfg = store.Config{Driver: store.Postgres, DSN: replaceDBName(server, name)}
+	}
+	st, err := store.Open(ctx, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	return st
+}
+
+func replaceDBName(dsn, name string) string {
+	i := strings.LastIndex(dsn, "/")
+	rest := ""
+	if q := strings.Index(dsn[i:], "?"); q >= 0 {
+		rest = dsn[i+q:]
+	}
+	return dsn[:i+1] + name + rest
+}
+
+func dropPGDatabase(t *testing.T, server, name string) {
+	db, err := store.Open(context.Background(), store.Config{Driver: store.Postgres, DSN: server})
+	if err != nil {
+		t.Logf("drop %s: %v", name, err)
+		return
+	}
+	defer db.Close()
+	if _, err := db.DB().ExecContext(context.Background(), fmt.Sprintf(`DROP DATABASE IF EXISTS %q WITH (FORCE)`, name)); err != nil {
+		t.Logf("drop %s: %v", name, err)
+	}
+}
+
+// loadCatalog ingests testdata/catalog.yaml through the real pipeline, so
+// relations (memberOf, ownedBy) are derived as in production.
+func loadCatalog(t *testing.T, st catalog.Store) {
+	t.Helper()
+	data, err := os.ReadFile("testdata/catalog.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	src := catalog.Source{Location: "file:testdata/catalog.yaml", OriginLocation: "file:testdata/catalog.yaml"}
+	ents, problems := catalog.ParseYAML(data, src)
+	if len(problems) > 0 {
+		t.Fatalf("parse fixture: %v", problems)
+	}
+	res, err := catalog.New(st, catalog.Options{}).Apply(context.Background(), "test", catalog.Mutation{Type: catalog.Full, Entities: ents})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Invalid > 0 {
+		t.Fatalf("fixture has %d invalid entities: %+v", res.Invalid, res)
+	}
+}
+
+// portal is an echo server with auth registered and stand-in routes for the
+// pages and the catalog API.
+type portal struct {
+	URL  string
+	Auth *Auth
+	srv  *httptest.Server
+}
+
+func startPortal(t *testing.T, cfg Config, st *store.Store, db *bun.DB) *portal {
+	t.Helper()
+	srv := httptest.NewUnstartedServer(nil)
+	base := "http://" + srv.Listener.Addr().String()
+	e := echo.New()
+	opts := Options{Config: cfg, BaseURL: base, AppTitle: "Test Portal", DB: db, Migrate: store.Migrate}
+	if st != nil {
+		opts.Store = st
+	}
+	a, err := Register(context.Background(), e, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	page := func(c *echo.Context) error {
+		p := views.Page{Title: "Catalog", AppTitle: "Test Portal"}
+		FillPage(c, &p)
+		who := "nobody"
+		if p.User != nil {
+			who = p.User.Name + " (" + p.User.Ref + ")"
+		}
+		return renderHTML(c, http.StatusOK, views.Layout(p, textComponent("signed in: "+who+" csrf="+p.CSRFToken)))
+	}
+	e.GET("/", page)
+	e.GET("/catalog", page)
+	e.GET("/healthz", func(c *echo.Context) error { return c.String(http.StatusOK, "ok") })
+	e.GET("/api/catalog/entities", func(c *echo.Context) error { return c.JSON(http.StatusOK, []any{}) })
+	e.POST("/api/catalog/entities/by-refs", func(c *echo.Context) error { return c.JSON(http.StatusOK, map[string]any{"items": []any{}}) })
+	e.GET("/groups/:name", func(c *echo.Context) error {
+		groups := MyGroups(c, catalog.Ref{Kind: "User", Namespace: "default", Name: c.Param("name")})
+		cond, ok := OwnedByMe(c)
+		return c.String(http.StatusOK, fmt.Sprintf("groups=%s owned=%v %s", strings.Join(groups, ","), ok, strings.Join(cond.Values, ",")))
+	})
+	e.POST("/sync", func(c *echo.Context) error {
+		if err := RequireUser(c); err != nil {
+			return err
+		}
+		return c.String(http.StatusOK, "synced")
+	})
+	srv.Config.Handler = e
+	srv.Start()
+	t.Cleanup(srv.Close)
+	return &portal{URL: base, Auth: a, srv: srv}
+}
+
+func newClient(t *testing.T) *http.Client {
+	t.Helper()
+	jar, err := cookiejar.New(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &http.Client{Jar: jar}
+}
+
+// noRedirect returns a client that stops at the first redirect.
+func noRedirect(c *http.Client) *http.Client {
+	cp := *c
+	cp.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	return &cp
+}
