@@ -1,0 +1,244 @@
+package e2e
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/playwright-community/playwright-go"
+)
+
+// chromiumArgs keep Chromium quiet on a closed network (without the
+// background-networking flags it floods it) and working as root.
+var chromiumArgs = []string{
+	"--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+	"--disable-background-networking", "--disable-component-update", "--disable-sync",
+}
+
+// shared is the Playwright driver and browser, started on first use and
+// stopped by TestMain: a driver start and a browser launch cost ~1 s each.
+// (Test-harness state, not app state.)
+var shared struct {
+	mu      sync.Mutex
+	pw      *playwright.Playwright
+	browser playwright.Browser
+	skip    string // why the browser cannot run here
+}
+
+// driverDir is where playwright-go finds the driver: a directory whose
+// "package" is the npm package playwright-core@1.52.0.
+func driverDir() string {
+	if d := os.Getenv("PLAYWRIGHT_DRIVER_PATH"); d != "" {
+		return d
+	}
+	return filepath.Join(moduleRoot(), ".cache", "pwdriver")
+}
+
+// chromiumPath is Debian's Chromium unless PORTICO_CHROMIUM says otherwise.
+func chromiumPath() string {
+	if p := os.Getenv("PORTICO_CHROMIUM"); p != "" {
+		return p
+	}
+	return "/usr/bin/chromium"
+}
+
+// browser returns the shared browser, starting it on first use.
+func browser(t testing.TB) playwright.Browser {
+	t.Helper()
+	shared.mu.Lock()
+	defer shared.mu.Unlock()
+	if shared.browser != nil {
+		return shared.browser
+	}
+	if shared.skip != "" {
+		missing(t, "%s", shared.skip)
+	}
+	if reason := checkTools(); reason != "" {
+		shared.skip = reason
+		missing(t, "%s", reason)
+	}
+	pw, err := playwright.Run(&playwright.RunOptions{
+		DriverDirectory: driverDir(), SkipInstallBrowsers: true, Verbose: false,
+	})
+	if err != nil {
+		t.Fatalf("start the Playwright driver from %s: %v", driverDir(), err)
+	}
+	b, err := pw.Chromium.Launch(playwright.BrowserTypeLaunchOptions{
+		ExecutablePath: playwright.String(chromiumPath()),
+		Headless:       playwright.Bool(true),
+		Args:           chromiumArgs,
+	})
+	if err != nil {
+		pw.Stop()
+		t.Fatalf("launch %s: %v", chromiumPath(), err)
+	}
+	shared.pw, shared.browser = pw, b
+	return b
+}
+
+// checkTools says what is missing to run a browser, "" when nothing is.
+func checkTools() string {
+	if _, err := os.Stat(chromiumPath()); err != nil {
+		return fmt.Sprintf("no Chromium at %s (apt-get install chromium)", chromiumPath())
+	}
+	pkg := filepath.Join(driverDir(), "package", "package.json")
+	if _, err := os.Stat(pkg); err != nil {
+		return fmt.Sprintf("no Playwright driver at %s (npm ci; ln -sfn $PWD/node_modules/playwright-core .cache/pwdriver/package)", pkg)
+	}
+	if os.Getenv("PLAYWRIGHT_NODEJS_PATH") == "" {
+		node, err := exec.LookPath("node")
+		if err != nil {
+			return "no node on PATH and PLAYWRIGHT_NODEJS_PATH unset"
+		}
+		os.Setenv("PLAYWRIGHT_NODEJS_PATH", node)
+	}
+	return ""
+}
+
+// stopBrowser closes the shared browser and driver; TestMain calls it.
+func stopBrowser() {
+	shared.mu.Lock()
+	defer shared.mu.Unlock()
+	if shared.browser != nil {
+		shared.browser.Close()
+	}
+	if shared.pw != nil {
+		shared.pw.Stop()
+	}
+	shared.browser, shared.pw = nil, nil
+}
+
+// pageLog collects what a page reports: console errors, uncaught
+// exceptions and Content-Security-Policy violations.
+type pageLog struct {
+	mu     sync.Mutex
+	errors []string
+	ignore []string
+}
+
+func (l *pageLog) add(msg string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.errors = append(l.errors, msg)
+}
+
+func (l *pageLog) unexpected() []string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	var out []string
+	for _, e := range l.errors {
+		ignored := false
+		for _, s := range l.ignore {
+			if strings.Contains(e, s) {
+				ignored = true
+			}
+		}
+		if !ignored {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+// logs maps each page NewPage made to its log.
+var logs sync.Map // playwright.Page → *pageLog
+
+// NewPage opens a page in a fresh browser context (no shared cookies),
+// 1280×900 unless opts say otherwise (e.g. JavaScriptEnabled: false). It
+// records console errors, uncaught exceptions and CSP violations, and the
+// test fails at cleanup if there were any (see IgnoreConsoleErrors).
+func NewPage(t testing.TB, opts ...playwright.BrowserNewContextOptions) playwright.Page {
+	t.Helper()
+	b := browser(t)
+	o := playwright.BrowserNewContextOptions{}
+	if len(opts) > 0 {
+		o = opts[0]
+	}
+	if o.Viewport == nil {
+		o.Viewport = &playwright.Size{Width: 1280, Height: 900}
+	}
+	bctx, err := b.NewContext(o)
+	if err != nil {
+		t.Fatalf("new browser context: %v", err)
+	}
+	page, err := bctx.NewPage()
+	if err != nil {
+		t.Fatalf("new page: %v", err)
+	}
+	log := &pageLog{}
+	logs.Store(page, log)
+	page.OnConsole(func(m playwright.ConsoleMessage) {
+		if m.Type() == "error" {
+			log.add("console error: " + m.Text())
+		}
+	})
+	page.OnPageError(func(err error) { log.add("uncaught exception: " + err.Error()) })
+	// CSP violations also reach the console, but the event names the
+	// directive even when the console message is truncated.
+	if err := page.AddInitScript(playwright.Script{Content: playwright.String(cspListener)}); err != nil {
+		t.Fatalf("add CSP listener: %v", err)
+	}
+	page.OnConsole(func(m playwright.ConsoleMessage) {
+		if m.Type() == "warning" && strings.HasPrefix(m.Text(), cspPrefix) {
+			log.add("CSP violation: " + strings.TrimPrefix(m.Text(), cspPrefix))
+		}
+	})
+	t.Cleanup(func() {
+		logs.Delete(page)
+		if errs := log.unexpected(); len(errs) > 0 {
+			t.Errorf("the page reported %d problem(s):\n  %s", len(errs), strings.Join(errs, "\n  "))
+		}
+		bctx.Close()
+	})
+	return page
+}
+
+// cspPrefix marks the console lines cspListener writes.
+const cspPrefix = "[csp-violation] "
+
+// cspListener reports every securitypolicyviolation event on the console.
+const cspListener = `document.addEventListener("securitypolicyviolation", (e) => {
+  console.warn("[csp-violation] " + e.violatedDirective + " blocked " + (e.blockedURI || "inline") + " at " + e.sourceFile + ":" + e.lineNumber);
+});`
+
+// IgnoreConsoleErrors lets page log errors containing any of substrings
+// without failing the test (e.g. the 404 a test provokes on purpose).
+func IgnoreConsoleErrors(page playwright.Page, substrings ...string) {
+	if v, ok := logs.Load(page); ok {
+		l := v.(*pageLog)
+		l.mu.Lock()
+		l.ignore = append(l.ignore, substrings...)
+		l.mu.Unlock()
+	}
+}
+
+// unsafeName keeps screenshot and directory names portable.
+var unsafeName = regexp.MustCompile(`[^A-Za-z0-9._-]+`)
+
+// OutDir is the test's output directory, e2e/out/<TestName>/, created on
+// first use. CI keeps it as an artifact.
+func OutDir(t testing.TB) string {
+	t.Helper()
+	dir := filepath.Join(moduleRoot(), "e2e", "out", unsafeName.ReplaceAllString(t.Name(), "_"))
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	return dir
+}
+
+// Screenshot saves a full-page PNG of page as <OutDir>/<name>.png.
+func Screenshot(t testing.TB, page playwright.Page, name string) string {
+	t.Helper()
+	path := filepath.Join(OutDir(t), unsafeName.ReplaceAllString(name, "_")+".png")
+	if _, err := page.Screenshot(playwright.PageScreenshotOptions{
+		Path: playwright.String(path), FullPage: playwright.Bool(true),
+	}); err != nil {
+		t.Errorf("screenshot %s: %v", name, err)
+	}
+	return path
+}

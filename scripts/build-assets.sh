@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Regenerates the committed generated files: templ's *_templ.go, the vendored
+# htmx and the Tailwind CSS. CI runs it and fails when `git diff --exit-code`
+# shows a difference afterwards.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  npm ci --no-audit --no-fund --loglevel=error
+fi
+
+# Templ first: the CSS build scans the templates for class names.
+go tool templ generate
+
+mkdir -p static/vendor
+htmx_version=$(node -p 'require("./node_modules/htmx.org/package.json").version')
+cp node_modules/htmx.org/dist/htmx.min.js "static/vendor/htmx-${htmx_version}.min.js"
+
+node_modules/.bin/tailwindcss --input static/css/input.css --output static/css/app.css --minify --silent

@@ -1,0 +1,75 @@
+package pages
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+
+	"github.com/labstack/echo/v5"
+
+	"github.com/porticohq/portico/catalog"
+	"github.com/porticohq/portico/views"
+)
+
+// Tab ids of the built-in entity tabs.
+const (
+	TabOverview = "overview"
+	TabYAML     = "yaml"
+)
+
+// entity renders an entity's Overview tab.
+func (h *Handler) entity(c *echo.Context) error {
+	frame, e, err := h.EntityFrame(c, TabOverview)
+	if err != nil {
+		return h.entityError(c, err)
+	}
+	p := h.Page(c, frame.Header.Title, views.NavCatalog)
+	return render(c, http.StatusOK, views.EntityOverviewPage(p, frame, entityOverview(e)), nil)
+}
+
+// EntityFrame loads the entity named by the route's :namespace, :kind and
+// :name and builds the header and tab bar every tab shows, with active
+// marked. Features serving their own tab (the API definition) call it and
+// render views.EntityShell. An unknown entity is catalog.ErrNotFound.
+func (h *Handler) EntityFrame(c *echo.Context, active string) (views.EntityFrame, *catalog.Entity, error) {
+	ref := catalog.Ref{Kind: c.Param("kind"), Namespace: c.Param("namespace"), Name: c.Param("name")}
+	se, err := h.store.ByRef(c.Request().Context(), ref)
+	if err != nil {
+		return views.EntityFrame{}, nil, fmt.Errorf("read entity %s: %w", ref, err)
+	}
+	e, err := se.Decode()
+	if err != nil {
+		return views.EntityFrame{}, nil, fmt.Errorf("decode entity %s: %w", ref, err)
+	}
+	return views.EntityFrame{
+		Header: entityHeader(se, e),
+		Tabs:   h.entityTabs(e),
+		Active: active,
+	}, e, nil
+}
+
+// entityTabs lists Overview, Raw YAML and the tabs features added.
+func (h *Handler) entityTabs(e *catalog.Entity) []views.Tab {
+	base := entityURL(e.Ref())
+	tabs := []views.Tab{
+		{ID: TabOverview, Title: "Overview", URL: base},
+		{ID: TabYAML, Title: "Raw YAML", URL: base + "/yaml"},
+	}
+	for _, t := range h.extraTabs() {
+		if tab, ok := t(e); ok {
+			tabs = append(tabs, tab)
+		}
+	}
+	return tabs
+}
+
+// entityError answers an unknown entity with the 404 page and passes any
+// other error on to the server's error handler.
+func (h *Handler) entityError(c *echo.Context, err error) error {
+	if errors.Is(err, catalog.ErrNotFound) || catalog.ErrorCode(err) == catalog.ENOTFOUND {
+		ref := catalog.Ref{Kind: c.Param("kind"), Namespace: c.Param("namespace"), Name: c.Param("name")}
+		return h.renderError(c, http.StatusNotFound, "Entity not found",
+			fmt.Sprintf("There is no entity %s in the catalog. It may have been removed or renamed.", ref))
+	}
+	return err
+}
