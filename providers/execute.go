@@ -77,6 +77,9 @@ func (s *Scheduler) execute(ctx context.Context, t *task, lr *liveRun) {
 	if err := s.leases.release(bg, name, t.sched.Next(s.clock())); err != nil {
 		log.Error("could not release the lease", "err", err)
 	}
+	if err := s.runs.prune(bg, name, s.keep); err != nil {
+		log.Warn("could not prune old runs", "err", err)
+	}
 	t.mu.Lock()
 	t.current = nil
 	t.mu.Unlock()
@@ -135,14 +138,23 @@ func (s *Scheduler) keepLease(ctx context.Context, cancel context.CancelCauseFun
 	every := max(t.sched.Timeout/3, 50*time.Millisecond)
 	go func() {
 		defer close(done)
+		renewed := s.clock()
 		for sleep(ctx, every) {
-			ok, err := s.leases.renew(ctx, t.p.Name(), s.clock(), t.sched.Timeout)
-			if ctx.Err() != nil {
+			now := s.clock()
+			ok, err := s.leases.renew(ctx, t.p.Name(), now, t.sched.Timeout)
+			switch {
+			case ctx.Err() != nil:
 				return
-			}
-			if err != nil || !ok {
+			case err == nil && ok:
+				renewed = now
+			case err == nil && !ok, now.Sub(renewed) >= t.sched.Timeout:
+				// Another replica holds the task now, or our lease has
+				// run out while the database would not answer (SQLite
+				// busy under a long apply): stop before applying twice.
 				cancel(errLeaseLost)
 				return
+			default:
+				s.log.Warn("could not renew a lease; retrying", "provider", t.p.Name(), "err", err)
 			}
 		}
 	}()

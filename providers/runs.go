@@ -193,3 +193,16 @@ func (s runStore) abandon(ctx context.Context, provider, owner string) error {
 	}
 	return nil
 }
+
+// prune keeps a provider's newest keep runs, and its latest applied run
+// (the shrink guard compares with it), and deletes the rest.
+func (s runStore) prune(ctx context.Context, provider string, keep int) error {
+	_, err := s.db.NewRaw(`DELETE FROM provider_runs WHERE provider = ?
+  AND started_at < (SELECT started_at FROM provider_runs WHERE provider = ? ORDER BY started_at DESC LIMIT 1 OFFSET ?)
+  AND id NOT IN (SELECT id FROM provider_runs WHERE provider = ? AND outcome = ? ORDER BY started_at DESC LIMIT 1)`,
+		provider, provider, keep-1, provider, OutcomeOK).Exec(ctx)
+	if err != nil {
+		return fmt.Errorf("prune runs of %s: %w", provider, err)
+	}
+	return nil
+}

@@ -33,6 +33,8 @@ type Options struct {
 	// MaxPoll bounds how long a replica waits before looking at a task that
 	// another replica holds; default 10 s.
 	MaxPoll time.Duration
+	// KeepRuns is how many run records each provider keeps; default 500.
+	KeepRuns int
 }
 
 // Scheduler runs scheduled providers on their schedules, at most one run per
@@ -44,6 +46,7 @@ type Scheduler struct {
 	owner   string
 	migrate Migrator
 	maxPoll time.Duration
+	keep    int
 	runs    runStore
 	leases  leases
 	metrics *metrics
@@ -52,6 +55,7 @@ type Scheduler struct {
 	tasks map[string]*task
 	order []string
 	ctx   context.Context // set by Start; manual runs end with it
+	since time.Time       // when Start was called
 	wg    sync.WaitGroup
 }
 
@@ -98,6 +102,10 @@ func New(opts Options) (*Scheduler, error) {
 	}
 	if s.maxPoll <= 0 {
 		s.maxPoll = 10 * time.Second
+	}
+	s.keep = opts.KeepRuns
+	if s.keep <= 0 {
+		s.keep = 500
 	}
 	s.runs = runStore{db: opts.DB}
 	s.leases = leases{db: opts.DB, owner: s.owner}
@@ -147,6 +155,7 @@ func (s *Scheduler) Start(ctx context.Context) error {
 	}
 	s.mu.Lock()
 	s.ctx = ctx
+	s.since = s.clock()
 	tasks := make([]*task, 0, len(s.order))
 	for _, name := range s.order {
 		tasks = append(tasks, s.tasks[name])

@@ -245,14 +245,17 @@ func TestFailedSourcesAreRecordedPerItem(t *testing.T) {
 
 func TestSecretsNeverRecordedOrLogged(t *testing.T) {
 	const secret = "s3cr3t-T0KEN-value"
-	var logs bytes.Buffer
-	log := slog.New(slog.NewTextHandler(&logs, nil))
+	logs := &lockedBuffer{}
+	log := slog.New(slog.NewTextHandler(logs, nil))
 	p := &testProvider{name: "test:secret", sched: manual, secrets: []string{secret},
 		run: func(ctx context.Context) (catalog.Mutation, error) {
 			return catalog.Mutation{}, fmt.Errorf("GET https://x/admin/api/services.json?access_token=%s&page=1: 401 (other %s)", "abc"+"def1234", secret)
 		}}
 	s, _ := startScheduler(t, sqliteDB(t), log, p)
 	r := trigger(t, s, p.name)
+	for deadline := time.Now().Add(5 * time.Second); !strings.Contains(logs.String(), "did not apply") && time.Now().Before(deadline); {
+		time.Sleep(10 * time.Millisecond)
+	}
 	st, _ := s.Status(context.Background(), 5)
 	dump := fmt.Sprintf("%+v %+v %s", r, st, logs.String())
 	for _, leaked := range []string{secret, "abcdef1234"} {
@@ -320,5 +323,59 @@ func TestMetrics(t *testing.T) {
 		if !strings.Contains(buf.String(), want) {
 			t.Fatalf("metrics lack %q:\n%s", want, buf.String())
 		}
+	}
+}
+
+// lockedBuffer is a log sink the test can read while the scheduler writes.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+func TestOldRunsArePrunedButTheLastAppliedIsKept(t *testing.T) {
+	for _, db := range testDBs(t) {
+		t.Run(db.name, func(t *testing.T) {
+			n := 0
+			p := &testProvider{name: "test:prune", sched: manual, run: func(ctx context.Context) (catalog.Mutation, error) {
+				n++
+				if n == 1 {
+					return entities(10), nil
+				}
+				return entities(0), nil // held from now on
+			}}
+			s, err := New(Options{DB: db.open(t), Migrate: store.Migrate, KeepRuns: 3})
+			if err != nil {
+				t.Fatal(err)
+			}
+			_ = s.Add(p, &recordingConn{})
+			ctx, cancel := context.WithCancel(context.Background())
+			defer func() { cancel(); s.Wait() }()
+			if err := s.Start(ctx); err != nil {
+				t.Fatal(err)
+			}
+			for range 6 {
+				trigger(t, s, p.name)
+				time.Sleep(2 * time.Millisecond) // distinct started_at
+			}
+			runs, err := s.runs.recent(ctx, p.name, 100)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(runs) != 4 || runs[3].Outcome != OutcomeOK || runs[0].Outcome != OutcomeHeld {
+				t.Fatalf("kept %d runs: %+v", len(runs), runs)
+			}
+		})
 	}
 }

@@ -62,8 +62,14 @@ func (s *Scheduler) status(ctx context.Context, name string, recent int) (Provid
 	if err != nil {
 		return st, err
 	}
-	if ok {
+	s.mu.Lock()
+	since := s.since
+	s.mu.Unlock()
+	switch {
+	case ok && lease.NextRunAt.UnixMilli() > 0:
 		st.NextRun = lease.NextRunAt
+	case !since.IsZero():
+		st.NextRun = since.Add(t.sched.InitialDelay) // first run, after the initial delay
 	}
 	return st, nil
 }

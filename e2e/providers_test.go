@@ -1,0 +1,225 @@
+package e2e
+
+import (
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/uptrace/bun/driver/pgdriver"
+)
+
+// fake3scaleTenant serves a small 3scale tenant; each services listing
+// takes a while so a run is in progress long enough to be killed.
+func fake3scaleTenant(t *testing.T, services int, slow time.Duration) *httptest.Server {
+	t.Helper()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Query().Get("access_token") != "e2e-token" {
+			w.WriteHeader(http.StatusUnauthorized)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		switch {
+		case r.URL.Path == "/admin/api/services.json":
+			time.Sleep(slow)
+			var items []map[string]any
+			for i := 1; i <= services; i++ {
+				items = append(items, map[string]any{"service": map[string]any{"id": i, "name": fmt.Sprintf("Payments %d", i), "system_name": fmt.Sprintf("payments-%d", i)}})
+			}
+			_ = json.NewEncoder(w).Encode(map[string]any{"services": items})
+		case r.URL.Path == "/admin/api/active_docs.json":
+			var docs []map[string]any
+			for i := 1; i <= services; i++ {
+				body := fmt.Sprintf(`{"openapi":"3.0.0","info":{"title":"Payments %d","version":"1"},"paths":{"/payments":{"get":{"operationId":"listPayments","responses":{"200":{"description":"ok"}}}}}}`, i)
+				docs = append(docs, map[string]any{"api_doc": map[string]any{"id": 100 + i, "system_name": fmt.Sprintf("doc-%d", i), "service_id": i, "body": body}})
+			}
+			_ = json.NewEncoder(w).Encode(map[string]any{"api_docs": docs})
+		case strings.HasSuffix(r.URL.Path, "/proxy.json"):
+			_ = json.NewEncoder(w).Encode(map[string]any{"proxy": map[string]any{
+				"endpoint": "https://payments.example.com", "sandbox_endpoint": "https://payments-staging.example.com", "secret_token": "e2e-proxy-secret"}})
+		default:
+			http.NotFound(w, r)
+		}
+	}))
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+// portalProcess is one portico serve process started by the test.
+type portalProcess struct {
+	cmd    *exec.Cmd
+	out    *syncWriter
+	exited chan error
+}
+
+func startProcess(t *testing.T, bin, config, database string) *portalProcess {
+	t.Helper()
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "app-config.yaml")
+	writeFile(t, cfg, config)
+	port := freePort(t)
+	cmd := exec.Command(bin, "serve", "--config", cfg, "--listen", "127.0.0.1:"+strconv.Itoa(port), "--database", database)
+	cmd.Dir = dir
+	p := &portalProcess{cmd: cmd, out: &syncWriter{}, exited: make(chan error, 1)}
+	cmd.Stdout, cmd.Stderr = p.out, p.out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() { p.exited <- cmd.Wait() }()
+	t.Cleanup(func() {
+		_ = cmd.Process.Signal(os.Interrupt)
+		select {
+		case <-p.exited:
+		case <-time.After(10 * time.Second):
+			_ = cmd.Process.Kill()
+		}
+		if t.Failed() {
+			t.Logf("process %d output:\n%s", cmd.Process.Pid, p.out.String())
+		}
+	})
+	if err := waitReady("http://127.0.0.1:"+strconv.Itoa(port), p.exited, 30*time.Second); err != nil {
+		t.Fatalf("portico not ready: %v\n%s", err, p.out.String())
+	}
+	return p
+}
+
+type runRecord struct {
+	id, owner, outcome string
+	start, end         int64
+}
+
+func readRuns(t *testing.T, db *sql.DB) []runRecord {
+	t.Helper()
+	rows, err := db.Query(`SELECT id, owner, outcome, started_at, duration_ms FROM provider_runs WHERE provider = 'ThreeScaleApiEntityProvider:dev' ORDER BY started_at`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var out []runRecord
+	for rows.Next() {
+		var r runRecord
+		var d int64
+		if err := rows.Scan(&r.id, &r.owner, &r.outcome, &r.start, &d); err != nil {
+			t.Fatal(err)
+		}
+		r.end = r.start + d
+		out = append(out, r)
+	}
+	return out
+}
+
+// TestProvidersTwoProcessesOnePostgres: two portico processes on one
+// PostgreSQL database with a 1-second schedule run the task at most once at
+// a time over 30 runs (from the run records); when the one running it is
+// killed with SIGKILL, the other takes over within timeout + 5 s.
+func TestProvidersTwoProcessesOnePostgres(t *testing.T) {
+	base := os.Getenv("PORTICO_TEST_PG_DSN")
+	if base == "" {
+		t.Skip("PORTICO_TEST_PG_DSN is not set: the two-process PostgreSQL test needs a PostgreSQL server")
+	}
+	admin := sql.OpenDB(pgdriver.NewConnector(pgdriver.WithDSN(base)))
+	defer admin.Close()
+	name := fmt.Sprintf("portico_e2e_providers_%d", time.Now().UnixNano())
+	if _, err := admin.Exec("CREATE DATABASE " + name); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _, _ = admin.Exec("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)") }()
+	dsn := base[:strings.LastIndex(base[:strings.Index(base+"?", "?")], "/")+1] + name + "?sslmode=disable"
+
+	const timeout = 3 * time.Second
+	tenant := fake3scaleTenant(t, 3, 300*time.Millisecond)
+	config := fmt.Sprintf(`catalog:
+  providers:
+    threeScaleApiEntity:
+      dev:
+        baseUrl: %s
+        accessToken: e2e-token
+        schedule:
+          frequency: {seconds: 1}
+          timeout: {seconds: 3}
+`, tenant.URL)
+	bin := buildBinary(t)
+	procs := []*portalProcess{startProcess(t, bin, config, dsn), startProcess(t, bin, config, dsn)}
+	db := sql.OpenDB(pgdriver.NewConnector(pgdriver.WithDSN(dsn)))
+	defer db.Close()
+
+	var runs []runRecord
+	for deadline := time.Now().Add(90 * time.Second); time.Now().Before(deadline); time.Sleep(250 * time.Millisecond) {
+		runs = readRuns(t, db)
+		if done := countDone(runs); done >= 30 {
+			break
+		}
+	}
+	if countDone(runs) < 30 {
+		t.Fatalf("only %d runs finished", countDone(runs))
+	}
+	owners := map[string]int{}
+	for i, r := range runs {
+		owners[r.owner]++
+		if r.outcome != "running" && r.outcome != "ok" {
+			t.Errorf("run %s: outcome %s", r.id, r.outcome)
+		}
+		if i > 0 && runs[i-1].outcome != "running" && runs[i-1].end > r.start {
+			t.Fatalf("runs overlap: %+v and %+v", runs[i-1], r)
+		}
+	}
+	t.Logf("%d runs, by replica: %v", len(runs), owners)
+
+	// Kill whichever process is running the task now.
+	var victim *portalProcess
+	var victimOwner string
+	for deadline := time.Now().Add(10 * time.Second); victim == nil && time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		for _, r := range readRuns(t, db) {
+			if r.outcome != "running" {
+				continue
+			}
+			for _, p := range procs {
+				if strings.Contains(r.owner, fmt.Sprintf("-%d-", p.cmd.Process.Pid)) {
+					victim, victimOwner = p, r.owner
+				}
+			}
+		}
+	}
+	if victim == nil {
+		t.Fatal("never saw a running run to kill")
+	}
+	killed := time.Now()
+	if err := victim.cmd.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	<-victim.exited
+	var took time.Duration
+	for deadline := killed.Add(timeout + 5*time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+		for _, r := range readRuns(t, db) {
+			if r.owner != victimOwner && r.start >= killed.UnixMilli() {
+				took = time.UnixMilli(r.start).Sub(killed)
+			}
+		}
+		if took > 0 {
+			break
+		}
+	}
+	if took == 0 {
+		t.Fatalf("no takeover within timeout + 5 s")
+	}
+	t.Logf("SIGKILL takeover after %s (timeout %s)", took, timeout)
+}
+
+func countDone(runs []runRecord) int {
+	n := 0
+	for _, r := range runs {
+		if r.outcome != "running" {
+			n++
+		}
+	}
+	return n
+}

@@ -1,0 +1,287 @@
+package file
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/hex"
+	"errors"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/uptrace/bun/driver/pgdriver"
+
+	"github.com/porticohq/portico/catalog"
+	"github.com/porticohq/portico/catalog/store"
+)
+
+// connection applies mutations through the real catalog engine.
+type connection struct {
+	c    *catalog.Catalog
+	name string
+}
+
+func (c connection) ApplyMutation(ctx context.Context, m catalog.Mutation) (catalog.ApplyResult, error) {
+	return c.c.Apply(ctx, c.name, m)
+}
+
+// eachStore runs fn against a SQLite file and, when PORTICO_TEST_PG_DSN is
+// set, a PostgreSQL database created and dropped for the test.
+func eachStore(t *testing.T, fn func(t *testing.T, s *store.Store)) {
+	t.Run("sqlite", func(t *testing.T) {
+		s, err := store.Open(context.Background(), store.Config{Driver: "sqlite", DSN: filepath.Join(t.TempDir(), "c.db")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { s.Close() })
+		fn(t, s)
+	})
+	t.Run("pg", func(t *testing.T) {
+		server := os.Getenv("PORTICO_TEST_PG_DSN")
+		if server == "" {
+			t.Skip("PORTICO_TEST_PG_DSN is not set: skipping the PostgreSQL half")
+		}
+		fn(t, openPG(t, server))
+	})
+}
+
+func openPG(t *testing.T, server string) *store.Store {
+	ctx := context.Background()
+	b := make([]byte, 4)
+	_, _ = rand.Read(b)
+	name := "portico_file_test_" + hex.EncodeToString(b)
+	if err := store.EnsurePGDatabase(ctx, server, name); err != nil {
+		t.Fatal(err)
+	}
+	u, err := url.Parse(server)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u.Path = "/" + name
+	s, err := store.Open(ctx, store.Config{Driver: "pg", DSN: u.String()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		s.Close()
+		db := sql.OpenDB(pgdriver.NewConnector(pgdriver.WithDSN(server)))
+		defer db.Close()
+		if _, err := db.ExecContext(ctx, `DROP DATABASE "`+name+`" WITH (FORCE)`); err != nil {
+			t.Errorf("drop %s: %v", name, err)
+		}
+	})
+	return s
+}
+
+func write(t *testing.T, path, content string) {
+	t.Helper()
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	// Write beside and rename, as editors do, so a reader never sees half a file.
+	tmp := filepath.Join(filepath.Dir(path), "."+filepath.Base(path)+".tmp")
+	if err := os.WriteFile(tmp, []byte(content), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func api(name, extra string) string {
+	return "apiVersion: backstage.io/v1alpha1\nkind: API\nmetadata:\n  name: " + name + "\n  description: " + extra + "\nspec:\n  type: openapi\n  lifecycle: production\n  owner: team-a\n  definition: {$text: ./defs/petstore.yaml}\n"
+}
+
+const group = "apiVersion: backstage.io/v1alpha1\nkind: Group\nmetadata: {name: team-a}\nspec: {type: team, children: []}\n"
+
+func component(name string) string {
+	return "apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata: {name: " + name + "}\nspec: {type: service, lifecycle: production, owner: team-a, providesApis: [pets]}\n"
+}
+
+// waitFor polls cond until it holds or 2 s pass: the promise is that
+// changes on disk are visible within 2 s.
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(2 * time.Second)
+	for time.Now().Before(deadline) {
+		if cond() {
+			return
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Fatalf("not within 2 s: %s", what)
+}
+
+func entity(t *testing.T, s *store.Store, ref string) (*catalog.Entity, *catalog.StoredEntity) {
+	t.Helper()
+	se, err := s.ByRef(context.Background(), catalog.MustParseRef(ref))
+	if errors.Is(err, catalog.ErrNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, err := se.Decode()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return e, se
+}
+
+func TestFileLocationFollowsTheDisk(t *testing.T) {
+	eachStore(t, func(t *testing.T, s *store.Store) {
+		dir := t.TempDir()
+		base := filepath.Join(dir, "catalog")
+		write(t, filepath.Join(base, "defs", "petstore.yaml"), "openapi: 3.0.0\n")
+		write(t, filepath.Join(base, "a.yaml"), api("pets", "v1")+"---\n"+group)
+		write(t, filepath.Join(base, "sub", "b.yaml"), component("web"))
+		write(t, filepath.Join(base, "broken.yaml"), "kind: API\nmetadata: [unclosed\n")
+		write(t, filepath.Join(base, "notes.txt"), "not a descriptor")
+		target := filepath.Join(base, "**", "*.yaml")
+
+		p := New(Options{Target: target, Debounce: 50 * time.Millisecond, Rescan: -1})
+		cat := catalog.New(s, catalog.Options{})
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		if err := p.Connect(ctx, connection{c: cat, name: p.Name()}); err != nil {
+			t.Fatal(err)
+		}
+
+		// Initial full mutation: everything valid is there, with its annotations.
+		e, _ := entity(t, s, "api:default/pets")
+		if e == nil {
+			t.Fatal("api:default/pets not ingested")
+		}
+		ann := e.Metadata.Annotations
+		if ann[catalog.AnnotationManagedByLocation] != "file:"+filepath.Join(base, "a.yaml") || ann[catalog.AnnotationManagedByOriginLocation] != "file:"+target {
+			t.Errorf("annotations = %v", ann)
+		}
+		if e.SpecString("definition") != "openapi: 3.0.0\n" {
+			t.Errorf("definition = %q", e.SpecString("definition"))
+		}
+		for _, ref := range []string{"group:default/team-a", "component:default/web"} {
+			if e, _ := entity(t, s, ref); e == nil {
+				t.Errorf("%s not ingested", ref)
+			}
+		}
+		problems, err := s.SourceProblems(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(describe(problems), "broken.yaml: document 1: malformed YAML") {
+			t.Errorf("source problems = %s", describe(problems))
+		}
+
+		t.Run("edit", func(t *testing.T) {
+			write(t, filepath.Join(base, "a.yaml"), api("pets", "v2")+"---\n"+group)
+			waitFor(t, "edited description", func() bool {
+				e, _ := entity(t, s, "api:default/pets")
+				return e != nil && e.Metadata.Description == "v2"
+			})
+		})
+		t.Run("new file in a new directory", func(t *testing.T) {
+			write(t, filepath.Join(base, "new", "deeper", "c.yaml"), component("mobile"))
+			waitFor(t, "new component", func() bool { e, _ := entity(t, s, "component:default/mobile"); return e != nil })
+		})
+		t.Run("entity removed from a file", func(t *testing.T) {
+			write(t, filepath.Join(base, "a.yaml"), api("pets", "v2"))
+			waitFor(t, "group removed", func() bool { e, _ := entity(t, s, "group:default/team-a"); return e == nil })
+		})
+		t.Run("invalid edit keeps the last good version", func(t *testing.T) {
+			write(t, filepath.Join(base, "a.yaml"), strings.Replace(api("pets", "v3"), "  owner: team-a\n", "", 1))
+			waitFor(t, "problem recorded", func() bool {
+				_, se := entity(t, s, "api:default/pets")
+				return se != nil && len(se.Problems) > 0
+			})
+			e, se := entity(t, s, "api:default/pets")
+			if e.Metadata.Description != "v2" || se.Problems[0].Field != "spec.owner" {
+				t.Errorf("description %q, problems %v", e.Metadata.Description, se.Problems)
+			}
+		})
+		t.Run("malformed edit keeps the entities", func(t *testing.T) {
+			write(t, filepath.Join(base, "sub", "b.yaml"), "kind: [")
+			waitFor(t, "source problem", func() bool {
+				ps, _ := s.SourceProblems(ctx)
+				return strings.Contains(describe(ps), "b.yaml: document 1: malformed YAML")
+			})
+			if e, _ := entity(t, s, "component:default/web"); e == nil {
+				t.Error("component:default/web removed by a malformed edit")
+			}
+		})
+		t.Run("deleted file", func(t *testing.T) {
+			if err := os.Remove(filepath.Join(base, "new", "deeper", "c.yaml")); err != nil {
+				t.Fatal(err)
+			}
+			waitFor(t, "component removed", func() bool { e, _ := entity(t, s, "component:default/mobile"); return e == nil })
+		})
+		t.Run("deleted directory", func(t *testing.T) {
+			write(t, filepath.Join(base, "sub", "b.yaml"), component("web"))
+			waitFor(t, "web repaired", func() bool {
+				ps, _ := s.SourceProblems(ctx)
+				return !strings.Contains(describe(ps), "b.yaml")
+			})
+			if err := os.RemoveAll(filepath.Join(base, "sub")); err != nil {
+				t.Fatal(err)
+			}
+			waitFor(t, "web removed", func() bool { e, _ := entity(t, s, "component:default/web"); return e == nil })
+		})
+	})
+}
+
+func describe(ps []catalog.SourceProblem) string {
+	var b strings.Builder
+	for _, sp := range ps {
+		b.WriteString(catalog.Problems(sp.Problems).Error())
+		b.WriteString("\n")
+	}
+	return b.String()
+}
+
+func TestRescanCatchesWhatNotificationsMiss(t *testing.T) {
+	s, err := store.Open(context.Background(), store.Config{Driver: "sqlite", DSN: filepath.Join(t.TempDir(), "c.db")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	base := t.TempDir()
+	write(t, filepath.Join(base, "a.yaml"), group)
+	p := New(Options{Target: filepath.Join(base, "*.yaml"), Rescan: 100 * time.Millisecond})
+	p.noWatch = true
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	if err := p.Connect(ctx, connection{c: catalog.New(s, catalog.Options{}), name: p.Name()}); err != nil {
+		t.Fatal(err)
+	}
+	write(t, filepath.Join(base, "b.yaml"), component("web"))
+	waitFor(t, "re-scan found b.yaml", func() bool { e, _ := entity(t, s, "component:default/web"); return e != nil })
+	os.Remove(filepath.Join(base, "a.yaml"))
+	waitFor(t, "re-scan saw a.yaml go", func() bool { e, _ := entity(t, s, "group:default/team-a"); return e == nil })
+}
+
+func TestPattern(t *testing.T) {
+	tests := []struct {
+		target, base string
+		match        map[string]bool
+	}{
+		{target: "/c/catalog-info.yaml", base: "/c", match: map[string]bool{"/c/catalog-info.yaml": true, "/c/other.yaml": false}},
+		{target: "/c/apis/*.yaml", base: "/c/apis", match: map[string]bool{"/c/apis/a.yaml": true, "/c/apis/x/a.yaml": false, "/c/a.yaml": false}},
+		{target: "/c/**/*.yaml", base: "/c", match: map[string]bool{"/c/a.yaml": true, "/c/x/y/a.yaml": true, "/c/a.yml": false, "/c/.#a.yaml": false, "/c/.git/a.yaml": false}},
+		{target: "/c/.hidden/*.yaml", base: "/c/.hidden", match: map[string]bool{"/c/.hidden/a.yaml": true}},
+		{target: "/c/*/catalog-info.{yaml,yml}", base: "/c", match: map[string]bool{"/c/x/catalog-info.yml": true, "/c/catalog-info.yaml": false}},
+	}
+	for _, tt := range tests {
+		p := parsePattern(tt.target)
+		if p.base != tt.base {
+			t.Errorf("%s: base = %s, want %s", tt.target, p.base, tt.base)
+		}
+		for file, want := range tt.match {
+			if got := p.match(file); got != want {
+				t.Errorf("%s: match(%s) = %v, want %v", tt.target, file, got, want)
+			}
+		}
+	}
+}

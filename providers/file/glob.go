@@ -1,0 +1,158 @@
+package file
+
+import (
+	"io/fs"
+	"path"
+	"path/filepath"
+	"strings"
+)
+
+// pattern is a location target split into the directory before any glob
+// (the base that placeholders are confined to and that is watched) and the
+// slash-separated glob below it. A target without a glob is one file.
+type pattern struct {
+	base     string   // absolute directory
+	segments []string // glob segments below base; "**" matches any depth
+}
+
+func hasMeta(s string) bool { return strings.ContainsAny(s, "*?[{") }
+
+// parsePattern splits an absolute target into base and glob segments.
+func parsePattern(abs string) pattern {
+	parts := strings.Split(filepath.ToSlash(abs), "/")
+	i := 0
+	for i < len(parts) && !hasMeta(parts[i]) {
+		i++
+	}
+	if i == len(parts) {
+		// A plain file: its directory is the base.
+		return pattern{base: filepath.Dir(abs), segments: []string{parts[len(parts)-1]}}
+	}
+	base := strings.Join(parts[:i], "/")
+	if base == "" {
+		base = "/"
+	}
+	return pattern{base: filepath.FromSlash(base), segments: parts[i:]}
+}
+
+// recursive reports whether the glob can match at any depth.
+func (p pattern) recursive() bool {
+	for _, s := range p.segments {
+		if s == "**" {
+			return true
+		}
+	}
+	return false
+}
+
+// maxDepth is how many directory levels below base can hold matches;
+// -1 means unbounded.
+func (p pattern) maxDepth() int {
+	if p.recursive() {
+		return -1
+	}
+	return len(p.segments) - 1
+}
+
+// match reports whether the absolute file path matches the pattern.
+func (p pattern) match(file string) bool {
+	rel, err := filepath.Rel(p.base, file)
+	if err != nil || rel == "." || strings.HasPrefix(rel, "..") {
+		return false
+	}
+	return matchSegments(p.segments, strings.Split(filepath.ToSlash(rel), "/"))
+}
+
+// matchSegments matches slash-separated segments. As in Backstage's globs
+// (dot: false), wildcards never match names starting with a dot, so editor
+// lock files and hidden directories are left out.
+func matchSegments(pat, name []string) bool {
+	for len(pat) > 0 {
+		if pat[0] == "**" {
+			rest := pat[1:]
+			for i := 0; i <= len(name); i++ {
+				if matchSegments(rest, name[i:]) {
+					return true
+				}
+				if i < len(name) && strings.HasPrefix(name[i], ".") {
+					return false
+				}
+			}
+			return false
+		}
+		if len(name) == 0 {
+			return false
+		}
+		if strings.HasPrefix(name[0], ".") && !strings.HasPrefix(pat[0], ".") {
+			return false
+		}
+		if ok, err := matchBraces(pat[0], name[0]); err != nil || !ok {
+			return false
+		}
+		pat, name = pat[1:], name[1:]
+	}
+	return len(name) == 0
+}
+
+// matchBraces is path.Match with one level of {a,b} alternatives, which
+// Backstage's globs accept (e.g. *.{yaml,yml}).
+func matchBraces(pat, name string) (bool, error) {
+	open := strings.IndexByte(pat, '{')
+	if open < 0 {
+		return path.Match(pat, name)
+	}
+	end := strings.IndexByte(pat[open:], '}')
+	if end < 0 {
+		return path.Match(pat, name)
+	}
+	end += open
+	for _, alt := range strings.Split(pat[open+1:end], ",") {
+		if ok, err := matchBraces(pat[:open]+alt+pat[end+1:], name); err != nil || ok {
+			return ok, err
+		}
+	}
+	return false, nil
+}
+
+// list returns the regular files (or symlinks to them) under base that
+// match, and the directories that must be watched for changes. Hidden
+// directories are skipped below base.
+func (p pattern) list() (files, dirs []string, err error) {
+	return p.listFrom(p.base)
+}
+
+// listFrom is list restricted to root, a directory at or below base.
+func (p pattern) listFrom(root string) (files, dirs []string, err error) {
+	depthLimit := p.maxDepth()
+	err = filepath.WalkDir(root, func(fp string, d fs.DirEntry, err error) error {
+		if err != nil {
+			if fp == root {
+				return err
+			}
+			return nil // a directory vanished or is unreadable: skip it
+		}
+		if d.IsDir() {
+			if fp != p.base && strings.HasPrefix(d.Name(), ".") {
+				return filepath.SkipDir
+			}
+			if depthLimit >= 0 && depth(p.base, fp) > depthLimit {
+				return filepath.SkipDir
+			}
+			dirs = append(dirs, fp)
+			return nil
+		}
+		if p.match(fp) && (d.Type().IsRegular() || d.Type()&fs.ModeSymlink != 0) {
+			files = append(files, fp)
+		}
+		return nil
+	})
+	return files, dirs, err
+}
+
+func depth(base, dir string) int {
+	rel, err := filepath.Rel(base, dir)
+	if err != nil || rel == "." {
+		return 0
+	}
+	return strings.Count(filepath.ToSlash(rel), "/") + 1
+}

@@ -1,0 +1,127 @@
+package threescale
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/porticohq/portico/catalog"
+	"github.com/porticohq/portico/catalog/store"
+	"github.com/porticohq/portico/providers"
+)
+
+// catalogConn applies a provider's mutations through the real ingest
+// pipeline, as the backend's connection does.
+type catalogConn struct {
+	cat  *catalog.Catalog
+	name string
+}
+
+func (c catalogConn) ApplyMutation(ctx context.Context, m catalog.Mutation) (catalog.ApplyResult, error) {
+	return c.cat.Apply(ctx, c.name, m)
+}
+
+func countEntities(t *testing.T, st *store.Store) int {
+	t.Helper()
+	items, err := st.List(context.Background(), nil, 0, 10000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return len(items)
+}
+
+// TestFaultTable: after each fault the catalog still holds every entity of
+// the last good run and the run record says what happened.
+func TestFaultTable(t *testing.T) {
+	eachStore(t, testFaultTable)
+}
+
+func testFaultTable(t *testing.T, st *store.Store) {
+	f := newFake(t, 600) // two pages, so page 2 can be truncated
+	cat := catalog.New(st, catalog.Options{})
+	cfg := tenant("dev", f.srv.URL)
+	cfg.Schedule.Timeout = 2 * time.Second
+	p := New(cfg, nil, nil)
+	s, err := providers.New(providers.Options{DB: st.DB(), Migrate: store.Migrate})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Add(p, catalogConn{cat: cat, name: p.Name()}); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer func() { cancel(); s.Wait() }()
+	if err := s.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	run := func() providers.Run {
+		t.Helper()
+		id, err := s.Trigger(ctx, p.Name())
+		if err != nil {
+			t.Fatal(err)
+		}
+		for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+			r, err := s.Run(ctx, id)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !r.Running() {
+				return r
+			}
+		}
+		t.Fatal("run did not end")
+		return providers.Run{}
+	}
+	if r := run(); r.Outcome != providers.OutcomeOK || r.Added != 600 {
+		t.Fatalf("first run: %+v", r)
+	}
+	tests := []struct {
+		fault, outcome, message string
+	}{
+		{"500", providers.OutcomeError, "500"},
+		{"timeout", providers.OutcomeTimeout, "timed out"},
+		{"reset", providers.OutcomeError, "EOF"},
+		{"401", providers.OutcomeError, "401"},
+		{"empty", providers.OutcomeHeld, "listing is empty"},
+		{"truncated", providers.OutcomeError, "read response"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.fault, func(t *testing.T) {
+			f.setFault(tt.fault)
+			defer f.setFault("")
+			r := run()
+			if r.Outcome != tt.outcome || !strings.Contains(r.Message, tt.message) {
+				t.Fatalf("outcome %s %q, want %s containing %q", r.Outcome, r.Message, tt.outcome, tt.message)
+			}
+			if strings.Contains(r.Message, testToken) {
+				t.Fatalf("token in message %q", r.Message)
+			}
+			if n := countEntities(t, st); n != 600 {
+				t.Fatalf("%d entities after %s, want 600", n, tt.fault)
+			}
+		})
+	}
+	t.Run("one malformed doc among many", func(t *testing.T) {
+		f.mu.Lock()
+		f.docs[2]["body"] = `{"openapi":`
+		f.mu.Unlock()
+		r := run()
+		if r.Outcome != providers.OutcomeOK || len(r.Errors) == 0 || r.Errors[0].Entity != "api:default/svc-3" || r.Removed != 0 {
+			t.Fatalf("run = %+v", r)
+		}
+		if n := countEntities(t, st); n != 600 {
+			t.Fatalf("%d entities, want 600 (svc-3 kept)", n)
+		}
+		if _, err := st.ByRef(ctx, catalog.Ref{Kind: "api", Namespace: "default", Name: "svc-3"}); err != nil {
+			t.Fatalf("svc-3: %v", err)
+		}
+	})
+	status, err := s.Status(ctx, 20)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := len(status[0].Recent); got != 8 {
+		t.Fatalf("%d runs on the status, want 8", got)
+	}
+}

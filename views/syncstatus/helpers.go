@@ -1,0 +1,16 @@
+package syncstatus
+
+import "strconv"
+
+func itoa(i int) string { return strconv.Itoa(i) }
+
+// outcomeClass colours an outcome: ok green, held amber, failures red.
+func outcomeClass(outcome string) string {
+	switch outcome {
+	case "ok":
+		return "text-green-800"
+	case "held", "running":
+		return "text-amber-800"
+	}
+	return "text-red-800"
+}

@@ -1,0 +1,31 @@
+// Package syncstatus renders the /providers page: each provider's schedule,
+// last and next run, the run in progress with a "Sync now" button, and its
+// recent runs with their errors. Handlers in web/syncstatus fill the models.
+package syncstatus
+
+// Provider is one provider's row on the page.
+type Provider struct {
+	Index    int // stable position, for element ids (names contain ':')
+	Name     string
+	Schedule string
+	NextRun  string
+	Last     *Run
+	Running  *Run
+	Recent   []Run
+}
+
+// Run is one run as the page shows it.
+type Run struct {
+	ID        string
+	Provider  string
+	Trigger   string
+	Started   string
+	Duration  string
+	Outcome   string
+	Counts    string // "3 added, 1 updated, 0 removed, 10 unchanged, 0 invalid"
+	Message   string
+	Progress  string
+	Errors    []string
+	Running   bool
+	StatusURL string
+}
