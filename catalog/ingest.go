@@ -16,19 +16,19 @@ const parallelThreshold = 64
 // validation, rules, processors, relations, content hash) and writes the
 // result to the provider's bucket in one store transaction. An entity that
 // fails processing is written with its problems, so the store keeps its last
-// good version. The returned result's Invalid and Problems are filled here,
-// from processing and from m.Failed.
+// good version. Two entities with one ref are both handed to the store,
+// which knows which location key already owns it. The returned result's
+// Invalid and Problems are filled here, from processing and from m.Failed.
 func (c *Catalog) Apply(ctx context.Context, provider string, m Mutation) (ApplyResult, error) {
 	start := time.Now()
 	procs, hooks := c.snapshot()
-	if m.Type == "" {
-		m.Type = Full
+	if m.Type != Full && m.Type != Delta {
+		return ApplyResult{}, Errorf(EINVALID, "apply mutation of %s: unknown mutation type %q", provider, m.Type)
 	}
 	processed := c.processAll(ctx, provider, m.Entities, procs)
 	if err := ctx.Err(); err != nil {
 		return ApplyResult{}, fmt.Errorf("apply mutation of %s: %w", provider, err)
 	}
-	processed, conflicts := dedupe(provider, processed)
 	res, err := c.store.Apply(ctx, StoreMutation{
 		Provider: provider,
 		Type:     m.Type,
@@ -40,7 +40,6 @@ func (c *Catalog) Apply(ctx context.Context, provider string, m Mutation) (Apply
 		return res, fmt.Errorf("apply mutation of %s: %w", provider, err)
 	}
 	res.Invalid, res.Problems = collectProblems(processed, m.Failed)
-	res.Conflicts = append(res.Conflicts, conflicts...)
 	c.logger.Info("applied mutation", "provider", provider, "type", string(m.Type),
 		"entities", len(processed), "added", res.Added, "updated", res.Updated, "removed", res.Removed,
 		"unchanged", res.Unchanged, "invalid", res.Invalid, "failed_sources", len(m.Failed),
@@ -170,33 +169,6 @@ func runProcessor(ctx context.Context, pc *ProcessContext, p Processor) (err err
 		}
 	}()
 	return p.Process(ctx, pc)
-}
-
-// dedupe keeps one entity per ref: a later one with the same location key
-// replaces an earlier one; one with another location key is a conflict.
-func dedupe(provider string, in []ProcessedEntity) ([]ProcessedEntity, []Conflict) {
-	seen := make(map[string]int, len(in))
-	out := in[:0]
-	var conflicts []Conflict
-	for _, pe := range in {
-		key := pe.Ref.Key()
-		i, dup := seen[key]
-		switch {
-		case !dup:
-			seen[key] = len(out)
-			out = append(out, pe)
-		case out[i].LocationKey == pe.LocationKey:
-			out[i] = pe
-		default:
-			conflicts = append(conflicts, Conflict{
-				EntityRef: pe.Ref.String(), Provider: provider, LocationKey: pe.LocationKey,
-				ExistingLocationKey: out[i].LocationKey, Location: pe.Location,
-				Message: fmt.Sprintf("Detected conflicting entityRef %s already referenced by %s and now also %s",
-					pe.Ref.String(), out[i].LocationKey, pe.LocationKey),
-			})
-		}
-	}
-	return out, conflicts
 }
 
 func collectProblems(processed []ProcessedEntity, failed []FailedSource) (int, []Problem) {

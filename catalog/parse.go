@@ -18,6 +18,21 @@ import (
 // turn problems into a FailedSource, so nothing stored from the file is
 // deleted because of them. source.Document is set per entity.
 func ParseYAML(data []byte, source Source) ([]DeferredEntity, []Problem) {
+	if lifted, blocks := liftBlockScalars(data, liftPrefix); blocks != nil {
+		out, problems := parseDocuments(lifted, source, blocks)
+		if len(problems) == 0 {
+			return out, nil
+		}
+		// Report exactly what the parser says about the original text.
+	}
+	return parseDocuments(data, source, nil)
+}
+
+// liftPrefix starts the tokens that stand in for lifted block scalars; no
+// descriptor contains it by accident.
+const liftPrefix = "portico-lifted-block-7f3a9c2e51d04b86-"
+
+func parseDocuments(data []byte, source Source, blocks *liftedBlocks) ([]DeferredEntity, []Problem) {
 	var (
 		out      []DeferredEntity
 		problems []Problem
@@ -38,6 +53,9 @@ func ParseYAML(data []byte, source Source) ([]DeferredEntity, []Problem) {
 		}
 		if raw == nil {
 			continue
+		}
+		if blocks != nil {
+			raw = blocks.restore(raw)
 		}
 		src := source
 		src.Document = doc
@@ -65,7 +83,7 @@ func EntityFromObject(raw any, source Source) (*Entity, []Problem) {
 	b := entityBuilder{source: source}
 	obj, ok := normalize(raw).(map[string]any)
 	if !ok {
-		b.fail("", "document must be an object with apiVersion, kind, metadata and spec, not "+typeName(raw))
+		b.fail("", notObjectMessage+", not "+typeName(raw))
 		return nil, b.problems
 	}
 	e := b.build(obj)
@@ -74,6 +92,9 @@ func EntityFromObject(raw any, source Source) (*Entity, []Problem) {
 	}
 	return e, nil
 }
+
+// notObjectMessage starts the problem for a document that is not a mapping.
+const notObjectMessage = "document must be an object with apiVersion, kind, metadata and spec"
 
 type entityBuilder struct {
 	source   Source

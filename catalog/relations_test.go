@@ -199,18 +199,3 @@ func TestHashIsStableAndSensitive(t *testing.T) {
 		t.Fatalf("hashes %s %s %s", h1, h2, h3)
 	}
 }
-
-func TestApplyDeduplicatesRefs(t *testing.T) {
-	st := &recordingStore{}
-	c := New(st, Options{})
-	a1 := DeferredEntity{Entity: Entity{APIVersion: "backstage.io/v1alpha1", Kind: "User", Metadata: Metadata{Name: "u"}}, LocationKey: "file:/a"}
-	a2 := a1
-	a2.LocationKey = "file:/b"
-	res, err := c.Apply(context.Background(), "p", Mutation{Type: Full, Entities: []DeferredEntity{a1, a2}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(st.last().Entities) != 1 || len(res.Conflicts) != 1 || st.last().Entities[0].LocationKey != "file:/a" {
-		t.Fatalf("entities %+v conflicts %+v", st.last().Entities, res.Conflicts)
-	}
-}

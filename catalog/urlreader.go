@@ -136,6 +136,7 @@ type urlRelativeReader struct {
 	base string
 }
 
+// ReadRelative implements Reader.
 func (r urlRelativeReader) ReadRelative(ctx context.Context, target string) ([]byte, string, error) {
 	b, err := url.Parse(r.base)
 	if err != nil {

@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -14,19 +15,22 @@ import (
 // `portico validate PATH...` command that CI pipelines run before they
 // publish catalog files. A directory is searched recursively for *.yaml and
 // *.yml; placeholder targets are read relative to each file, confined to the
-// directory given (or the file's directory). Problems name file, document,
-// entity and field; an empty result means every file is valid.
+// directory given (or the file's directory). Inside a directory, documents
+// with neither apiVersion nor kind are not descriptors (an OpenAPI file
+// beside catalog-info.yaml) and are skipped; files named explicitly are
+// checked in full. Problems name file, document, entity and field; an empty
+// result means every file is valid.
 func ValidateFiles(ctx context.Context, paths []string) []Problem {
 	c := New(nil, Options{})
 	var problems []Problem
 	for _, p := range paths {
-		files, base, err := descriptorFiles(p)
+		files, base, isDir, err := descriptorFiles(p)
 		if err != nil {
 			problems = append(problems, Problem{File: p, Message: err.Error()})
 			continue
 		}
 		for _, f := range files {
-			problems = append(problems, c.validateFile(ctx, f, base)...)
+			problems = append(problems, c.validateFile(ctx, f, base, isDir)...)
 		}
 	}
 	return problems
@@ -34,15 +38,14 @@ func ValidateFiles(ctx context.Context, paths []string) []Problem {
 
 // descriptorFiles lists the YAML files under path and the base directory
 // their placeholders are confined to.
-func descriptorFiles(path string) ([]string, string, error) {
+func descriptorFiles(path string) (files []string, base string, isDir bool, err error) {
 	info, err := os.Stat(path)
 	if err != nil {
-		return nil, "", fmt.Errorf("cannot read: %w", err)
+		return nil, "", false, fmt.Errorf("cannot read: %w", err)
 	}
 	if !info.IsDir() {
-		return []string{path}, filepath.Dir(path), nil
+		return []string{path}, filepath.Dir(path), false, nil
 	}
-	var files []string
 	err = filepath.WalkDir(path, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
@@ -56,10 +59,10 @@ func descriptorFiles(path string) ([]string, string, error) {
 		return nil
 	})
 	if err != nil {
-		return nil, "", fmt.Errorf("walk: %w", err)
+		return nil, "", true, fmt.Errorf("walk: %w", err)
 	}
 	sort.Strings(files)
-	return files, path, nil
+	return files, path, true, nil
 }
 
 func isYAMLFile(p string) bool {
@@ -67,13 +70,21 @@ func isYAMLFile(p string) bool {
 	return ext == ".yaml" || ext == ".yml"
 }
 
-func (c *Catalog) validateFile(ctx context.Context, file, base string) []Problem {
+func (c *Catalog) validateFile(ctx context.Context, file, base string, lenient bool) []Problem {
 	data, err := os.ReadFile(file)
 	if err != nil {
 		return []Problem{{File: file, Message: fmt.Sprintf("cannot read: %v", err)}}
 	}
 	entities, problems := ParseYAML(data, Source{Location: file, Reader: NewFileReader(base, file)})
+	if lenient {
+		problems = slices.DeleteFunc(problems, func(p Problem) bool {
+			return strings.HasPrefix(p.Message, notObjectMessage)
+		})
+	}
 	for _, d := range entities {
+		if lenient && d.Entity.APIVersion == "" && d.Entity.Kind == "" {
+			continue
+		}
 		pe := c.Process(ctx, "validate", d)
 		problems = append(problems, pe.Problems...)
 	}

@@ -58,6 +58,7 @@ func Provider() providers.EntityProvider { return provider{} }
 
 type provider struct{}
 
+// Name is the demo bucket's name.
 func (provider) Name() string { return ProviderName }
 
 // Connect applies the demo catalog and returns.

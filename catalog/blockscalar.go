@@ -1,0 +1,235 @@
+package catalog
+
+import (
+	"bytes"
+	"regexp"
+	"strconv"
+	"strings"
+)
+
+// blockStart matches any line that starts a block scalar (literal or
+// folded, with any indicators or a comment).
+var blockStart = regexp.MustCompile(`(?:^\s*|:\s+|-\s+|---\s+)[|>][-+1-9]{0,2}\s*(?:#.*)?\r?$`)
+
+// Large literal block scalars (`definition: |` followed by an inline OpenAPI
+// document) dominate the cost of parsing descriptor files: the YAML scanner
+// reads them one character at a time. liftBlockScalars cuts the simplest and
+// commonest form out of the text before parsing — a key at indentation 0 or
+// 2 whose value is `|` or `|-` with no indentation indicator — and leaves a
+// token in its place; the decoded tree gets the text back. Anything less
+// plain is left to the YAML parser, and any parse error re-parses the
+// original text, so messages and results never depend on this shortcut.
+
+// minLiftSize is the smallest block worth lifting.
+const minLiftSize = 1024
+
+// liftedBlocks maps tokens to the block scalar text they replaced.
+type liftedBlocks struct {
+	prefix string
+	values []string
+}
+
+// liftBlockScalars returns data with large plain literal blocks replaced by
+// tokens (line numbers are preserved), or nil when there is nothing to lift.
+func liftBlockScalars(data []byte, prefix string) ([]byte, *liftedBlocks) {
+	if !bytes.Contains(data, []byte(": |")) {
+		return nil, nil
+	}
+	var (
+		out    []byte
+		lifted = &liftedBlocks{prefix: prefix}
+		last   = 0 // data[last:] not yet copied to out
+	)
+	for pos := 0; pos < len(data); {
+		lineEnd := indexNewline(data, pos)
+		line := data[pos:lineEnd]
+		header, chomp, ok := blockHeader(line)
+		next := advance(data, lineEnd)
+		if !ok {
+			if blockStart.Match(line) {
+				// Some other block scalar: its text is not YAML structure.
+				pos = skipMoreIndented(data, next, leadingSpaces(line))
+				continue
+			}
+			pos = next
+			continue
+		}
+		parent := leadingSpaces(line)
+		text, end, lines, fine := scanLiteral(data, next, parent, chomp)
+		if !fine || len(text) < minLiftSize {
+			pos = skipMoreIndented(data, next, parent)
+			continue
+		}
+		token := prefix + strconv.Itoa(len(lifted.values))
+		lifted.values = append(lifted.values, text)
+		out = append(out, data[last:pos]...)
+		out = append(out, header...)
+		out = append(out, ' ')
+		out = append(out, token...)
+		out = append(out, '\n')
+		out = append(out, bytes.Repeat([]byte{'\n'}, lines)...)
+		last, pos = end, end
+	}
+	if len(lifted.values) == 0 {
+		return nil, nil
+	}
+	out = append(out, data[last:]...)
+	return out, lifted
+}
+
+func indexNewline(data []byte, pos int) int {
+	if i := bytes.IndexByte(data[pos:], '\n'); i >= 0 {
+		return pos + i
+	}
+	return len(data)
+}
+
+func advance(data []byte, lineEnd int) int {
+	if lineEnd < len(data) {
+		return lineEnd + 1
+	}
+	return lineEnd
+}
+
+func leadingSpaces(line []byte) int {
+	n := 0
+	for n < len(line) && line[n] == ' ' {
+		n++
+	}
+	return n
+}
+
+// blockHeader recognises `key: |` or `key: |-` at indentation 0 or 2, with
+// a plain key; it returns the line up to and including the colon.
+func blockHeader(line []byte) (header []byte, chomp byte, ok bool) {
+	line = bytes.TrimRight(line, " \r")
+	indent := leadingSpaces(line)
+	if indent != 0 && indent != 2 {
+		return nil, 0, false
+	}
+	switch {
+	case bytes.HasSuffix(line, []byte(": |")):
+		chomp = ' '
+	case bytes.HasSuffix(line, []byte(": |-")):
+		chomp = '-'
+	default:
+		return nil, 0, false
+	}
+	colon := bytes.LastIndex(line, []byte(": |"))
+	key := line[indent:colon]
+	if len(key) == 0 {
+		return nil, 0, false
+	}
+	for _, c := range key {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '-' || c == '.' || c == '$') {
+			return nil, 0, false
+		}
+	}
+	return line[:colon+1], chomp, true
+}
+
+// scanLiteral reads the literal block starting at pos under a key indented
+// by parent spaces. It returns the scalar's value, where the block ends,
+// how many lines it spans, and whether it is plain enough to lift: the
+// first line is not blank, indentation uses spaces only, and no line is
+// indented between the key and the block (a YAML error the parser reports).
+func scanLiteral(data []byte, pos, parent int, chomp byte) (string, int, int, bool) {
+	var (
+		b      strings.Builder
+		indent = -1
+		lines  = 0
+		blanks = 0 // blank lines not yet written (trailing ones are chomped)
+	)
+	for pos < len(data) {
+		lineEnd := indexNewline(data, pos)
+		line := bytes.TrimSuffix(data[pos:lineEnd], []byte{'\r'})
+		spaces := leadingSpaces(line)
+		blank := spaces == len(line)
+		if !blank && line[spaces] == '\t' && (indent < 0 || spaces < indent) {
+			return "", 0, 0, false
+		}
+		switch {
+		case indent < 0:
+			if blank || spaces <= parent {
+				return "", 0, 0, false
+			}
+			indent = spaces
+		case blank:
+			if spaces > indent {
+				// Whitespace beyond the indentation is content.
+				for ; blanks > 0; blanks-- {
+					b.WriteByte('\n')
+				}
+				b.Write(line[indent:])
+				b.WriteByte('\n')
+			} else {
+				blanks++
+			}
+			lines++
+			pos = advance(data, lineEnd)
+			continue
+		case spaces < indent:
+			if spaces > parent {
+				return "", 0, 0, false
+			}
+			return finishLiteral(&b, chomp), pos, lines, true
+		}
+		for ; blanks > 0; blanks-- {
+			b.WriteByte('\n')
+		}
+		b.Write(line[indent:])
+		b.WriteByte('\n')
+		lines++
+		pos = advance(data, lineEnd)
+	}
+	return finishLiteral(&b, chomp), pos, lines, true
+}
+
+func finishLiteral(b *strings.Builder, chomp byte) string {
+	s := b.String()
+	if chomp == '-' {
+		return strings.TrimSuffix(s, "\n")
+	}
+	return s
+}
+
+// skipMoreIndented returns the position after the lines following a key
+// that are indented deeper than it (its value), so text inside a block
+// that was not lifted is never mistaken for a key.
+func skipMoreIndented(data []byte, pos, parent int) int {
+	for pos < len(data) {
+		lineEnd := indexNewline(data, pos)
+		line := data[pos:lineEnd]
+		spaces := leadingSpaces(line)
+		if spaces < len(line) && line[spaces] != '\r' && spaces <= parent {
+			return pos
+		}
+		pos = advance(data, lineEnd)
+	}
+	return pos
+}
+
+// restore puts lifted text back in place of its token anywhere in v.
+func (l *liftedBlocks) restore(v any) any {
+	switch t := v.(type) {
+	case string:
+		if rest, ok := strings.CutPrefix(t, l.prefix); ok {
+			if i, err := strconv.Atoi(rest); err == nil && i >= 0 && i < len(l.values) {
+				return l.values[i]
+			}
+		}
+	case map[string]any:
+		for k, item := range t {
+			t[k] = l.restore(item)
+		}
+	case map[any]any:
+		for k, item := range t {
+			t[k] = l.restore(item)
+		}
+	case []any:
+		for i, item := range t {
+			t[i] = l.restore(item)
+		}
+	}
+	return v
+}
