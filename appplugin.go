@@ -1,0 +1,142 @@
+package portico
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+
+	"github.com/a-h/templ"
+	"github.com/labstack/echo/v5"
+
+	"github.com/porticohq/portico/auth"
+	"github.com/porticohq/portico/catalog"
+	"github.com/porticohq/portico/views"
+	"github.com/porticohq/portico/web"
+	"github.com/porticohq/portico/web/pages"
+)
+
+// AppPluginID is the id of the plugin that serves the portal's pages;
+// modules that add entity tabs or pages extend it.
+const AppPluginID = "app"
+
+// AppPlugin serves the portal's pages (home, catalog, entity pages, API
+// explorer, static assets) and offers PagesExtensions to its modules.
+func AppPlugin() Feature {
+	return NewPlugin(AppPluginID, func(r PluginRegistrar) error {
+		s := r.Services()
+		authCfg, _ := parseAuthConfig(s) // errors are the auth plugin's to report
+		h := pages.New(pages.Options{
+			Store:    s.Store,
+			Logger:   s.Logger,
+			AppTitle: s.Settings.App.Title,
+			SignIn:   authCfg.SignInEnabled(),
+			Viewer: func(c *echo.Context) *views.User {
+				u, _, _ := auth.PageInfo(c)
+				return u
+			},
+			CSRFToken: func(c *echo.Context) string {
+				_, _, token := auth.PageInfo(c)
+				return token
+			},
+		})
+		s.Web.ErrorPage = h.ErrorPage
+		h.Register(s.Echo)
+		r.RegisterExtensionPoint(&pagesExtensions{h: h, e: s.Echo})
+		return nil
+	})
+}
+
+// pagesExtensions adds modules' tabs and routes to the pages.
+type pagesExtensions struct {
+	h   *pages.Handler
+	e   *echo.Echo
+	ids []string
+}
+
+var _ PagesExtensions = (*pagesExtensions)(nil)
+
+func (x *pagesExtensions) AddRoute(method, path string, h echo.HandlerFunc) {
+	x.e.Add(method, path, h)
+}
+
+func (x *pagesExtensions) Page(c *echo.Context, title, active string) views.Page {
+	return x.h.Page(c, title, active)
+}
+
+// AddEntityTab shows the tab on the pages of the tab's kinds and serves it
+// at <entity page>/<tab id>, inside the entity page's frame.
+func (x *pagesExtensions) AddEntityTab(tab EntityTab) {
+	if slices.Contains(x.ids, tab.ID) {
+		return
+	}
+	x.ids = append(x.ids, tab.ID)
+	x.h.AddTab(func(e *catalog.Entity) (views.Tab, bool) {
+		if !tab.appliesTo(e.Kind) {
+			return views.Tab{}, false
+		}
+		return views.Tab{ID: tab.ID, Title: tab.Title, URL: entityPageURL(e.Ref()) + "/" + url.PathEscape(tab.ID)}, true
+	})
+	if tab.Render != nil {
+		x.e.GET("/catalog/:namespace/:kind/:name/"+tab.ID, x.serveTab(tab))
+	}
+}
+
+func (x *pagesExtensions) serveTab(tab EntityTab) echo.HandlerFunc {
+	return func(c *echo.Context) error {
+		frame, e, err := x.h.EntityFrame(c, tab.ID)
+		if err != nil {
+			if errors.Is(err, catalog.ErrNotFound) || catalog.ErrorCode(err) == catalog.ENOTFOUND {
+				return x.h.ErrorPage(c, http.StatusNotFound, "")
+			}
+			return err
+		}
+		if !tab.appliesTo(e.Kind) {
+			return x.h.ErrorPage(c, http.StatusNotFound, "")
+		}
+		content, err := renderTab(c.Request().Context(), tab, e)
+		if err != nil {
+			content = views.ErrorPanel(http.StatusInternalServerError, tab.Title+" could not be shown", err.Error())
+		}
+		p := x.h.Page(c, frame.Header.Title, views.NavCatalog)
+		return web.Render(c, http.StatusOK, views.EntityShell(p, frame, content))
+	}
+}
+
+// renderTab calls the tab's Render, turning a panic into an error shown in
+// the tab.
+func renderTab(ctx context.Context, tab EntityTab, e *catalog.Entity) (c templ.Component, err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			err = fmt.Errorf("panic: %v", v)
+		}
+	}()
+	return tab.Render(ctx, e)
+}
+
+func (t EntityTab) appliesTo(kind string) bool {
+	return len(t.Kinds) == 0 || slices.ContainsFunc(t.Kinds, func(k string) bool { return strings.EqualFold(k, kind) })
+}
+
+// entityPageURL is /catalog/<namespace>/<kind>/<name>, as the pages link it.
+func entityPageURL(r catalog.Ref) string {
+	return "/catalog/" + url.PathEscape(r.Namespace) + "/" +
+		url.PathEscape(strings.ToLower(r.Kind)) + "/" + url.PathEscape(r.Name)
+}
+
+// parseAuthConfig reads auth and backend.auth for the auth package.
+func parseAuthConfig(s *Services) (auth.Config, error) {
+	authRaw, _ := s.RootConfig.Sub("auth").Raw().(map[string]any)
+	backendRaw, _ := s.RootConfig.Sub("backend.auth").Raw().(map[string]any)
+	cfg, err := auth.ParseConfig(authRaw, backendRaw)
+	if err != nil {
+		if file := s.RootConfig.fileOf("auth"); file != "" {
+			return cfg, fmt.Errorf("%s: %w", file, err)
+		}
+		return cfg, err
+	}
+	return cfg, nil
+}

@@ -1,0 +1,48 @@
+package portico
+
+import (
+	"context"
+
+	"github.com/porticohq/portico/auth"
+	"github.com/porticohq/portico/catalog/store"
+)
+
+// AuthPluginID is the id of the sign-in plugin; modules that add sign-in
+// resolvers extend it.
+const AuthPluginID = "auth"
+
+// AuthPlugin is sign-in: GitHub (auth.providers.github.<env>), guest mode,
+// sessions, static API tokens (backend.auth.externalAccess), CSRF protection
+// and security headers. It offers SignInExtensions, so a module can add a
+// resolver that signIn.resolvers then names. With no auth section the
+// portal is open.
+func AuthPlugin() Feature {
+	return NewPlugin(AuthPluginID, func(r PluginRegistrar) error {
+		s := r.Services()
+		cfg, err := parseAuthConfig(s)
+		if err != nil {
+			return err
+		}
+		resolvers := auth.NewResolvers()
+		r.RegisterExtensionPoint(signInExtensions{resolvers})
+		r.RegisterInit(func(ctx context.Context) error {
+			_, err := auth.Register(ctx, s.Echo, auth.Options{
+				Config:    cfg,
+				BaseURL:   s.Settings.App.BaseURL,
+				AppTitle:  s.Settings.App.Title,
+				Store:     s.Store,
+				DB:        s.DB,
+				Migrate:   store.Migrate,
+				Resolvers: resolvers,
+				Logger:    s.Logger,
+				Clock:     s.Clock,
+			})
+			return err
+		})
+		return nil
+	})
+}
+
+type signInExtensions struct{ r *auth.Resolvers }
+
+func (x signInExtensions) AddSignInResolver(name string, r auth.SignInResolver) { x.r.Add(name, r) }

@@ -1,0 +1,192 @@
+package portico
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/porticohq/portico/catalog"
+	"github.com/porticohq/portico/providers"
+)
+
+// CatalogPluginID is the catalog plugin's id; catalog modules pass it to
+// NewModule.
+const CatalogPluginID = "catalog"
+
+// Default schedule of locations read by a LocationReader (url locations
+// and custom types) that does not choose its own.
+const (
+	DefaultLocationFrequency = 5 * time.Minute
+	DefaultLocationTimeout   = 2 * time.Minute
+)
+
+// CatalogPlugin is the catalog: it offers CatalogExtensions to its modules
+// and, when the backend starts, adds their processors to ingest, connects
+// every entity provider (the first ingest of each counts towards /readyz)
+// and starts the scheduler for scheduled providers. The REST API under
+// /api/catalog is served by the web server over the same store.
+func CatalogPlugin() Feature {
+	return NewPlugin(CatalogPluginID, func(r PluginRegistrar) error {
+		ext := &catalogExtensions{readers: map[string]LocationReader{}}
+		r.RegisterExtensionPoint(ext)
+		s := r.Services()
+		r.RegisterInit(func(ctx context.Context) error { return ext.start(ctx, s) })
+		return nil
+	})
+}
+
+// catalogExtensions collects what modules add until the catalog starts.
+type catalogExtensions struct {
+	mu         sync.Mutex
+	providers  []providers.EntityProvider
+	processors []catalog.Processor
+	readers    map[string]LocationReader
+}
+
+var _ CatalogExtensions = (*catalogExtensions)(nil)
+
+func (x *catalogExtensions) AddEntityProvider(p providers.EntityProvider) {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	x.providers = append(x.providers, p)
+}
+
+func (x *catalogExtensions) AddProcessor(p catalog.Processor) {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	x.processors = append(x.processors, p)
+}
+
+func (x *catalogExtensions) AddLocationReader(locationType string, r LocationReader) {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	x.readers[locationType] = r
+}
+
+// start wires everything the modules added into the running catalog.
+func (x *catalogExtensions) start(ctx context.Context, s *Services) error {
+	x.mu.Lock()
+	procs := slices.Clone(x.processors)
+	provs := slices.Clone(x.providers)
+	x.mu.Unlock()
+
+	for _, p := range procs {
+		s.Catalog.AddProcessor(p)
+	}
+	provs = append(provs, x.locationProviders(s)...)
+	names := map[string]bool{}
+	for _, p := range provs {
+		if names[p.Name()] {
+			return fmt.Errorf("two entity providers are named %q; provider names must be unique", p.Name())
+		}
+		names[p.Name()] = true
+	}
+	for _, p := range provs {
+		conn := &connection{catalog: s.Catalog, name: p.Name()}
+		if lp, ok := p.(*locationProvider); ok {
+			conn.done = lp.done
+		}
+		if sp, ok := p.(providers.ScheduledProvider); ok {
+			if err := s.Scheduler.Add(sp, conn); err != nil {
+				return fmt.Errorf("schedule provider %s: %w", p.Name(), err)
+			}
+			continue
+		}
+		x.connect(ctx, s, p, conn)
+	}
+	if err := s.Scheduler.Start(ctx); err != nil {
+		return fmt.Errorf("start scheduler: %w", err)
+	}
+	return nil
+}
+
+// connect calls Connect in the background: a file location's Connect
+// returns once its first full mutation is applied, which can take seconds,
+// and the portal should answer (with /readyz saying "not yet") meanwhile.
+func (x *catalogExtensions) connect(ctx context.Context, s *Services, p providers.EntityProvider, conn providers.Connection) {
+	done := s.Readiness.Add(p.Name())
+	go func() {
+		defer done()
+		start := time.Now()
+		if err := p.Connect(ctx, conn); err != nil {
+			if ctx.Err() == nil {
+				s.Logger.Error("connect entity provider", "provider", p.Name(), "error", err)
+			}
+			return
+		}
+		s.Logger.Debug("entity provider connected", "provider", p.Name(), "duration", time.Since(start))
+	}()
+}
+
+// locationProviders makes a scheduled provider of every configured
+// location whose type has a LocationReader, and warns about locations no
+// module reads.
+func (x *catalogExtensions) locationProviders(s *Services) []providers.EntityProvider {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	var out []providers.EntityProvider
+	for i, loc := range s.Settings.Catalog.Locations {
+		r, ok := x.readers[loc.Type]
+		if !ok {
+			if loc.Type != "file" { // FileLocationsModule adds file providers itself
+				s.Logger.Warn("no module reads catalog locations of this type; ignored",
+					"location", fmt.Sprintf("catalog.locations[%d]", i), "type", loc.Type, "target", loc.Target)
+			}
+			continue
+		}
+		lp := &locationProvider{typ: loc.Type, target: loc.Target, reader: r}
+		lp.done = s.Readiness.Add(lp.Name())
+		out = append(out, lp)
+	}
+	return out
+}
+
+// connection applies one provider's mutations through ingest.
+type connection struct {
+	catalog *catalog.Catalog
+	name    string
+	done    func() // when set, called after each apply (readiness)
+}
+
+func (c *connection) ApplyMutation(ctx context.Context, m catalog.Mutation) (catalog.ApplyResult, error) {
+	res, err := c.catalog.Apply(ctx, c.name, m)
+	if c.done != nil {
+		c.done()
+	}
+	return res, err
+}
+
+// locationProvider is a configured location read by a LocationReader on a
+// schedule.
+type locationProvider struct {
+	typ, target string
+	reader      LocationReader
+	done        func() // marks the first read done for readiness
+}
+
+var _ providers.ScheduledProvider = (*locationProvider)(nil)
+
+func (p *locationProvider) Name() string { return p.typ + ":" + p.target }
+
+func (p *locationProvider) Connect(context.Context, providers.Connection) error { return nil }
+
+func (p *locationProvider) Schedule() providers.Schedule {
+	if s, ok := p.reader.(Scheduled); ok {
+		return s.Schedule()
+	}
+	return providers.Schedule{Frequency: DefaultLocationFrequency, Timeout: DefaultLocationTimeout}
+}
+
+// Run reads the location. Readiness counts the first read as done once its
+// mutation is applied, or when it fails: a location that cannot be read
+// must not keep the portal out of service forever.
+func (p *locationProvider) Run(ctx context.Context) (catalog.Mutation, error) {
+	m, err := p.reader.ReadLocation(ctx, p.target)
+	if err != nil {
+		p.done()
+		return catalog.Mutation{}, fmt.Errorf("read %s: %w", p.Name(), err)
+	}
+	return m, nil
+}

@@ -1,0 +1,220 @@
+package portico
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/uptrace/bun/driver/pgdriver"
+
+	"github.com/porticohq/portico/catalog"
+)
+
+const componentYAML = `apiVersion: backstage.io/v1alpha1
+kind: Component
+metadata:
+  name: %s
+spec: {type: service, lifecycle: production, owner: team-a}
+`
+
+// getJSON fetches path and decodes the body into v, returning the status.
+func getJSON(t *testing.T, base, path string, v any) int {
+	t.Helper()
+	resp, err := http.Get(base + path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(resp.Body)
+	if v != nil && resp.StatusCode == http.StatusOK {
+		if err := json.Unmarshal(body, v); err != nil {
+			t.Fatalf("%s: %v: %s", path, err, body)
+		}
+	}
+	return resp.StatusCode
+}
+
+func waitReady(t *testing.T, base string) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for getJSON(t, base, "/readyz", nil) != http.StatusOK {
+		if time.Now().After(deadline) {
+			t.Fatal("/readyz never answered 200")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func TestCatalogPluginRunsLocationsProvidersAndProcessors(t *testing.T) {
+	dir := t.TempDir()
+	writeFile(t, dir, "file.yaml", fmt.Sprintf(componentYAML, "from-file"))
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprintf(w, componentYAML, "from-url")
+	}))
+	defer srv.Close()
+	u, _ := url.Parse(srv.URL)
+	cfg, err := ParseConfig("app-config.yaml", []byte(fmt.Sprintf(`
+backend:
+  reading:
+    allow: [{host: '%s'}]
+catalog:
+  locations:
+    - {type: file, target: %s}
+    - {type: url, target: %s/catalog-info.yaml}
+    - {type: inline, target: from-reader}
+`, u.Host, filepath.Join(dir, "*.yaml"), srv.URL)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, logs := testBackend(t, WithConfig(cfg))
+	b.Add(CatalogPlugin(), FileLocationsModule(), URLLocationsModule(),
+		NewModule(CatalogPluginID, "test", func(r ModuleRegistrar) error {
+			var cat CatalogExtensions
+			if !r.ExtensionPoint(&cat) {
+				return errNoCatalogExtensions
+			}
+			cat.AddProcessor(catalog.ProcessorFunc{ID: "label", Fn: func(_ context.Context, pc *catalog.ProcessContext) error {
+				if pc.Entity.Metadata.Labels == nil {
+					pc.Entity.Metadata.Labels = map[string]string{}
+				}
+				pc.Entity.Metadata.Labels["processed-by"] = "test"
+				return nil
+			}})
+			cat.AddLocationReader("inline", LocationReaderFunc(func(_ context.Context, target string) (catalog.Mutation, error) {
+				ents, problems := catalog.ParseYAML([]byte(fmt.Sprintf(componentYAML, target)), catalog.Source{Location: "inline:" + target})
+				if len(problems) > 0 {
+					return catalog.Mutation{}, catalog.Problems(problems)
+				}
+				return catalog.Mutation{Type: catalog.Full, Entities: ents}, nil
+			}))
+			return nil
+		}))
+	base := start(t, b)
+	waitReady(t, base)
+	for _, name := range []string{"from-file", "from-url", "from-reader"} {
+		var e catalog.Entity
+		if status := getJSON(t, base, "/api/catalog/entities/by-name/component/default/"+name, &e); status != http.StatusOK {
+			t.Errorf("%s: status %d once ready; logs:\n%s", name, status, logs.String())
+			continue
+		}
+		if e.Metadata.Labels["processed-by"] != "test" {
+			t.Errorf("%s: labels %v, want the processor's label", name, e.Metadata.Labels)
+		}
+	}
+	var e catalog.Entity
+	getJSON(t, base, "/api/catalog/entities/by-name/component/default/from-url", &e)
+	if got := e.Metadata.Annotations[catalog.AnnotationManagedByLocation]; got != "url:"+srv.URL+"/catalog-info.yaml" {
+		t.Errorf("from-url managed-by-location = %q", got)
+	}
+}
+
+func TestUnknownLocationTypeAndProviderSectionsAreWarnings(t *testing.T) {
+	cfg, err := ParseConfig("app-config.yaml", []byte(`
+catalog:
+  locations:
+    - {type: system-x, target: http://systemx.example/api}
+  providers:
+    frobz: {baseUrl: http://typo.example}
+`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, logs := testBackend(t, WithConfig(cfg))
+	b.Add(CatalogPlugin(), FileLocationsModule())
+	start(t, b)
+	for _, want := range []string{
+		`no module reads catalog locations of this type; ignored" plugin=catalog location=catalog.locations[0] type=system-x`,
+		`ignoring catalog.providers sections no module reads (unknown provider?): frobz`,
+	} {
+		if !strings.Contains(logs.String(), want) {
+			t.Errorf("logs lack %q:\n%s", want, logs.String())
+		}
+	}
+}
+
+// TestBackendOnPostgreSQL starts the backend the way a Backstage
+// app-config.yaml describes it (client pg, prefix): the database
+// <prefix>catalog is created, migrated and ingested into.
+func TestBackendOnPostgreSQL(t *testing.T) {
+	dsn := os.Getenv("PORTICO_TEST_PG_DSN")
+	if dsn == "" {
+		t.Skip("PORTICO_TEST_PG_DSN is not set; skipping the PostgreSQL half (CI sets it)")
+	}
+	suffix := make([]byte, 4)
+	rand.Read(suffix)
+	prefix := "portico_backend_test_" + hex.EncodeToString(suffix) + "_"
+	t.Cleanup(func() {
+		db := sql.OpenDB(pgdriver.NewConnector(pgdriver.WithDSN(dsn)))
+		defer db.Close()
+		if _, err := db.Exec(`DROP DATABASE IF EXISTS "` + prefix + `catalog" WITH (FORCE)`); err != nil {
+			t.Errorf("drop test database: %v", err)
+		}
+	})
+	dir := t.TempDir()
+	writeFile(t, dir, "c.yaml", fmt.Sprintf(componentYAML, "on-postgres"))
+	cfg, err := ParseConfig("app-config.yaml", []byte(fmt.Sprintf(`
+backend:
+  database: {client: pg, prefix: %s, connection: '%s'}
+catalog:
+  locations: [{type: file, target: %s}]
+`, prefix, dsn, filepath.Join(dir, "c.yaml"))))
+	if err != nil {
+		t.Fatal(err)
+	}
+	logs := &syncBuffer{}
+	b := New(WithConfig(cfg), WithAddress("127.0.0.1:0"), WithDemo(false), WithLogger(slogText(logs)))
+	b.Add(CatalogPlugin(), FileLocationsModule())
+	base := start(t, b)
+	waitReady(t, base)
+	if status := getJSON(t, base, "/api/catalog/entities/by-name/component/default/on-postgres", nil); status != http.StatusOK {
+		t.Errorf("by-name on PostgreSQL: status %d; logs:\n%s", status, logs.String())
+	}
+}
+
+func TestCatalogRulesWithPerLocationRules(t *testing.T) {
+	const api = `apiVersion: backstage.io/v1alpha1
+kind: API
+metadata: {name: %s}
+spec: {type: openapi, lifecycle: production, owner: team-a, definition: "openapi: 3.0.0"}
+`
+	dir := t.TempDir()
+	os.MkdirAll(filepath.Join(dir, "a"), 0o755)
+	os.MkdirAll(filepath.Join(dir, "b"), 0o755)
+	writeFile(t, dir, "a/api.yaml", fmt.Sprintf(api, "api-in-a")+"---\n"+fmt.Sprintf(componentYAML, "component-in-a"))
+	writeFile(t, dir, "b/api.yaml", fmt.Sprintf(api, "api-in-b"))
+	cfg, err := ParseConfig("app-config.yaml", []byte(fmt.Sprintf(`
+catalog:
+  rules: [{allow: [Component]}]
+  locations:
+    - {type: file, target: %s/a/api.yaml}
+    - {type: file, target: %s/b/api.yaml, rules: [{allow: [API]}]}
+`, dir, dir)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := testBackend(t, WithConfig(cfg))
+	b.Add(CatalogPlugin(), FileLocationsModule())
+	base := start(t, b)
+	waitReady(t, base)
+	for path, want := range map[string]int{
+		"api/default/api-in-a":             http.StatusNotFound, // global rules: Component only
+		"component/default/component-in-a": http.StatusOK,
+		"api/default/api-in-b":             http.StatusOK, // the location's own rule allows APIs
+	} {
+		if got := getJSON(t, base, "/api/catalog/entities/by-name/"+path, nil); got != want {
+			t.Errorf("%s: status %d, want %d", path, got, want)
+		}
+	}
+}

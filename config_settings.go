@@ -1,0 +1,240 @@
+package portico
+
+import (
+	"fmt"
+	"net"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// Settings is the typed form of the keys the backend itself reads (app,
+// backend, catalog). Features read their own sections through Config; web
+// reads Settings for the title and base URLs.
+type Settings struct {
+	App     AppSettings     `yaml:"app"`
+	Backend BackendSettings `yaml:"backend"`
+	Catalog CatalogSettings `yaml:"catalog"`
+}
+
+// AppSettings is the app section: what the portal is called and where
+// people reach it.
+type AppSettings struct {
+	// Title appears in the page header and title; default "Portico".
+	Title string `yaml:"title"`
+	// BaseURL is the public URL of the portal, used for absolute links and
+	// cookies; empty means "as requested".
+	BaseURL string `yaml:"baseUrl"`
+}
+
+// BackendSettings is the backend section: where to listen, which database,
+// which hosts URL reads may reach.
+type BackendSettings struct {
+	BaseURL  string           `yaml:"baseUrl"`
+	Listen   ListenSettings   `yaml:"listen"`
+	Database DatabaseSettings `yaml:"database"`
+	Reading  ReadingSettings  `yaml:"reading"`
+	// Auth is backend.auth, handed to the sign-in feature as is (for
+	// example externalAccess static tokens).
+	Auth *Config `yaml:"auth"`
+}
+
+// ReadingSettings is backend.reading: URL reads ($text placeholders, url
+// locations) may only reach hosts listed here.
+type ReadingSettings struct {
+	Allow []ReadingAllow `yaml:"allow"`
+}
+
+// ReadingAllow is one backend.reading.allow entry: a host ("example.com",
+// "*.example.com", "localhost:8080") and optional path prefixes.
+type ReadingAllow struct {
+	Host  string   `yaml:"host" config:"required"`
+	Paths []string `yaml:"paths"`
+}
+
+// CatalogSettings is the catalog section.
+type CatalogSettings struct {
+	Locations []LocationSettings `yaml:"locations"`
+	Rules     []RuleSettings     `yaml:"rules"`
+	// Providers is catalog.providers, whose sections provider modules read.
+	Providers *Config `yaml:"providers"`
+	// ProcessingInterval is accepted for compatibility and ignored:
+	// Portico processes entities when they are ingested.
+	ProcessingInterval any `yaml:"processingInterval"`
+}
+
+// LocationSettings is one catalog.locations entry, e.g. {type: file,
+// target: ./catalog/*.yaml}. Rules, when set, allow kinds beyond
+// catalog.rules for the entities read from this location.
+type LocationSettings struct {
+	Type   string         `yaml:"type" config:"required"`
+	Target string         `yaml:"target" config:"required"`
+	Rules  []RuleSettings `yaml:"rules"`
+}
+
+// RuleSettings is one catalog.rules entry: the kinds a location may
+// produce.
+type RuleSettings struct {
+	Allow []string `yaml:"allow" config:"required"`
+}
+
+// ListenSettings is backend.listen, as {host, port}, ":7007",
+// "127.0.0.1:7007" or a bare port.
+type ListenSettings struct {
+	Host string
+	Port int
+}
+
+// Default listen address when backend.listen is absent: loopback only, so a
+// newcomer's portal is not exposed by accident.
+const (
+	DefaultListenHost = "127.0.0.1"
+	DefaultListenPort = 7007
+)
+
+// Addr returns host:port for net.Listen.
+func (l ListenSettings) Addr() string {
+	return net.JoinHostPort(l.Host, strconv.Itoa(l.Port))
+}
+
+// UnmarshalConfig accepts the forms Backstage accepts.
+func (l *ListenSettings) UnmarshalConfig(c *Config) error {
+	switch v := c.value.(type) {
+	case map[string]any:
+		var raw struct {
+			Host string `yaml:"host"`
+			Port int    `yaml:"port"`
+		}
+		raw.Port = DefaultListenPort
+		if err := c.Decode(&raw); err != nil {
+			return err
+		}
+		l.Host, l.Port = raw.Host, raw.Port
+	case int:
+		l.Host, l.Port = "", v
+	case string:
+		host, port, err := net.SplitHostPort(v)
+		if err != nil {
+			if n, convErr := strconv.Atoi(v); convErr == nil {
+				host, port = "", strconv.Itoa(n)
+			} else {
+				return c.typeError(`":7007", "host:port" or {host, port}`)
+			}
+		}
+		n, err := strconv.Atoi(port)
+		if err != nil {
+			return c.Errorf("", "expected a number for the port, got %q", port)
+		}
+		l.Host, l.Port = host, n
+	default:
+		return c.typeError(`":7007", "host:port" or {host, port}`)
+	}
+	if l.Port < 0 || l.Port > 65535 {
+		return c.Errorf("", "port %d is out of range", l.Port)
+	}
+	return nil
+}
+
+// ParseSettings decodes the app, backend and catalog sections and fills in
+// defaults. Errors name the file and key path.
+func ParseSettings(c *Config) (*Settings, error) {
+	s := &Settings{
+		App:     AppSettings{Title: "Portico"},
+		Backend: BackendSettings{Listen: ListenSettings{Host: DefaultListenHost, Port: DefaultListenPort}},
+	}
+	for _, section := range []struct {
+		key string
+		v   any
+	}{{"app", &s.App}, {"backend", &s.Backend}, {"catalog", &s.Catalog}} {
+		if err := c.Sub(section.key).Decode(section.v); err != nil {
+			return nil, err
+		}
+	}
+	if s.App.Title == "" {
+		s.App.Title = "Portico"
+	}
+	for i, loc := range s.Catalog.Locations {
+		if loc.Type != "file" && loc.Type != "url" {
+			// Other types need a location reader from a module; checked
+			// when the catalog starts, once modules have registered.
+			continue
+		}
+		if strings.TrimSpace(loc.Target) == "" {
+			return nil, c.Sub("catalog.locations").Index(i).Errorf("target", "must not be empty")
+		}
+	}
+	return s, nil
+}
+
+// AllowedKinds returns the kinds catalog.rules allow for entities from loc
+// (nil for the global rules): the global rules plus the location's own, as
+// Backstage enforces them. Nil means every kind is allowed. Backstage's
+// default, when catalog.rules is absent, is Component, API and Location;
+// Portico allows every kind so that a newcomer's files all show up.
+func (s *CatalogSettings) AllowedKinds(loc *LocationSettings) []string {
+	if len(s.Rules) == 0 {
+		return nil
+	}
+	rules := slices.Clone(s.Rules)
+	if loc != nil {
+		rules = append(rules, loc.Rules...)
+	}
+	var kinds []string
+	for _, r := range rules {
+		for _, k := range r.Allow {
+			kinds = append(kinds, strings.ToLower(k))
+		}
+	}
+	slices.Sort(kinds)
+	return slices.Compact(kinds)
+}
+
+// hasLocationRules reports whether any location carries its own rules.
+func (s *CatalogSettings) hasLocationRules() bool {
+	return slices.ContainsFunc(s.Locations, func(l LocationSettings) bool { return len(l.Rules) > 0 })
+}
+
+// knownKeys lists the keys Portico reads in the sections it owns; anything
+// else in them (and any top-level key no feature reads) is reported once
+// as unused.
+var knownKeys = map[string][]string{
+	"":        {"app", "backend", "catalog", "auth", "apiDocs", "integrations"},
+	"app":     {"title", "baseUrl"},
+	"backend": {"baseUrl", "listen", "database", "reading", "auth"},
+	"catalog": {"locations", "rules", "providers", "processingInterval"},
+}
+
+// unusedKeys returns the keys of the sections in knownKeys that Portico
+// does not read and no feature looked at, and separately the provider
+// sections under catalog.providers that no module read.
+func unusedKeys(c *Config) (keys, providers []string) {
+	for section, known := range knownKeys {
+		sub := c
+		if section != "" {
+			sub = &Config{tree: c.tree, path: section, value: c.value.(map[string]any)[section]}
+		}
+		for _, k := range sub.Keys() {
+			path := joinPath(section, k)
+			if slices.Contains(known, k) || c.tree.usedUnder(path) {
+				continue
+			}
+			keys = append(keys, path)
+		}
+	}
+	slices.Sort(keys)
+	prov := &Config{tree: c.tree, path: "catalog.providers"}
+	if cat, ok := c.value.(map[string]any)["catalog"].(map[string]any); ok {
+		prov.value = cat["providers"]
+	}
+	for _, k := range prov.Keys() {
+		if !c.tree.usedUnder("catalog.providers." + k) {
+			providers = append(providers, k)
+		}
+	}
+	return keys, providers
+}
+
+// describeUnused renders the one warning line about unused keys.
+func describeUnused(keys []string) string {
+	return fmt.Sprintf("ignoring config keys Portico does not use: %s", strings.Join(keys, ", "))
+}

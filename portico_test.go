@@ -1,0 +1,372 @@
+package portico
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/labstack/echo/v5"
+
+	"github.com/porticohq/portico/auth"
+	"github.com/porticohq/portico/catalog"
+	"github.com/porticohq/portico/catalog/store"
+)
+
+// testBackend returns a backend on a temporary SQLite file, listening on
+// 127.0.0.1:0, logging into the returned buffer.
+func testBackend(t *testing.T, opts ...Option) (*Backend, *syncBuffer) {
+	t.Helper()
+	logs := &syncBuffer{}
+	base := []Option{
+		WithConfig(NewConfig(nil)),
+		WithDatabase(Database{Driver: DriverSQLite, Path: filepath.Join(t.TempDir(), "portico.db")}),
+		WithAddress("127.0.0.1:0"),
+		WithLogger(slog.New(slog.NewTextHandler(logs, nil))),
+		WithDemo(false),
+	}
+	return New(append(base, opts...)...), logs
+}
+
+// start runs b in the background and waits until it serves; the backend
+// stops when the test ends.
+func start(t *testing.T, b *Backend) string {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	errc := make(chan error, 1)
+	go func() { errc <- b.Run(ctx) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-errc; err != nil {
+			t.Errorf("Run: %v", err)
+		}
+	})
+	select {
+	case <-b.Ready():
+		return "http://" + b.Addr().String()
+	case err := <-errc:
+		errc <- nil
+		t.Fatalf("Run failed: %v", err)
+	case <-time.After(20 * time.Second):
+		t.Fatal("backend did not start")
+	}
+	return ""
+}
+
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.buf.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.buf.String()
+}
+
+func okPlugin(id string) Feature {
+	return NewPlugin(id, func(PluginRegistrar) error { return nil })
+}
+
+func okModule(pluginID, id string) Feature {
+	return NewModule(pluginID, id, func(ModuleRegistrar) error { return nil })
+}
+
+func TestStartupFailuresNameTheFeatureAndLeaveNoListener(t *testing.T) {
+	tests := []struct {
+		name     string
+		features []Feature
+		want     string
+	}{
+		{"duplicate plugin id", []Feature{okPlugin("frobs"), okPlugin("frobs")},
+			`plugin "frobs": added twice (plugin ids must be unique)`},
+		{"duplicate module id", []Feature{okPlugin("catalog"), okModule("catalog", "frobs"), okModule("catalog", "frobs")},
+			`module "catalog.frobs": added twice (module ids must be unique within their plugin)`},
+		{"module without its plugin", []Feature{okModule("catalog", "frobs")},
+			`module "catalog.frobs": extends plugin "catalog", which is not added`},
+		{"failing plugin registration", []Feature{NewPlugin("frobs", func(PluginRegistrar) error {
+			return errors.New("frobs.baseUrl is required")
+		})}, `plugin "frobs": register: frobs.baseUrl is required`},
+		{"failing module registration", []Feature{okPlugin("catalog"), NewModule("catalog", "frobs", func(ModuleRegistrar) error {
+			return errors.New("boom")
+		})}, `module "catalog.frobs": register: boom`},
+		{"panicking registration", []Feature{NewPlugin("frobs", func(PluginRegistrar) error {
+			panic("nil map")
+		})}, `plugin "frobs": register: panic: nil map`},
+		{"failing init", []Feature{NewPlugin("frobs", func(r PluginRegistrar) error {
+			r.RegisterInit(func(context.Context) error { return errors.New("cannot reach frobs") })
+			return nil
+		})}, `plugin "frobs": init: cannot reach frobs`},
+		{"dependency on an absent plugin", []Feature{NewPlugin("frobs", func(r PluginRegistrar) error {
+			r.DependsOn("widgets")
+			return nil
+		})}, `plugin "frobs": depends on plugin "widgets", which is not added`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ln, err := net.Listen("tcp", "127.0.0.1:0")
+			if err != nil {
+				t.Fatal(err)
+			}
+			addr := ln.Addr().String()
+			b, _ := testBackend(t, WithListener(ln))
+			b.Add(tt.features...)
+			err = b.Run(context.Background())
+			if err == nil || err.Error() != tt.want {
+				t.Fatalf("Run() = %v\nwant %s", err, tt.want)
+			}
+			var fe *FeatureError
+			if !errors.As(err, &fe) {
+				t.Errorf("error is %T, want a *FeatureError", err)
+			}
+			// The port is free again: we can listen on it ourselves.
+			again, err := net.Listen("tcp", addr)
+			if err != nil {
+				t.Fatalf("port %s still taken after a failed start: %v", addr, err)
+			}
+			again.Close()
+		})
+	}
+}
+
+func TestStartOrderModulesBeforeTheirPluginPluginsByDependency(t *testing.T) {
+	var order []string
+	record := func(name string) func(context.Context) error {
+		return func(context.Context) error { order = append(order, name); return nil }
+	}
+	type ext interface{ Add(string) }
+	b, _ := testBackend(t)
+	b.Add(
+		NewModule("b", "m1", func(r ModuleRegistrar) error {
+			var e ext
+			if !r.ExtensionPoint(&e) {
+				return errors.New("no extension point")
+			}
+			e.Add("m1")
+			r.RegisterInit(record("b.m1"))
+			return nil
+		}),
+		NewPlugin("a", func(r PluginRegistrar) error {
+			r.DependsOn("b")
+			r.RegisterInit(record("a"))
+			return nil
+		}),
+		NewPlugin("b", func(r PluginRegistrar) error {
+			r.RegisterExtensionPoint(&recorder{log: &order})
+			r.RegisterInit(record("b"))
+			return nil
+		}),
+		NewPlugin("c", func(r PluginRegistrar) error {
+			r.RegisterInit(record("c"))
+			return nil
+		}),
+	)
+	start(t, b)
+	want := "ext:m1 b.m1 b a c"
+	if got := strings.Join(order, " "); got != want {
+		t.Errorf("order = %s, want %s", got, want)
+	}
+}
+
+type recorder struct{ log *[]string }
+
+func (r *recorder) Add(s string) { *r.log = append(*r.log, "ext:"+s) }
+
+func TestWithClockReplacesTheClockEveryFeatureSees(t *testing.T) {
+	fixed := time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)
+	var seen []time.Time
+	b, _ := testBackend(t, WithClock(func() time.Time { return fixed }))
+	b.Add(
+		NewPlugin("clocked", func(r PluginRegistrar) error {
+			seen = append(seen, r.Services().Clock())
+			r.Services().Router.GET("/now", func(c *echo.Context) error {
+				return c.String(http.StatusOK, r.Services().Clock().Format(time.RFC3339))
+			})
+			return nil
+		}),
+		NewModule("clocked", "m", func(r ModuleRegistrar) error {
+			seen = append(seen, r.Services().Clock())
+			return nil
+		}),
+	)
+	url := start(t, b)
+	for _, s := range seen {
+		if !s.Equal(fixed) {
+			t.Errorf("feature saw %v, want %v", s, fixed)
+		}
+	}
+	resp, err := http.Get(url + "/api/clocked/now")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var body bytes.Buffer
+	body.ReadFrom(resp.Body)
+	if got := body.String(); got != "2030-01-02T03:04:05Z" {
+		t.Errorf("/api/clocked/now = %q (status %d)", got, resp.StatusCode)
+	}
+}
+
+func TestServicesAreScopedToTheFeature(t *testing.T) {
+	cfg, err := ParseConfig("app-config.yaml", []byte("frobs:\n  baseUrl: http://frobs.example\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, logs := testBackend(t, WithConfig(cfg))
+	var got string
+	b.Add(
+		NewPlugin("frobs", func(r PluginRegistrar) error {
+			return r.Services().Config.Decode(&struct{}{})
+		}),
+		NewModule("frobs", "reader", func(r ModuleRegistrar) error {
+			s := r.Services()
+			var c struct {
+				BaseURL string `yaml:"baseUrl"`
+			}
+			if err := s.Config.Decode(&c); err != nil {
+				return err
+			}
+			got = c.BaseURL
+			s.Logger.Info("hello from the module")
+			return nil
+		}),
+	)
+	start(t, b)
+	if got != "http://frobs.example" {
+		t.Errorf("module read baseUrl %q from its plugin's section", got)
+	}
+	if !strings.Contains(logs.String(), `msg="hello from the module" plugin=frobs module=reader`) {
+		t.Errorf("logger not scoped:\n%s", logs.String())
+	}
+	if strings.Contains(logs.String(), "ignoring config keys") {
+		t.Errorf("a section a plugin reads must not be reported unused:\n%s", logs.String())
+	}
+}
+
+func TestReadyzWaitsForTrackedWork(t *testing.T) {
+	release := make(chan struct{})
+	b, _ := testBackend(t)
+	b.Add(NewPlugin("slow", func(r PluginRegistrar) error {
+		done := r.Services().Readiness.Add("slow:first-sync")
+		go func() { <-release; done() }()
+		return nil
+	}))
+	url := start(t, b)
+	status := func() int {
+		resp, err := http.Get(url + "/readyz")
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	if got := status(); got != http.StatusServiceUnavailable {
+		t.Errorf("/readyz before the work is done = %d, want 503", got)
+	}
+	close(release)
+	deadline := time.Now().Add(5 * time.Second)
+	for status() != http.StatusOK {
+		if time.Now().After(deadline) {
+			t.Fatal("/readyz never became ready")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func slogText(w io.Writer) *slog.Logger { return slog.New(slog.NewTextHandler(w, nil)) }
+
+func TestWithStoreUsesTheGivenStoreAndLeavesItOpen(t *testing.T) {
+	st, err := store.Open(context.Background(), store.Config{Driver: store.SQLite, DSN: filepath.Join(t.TempDir(), "given.db")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	var seen catalog.Store
+	b, _ := testBackend(t, WithStore(st))
+	b.Add(NewPlugin("probe", func(r PluginRegistrar) error {
+		seen = r.Services().Store
+		return nil
+	}))
+	ctx, cancel := context.WithCancel(context.Background())
+	errc := make(chan error, 1)
+	go func() { errc <- b.Run(ctx) }()
+	<-b.Ready()
+	cancel()
+	if err := <-errc; err != nil {
+		t.Fatal(err)
+	}
+	if seen != catalog.Store(st) {
+		t.Errorf("features got store %v, want the one given", seen)
+	}
+	if err := st.Ping(context.Background()); err != nil {
+		t.Errorf("the given store was closed by Run: %v", err)
+	}
+}
+
+func TestSignInResolverAddedByAModuleCanBeConfigured(t *testing.T) {
+	const yaml = `
+app: {baseUrl: 'http://127.0.0.1:7007'}
+auth:
+  session: {secret: 'a-secret-that-is-long-enough-for-cookies-0123456789'}
+  providers:
+    github:
+      development:
+        clientId: id
+        clientSecret: secret
+        signIn:
+          resolvers: [{resolver: employeeNumberMatchingUserEntity}]
+`
+	run := func(withModule bool) error {
+		cfg, err := ParseConfig("app-config.yaml", []byte(yaml))
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := testBackend(t, WithConfig(cfg))
+		b.Add(AuthPlugin())
+		if withModule {
+			b.Add(NewModule(AuthPluginID, "employee-numbers", func(r ModuleRegistrar) error {
+				var signIn SignInExtensions
+				if !r.ExtensionPoint(&signIn) {
+					return errors.New("no SignInExtensions")
+				}
+				signIn.AddSignInResolver("employeeNumberMatchingUserEntity", auth.ResolverFunc(
+					func(context.Context, auth.Profile, auth.Lookup) (auth.Identity, error) {
+						return auth.Identity{}, auth.ErrNoMatch
+					}))
+				return nil
+			}))
+		}
+		ctx, cancel := context.WithCancel(context.Background())
+		errc := make(chan error, 1)
+		go func() { errc <- b.Run(ctx) }()
+		select {
+		case <-b.Ready():
+			cancel()
+			return <-errc
+		case err := <-errc:
+			cancel()
+			return err
+		}
+	}
+	if err := run(false); err == nil || !strings.Contains(err.Error(), `unknown resolver "employeeNumberMatchingUserEntity"`) ||
+		!strings.HasPrefix(err.Error(), `plugin "auth": init:`) {
+		t.Errorf("without the module: %v, want the auth plugin to refuse the unknown resolver", err)
+	}
+	if err := run(true); err != nil {
+		t.Errorf("with the module: %v", err)
+	}
+}

@@ -1,0 +1,286 @@
+package portico
+
+import (
+	"context"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"net"
+	"net/url"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/porticohq/portico/catalog"
+	"github.com/porticohq/portico/catalog/store"
+	"github.com/porticohq/portico/providers"
+	"github.com/porticohq/portico/web"
+)
+
+// runtime is what one Run shares between features.
+type runtime struct {
+	log       *slog.Logger
+	cfg       *Config
+	settings  *Settings
+	clock     func() time.Time
+	store     *store.Store
+	ownStore  bool
+	catalog   *catalog.Catalog
+	web       *web.Server
+	scheduler *providers.Scheduler
+	urls      *catalog.URLReader
+	readiness *Readiness
+	demo      bool
+}
+
+func (b *Backend) run(ctx context.Context) error {
+	reg, err := newRegistry(b.features)
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	rt, err := b.setup(ctx)
+	if err != nil {
+		return err
+	}
+	defer func() {
+		// Stop what features started (scheduler loops, file watchers)
+		// before the database closes under them.
+		cancel()
+		rt.scheduler.Wait()
+		rt.close()
+	}()
+	if err := reg.register(rt.services); err != nil {
+		return err
+	}
+	if err := reg.init(ctx); err != nil {
+		return err
+	}
+	rt.warnUnused()
+	ln, err := b.listen(ctx, rt.settings)
+	if err != nil {
+		return err
+	}
+	b.mu.Lock()
+	b.addr = ln.Addr()
+	b.mu.Unlock()
+	close(b.ready)
+	rt.log.Info("portico started", "address", ln.Addr().String(), "database", rt.databaseName(), "demo", rt.demo)
+	return rt.web.Serve(ctx, ln)
+}
+
+// setup loads the configuration and builds the shared services: store,
+// catalog, scheduler, URL reader and HTTP server.
+func (b *Backend) setup(ctx context.Context) (*runtime, error) {
+	rt := &runtime{clock: b.opts.clock, log: b.opts.logger, readiness: NewReadiness()}
+	if rt.clock == nil {
+		rt.clock = time.Now
+	}
+	if rt.log == nil {
+		rt.log = NewLogger(os.Stderr, slog.LevelInfo)
+	}
+	cfg, err := b.config()
+	if err != nil {
+		return nil, err
+	}
+	rt.cfg = cfg
+	rt.demo = len(cfg.Files()) == 0 && b.opts.config == nil
+	if b.opts.demo != nil {
+		rt.demo = *b.opts.demo
+	}
+	if rt.settings, err = ParseSettings(cfg); err != nil {
+		return nil, err
+	}
+	if b.opts.address != "" {
+		// Features see the address actually used (the demo's try-it-out
+		// allows exactly that address).
+		var l ListenSettings
+		if l.UnmarshalConfig(NewConfig(map[string]any{"l": b.opts.address}).Sub("l")) == nil {
+			rt.settings.Backend.Listen = l
+		}
+	}
+	if err := b.openStore(ctx, rt); err != nil {
+		return nil, err
+	}
+	if err := rt.build(); err != nil {
+		rt.close()
+		return nil, err
+	}
+	return rt, nil
+}
+
+func (b *Backend) config() (*Config, error) {
+	if b.opts.config != nil {
+		return b.opts.config, nil
+	}
+	return LoadConfig(b.opts.files...)
+}
+
+// openStore opens the configured database (or takes the one given with
+// WithStore), creating the PostgreSQL database first when it is missing.
+func (b *Backend) openStore(ctx context.Context, rt *runtime) error {
+	if b.opts.store != nil {
+		rt.store = b.opts.store
+		return nil
+	}
+	db := Database{}
+	if b.opts.database != nil {
+		db = *b.opts.database
+	} else {
+		var err error
+		if db, err = rt.settings.Backend.Database.Resolve(); err != nil {
+			return err
+		}
+	}
+	dsn := db.Path
+	if db.Driver == DriverPostgres {
+		dsn = db.URL
+		if err := store.EnsurePGDatabase(ctx, serverURL(db.URL), db.Name); err != nil {
+			return fmt.Errorf("database %s: %w", db, err)
+		}
+	}
+	st, err := store.Open(ctx, store.Config{Driver: db.Driver, DSN: dsn, Logger: rt.log.With("component", "store")})
+	if err != nil {
+		return fmt.Errorf("database %s: %w", db, err)
+	}
+	rt.store, rt.ownStore = st, true
+	return nil
+}
+
+// serverURL points a database URL at the server's maintenance database,
+// from which a missing database can be created.
+func serverURL(dbURL string) string {
+	u, err := url.Parse(dbURL)
+	if err != nil {
+		return dbURL
+	}
+	u.Path = "/postgres"
+	return u.String()
+}
+
+// build creates the catalog, scheduler, URL reader and HTTP server over the
+// open store.
+func (rt *runtime) build() error {
+	s := rt.settings
+	opts := catalog.Options{Logger: rt.log.With("component", "ingest"), AllowedKinds: s.Catalog.AllowedKinds(nil)}
+	if s.Catalog.hasLocationRules() {
+		// Per-location rules widen the global ones, so the check moves
+		// into a processor that knows each entity's location.
+		opts.AllowedKinds = nil
+		opts.Processors = []catalog.Processor{newKindRules(&s.Catalog)}
+	}
+	rt.catalog = catalog.New(rt.store, opts)
+	allow := make([]catalog.ReadAllowRule, 0, len(s.Backend.Reading.Allow))
+	for _, a := range s.Backend.Reading.Allow {
+		allow = append(allow, catalog.ReadAllowRule{Host: a.Host, Paths: a.Paths})
+	}
+	rt.urls = &catalog.URLReader{Allow: allow}
+	sched, err := providers.New(providers.Options{
+		DB:      rt.store.DB(),
+		Logger:  rt.log.With("component", "scheduler"),
+		Clock:   rt.clock,
+		Migrate: store.Migrate,
+	})
+	if err != nil {
+		return fmt.Errorf("scheduler: %w", err)
+	}
+	rt.scheduler = sched
+	locations := make([]web.Location, 0, len(s.Catalog.Locations))
+	for _, l := range s.Catalog.Locations {
+		locations = append(locations, web.Location{ID: l.Type + ":" + l.Target, Type: l.Type, Target: l.Target})
+	}
+	rt.web = web.New(web.Options{
+		Store:     rt.store,
+		Catalog:   rt.catalog,
+		Logger:    rt.log.With("component", "http"),
+		AppTitle:  s.App.Title,
+		BaseURL:   s.App.BaseURL,
+		Ready:     rt.readiness.Err,
+		Locations: locations,
+	})
+	return nil
+}
+
+// services returns the services for a plugin, or for one of its modules
+// when moduleID is set.
+func (rt *runtime) services(pluginID, moduleID string) *Services {
+	log := rt.log.With("plugin", pluginID)
+	owner := pluginID
+	if moduleID != "" {
+		log = log.With("module", moduleID)
+		owner = pluginID + "." + moduleID
+	}
+	db := rt.store.DB()
+	return &Services{
+		Config:     rt.cfg.section(pluginID),
+		RootConfig: rt.cfg,
+		Settings:   rt.settings,
+		Logger:     log,
+		Clock:      rt.clock,
+		Store:      rt.store,
+		DB:         db,
+		Migrate: func(ctx context.Context, fsys fs.FS) error {
+			return store.Migrate(ctx, db, owner, fsys)
+		},
+		Catalog:   rt.catalog,
+		Scheduler: rt.scheduler,
+		URLReader: rt.urls,
+		Router:    rt.web.Echo.Group("/api/" + pluginID),
+		Echo:      rt.web.Echo,
+		Web:       rt.web,
+		Readiness: rt.readiness,
+		Demo:      rt.demo,
+	}
+}
+
+// section returns the top-level section key without marking it used: a
+// plugin owning a section is not the same as reading it.
+func (c *Config) section(key string) *Config {
+	m, _ := c.value.(map[string]any)
+	return &Config{tree: c.tree, path: key, value: m[key]}
+}
+
+// warnUnused logs, once each, the configuration keys nobody reads, the
+// provider sections no module reads, and unset environment variables.
+func (rt *runtime) warnUnused() {
+	keys, provs := unusedKeys(rt.cfg)
+	if len(keys) > 0 {
+		rt.log.Warn(describeUnused(keys))
+	}
+	if len(provs) > 0 {
+		rt.log.Warn("ignoring catalog.providers sections no module reads (unknown provider?): " + strings.Join(provs, ", "))
+	}
+	if missing := rt.cfg.MissingEnv(); len(missing) > 0 {
+		rt.log.Warn("config refers to unset environment variables; their keys are treated as absent: " + strings.Join(missing, ", "))
+	}
+}
+
+func (rt *runtime) databaseName() string {
+	return rt.store.Dialect()
+}
+
+func (rt *runtime) close() {
+	if rt.ownStore && rt.store != nil {
+		if err := rt.store.Close(); err != nil {
+			rt.log.Warn("close database", "error", err)
+		}
+	}
+}
+
+// listen opens the listener: the one given with WithListener, the address
+// given with WithAddress, or backend.listen.
+func (b *Backend) listen(ctx context.Context, s *Settings) (net.Listener, error) {
+	if b.opts.listener != nil {
+		return b.opts.listener, nil
+	}
+	addr := b.opts.address
+	if addr == "" {
+		addr = s.Backend.Listen.Addr()
+	}
+	ln, err := (&net.ListenConfig{}).Listen(ctx, "tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("listen on %s: %w", addr, err)
+	}
+	return ln, nil
+}
