@@ -111,8 +111,10 @@ func (c *Cache) Definition(ctx context.Context, hash string, data []byte, reader
 	if err != nil {
 		return nil, err
 	}
-	if l.def != nil || l.err != nil {
+	select {
+	case <-l.done:
 		return l.def, l.err
+	default:
 	}
 	wait, cancel := context.WithTimeout(ctx, c.limits.Timeout)
 	defer cancel()

@@ -188,13 +188,13 @@ func TestCacheRefusesOversizedDefinitionAtOnce(t *testing.T) {
 
 func TestCacheReturnsStillLoadingThenTheResult(t *testing.T) {
 	c := NewCache(CacheOptions{Limits: Limits{Timeout: time.Microsecond, MaxBytes: 40 << 20}})
-	data := bigSpec(4 << 20)
+	data := bigSpec(1 << 20)
 	hash := Hash(data)
 	_, err := c.Definition(context.Background(), hash, data, nil)
 	if !errors.Is(err, ErrStillLoading) {
 		t.Fatalf("err = %v, want ErrStillLoading", err)
 	}
-	deadline := time.Now().Add(time.Minute)
+	deadline := time.Now().Add(3 * time.Minute)
 	for time.Now().Before(deadline) {
 		def, err := c.Definition(context.Background(), hash, data, nil)
 		if err == nil {

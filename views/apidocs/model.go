@@ -1,0 +1,142 @@
+// Package apidocs holds the templ components of the API documentation
+// pages: the definition view with its lazily expanded operations, the
+// try-it-out form and result panel, the raw view and operation search.
+// Components render the view models below and never fetch anything.
+package apidocs
+
+import (
+	"strings"
+
+	"github.com/porticohq/portico/catalog/openapi"
+)
+
+// DefinitionView is the Definition tab of an API entity.
+type DefinitionView struct {
+	Namespace, Name string
+	EntityTitle     string
+	EntityURL       string // the entity page, owned by the pages feature
+	BaseURL         string // /catalog/{ns}/api/{name}/definition
+	Type            string // spec.type: openapi, asyncapi, graphql, ...
+	Tab             string // "docs" or "raw"
+	Summary         *openapi.Summary
+	Error           string // the definition could not be read at all
+	Warnings        []string
+	Groups          []TagGroup
+	Open            *OperationView // rendered expanded (?op=)
+	Raw             RawView
+}
+
+// TagGroup is the operations of one tag.
+type TagGroup struct {
+	Name        string
+	Description string
+	Operations  []openapi.OperationSummary
+}
+
+// RawView is the definition as text.
+type RawView struct {
+	Text      string
+	Lang      string // json, yaml, graphql, protobuf, text
+	Size      int
+	Truncated bool
+	Filename  string
+}
+
+// OperationView is one expanded operation.
+type OperationView struct {
+	BaseURL    string
+	Key        string
+	Op         *openapi.Operation // nil when Error is set
+	Error      string
+	Retry      bool // the definition is still loading: ask again
+	Servers    []ServerChoice
+	Schemes    []openapi.SecurityScheme
+	TryEnabled bool
+	TryNote    string // why try-it-out is off, when it is
+	CSRFToken  string
+	Samples    []Sample
+	Result     *ResultView // a result to show (no-JS form post)
+	Form       FormState
+}
+
+// FormState is the values the try-it form shows.
+type FormState struct {
+	Server      int
+	Params      map[string]string // "in:name" → value
+	Body        string
+	ContentType string
+}
+
+// ServerChoice is one entry of the server select.
+type ServerChoice struct {
+	Index       int
+	URL         string
+	Description string
+	Variables   []openapi.ServerVariable
+	FromEntity  bool
+}
+
+// Sample is one code sample.
+type Sample struct {
+	Lang, Label, Code string
+}
+
+// ResultView is a try-it-out response, always shown as text.
+type ResultView struct {
+	Status     int
+	StatusText string
+	Duration   string
+	Headers    [][2]string
+	Body       string
+	Truncated  bool
+	Error      string
+	Samples    []Sample
+}
+
+// SearchView is /search: matching entities and matching operations.
+type SearchView struct {
+	Query      string
+	Entities   []EntityHit
+	Operations []OperationHit
+	Note       string
+}
+
+// EntityHit is one matching entity.
+type EntityHit struct {
+	Kind, Title, Description, URL string
+}
+
+// OperationHit is one matching operation with its deep link.
+type OperationHit struct {
+	APITitle string
+	APIURL   string
+	URL      string // deep link to the expanded operation
+	openapi.OperationSummary
+}
+
+func methodClass(m string) string {
+	base := "inline-block w-16 text-center rounded px-1 text-xs font-bold uppercase "
+	switch strings.ToUpper(m) {
+	case "GET":
+		return base + "bg-blue-100 text-blue-800"
+	case "POST":
+		return base + "bg-green-100 text-green-800"
+	case "PUT", "PATCH":
+		return base + "bg-amber-100 text-amber-800"
+	case "DELETE":
+		return base + "bg-red-100 text-red-800"
+	}
+	return base + "bg-gray-100 text-gray-800"
+}
+
+func statusClass(status string) string {
+	switch {
+	case strings.HasPrefix(status, "2"):
+		return "text-green-700"
+	case strings.HasPrefix(status, "3"):
+		return "text-blue-700"
+	case strings.HasPrefix(status, "4"), strings.HasPrefix(status, "5"):
+		return "text-red-700"
+	}
+	return "text-gray-700"
+}

@@ -1,0 +1,73 @@
+package apidocs
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"testing"
+	"time"
+
+	"github.com/labstack/echo/v5"
+
+	"github.com/porticohq/portico/catalog/openapi"
+)
+
+// BenchmarkGitHubDefinition measures GitHub's REST description (13 MB):
+// the first render of the API page (cold caches: plain decode of the
+// summary, no kin-openapi), a warm render, and one operation expand with
+// the definition loaded.
+func BenchmarkGitHubDefinition(b *testing.B) {
+	def := gitHubSpec(b)
+	r := newRig(b, Options{Policy: enabled(), Limits: openapi.Limits{Timeout: time.Minute}}, testAPI{name: "github", definition: def})
+	base := "/catalog/default/api/github/definition"
+	get := func(b *testing.B, target string, partial bool) {
+		rec := r.do(b, "GET", target, nil, partial)
+		if rec.Code != http.StatusOK {
+			b.Fatalf("status %d", rec.Code)
+		}
+	}
+	waitLoaded := func(b *testing.B, h *Handler) {
+		d, _ := openapi.Summarize([]byte(def))
+		_ = d
+		for {
+			_, err := h.cache.Definition(context.Background(), openapi.Hash([]byte(def)), []byte(def), nil)
+			if !errors.Is(err, openapi.ErrStillLoading) && !errors.Is(err, openapi.ErrBusy) {
+				return
+			}
+		}
+	}
+	b.Run("first-render", func(b *testing.B) {
+		for b.Loop() {
+			b.StopTimer()
+			h, err := New(r.h.opts)
+			if err != nil {
+				b.Fatal(err)
+			}
+			r.h = h
+			r.e = newEcho(h)
+			b.StartTimer()
+			get(b, base, false)
+			b.StopTimer()
+			waitLoaded(b, h) // the background load must not skew the next round
+			b.StartTimer()
+		}
+	})
+	b.Run("warm-render", func(b *testing.B) {
+		get(b, base, false)
+		for b.Loop() {
+			get(b, base, false)
+		}
+	})
+	b.Run("operation-expand", func(b *testing.B) {
+		waitLoaded(b, r.h)
+		for b.Loop() {
+			get(b, base+"/op/repos-get", true)
+		}
+	})
+}
+
+func newEcho(h *Handler) *echo.Echo {
+	e := echo.New()
+	h.routes(e)
+	return e
+}

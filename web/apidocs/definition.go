@@ -1,0 +1,383 @@
+package apidocs
+
+import (
+	"bytes"
+	"container/list"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/a-h/templ"
+	"github.com/labstack/echo/v5"
+
+	"github.com/porticohq/portico/catalog"
+	"github.com/porticohq/portico/catalog/openapi"
+	"github.com/porticohq/portico/views"
+	av "github.com/porticohq/portico/views/apidocs"
+	"github.com/porticohq/portico/web"
+)
+
+// apiDef is an API entity with its definition text.
+type apiDef struct {
+	stored *catalog.StoredEntity
+	entity *catalog.Entity
+	ref    catalog.Ref
+	typ    string
+	data   []byte
+	hash   string
+}
+
+func (a *apiDef) isOpenAPI() bool {
+	switch strings.ToLower(a.typ) {
+	case "openapi", "swagger":
+		return true
+	}
+	return false
+}
+
+// loadAPI reads the API entity named in the URL. Reading a large entity
+// from the store, decoding it and hashing its definition cost tens of
+// milliseconds, so the result is memoized per ref and reused while the
+// store's generation is unchanged (and for at most memoTTL, for commits
+// made by other replicas).
+func (h *Handler) loadAPI(c *echo.Context) (*apiDef, error) {
+	ref := catalog.Ref{Kind: "API", Namespace: c.Param("namespace"), Name: c.Param("name")}
+	gen := h.opts.Store.Generation()
+	prev, ok := h.defs.get(ref.Key())
+	if ok && prev.gen == gen && time.Since(prev.at) < memoTTL {
+		return prev.d, nil
+	}
+	stored, err := h.opts.Store.ByRef(c.Request().Context(), ref)
+	if errors.Is(err, catalog.ErrNotFound) {
+		return nil, echo.NewHTTPError(http.StatusNotFound, "no API "+ref.String())
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", ref, err)
+	}
+	version := stored.UID + "|" + strconv.FormatInt(stored.UpdatedAt.UnixNano(), 10) + "|" + strconv.Itoa(len(stored.JSON))
+	if ok && prev.version == version {
+		h.defs.put(ref.Key(), memoEntry{d: prev.d, version: version, gen: gen, at: time.Now()})
+		return prev.d, nil
+	}
+	e, err := stored.Decode()
+	if err != nil {
+		return nil, fmt.Errorf("decode %s: %w", ref, err)
+	}
+	d := &apiDef{stored: stored, entity: e, ref: e.Ref(), typ: e.SpecString("type"), data: definitionBytes(e.Spec["definition"])}
+	d.hash = openapi.Hash(d.data)
+	h.defs.put(ref.Key(), memoEntry{d: d, version: version, gen: gen, at: time.Now()})
+	return d, nil
+}
+
+// memoTTL bounds how long a memoized entity is trusted without asking the
+// store.
+const memoTTL = 30 * time.Second
+
+func definitionBytes(v any) []byte {
+	switch t := v.(type) {
+	case string:
+		return []byte(t)
+	case nil:
+		return nil
+	}
+	b, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		return nil
+	}
+	return b
+}
+
+func (h *Handler) reader(d *apiDef) catalog.Reader {
+	if h.opts.ReaderFor == nil {
+		return nil
+	}
+	return h.opts.ReaderFor(d.stored)
+}
+
+func (h *Handler) baseView(d *apiDef) av.DefinitionView {
+	title := d.entity.Metadata.Title
+	if title == "" {
+		title = d.entity.Metadata.Name
+	}
+	return av.DefinitionView{
+		Namespace: d.ref.Namespace, Name: d.ref.Name, EntityTitle: title,
+		EntityURL: h.opts.EntityURL(d.ref), BaseURL: DefinitionURL(d.ref), Type: d.typ, Tab: "docs",
+	}
+}
+
+// definition serves the Definition tab (and ?view=raw, ?op=key).
+func (h *Handler) definition(c *echo.Context) error {
+	d, err := h.loadAPI(c)
+	if err != nil {
+		return err
+	}
+	v := h.baseView(d)
+	if c.QueryParam("view") == "raw" || !d.isOpenAPI() {
+		v.Tab = "raw"
+		v.Raw = rawView(d)
+		if !d.isOpenAPI() {
+			return h.render(c, v.EntityTitle+" definition", av.RawPage(v))
+		}
+		return h.render(c, v.EntityTitle+" definition", av.Definition(v))
+	}
+	h.fillSummary(c, d, &v, c.QueryParam("op"))
+	return h.render(c, v.EntityTitle+" definition", av.Definition(v))
+}
+
+// fillSummary puts the cheap summary on the page and starts the full load
+// in the background, so the operation a person opens first is ready.
+func (h *Handler) fillSummary(c *echo.Context, d *apiDef, v *av.DefinitionView, openKey string) {
+	sum, err := h.cache.Summary(d.hash, d.data)
+	if err != nil {
+		v.Error = err.Error()
+		return
+	}
+	v.Summary = sum
+	v.Groups = groupByTag(sum)
+	if def, ok := h.cache.Peek(d.hash); ok {
+		v.Warnings = def.Warnings
+	}
+	if openKey != "" {
+		ov := h.operationView(c, d, sum, openKey)
+		v.Open = &ov
+		return
+	}
+	h.cache.Warm(d.hash, d.data, h.reader(d))
+}
+
+// operation serves one expanded operation: the htmx fragment, or without
+// htmx the whole page with that operation open.
+func (h *Handler) operation(c *echo.Context) error {
+	d, err := h.loadAPI(c)
+	if err != nil {
+		return err
+	}
+	key := c.Param("opKey")
+	if !web.IsPartial(c.Request()) {
+		v := h.baseView(d)
+		h.fillSummary(c, d, &v, key)
+		return h.render(c, v.EntityTitle+" definition", av.Definition(v))
+	}
+	sum, err := h.cache.Summary(d.hash, d.data)
+	if err != nil {
+		return web.Render(c, http.StatusOK, av.OperationDetails(av.OperationView{Key: key, Error: err.Error()}))
+	}
+	return web.Render(c, http.StatusOK, av.OperationDetails(h.operationView(c, d, sum, key)))
+}
+
+func (h *Handler) operationView(c *echo.Context, d *apiDef, sum *openapi.Summary, key string) av.OperationView {
+	v := av.OperationView{BaseURL: DefinitionURL(d.ref), Key: key, CSRFToken: h.opts.Page(c, "").CSRFToken}
+	def, err := h.cache.Definition(c.Request().Context(), d.hash, d.data, h.reader(d))
+	switch {
+	case errors.Is(err, openapi.ErrStillLoading) || errors.Is(err, openapi.ErrBusy):
+		v.Error, v.Retry = "This definition is large and still loading…", true
+		return v
+	case err != nil:
+		v.Error = "The definition could not be loaded: " + err.Error()
+		return v
+	}
+	op, ok := def.Operation(key)
+	if !ok {
+		v.Error = "This definition has no operation " + strconv.Quote(key) + "."
+		return v
+	}
+	v.Op = op
+	targets := Targets(sum, d.entity.Metadata.Links, h.opts.BaseURL)
+	for i, t := range targets {
+		v.Servers = append(v.Servers, av.ServerChoice{Index: i, URL: t.URL, Description: t.Description, Variables: t.Variables, FromEntity: t.FromEntity})
+	}
+	v.Schemes = sum.SecuritySchemes
+	v.TryEnabled, v.TryNote = h.proxy.policy.Enabled && len(targets) > 0, tryNote(h.proxy.policy.Enabled, len(targets))
+	v.Form = av.FormState{Params: map[string]string{}}
+	if op.RequestBody != nil && len(op.RequestBody.Contents) > 0 {
+		v.Form.ContentType = op.RequestBody.Contents[0].MediaType
+	}
+	if v.TryEnabled {
+		in := TryInput{Params: map[string]string{}}
+		for _, p := range op.Parameters {
+			if p.Example != "" {
+				in.Params[p.In+":"+p.Name] = p.Example
+			}
+		}
+		in.Body = bodyExample(op)
+		if call, err := Build(targets, op, sum.SecuritySchemes, in, h.proxy.policy.MaxRequestBytes, true); err == nil {
+			v.Samples = viewSamples(Samples(call))
+		}
+	}
+	return v
+}
+
+func tryNote(enabled bool, targets int) string {
+	switch {
+	case !enabled:
+		return "Try it out is switched off on this portal."
+	case targets == 0:
+		return "This definition declares no server to call."
+	}
+	return ""
+}
+
+func bodyExample(op *openapi.Operation) string {
+	if op.RequestBody == nil || len(op.RequestBody.Contents) == 0 {
+		return ""
+	}
+	return op.RequestBody.Contents[0].Example
+}
+
+func viewSamples(list []Sample) []av.Sample {
+	out := make([]av.Sample, len(list))
+	for i, s := range list {
+		out[i] = av.Sample{Lang: s.Lang, Label: s.Label, Code: s.Code}
+	}
+	return out
+}
+
+// groupByTag lists operations under their first tag, tags in the order
+// the definition declares them, untagged operations last.
+func groupByTag(sum *openapi.Summary) []av.TagGroup {
+	idx := map[string]int{}
+	var groups []av.TagGroup
+	for _, t := range sum.Tags {
+		if _, ok := idx[t.Name]; !ok {
+			idx[t.Name] = len(groups)
+			groups = append(groups, av.TagGroup{Name: t.Name, Description: t.Description})
+		}
+	}
+	var untagged []openapi.OperationSummary
+	for _, op := range sum.Operations {
+		if len(op.Tags) == 0 {
+			untagged = append(untagged, op)
+			continue
+		}
+		i, ok := idx[op.Tags[0]]
+		if !ok {
+			i = len(groups)
+			idx[op.Tags[0]] = i
+			groups = append(groups, av.TagGroup{Name: op.Tags[0]})
+		}
+		groups[i].Operations = append(groups[i].Operations, op)
+	}
+	if len(untagged) > 0 {
+		groups = append(groups, av.TagGroup{Name: "Other operations", Operations: untagged})
+	}
+	kept := groups[:0]
+	for _, g := range groups {
+		if len(g.Operations) > 0 {
+			kept = append(kept, g)
+		}
+	}
+	return kept
+}
+
+// maxRawShown caps the raw text put on the page; the download has it all.
+const maxRawShown = 1 << 20
+
+func rawView(d *apiDef) av.RawView {
+	text := d.data
+	lang, ext := rawLang(d)
+	if lang == "json" && len(text) <= maxRawShown {
+		var buf bytes.Buffer
+		if json.Indent(&buf, text, "", "  ") == nil {
+			text = buf.Bytes()
+		}
+	}
+	v := av.RawView{Lang: lang, Size: len(d.data), Filename: d.ref.Name + "." + ext}
+	if len(text) > maxRawShown {
+		text, v.Truncated = text[:maxRawShown], true
+	}
+	v.Text = strings.ToValidUTF8(string(text), "\uFFFD")
+	return v
+}
+
+func rawLang(d *apiDef) (lang, ext string) {
+	switch strings.ToLower(d.typ) {
+	case "graphql":
+		return "graphql", "graphql"
+	case "grpc":
+		return "protobuf", "proto"
+	}
+	if openapi.IsJSON(d.data) {
+		return "json", "json"
+	}
+	if strings.ToLower(d.typ) == "trpc" {
+		return "text", "txt"
+	}
+	return "yaml", "yaml"
+}
+
+// raw downloads the definition as a file, never as HTML.
+func (h *Handler) raw(c *echo.Context) error {
+	d, err := h.loadAPI(c)
+	if err != nil {
+		return err
+	}
+	_, ext := rawLang(d)
+	hdr := c.Response().Header()
+	hdr.Set("Content-Disposition", `attachment; filename="`+openapi.Slug(d.ref.Name)+"."+ext+`"`)
+	hdr.Set("X-Content-Type-Options", "nosniff")
+	hdr.Set("Content-Security-Policy", "default-src 'none'; sandbox")
+	return c.Blob(http.StatusOK, "text/plain; charset=utf-8", d.data)
+}
+
+func (h *Handler) render(c *echo.Context, title string, content templ.Component) error {
+	if web.IsPartial(c.Request()) {
+		return web.Render(c, http.StatusOK, content)
+	}
+	return web.Render(c, http.StatusOK, views.Layout(h.opts.Page(c, title), content))
+}
+
+// defMemo remembers decoded API entities by ref.
+type defMemo struct {
+	mu    sync.Mutex
+	max   int
+	order *list.List
+	items map[string]*list.Element
+}
+
+type memoEntry struct {
+	d       *apiDef
+	version string // uid, update time and size of the stored row
+	gen     uint64 // store generation when last checked
+	at      time.Time
+}
+
+type memoItem struct {
+	key string
+	e   memoEntry
+}
+
+func newDefMemo(max int) *defMemo {
+	return &defMemo{max: max, order: list.New(), items: map[string]*list.Element{}}
+}
+
+func (m *defMemo) get(key string) (memoEntry, bool) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	el, ok := m.items[key]
+	if !ok {
+		return memoEntry{}, false
+	}
+	m.order.MoveToFront(el)
+	return el.Value.(*memoItem).e, true
+}
+
+func (m *defMemo) put(key string, e memoEntry) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if el, ok := m.items[key]; ok {
+		el.Value.(*memoItem).e = e
+		m.order.MoveToFront(el)
+		return
+	}
+	m.items[key] = m.order.PushFront(&memoItem{key: key, e: e})
+	for m.order.Len() > m.max {
+		last := m.order.Back()
+		m.order.Remove(last)
+		delete(m.items, last.Value.(*memoItem).key)
+	}
+}

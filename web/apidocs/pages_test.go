@@ -1,0 +1,194 @@
+package apidocs
+
+import (
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/PuerkitoBio/goquery"
+
+	"github.com/porticohq/portico/catalog/openapi"
+)
+
+func TestDefinitionPageRendersEveryOperation(t *testing.T) {
+	tests := []struct {
+		name string
+		def  func(testing.TB) string
+	}{
+		{"swagger2", func(tb testing.TB) string { return testdata(tb, "swagger2.yaml") }},
+		{"oas30", func(tb testing.TB) string { return testdata(tb, "oas30.json") }},
+		{"oas31", func(tb testing.TB) string { return testdata(tb, "oas31.yaml") }},
+		{"threescale", sharedFixture},
+		{"github", gitHubSpec},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			def := tt.def(t)
+			r := newRig(t, Options{Policy: enabled(), Limits: openapi.Limits{Timeout: time.Minute}}, testAPI{name: tt.name, definition: def})
+			sum := summaryOf(t, def)
+			base := "/catalog/default/api/" + tt.name + "/definition"
+			page := r.doc(t, "GET", base, nil, false)
+			if got := page.Find("details.op").Length(); got != len(sum.Operations) {
+				t.Fatalf("%d operations on the page, want %d", got, len(sum.Operations))
+			}
+			if page.Find("[data-testid=operation-details]").Length() != 0 {
+				t.Error("operation details rendered in the first response; they must load lazily")
+			}
+			for _, op := range sum.Operations {
+				frag := r.doc(t, "GET", base+"/op/"+op.Key, nil, true)
+				if frag.Find("[data-testid=operation-details]").Length() != 1 {
+					t.Fatalf("%s: no details", op.Key)
+				}
+				if msg := frag.Find("[data-testid=operation-error],[data-testid=operation-loading]").Text(); msg != "" {
+					t.Fatalf("%s: %s", op.Key, msg)
+				}
+			}
+		})
+	}
+}
+
+func TestDeepLinkQueryOpensTheOperationWithoutJS(t *testing.T) {
+	r := newRig(t, Options{Policy: enabled()}, testAPI{name: "payments", definition: testdata(t, "oas30.json")})
+	page := r.doc(t, "GET", "/catalog/default/api/payments/definition?op=createRefund", nil, false)
+	open := page.Find("details.op[open]")
+	if open.Length() != 1 {
+		t.Fatalf("%d open operations, want 1", open.Length())
+	}
+	if id, _ := open.Attr("id"); id != "op-createRefund" {
+		t.Errorf("open operation %q", id)
+	}
+	if open.Find("[data-testid=try-form]").Length() != 1 {
+		t.Error("the open operation has no try-it form")
+	}
+	if !strings.Contains(open.Find("[data-testid=try-body]").Text(), "duplicate") {
+		t.Errorf("body not prefilled with the example: %q", open.Find("[data-testid=try-body]").Text())
+	}
+	full := r.doc(t, "GET", "/catalog/default/api/payments/definition/op/createRefund", nil, false)
+	if full.Find("details#op-createRefund[open]").Length() != 1 || full.Find("title").Length() != 1 {
+		t.Error("the operation URL without htmx is not a full page with the operation open")
+	}
+}
+
+func TestCyclicSpecRendersWithCycleMarkers(t *testing.T) {
+	r := newRig(t, Options{Policy: enabled()}, testAPI{name: "cyclic", definition: testdata(t, "cyclic.yaml")})
+	frag := r.doc(t, "GET", "/catalog/default/api/cyclic/definition/op/listNodes", nil, true)
+	if frag.Find("[data-testid=schema-cycle]").Length() == 0 {
+		t.Fatal("no ↻ cycle marker")
+	}
+}
+
+func TestOversizedDefinitionSaysSo(t *testing.T) {
+	big := `{"openapi":"3.0.3","info":{"title":"big","version":"1","description":"` + strings.Repeat("x", 3<<20) + `"},"paths":{}}`
+	r := newRig(t, Options{Policy: enabled(), Limits: openapi.Limits{MaxBytes: 1 << 20}}, testAPI{name: "big", definition: big})
+	page := r.doc(t, "GET", "/catalog/default/api/big/definition", nil, false)
+	if msg := page.Find("[data-testid=definition-error]").Text(); !strings.Contains(msg, "larger than") {
+		t.Fatalf("error %q", msg)
+	}
+}
+
+func TestRawDownloadAndNonOpenAPITypes(t *testing.T) {
+	r := newRig(t, Options{Policy: enabled()},
+		testAPI{name: "payments", definition: testdata(t, "oas30.json")},
+		testAPI{name: "graph", typ: "graphql", definition: "type Query { pets: [Pet] }\n# <script>alert(1)</script>"},
+	)
+	rec := r.do(t, "GET", "/catalog/default/api/payments/definition/raw", nil, false)
+	if rec.Code != http.StatusOK || !strings.HasPrefix(rec.Header().Get("Content-Disposition"), "attachment;") || !strings.HasPrefix(rec.Header().Get("Content-Type"), "text/plain") {
+		t.Fatalf("raw download: %d %v", rec.Code, rec.Header())
+	}
+	page := r.doc(t, "GET", "/catalog/default/api/payments/definition?view=raw", nil, false)
+	if !strings.Contains(page.Find("[data-testid=raw-definition] pre").Text(), `"refunds"`) {
+		t.Error("raw tab does not show the definition")
+	}
+	g := r.doc(t, "GET", "/catalog/default/api/graph/definition", nil, false)
+	code := g.Find("[data-testid=raw-definition] code.language-graphql")
+	if !strings.Contains(code.Text(), "<script>alert(1)</script>") || g.Find("code script").Length() != 0 {
+		t.Errorf("graphql definition not shown as escaped text")
+	}
+}
+
+func TestSearchListsOperationsBesideEntities(t *testing.T) {
+	for _, driver := range stores(t) {
+		t.Run(driver, func(t *testing.T) { testSearch(t, driver) })
+	}
+}
+
+func testSearch(t *testing.T, driver string) {
+	r := newRigOn(t, driver, Options{Policy: enabled()},
+		testAPI{name: "payments", title: "Payments API", definition: testdata(t, "oas30.json")},
+		testAPI{name: "petstore", definition: testdata(t, "swagger2.yaml")},
+	)
+	page := r.doc(t, "GET", "/search?q=refund", nil, false)
+	hits := page.Find("[data-testid=operation-hit]")
+	if hits.Length() != 1 {
+		t.Fatalf("%d operation hits, want 1", hits.Length())
+	}
+	href, _ := hits.Find("a").First().Attr("href")
+	if href != "/catalog/default/api/payments/definition?op=createRefund#op-createRefund" {
+		t.Errorf("deep link %q", href)
+	}
+	page = r.doc(t, "GET", "/search?q=get+pet+inventories", nil, false)
+	if n := page.Find("[data-testid=operation-hit]").Length(); n != 1 {
+		t.Errorf("'get pet inventories': %d hits, want 1", n)
+	}
+	page = r.doc(t, "GET", "/search?q=payments", nil, false)
+	if page.Find("[data-testid=search-entities] li").Length() == 0 {
+		t.Error("no entity hit for 'payments'")
+	}
+}
+
+// TestXSSSpecRendersInert renders a definition whose every text field
+// carries a payload and checks the HTML holds no script, no handler, no
+// foreign hx- attribute and no javascript: URL.
+func TestXSSSpecRendersInert(t *testing.T) {
+	def := testdata(t, "xss.yaml")
+	r := newRig(t, Options{Policy: enabled()}, testAPI{name: "xss", definition: def})
+	base := "/catalog/default/api/xss/definition"
+	docs := []*goquery.Document{r.doc(t, "GET", base, nil, false), r.doc(t, "GET", base+"?view=raw", nil, false)}
+	for _, op := range summaryOf(t, def).Operations {
+		docs = append(docs, r.doc(t, "GET", base+"/op/"+op.Key, nil, true), r.doc(t, "GET", base+"?op="+op.Key, nil, false))
+	}
+	for i, d := range docs {
+		assertInert(t, i, d, base)
+	}
+}
+
+func assertInert(t *testing.T, i int, d *goquery.Document, base string) {
+	t.Helper()
+	d.Find("script").Each(func(_ int, s *goquery.Selection) {
+		src, _ := s.Attr("src")
+		if !strings.HasPrefix(src, "/apidocs/static/") && !strings.HasPrefix(src, "/static/") {
+			t.Errorf("doc %d: unexpected script %q", i, src)
+		}
+	})
+	// The layout's own header may carry a logo: look at the content.
+	scope := d.Find("#main")
+	if scope.Length() == 0 {
+		scope = d.Selection
+	}
+	if n := scope.Find("svg, iframe, img, object, embed").Length(); n != 0 {
+		t.Errorf("doc %d: %d svg/iframe/img elements", i, n)
+	}
+	d.Find("*").Each(func(_ int, s *goquery.Selection) {
+		for _, a := range s.Nodes[0].Attr {
+			name, val := strings.ToLower(a.Key), strings.ToLower(strings.TrimSpace(a.Val))
+			switch {
+			case strings.HasPrefix(name, "on"):
+				t.Errorf("doc %d: event handler %s=%q", i, name, a.Val)
+			case strings.HasPrefix(name, "data-hx-") || strings.HasPrefix(name, "hx-on"):
+				t.Errorf("doc %d: attribute %s", i, name)
+			case (name == "hx-get" || name == "hx-post") && !strings.HasPrefix(a.Val, base):
+				t.Errorf("doc %d: %s=%q leaves the definition", i, name, a.Val)
+			case strings.HasPrefix(name, "hx-") && !ownHX(s):
+				t.Errorf("doc %d: %s on a %s the page did not put there", i, name, goquery.NodeName(s))
+			case (name == "href" || name == "src" || name == "action") && strings.HasPrefix(val, "javascript:"):
+				t.Errorf("doc %d: %s=%q", i, name, a.Val)
+			}
+		}
+	})
+}
+
+// ownHX reports whether s is one of the elements the views give hx- attributes.
+func ownHX(s *goquery.Selection) bool {
+	return s.Is("details.op") || s.Is("form[data-testid=try-form]") || s.Is("p[data-testid=operation-loading]")
+}

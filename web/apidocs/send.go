@@ -1,0 +1,170 @@
+package apidocs
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Proxy sends try-it-out calls under a Policy.
+type Proxy struct {
+	policy  Policy
+	client  *http.Client
+	limiter *limiter
+}
+
+// NewProxy validates the policy and builds the hardened client. lookup may
+// be nil (the system resolver).
+func NewProxy(p Policy, lookup LookupFunc) (*Proxy, error) {
+	p = p.withDefaults()
+	allow, err := parseAllow(p.Allow)
+	if err != nil {
+		return nil, err
+	}
+	if lookup == nil {
+		lookup = defaultLookup
+	}
+	g := &guard{allow: allow, lookup: lookup}
+	return &Proxy{policy: p, client: newClient(g, p.Timeout), limiter: newLimiter(p.RateLimit, time.Minute)}, nil
+}
+
+// Result is what the result panel shows. Body is always shown as text.
+type Result struct {
+	Status     int
+	StatusText string
+	Duration   time.Duration
+	Headers    [][2]string
+	Body       string
+	Truncated  bool
+	Error      string // set instead of the rest when the call failed or was refused
+	Refused    bool
+}
+
+// Send performs the call. Errors become Result.Error: they are for the
+// person who pressed the button.
+func (p *Proxy) Send(ctx context.Context, call *Call) Result {
+	ctx, cancel := context.WithTimeout(ctx, p.policy.Timeout)
+	defer cancel()
+	var body io.Reader
+	if call.HasBody {
+		body = strings.NewReader(call.Body)
+	}
+	req, err := http.NewRequestWithContext(ctx, call.Method, call.URL.String(), body)
+	if err != nil {
+		return Result{Error: fmt.Sprintf("build request: %v", err)}
+	}
+	for _, h := range call.Header {
+		req.Header.Add(h[0], h[1])
+	}
+	req.Header.Set("User-Agent", "Portico-try-it-out")
+	start := time.Now()
+	resp, err := p.client.Do(req)
+	if err != nil {
+		return Result{Error: callError(err), Refused: errors.Is(err, errRefused)}
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(io.LimitReader(resp.Body, p.policy.MaxResponseBytes+1))
+	res := Result{Status: resp.StatusCode, StatusText: http.StatusText(resp.StatusCode), Duration: time.Since(start)}
+	if err != nil {
+		res.Error = fmt.Sprintf("reading the response failed after %d bytes: %v", len(data), err)
+	}
+	if int64(len(data)) > p.policy.MaxResponseBytes {
+		data, res.Truncated = data[:p.policy.MaxResponseBytes], true
+	}
+	res.Headers = shownHeaders(resp.Header)
+	res.Body = prettyBody(resp.Header.Get("Content-Type"), data)
+	return res
+}
+
+func callError(err error) string {
+	var r refusal
+	if errors.As(err, &r) {
+		return r.Error()
+	}
+	if errors.Is(err, context.DeadlineExceeded) {
+		return "the call timed out"
+	}
+	return "the call failed: " + err.Error()
+}
+
+// shownHeaders drops cookies the upstream tries to set: they would be
+// meaningless and must never reach the portal's origin.
+func shownHeaders(h http.Header) [][2]string {
+	keys := make([]string, 0, len(h))
+	for k := range h {
+		if lk := strings.ToLower(k); lk == "set-cookie" || lk == "set-cookie2" {
+			continue
+		}
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	var out [][2]string
+	for _, k := range keys {
+		for _, v := range h[k] {
+			out = append(out, [2]string{k, v})
+		}
+	}
+	return out
+}
+
+func prettyBody(contentType string, data []byte) string {
+	mt, _, _ := mime.ParseMediaType(contentType)
+	if mt == "application/json" || strings.HasSuffix(mt, "+json") || (mt == "" && json.Valid(data)) {
+		var buf bytes.Buffer
+		if err := json.Indent(&buf, data, "", "  "); err == nil {
+			return buf.String()
+		}
+	}
+	return strings.ToValidUTF8(string(data), "\uFFFD")
+}
+
+// limiter counts calls per key in fixed windows.
+type limiter struct {
+	mu     sync.Mutex
+	max    int
+	window time.Duration
+	now    func() time.Time
+	counts map[string]*windowCount
+}
+
+type windowCount struct {
+	start time.Time
+	n     int
+}
+
+func newLimiter(max int, window time.Duration) *limiter {
+	return &limiter{max: max, window: window, now: time.Now, counts: map[string]*windowCount{}}
+}
+
+// allow reports whether key may make another call now.
+func (l *limiter) allow(key string) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	now := l.now()
+	if len(l.counts) > 10000 {
+		for k, c := range l.counts {
+			if now.Sub(c.start) > l.window {
+				delete(l.counts, k)
+			}
+		}
+	}
+	c, ok := l.counts[key]
+	if !ok || now.Sub(c.start) > l.window {
+		l.counts[key] = &windowCount{start: now, n: 1}
+		return true
+	}
+	if c.n >= l.max {
+		return false
+	}
+	c.n++
+	return true
+}
