@@ -42,6 +42,8 @@ func AppPlugin() Feature {
 				_, _, token := auth.PageInfo(c)
 				return token
 			},
+			OwnedBy:  auth.OwnedByMe,
+			MyGroups: auth.MyGroups,
 		})
 		s.Web.ErrorPage = h.ErrorPage
 		h.Register(s.Echo)

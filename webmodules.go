@@ -35,9 +35,16 @@ func APIDocsModule() Feature {
 		}
 		if s.Demo {
 			// The demo Petstore's server is the portal itself.
-			policy.Allow = append(policy.Allow, s.Settings.Backend.Listen.Addr())
+			policy.Allow = append(policy.Allow, selfAddr(s.Settings.Backend.Listen))
+		}
+		baseURL := s.Settings.Backend.BaseURL
+		if s.Demo || baseURL == "" {
+			// Relative servers (the demo Petstore's) resolve against the
+			// address the portal listens on.
+			baseURL = "http://" + selfAddr(s.Settings.Backend.Listen)
 		}
 		_, err := apidocs.Register(s.Echo, apidocs.Options{
+			BaseURL:     baseURL,
 			Store:       s.Store,
 			Logger:      s.Logger,
 			Policy:      policy,
@@ -128,4 +135,13 @@ func globBase(target string) string {
 		return filepath.Dir(target)
 	}
 	return filepath.Dir(target[:i] + "x")
+}
+
+// selfAddr is the address the portal reaches itself on: the listen address,
+// with loopback standing in for "all interfaces".
+func selfAddr(l ListenSettings) string {
+	if l.Host == "" || l.Host == "0.0.0.0" || l.Host == "::" {
+		l.Host = "127.0.0.1"
+	}
+	return l.Addr()
 }

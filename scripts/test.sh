@@ -1,7 +1,34 @@
 #!/usr/bin/env bash
-# Runs every test: unit, store (SQLite and PostgreSQL), browser. This is the
-# README's test command; .ci/run calls it.
+# Runs every test: unit, store tests on SQLite and PostgreSQL, the example
+# backend, and the browser suite in Debian's Chromium. Installs what it needs
+# first (scripts/setup.sh). This is the README's test command; .ci/run calls it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+
+# PostgreSQL for the store suite: the server on 127.0.0.1:5432 when it
+# answers, otherwise a throwaway cluster on loopback, stopped on exit.
+if [ -z "${PORTICO_TEST_PG_DSN:-}" ]; then
+  if pg_isready -q -h 127.0.0.1 -p 5432 2>/dev/null; then
+    export PORTICO_TEST_PG_DSN="postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable"
+  else
+    PGVER=$(ls /usr/lib/postgresql | sort -V | tail -1)
+    if ! pg_lsclusters -h | awk '{print $2}' | grep -qx porticoci; then
+      pg_createcluster "$PGVER" porticoci --port 55439 --start-conf=manual -- \
+        --auth-local=trust --auth-host=trust --encoding=UTF8 --locale=C.UTF-8 >/dev/null
+      printf "listen_addresses = '127.0.0.1'\nfsync = off\n" > "/etc/postgresql/$PGVER/porticoci/conf.d/ci.conf"
+    fi
+    pg_ctlcluster "$PGVER" porticoci start
+    trap 'pg_ctlcluster "$PGVER" porticoci stop || true' EXIT
+    export PORTICO_TEST_PG_DSN="postgres://postgres@127.0.0.1:55439/postgres?sslmode=disable"
+  fi
+fi
+
+export PLAYWRIGHT_DRIVER_PATH="$PWD/.cache/pwdriver"
+export PLAYWRIGHT_NODEJS_PATH="$(command -v node)"
+export PORTICO_GITHUB_OPENAPI="$PWD/.cache/octokit/node_modules/@octokit/openapi/generated/api.github.com.json"
+
 go vet ./...
-go test ./... 
+CGO_ENABLED=0 go build -o /dev/null ./cmd/portico
+go build ./examples/...
+go test -count=1 -timeout 20m ./...

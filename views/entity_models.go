@@ -69,4 +69,7 @@ type EntityOverview struct {
 	Labels      []KeyValue
 	Annotations []KeyValue
 	Relations   []RelationGroup
+	// MyGroups is set on the signed-in user's own User page: the groups
+	// their ownership comes from.
+	MyGroups []Link
 }

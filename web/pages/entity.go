@@ -24,7 +24,13 @@ func (h *Handler) entity(c *echo.Context) error {
 		return h.entityError(c, err)
 	}
 	p := h.Page(c, frame.Header.Title, views.NavCatalog)
-	return render(c, http.StatusOK, views.EntityOverviewPage(p, frame, entityOverview(e)), nil)
+	o := entityOverview(e)
+	if h.myGroups != nil {
+		for _, g := range h.myGroups(c, e.Ref()) {
+			o.MyGroups = append(o.MyGroups, refLink(g, "group", catalog.DefaultNamespace))
+		}
+	}
+	return render(c, http.StatusOK, views.EntityOverviewPage(p, frame, o), nil)
 }
 
 // EntityFrame loads the entity named by the route's :namespace, :kind and

@@ -44,6 +44,9 @@ type Options struct {
 	// user ref and groups as ownedBy targets), false when nobody is signed
 	// in. With it, listings offer an "Owned by me" filter (?owned=me).
 	OwnedBy func(c *echo.Context) (catalog.Condition, bool)
+	// MyGroups returns the signed-in user's groups when ref is their own
+	// User entity (nil otherwise); the page lists them.
+	MyGroups func(c *echo.Context, ref catalog.Ref) []string
 }
 
 // Handler holds what every page needs. It is built once and its methods are
@@ -56,6 +59,7 @@ type Handler struct {
 	viewer    func(c *echo.Context) *views.User
 	csrfToken func(c *echo.Context) string
 	ownedBy   func(c *echo.Context) (catalog.Condition, bool)
+	myGroups  func(c *echo.Context, ref catalog.Ref) []string
 	assets    string
 
 	mu   sync.RWMutex
@@ -72,6 +76,7 @@ func New(opts Options) *Handler {
 		viewer:    opts.Viewer,
 		csrfToken: opts.CSRFToken,
 		ownedBy:   opts.OwnedBy,
+		myGroups:  opts.MyGroups,
 		tabs:      append([]EntityTab(nil), opts.Tabs...),
 		assets:    assetVersion(),
 	}
