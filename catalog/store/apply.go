@@ -60,6 +60,11 @@ func (s *Store) Apply(ctx context.Context, m catalog.StoreMutation) (catalog.App
 	if m.Type != catalog.Full && m.Type != catalog.Delta {
 		return catalog.ApplyResult{}, catalog.Errorf(catalog.EINVALID, "apply: unknown mutation type %q", m.Type)
 	}
+	// Mutations are serialized: in this process by a mutex (so a long bulk
+	// ingest never runs another mutation into SQLite's busy timeout), across
+	// PostgreSQL replicas by a transaction-scoped advisory lock.
+	s.applyMu.Lock()
+	defer s.applyMu.Unlock()
 	conn, err := s.writeConn(ctx)
 	if err != nil {
 		return catalog.ApplyResult{}, fmt.Errorf("apply %s: %w", m.Provider, err)
@@ -70,6 +75,11 @@ func (s *Store) Apply(ctx context.Context, m catalog.StoreMutation) (catalog.App
 		return catalog.ApplyResult{}, fmt.Errorf("apply %s: begin: %w", m.Provider, err)
 	}
 	defer tx.Rollback()
+	if s.dialect.name() == Postgres {
+		if _, err := tx.ExecContext(ctx, "SELECT pg_advisory_xact_lock(7007002)"); err != nil {
+			return catalog.ApplyResult{}, fmt.Errorf("apply %s: lock: %w", m.Provider, err)
+		}
+	}
 	p, err := s.plan(ctx, tx, &m)
 	if err != nil {
 		return catalog.ApplyResult{}, fmt.Errorf("apply %s: %w", m.Provider, err)
@@ -77,9 +87,11 @@ func (s *Store) Apply(ctx context.Context, m catalog.StoreMutation) (catalog.App
 	if err := s.write(ctx, tx, p); err != nil {
 		return catalog.ApplyResult{}, fmt.Errorf("apply %s: %w", m.Provider, err)
 	}
+	anyConflicts := hasConflicts(ctx, tx)
 	if err := tx.Commit(); err != nil {
 		return catalog.ApplyResult{}, fmt.Errorf("apply %s: commit: %w", m.Provider, err)
 	}
+	s.hasConflicts.Store(anyConflicts)
 	r := p.res
 	if r.Added+r.Updated+r.Removed+r.Invalid+len(r.Conflicts)+len(m.Failed) > 0 || len(p.sourceProblems) > 0 {
 		s.gen.Add(1)
@@ -103,22 +115,42 @@ func (s *Store) writeConn(ctx context.Context) (*sql.Conn, error) {
 	if err != nil {
 		return nil, fmt.Errorf("connect: %w", err)
 	}
-	if s.dialect.name() == SQLite {
-		if _, err := conn.ExecContext(ctx, "PRAGMA cache_size = "+sqliteWriteCache); err != nil {
+	if s.dialect.name() != SQLite {
+		return conn, nil
+	}
+	pragmas := []string{"PRAGMA cache_size = " + sqliteWriteCache}
+	if s.checkpoints != nil {
+		// The checkpointer copies the WAL into the database after the
+		// commit, off the mutation's path.
+		pragmas = append(pragmas, "PRAGMA wal_autocheckpoint = 0")
+	}
+	for _, p := range pragmas {
+		if _, err := conn.ExecContext(ctx, p); err != nil {
 			conn.Close()
-			return nil, fmt.Errorf("set cache size: %w", err)
+			return nil, fmt.Errorf("%s: %w", p, err)
 		}
 	}
 	return conn, nil
 }
 
 func (s *Store) releaseWriteConn(conn *sql.Conn) {
-	if s.dialect.name() == SQLite {
-		if _, err := conn.ExecContext(context.Background(), "PRAGMA cache_size = "+sqliteDefaultCache); err != nil {
-			s.log.Warn("reset sqlite cache size", "error", err)
+	defer conn.Close()
+	if s.dialect.name() != SQLite {
+		return
+	}
+	pragmas := []string{"PRAGMA cache_size = " + sqliteDefaultCache}
+	if s.checkpoints != nil {
+		pragmas = append(pragmas, "PRAGMA wal_autocheckpoint = 1000")
+		select {
+		case s.checkpoints <- struct{}{}:
+		default:
 		}
 	}
-	conn.Close()
+	for _, p := range pragmas {
+		if _, err := conn.ExecContext(context.Background(), p); err != nil {
+			s.log.Warn("reset sqlite connection", "pragma", p, "error", err)
+		}
+	}
 }
 
 func (s *Store) plan(ctx context.Context, tx *sql.Tx, m *catalog.StoreMutation) (*plan, error) {
@@ -160,16 +192,15 @@ func (s *Store) plan(ctx context.Context, tx *sql.Tx, m *catalog.StoreMutation) 
 		keep[key] = true
 		p.decide(pe, ex)
 	}
-	for _, ex := range existing {
-		if ex.provider != m.Provider || keep[ex.refKey] {
-			continue
+	// A full mutation removes the rest of the bucket, except what a failed
+	// source produced; a delta removes what it names, from its own bucket.
+	if m.Type == catalog.Full {
+		for _, ex := range existing {
+			if ex.provider == m.Provider && !keep[ex.refKey] && !failed[ex.location] {
+				p.deletes = append(p.deletes, ex)
+			}
 		}
-		if m.Type == catalog.Full && !failed[ex.location] {
-			p.deletes = append(p.deletes, ex)
-		}
-	}
-	if m.Type == catalog.Delta {
-		p.deletes = p.deletes[:0]
+	} else {
 		for _, r := range m.Removed {
 			if ex := existing[r.Key()]; ex != nil && ex.provider == m.Provider && !keep[ex.refKey] {
 				p.deletes = append(p.deletes, ex)
@@ -198,6 +229,8 @@ func (p *plan) resolveDuplicates(existing map[string]*stored) []*catalog.Process
 	for i := range p.m.Entities {
 		pe := &p.m.Entities[i]
 		if pe.Entity == nil {
+			p.res.Invalid++
+			p.res.Problems = append(p.res.Problems, catalog.Problem{File: pe.Location, Entity: pe.Ref.String(), Message: "no entity to store"})
 			continue
 		}
 		key := entityKey(pe)
@@ -288,6 +321,14 @@ func (p *plan) decide(pe *catalog.ProcessedEntity, ex *stored) {
 		p.inserts = append(p.inserts, pd)
 		p.res.Added++
 	}
+}
+
+// ref is the entity's ref as ingest gave it (kind as written).
+func (pd *pending) ref() catalog.Ref {
+	if pd.pe.Ref.IsZero() {
+		return pd.pe.Entity.Ref()
+	}
+	return pd.pe.Ref
 }
 
 // render builds the stored body (no relations, no status, uid and etag

@@ -2,7 +2,9 @@ package store
 
 import (
 	"context"
+	"fmt"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -238,6 +240,40 @@ func TestByRefsKeepsOrder(t *testing.T) {
 		}
 		if len(got) != 3 || got[0] == nil || got[0].Ref.Name != "b" || got[1] != nil || got[2] == nil || got[2].Ref.Name != "a" {
 			t.Fatalf("ByRefs = %+v", got)
+		}
+	})
+}
+
+func TestConcurrentMutationsAllCommit(t *testing.T) {
+	eachDialect(t, func(t *testing.T, s *Store) {
+		const writers, rounds = 4, 5
+		errs := make(chan error, writers*rounds)
+		var wg sync.WaitGroup
+		for w := range writers {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for r := range rounds {
+					e := testEntity("API", fmt.Sprintf("w%d-r%d", w, r))
+					_, err := s.Apply(context.Background(), catalog.StoreMutation{
+						Provider: fmt.Sprintf("p%d", w), Type: catalog.Delta, Entities: []catalog.ProcessedEntity{e}})
+					errs <- err
+				}
+			}()
+		}
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			if err != nil {
+				t.Error(err)
+			}
+		}
+		page, err := s.Query(context.Background(), catalog.Query{Limit: 100})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if page.TotalItems != writers*rounds {
+			t.Errorf("TotalItems = %d, want %d", page.TotalItems, writers*rounds)
 		}
 	})
 }

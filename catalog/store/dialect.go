@@ -18,13 +18,32 @@ type dialect interface {
 	ftsMatch(words []string) (string, []any)
 	// maxParams bounds the number of bind parameters in one statement.
 	maxParams() int
+	// relationsJSON is a scalar subquery giving the JSON array of the
+	// relations whose source is the entity aliased `e`, sorted and
+	// de-duplicated, targets spelled as the stored entities spell them.
+	relationsJSON() string
 }
+
+// relationRows are the distinct (type, target key) pairs of e's relations,
+// read in order from the relations_source index.
+const relationRows = `SELECT DISTINCT r.type AS type, r.target_key AS target_key FROM relations r
+WHERE r.source_key = e.ref_key ORDER BY r.type, r.target_key`
+
+// relationTarget names a relation's target as the stored entity spells its
+// ref (kind lower-cased, namespace and name as written), or by its
+// lower-cased key when it is not stored.
+const relationTarget = "coalesce((SELECT t.ref FROM entities t WHERE t.ref_key = x.target_key), x.target_key)"
 
 type sqliteDialect struct{}
 
 func (sqliteDialect) name() string           { return SQLite }
 func (sqliteDialect) rebind(q string) string { return q }
 func (sqliteDialect) maxParams() int         { return 30000 }
+
+func (sqliteDialect) relationsJSON() string {
+	return "(SELECT json_group_array(json_object('type', x.type, 'targetRef', " + relationTarget + ")) FROM (" +
+		relationRows + ") x)"
+}
 func (sqliteDialect) ftsMatch(words []string) (string, []any) {
 	var b strings.Builder
 	for i, w := range words {
@@ -40,6 +59,11 @@ type pgDialect struct{}
 
 func (pgDialect) name() string   { return Postgres }
 func (pgDialect) maxParams() int { return 60000 }
+func (pgDialect) relationsJSON() string {
+	return `(SELECT '[' || coalesce(string_agg('{"type":' || to_json(x.type)::text || ',"targetRef":' ||
+to_json(` + relationTarget + `)::text || '}', ',' ORDER BY x.type COLLATE "C", x.target_key COLLATE "C"), '') || ']' FROM (` +
+		relationRows + `) x)`
+}
 
 // rebind numbers the placeholders. Portico's SQL never puts `?` inside a
 // string literal, so a plain scan is enough.

@@ -26,8 +26,8 @@ func (s *Store) Facets(ctx context.Context, facets []string, f catalog.Filter) (
 				" WHERE r.type_key = ? AND e.id IN (" + matching + ") GROUP BY r.target_key"
 			args = append([]any{typ}, w.args...)
 		} else {
-			q = "SELECT s.raw, count(DISTINCT s.entity_id) FROM search s WHERE s.key = ? AND s.raw IS NOT NULL" +
-				" AND s.entity_id IN (" + matching + ") GROUP BY s.raw"
+			q = "SELECT coalesce(s.raw, s.value) AS v, count(DISTINCT s.entity_id) FROM search s WHERE s.key = ?" +
+				" AND s.value IS NOT NULL AND s.entity_id IN (" + matching + ") GROUP BY coalesce(s.raw, s.value)"
 			args = append([]any{key}, w.args...)
 		}
 		counts, err := s.facetCounts(ctx, q, args)

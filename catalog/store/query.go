@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/porticohq/portico/catalog"
 )
@@ -141,12 +142,60 @@ func (c *cursor) at(h hit, before bool) *cursor {
 }
 
 func (s *Store) count(ctx context.Context, w *whereBuilder) (int, error) {
-	var n int
 	q := s.dialect.rebind("SELECT count(*) FROM entities e" + w.clause())
-	if err := s.sql.QueryRowContext(ctx, q, w.args...).Scan(&n); err != nil {
+	key := q + "\x00" + fmt.Sprint(w.args...)
+	gen := s.Generation()
+	if n, ok := s.counts.get(gen, key); ok {
+		return n, nil
+	}
+	var n int
+	rows, err := s.query(ctx, q, w.args...)
+	if err != nil {
 		return 0, fmt.Errorf("count entities: %w", err)
 	}
+	defer rows.Close()
+	for rows.Next() {
+		if err := rows.Scan(&n); err != nil {
+			return 0, fmt.Errorf("count entities: %w", err)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return 0, fmt.Errorf("count entities: %w", err)
+	}
+	if s.dialect.name() == SQLite {
+		s.counts.put(gen, key, n)
+	}
 	return n, nil
+}
+
+// countCache keeps TotalItems of recent queries until the next mutation in
+// this process, so paging through a result counts it once. It is used on
+// SQLite only, where no other process writes.
+type countCache struct {
+	mu  sync.Mutex
+	gen uint64
+	m   map[string]int
+}
+
+const countCacheSize = 512
+
+func (c *countCache) get(gen uint64, key string) (int, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.gen != gen {
+		return 0, false
+	}
+	n, ok := c.m[key]
+	return n, ok
+}
+
+func (c *countCache) put(gen uint64, key string, n int) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.gen != gen || c.m == nil || len(c.m) >= countCacheSize {
+		c.gen, c.m = gen, make(map[string]int)
+	}
+	c.m[key] = n
 }
 
 // hit is one selected id with its sort values, for cursors.
@@ -183,7 +232,7 @@ func (s *Store) pageIDs(ctx context.Context, w *whereBuilder, fields []sortField
 	q.WriteString(" ORDER BY " + orderBy(fields, before) + " LIMIT ?")
 	args = append(args, limit)
 
-	rows, err := s.sql.QueryContext(ctx, s.dialect.rebind(q.String()), args...)
+	rows, err := s.query(ctx, q.String(), args...)
 	if err != nil {
 		return nil, fmt.Errorf("query entities: %w", err)
 	}

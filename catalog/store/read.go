@@ -4,22 +4,24 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"math"
-	"sort"
 	"strings"
 	"time"
 
 	"github.com/porticohq/portico/catalog"
 )
 
-// entityColumns are the columns readEntity scans, in order.
-const entityColumns = "e.id, e.uid, e.ref, e.ref_key, e.provider, e.location_key, e.body, e.problems, e.updated_at"
+// entityColumns are the columns scanEntity reads, from entities e joined
+// with entity_bodies b; the relations come as one JSON array per entity.
+func entityColumns(dl dialect) string {
+	return "e.id, e.uid, e.kind_raw, e.ref, e.ref_key, e.provider, e.location_key, b.body, e.problems, e.updated_at, " +
+		dl.relationsJSON() + " FROM entities e JOIN entity_bodies b ON b.entity_id = e.id"
+}
 
 // statements are the prepared hot-path queries.
 type statements struct {
-	byRef, byUID, relationsOf, conflictsOf *sql.Stmt
+	byRef, byUID, conflictsOf *sql.Stmt
 }
 
 func prepareStatements(ctx context.Context, s *Store) (*statements, error) {
@@ -28,9 +30,8 @@ func prepareStatements(ctx context.Context, s *Store) (*statements, error) {
 		dst   **sql.Stmt
 		query string
 	}{
-		{&st.byRef, "SELECT " + entityColumns + " FROM entities e WHERE e.ref_key = ?"},
-		{&st.byUID, "SELECT " + entityColumns + " FROM entities e WHERE e.uid = ?"},
-		{&st.relationsOf, "SELECT r.source_key, r.type, r.target_key, t.ref FROM relations r LEFT JOIN entities t ON t.ref_key = r.target_key WHERE r.source_key = ?"},
+		{&st.byRef, "SELECT " + entityColumns(s.dialect) + " WHERE e.ref_key = ?"},
+		{&st.byUID, "SELECT " + entityColumns(s.dialect) + " WHERE e.uid = ?"},
 		{&st.conflictsOf, "SELECT entity_ref, provider, location_key, existing_location_key, location, message FROM conflicts WHERE entity_ref = ? ORDER BY at, provider"},
 	} {
 		stmt, err := s.sql.PrepareContext(ctx, s.dialect.rebind(p.query))
@@ -44,49 +45,72 @@ func prepareStatements(ctx context.Context, s *Store) (*statements, error) {
 }
 
 func (st *statements) close() {
-	for _, s := range []*sql.Stmt{st.byRef, st.byUID, st.relationsOf, st.conflictsOf} {
+	for _, s := range []*sql.Stmt{st.byRef, st.byUID, st.conflictsOf} {
 		if s != nil {
 			s.Close()
 		}
 	}
 }
 
-// row is an entity row before its relations are spliced in.
-type row struct {
-	id       int64
-	se       *catalog.StoredEntity
-	refKey   string
-	body     []byte
-	problems sql.NullString
-}
-
 type scanner interface{ Scan(dest ...any) error }
 
-func scanEntity(sc scanner) (*row, error) {
-	r := &row{se: &catalog.StoredEntity{}}
-	var ref string
+// scanEntity reads one row of entityColumns into a StoredEntity with its
+// relations (and, when invalid, its status) spliced into the body.
+func scanEntity(sc scanner) (id int64, se *catalog.StoredEntity, err error) {
+	se = &catalog.StoredEntity{}
+	var kind, ref, refKey string
+	var body, rels sql.RawBytes
+	var problems sql.NullString
 	var updated int64
-	if err := sc.Scan(&r.id, &r.se.UID, &ref, &r.refKey, &r.se.Provider, &r.se.LocationKey, &r.body, &r.problems, &updated); err != nil {
-		return nil, err
+	if err := sc.Scan(&id, &se.UID, &kind, &ref, &refKey, &se.Provider, &se.LocationKey, &body, &problems, &updated, &rels); err != nil {
+		return 0, nil, err
 	}
-	r.se.Ref = parseStoredRef(ref)
-	r.se.UpdatedAt = time.UnixMilli(updated).UTC()
-	if r.problems.Valid && r.problems.String != "" {
-		if err := json.Unmarshal([]byte(r.problems.String), &r.se.Problems); err != nil {
-			return nil, fmt.Errorf("decode problems of %s: %w", ref, err)
+	se.Ref = parseStoredRef(ref)
+	se.Ref.Kind = kind
+	se.UpdatedAt = time.UnixMilli(updated).UTC()
+	if problems.Valid && problems.String != "" {
+		if err := json.Unmarshal([]byte(problems.String), &se.Problems); err != nil {
+			return 0, nil, fmt.Errorf("decode problems of %s: %w", ref, err)
 		}
 	}
-	return r, nil
+	se.JSON = spliceBody(body, rels, se.Problems)
+	return id, se, nil
 }
 
-// parseStoredRef splits "Kind:namespace/name" as stored (original case).
+// query runs a read query through a prepared statement kept per query
+// text: the queries a page runs repeat, and preparing them costs more than
+// running them on SQLite.
+func (s *Store) query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	q = s.dialect.rebind(q)
+	if v, ok := s.prepared.Load(q); ok {
+		return v.(*sql.Stmt).QueryContext(ctx, args...)
+	}
+	if s.preparedN.Load() >= maxPrepared {
+		return s.sql.QueryContext(ctx, q, args...)
+	}
+	stmt, err := s.sql.PrepareContext(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	if prev, loaded := s.prepared.LoadOrStore(q, stmt); loaded {
+		stmt.Close()
+		stmt = prev.(*sql.Stmt)
+	} else {
+		s.preparedN.Add(1)
+	}
+	return stmt.QueryContext(ctx, args...)
+}
+
+// maxPrepared bounds the statement cache; filters are user input, so the
+// set of query texts is open-ended.
+const maxPrepared = 256
+
+// parseStoredRef splits "kind:namespace/name".
 func parseStoredRef(s string) catalog.Ref {
 	kind, rest, _ := strings.Cut(s, ":")
 	ns, name, _ := strings.Cut(rest, "/")
 	return catalog.Ref{Kind: kind, Namespace: ns, Name: name}
 }
-
-func storedRef(r catalog.Ref) string { return r.Kind + ":" + r.Namespace + "/" + r.Name }
 
 // ByRef returns the entity with ref, ErrNotFound when there is none.
 func (s *Store) ByRef(ctx context.Context, ref catalog.Ref) (*catalog.StoredEntity, error) {
@@ -99,76 +123,47 @@ func (s *Store) ByUID(ctx context.Context, uid string) (*catalog.StoredEntity, e
 }
 
 func (s *Store) one(ctx context.Context, stmt *sql.Stmt, arg string) (*catalog.StoredEntity, error) {
-	r, err := scanEntity(stmt.QueryRowContext(ctx, arg))
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil, catalog.ErrNotFound
-	}
+	rows, err := stmt.QueryContext(ctx, arg)
 	if err != nil {
 		return nil, fmt.Errorf("read entity %s: %w", arg, err)
 	}
-	rels, err := s.relationsOne(ctx, r.refKey)
+	if !rows.Next() {
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, fmt.Errorf("read entity %s: %w", arg, err)
+		}
+		return nil, catalog.ErrNotFound
+	}
+	_, se, err := scanEntity(rows)
+	rows.Close()
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("read entity %s: %w", arg, err)
 	}
-	if r.se.Conflicts, err = s.conflictsOf(ctx, r.refKey); err != nil {
-		return nil, err
-	}
-	r.se.JSON = spliceBody(r.body, rels, r.se.Problems)
-	return r.se, nil
-}
-
-func (s *Store) relationsOne(ctx context.Context, key string) ([]catalog.Relation, error) {
-	rows, err := s.stmts.relationsOf.QueryContext(ctx, key)
-	if err != nil {
-		return nil, fmt.Errorf("read relations of %s: %w", key, err)
-	}
-	m, err := scanRelations(rows)
-	if err != nil {
-		return nil, fmt.Errorf("read relations of %s: %w", key, err)
-	}
-	return m[key], nil
-}
-
-// scanRelations reads (source_key, type, target_key, target ref) rows into
-// sorted, de-duplicated relations per source.
-func scanRelations(rows *sql.Rows) (map[string][]catalog.Relation, error) {
-	defer rows.Close()
-	out := map[string][]catalog.Relation{}
-	for rows.Next() {
-		var src, typ, target string
-		var ref sql.NullString
-		if err := rows.Scan(&src, &typ, &target, &ref); err != nil {
+	if s.mayHaveConflicts() {
+		if se.Conflicts, err = s.conflictsOf(ctx, se.Ref.Key()); err != nil {
 			return nil, err
 		}
-		if ref.Valid {
-			target = parseStoredRef(ref.String).String()
-		}
-		out[src] = append(out[src], catalog.Relation{Type: typ, TargetRef: target})
 	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	for k, rels := range out {
-		out[k] = sortRelations(rels)
-	}
-	return out, nil
+	return se, nil
 }
 
-func sortRelations(rels []catalog.Relation) []catalog.Relation {
-	sort.Slice(rels, func(i, j int) bool {
-		if rels[i].Type != rels[j].Type {
-			return rels[i].Type < rels[j].Type
-		}
-		return rels[i].TargetRef < rels[j].TargetRef
-	})
-	out := rels[:0]
-	for i, r := range rels {
-		if i > 0 && r == rels[i-1] {
-			continue
-		}
-		out = append(out, r)
-	}
-	return out
+// mayHaveConflicts lets SQLite lookups skip the conflicts query while none
+// are recorded. On PostgreSQL another replica may record one, so it always
+// asks.
+func (s *Store) mayHaveConflicts() bool {
+	return s.dialect.name() == Postgres || s.hasConflicts.Load()
+}
+
+type rowQuerier interface {
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// hasConflicts reports whether any conflict is recorded (true on error, so
+// that lookups keep asking).
+func hasConflicts(ctx context.Context, q rowQuerier) bool {
+	var n int
+	err := q.QueryRowContext(ctx, "SELECT count(*) FROM (SELECT 1 FROM conflicts LIMIT 1) c").Scan(&n)
+	return err != nil || n > 0
 }
 
 func (s *Store) conflictsOf(ctx context.Context, key string) ([]catalog.Conflict, error) {
@@ -191,11 +186,10 @@ func (s *Store) conflictsOf(ctx context.Context, key string) ([]catalog.Conflict
 // spliceBody appends the relations (always, as Backstage does) and, for an
 // entity whose latest attempt failed, a status with the problems, to the
 // stored body.
-func spliceBody(body []byte, rels []catalog.Relation, problems []catalog.Problem) []byte {
-	if rels == nil {
-		rels = []catalog.Relation{}
+func spliceBody(body, rels []byte, problems []catalog.Problem) []byte {
+	if len(rels) == 0 {
+		rels = []byte("[]")
 	}
-	relJSON, _ := json.Marshal(rels)
 	var statusJSON []byte
 	if len(problems) > 0 {
 		statusJSON, _ = json.Marshal(problemStatus(problems))
@@ -204,13 +198,13 @@ func spliceBody(body []byte, rels []catalog.Relation, problems []catalog.Problem
 	for n > 0 && body[n] != '}' {
 		n--
 	}
-	out := make([]byte, 0, n+len(relJSON)+len(statusJSON)+32)
+	out := make([]byte, 0, n+len(rels)+len(statusJSON)+32)
 	out = append(out, body[:n]...)
 	if n > 1 {
 		out = append(out, ',')
 	}
 	out = append(out, `"relations":`...)
-	out = append(out, relJSON...)
+	out = append(out, rels...)
 	if statusJSON != nil {
 		out = append(out, `,"status":`...)
 		out = append(out, statusJSON...)
@@ -248,65 +242,34 @@ func (s *Store) ByRefs(ctx context.Context, refs []catalog.Ref) ([]*catalog.Stor
 	return out, nil
 }
 
-// fetch reads the entities whose column col is one of vals, with their
-// relations, keyed by that column's value (ref_key or id).
+// fetch reads the entities whose column col is one of vals, keyed by that
+// column's value (ref_key or id).
 func (s *Store) fetch(ctx context.Context, col string, vals []any) (map[any]*catalog.StoredEntity, error) {
 	out := make(map[any]*catalog.StoredEntity, len(vals))
 	for _, chunk := range chunks(vals, 500) {
-		q := "SELECT " + entityColumns + " FROM entities e WHERE " + col + " IN (" + placeholders(len(chunk)) + ")"
-		rows, err := s.sql.QueryContext(ctx, s.dialect.rebind(q), chunk...)
+		q := "SELECT " + entityColumns(s.dialect) + " WHERE " + col + " IN (" + placeholders(len(chunk)) + ")"
+		rows, err := s.query(ctx, q, chunk...)
 		if err != nil {
 			return nil, fmt.Errorf("read entities: %w", err)
 		}
-		var list []*row
 		for rows.Next() {
-			r, err := scanEntity(rows)
+			id, se, err := scanEntity(rows)
 			if err != nil {
 				rows.Close()
 				return nil, fmt.Errorf("read entities: %w", err)
 			}
-			list = append(list, r)
+			if col == "e.id" {
+				out[id] = se
+			} else {
+				out[se.Ref.Key()] = se
+			}
 		}
 		rows.Close()
 		if err := rows.Err(); err != nil {
 			return nil, fmt.Errorf("read entities: %w", err)
 		}
-		if err := s.finish(ctx, list); err != nil {
-			return nil, err
-		}
-		for _, r := range list {
-			if col == "e.id" {
-				out[r.id] = r.se
-			} else {
-				out[r.refKey] = r.se
-			}
-		}
 	}
 	return out, nil
-}
-
-// finish splices the relations of a batch of rows into their bodies.
-func (s *Store) finish(ctx context.Context, list []*row) error {
-	if len(list) == 0 {
-		return nil
-	}
-	keys := make([]any, len(list))
-	for i, r := range list {
-		keys[i] = r.refKey
-	}
-	q := "SELECT r.source_key, r.type, r.target_key, t.ref FROM relations r LEFT JOIN entities t ON t.ref_key = r.target_key WHERE r.source_key IN (" + placeholders(len(keys)) + ")"
-	rows, err := s.sql.QueryContext(ctx, s.dialect.rebind(q), keys...)
-	if err != nil {
-		return fmt.Errorf("read relations: %w", err)
-	}
-	rels, err := scanRelations(rows)
-	if err != nil {
-		return fmt.Errorf("read relations: %w", err)
-	}
-	for _, r := range list {
-		r.se.JSON = spliceBody(r.body, rels[r.refKey], r.se.Problems)
-	}
-	return nil
 }
 
 // Recent returns the most recently changed entities, newest first.
@@ -339,7 +302,7 @@ func (s *Store) List(ctx context.Context, f catalog.Filter, offset, limit int) (
 }
 
 func (s *Store) ids(ctx context.Context, q string, args ...any) ([]any, error) {
-	rows, err := s.sql.QueryContext(ctx, s.dialect.rebind(q), args...)
+	rows, err := s.query(ctx, q, args...)
 	if err != nil {
 		return nil, err
 	}

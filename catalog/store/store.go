@@ -17,6 +17,7 @@ import (
 	"net/url"
 	"os"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -67,8 +68,18 @@ type Store struct {
 	dialect dialect
 	log     *slog.Logger
 	gen     atomic.Uint64
-	stmts   *statements
-	now     func() time.Time
+	applyMu sync.Mutex
+	// hasConflicts is false while the conflicts table is empty (SQLite).
+	hasConflicts atomic.Bool
+	counts       countCache
+	prepared     sync.Map // query text → *sql.Stmt
+	// checkpoints wakes the SQLite WAL checkpointer (nil without one).
+	checkpoints    chan struct{}
+	stopCheckpoint context.CancelFunc
+	checkpointDone chan struct{}
+	preparedN      atomic.Int64
+	stmts          *statements
+	now            func() time.Time
 }
 
 var _ catalog.Store = (*Store)(nil)
@@ -115,6 +126,10 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	if s.stmts, err = prepareStatements(ctx, s); err != nil {
 		db.Close()
 		return nil, err
+	}
+	s.hasConflicts.Store(hasConflicts(ctx, s.sql))
+	if dl.name() == SQLite && !strings.Contains(SQLiteDSN(cfg.DSN), "mode=memory") {
+		s.startCheckpointer()
 	}
 	return s, nil
 }
@@ -253,11 +268,43 @@ func (s *Store) Ping(ctx context.Context) error {
 	return nil
 }
 
-// Close releases the prepared statements and the connection pool.
+// startCheckpointer runs WAL checkpoints after mutations in the
+// background, so that a bulk ingest returns once its commit is durable in
+// the WAL rather than after copying every page into the database file.
+func (s *Store) startCheckpointer() {
+	ctx, cancel := context.WithCancel(context.Background())
+	s.checkpoints = make(chan struct{}, 1)
+	s.stopCheckpoint = cancel
+	s.checkpointDone = make(chan struct{})
+	go func() {
+		defer close(s.checkpointDone)
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-s.checkpoints:
+				if _, err := s.sql.ExecContext(ctx, "PRAGMA wal_checkpoint(PASSIVE)"); err != nil && ctx.Err() == nil {
+					s.log.Warn("sqlite checkpoint", "error", err)
+				}
+			}
+		}
+	}()
+}
+
+// Close stops the checkpointer and releases the prepared statements and the
+// connection pool.
 func (s *Store) Close() error {
+	if s.stopCheckpoint != nil {
+		s.stopCheckpoint()
+		<-s.checkpointDone
+	}
 	if s.stmts != nil {
 		s.stmts.close()
 	}
+	s.prepared.Range(func(_, v any) bool {
+		v.(*sql.Stmt).Close()
+		return true
+	})
 	return s.db.Close()
 }
 

@@ -4,8 +4,12 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"runtime"
+	"slices"
 	"strings"
+	"sync"
 
 	"github.com/porticohq/portico/catalog"
 )
@@ -13,8 +17,8 @@ import (
 // entityInsertColumns are written for each new entity; id is assigned by
 // the database and read back.
 var entityInsertColumns = []string{
-	"uid", "ref_key", "ref", "kind", "namespace", "name", "provider", "location_key", "location",
-	"hash", "etag", "body", "fts_text", "created_at", "updated_at",
+	"uid", "ref_key", "ref", "kind", "kind_raw", "namespace", "name", "provider", "location_key", "location",
+	"hash", "etag", "fts_text", "created_at", "updated_at",
 }
 
 const entityInsertBatch = 100
@@ -22,12 +26,8 @@ const entityInsertBatch = 100
 // write carries out a plan inside tx.
 func (s *Store) write(ctx context.Context, tx *sql.Tx, p *plan) error {
 	now := s.now().UnixMilli()
-	for _, list := range [][]*pending{p.inserts, p.updates} {
-		for _, pd := range list {
-			if err := pd.render(); err != nil {
-				return err
-			}
-		}
+	if err := renderAll(append(p.inserts[:len(p.inserts):len(p.inserts)], p.updates...)); err != nil {
+		return err
 	}
 	if err := s.deleteEntities(ctx, tx, p.deletes); err != nil {
 		return err
@@ -62,6 +62,7 @@ func (s *Store) deleteEntities(ctx context.Context, tx *sql.Tx, list []*stored) 
 	for _, q := range []string{
 		"DELETE FROM search WHERE entity_id IN (%s)",
 		"DELETE FROM relations WHERE entity_id IN (%s)",
+		"DELETE FROM entity_bodies WHERE entity_id IN (%s)",
 		"DELETE FROM entities WHERE id IN (%s)",
 	} {
 		if err := execIn(ctx, tx, s.dialect, q, ids); err != nil {
@@ -81,13 +82,10 @@ func (s *Store) insertEntities(ctx context.Context, tx *sql.Tx, list []*pending,
 		for i, pd := range batch {
 			byKey[pd.key] = pd
 			tuples[i] = tuple
-			ref := pd.pe.Ref
-			if ref.IsZero() {
-				ref = pd.pe.Entity.Ref()
-			}
-			args = append(args, pd.uid, pd.key, storedRef(ref), strings.ToLower(ref.Kind),
+			ref := pd.ref()
+			args = append(args, pd.uid, pd.key, ref.String(), strings.ToLower(ref.Kind), ref.Kind,
 				strings.ToLower(ref.Namespace), strings.ToLower(ref.Name), provider, pd.pe.LocationKey,
-				pd.pe.Location, pd.pe.Hash, pd.etag, pd.body, pd.fts, now, now)
+				pd.pe.Location, pd.pe.Hash, pd.etag, pd.fts, now, now)
 		}
 		q := "INSERT INTO entities (" + strings.Join(entityInsertColumns, ", ") + ") VALUES " +
 			strings.Join(tuples, ", ") + " RETURNING id, ref_key"
@@ -111,32 +109,98 @@ func (s *Store) insertEntities(ctx context.Context, tx *sql.Tx, list []*pending,
 			return fmt.Errorf("insert entities: %w", err)
 		}
 	}
-	return nil
+	bodies := newBatcher(ctx, tx, s.dialect, "entity_bodies", []string{"entity_id", "body"})
+	defer bodies.close()
+	for _, pd := range list {
+		if pd.id == 0 {
+			return fmt.Errorf("insert entities: no id returned for %s", pd.key)
+		}
+		if err := bodies.add(pd.id, pd.body); err != nil {
+			return err
+		}
+	}
+	return bodies.flush()
 }
 
 func (s *Store) updateEntities(ctx context.Context, tx *sql.Tx, list []*pending, provider string, now int64) error {
 	if len(list) == 0 {
 		return nil
 	}
-	stmt, err := tx.PrepareContext(ctx, s.dialect.rebind(`UPDATE entities SET ref = ?, kind = ?, namespace = ?, name = ?,
-  provider = ?, location_key = ?, location = ?, hash = ?, etag = ?, body = ?, fts_text = ?, problems = NULL,
-  updated_at = ? WHERE id = ?`))
+	stmt, err := tx.PrepareContext(ctx, s.dialect.rebind(`UPDATE entities SET ref = ?, kind = ?, kind_raw = ?,
+  namespace = ?, name = ?, provider = ?, location_key = ?, location = ?, hash = ?, etag = ?, fts_text = ?,
+  problems = NULL, updated_at = ? WHERE id = ?`))
 	if err != nil {
 		return fmt.Errorf("prepare entity update: %w", err)
 	}
 	defer stmt.Close()
+	bodyStmt, err := tx.PrepareContext(ctx, s.dialect.rebind("UPDATE entity_bodies SET body = ? WHERE entity_id = ?"))
+	if err != nil {
+		return fmt.Errorf("prepare body update: %w", err)
+	}
+	defer bodyStmt.Close()
 	for _, pd := range list {
-		ref := pd.pe.Ref
-		if ref.IsZero() {
-			ref = pd.pe.Entity.Ref()
-		}
-		if _, err := stmt.ExecContext(ctx, storedRef(ref), strings.ToLower(ref.Kind), strings.ToLower(ref.Namespace),
+		ref := pd.ref()
+		if _, err := stmt.ExecContext(ctx, ref.String(), strings.ToLower(ref.Kind), ref.Kind, strings.ToLower(ref.Namespace),
 			strings.ToLower(ref.Name), provider, pd.pe.LocationKey, pd.pe.Location, pd.pe.Hash, pd.etag,
-			pd.body, pd.fts, now, pd.id); err != nil {
+			pd.fts, now, pd.id); err != nil {
 			return fmt.Errorf("update entity %s: %w", pd.key, err)
+		}
+		if _, err := bodyStmt.ExecContext(ctx, pd.body, pd.id); err != nil {
+			return fmt.Errorf("update body of %s: %w", pd.key, err)
 		}
 	}
 	return nil
+}
+
+// renderAll renders the pending entities on every core: encoding ~10 KB
+// bodies is a third of a bulk ingest's work.
+func renderAll(list []*pending) error {
+	workers := min(runtime.GOMAXPROCS(0), len(list)/64+1)
+	errs := make([]error, workers)
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := w; i < len(list); i += workers {
+				if err := list[i].render(); err != nil {
+					errs[w] = err
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	return errors.Join(errs...)
+}
+
+// indexRow is a search row with its entity, for sorting before insert.
+type indexRow struct {
+	id int64
+	searchRow
+}
+
+// sortedSearchRows returns the search rows of list ordered by key and
+// value, so that inserting them walks the (key, value) index forwards
+// instead of jumping around it.
+func sortedSearchRows(list []*pending) []indexRow {
+	n := 0
+	for _, pd := range list {
+		n += len(pd.search)
+	}
+	rows := make([]indexRow, 0, n)
+	for _, pd := range list {
+		for _, r := range pd.search {
+			rows = append(rows, indexRow{id: pd.id, searchRow: r})
+		}
+	}
+	slices.SortFunc(rows, func(a, b indexRow) int {
+		if c := strings.Compare(a.key, b.key); c != 0 {
+			return c
+		}
+		return strings.Compare(a.value, b.value)
+	})
+	return rows
 }
 
 // writeIndex rewrites the search and relation rows of the written entities.
@@ -159,16 +223,21 @@ func (s *Store) writeIndex(ctx context.Context, tx *sql.Tx, list []*pending, rep
 	defer search.close()
 	rels := newBatcher(ctx, tx, s.dialect, "relations", []string{"entity_id", "source_key", "type", "type_key", "target_key"})
 	defer rels.close()
-	for _, pd := range list {
-		for _, r := range pd.search {
-			var value, raw any
-			if !r.null {
-				value, raw = r.value, r.raw
-			}
-			if err := search.add(pd.id, r.key, value, raw); err != nil {
-				return err
+	for _, r := range sortedSearchRows(list) {
+		var value, raw any
+		if !r.null {
+			value = r.value
+			if r.raw != r.value {
+				// raw is kept only where case differs; facets read
+				// coalesce(raw, value).
+				raw = r.raw
 			}
 		}
+		if err := search.add(r.id, r.key, value, raw); err != nil {
+			return err
+		}
+	}
+	for _, pd := range list {
 		for _, r := range pd.pe.Relations {
 			if err := rels.add(pd.id, strings.ToLower(r.Source), r.Type, strings.ToLower(r.Type), strings.ToLower(r.Target)); err != nil {
 				return err
