@@ -158,6 +158,12 @@ func (c *connection) ApplyMutation(ctx context.Context, m catalog.Mutation) (cat
 	return res, err
 }
 
+// BucketRefs lets push-style providers (file locations) load a large source
+// as bounded deltas and then remove what none of its files holds any more.
+func (c *connection) BucketRefs(ctx context.Context) ([]catalog.StoredRef, error) {
+	return c.catalog.BucketRefs(ctx, c.name)
+}
+
 // locationProvider is a configured location read by a LocationReader on a
 // schedule.
 type locationProvider struct {
