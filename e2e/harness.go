@@ -62,6 +62,39 @@ func buildBinary(t testing.TB) string {
 	return binary.path
 }
 
+// packages are the binaries StartBinary built, by package path.
+// (Test-harness state, not app state.)
+var packages struct {
+	mu    sync.Mutex
+	paths map[string]string
+}
+
+// buildPackage builds the main package at pkgPath once for the whole test
+// run.
+func buildPackage(t testing.TB, pkgPath string) string {
+	t.Helper()
+	packages.mu.Lock()
+	defer packages.mu.Unlock()
+	if bin, ok := packages.paths[pkgPath]; ok {
+		return bin
+	}
+	dir, err := os.MkdirTemp("", "portico-e2e-bin-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	bin := filepath.Join(dir, filepath.Base(pkgPath))
+	cmd := exec.Command("go", "build", "-o", bin, pkgPath)
+	cmd.Dir = moduleRoot()
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("go build %s: %v\n%s", pkgPath, err, out)
+	}
+	if packages.paths == nil {
+		packages.paths = map[string]string{}
+	}
+	packages.paths[pkgPath] = bin
+	return bin
+}
+
 // freePort finds a free loopback port. The port is released before the
 // binary binds it; the window is small enough for tests.
 func freePort(t testing.TB) int {
@@ -89,7 +122,23 @@ func Testdata(name string) string {
 // the test log when the test fails.
 func StartPortal(t testing.TB, configYAML string) string {
 	t.Helper()
-	bin := buildBinary(t)
+	return startConfigured(t, buildBinary(t), []string{"serve"}, configYAML)
+}
+
+// StartBinary is StartPortal for another main package of this module, such
+// as ./examples/custom-backend: a custom backend built on package portico
+// takes only repeated --config flags (no serve subcommand), so the browser
+// suite can check what its modules add. pkgPath is relative to the module
+// root; each package is built once per test process.
+func StartBinary(t testing.TB, pkgPath, configYAML string) string {
+	t.Helper()
+	return startConfigured(t, buildPackage(t, pkgPath), nil, configYAML)
+}
+
+// startConfigured runs bin with args, then the two --config files
+// StartPortal describes, and waits for /readyz.
+func startConfigured(t testing.TB, bin string, args []string, configYAML string) string {
+	t.Helper()
 	dir := t.TempDir()
 	port := freePort(t)
 	base := "http://127.0.0.1:" + strconv.Itoa(port)
@@ -109,7 +158,7 @@ backend:
 `, base, port, filepath.Join(dir, "portico.db")))
 
 	ctx, cancel := context.WithCancel(context.Background())
-	cmd := exec.CommandContext(ctx, bin, "serve", "--config", userConfig, "--config", local)
+	cmd := exec.CommandContext(ctx, bin, append(args, "--config", userConfig, "--config", local)...)
 	cmd.Dir = dir
 	out := &syncWriter{}
 	cmd.Stdout, cmd.Stderr = out, out
