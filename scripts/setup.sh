@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Installs what the test suite needs, idempotently: Debian's Chromium, the npm
+# packages (Tailwind, htmx, playwright-core as the Playwright driver, GitHub's
+# OpenAPI description for the API-docs tests). Skips whatever is present.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+apt_missing=()
+command -v chromium >/dev/null 2>&1 || apt_missing+=(chromium)
+command -v node >/dev/null 2>&1 || apt_missing+=(nodejs npm)
+command -v pg_ctlcluster >/dev/null 2>&1 || apt_missing+=(postgresql)
+if ((${#apt_missing[@]})); then
+  echo "setup: apt-get install ${apt_missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq "${apt_missing[@]}" >/dev/null
+fi
+
+if [ -f package-lock.json ]; then
+  if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+    echo "setup: npm ci"
+    npm ci --no-audit --no-fund --loglevel=error
+  fi
+  mkdir -p .cache/pwdriver
+  ln -sfn "$PWD/node_modules/playwright-core" .cache/pwdriver/package
+fi
+
+# GitHub's REST description (13 MB) for the API-docs tests and benchmark.
+if [ ! -f .cache/octokit/node_modules/@octokit/openapi/package.json ]; then
+  echo "setup: npm install @octokit/openapi"
+  mkdir -p .cache/octokit
+  npm install --prefix .cache/octokit --no-save --no-audit --no-fund --loglevel=error @octokit/openapi >/dev/null
+fi
