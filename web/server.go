@@ -5,14 +5,58 @@
 package web
 
 import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"io"
 	"log/slog"
+	"net"
 	"net/http"
+	"time"
 
 	"github.com/a-h/templ"
 	"github.com/labstack/echo/v5"
 
 	"github.com/porticohq/portico/catalog"
 )
+
+// Options configure New. Store is required; everything else has a default.
+type Options struct {
+	Store   catalog.Store
+	Catalog *catalog.Catalog
+	Logger  *slog.Logger
+	// AppTitle is app.title; BaseURL is app.baseUrl.
+	AppTitle string
+	BaseURL  string
+	// Ready reports whether the backend is ready for traffic (every
+	// configured location ingested once); a non-nil error is the reason
+	// /readyz gives. Nil means always ready once the database answers.
+	Ready func() error
+	// Metrics collects request and ingest metrics; New creates one if nil.
+	Metrics *Metrics
+	// Locations are the configured catalog.locations, listed by
+	// GET /api/catalog/locations.
+	Locations []Location
+	// CacheBytes bounds the catalog API's response cache; 0 means 32 MB and a
+	// negative value disables it.
+	CacheBytes int64
+	// CacheTTL bounds how long a cached answer is served. The cache is
+	// always dropped when the store's generation changes; a TTL matters only
+	// when other processes write the same database (PostgreSQL replicas).
+	// 0 means no limit.
+	CacheTTL time.Duration
+	// APIMiddleware runs before every /api/catalog handler (and before its
+	// response cache), e.g. sign-in checks.
+	APIMiddleware []echo.MiddlewareFunc
+}
+
+// Location is a configured catalog location as the API lists it.
+type Location struct {
+	ID     string `json:"id"`
+	Type   string `json:"type"`
+	Target string `json:"target"`
+}
 
 // Server is the HTTP side of Portico. Features add their routes to Echo (or
 // to a group of it) before the server starts.
@@ -23,6 +67,102 @@ type Server struct {
 	Log     *slog.Logger
 	Title   string // app.title
 	BaseURL string // app.baseUrl
+	Metrics *Metrics
+	// ErrorPage renders the HTML answer for errors outside /api (the views
+	// set a styled page; the default is plain text). message is safe to
+	// show: internal errors arrive as a generic message.
+	ErrorPage func(c *echo.Context, status int, message string) error
+
+	log       *slog.Logger
+	ready     func() error
+	locations []Location
+	cache     *responseCache
+}
+
+// New builds the server: echo with recovery, request logging and metrics,
+// the error handler, /healthz, /readyz, /metrics and the catalog REST API
+// under /api/catalog.
+func New(opts Options) *Server {
+	log := cmp.Or(opts.Logger, slog.New(slog.DiscardHandler))
+	s := &Server{
+		Echo:      echo.New(),
+		Store:     opts.Store,
+		Catalog:   opts.Catalog,
+		Log:       log,
+		Title:     opts.AppTitle,
+		BaseURL:   opts.BaseURL,
+		Metrics:   opts.Metrics,
+		ErrorPage: plainErrorPage,
+		log:       log,
+		ready:     opts.Ready,
+		locations: opts.Locations,
+	}
+	if s.Metrics == nil {
+		s.Metrics = NewMetrics()
+	}
+	if opts.CacheBytes >= 0 {
+		s.cache = newResponseCache(cmp.Or(opts.CacheBytes, 32<<20), opts.CacheTTL)
+	}
+	s.Echo.Logger = log
+	s.Echo.HTTPErrorHandler = s.handleError
+	s.Echo.Use(s.observe, s.recover)
+	s.registerOps()
+	s.registerAPI(opts.APIMiddleware)
+	return s
+}
+
+// ServeHTTP lets the server be used as an http.Handler (tests, embedding).
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	s.Echo.ServeHTTP(w, r)
+}
+
+// Start listens on address and serves until ctx ends, then shuts down
+// gracefully (in-flight requests get up to 10 s).
+func (s *Server) Start(ctx context.Context, address string) error {
+	ln, err := (&net.ListenConfig{}).Listen(ctx, "tcp", address)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", address, err)
+	}
+	return s.Serve(ctx, ln)
+}
+
+// Serve serves on ln until ctx ends, then shuts down gracefully. Tests pass
+// a listener on 127.0.0.1:0.
+func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
+	s.log.Info("http server listening", "address", ln.Addr().String())
+	sc := echo.StartConfig{
+		Listener:        ln,
+		HideBanner:      true,
+		HidePort:        true,
+		GracefulTimeout: 10 * time.Second,
+		OnShutdownError: func(err error) {
+			s.log.Error("graceful shutdown", "err", err)
+		},
+		BeforeServeFunc: func(hs *http.Server) error {
+			hs.ReadHeaderTimeout = 10 * time.Second
+			hs.IdleTimeout = 2 * time.Minute
+			return nil
+		},
+	}
+	if err := sc.Start(ctx, s.Echo); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("serve http on %s: %w", ln.Addr(), err)
+	}
+	s.log.Info("http server stopped", "address", ln.Addr().String())
+	return nil
+}
+
+// writeMetrics writes every metric, including the entity counts read from
+// the store at scrape time.
+func (s *Server) writeMetrics(ctx context.Context, w io.Writer) error {
+	if _, err := s.Metrics.WriteTo(w); err != nil {
+		return fmt.Errorf("write metrics: %w", err)
+	}
+	facets, err := s.Store.Facets(ctx, []string{"kind"}, nil)
+	if err != nil {
+		return fmt.Errorf("count entities by kind: %w", err)
+	}
+	WriteEntityCounts(w, facets["kind"])
+	return nil
 }
 
 // Render writes a templ component with the given status.

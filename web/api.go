@@ -1,0 +1,337 @@
+package web
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"hash/fnv"
+	"net/http"
+	"strconv"
+
+	"github.com/labstack/echo/v5"
+
+	"github.com/porticohq/portico/catalog"
+)
+
+// mimeJSON is what Backstage (express res.json) answers with.
+const mimeJSON = "application/json; charset=utf-8"
+
+// apiHandler produces a complete answer; cached wraps it with the response
+// cache and writes it.
+type apiHandler func(c *echo.Context) (*apiResponse, error)
+
+// registerAPI adds Backstage's catalog REST API under /api/catalog.
+//
+//	GET  /entities/by-query                        filter, fields, limit, orderField, cursor, fullTextFilterTerm
+//	GET  /entities                                 filter, fields, offset, limit (the older list)
+//	GET  /entities/by-name/:kind/:namespace/:name  one entity
+//	GET  /entities/by-uid/:uid                     one entity
+//	POST /entities/by-refs                         {entityRefs, fields} → {items}
+//	GET  /entity-facets                            facet, filter → {facets}
+//	GET  /locations                                the configured locations
+func (s *Server) registerAPI(mw []echo.MiddlewareFunc) {
+	g := s.Echo.Group("/api/catalog", mw...)
+	g.GET("/entities/by-query", s.cached(s.queryEntities))
+	g.GET("/entities", s.cached(s.listEntities))
+	g.GET("/entities/by-name/:kind/:namespace/:name", s.cached(s.entityByName))
+	g.GET("/entities/by-uid/:uid", s.cached(s.entityByUID))
+	g.POST("/entities/by-refs", s.entitiesByRefs)
+	g.GET("/entity-facets", s.cached(s.entityFacets))
+	g.GET("/locations", s.cached(s.listLocations))
+}
+
+// cached serves GET answers from the response cache when the store has not
+// changed since they were computed, and writes every answer with an
+// explicit Content-Length.
+func (s *Server) cached(h apiHandler) echo.HandlerFunc {
+	return func(c *echo.Context) error {
+		if s.cache == nil {
+			resp, err := h(c)
+			if err != nil {
+				return err
+			}
+			return writeAPIResponse(c, resp)
+		}
+		gen := s.Store.Generation()
+		key := c.Request().URL.Path + "?" + c.QueryParams().Encode()
+		if resp, ok := s.cache.get(key, gen); ok {
+			return writeAPIResponse(c, resp)
+		}
+		// Concurrent misses of one key (right after a mutation) share one
+		// store query; a waiter whose leader failed asks for itself, so one
+		// client's cancelled request does not fail the others.
+		resp, shared, err := s.cache.flight.do(key, gen, func() (*apiResponse, error) {
+			resp, err := h(c)
+			if err == nil {
+				s.cache.put(key, gen, resp)
+			}
+			return resp, err
+		})
+		if err != nil && shared {
+			resp, err = h(c)
+		}
+		if err != nil {
+			return err
+		}
+		return writeAPIResponse(c, resp)
+	}
+}
+
+// queryEntities answers GET /entities/by-query.
+func (s *Server) queryEntities(c *echo.Context) (*apiResponse, error) {
+	query, fields, err := parseQuery(c.QueryParams())
+	if err != nil {
+		return nil, err
+	}
+	countOnly := query.Limit == 0
+	if countOnly {
+		// limit=0 asks only for totalItems; the store reads 0 as "default".
+		query.Limit = 1
+	}
+	page, err := s.Store.Query(c.Request().Context(), query)
+	if err != nil {
+		return nil, fmt.Errorf("query entities: %w", err)
+	}
+	if countOnly {
+		page = catalog.Page{TotalItems: page.TotalItems}
+	}
+	size := 96 + len(page.NextCursor) + len(page.PrevCursor)
+	for _, e := range page.Items {
+		size += len(e.JSON) + 1
+	}
+	buf := bytes.NewBuffer(make([]byte, 0, size))
+	buf.WriteString(`{"items":`)
+	if err := writeEntityArray(buf, page.Items, fields); err != nil {
+		return nil, err
+	}
+	buf.WriteString(`,"totalItems":`)
+	buf.WriteString(strconv.Itoa(page.TotalItems))
+	buf.WriteString(`,"pageInfo":{`)
+	if page.NextCursor != "" {
+		writeJSONField(buf, "nextCursor", page.NextCursor)
+		if page.PrevCursor != "" {
+			buf.WriteByte(',')
+		}
+	}
+	if page.PrevCursor != "" {
+		writeJSONField(buf, "prevCursor", page.PrevCursor)
+	}
+	buf.WriteString("}}")
+	return &apiResponse{status: http.StatusOK, body: buf.Bytes()}, nil
+}
+
+// listEntities answers the older GET /entities with a JSON array.
+func (s *Server) listEntities(c *echo.Context) (*apiResponse, error) {
+	q := c.QueryParams()
+	fields, err := parseFields(q["fields"])
+	if err != nil {
+		return nil, err
+	}
+	filter, err := parseFilter(q["filter"])
+	if err != nil {
+		return nil, err
+	}
+	offset, _, err := parseNonNegativeInt(q, "offset")
+	if err != nil {
+		return nil, err
+	}
+	limit, hasLimit, err := parseNonNegativeInt(q, "limit")
+	if err != nil {
+		return nil, err
+	}
+	var items []*catalog.StoredEntity
+	if !hasLimit || limit > 0 {
+		// Store.List reads a limit of 0 as "all", which is what Backstage
+		// answers without a limit; limit=0 asks for nothing.
+		items, err = s.Store.List(c.Request().Context(), filter, offset, limit)
+		if err != nil {
+			return nil, fmt.Errorf("list entities: %w", err)
+		}
+	}
+	var buf bytes.Buffer
+	if err := writeEntityArray(&buf, items, fields); err != nil {
+		return nil, err
+	}
+	return &apiResponse{status: http.StatusOK, body: buf.Bytes()}, nil
+}
+
+// entityByName answers GET /entities/by-name/:kind/:namespace/:name.
+func (s *Server) entityByName(c *echo.Context) (*apiResponse, error) {
+	kind, namespace, name := c.Param("kind"), c.Param("namespace"), c.Param("name")
+	e, err := s.Store.ByRef(c.Request().Context(), catalog.Ref{Kind: kind, Namespace: namespace, Name: name})
+	if catalog.ErrorCode(err) == catalog.ENOTFOUND {
+		return nil, notFound("No entity named '%s' found, with kind '%s' in namespace '%s'", name, kind, namespace)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("entity by name %s:%s/%s: %w", kind, namespace, name, err)
+	}
+	return entityResponse(e.JSON), nil
+}
+
+// entityByUID answers GET /entities/by-uid/:uid.
+func (s *Server) entityByUID(c *echo.Context) (*apiResponse, error) {
+	uid := c.Param("uid")
+	e, err := s.Store.ByUID(c.Request().Context(), uid)
+	if catalog.ErrorCode(err) == catalog.ENOTFOUND {
+		return nil, notFound("No entity with uid %s", uid)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("entity by uid %s: %w", uid, err)
+	}
+	return entityResponse(e.JSON), nil
+}
+
+// entityResponse answers with one stored entity and an ETag of its bytes.
+func entityResponse(body []byte) *apiResponse {
+	h := fnv.New64a()
+	h.Write(body)
+	return &apiResponse{status: http.StatusOK, body: body, etag: `"` + strconv.FormatUint(h.Sum64(), 36) + `"`}
+}
+
+// byRefsRequest is the body of POST /entities/by-refs.
+type byRefsRequest struct {
+	EntityRefs []string `json:"entityRefs"`
+	Fields     []string `json:"fields"`
+}
+
+// entitiesByRefs answers POST /entities/by-refs: one item per requested ref,
+// in order, null where the ref is unknown or does not parse.
+func (s *Server) entitiesByRefs(c *echo.Context) error {
+	var req byRefsRequest
+	dec := json.NewDecoder(http.MaxBytesReader(c.Response(), c.Request().Body, 4<<20))
+	if err := dec.Decode(&req); err != nil {
+		return inputError("Malformed request body (did you remember to specify an application/json content type?), %v", err)
+	}
+	if req.EntityRefs == nil {
+		return inputError("Malformed request body (did you remember to specify an application/json content type?), entityRefs is required")
+	}
+	q := c.QueryParams()
+	fields, err := parseFields(append(q["fields"], req.Fields...))
+	if err != nil {
+		return err
+	}
+	refs := make([]catalog.Ref, len(req.EntityRefs))
+	valid := make([]bool, len(req.EntityRefs))
+	var lookup []catalog.Ref
+	for i, raw := range req.EntityRefs {
+		if r, err := catalog.ParseRef(raw, "", catalog.DefaultNamespace); err == nil {
+			refs[i], valid[i] = r, true
+			lookup = append(lookup, r)
+		}
+	}
+	found, err := s.Store.ByRefs(c.Request().Context(), lookup)
+	if err != nil {
+		return fmt.Errorf("entities by refs: %w", err)
+	}
+	items := make([]*catalog.StoredEntity, len(refs))
+	for i, j := 0, 0; i < len(refs); i++ {
+		if valid[i] {
+			items[i] = found[j]
+			j++
+		}
+	}
+	var buf bytes.Buffer
+	buf.WriteString(`{"items":`)
+	if err := writeEntityArray(&buf, items, fields); err != nil {
+		return err
+	}
+	buf.WriteByte('}')
+	return writeAPIResponse(c, &apiResponse{status: http.StatusOK, body: buf.Bytes()})
+}
+
+// facetsResponse is the body of GET /entity-facets.
+type facetsResponse struct {
+	Facets map[string][]catalog.FacetCount `json:"facets"`
+}
+
+// entityFacets answers GET /entity-facets, keyed by the facets as requested.
+func (s *Server) entityFacets(c *echo.Context) (*apiResponse, error) {
+	q := c.QueryParams()
+	facets, err := parseFacets(q)
+	if err != nil {
+		return nil, err
+	}
+	filter, err := parseFilter(q["filter"])
+	if err != nil {
+		return nil, err
+	}
+	counts, err := s.Store.Facets(c.Request().Context(), facets, filter)
+	if err != nil {
+		return nil, fmt.Errorf("entity facets: %w", err)
+	}
+	out := facetsResponse{Facets: make(map[string][]catalog.FacetCount, len(facets))}
+	for _, f := range facets {
+		values := counts[f]
+		if values == nil {
+			values = []catalog.FacetCount{}
+		}
+		out.Facets[f] = values
+	}
+	body, err := json.Marshal(out)
+	if err != nil {
+		return nil, fmt.Errorf("encode facets: %w", err)
+	}
+	return &apiResponse{status: http.StatusOK, body: body}, nil
+}
+
+// locationItem is one element of GET /locations.
+type locationItem struct {
+	Data Location `json:"data"`
+}
+
+// listLocations answers GET /locations with the configured locations.
+func (s *Server) listLocations(c *echo.Context) (*apiResponse, error) {
+	items := make([]locationItem, len(s.locations))
+	for i, l := range s.locations {
+		items[i] = locationItem{Data: l}
+	}
+	body, err := json.Marshal(items)
+	if err != nil {
+		return nil, fmt.Errorf("encode locations: %w", err)
+	}
+	return &apiResponse{status: http.StatusOK, body: body}, nil
+}
+
+// writeEntityArray writes a JSON array of the stored entities (null for nil
+// items), projected on fields when given. Without fields the stored bytes
+// are copied as they are, never decoded.
+func writeEntityArray(buf *bytes.Buffer, items []*catalog.StoredEntity, fields []string) error {
+	buf.WriteByte('[')
+	for i, e := range items {
+		if i > 0 {
+			buf.WriteByte(',')
+		}
+		switch {
+		case e == nil:
+			buf.WriteString("null")
+		case len(fields) == 0:
+			buf.Write(e.JSON)
+		default:
+			p, err := projectJSON(e.JSON, fields)
+			if err != nil {
+				return fmt.Errorf("entity %s: %w", e.Ref, err)
+			}
+			buf.Write(p)
+		}
+	}
+	buf.WriteByte(']')
+	return nil
+}
+
+// writeJSONField writes "name":"value" with value JSON-escaped.
+func writeJSONField(buf *bytes.Buffer, name, value string) {
+	v, _ := json.Marshal(value)
+	buf.WriteString(`"` + name + `":`)
+	buf.Write(v)
+}
+
+// etagMatches implements the weak comparison of If-None-Match.
+func etagMatches(header, etag string) bool {
+	for _, part := range bytes.Split([]byte(header), []byte(",")) {
+		t := string(bytes.TrimSpace(part))
+		if t == "*" || t == etag || t == "W/"+etag {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,56 @@
+package web
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"net/http"
+	"time"
+
+	"github.com/labstack/echo/v5"
+)
+
+// registerOps adds the endpoints operators and orchestrators poll.
+//
+//	GET /healthz  the process is up (liveness)
+//	GET /readyz   the database answers and the first ingest is done (readiness)
+//	GET /metrics  Prometheus text format
+func (s *Server) registerOps() {
+	s.Echo.GET("/healthz", s.healthz)
+	s.Echo.GET("/readyz", s.readyz)
+	s.Echo.GET("/metrics", s.metrics)
+}
+
+func (s *Server) healthz(c *echo.Context) error {
+	return writeBody(c, http.StatusOK, echo.MIMETextPlainCharsetUTF8, []byte("ok\n"))
+}
+
+// readyStatus is the JSON body of /readyz.
+type readyStatus struct {
+	Status string `json:"status"`
+	Reason string `json:"reason,omitempty"`
+}
+
+func (s *Server) readyz(c *echo.Context) error {
+	ctx, cancel := context.WithTimeout(c.Request().Context(), 2*time.Second)
+	defer cancel()
+	st, status := readyStatus{Status: "ok"}, http.StatusOK
+	if err := s.Store.Ping(ctx); err != nil {
+		s.log.Warn("readiness: database ping failed", "err", err)
+		st, status = readyStatus{Status: "unavailable", Reason: "database: " + err.Error()}, http.StatusServiceUnavailable
+	} else if s.ready != nil {
+		if err := s.ready(); err != nil {
+			st, status = readyStatus{Status: "unavailable", Reason: err.Error()}, http.StatusServiceUnavailable
+		}
+	}
+	body, _ := json.Marshal(st)
+	return writeBody(c, status, mimeJSON, body)
+}
+
+func (s *Server) metrics(c *echo.Context) error {
+	var buf bytes.Buffer
+	if err := s.writeMetrics(c.Request().Context(), &buf); err != nil {
+		return err
+	}
+	return writeBody(c, http.StatusOK, "text/plain; version=0.0.4; charset=utf-8", buf.Bytes())
+}

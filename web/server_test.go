@@ -1,0 +1,171 @@
+package web
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/labstack/echo/v5"
+)
+
+func TestHealthz(t *testing.T) {
+	env := newTestEnv(t, openSQLiteStore, Options{})
+	res, body := env.do(t, "GET", "/healthz", "")
+	if res.StatusCode != http.StatusOK || body != "ok\n" {
+		t.Fatalf("status %d body %q", res.StatusCode, body)
+	}
+}
+
+func TestReadyz(t *testing.T) {
+	tests := []struct {
+		name       string
+		ready      func() error
+		closeStore bool
+		wantStatus int
+		wantBody   string
+	}{
+		{name: "ready", wantStatus: 200, wantBody: `{"status":"ok"}`},
+		{name: "ready check passes", ready: func() error { return nil }, wantStatus: 200, wantBody: `{"status":"ok"}`},
+		{
+			name:       "first ingest pending",
+			ready:      func() error { return errors.New("waiting for the first ingest of file:/catalog/*.yaml") },
+			wantStatus: 503,
+			wantBody:   `{"status":"unavailable","reason":"waiting for the first ingest of file:/catalog/*.yaml"}`,
+		},
+		{name: "database closed", closeStore: true, wantStatus: 503, wantBody: `{"status":"unavailable","reason":"database: `},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			env := newTestEnv(t, openSQLiteStore, Options{Ready: tt.ready})
+			if tt.closeStore {
+				env.store.Close()
+			}
+			res, body := env.do(t, "GET", "/readyz", "")
+			if res.StatusCode != tt.wantStatus || !strings.HasPrefix(body, tt.wantBody) {
+				t.Fatalf("status %d body %s; want %d %s", res.StatusCode, body, tt.wantStatus, tt.wantBody)
+			}
+		})
+	}
+}
+
+func TestMetricsEndpoint(t *testing.T) {
+	env := newTestEnv(t, openSQLiteStore, Options{})
+	mustGet(t, env, "/api/catalog/entities/by-name/api/default/api-000001")
+	mustGet(t, env, "/api/catalog/entities/by-name/api/default/api-000002")
+	env.do(t, "GET", "/api/catalog/entities/by-name/api/default/missing", "")
+	env.do(t, "GET", "/no/such/page/1", "")
+	env.do(t, "GET", "/no/such/page/2", "")
+	env.srv.Metrics.Register(func(w io.Writer) { io.WriteString(w, "portico_provider_runs_total{provider=\"x\"} 1\n") })
+	res, body := env.do(t, "GET", "/metrics", "")
+	if res.StatusCode != 200 || !strings.HasPrefix(res.Header.Get("Content-Type"), "text/plain; version=0.0.4") {
+		t.Fatalf("status %d content type %q", res.StatusCode, res.Header.Get("Content-Type"))
+	}
+	for _, want := range []string{
+		`http_request_duration_seconds_count{method="GET",route="/api/catalog/entities/by-name/:kind/:namespace/:name",status="200"} 2`,
+		`http_request_duration_seconds_count{method="GET",route="/api/catalog/entities/by-name/:kind/:namespace/:name",status="404"} 1`,
+		`portico_catalog_entities{kind="API"} 12`,
+		`portico_catalog_entities{kind="Group"} 2`,
+		`portico_provider_runs_total{provider="x"} 1`,
+		`http_request_duration_seconds_count{method="GET",route="unmatched",status="404"} 2`,
+	} {
+		if !strings.Contains(body, want) {
+			t.Errorf("metrics lack %q:\n%s", want, body)
+		}
+	}
+}
+
+func TestPanicBecomes500(t *testing.T) {
+	var logs bytes.Buffer
+	env := newTestEnv(t, openSQLiteStore, Options{Logger: slog.New(slog.NewJSONHandler(&logs, nil))})
+	boom := func(c *echo.Context) error { panic("boom") }
+	env.srv.Echo.GET("/api/catalog/boom", boom)
+	env.srv.Echo.GET("/boom", boom)
+
+	res, body := env.do(t, "GET", "/api/catalog/boom", "")
+	assertErrorBody(t, res, body, errorBody{
+		Error:    errorInfo{Name: "Error", Message: "internal error"},
+		Request:  errorRequest{Method: "GET", URL: "/api/catalog/boom"},
+		Response: errorStatus{StatusCode: 500},
+	})
+	res, body = env.do(t, "GET", "/boom", "")
+	if res.StatusCode != 500 || !strings.Contains(body, "500 Internal Server Error") || strings.Contains(body, "boom") {
+		t.Errorf("HTML error: status %d body %q", res.StatusCode, body)
+	}
+	if !strings.Contains(logs.String(), `"panic":"boom"`) {
+		t.Errorf("panic not logged: %s", logs.String())
+	}
+}
+
+func TestErrorPageHook(t *testing.T) {
+	env := newTestEnv(t, openSQLiteStore, Options{})
+	env.srv.ErrorPage = func(c *echo.Context, status int, message string) error {
+		return c.HTML(status, "<h1>custom "+message+"</h1>")
+	}
+	res, body := env.do(t, "GET", "/no/such/page", "")
+	if res.StatusCode != 404 || body != "<h1>custom Not Found</h1>" {
+		t.Errorf("status %d body %q", res.StatusCode, body)
+	}
+	// The API keeps answering JSON.
+	res, _ = env.do(t, "GET", "/api/catalog/nothing", "")
+	if res.StatusCode != 404 || !strings.HasPrefix(res.Header.Get("Content-Type"), "application/json") {
+		t.Errorf("API 404: status %d type %q", res.StatusCode, res.Header.Get("Content-Type"))
+	}
+}
+
+func TestRequestLogging(t *testing.T) {
+	var logs bytes.Buffer
+	env := newTestEnv(t, openSQLiteStore, Options{Logger: slog.New(slog.NewJSONHandler(&logs, nil))})
+	mustGet(t, env, "/healthz")
+	mustGet(t, env, "/api/catalog/entities/by-name/api/default/api-000001")
+	out := logs.String()
+	if strings.Contains(out, `"path":"/healthz"`) {
+		t.Errorf("healthz logged at info: %s", out)
+	}
+	for _, want := range []string{`"msg":"request"`, `"route":"/api/catalog/entities/by-name/:kind/:namespace/:name"`, `"status":200`, `"duration":`} {
+		if !strings.Contains(out, want) {
+			t.Errorf("log lacks %s: %s", want, out)
+		}
+	}
+}
+
+func TestServeShutsDownWhenContextEnds(t *testing.T) {
+	env := newTestEnv(t, openSQLiteStore, Options{})
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- env.srv.Serve(ctx, ln) }()
+	url := "http://" + ln.Addr().String() + "/healthz"
+	var res *http.Response
+	for range 50 {
+		if res, err = http.Get(url); err == nil {
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if err != nil {
+		t.Fatalf("server did not answer: %v", err)
+	}
+	res.Body.Close()
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("Serve returned %v", err)
+		}
+	case <-time.After(15 * time.Second):
+		t.Fatal("Serve did not return after the context ended")
+	}
+	if _, err := http.Get(url); err == nil {
+		t.Error("server still answers after shutdown")
+	}
+}
