@@ -9,6 +9,7 @@ import (
 
 	"github.com/porticohq/portico/catalog"
 	"github.com/porticohq/portico/providers"
+	"github.com/porticohq/portico/web"
 )
 
 // CatalogPluginID is the catalog plugin's id; catalog modules pass it to
@@ -84,7 +85,7 @@ func (x *catalogExtensions) start(ctx context.Context, s *Services) error {
 		names[p.Name()] = true
 	}
 	for _, p := range provs {
-		conn := &connection{catalog: s.Catalog, name: p.Name()}
+		conn := &connection{catalog: s.Catalog, name: p.Name(), metrics: s.Web.Metrics}
 		if lp, ok := p.(*locationProvider); ok {
 			conn.done = lp.done
 		}
@@ -148,10 +149,15 @@ type connection struct {
 	catalog *catalog.Catalog
 	name    string
 	done    func() // when set, called after each apply (readiness)
+	metrics *web.Metrics
 }
 
 func (c *connection) ApplyMutation(ctx context.Context, m catalog.Mutation) (catalog.ApplyResult, error) {
+	start := time.Now()
 	res, err := c.catalog.Apply(ctx, c.name, m)
+	if c.metrics != nil {
+		c.metrics.ObserveIngest(c.name, time.Since(start), res, err)
+	}
 	if c.done != nil {
 		c.done()
 	}

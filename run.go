@@ -3,6 +3,7 @@ package portico
 import (
 	"context"
 	"fmt"
+	"io"
 	"io/fs"
 	"log/slog"
 	"net"
@@ -198,7 +199,11 @@ func (rt *runtime) build() error {
 		BaseURL:   s.App.BaseURL,
 		Ready:     rt.readiness.Err,
 		Locations: locations,
+		// Generation only sees this process's commits; with a database
+		// shared by several replicas, cached answers also expire.
+		CacheTTL: sharedCacheTTL(rt.store.Dialect()),
 	})
+	rt.web.Metrics.Register(func(w io.Writer) { _ = sched.WriteMetrics(w) })
 	return nil
 }
 
@@ -283,4 +288,14 @@ func (b *Backend) listen(ctx context.Context, s *Settings) (net.Listener, error)
 		return nil, fmt.Errorf("listen on %s: %w", addr, err)
 	}
 	return ln, nil
+}
+
+// sharedCacheTTL bounds how stale a cached API answer can be when other
+// replicas write to the same PostgreSQL database; zero (no expiry) for the
+// embedded SQLite, which only this process writes.
+func sharedCacheTTL(dialect string) time.Duration {
+	if dialect == "pg" {
+		return 5 * time.Second
+	}
+	return 0
 }
