@@ -105,12 +105,21 @@ func (s *Store) Apply(ctx context.Context, m catalog.StoreMutation) (catalog.App
 // SQLite page-cache sizes (KiB, negative as the pragma takes them): a
 // mutation's connection gets a large cache so a bulk ingest does not spill
 // and rewrite index pages; it shrinks back afterwards to keep memory low.
+// A file database keeps one writer connection with a moderate cache for
+// good: a bulk load arrives as many mutations, and a cache that went cold
+// between them made each one re-read the indexes it had just written.
 const (
 	sqliteWriteCache   = "-65536"
+	sqliteWriterCache  = "-32768"
 	sqliteDefaultCache = "-2000"
 )
 
+// writeConn returns the connection a mutation writes through. Callers hold
+// applyMu.
 func (s *Store) writeConn(ctx context.Context) (*sql.Conn, error) {
+	if s.checkpoints != nil {
+		return s.writer(ctx)
+	}
 	conn, err := s.sql.Conn(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("connect: %w", err)
@@ -133,7 +142,36 @@ func (s *Store) writeConn(ctx context.Context) (*sql.Conn, error) {
 	return conn, nil
 }
 
+// writer returns the long-lived writer connection of a file database,
+// opening it on first use.
+func (s *Store) writer(ctx context.Context) (*sql.Conn, error) {
+	if s.writerConn != nil {
+		return s.writerConn, nil
+	}
+	conn, err := s.sql.Conn(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("connect: %w", err)
+	}
+	// The checkpointer copies the WAL into the database after each commit,
+	// off the mutation's path.
+	for _, p := range []string{"PRAGMA cache_size = " + sqliteWriterCache, "PRAGMA wal_autocheckpoint = 0"} {
+		if _, err := conn.ExecContext(ctx, p); err != nil {
+			conn.Close()
+			return nil, fmt.Errorf("%s: %w", p, err)
+		}
+	}
+	s.writerConn = conn
+	return conn, nil
+}
+
 func (s *Store) releaseWriteConn(conn *sql.Conn) {
+	if conn == s.writerConn {
+		select {
+		case s.checkpoints <- struct{}{}:
+		default:
+		}
+		return
+	}
 	defer conn.Close()
 	if s.dialect.name() != SQLite {
 		return

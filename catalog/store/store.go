@@ -74,7 +74,10 @@ type Store struct {
 	counts       countCache
 	prepared     sync.Map // query text → *sql.Stmt
 	// checkpoints wakes the SQLite WAL checkpointer (nil without one).
-	checkpoints    chan struct{}
+	checkpoints chan struct{}
+	// writerConn is a file database's long-lived writer (see writeConn),
+	// guarded by applyMu.
+	writerConn     *sql.Conn
 	stopCheckpoint context.CancelFunc
 	checkpointDone chan struct{}
 	preparedN      atomic.Int64
@@ -301,6 +304,12 @@ func (s *Store) Close() error {
 	if s.stmts != nil {
 		s.stmts.close()
 	}
+	s.applyMu.Lock()
+	if s.writerConn != nil {
+		s.writerConn.Close()
+		s.writerConn = nil
+	}
+	s.applyMu.Unlock()
 	s.prepared.Range(func(_, v any) bool {
 		v.(*sql.Stmt).Close()
 		return true
