@@ -6,11 +6,13 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -18,10 +20,34 @@ import (
 	"github.com/uptrace/bun/driver/pgdriver"
 )
 
+// inflight counts concurrent requests and remembers the most seen at once.
+type inflight struct{ now, max atomic.Int32 }
+
+func (f *inflight) enter() {
+	n := f.now.Add(1)
+	for {
+		m := f.max.Load()
+		if n <= m || f.max.CompareAndSwap(m, n) {
+			return
+		}
+	}
+}
+
+func (f *inflight) exit() { f.now.Add(-1) }
+
 // fake3scaleTenant serves a small 3scale tenant; each services listing
 // takes a while so a run is in progress long enough to be killed.
 func fake3scaleTenant(t *testing.T, services int, slow time.Duration) *httptest.Server {
+	srv, _ := countingTenant(t, services, slow)
+	return srv
+}
+
+// countingTenant is fake3scaleTenant that also counts the services.json
+// requests in flight at once: two replicas running the task together would
+// overlap there, whatever their clocks say.
+func countingTenant(t *testing.T, services int, slow time.Duration) (*httptest.Server, *inflight) {
 	t.Helper()
+	listing := &inflight{}
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Query().Get("access_token") != "e2e-token" {
 			w.WriteHeader(http.StatusUnauthorized)
@@ -30,6 +56,8 @@ func fake3scaleTenant(t *testing.T, services int, slow time.Duration) *httptest.
 		w.Header().Set("Content-Type", "application/json")
 		switch {
 		case r.URL.Path == "/admin/api/services.json":
+			listing.enter()
+			defer listing.exit()
 			time.Sleep(slow)
 			var items []map[string]any
 			for i := 1; i <= services; i++ {
@@ -51,7 +79,7 @@ func fake3scaleTenant(t *testing.T, services int, slow time.Duration) *httptest.
 		}
 	}))
 	t.Cleanup(srv.Close)
-	return srv
+	return srv, listing
 }
 
 // portalProcess is one portico serve process started by the test.
@@ -133,10 +161,15 @@ func TestProvidersTwoProcessesOnePostgres(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer func() { _, _ = admin.Exec("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)") }()
-	dsn := base[:strings.LastIndex(base[:strings.Index(base+"?", "?")], "/")+1] + name + "?sslmode=disable"
+	u, err := url.Parse(base)
+	if err != nil {
+		t.Fatalf("PORTICO_TEST_PG_DSN: %v", err)
+	}
+	u.Path = "/" + name // same server, user and query parameters
+	dsn := u.String()
 
 	const timeout = 3 * time.Second
-	tenant := fake3scaleTenant(t, 3, 300*time.Millisecond)
+	tenant, listing := countingTenant(t, 3, 300*time.Millisecond)
 	config := fmt.Sprintf(`catalog:
   providers:
     threeScaleApiEntity:
@@ -162,17 +195,24 @@ func TestProvidersTwoProcessesOnePostgres(t *testing.T) {
 	if countDone(runs) < 30 {
 		t.Fatalf("only %d runs finished", countDone(runs))
 	}
+	// Direct check: the tenant never served two listings at once.
+	if n := listing.max.Load(); n > 1 {
+		t.Fatalf("%d services.json requests in flight at once: two replicas ran the task together", n)
+	}
 	owners := map[string]int{}
 	for i, r := range runs {
 		owners[r.owner]++
 		if r.outcome != "running" && r.outcome != "ok" {
 			t.Errorf("run %s: outcome %s", r.id, r.outcome)
 		}
-		if i > 0 && runs[i-1].outcome != "running" && runs[i-1].end > r.start {
+		if r.outcome == "running" && i < len(runs)-1 {
+			t.Fatalf("run %s still running when %s started", r.id, runs[i+1].id)
+		}
+		if i > 0 && runs[i-1].end > r.start {
 			t.Fatalf("runs overlap: %+v and %+v", runs[i-1], r)
 		}
 	}
-	t.Logf("%d runs, by replica: %v", len(runs), owners)
+	t.Logf("%d runs, by replica: %v; at most %d listing(s) in flight", len(runs), owners, listing.max.Load())
 
 	// Kill whichever process is running the task now.
 	var victim *portalProcess

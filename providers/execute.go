@@ -113,6 +113,9 @@ func (s *Scheduler) apply(ctx context.Context, t *task, m catalog.Mutation, r *R
 		r.Outcome, r.Message = OutcomeCancelled, "the lease was lost before applying; nothing was applied"
 		return
 	}
+	if ob, ok := t.p.(ApplyObserver); ok {
+		ob.Applying(ctx, m)
+	}
 	res, err := t.conn.ApplyMutation(ctx, m)
 	if err != nil {
 		r.Outcome, r.Message = OutcomeError, fmt.Sprintf("apply: %v", err)

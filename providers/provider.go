@@ -41,3 +41,13 @@ type Schedule struct {
 	Timeout      time.Duration
 	InitialDelay time.Duration
 }
+
+// ApplyObserver is implemented by providers that log, in their own familiar
+// form, that a run's mutation is being applied (3scale's "Applying the
+// mutation with N entities"). The scheduler calls Applying only once the run
+// succeeded, passed the safety rules and still holds its lease, right
+// before the Connection applies m, so a held or failed run never claims to
+// apply anything.
+type ApplyObserver interface {
+	Applying(ctx context.Context, m catalog.Mutation)
+}

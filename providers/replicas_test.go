@@ -90,7 +90,8 @@ func TestReplicaTakesOverAfterKill(t *testing.T) {
 			}
 			<-started
 
-			// B starts with a long initial delay so A surely holds the lease.
+			// A is mid-run (it reported its start), so it holds the lease
+			// when B starts on the same schedule: B can only take over.
 			ok := &testProvider{name: "takeover", sched: sched, run: func(ctx context.Context) (catalog.Mutation, error) {
 				started <- "b"
 				return entities(1), nil

@@ -19,6 +19,7 @@ import (
 	"github.com/porticohq/portico/catalog"
 	"github.com/porticohq/portico/catalog/store"
 	"github.com/porticohq/portico/providers"
+	"github.com/porticohq/portico/web/syncstatus/syncstatustest"
 )
 
 const testSecret = "s3-SECRET-key-0123456789"
@@ -198,6 +199,12 @@ func (h *harness) run(t *testing.T) providers.Run {
 	return providers.Run{}
 }
 
+// page asserts what /providers shows for the newest run, without the key.
+func (h *harness) page(t *testing.T, outcome, message string) {
+	t.Helper()
+	syncstatustest.AssertLastRun(t, h.s, h.p.Name(), outcome, message, testSecret)
+}
+
 func (h *harness) count(t *testing.T) int {
 	t.Helper()
 	items, err := h.st.List(h.ctx, nil, 0, 100000)
@@ -209,7 +216,7 @@ func (h *harness) count(t *testing.T) int {
 
 // TestFaultTable: AccessDenied, a failure after the first page, an empty
 // listing after a non-empty one and one invalid object delete nothing, and
-// the run record says what happened.
+// both the run record and the /providers page say what happened.
 func TestFaultTable(t *testing.T) {
 	eachStore(t, testFaultTable)
 }
@@ -223,6 +230,7 @@ func testFaultTable(t *testing.T, st *store.Store) {
 	if r := h.run(t); r.Outcome != providers.OutcomeOK || r.Added != 1100 {
 		t.Fatalf("first run: %+v", r)
 	}
+	h.page(t, providers.OutcomeOK, "applied 1100 entities")
 	for _, tt := range []struct{ fault, outcome, message string }{
 		{"denied", providers.OutcomeError, "AccessDenied"},
 		{"page2", providers.OutcomeError, "page 2"},
@@ -236,6 +244,7 @@ func testFaultTable(t *testing.T, st *store.Store) {
 		if n := h.count(t); n != 1100 {
 			t.Fatalf("%s: %d entities left", tt.fault, n)
 		}
+		h.page(t, tt.outcome, tt.message)
 	}
 	f.put(t, "apis/0005.yaml", "metadata: [oops")
 	if r := h.run(t); r.Outcome != providers.OutcomeOK || r.Removed != 0 || len(r.Errors) != 1 || !strings.Contains(r.Errors[0].File, "0005.yaml") {
@@ -244,6 +253,7 @@ func testFaultTable(t *testing.T, st *store.Store) {
 	if n := h.count(t); n != 1100 {
 		t.Fatalf("invalid object: %d entities left", n)
 	}
+	h.page(t, providers.OutcomeOK, "apis/0005.yaml")
 	for i := range 1100 {
 		f.del(t, fmt.Sprintf("apis/%04d.yaml", i))
 	}
@@ -253,6 +263,7 @@ func testFaultTable(t *testing.T, st *store.Store) {
 	if n := h.count(t); n != 1100 {
 		t.Fatalf("empty listing: %d entities left", n)
 	}
+	h.page(t, providers.OutcomeHeld, "listing is empty")
 }
 
 // TestTwoThousandObjectsAndETagSkip syncs 2,000 objects, then runs again

@@ -1,14 +1,18 @@
 package threescale
 
 import (
+	"bytes"
 	"context"
+	"log/slog"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/porticohq/portico/catalog"
 	"github.com/porticohq/portico/catalog/store"
 	"github.com/porticohq/portico/providers"
+	"github.com/porticohq/portico/web/syncstatus/syncstatustest"
 )
 
 // catalogConn applies a provider's mutations through the real ingest
@@ -22,6 +26,27 @@ func (c catalogConn) ApplyMutation(ctx context.Context, m catalog.Mutation) (cat
 	return c.cat.Apply(ctx, c.name, m)
 }
 
+// lockedBuffer is a log sink the scheduler's goroutines and the test share.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+// take returns what was logged since the last call.
+func (b *lockedBuffer) take() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	s := b.buf.String()
+	b.buf.Reset()
+	return s
+}
+
 func countEntities(t *testing.T, st *store.Store) int {
 	t.Helper()
 	items, err := st.List(context.Background(), nil, 0, 10000)
@@ -32,7 +57,9 @@ func countEntities(t *testing.T, st *store.Store) int {
 }
 
 // TestFaultTable: after each fault the catalog still holds every entity of
-// the last good run and the run record says what happened.
+// the last good run, and both the run record and the /providers page say
+// what happened. The familiar "Applying the mutation" line is logged only
+// for runs that apply.
 func TestFaultTable(t *testing.T) {
 	eachStore(t, testFaultTable)
 }
@@ -42,7 +69,8 @@ func testFaultTable(t *testing.T, st *store.Store) {
 	cat := catalog.New(st, catalog.Options{})
 	cfg := tenant("dev", f.srv.URL)
 	cfg.Schedule.Timeout = 2 * time.Second
-	p := New(cfg, nil, nil)
+	var logs lockedBuffer
+	p := New(cfg, nil, slog.New(slog.NewTextHandler(&logs, nil)))
 	s, err := providers.New(providers.Options{DB: st.DB(), Migrate: store.Migrate})
 	if err != nil {
 		t.Fatal(err)
@@ -76,6 +104,10 @@ func testFaultTable(t *testing.T, st *store.Store) {
 	if r := run(); r.Outcome != providers.OutcomeOK || r.Added != 600 {
 		t.Fatalf("first run: %+v", r)
 	}
+	if out := logs.take(); !strings.Contains(out, "Applying the mutation with 600 entities") {
+		t.Fatalf("first run logs lack the apply line:\n%s", out)
+	}
+	syncstatustest.AssertLastRun(t, s, p.Name(), providers.OutcomeOK, "applied 600 entities", testToken)
 	tests := []struct {
 		fault, outcome, message string
 	}{
@@ -100,6 +132,10 @@ func testFaultTable(t *testing.T, st *store.Store) {
 			if n := countEntities(t, st); n != 600 {
 				t.Fatalf("%d entities after %s, want 600", n, tt.fault)
 			}
+			if out := logs.take(); strings.Contains(out, "Applying the mutation") || strings.Contains(out, testToken) {
+				t.Fatalf("logs after %s:\n%s", tt.fault, out)
+			}
+			syncstatustest.AssertLastRun(t, s, p.Name(), tt.outcome, tt.message, testToken)
 		})
 	}
 	t.Run("one malformed doc among many", func(t *testing.T) {
@@ -116,6 +152,7 @@ func testFaultTable(t *testing.T, st *store.Store) {
 		if _, err := st.ByRef(ctx, catalog.Ref{Kind: "api", Namespace: "default", Name: "svc-3"}); err != nil {
 			t.Fatalf("svc-3: %v", err)
 		}
+		syncstatustest.AssertLastRun(t, s, p.Name(), providers.OutcomeOK, "api:default/svc-3", testToken)
 	})
 	status, err := s.Status(ctx, 20)
 	if err != nil {

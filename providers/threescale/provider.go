@@ -100,8 +100,14 @@ func (p *Provider) Run(ctx context.Context) (catalog.Mutation, error) {
 		p.log.Info(fmt.Sprintf("Discovered ApiEntity %s", e.Entity.Metadata.Name), "service_id", svc.ID)
 		m.Entities = append(m.Entities, *e)
 	}
-	p.log.Info(fmt.Sprintf("Applying the mutation with %d entities", len(m.Entities)))
 	return m, nil
+}
+
+// Applying logs the plugin's familiar line when the scheduler applies a
+// run's mutation: after the shrink guard let it through, never for a run
+// that is held.
+func (p *Provider) Applying(ctx context.Context, m catalog.Mutation) {
+	p.log.Info(fmt.Sprintf("Applying the mutation with %d entities", len(m.Entities)))
 }
 
 // nameRule is Backstage's metadata.name rule.
