@@ -102,7 +102,7 @@ func Parse(ctx context.Context, data []byte, reader catalog.Reader, limits Limit
 	if err != nil {
 		return nil, fmt.Errorf("load definition: %w", err)
 	}
-	d := &Definition{Summary: sum, doc: doc, ops: indexOps(doc)}
+	d := &Definition{Summary: sum, doc: doc, ops: indexOps(doc, sum)}
 	d.Warnings = validate(ctx, doc)
 	return d, nil
 }
@@ -131,14 +131,22 @@ func loadSwagger(data []byte, loader *openapi3.Loader, base *url.URL) (*openapi3
 	return doc3, nil
 }
 
-// indexOps keys operations exactly as Summarize does (sorted paths, Methods
-// order), so summary keys find their details.
-func indexOps(doc *openapi3.T) map[string]opRef {
+// indexOps gives every operation kin-openapi loaded the key Summarize gave
+// the same method and path, so summary keys always find their details.
+// Operations Summarize could not see (behind a path-item $ref to another
+// file) get fresh keys that collide with none of those and are appended to
+// sum.Operations, so the full page lists them too.
+func indexOps(doc *openapi3.T, sum *Summary) map[string]opRef {
 	out := map[string]opRef{}
 	if doc.Paths == nil {
 		return out
 	}
 	keys := newKeyer()
+	known := make(map[string]string, len(sum.Operations))
+	for _, o := range sum.Operations {
+		keys.reserve(o.Key)
+		known[o.Method+" "+o.Path] = o.Key
+	}
 	items := doc.Paths.Map()
 	for _, p := range sortedKeys(items) {
 		item := items[p]
@@ -150,7 +158,15 @@ func indexOps(doc *openapi3.T) map[string]opRef {
 			if op == nil {
 				continue
 			}
-			out[keys.key(m, p, op.OperationID)] = opRef{method: m, path: p, item: item, op: op}
+			key, ok := known[m+" "+p]
+			if !ok {
+				key = keys.key(m, p, op.OperationID)
+				sum.Operations = append(sum.Operations, OperationSummary{
+					Key: key, Method: m, Path: p, OperationID: op.OperationID,
+					Summary: op.Summary, Tags: op.Tags, Deprecated: op.Deprecated,
+				})
+			}
+			out[key] = opRef{method: m, path: p, item: item, op: op}
 		}
 	}
 	return out

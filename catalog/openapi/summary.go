@@ -129,6 +129,7 @@ type rawSecScheme struct {
 }
 
 type rawPathItem struct {
+	Ref     string `json:"$ref" yaml:"$ref"`
 	Get     *rawOp `json:"get" yaml:"get"`
 	Put     *rawOp `json:"put" yaml:"put"`
 	Post    *rawOp `json:"post" yaml:"post"`
@@ -161,8 +162,10 @@ func IsJSON(data []byte) bool {
 }
 
 // Summarize reads the summary of an OpenAPI 3.x or Swagger 2.0 definition
-// (JSON or YAML) with a plain decode. It does not resolve $refs: operations
-// behind a path-item $ref are not listed.
+// (JSON or YAML) with a plain decode. Path-item $refs inside the document
+// ("#/...") are resolved, as kin-openapi does, so both list the same
+// operations; operations behind a path-item $ref to another file are not
+// listed here (Parse adds them).
 func Summarize(data []byte) (*Summary, error) {
 	var raw rawDoc
 	var err error
@@ -196,6 +199,9 @@ func Summarize(data []byte) (*Summary, error) {
 	}
 	if raw.ExternalDocs != nil {
 		s.ExternalDocs = &ExternalDocs{URL: raw.ExternalDocs.URL, Description: raw.ExternalDocs.Description}
+	}
+	if err := resolvePathRefs(data, raw.Paths); err != nil {
+		return nil, err
 	}
 	s.Operations = summarizeOps(raw.Paths)
 	return s, nil
@@ -281,21 +287,37 @@ func sortedKeys[V any](m map[string]V) []string {
 
 // keyer hands out operation keys: the operationId when it has one, else
 // method-path, reduced to [A-Za-z0-9_.-] and made unique in document order.
-type keyer struct{ seen map[string]int }
+// Every key handed out is recorded, so a suffixed key ("foo-2") never
+// collides with a later operationId that is literally "foo-2".
+type keyer struct {
+	used map[string]bool
+	next map[string]int // next suffix to try per base, so repeats stay linear
+}
 
-func newKeyer() *keyer { return &keyer{seen: map[string]int{}} }
+func newKeyer() *keyer { return &keyer{used: map[string]bool{}, next: map[string]int{}} }
 
 func (k *keyer) key(method, path, operationID string) string {
 	base := Slug(operationID)
-	if base == "" {
+	if onlyDots(base) {
+		// "", "." and ".." are not usable as a /op/{key} path segment.
 		base = Slug(strings.ToLower(method) + "-" + path)
 	}
-	k.seen[base]++
-	if n := k.seen[base]; n > 1 {
-		return fmt.Sprintf("%s-%d", base, n)
+	key := base
+	if k.used[key] {
+		n := max(k.next[base], 2)
+		for key = fmt.Sprintf("%s-%d", base, n); k.used[key]; key = fmt.Sprintf("%s-%d", base, n) {
+			n++
+		}
+		k.next[base] = n + 1
 	}
-	return base
+	k.used[key] = true
+	return key
 }
+
+// reserve marks key as handed out, so later keys avoid it.
+func (k *keyer) reserve(key string) { k.used[key] = true }
+
+func onlyDots(s string) bool { return strings.Trim(s, ".") == "" }
 
 // Slug reduces s to characters that are safe in an HTML id, a URL path
 // segment and a CSS selector: runs of anything else become one "-".

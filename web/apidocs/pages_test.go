@@ -27,11 +27,23 @@ func TestDefinitionPageRendersEveryOperation(t *testing.T) {
 			def := tt.def(t)
 			r := newRig(t, Options{Policy: enabled(), Limits: openapi.Limits{Timeout: time.Minute}}, testAPI{name: tt.name, definition: def})
 			sum := summaryOf(t, def)
+			want := countOperations(t, def)
+			if len(sum.Operations) != want {
+				t.Errorf("Summarize lists %d operations, the definition has %d", len(sum.Operations), want)
+			}
 			base := "/catalog/default/api/" + tt.name + "/definition"
 			page := r.doc(t, "GET", base, nil, false)
-			if got := page.Find("details.op").Length(); got != len(sum.Operations) {
-				t.Fatalf("%d operations on the page, want %d", got, len(sum.Operations))
+			if got := page.Find("details.op").Length(); got != want {
+				t.Fatalf("%d operations on the page, the definition has %d", got, want)
 			}
+			ids := map[string]bool{}
+			page.Find("details.op").Each(func(_ int, op *goquery.Selection) {
+				id, _ := op.Attr("id")
+				if id == "" || ids[id] {
+					t.Errorf("operation id %q is empty or repeated", id)
+				}
+				ids[id] = true
+			})
 			if page.Find("[data-testid=operation-details]").Length() != 0 {
 				t.Error("operation details rendered in the first response; they must load lazily")
 			}
