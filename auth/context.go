@@ -35,16 +35,28 @@ func TokenSubject(c *echo.Context) (string, bool) {
 	return s, ok
 }
 
+// ErrAuthNotInstalled is what RequireUser returns when the request did not
+// pass through auth's middleware (Register was not called on this server,
+// or the route bypasses it). It is a 500: a guarded action must never run
+// just because the guard could not tell who is calling.
+var ErrAuthNotInstalled = echo.NewHTTPError(http.StatusInternalServerError,
+	"sign-in middleware is not installed on this server; refusing an action that needs a signed-in user")
+
 // RequireUser guards actions that act for a person (try-it-out, Sync now):
 // when any sign-in is configured, a signed-in user is required; a static
-// API token is not a person and does not count. With no sign-in configured
-// the portal is open and RequireUser allows everything.
+// API token is not a person and does not count. An open portal is stated
+// explicitly, not inferred from absence: Register's middleware puts the
+// Auth into every request, and an Auth with no sign-in configured is the
+// "open portal" that allows everything. A request without it fails closed
+// with ErrAuthNotInstalled.
 func RequireUser(c *echo.Context) error {
 	a, _ := c.Get(echoAuthKey).(*Auth)
-	if a == nil || !a.cfg.SignInEnabled() {
-		return nil
-	}
-	if IdentityFrom(c) == nil {
+	switch {
+	case a == nil:
+		return ErrAuthNotInstalled
+	case !a.cfg.SignInEnabled():
+		return nil // open portal: no sign-in configured at all
+	case IdentityFrom(c) == nil:
 		return ErrSignInRequired
 	}
 	return nil

@@ -88,6 +88,16 @@ func sessionCookie(t *testing.T, c *http.Client, base string) *http.Cookie {
 	return nil
 }
 
+// decodeSessionID returns the session id a session cookie carries.
+func decodeSessionID(t *testing.T, p *portal, ck *http.Cookie) string {
+	t.Helper()
+	var sid string
+	if err := p.Auth.cookies.codec.Decode(sessionCookieBase, ck.Value, &sid); err != nil || sid == "" {
+		t.Fatalf("decode session cookie: %q, %v", sid, err)
+	}
+	return sid
+}
+
 func TestGitHubSignInFlow(t *testing.T) {
 	for _, dialect := range []string{"sqlite", "pg"} {
 		t.Run(dialect, func(t *testing.T) { testGitHubSignInFlow(t, dialect == "pg") })
@@ -95,21 +105,30 @@ func TestGitHubSignInFlow(t *testing.T) {
 }
 
 func testGitHubSignInFlow(t *testing.T, pg bool) {
-	p, gh := githubPortalOn(t, false, pg)
+	p, gh := githubPortalOn(t, true, pg)
 	c := newClient(t)
+	u, _ := url.Parse(p.URL)
 
 	// Signed out, a page sends you to /signin with next.
 	resp, _ := get(t, noRedirect(c), p.URL+"/catalog?kind=api")
 	if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != "/signin?next=%2Fcatalog%3Fkind%3Dapi" {
 		t.Fatalf("signed-out page: %d %q", resp.StatusCode, resp.Header.Get("Location"))
 	}
-	// A session id planted before sign-in (fixation) must not survive it.
-	resp, _ = get(t, c, p.URL+"/signin")
-	if resp.StatusCode != http.StatusOK {
-		t.Fatalf("/signin: %d", resp.StatusCode)
+	// Session fixation: an attacker signs in as guest and plants that live,
+	// validly encoded session cookie in the victim's browser.
+	attacker := newClient(t)
+	resp, _ = postForm(t, noRedirect(attacker), p.URL+"/auth/guest", nil, http.Header{"Sec-Fetch-Site": {"same-origin"}})
+	if resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("attacker's guest sign-in: %d", resp.StatusCode)
 	}
-	if sessionCookie(t, c, p.URL) != nil {
-		t.Fatal("a session cookie exists before sign-in")
+	planted := sessionCookie(t, attacker, p.URL)
+	if planted == nil {
+		t.Fatal("guest sign-in set no session cookie")
+	}
+	plantedID := decodeSessionID(t, p, planted)
+	c.Jar.SetCookies(u, []*http.Cookie{{Name: sessionCookieBase, Value: planted.Value}})
+	if _, body := get(t, c, p.URL+"/catalog"); !strings.Contains(body, "signed in: Guest (user:development/guest)") {
+		t.Fatalf("the planted session is not live in the victim's browser:\n%s", body)
 	}
 
 	resp, body := get(t, c, p.URL+"/auth/github/start?next="+url.QueryEscape("/catalog?kind=api"))
@@ -141,6 +160,15 @@ func testGitHubSignInFlow(t *testing.T, pg bool) {
 	if len(first.Value) > 4000 {
 		t.Errorf("session cookie is %d bytes", len(first.Value))
 	}
+	// The sign-in replaced the planted session: a new id, and the
+	// attacker's copy of the planted cookie opens nothing (not the
+	// victim's session, not even the guest one).
+	if sid := decodeSessionID(t, p, first); sid == plantedID {
+		t.Fatalf("session id %q survived sign-in (fixation)", sid)
+	}
+	if resp, body := get(t, noRedirect(attacker), p.URL+"/catalog"); resp.StatusCode != http.StatusSeeOther {
+		t.Errorf("planted session still works after the victim signed in: %d\n%s", resp.StatusCode, body)
+	}
 
 	// Signing in again yields a new session id (cookie value).
 	get(t, c, p.URL+"/auth/github/start?next=/")
@@ -148,20 +176,13 @@ func testGitHubSignInFlow(t *testing.T, pg bool) {
 	if second == nil || second.Value == first.Value {
 		t.Fatal("session cookie unchanged by a new sign-in")
 	}
-	var sid1, sid2 string
-	if err := p.Auth.cookies.codec.Decode(sessionCookieBase, first.Value, &sid1); err != nil {
-		t.Fatal(err)
-	}
-	if err := p.Auth.cookies.codec.Decode(sessionCookieBase, second.Value, &sid2); err != nil {
-		t.Fatal(err)
-	}
+	sid1, sid2 := decodeSessionID(t, p, first), decodeSessionID(t, p, second)
 	if sid1 == sid2 || sid1 == "" {
 		t.Errorf("session ids before/after: %q %q", sid1, sid2)
 	}
 
 	// The old session ended when the new one began.
 	replay := newClient(t)
-	u, _ := url.Parse(p.URL)
 	replay.Jar.SetCookies(u, []*http.Cookie{{Name: sessionCookieBase, Value: first.Value}})
 	if resp, _ := get(t, noRedirect(replay), p.URL+"/catalog"); resp.StatusCode != http.StatusSeeOther {
 		t.Errorf("replaced session still opens a page: %d", resp.StatusCode)

@@ -2,10 +2,13 @@ package auth
 
 import (
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/labstack/echo/v5"
 )
 
 var cspNonce = regexp.MustCompile(`script-src 'self' 'nonce-([A-Za-z0-9+/=]+)';`)
@@ -202,5 +205,24 @@ func TestOpenPortalWithoutAuth(t *testing.T) {
 	}
 	if resp, _ := get(t, c, p.URL+"/auth/github/start"); resp.StatusCode != http.StatusNotFound {
 		t.Errorf("github start without github: %d", resp.StatusCode)
+	}
+}
+
+// Without Register's middleware nobody can tell who is calling, so the
+// guarded action must not run (fail closed), whatever the config would be.
+func TestRequireUserFailsClosedWithoutMiddleware(t *testing.T) {
+	e := echo.New()
+	ran := false
+	e.POST("/sync", func(c *echo.Context) error {
+		if err := RequireUser(c); err != nil {
+			return err
+		}
+		ran = true
+		return c.String(http.StatusOK, "synced")
+	})
+	rec := httptest.NewRecorder()
+	e.ServeHTTP(rec, httptest.NewRequest(http.MethodPost, "/sync", nil))
+	if rec.Code != http.StatusInternalServerError || ran {
+		t.Errorf("RequireUser without auth middleware: status %d, action ran %v; want 500 and not run", rec.Code, ran)
 	}
 }
