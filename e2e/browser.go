@@ -6,6 +6,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -114,11 +115,49 @@ func stopBrowser() {
 }
 
 // pageLog collects what a page reports: console errors, uncaught
-// exceptions and Content-Security-Policy violations.
+// exceptions and Content-Security-Policy violations, and what the portal's
+// HTML responses to it lacked (see checkHeaders).
 type pageLog struct {
 	mu     sync.Mutex
 	errors []string
 	ignore []string
+
+	html       int               // portal HTML responses checked
+	headerErrs []string          // what those responses lacked
+	nonces     map[string]string // CSP nonce → URL that first sent it
+	skipHeader bool              // SkipHeaderCheck was called
+}
+
+// response checks one response's security headers if it is an HTML
+// document from a running portal. Redirects render nothing and are skipped.
+func (l *pageLog) response(r playwright.Response) {
+	if !isPortal(r.URL()) || r.Status() >= 300 && r.Status() < 400 {
+		return
+	}
+	h := r.Headers()
+	if r.Request().ResourceType() != "document" && !strings.Contains(h["content-type"], "text/html") {
+		return
+	}
+	problems, nonce := checkHeaders(h)
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.html++
+	if nonce != "" {
+		// The same URL twice may be the browser's cache (back/forward);
+		// two URLs sharing a nonce cannot be.
+		if first, seen := l.nonces[nonce]; seen && first != r.URL() {
+			problems = append(problems, fmt.Sprintf("CSP nonce %q was already sent with %s", nonce, first))
+		}
+		if l.nonces == nil {
+			l.nonces = map[string]string{}
+		}
+		if _, seen := l.nonces[nonce]; !seen {
+			l.nonces[nonce] = r.URL()
+		}
+	}
+	for _, p := range problems {
+		l.headerErrs = append(l.headerErrs, fmt.Sprintf("%d %s %s: %s", r.Status(), r.Request().Method(), r.URL(), p))
+	}
 }
 
 func (l *pageLog) add(msg string) {
@@ -132,6 +171,11 @@ func (l *pageLog) unexpected() []string {
 	defer l.mu.Unlock()
 	var out []string
 	for _, e := range l.errors {
+		// A CSP violation is never expected: the suite must record none.
+		if strings.HasPrefix(e, "CSP violation: ") {
+			out = append(out, e)
+			continue
+		}
 		ignored := false
 		for _, s := range l.ignore {
 			if strings.Contains(e, s) {
@@ -142,6 +186,9 @@ func (l *pageLog) unexpected() []string {
 			out = append(out, e)
 		}
 	}
+	if !l.skipHeader {
+		out = append(out, l.headerErrs...)
+	}
 	return out
 }
 
@@ -150,8 +197,11 @@ var logs sync.Map // playwright.Page → *pageLog
 
 // NewPage opens a page in a fresh browser context (no shared cookies),
 // 1280×900 unless opts say otherwise (e.g. JavaScriptEnabled: false). It
-// records console errors, uncaught exceptions and CSP violations, and the
-// test fails at cleanup if there were any (see IgnoreConsoleErrors).
+// records console errors, uncaught exceptions and CSP violations, and checks
+// the security headers of every HTML response from a portal StartPortal or
+// StartBinary started (issue 5: every page carries the CSP); the test fails
+// at cleanup if anything was wrong (see IgnoreConsoleErrors and
+// SkipHeaderCheck).
 func NewPage(t testing.TB, opts ...playwright.BrowserNewContextOptions) playwright.Page {
 	t.Helper()
 	b := browser(t)
@@ -178,6 +228,7 @@ func NewPage(t testing.TB, opts ...playwright.BrowserNewContextOptions) playwrig
 		}
 	})
 	page.OnPageError(func(err error) { log.add("uncaught exception: " + err.Error()) })
+	page.OnResponse(log.response)
 	// CSP violations also reach the console, but the event names the
 	// directive even when the console message is truncated.
 	if err := page.AddInitScript(playwright.Script{Content: playwright.String(cspListener)}); err != nil {
@@ -217,6 +268,32 @@ func IgnoreConsoleErrors(page playwright.Page, substrings ...string) {
 	}
 }
 
+// SkipHeaderCheck stops page's missing security headers from failing the
+// test, for a test that deliberately loads pages the portal does not
+// serve through a portal origin. Pages from other origins (the fake
+// GitHub, a demo API) are never checked and need no opt-out.
+func SkipHeaderCheck(page playwright.Page) {
+	if v, ok := logs.Load(page); ok {
+		l := v.(*pageLog)
+		l.mu.Lock()
+		l.skipHeader = true
+		l.mu.Unlock()
+	}
+}
+
+// CheckedHTML is how many portal HTML responses page's header check has
+// seen so far, so a test can show the check ran.
+func CheckedHTML(page playwright.Page) int {
+	v, ok := logs.Load(page)
+	if !ok {
+		return 0
+	}
+	l := v.(*pageLog)
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.html
+}
+
 // unsafeName keeps screenshot and directory names portable.
 var unsafeName = regexp.MustCompile(`[^A-Za-z0-9._-]+`)
 
@@ -241,4 +318,77 @@ func Screenshot(t testing.TB, page playwright.Page, name string) string {
 		t.Errorf("screenshot %s: %v", name, err)
 	}
 	return path
+}
+
+// referrerPolicies are the Referrer-Policy values that never send a path to
+// another origin.
+var referrerPolicies = []string{"no-referrer", "same-origin", "strict-origin", "strict-origin-when-cross-origin"}
+
+// checkHeaders says what a portal HTML response's headers (lower-cased
+// names, as Playwright gives them) lack against issue 5: a CSP whose
+// script-src allows scripts by nonce and never 'unsafe-inline', object-src,
+// base-uri and frame-ancestors 'none'; nosniff; a Referrer-Policy that keeps
+// paths in the origin. It also returns the CSP's script nonce.
+func checkHeaders(h map[string]string) (problems []string, nonce string) {
+	csp := h["content-security-policy"]
+	if csp == "" {
+		problems = append(problems, "no Content-Security-Policy header")
+	} else {
+		problems, nonce = checkCSP(parseCSP(csp))
+		for i, p := range problems {
+			problems[i] = fmt.Sprintf("CSP %q: %s", csp, p)
+		}
+	}
+	if v := h["x-content-type-options"]; !strings.EqualFold(strings.TrimSpace(v), "nosniff") {
+		problems = append(problems, fmt.Sprintf("X-Content-Type-Options is %q, want nosniff", v))
+	}
+	if v := h["referrer-policy"]; !slices.Contains(referrerPolicies, strings.ToLower(strings.TrimSpace(v))) {
+		problems = append(problems, fmt.Sprintf("Referrer-Policy is %q, want one of %v", v, referrerPolicies))
+	}
+	return problems, nonce
+}
+
+// parseCSP splits a policy into directive → source list. Several policies
+// (joined with "," or newlines by the browser) are read as one, which is
+// enough to see whether each required directive is there.
+func parseCSP(csp string) map[string][]string {
+	directives := map[string][]string{}
+	for _, d := range strings.FieldsFunc(csp, func(r rune) bool { return r == ';' || r == ',' || r == '\n' }) {
+		f := strings.Fields(d)
+		if len(f) == 0 {
+			continue
+		}
+		name := strings.ToLower(f[0])
+		if _, dup := directives[name]; !dup { // the browser ignores repeats
+			directives[name] = f[1:]
+		}
+	}
+	return directives
+}
+
+// checkCSP checks parsed directives; see checkHeaders.
+func checkCSP(d map[string][]string) (problems []string, nonce string) {
+	script, ok := d["script-src"]
+	if !ok {
+		script = d["default-src"]
+	}
+	for _, src := range script {
+		if n, ok := strings.CutPrefix(src, "'nonce-"); ok {
+			nonce = strings.TrimSuffix(n, "'")
+		}
+	}
+	if len(nonce) < 16 {
+		problems = append(problems, fmt.Sprintf("script-src has no 'nonce-…' of at least 16 characters (got %q)", nonce))
+	}
+	for _, name := range []string{"default-src", "script-src", "script-src-elem", "script-src-attr"} {
+		if slices.ContainsFunc(d[name], func(s string) bool { return strings.EqualFold(s, "'unsafe-inline'") }) {
+			problems = append(problems, name+" allows 'unsafe-inline'")
+		}
+	}
+	for _, name := range []string{"object-src", "base-uri", "frame-ancestors"} {
+		if v, ok := d[name]; !ok || len(v) != 1 || !strings.EqualFold(v[0], "'none'") {
+			problems = append(problems, fmt.Sprintf("%s is %q, want 'none'", name, strings.Join(v, " ")))
+		}
+	}
+	return problems, nonce
 }

@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -95,6 +96,22 @@ func buildPackage(t testing.TB, pkgPath string) string {
 	return bin
 }
 
+// portals holds the base URLs of the portals running now, so NewPage can
+// tell the portal's own responses from a fake GitHub's or a demo API's.
+// An origin leaves when its portal stops, before its port can be reused.
+// (Test-harness state, not app state.)
+var portals sync.Map // base URL "http://127.0.0.1:port" → true
+
+// isPortal reports whether rawURL is served by a running portal.
+func isPortal(rawURL string) bool {
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		return false
+	}
+	_, ok := portals.Load(u.Scheme + "://" + u.Host)
+	return ok
+}
+
 // freePort finds a free loopback port. The port is released before the
 // binary binds it; the window is small enough for tests.
 func freePort(t testing.TB) int {
@@ -170,7 +187,9 @@ backend:
 	}
 	exited := make(chan error, 1)
 	go func() { exited <- cmd.Wait() }()
+	portals.Store(base, true)
 	t.Cleanup(func() {
+		portals.Delete(base)
 		cancel()
 		<-exited
 		if t.Failed() {
