@@ -2,21 +2,16 @@ package file
 
 import (
 	"context"
-	"crypto/rand"
-	"database/sql"
-	"encoding/hex"
 	"errors"
-	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/uptrace/bun/driver/pgdriver"
-
 	"github.com/porticohq/portico/catalog"
 	"github.com/porticohq/portico/catalog/store"
+	"github.com/porticohq/portico/catalog/store/storetest"
 )
 
 // connection applies mutations through the real catalog engine.
@@ -31,51 +26,7 @@ func (c connection) ApplyMutation(ctx context.Context, m catalog.Mutation) (cata
 
 // eachStore runs fn against a SQLite file and, when PORTICO_TEST_PG_DSN is
 // set, a PostgreSQL database created and dropped for the test.
-func eachStore(t *testing.T, fn func(t *testing.T, s *store.Store)) {
-	t.Run("sqlite", func(t *testing.T) {
-		s, err := store.Open(context.Background(), store.Config{Driver: "sqlite", DSN: filepath.Join(t.TempDir(), "c.db")})
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { s.Close() })
-		fn(t, s)
-	})
-	t.Run("pg", func(t *testing.T) {
-		server := os.Getenv("PORTICO_TEST_PG_DSN")
-		if server == "" {
-			t.Skip("PORTICO_TEST_PG_DSN is not set: skipping the PostgreSQL half")
-		}
-		fn(t, openPG(t, server))
-	})
-}
-
-func openPG(t *testing.T, server string) *store.Store {
-	ctx := context.Background()
-	b := make([]byte, 4)
-	_, _ = rand.Read(b)
-	name := "portico_file_test_" + hex.EncodeToString(b)
-	if err := store.EnsurePGDatabase(ctx, server, name); err != nil {
-		t.Fatal(err)
-	}
-	u, err := url.Parse(server)
-	if err != nil {
-		t.Fatal(err)
-	}
-	u.Path = "/" + name
-	s, err := store.Open(ctx, store.Config{Driver: "pg", DSN: u.String()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		s.Close()
-		db := sql.OpenDB(pgdriver.NewConnector(pgdriver.WithDSN(server)))
-		defer db.Close()
-		if _, err := db.ExecContext(ctx, `DROP DATABASE "`+name+`" WITH (FORCE)`); err != nil {
-			t.Errorf("drop %s: %v", name, err)
-		}
-	})
-	return s
-}
+func eachStore(t *testing.T, fn func(t *testing.T, s *store.Store)) { storetest.Each(t, fn) }
 
 func write(t *testing.T, path, content string) {
 	t.Helper()
