@@ -69,6 +69,14 @@ func (x *pagesExtensions) Page(c *echo.Context, title, active string) views.Page
 	return x.h.Page(c, title, active)
 }
 
+func (x *pagesExtensions) EntityPage(c *echo.Context, ref catalog.Ref, tab string, content templ.Component) (templ.Component, error) {
+	frame, _, err := x.h.EntityFrameFor(c, ref, tab)
+	if err != nil {
+		return nil, err
+	}
+	return views.EntityShell(x.h.Page(c, frame.Header.Title, views.NavCatalog), frame, content), nil
+}
+
 // AddEntityTab shows the tab on the pages of the tab's kinds and serves it
 // at <entity page>/<tab id>, inside the entity page's frame.
 func (x *pagesExtensions) AddEntityTab(tab EntityTab) {

@@ -78,6 +78,10 @@ type PagesExtensions interface {
 	// views.Layout like every other page. active is the nav section
 	// (views.NavCatalog, views.NavAPIs, ...).
 	Page(c *echo.Context, title, active string) views.Page
+	// EntityPage wraps content as the tab named tab of ref's entity page:
+	// the layout, the entity's header and its tab bar. A feature that
+	// serves a tab on its own route (the API definition) renders with it.
+	EntityPage(c *echo.Context, ref catalog.Ref, tab string, content templ.Component) (templ.Component, error)
 }
 
 // EntityTab is a tab on entity pages, rendered server-side when the tab is

@@ -53,6 +53,7 @@ func APIDocsModule() Feature {
 			Page: func(c *echo.Context, title string) views.Page {
 				return pages.Page(c, title, views.NavAPIs)
 			},
+			EntityPage: pages.EntityPage,
 			UserKey:   userKey,
 			ReaderFor: readerFor(s.URLReader),
 		})

@@ -61,6 +61,9 @@ func TestAPIDocsPetstoreTryItOut(t *testing.T) {
 	_, err := page.Goto(defURL)
 	step("open the definition", err)
 	step("title", expect.Locator(page.Locator(`[data-testid="api-title"]`)).ToHaveText("Pet Store API"))
+	// The definition is a tab of the API's entity page, not a page apart.
+	step("entity frame", expect.Locator(page.Locator(`[data-testid="entity-page"] [data-testid="tab-definition"][aria-current="page"]`)).ToBeVisible())
+	step("overview tab", expect.Locator(page.Locator(`[data-testid="tab-overview"]`)).ToHaveAttribute("href", "/catalog/default/api/petstore"))
 	op := page.Locator("details#op-listPets")
 	step("expand listPets", op.Locator("summary").Click())
 	step("details loaded", expect.Locator(op.Locator(`[data-testid="try-form"]`)).ToBeVisible())

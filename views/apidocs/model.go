@@ -18,12 +18,15 @@ type DefinitionView struct {
 	BaseURL         string // /catalog/{ns}/api/{name}/definition
 	Type            string // spec.type: openapi, asyncapi, graphql, ...
 	Tab             string // "docs" or "raw"
-	Summary         *openapi.Summary
-	Error           string // the definition could not be read at all
-	Warnings        []string
-	Groups          []TagGroup
-	Open            *OperationView // rendered expanded (?op=)
-	Raw             RawView
+	// Framed is set when the view sits inside the entity page's frame,
+	// which already shows the entity's title and links back to it.
+	Framed   bool
+	Summary  *openapi.Summary
+	Error    string // the definition could not be read at all
+	Warnings []string
+	Groups   []TagGroup
+	Open     *OperationView // rendered expanded (?op=)
+	Raw      RawView
 }
 
 // TagGroup is the operations of one tag.

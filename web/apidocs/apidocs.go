@@ -11,6 +11,7 @@ import (
 	"net/url"
 	"strings"
 
+	"github.com/a-h/templ"
 	"github.com/labstack/echo/v5"
 
 	"github.com/porticohq/portico/catalog"
@@ -34,6 +35,11 @@ type Options struct {
 	RequireUser func(c *echo.Context) error
 	// Page returns the layout's page data for a request.
 	Page func(c *echo.Context, title string) views.Page
+	// EntityPage, when set, wraps content as tab `tab` of the entity page of
+	// ref (layout, entity header, tab bar), so the definition reads as a tab
+	// of the API's page; without it the definition stands alone in the
+	// layout.
+	EntityPage func(c *echo.Context, ref catalog.Ref, tab string, content templ.Component) (templ.Component, error)
 	// UserKey names the caller for the rate limit (default: client IP).
 	UserKey func(c *echo.Context) string
 	// EntityURL links an entity's page (default /catalog/{ns}/{kind}/{name}).

@@ -121,12 +121,12 @@ func (h *Handler) definition(c *echo.Context) error {
 		v.Tab = "raw"
 		v.Raw = rawView(d)
 		if !d.isOpenAPI() {
-			return h.render(c, v.EntityTitle+" definition", av.RawPage(v))
+			return h.renderDefinition(c, d, v, av.RawPage)
 		}
-		return h.render(c, v.EntityTitle+" definition", av.Definition(v))
+		return h.renderDefinition(c, d, v, av.Definition)
 	}
 	h.fillSummary(c, d, &v, c.QueryParam("op"))
-	return h.render(c, v.EntityTitle+" definition", av.Definition(v))
+	return h.renderDefinition(c, d, v, av.Definition)
 }
 
 // fillSummary puts the cheap summary on the page and starts the full load
@@ -161,7 +161,7 @@ func (h *Handler) operation(c *echo.Context) error {
 	if !web.IsPartial(c.Request()) {
 		v := h.baseView(d)
 		h.fillSummary(c, d, &v, key)
-		return h.render(c, v.EntityTitle+" definition", av.Definition(v))
+		return h.renderDefinition(c, d, v, av.Definition)
 	}
 	sum, err := h.cache.Summary(d.hash, d.data)
 	if err != nil {
@@ -322,6 +322,21 @@ func (h *Handler) raw(c *echo.Context) error {
 	hdr.Set("X-Content-Type-Options", "nosniff")
 	hdr.Set("Content-Security-Policy", "default-src 'none'; sandbox")
 	return c.Blob(http.StatusOK, "text/plain; charset=utf-8", d.data)
+}
+
+// renderDefinition renders a definition view as the Definition tab of the
+// API's entity page when the pages feature offers that frame, else alone in
+// the layout.
+func (h *Handler) renderDefinition(c *echo.Context, d *apiDef, v av.DefinitionView, view func(av.DefinitionView) templ.Component) error {
+	if h.opts.EntityPage == nil || web.IsPartial(c.Request()) {
+		return h.render(c, v.EntityTitle+" definition", view(v))
+	}
+	v.Framed = true
+	page, err := h.opts.EntityPage(c, d.ref, "definition", view(v))
+	if err != nil {
+		return err
+	}
+	return web.Render(c, http.StatusOK, page)
 }
 
 func (h *Handler) render(c *echo.Context, title string, content templ.Component) error {

@@ -37,7 +37,7 @@ func (h *Handler) try(c *echo.Context) error {
 			v.Open.Result = &r
 			v.Open.Form = formState(c)
 		}
-		return h.render(c, v.EntityTitle+" definition", av.Definition(v))
+		return h.renderDefinition(c, d, v, av.Definition)
 	}
 	if !h.proxy.policy.Enabled || !d.isOpenAPI() {
 		return result(http.StatusForbidden, av.ResultView{Error: "Try it out is switched off on this portal."})

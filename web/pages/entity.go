@@ -38,7 +38,12 @@ func (h *Handler) entity(c *echo.Context) error {
 // marked. Features serving their own tab (the API definition) call it and
 // render views.EntityShell. An unknown entity is catalog.ErrNotFound.
 func (h *Handler) EntityFrame(c *echo.Context, active string) (views.EntityFrame, *catalog.Entity, error) {
-	ref := catalog.Ref{Kind: c.Param("kind"), Namespace: c.Param("namespace"), Name: c.Param("name")}
+	return h.EntityFrameFor(c, catalog.Ref{Kind: c.Param("kind"), Namespace: c.Param("namespace"), Name: c.Param("name")}, active)
+}
+
+// EntityFrameFor is EntityFrame for a ref the route does not spell out in
+// full (the API definition's route fixes the kind).
+func (h *Handler) EntityFrameFor(c *echo.Context, ref catalog.Ref, active string) (views.EntityFrame, *catalog.Entity, error) {
 	se, err := h.store.ByRef(c.Request().Context(), ref)
 	if err != nil {
 		return views.EntityFrame{}, nil, fmt.Errorf("read entity %s: %w", ref, err)
