@@ -54,8 +54,8 @@ func APIDocsModule() Feature {
 				return pages.Page(c, title, views.NavAPIs)
 			},
 			EntityPage: pages.EntityPage,
-			UserKey:   userKey,
-			ReaderFor: readerFor(s.URLReader),
+			UserKey:    userKey,
+			ReaderFor:  readerFor(s.URLReader),
 		})
 		if err != nil {
 			return err
