@@ -76,6 +76,9 @@ func (x *catalogExtensions) start(ctx context.Context, s *Services) error {
 	for _, p := range procs {
 		s.Catalog.AddProcessor(p)
 	}
+	if err := applyLocationEntities(ctx, s); err != nil {
+		return fmt.Errorf("location entities: %w", err)
+	}
 	provs = append(provs, x.locationProviders(s)...)
 	names := map[string]bool{}
 	for _, p := range provs {

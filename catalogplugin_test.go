@@ -3,6 +3,7 @@ package portico
 import (
 	"context"
 	"crypto/rand"
+	"crypto/sha1"
 	"database/sql"
 	"encoding/hex"
 	"encoding/json"
@@ -113,6 +114,32 @@ catalog:
 			t.Errorf("%s: labels %v, want the processor's label", name, e.Metadata.Labels)
 		}
 	}
+	// Each configured location is also a kind: Location entity, as in
+	// Backstage: generated-<sha1 of type:target>, spec {type, target}.
+	var locs struct {
+		Items []catalog.Entity `json:"items"`
+	}
+	getJSON(t, base, "/api/catalog/entities/by-query?filter=kind=location", &locs)
+	fileTarget := filepath.Join(dir, "*.yaml")
+	sum := sha1.Sum([]byte("file:" + fileTarget))
+	want := map[string]string{
+		"generated-" + hex.EncodeToString(sum[:]): "file " + fileTarget,
+	}
+	got := map[string]string{}
+	for _, l := range locs.Items {
+		got[l.Metadata.Name] = l.SpecString("type") + " " + l.SpecString("target")
+		if l.Metadata.Annotations[catalog.AnnotationManagedByLocation] != "bootstrap:bootstrap" {
+			t.Errorf("location %s managed-by-location = %q", l.Metadata.Name, l.Metadata.Annotations[catalog.AnnotationManagedByLocation])
+		}
+	}
+	if len(locs.Items) != 3 {
+		t.Errorf("kind=location gave %d entities, want one per configured location (3): %v", len(locs.Items), got)
+	}
+	for name, spec := range want {
+		if got[name] != spec {
+			t.Errorf("location %s = %q, want %q (all: %v)", name, got[name], spec, got)
+		}
+	}
 	var e catalog.Entity
 	getJSON(t, base, "/api/catalog/entities/by-name/component/default/from-url", &e)
 	if got := e.Metadata.Annotations[catalog.AnnotationManagedByLocation]; got != "url:"+srv.URL+"/catalog-info.yaml" {
@@ -216,5 +243,14 @@ catalog:
 		if got := getJSON(t, base, "/api/catalog/entities/by-name/"+path, nil); got != want {
 			t.Errorf("%s: status %d, want %d", path, got, want)
 		}
+	}
+	// The configured locations' own Location entities are not content read
+	// from a location: rules that leave out Location do not refuse them.
+	var locs struct {
+		TotalItems int `json:"totalItems"`
+	}
+	getJSON(t, base, "/api/catalog/entities/by-query?filter=kind=location&limit=1", &locs)
+	if locs.TotalItems != 2 {
+		t.Errorf("kind=location totalItems = %d, want 2 although catalog.rules allow only Component", locs.TotalItems)
 	}
 }

@@ -44,6 +44,11 @@ func (k kindRules) Name() string { return "catalog-rules" }
 
 // Process refuses an entity whose kind its location may not produce.
 func (k kindRules) Process(_ context.Context, pc *catalog.ProcessContext) error {
+	if pc.Provider == BootstrapProvider {
+		// The Location entities stand for the config itself; rules govern
+		// what is read from locations, not the locations.
+		return nil
+	}
 	allowed := k.global
 	if m, ok := k.byOrigin[pc.Source.OriginLocation]; ok {
 		allowed = m
