@@ -27,6 +27,9 @@ type Query struct {
 	Filter Filter
 	Order  []Order
 	Limit  int
+	// Offset skips that many matches before the first item of the first
+	// page; it is ignored when Cursor is set (the cursor says where to go on).
+	Offset int
 	// Cursor is opaque: produced by the store in Page, handed back by the
 	// client. A cursor that does not parse is an EINVALID error.
 	Cursor string

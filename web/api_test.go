@@ -176,6 +176,33 @@ func TestQueryEntitiesLimitZeroCountsOnly(t *testing.T) {
 	})
 }
 
+func TestQueryEntitiesOffset(t *testing.T) {
+	forEachDatabase(t, Options{}, func(t *testing.T, env *testEnv) {
+		all := mustGet(t, env, "/api/catalog/entities/by-query?filter=kind=api&orderField=metadata.name,asc&fields=metadata.name&limit=12")
+		skipped := mustGet(t, env, "/api/catalog/entities/by-query?filter=kind=api&orderField=metadata.name,asc&fields=metadata.name&limit=3&offset=4")
+		var a, s struct {
+			Items []struct {
+				Metadata struct{ Name string } `json:"metadata"`
+			} `json:"items"`
+			TotalItems int `json:"totalItems"`
+		}
+		if err := json.Unmarshal([]byte(all), &a); err != nil {
+			t.Fatal(err)
+		}
+		if err := json.Unmarshal([]byte(skipped), &s); err != nil {
+			t.Fatal(err)
+		}
+		if len(a.Items) != 12 || len(s.Items) != 3 || s.TotalItems != 12 {
+			t.Fatalf("all %d items, offset page %d items of %d", len(a.Items), len(s.Items), s.TotalItems)
+		}
+		for i, it := range s.Items {
+			if it.Metadata.Name != a.Items[4+i].Metadata.Name {
+				t.Errorf("offset item %d = %s, want %s", i, it.Metadata.Name, a.Items[4+i].Metadata.Name)
+			}
+		}
+	})
+}
+
 func TestQueryEntitiesFullText(t *testing.T) {
 	forEachDatabase(t, Options{}, func(t *testing.T, env *testEnv) {
 		page := decode[queryPage](t, mustGet(t, env, "/api/catalog/entities/by-query?fullTextFilterTerm=number+7&fields=metadata.name"))

@@ -16,6 +16,7 @@ func TestAPIErrors(t *testing.T) {
 		{"GET", "/api/catalog/entities/by-query?orderField=metadata.name,sideways", "", 400, "InputError", "Invalid order field order, must be asc or desc"},
 		{"GET", "/api/catalog/entities/by-query?filter=kind=api,=x", "", 400, "InputError", "Invalid filter, '=x' is not a valid statement (expected a string on the form a=b or a= or a)"},
 		{"GET", "/api/catalog/entities?offset=x", "", 400, "InputError", "request/query/offset must be integer"},
+		{"GET", "/api/catalog/entities/by-query?offset=x", "", 400, "InputError", "request/query/offset must be integer"},
 		{"GET", "/api/catalog/entities/by-name/api/default/missing", "", 404, "NotFoundError", "No entity named 'missing' found, with kind 'api' in namespace 'default'"},
 		{"GET", "/api/catalog/entities/by-uid/0000-missing", "", 404, "NotFoundError", "No entity with uid 0000-missing"},
 		{"GET", "/api/catalog/entity-facets", "", 400, "InputError", "Missing facet parameter"},

@@ -126,7 +126,11 @@ func parseQuery(q url.Values) (catalog.Query, []string, error) {
 	if !ok {
 		limit = defaultQueryLimit
 	}
-	query := catalog.Query{Limit: limit, Cursor: q.Get("cursor")}
+	offset, _, err := parseNonNegativeInt(q, "offset")
+	if err != nil {
+		return catalog.Query{}, nil, err
+	}
+	query := catalog.Query{Limit: limit, Offset: offset, Cursor: q.Get("cursor")}
 	if query.Cursor != "" {
 		// The cursor carries the filter, order and search of the first
 		// request; Backstage ignores those parameters on later pages.

@@ -112,6 +112,8 @@ func TestParseQuery(t *testing.T) {
 			want:  catalog.Query{Cursor: "abc", Limit: 5},
 		},
 		{name: "limit zero", query: "limit=0", want: catalog.Query{Limit: 0}},
+		{name: "offset", query: "limit=5&offset=10", want: catalog.Query{Limit: 5, Offset: 10}},
+		{name: "offset not an integer", query: "offset=ten", wantErr: "request/query/offset must be integer"},
 		{name: "limit not an integer", query: "limit=abc", wantErr: "request/query/limit must be integer"},
 		{name: "limit a float", query: "limit=1.5", wantErr: "request/query/limit must be integer"},
 		{name: "limit negative", query: "limit=-1", wantErr: "request/query/limit must be >= 0"},

@@ -101,7 +101,11 @@ func (s *Store) Query(ctx context.Context, q catalog.Query) (catalog.Page, error
 		fields[i] = sortFieldFor(o)
 	}
 	before := at != nil && at.Before
-	hits, err := s.pageIDs(ctx, w, fields, at, before, limit+1)
+	offset := 0
+	if at == nil && q.Offset > 0 {
+		offset = q.Offset
+	}
+	hits, err := s.pageIDs(ctx, w, fields, at, before, limit+1, offset)
 	if err != nil {
 		return catalog.Page{}, err
 	}
@@ -205,7 +209,7 @@ type hit struct {
 	values []*string
 }
 
-func (s *Store) pageIDs(ctx context.Context, w *whereBuilder, fields []sortField, at *cursor, before bool, limit int) ([]hit, error) {
+func (s *Store) pageIDs(ctx context.Context, w *whereBuilder, fields []sortField, at *cursor, before bool, limit, offset int) ([]hit, error) {
 	var args []any
 	var inner strings.Builder
 	inner.WriteString("SELECT e.id AS id, e.ref_key AS rk")
@@ -231,6 +235,10 @@ func (s *Store) pageIDs(ctx context.Context, w *whereBuilder, fields []sortField
 	}
 	q.WriteString(" ORDER BY " + orderBy(fields, before) + " LIMIT ?")
 	args = append(args, limit)
+	if offset > 0 {
+		q.WriteString(" OFFSET ?")
+		args = append(args, offset)
+	}
 
 	rows, err := s.query(ctx, q.String(), args...)
 	if err != nil {

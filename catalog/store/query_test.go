@@ -280,3 +280,31 @@ func TestRecent(t *testing.T) {
 		}
 	})
 }
+
+func TestQueryOffsetSkipsMatchesThenTheCursorGoesOn(t *testing.T) {
+	eachDialect(t, func(t *testing.T, s *Store) {
+		seedMany(t, s, 30)
+		ctx := context.Background()
+		q := catalog.Query{Filter: catalog.Filter{{cond("kind", "api")}}, Order: []catalog.Order{{Field: "metadata.name"}}, Limit: 5, Offset: 12}
+		page, err := s.Query(ctx, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := []string{"api-012", "api-013", "api-014", "api-015", "api-016"}
+		if diff := cmp.Diff(want, names(page.Items)); diff != "" {
+			t.Errorf("offset 12 (-want +got):\n%s", diff)
+		}
+		if page.TotalItems != 30 {
+			t.Errorf("TotalItems = %d, want 30 (offset does not change the count)", page.TotalItems)
+		}
+		// The cursor continues after the page, and an offset sent with it
+		// is ignored rather than applied twice.
+		next, err := s.Query(ctx, catalog.Query{Cursor: page.NextCursor, Limit: 2, Offset: 12})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff([]string{"api-017", "api-018"}, names(next.Items)); diff != "" {
+			t.Errorf("next page (-want +got):\n%s", diff)
+		}
+	})
+}
