@@ -20,6 +20,7 @@ type fake3scale struct {
 	services []map[string]any
 	docs     []map[string]any
 	fault    string // "", "500", "401", "timeout", "reset", "empty", "truncated"
+	badProxy int    // a service whose proxy.json answers 500
 	calls    map[string]int
 	srv      *httptest.Server
 }
@@ -92,6 +93,13 @@ func (f *fake3scale) serve(w http.ResponseWriter, r *http.Request) {
 		_ = json.NewEncoder(w).Encode(map[string]any{"api_docs": docs})
 	case strings.HasPrefix(r.URL.Path, "/admin/api/services/") && strings.HasSuffix(r.URL.Path, "/proxy.json"):
 		id := strings.TrimSuffix(strings.TrimPrefix(r.URL.Path, "/admin/api/services/"), "/proxy.json")
+		f.mu.Lock()
+		bad := f.badProxy
+		f.mu.Unlock()
+		if id == fmt.Sprint(bad) {
+			http.Error(w, "internal", http.StatusInternalServerError)
+			return
+		}
 		_ = json.NewEncoder(w).Encode(map[string]any{"proxy": map[string]any{
 			"endpoint":         "https://prod-" + id + ".example.com:443",
 			"sandbox_endpoint": "https://staging-" + id + ".example.com:443",

@@ -154,11 +154,32 @@ func testFaultTable(t *testing.T, st *store.Store) {
 		}
 		syncstatustest.AssertLastRun(t, s, p.Name(), providers.OutcomeOK, "api:default/svc-3", testToken)
 	})
+	t.Run("one service's proxy config failing", func(t *testing.T) {
+		f.mu.Lock()
+		f.badProxy = 7
+		f.mu.Unlock()
+		defer func() { f.mu.Lock(); f.badProxy = 0; f.mu.Unlock() }()
+		r := run()
+		if r.Outcome != providers.OutcomeOK || r.Removed != 0 {
+			t.Fatalf("run = %+v", r)
+		}
+		found := false
+		for _, e := range r.Errors {
+			found = found || (e.Entity == "api:default/svc-7" && strings.Contains(e.Message, "proxy config"))
+		}
+		if !found {
+			t.Fatalf("no error recorded against svc-7: %+v", r.Errors)
+		}
+		if n := countEntities(t, st); n != 600 {
+			t.Fatalf("%d entities, want 600 (svc-7 kept)", n)
+		}
+		syncstatustest.AssertLastRun(t, s, p.Name(), providers.OutcomeOK, "api:default/svc-7", testToken)
+	})
 	status, err := s.Status(ctx, 20)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := len(status[0].Recent); got != 8 {
-		t.Fatalf("%d runs on the status, want 8", got)
+	if got := len(status[0].Recent); got != 9 {
+		t.Fatalf("%d runs on the status, want 9", got)
 	}
 }

@@ -62,8 +62,8 @@ func (p *Provider) Secrets() []string { return []string{p.cfg.AccessToken} }
 
 // Run lists the tenant's services and ActiveDocs (once per run), reads the
 // proxy config of services with docs and returns one full mutation. A
-// service whose docs cannot be used is reported as a failed source, so its
-// stored entity is kept; an API error fails the whole run.
+// service whose docs or proxy config cannot be used is reported as a failed
+// source, so its stored entity is kept; a failed listing fails the whole run.
 func (p *Provider) Run(ctx context.Context) (catalog.Mutation, error) {
 	services, err := p.client.services(ctx, func(page, pages int) {
 		providers.ReportProgress(ctx, "services page %d of %d", page, pages)
@@ -150,7 +150,12 @@ func (p *Provider) entity(ctx context.Context, svc service, docs []apiDoc) (*cat
 	}
 	px, err := p.client.proxy(ctx, svc.ID)
 	if err != nil {
-		return nil, nil, fmt.Errorf("read proxy config of 3scale service %d: %w", svc.ID, err)
+		if ctx.Err() != nil {
+			return nil, nil, fmt.Errorf("read proxy config of 3scale service %d: %w", svc.ID, err)
+		}
+		// One service's proxy config failing affects only that service:
+		// its stored entity stays and the rest of the run applies.
+		return nil, fail("metadata.links", fmt.Sprintf("read proxy config of 3scale service %d: %v", svc.ID, err)), nil
 	}
 	links := []catalog.Link{{URL: overview, Title: LinkOverview}}
 	if px.SandboxEndpoint != "" {
