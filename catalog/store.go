@@ -38,6 +38,13 @@ type Store interface {
 	Close() error
 }
 
+// TextFacetCounter is an optional Store capability: facet counts among the
+// entities that match a filter and a full-text term, so a search page's
+// facet counts describe the results it shows.
+type TextFacetCounter interface {
+	FacetsWithText(ctx context.Context, facets []string, f Filter, fullText string) (map[string][]FacetCount, error)
+}
+
 // StoreMutation is a mutation after processing, ready to be written.
 type StoreMutation struct {
 	Provider string

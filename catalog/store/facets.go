@@ -13,8 +13,17 @@ import (
 // many entities matching f have each value. Values keep the case they were
 // written in, as Backstage's entity-facets answers.
 func (s *Store) Facets(ctx context.Context, facets []string, f catalog.Filter) (map[string][]catalog.FacetCount, error) {
+	return s.FacetsWithText(ctx, facets, f, "")
+}
+
+var _ catalog.TextFacetCounter = (*Store)(nil)
+
+// FacetsWithText is Facets among the entities that also match the
+// full-text term (every word, as Query's FullText); an empty term matches all.
+func (s *Store) FacetsWithText(ctx context.Context, facets []string, f catalog.Filter, fullText string) (map[string][]catalog.FacetCount, error) {
 	w := &whereBuilder{dl: s.dialect}
 	w.filter(f)
+	w.fullText(fullText, nil)
 	matching := "SELECT e.id FROM entities e" + w.clause()
 	out := make(map[string][]catalog.FacetCount, len(facets))
 	for _, facet := range facets {

@@ -156,6 +156,24 @@ func TestFacets(t *testing.T) {
 	})
 }
 
+func TestFacetsWithTextCountOnlyTheSearchResults(t *testing.T) {
+	eachDialect(t, func(t *testing.T, s *Store) {
+		seedCatalog(t, s)
+		got, err := s.FacetsWithText(context.Background(), []string{"kind", "metadata.tags"},
+			catalog.Filter{{cond("kind", "api", "component")}}, "pets")
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := map[string][]catalog.FacetCount{
+			"kind":          {{Value: "API", Count: 1}},
+			"metadata.tags": {{Value: "java", Count: 1}, {Value: "rest", Count: 1}},
+		}
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("FacetsWithText(pets) (-want +got):\n%s", diff)
+		}
+	})
+}
+
 // seedMany stores n APIs; every third has no title, so ordering by title
 // puts them last.
 func seedMany(t *testing.T, s *Store, n int) []string {

@@ -69,6 +69,15 @@ func TestCatalogFacetsShowCountsAndKeepOtherValuesOfTheSelectedFacet(t *testing.
 	}
 }
 
+func TestCatalogFacetCountsFollowTheSearch(t *testing.T) {
+	p := newPortal(t)
+	_, doc, _ := get(t, p.URL, "/catalog?kind=api&q=refund")
+	lifecycle := texts(doc, `[data-testid="facet-lifecycle"] li`)
+	if diff := cmp.Diff([]string{"experimental 1"}, lifecycle); diff != "" {
+		t.Errorf("lifecycle counts among the APIs matching 'refund' (-want +got):\n%s", diff)
+	}
+}
+
 func TestCatalogAnswersHTMXWithTheRegionOnly(t *testing.T) {
 	p := newPortal(t)
 	tests := []struct {

@@ -2,6 +2,7 @@ package pages
 
 import (
 	"cmp"
+	"context"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -250,14 +251,14 @@ func (h *Handler) facetCounts(c *echo.Context, l listing, s listState) ([]views.
 			shared = append(shared, f.Field)
 			continue
 		}
-		got, err := h.store.Facets(ctx, []string{f.Field}, s.filter(l, f.Param))
+		got, err := h.facets(ctx, []string{f.Field}, s.filter(l, f.Param), s.Query)
 		if err != nil {
 			return nil, fmt.Errorf("count facet %s: %w", f.Field, err)
 		}
 		counts[f.Field] = got[f.Field]
 	}
 	if len(shared) > 0 {
-		got, err := h.store.Facets(ctx, shared, s.filter(l, ""))
+		got, err := h.facets(ctx, shared, s.filter(l, ""), s.Query)
 		if err != nil {
 			return nil, fmt.Errorf("count facets %v: %w", shared, err)
 		}
@@ -315,3 +316,12 @@ func truncate(s string, n int) string {
 }
 
 func utf8RuneStart(b byte) bool { return b&0xC0 != 0x80 }
+
+// facets counts among the entities the listing shows: those matching the
+// filter and, where the store can, the search term too.
+func (h *Handler) facets(ctx context.Context, fields []string, f catalog.Filter, text string) (map[string][]catalog.FacetCount, error) {
+	if tc, ok := h.store.(catalog.TextFacetCounter); ok && text != "" {
+		return tc.FacetsWithText(ctx, fields, f, text)
+	}
+	return h.store.Facets(ctx, fields, f)
+}
