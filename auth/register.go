@@ -26,8 +26,8 @@ type Options struct {
 	Store catalog.Store
 	// DB holds the session tables (the catalog store's database).
 	DB *bun.DB
-	// Migrate creates auth's tables; pass catalog/store.Migrate. Nil runs
-	// auth's idempotent migrations directly.
+	// Migrate creates auth's tables (required with sign-in): pass
+	// catalog/store.Migrate, which records what ran on both dialects.
 	Migrate Migrator
 	// Resolvers are the named sign-in resolvers; nil means NewResolvers().
 	Resolvers *Resolvers
@@ -131,11 +131,10 @@ func (a *Auth) openTables(ctx context.Context, opts Options) error {
 	if opts.DB == nil {
 		return fmt.Errorf("auth: sign-in is configured but no database was given for sessions")
 	}
-	migrate := opts.Migrate
-	if migrate == nil {
-		migrate = migrateOwn
+	if opts.Migrate == nil {
+		return fmt.Errorf("auth: sign-in is configured but no Migrate was given for the session tables")
 	}
-	if err := migrate(ctx, opts.DB, MigrationOwner, Migrations()); err != nil {
+	if err := opts.Migrate(ctx, opts.DB, MigrationOwner, Migrations()); err != nil {
 		return fmt.Errorf("auth: create session tables: %w", err)
 	}
 	a.sessions = NewSessions(opts.DB, a.now, a.cfg.SessionDuration, min(a.cfg.IdleTimeout, a.cfg.SessionDuration))

@@ -153,22 +153,3 @@ func randomToken(n int) (string, error) {
 	}
 	return base64.RawURLEncoding.EncodeToString(b), nil
 }
-
-// migrateOwn is the fallback when no Migrator is given: auth's migrations
-// are idempotent (IF NOT EXISTS), so running them again is harmless.
-func migrateOwn(ctx context.Context, db *bun.DB, _ string, fsys fs.FS) error {
-	entries, err := fs.ReadDir(fsys, ".")
-	if err != nil {
-		return fmt.Errorf("read migrations: %w", err)
-	}
-	for _, e := range entries {
-		body, err := fs.ReadFile(fsys, e.Name())
-		if err != nil {
-			return fmt.Errorf("read migration %s: %w", e.Name(), err)
-		}
-		if _, err := db.ExecContext(ctx, string(body)); err != nil {
-			return fmt.Errorf("migration %s: %w", e.Name(), err)
-		}
-	}
-	return nil
-}

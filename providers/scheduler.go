@@ -27,8 +27,8 @@ type Options struct {
 	// Owner names this replica in leases and run records; default
 	// hostname-pid-random.
 	Owner string
-	// Migrate applies the feature's tables; default MigrateSQL. The backend
-	// passes store.Migrate.
+	// Migrate applies the feature's tables (required): the backend passes
+	// catalog/store.Migrate, which records what ran on both dialects.
 	Migrate Migrator
 	// MaxPoll bounds how long a replica waits before looking at a task that
 	// another replica holds; default 10 s.
@@ -98,7 +98,7 @@ func New(opts Options) (*Scheduler, error) {
 		s.owner = fmt.Sprintf("%s-%d-%s", host, os.Getpid(), newID()[:6])
 	}
 	if s.migrate == nil {
-		s.migrate = MigrateSQL
+		return nil, fmt.Errorf("providers: Options.Migrate is required (pass catalog/store.Migrate)")
 	}
 	if s.maxPoll <= 0 {
 		s.maxPoll = 10 * time.Second

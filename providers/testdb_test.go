@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"github.com/porticohq/portico/catalog/store"
 	"os"
 	"path/filepath"
 	"strings"
@@ -92,7 +93,7 @@ func replaceDBName(dsn, name string) string {
 
 func migrated(t *testing.T, db *bun.DB) *bun.DB {
 	t.Helper()
-	if err := MigrateSQL(context.Background(), db, "providers", Migrations()); err != nil {
+	if err := store.Migrate(context.Background(), db, "providers", Migrations()); err != nil {
 		t.Fatal(err)
 	}
 	return db
