@@ -3,6 +3,7 @@ package apidocs
 import (
 	"context"
 	"errors"
+	"github.com/porticohq/portico/catalog/openapi/openapitest"
 	"net/http"
 	"testing"
 	"time"
@@ -17,7 +18,7 @@ import (
 // summary, no kin-openapi), a warm render, and one operation expand with
 // the definition loaded.
 func BenchmarkGitHubDefinition(b *testing.B) {
-	def := gitHubSpec(b)
+	def := string(openapitest.GitHubSpec(b))
 	r := newRig(b, Options{Policy: enabled(), Limits: openapi.Limits{Timeout: time.Minute}}, testAPI{name: "github", definition: def})
 	base := "/catalog/default/api/github/definition"
 	get := func(b *testing.B, target string, partial bool) {

@@ -1,6 +1,7 @@
 package apidocs
 
 import (
+	"github.com/porticohq/portico/catalog/openapi/openapitest"
 	"net/http"
 	"strings"
 	"testing"
@@ -20,14 +21,14 @@ func TestDefinitionPageRendersEveryOperation(t *testing.T) {
 		{"oas30", func(tb testing.TB) string { return testdata(tb, "oas30.json") }},
 		{"oas31", func(tb testing.TB) string { return testdata(tb, "oas31.yaml") }},
 		{"threescale", sharedFixture},
-		{"github", gitHubSpec},
+		{"github", func(tb testing.TB) string { return string(openapitest.GitHubSpec(tb)) }},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			def := tt.def(t)
 			r := newRig(t, Options{Policy: enabled(), Limits: openapi.Limits{Timeout: time.Minute}}, testAPI{name: tt.name, definition: def})
 			sum := summaryOf(t, def)
-			want := countOperations(t, def)
+			want := openapitest.CountOperations(t, []byte(def))
 			if len(sum.Operations) != want {
 				t.Errorf("Summarize lists %d operations, the definition has %d", len(sum.Operations), want)
 			}
