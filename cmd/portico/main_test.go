@@ -62,15 +62,6 @@ func freePort(t *testing.T) int {
 	return ln.Addr().(*net.TCPAddr).Port
 }
 
-func assertPortFree(t *testing.T, port int) {
-	t.Helper()
-	ln, err := net.Listen("tcp", fmt.Sprintf("127.0.0.1:%d", port))
-	if err != nil {
-		t.Fatalf("port %d is still taken: %v", port, err)
-	}
-	ln.Close()
-}
-
 // runCmd runs a binary to completion in dir and returns its exit code,
 // stdout and stderr.
 func runCmd(t *testing.T, dir, bin string, args ...string) (int, string, string) {
@@ -139,7 +130,11 @@ func TestValidateReportsOneLinePerProblem(t *testing.T) {
 	}
 }
 
-func TestStartupFailuresExitNonZeroNameTheFeatureAndFreeThePort(t *testing.T) {
+// TestStartupFailuresExitNonZeroAndNameTheFeature checks the command's side:
+// exit code and the one message. That no listener is left open is checked
+// in-process (TestStartupFailuresNameTheFeatureAndLeaveNoListener): once a
+// process has exited the OS frees its ports, so checking here proves nothing.
+func TestStartupFailuresExitNonZeroAndNameTheFeature(t *testing.T) {
 	tests := []struct {
 		name, bin string
 		args      []string
@@ -181,7 +176,6 @@ func TestStartupFailuresExitNonZeroNameTheFeatureAndFreeThePort(t *testing.T) {
 			if n := strings.Count(stderr, "portico: "); n != 1 {
 				t.Errorf("want exactly one error message, got %d:\n%s", n, stderr)
 			}
-			assertPortFree(t, port)
 		})
 	}
 }
@@ -238,5 +232,4 @@ catalog:
 	case <-time.After(15 * time.Second):
 		t.Fatal("did not exit within 15 s of SIGTERM")
 	}
-	assertPortFree(t, port)
 }
