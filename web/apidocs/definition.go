@@ -59,7 +59,7 @@ func (h *Handler) loadAPI(c *echo.Context) (*apiDef, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read %s: %w", ref, err)
 	}
-	version := stored.UID + "|" + strconv.FormatInt(stored.UpdatedAt.UnixNano(), 10) + "|" + strconv.Itoa(len(stored.JSON))
+	version := storedVersion(stored)
 	if ok && prev.version == version {
 		h.defs.put(ref.Key(), memoEntry{d: prev.d, version: version, gen: gen, at: time.Now()})
 		return prev.d, nil
@@ -395,4 +395,10 @@ func (m *defMemo) put(key string, e memoEntry) {
 		m.order.Remove(last)
 		delete(m.items, last.Value.(*memoItem).key)
 	}
+}
+
+// storedVersion identifies one stored version of an entity without decoding
+// it: uid, update time and size of the stored row.
+func storedVersion(s *catalog.StoredEntity) string {
+	return s.UID + "|" + strconv.FormatInt(s.UpdatedAt.UnixNano(), 10) + "|" + strconv.Itoa(len(s.JSON))
 }

@@ -1,6 +1,9 @@
 package apidocs
 
 import (
+	"context"
+
+	"github.com/porticohq/portico/catalog"
 	"github.com/porticohq/portico/catalog/openapi/openapitest"
 	"net/http"
 	"strings"
@@ -147,6 +150,39 @@ func testSearch(t *testing.T, driver string) {
 	page = r.doc(t, "GET", "/search?q=payments", nil, false)
 	if page.Find("[data-testid=search-entities] li").Length() == 0 {
 		t.Error("no entity hit for 'payments'")
+	}
+}
+
+// TestSearchFollowsAChangedDefinition checks the index's reuse of unchanged
+// entities never serves a stale version: after an API's definition changes,
+// its old operations are gone and its new ones are found.
+func TestSearchFollowsAChangedDefinition(t *testing.T) {
+	r := newRig(t, Options{Policy: enabled()},
+		testAPI{name: "payments", definition: testdata(t, "oas30.json")},
+		testAPI{name: "petstore", definition: testdata(t, "swagger2.yaml")},
+	)
+	hits := func(q string) int {
+		return r.doc(t, "GET", "/search?q="+q, nil, false).Find("[data-testid=operation-hit]").Length()
+	}
+	if hits("refund") != 1 || hits("inventories") != 1 {
+		t.Fatalf("before the change: refund %d, inventories %d hits; want 1 each", hits("refund"), hits("inventories"))
+	}
+	changed := `{"openapi":"3.0.0","info":{"title":"Payments","version":"2"},"paths":{"/chargebacks":{"get":{"operationId":"listChargebacks","summary":"List chargebacks","responses":{"200":{"description":"ok"}}}}}}`
+	res, err := catalog.New(r.store, catalog.Options{}).Apply(context.Background(), "test", catalog.Mutation{Type: catalog.Delta, Entities: []catalog.DeferredEntity{{Entity: catalog.Entity{
+		APIVersion: "backstage.io/v1alpha1", Kind: "API", Metadata: catalog.Metadata{Name: "payments"},
+		Spec: map[string]any{"type": "openapi", "lifecycle": "production", "owner": "group:team", "definition": changed},
+	}}}})
+	if err != nil || res.Updated != 1 {
+		t.Fatalf("update payments: %+v, %v", res, err)
+	}
+	if n := hits("refund"); n != 0 {
+		t.Errorf("refund: %d hits after the definition dropped it, want 0", n)
+	}
+	if n := hits("chargebacks"); n != 1 {
+		t.Errorf("chargebacks: %d hits after the definition added it, want 1", n)
+	}
+	if n := hits("inventories"); n != 1 {
+		t.Errorf("inventories (unchanged petstore): %d hits, want 1", n)
 	}
 }
 
