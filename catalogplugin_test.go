@@ -140,6 +140,23 @@ catalog:
 			t.Errorf("location %s = %q, want %q (all: %v)", name, got[name], spec, got)
 		}
 	}
+	// /metrics carries the ingest of each provider (fed by its connection)
+	// and the scheduler's run metrics (the url location is scheduled).
+	res, err := http.Get(base + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	metrics, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	for _, want := range []string{
+		`portico_ingest_duration_seconds_count{provider="file:` + fileTarget + `"}`,
+		`portico_provider_runs_total{provider="url:` + srv.URL + `/catalog-info.yaml",outcome="ok"}`,
+		`portico_catalog_entities{kind="Component"} 3`,
+	} {
+		if !strings.Contains(string(metrics), want) {
+			t.Errorf("/metrics lacks %s", want)
+		}
+	}
 	var e catalog.Entity
 	getJSON(t, base, "/api/catalog/entities/by-name/component/default/from-url", &e)
 	if got := e.Metadata.Annotations[catalog.AnnotationManagedByLocation]; got != "url:"+srv.URL+"/catalog-info.yaml" {
