@@ -59,7 +59,7 @@ func (f *frobsService) remove(name string) {
 type portal struct {
 	t    *testing.T
 	base string
-	logs *bytes.Buffer
+	logs *lockedWriter
 }
 
 func (p *portal) get(path string) (int, string) {
@@ -151,10 +151,10 @@ catalog:
       fullEvery: 1000
 `, port, filepath.Join(dir, "portal.db"), u.Host, frobsURL)), 0o644)
 
-	logs := &bytes.Buffer{}
+	logs := &lockedWriter{}
 	cmd := exec.Command(bin, "--config", config)
 	cmd.Dir = dir
-	cmd.Stderr = &lockedWriter{w: logs}
+	cmd.Stderr = logs
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
@@ -174,15 +174,23 @@ catalog:
 	return p
 }
 
+// lockedWriter collects the binary's stderr; the process writes while the
+// test reads, so both go through the lock.
 type lockedWriter struct {
 	mu sync.Mutex
-	w  io.Writer
+	b  bytes.Buffer
 }
 
 func (l *lockedWriter) Write(b []byte) (int, error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	return l.w.Write(b)
+	return l.b.Write(b)
+}
+
+func (l *lockedWriter) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
 }
 
 func TestExampleBackendSyncsFrobs(t *testing.T) {
