@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
@@ -276,4 +277,19 @@ func TestConcurrentMutationsAllCommit(t *testing.T) {
 			t.Errorf("TotalItems = %d, want %d", page.TotalItems, writers*rounds)
 		}
 	})
+}
+
+func TestNewUIDIsATimeOrderedUUID(t *testing.T) {
+	re := regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-7[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$`)
+	prev := newUID()
+	for range 100 {
+		u := newUID()
+		if !re.MatchString(u) {
+			t.Fatalf("uid %q is not a version-7 UUID", u)
+		}
+		if u[:8] < prev[:8] {
+			t.Fatalf("uid %q sorts before the earlier %q", u, prev)
+		}
+		prev = u
+	}
 }

@@ -22,6 +22,9 @@ type dialect interface {
 	// relations whose source is the entity aliased `e`, sorted and
 	// de-duplicated, targets spelled as the stored entities spell them.
 	relationsJSON() string
+	// afterSlash is the part of the text expression col after its first
+	// slash.
+	afterSlash(col string) string
 }
 
 // relationRows are the distinct (type, target key) pairs of e's relations,
@@ -39,6 +42,10 @@ type sqliteDialect struct{}
 func (sqliteDialect) name() string           { return SQLite }
 func (sqliteDialect) rebind(q string) string { return q }
 func (sqliteDialect) maxParams() int         { return 30000 }
+
+func (sqliteDialect) afterSlash(col string) string {
+	return "substr(" + col + ", instr(" + col + ", '/') + 1)"
+}
 
 func (sqliteDialect) relationsJSON() string {
 	return "(SELECT json_group_array(json_object('type', x.type, 'targetRef', " + relationTarget + ")) FROM (" +
@@ -59,6 +66,10 @@ type pgDialect struct{}
 
 func (pgDialect) name() string   { return Postgres }
 func (pgDialect) maxParams() int { return 60000 }
+func (pgDialect) afterSlash(col string) string {
+	return "split_part(" + col + ", '/', 2)"
+}
+
 func (pgDialect) relationsJSON() string {
 	return `(SELECT '[' || coalesce(string_agg('{"type":' || to_json(x.type)::text || ',"targetRef":' ||
 to_json(` + relationTarget + `)::text || '}', ',' ORDER BY x.type COLLATE "C", x.target_key COLLATE "C"), '') || ']' FROM (` +

@@ -34,6 +34,9 @@ func (s *Store) FacetsWithText(ctx context.Context, facets []string, f catalog.F
 			q = "SELECT r.target_key, count(DISTINCT r.source_key) FROM relations r JOIN entities e ON e.ref_key = r.source_key" +
 				" WHERE r.type_key = ? AND e.id IN (" + matching + ") GROUP BY r.target_key"
 			args = append([]any{typ}, w.args...)
+		} else if col, ok := s.facetColumn(key); ok {
+			q = "SELECT " + col + ", count(*) FROM entities e" + w.clause() + " GROUP BY " + col
+			args = w.args
 		} else {
 			q = "SELECT coalesce(s.raw, s.value) AS v, count(DISTINCT s.entity_id) FROM search s WHERE s.key = ?" +
 				" AND s.value IS NOT NULL AND s.entity_id IN (" + matching + ") GROUP BY coalesce(s.raw, s.value)"
@@ -72,4 +75,22 @@ func (s *Store) facetCounts(ctx context.Context, q string, args []any) ([]catalo
 		return counts[i].Value < counts[j].Value
 	})
 	return counts, nil
+}
+
+// facetColumn gives the column expression, with the case as written, of a
+// facet that entities keep as a column rather than in search rows.
+func (s *Store) facetColumn(key string) (string, bool) {
+	switch key {
+	case "kind":
+		return "e.kind_raw", true
+	case "metadata.namespace":
+		return "e.namespace", true
+	case "metadata.uid":
+		return "e.uid", true
+	case "metadata.name":
+		// ref is kind:namespace/name as written; neither kind nor
+		// namespace may contain a slash.
+		return s.dialect.afterSlash("e.ref"), true
+	}
+	return "", false
 }

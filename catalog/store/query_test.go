@@ -121,6 +121,10 @@ func TestFullText(t *testing.T) {
 		{"team-b", nil, []string{"orders", "team-b"}},
 		{"nothing-like-this", nil, []string{}},
 		{"TS", []string{"metadata.name"}, []string{"events", "petstore"}},
+		{"TS", []string{"metadata.name", "kind"}, []string{"events", "petstore"}},
+		{"o", []string{"metadata.name", "metadata.title"}, []string{"orders", "petstore", "shop"}},
+		{"order", []string{"metadata.title", "metadata.namespace"}, []string{"orders"}},
+		{"gro", []string{"kind"}, []string{"team-a", "team-b"}},
 	}
 	eachDialect(t, func(t *testing.T, s *Store) {
 		seedCatalog(t, s)
@@ -152,6 +156,39 @@ func TestFacets(t *testing.T) {
 		}
 		if diff := cmp.Diff(want, got); diff != "" {
 			t.Errorf("Facets (-want +got):\n%s", diff)
+		}
+	})
+}
+
+// kind, metadata.name, metadata.namespace and metadata.uid are answered
+// from entity columns, with the case as written.
+func TestFacetsOfColumnFields(t *testing.T) {
+	eachDialect(t, func(t *testing.T, s *Store) {
+		seedCatalog(t, s)
+		apply(t, s, "q", catalog.Full, testEntity("API", "MixedCase"))
+		got, err := s.Facets(context.Background(), []string{"metadata.name", "metadata.namespace", "Kind"},
+			catalog.Filter{{cond("kind", "api")}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := map[string][]catalog.FacetCount{
+			"metadata.name":      {{Value: "MixedCase", Count: 1}, {Value: "events", Count: 1}, {Value: "orders", Count: 1}, {Value: "petstore", Count: 1}},
+			"metadata.namespace": {{Value: "default", Count: 4}},
+			"Kind":               {{Value: "API", Count: 4}},
+		}
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("Facets (-want +got):\n%s", diff)
+		}
+		uids, err := s.Facets(context.Background(), []string{"metadata.uid"}, catalog.Filter{{cond("metadata.name", "orders")}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		e, err := s.ByRef(context.Background(), catalog.Ref{Kind: "API", Namespace: "default", Name: "orders"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := []catalog.FacetCount{{Value: e.UID, Count: 1}}; !cmp.Equal(want, uids["metadata.uid"]) {
+			t.Errorf("uid facet = %v, want %v", uids["metadata.uid"], want)
 		}
 	})
 }

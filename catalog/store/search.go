@@ -31,16 +31,10 @@ type flattener struct {
 
 func buildSearch(e *catalog.Entity) []searchRow {
 	f := &flattener{rows: make([]searchRow, 0, 24), seen: make(map[string]struct{}, 24)}
+	// kind, metadata.name, metadata.namespace and metadata.uid are columns
+	// of entities (entityColumn), so they get no rows here.
 	f.scalar("apiversion", e.APIVersion)
-	f.scalar("kind", e.Kind)
 	m := &e.Metadata
-	f.scalar("metadata.name", m.Name)
-	ns := m.Namespace
-	if ns == "" {
-		ns = catalog.DefaultNamespace
-	}
-	f.scalar("metadata.namespace", ns)
-	f.scalar("metadata.uid", m.UID)
 	if m.Title != "" {
 		f.scalar("metadata.title", m.Title)
 	}

@@ -48,10 +48,6 @@ func TestBuildSearchFollowsBackstageRules(t *testing.T) {
 	}
 	want := map[string]string{
 		"apiversion":           "backstage.io/v1alpha1",
-		"kind":                 "api",
-		"metadata.name":        "pets",
-		"metadata.namespace":   "default",
-		"metadata.uid":         "u-1",
 		"metadata.tags":        "java|rest",
 		"metadata.tags.java":   "true",
 		"metadata.tags.rest":   "true",

@@ -323,11 +323,18 @@ func randomHex(n int) string {
 	return hex.EncodeToString(b)
 }
 
-// newUID returns a random version-4 UUID string, the form Backstage uses.
+// newUID returns a version-7 UUID string: Backstage's uids are UUIDs
+// (version 4, random) and clients treat them as opaque, but a time-ordered
+// one lands at the end of the uid index instead of at a random page, which
+// makes a bulk ingest rewrite far fewer index pages per commit.
 func newUID() string {
 	var b [16]byte
 	_, _ = rand.Read(b[:])
-	b[6] = b[6]&0x0f | 0x40
+	ms := uint64(time.Now().UnixMilli())
+	for i := range 6 {
+		b[i] = byte(ms >> (40 - 8*i))
+	}
+	b[6] = b[6]&0x0f | 0x70
 	b[8] = b[8]&0x3f | 0x80
 	h := hex.EncodeToString(b[:])
 	return h[:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:]

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"slices"
 	"strings"
 
 	"github.com/porticohq/portico/catalog"
@@ -42,6 +43,8 @@ func (w *whereBuilder) filter(f catalog.Filter) {
 }
 
 // entityColumn maps filter keys that have their own lower-cased column.
+// These fields have no search rows: every filter, order, facet and
+// field-restricted text match on them reads the column.
 var entityColumn = map[string]string{
 	"kind":               "e.kind",
 	"metadata.namespace": "e.namespace",
@@ -92,11 +95,31 @@ func (w *whereBuilder) fullText(term string, fields []string) {
 		for i, f := range fields {
 			keys[i] = strings.ToLower(f)
 		}
+		var cols []string
+		var searched []any
+		for _, k := range keys {
+			if col, ok := entityColumn[k.(string)]; ok {
+				if !slices.Contains(cols, col) {
+					cols = append(cols, col)
+				}
+			} else {
+				searched = append(searched, k)
+			}
+		}
 		for _, word := range strings.Fields(strings.ToLower(term)) {
-			w.args = append(w.args, keys...)
-			w.args = append(w.args, "%"+escapeLike(word)+"%")
-			w.conds = append(w.conds, "e.id IN (SELECT s.entity_id FROM search s WHERE s.key IN ("+
-				placeholders(len(keys))+") AND s.value LIKE ? ESCAPE '!')")
+			like := "%" + escapeLike(word) + "%"
+			var alts []string
+			for _, col := range cols {
+				alts = append(alts, col+" LIKE ? ESCAPE '!'")
+				w.args = append(w.args, like)
+			}
+			if len(searched) > 0 {
+				alts = append(alts, "e.id IN (SELECT s.entity_id FROM search s WHERE s.key IN ("+
+					placeholders(len(searched))+") AND s.value LIKE ? ESCAPE '!')")
+				w.args = append(w.args, searched...)
+				w.args = append(w.args, like)
+			}
+			w.conds = append(w.conds, "("+strings.Join(alts, " OR ")+")")
 		}
 		return
 	}
