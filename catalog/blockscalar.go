@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 )
 
 // blockStart matches any line that starts a block scalar (literal or
@@ -36,7 +37,7 @@ func liftBlockScalars(data []byte, prefix string) ([]byte, *liftedBlocks) {
 		return nil, nil
 	}
 	var (
-		out    []byte
+		out    = make([]byte, 0, 4096)
 		lifted = &liftedBlocks{prefix: prefix}
 		last   = 0 // data[last:] not yet copied to out
 	)
@@ -46,7 +47,7 @@ func liftBlockScalars(data []byte, prefix string) ([]byte, *liftedBlocks) {
 		header, chomp, ok := blockHeader(line)
 		next := advance(data, lineEnd)
 		if !ok {
-			if blockStart.Match(line) {
+			if bytes.IndexAny(line, "|>") >= 0 && blockStart.Match(line) {
 				// Some other block scalar: its text is not YAML structure.
 				pos = skipMoreIndented(data, next, leadingSpaces(line))
 				continue
@@ -66,8 +67,9 @@ func liftBlockScalars(data []byte, prefix string) ([]byte, *liftedBlocks) {
 		out = append(out, header...)
 		out = append(out, ' ')
 		out = append(out, token...)
-		out = append(out, '\n')
-		out = append(out, bytes.Repeat([]byte{'\n'}, lines)...)
+		for range lines + 1 {
+			out = append(out, '\n')
+		}
 		last, pos = end, end
 	}
 	if len(lifted.values) == 0 {
@@ -133,16 +135,23 @@ func blockHeader(line []byte) (header []byte, chomp byte, ok bool) {
 // how many lines it spans, and whether it is plain enough to lift: the
 // first line is not blank, indentation uses spaces only, and no line is
 // indented between the key and the block (a YAML error the parser reports).
+// The value is built in a pooled buffer and copied out once at its size.
 func scanLiteral(data []byte, pos, parent int, chomp byte) (string, int, int, bool) {
+	bp := literalBuffers.Get().(*[]byte)
+	defer literalBuffers.Put(bp)
 	var (
-		b      strings.Builder
+		b      = (*bp)[:0]
 		indent = -1
 		lines  = 0
 		blanks = 0 // blank lines not yet written (trailing ones are chomped)
 	)
+	defer func() { *bp = b }()
 	for pos < len(data) {
 		lineEnd := indexNewline(data, pos)
-		line := bytes.TrimSuffix(data[pos:lineEnd], []byte{'\r'})
+		line := data[pos:lineEnd]
+		if n := len(line); n > 0 && line[n-1] == '\r' {
+			line = line[:n-1]
+		}
 		spaces := leadingSpaces(line)
 		blank := spaces == len(line)
 		if !blank && line[spaces] == '\t' && (indent < 0 || spaces < indent) {
@@ -154,43 +163,38 @@ func scanLiteral(data []byte, pos, parent int, chomp byte) (string, int, int, bo
 				return "", 0, 0, false
 			}
 			indent = spaces
-		case blank:
-			if spaces > indent {
-				// Whitespace beyond the indentation is content.
-				for ; blanks > 0; blanks-- {
-					b.WriteByte('\n')
-				}
-				b.Write(line[indent:])
-				b.WriteByte('\n')
-			} else {
-				blanks++
-			}
+		case blank && spaces <= indent:
+			blanks++
 			lines++
 			pos = advance(data, lineEnd)
 			continue
-		case spaces < indent:
+		case !blank && spaces < indent:
 			if spaces > parent {
 				return "", 0, 0, false
 			}
-			return finishLiteral(&b, chomp), pos, lines, true
+			return finishLiteral(b, chomp), pos, lines, true
 		}
+		// Content, or a blank line with whitespace beyond the indentation
+		// (which is content too).
 		for ; blanks > 0; blanks-- {
-			b.WriteByte('\n')
+			b = append(b, '\n')
 		}
-		b.Write(line[indent:])
-		b.WriteByte('\n')
+		b = append(b, line[indent:]...)
+		b = append(b, '\n')
 		lines++
 		pos = advance(data, lineEnd)
 	}
-	return finishLiteral(&b, chomp), pos, lines, true
+	return finishLiteral(b, chomp), pos, lines, true
 }
 
-func finishLiteral(b *strings.Builder, chomp byte) string {
-	s := b.String()
-	if chomp == '-' {
-		return strings.TrimSuffix(s, "\n")
+// literalBuffers hold the text of a block scalar while it is scanned.
+var literalBuffers = sync.Pool{New: func() any { b := make([]byte, 0, 16<<10); return &b }}
+
+func finishLiteral(b []byte, chomp byte) string {
+	if chomp == '-' && len(b) > 0 && b[len(b)-1] == '\n' {
+		b = b[:len(b)-1]
 	}
-	return s
+	return string(b)
 }
 
 // skipMoreIndented returns the position after the lines following a key
