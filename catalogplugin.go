@@ -167,6 +167,28 @@ func (c *connection) ApplyMutation(ctx context.Context, m catalog.Mutation) (cat
 	return res, err
 }
 
+var _ providers.MutationPreparer = (*connection)(nil)
+
+// PrepareMutation processes m without writing it (see
+// catalog.Catalog.Prepare); ApplyPrepared writes it.
+func (c *connection) PrepareMutation(ctx context.Context, m catalog.Mutation) (*catalog.PreparedMutation, error) {
+	return c.catalog.Prepare(ctx, c.name, m)
+}
+
+// ApplyPrepared writes a prepared mutation, with ApplyMutation's metrics
+// and readiness.
+func (c *connection) ApplyPrepared(ctx context.Context, p *catalog.PreparedMutation) (catalog.ApplyResult, error) {
+	start := time.Now()
+	res, err := c.catalog.ApplyPrepared(ctx, p)
+	if c.metrics != nil {
+		c.metrics.ObserveIngest(c.name, time.Since(start), res, err)
+	}
+	if c.done != nil {
+		c.done()
+	}
+	return res, err
+}
+
 // BucketRefs lets push-style providers (file locations) load a large source
 // as bounded deltas and then remove what none of its files holds any more.
 func (c *connection) BucketRefs(ctx context.Context) ([]catalog.StoredRef, error) {

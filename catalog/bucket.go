@@ -53,6 +53,16 @@ func (c Connection) ApplyMutation(ctx context.Context, m Mutation) (ApplyResult,
 	return c.Catalog.Apply(ctx, c.Provider, m)
 }
 
+// PrepareMutation processes m without writing it; see Catalog.Prepare.
+func (c Connection) PrepareMutation(ctx context.Context, m Mutation) (*PreparedMutation, error) {
+	return c.Catalog.Prepare(ctx, c.Provider, m)
+}
+
+// ApplyPrepared writes a mutation PrepareMutation returned.
+func (c Connection) ApplyPrepared(ctx context.Context, p *PreparedMutation) (ApplyResult, error) {
+	return c.Catalog.ApplyPrepared(ctx, p)
+}
+
 // BucketRefs lists the provider's bucket; ErrNoBucketLister when the store
 // cannot.
 func (c Connection) BucketRefs(ctx context.Context) ([]StoredRef, error) {

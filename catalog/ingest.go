@@ -19,31 +19,74 @@ const parallelThreshold = 64
 // good version. Two entities with one ref are both handed to the store,
 // which knows which location key already owns it. The returned result's
 // Invalid and Problems are filled here, from processing and from m.Failed.
+// Apply is Prepare followed by ApplyPrepared.
 func (c *Catalog) Apply(ctx context.Context, provider string, m Mutation) (ApplyResult, error) {
+	p, err := c.Prepare(ctx, provider, m)
+	if err != nil {
+		return ApplyResult{}, err
+	}
+	return c.ApplyPrepared(ctx, p)
+}
+
+// PreparedMutation is a mutation whose entities are processed (and, where
+// the store can, encoded for storage) but not written yet.
+type PreparedMutation struct {
+	provider  string
+	m         Mutation
+	processed []ProcessedEntity
+	prepTime  time.Duration
+}
+
+// MutationPreparer is an optional Store capability: the part of writing a
+// mutation that does not depend on what is stored (encoding bodies, index
+// rows), done before Apply and outside its transaction. The store keeps
+// what it computes in each ProcessedEntity's Prepared field.
+type MutationPreparer interface {
+	Prepare(m *StoreMutation)
+}
+
+// Prepare does the CPU-heavy part of Apply: it processes every entity of m
+// and lets the store encode them, writing nothing. A provider that loads a
+// large source in several mutations prepares the next one while the store
+// writes the current one (ApplyPrepared), which keeps both cores busy
+// during a bulk ingest.
+func (c *Catalog) Prepare(ctx context.Context, provider string, m Mutation) (*PreparedMutation, error) {
 	start := time.Now()
-	procs, hooks := c.snapshot()
+	procs, _ := c.snapshot()
 	if m.Type != Full && m.Type != Delta {
-		return ApplyResult{}, Errorf(EINVALID, "apply mutation of %s: unknown mutation type %q", provider, m.Type)
+		return nil, Errorf(EINVALID, "apply mutation of %s: unknown mutation type %q", provider, m.Type)
 	}
 	processed := c.processAll(ctx, provider, m.Entities, procs)
 	if err := ctx.Err(); err != nil {
-		return ApplyResult{}, fmt.Errorf("apply mutation of %s: %w", provider, err)
+		return nil, fmt.Errorf("apply mutation of %s: %w", provider, err)
 	}
+	if sp, ok := c.store.(MutationPreparer); ok {
+		sp.Prepare(&StoreMutation{Provider: provider, Type: m.Type, Entities: processed})
+	}
+	return &PreparedMutation{provider: provider, m: m, processed: processed, prepTime: time.Since(start)}, nil
+}
+
+// ApplyPrepared writes a prepared mutation in one store transaction and
+// runs the commit hooks; see Apply.
+func (c *Catalog) ApplyPrepared(ctx context.Context, p *PreparedMutation) (ApplyResult, error) {
+	start := time.Now()
+	_, hooks := c.snapshot()
+	provider, m := p.provider, p.m
 	res, err := c.store.Apply(ctx, StoreMutation{
 		Provider: provider,
 		Type:     m.Type,
-		Entities: processed,
+		Entities: p.processed,
 		Removed:  m.Removed,
 		Failed:   m.Failed,
 	})
 	if err != nil {
 		return res, fmt.Errorf("apply mutation of %s: %w", provider, err)
 	}
-	res.Invalid, res.Problems = collectProblems(processed, m.Failed)
+	res.Invalid, res.Problems = collectProblems(p.processed, m.Failed)
 	c.logger.Info("applied mutation", "provider", provider, "type", string(m.Type),
-		"entities", len(processed), "added", res.Added, "updated", res.Updated, "removed", res.Removed,
+		"entities", len(p.processed), "added", res.Added, "updated", res.Updated, "removed", res.Removed,
 		"unchanged", res.Unchanged, "invalid", res.Invalid, "failed_sources", len(m.Failed),
-		"conflicts", len(res.Conflicts), "duration", time.Since(start))
+		"conflicts", len(res.Conflicts), "duration", p.prepTime+time.Since(start))
 	for _, h := range hooks {
 		h(ctx, provider, res)
 	}

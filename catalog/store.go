@@ -65,6 +65,9 @@ type ProcessedEntity struct {
 	Relations   []RelationRow
 	Hash        string // content hash of entity + relations + location key
 	Problems    []Problem
+	// Prepared is what a MutationPreparer store computed for this entity
+	// ahead of Apply; other code leaves it alone.
+	Prepared any
 }
 
 // StoredEntity is an entity as read back from the store.

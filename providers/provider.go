@@ -25,6 +25,16 @@ type Connection interface {
 	ApplyMutation(ctx context.Context, m catalog.Mutation) (catalog.ApplyResult, error)
 }
 
+// MutationPreparer is an optional Connection capability that splits
+// ApplyMutation in two: PrepareMutation processes a mutation without
+// writing it, ApplyPrepared writes it. A provider that loads a large source
+// as a series of mutations prepares the next while the current one is
+// written, so processing and writing run side by side.
+type MutationPreparer interface {
+	PrepareMutation(ctx context.Context, m catalog.Mutation) (*catalog.PreparedMutation, error)
+	ApplyPrepared(ctx context.Context, p *catalog.PreparedMutation) (catalog.ApplyResult, error)
+}
+
 // ScheduledProvider is a provider the scheduler drives: each run returns one
 // mutation, which is applied only if the run succeeds within its timeout and
 // passes the safety rules. "Sync now" triggers a run.

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+	"sync"
 
 	"github.com/porticohq/portico/catalog"
 )
@@ -33,6 +34,8 @@ type pending struct {
 	body   string
 	search []searchRow
 	fts    string
+	// rendered is set once body, search and fts are computed.
+	rendered bool
 }
 
 // plan is what one mutation changes, decided before anything is written.
@@ -351,13 +354,52 @@ func (p *plan) decide(pe *catalog.ProcessedEntity, ex *stored) {
 		return
 	}
 	pd := &pending{pe: pe, key: entityKey(pe), uid: newUID(), etag: randomHex(16)}
+	if pr, ok := pe.Prepared.(*prepared); ok {
+		pd.uid, pd.etag, pd.body, pd.search, pd.fts, pd.rendered = pr.uid, pr.etag, pr.body, pr.search, pr.fts, true
+	}
 	if ex != nil {
+		if pd.rendered {
+			// The body was encoded with a fresh uid, which appears in it
+			// exactly once; the entity keeps the uid it has.
+			pd.body = strings.Replace(pd.body, pd.uid, ex.uid, 1)
+		}
 		pd.id, pd.uid = ex.id, ex.uid
 		p.updates = append(p.updates, pd)
 		p.res.Updated++
 	} else {
 		p.inserts = append(p.inserts, pd)
 		p.res.Added++
+	}
+}
+
+// prepared is what Prepare computes for one valid entity ahead of Apply:
+// its stored body, encoded with a fresh uid and etag, its search rows and
+// its full text.
+type prepared struct {
+	uid, etag, body, fts string
+	search               []searchRow
+}
+
+var _ catalog.MutationPreparer = (*Store)(nil)
+
+// Prepare encodes the valid entities of m for storage on every core, so
+// that Apply's transaction only writes. It reads nothing from the database:
+// a caller may prepare one mutation while another is being applied.
+func (s *Store) Prepare(m *catalog.StoreMutation) {
+	list := make([]*pending, 0, len(m.Entities))
+	for i := range m.Entities {
+		pe := &m.Entities[i]
+		if pe.Entity == nil || len(pe.Problems) > 0 {
+			continue
+		}
+		list = append(list, &pending{pe: pe, key: entityKey(pe), uid: newUID(), etag: randomHex(16)})
+	}
+	if err := renderAll(list); err != nil {
+		// Apply renders them again and reports the error there.
+		return
+	}
+	for _, pd := range list {
+		pd.pe.Prepared = &prepared{uid: pd.uid, etag: pd.etag, body: pd.body, fts: pd.fts, search: pd.search}
 	}
 }
 
@@ -375,17 +417,25 @@ func (pd *pending) render() error {
 	e := *pd.pe.Entity
 	e.Relations, e.Status = nil, nil
 	e.Metadata.UID, e.Metadata.Etag = pd.uid, pd.etag
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
+	buf := renderBuffers.Get().(*bytes.Buffer)
+	defer renderBuffers.Put(buf)
+	buf.Reset()
+	enc := json.NewEncoder(buf)
 	enc.SetEscapeHTML(false)
 	if err := enc.Encode(&e); err != nil {
 		return fmt.Errorf("encode %s: %w", pd.key, err)
 	}
-	pd.body = strings.TrimSuffix(buf.String(), "\n")
+	// One allocation of the body's size: the pooled buffer has already
+	// grown to fit bodies of ~10 KB.
+	pd.body = string(bytes.TrimSuffix(buf.Bytes(), []byte("\n")))
 	pd.search = buildSearch(&e)
 	pd.fts = ftsText(&e)
+	pd.rendered = true
 	return nil
 }
+
+// renderBuffers hold entity bodies while they are encoded.
+var renderBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
 func (s *Store) loadStored(ctx context.Context, tx *sql.Tx, provider string, bucket bool, keys []any) (map[string]*stored, error) {
 	const cols = "SELECT id, uid, ref_key, provider, location_key, location, hash, problems IS NOT NULL FROM entities"

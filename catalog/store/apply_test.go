@@ -293,3 +293,56 @@ func TestNewUIDIsATimeOrderedUUID(t *testing.T) {
 		prev = u
 	}
 }
+
+// A prepared mutation is written exactly as an unprepared one: inserts get
+// the uid they were encoded with, updates keep the stored uid (in the body
+// too) and get a new etag, and an unchanged entity is not rewritten.
+func TestPreparedMutations(t *testing.T) {
+	eachDialect(t, func(t *testing.T, s *Store) {
+		prepApply := func(es ...catalog.ProcessedEntity) catalog.ApplyResult {
+			t.Helper()
+			m := catalog.StoreMutation{Provider: "p", Type: catalog.Delta, Entities: es}
+			s.Prepare(&m)
+			for _, pe := range m.Entities {
+				if _, ok := pe.Prepared.(*prepared); !ok && len(pe.Problems) == 0 {
+					t.Fatalf("%s was not prepared", pe.Ref)
+				}
+			}
+			res, err := s.Apply(context.Background(), m)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return res
+		}
+		res := prepApply(testEntity("API", "petstore", title("Pets")), testEntity("API", "broken", problems("bad")))
+		if got, want := counts(res), [5]int{1, 0, 0, 0, 1}; got != want {
+			t.Errorf("first apply: counts %v, want %v", got, want)
+		}
+		se, e := mustRef(t, s, "api:default/petstore")
+		if e.Metadata.UID != se.UID || se.UID == "" {
+			t.Fatalf("body uid %q, stored uid %q", e.Metadata.UID, se.UID)
+		}
+		firstEtag := e.Metadata.Etag
+
+		res = prepApply(testEntity("API", "petstore", title("Pets v2")))
+		if got, want := counts(res), [5]int{0, 1, 0, 0, 0}; got != want {
+			t.Errorf("update: counts %v, want %v", got, want)
+		}
+		se2, e2 := mustRef(t, s, "api:default/petstore")
+		if se2.UID != se.UID || e2.Metadata.UID != se.UID {
+			t.Errorf("update changed the uid: stored %q body %q, was %q", se2.UID, e2.Metadata.UID, se.UID)
+		}
+		if e2.Metadata.Title != "Pets v2" || e2.Metadata.Etag == firstEtag {
+			t.Errorf("update: title %q, etag %q (was %q)", e2.Metadata.Title, e2.Metadata.Etag, firstEtag)
+		}
+		page, err := s.Query(context.Background(), catalog.Query{Filter: catalog.Filter{{{Key: "metadata.title", Values: []string{"pets v2"}}}}})
+		if err != nil || page.TotalItems != 1 {
+			t.Errorf("search rows of the prepared update: %d matches (%v)", page.TotalItems, err)
+		}
+
+		res = prepApply(testEntity("API", "petstore", title("Pets v2")))
+		if got, want := counts(res), [5]int{0, 0, 0, 1, 0}; got != want {
+			t.Errorf("unchanged: counts %v, want %v", got, want)
+		}
+	})
+}

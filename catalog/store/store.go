@@ -271,6 +271,16 @@ func (s *Store) Ping(ctx context.Context) error {
 	return nil
 }
 
+// Checkpoint pacing: the checkpointer waits until commits pause for
+// checkpointQuiet, but no longer than checkpointEvery further commits. A
+// bulk ingest commits every few tens of milliseconds; checkpointing after
+// each commit copied the index pages every commit rewrites again and again
+// and took CPU from the writer, while waiting copies each page once.
+const (
+	checkpointQuiet = 250 * time.Millisecond
+	checkpointEvery = 16
+)
+
 // startCheckpointer runs WAL checkpoints after mutations in the
 // background, so that a bulk ingest returns once its commit is durable in
 // the WAL rather than after copying every page into the database file.
@@ -281,14 +291,25 @@ func (s *Store) startCheckpointer() {
 	s.checkpointDone = make(chan struct{})
 	go func() {
 		defer close(s.checkpointDone)
+		quiet := time.NewTimer(time.Hour)
+		quiet.Stop()
+		pending := 0
 		for {
 			select {
 			case <-ctx.Done():
 				return
 			case <-s.checkpoints:
-				if _, err := s.sql.ExecContext(ctx, "PRAGMA wal_checkpoint(PASSIVE)"); err != nil && ctx.Err() == nil {
-					s.log.Warn("sqlite checkpoint", "error", err)
+				pending++
+				if pending < checkpointEvery {
+					quiet.Reset(checkpointQuiet)
+					continue
 				}
+				quiet.Stop()
+			case <-quiet.C:
+			}
+			pending = 0
+			if _, err := s.sql.ExecContext(ctx, "PRAGMA wal_checkpoint(PASSIVE)"); err != nil && ctx.Err() == nil {
+				s.log.Warn("sqlite checkpoint", "error", err)
 			}
 		}
 	}()

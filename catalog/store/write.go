@@ -152,9 +152,16 @@ func (s *Store) updateEntities(ctx context.Context, tx *sql.Tx, list []*pending,
 	return nil
 }
 
-// renderAll renders the pending entities on every core: encoding ~10 KB
-// bodies is a third of a bulk ingest's work.
+// renderAll renders the pending entities not rendered yet (by Prepare) on
+// every core: encoding ~10 KB bodies is a third of a bulk ingest's work.
 func renderAll(list []*pending) error {
+	todo := make([]*pending, 0, len(list))
+	for _, pd := range list {
+		if !pd.rendered {
+			todo = append(todo, pd)
+		}
+	}
+	list = todo
 	workers := min(runtime.GOMAXPROCS(0), len(list)/64+1)
 	errs := make([]error, workers)
 	var wg sync.WaitGroup

@@ -12,6 +12,7 @@ import (
 
 	"github.com/porticohq/portico/catalog"
 	"github.com/porticohq/portico/catalog/store"
+	"github.com/porticohq/portico/providers"
 )
 
 // listingConnection is the catalog's connection plus bucket listing, as a
@@ -42,7 +43,30 @@ func (c listingConnection) BucketRefs(ctx context.Context) ([]catalog.StoredRef,
 	}
 }
 
+// preparingConnection also prepares mutations ahead of writing them, as
+// the backend's catalog connection does; prepared counts the batches that
+// took that path.
+type preparingConnection struct {
+	listingConnection
+	prepared *atomic.Int32
+}
+
+func (c preparingConnection) PrepareMutation(ctx context.Context, m catalog.Mutation) (*catalog.PreparedMutation, error) {
+	return c.c.Prepare(ctx, c.name, m)
+}
+
+func (c preparingConnection) ApplyPrepared(ctx context.Context, p *catalog.PreparedMutation) (catalog.ApplyResult, error) {
+	c.prepared.Add(1)
+	return c.c.ApplyPrepared(ctx, p)
+}
+
 func TestBatchedFirstLoadKeepsFullSemantics(t *testing.T) {
+	for _, prepare := range []bool{false, true} {
+		t.Run(fmt.Sprintf("prepare=%v", prepare), func(t *testing.T) { testBatchedFirstLoad(t, prepare) })
+	}
+}
+
+func testBatchedFirstLoad(t *testing.T, prepare bool) {
 	eachStore(t, func(t *testing.T, s *store.Store) {
 		base := t.TempDir()
 		n := batchFiles + 50
@@ -56,9 +80,16 @@ func TestBatchedFirstLoadKeepsFullSemantics(t *testing.T) {
 			defer cancel()
 			p := New(Options{Target: target, Rescan: -1})
 			p.noWatch = true
-			conn := listingConnection{connection: connection{c: catalog.New(s, catalog.Options{}), name: p.Name()}, s: s}
+			var conn providers.Connection = listingConnection{connection: connection{c: catalog.New(s, catalog.Options{}), name: p.Name()}, s: s}
+			prepared := &atomic.Int32{}
+			if prepare {
+				conn = preparingConnection{listingConnection: conn.(listingConnection), prepared: prepared}
+			}
 			if err := p.Connect(ctx, conn); err != nil {
 				t.Fatal(err)
+			}
+			if got := prepared.Load(); prepare && got != 2 {
+				t.Errorf("%d batches applied prepared, want both", got)
 			}
 		}
 		load()

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"github.com/porticohq/portico/catalog"
@@ -41,7 +42,10 @@ func benchmarkIngest(b *testing.B, n int) {
 		p := New(Options{Target: target, Rescan: -1})
 		p.noWatch = true
 		b.StartTimer()
-		conn := listingConnection{connection: connection{c: catalog.New(s, catalog.Options{}), name: p.Name()}, s: s}
+		conn := preparingConnection{
+			listingConnection: listingConnection{connection: connection{c: catalog.New(s, catalog.Options{}), name: p.Name()}, s: s},
+			prepared:          &atomic.Int32{},
+		}
 		if err := p.Connect(ctx, conn); err != nil {
 			b.Fatal(err)
 		}

@@ -163,7 +163,7 @@ func (p *Provider) initial(ctx context.Context, conn providers.Connection, files
 }
 
 // batchFiles is how many files one delta of a batched first load holds.
-const batchFiles = 250
+const batchFiles = 500
 
 // bucketConnection is a Connection that can also list the refs stored in
 // the provider's bucket (see catalog.BucketLister).
@@ -190,37 +190,63 @@ func (p *Provider) initialBatched(ctx context.Context, conn providers.Connection
 	var st loadStats
 	seen := map[string]bool{}
 	failed := map[string]bool{}
-	// Parse the next batch while the store writes this one.
-	batches := make(chan []fileRead, 1)
+	// Read, parse and (where the connection can) process the next batch
+	// while the store writes this one.
+	type batch struct {
+		m        catalog.Mutation
+		prepared *catalog.PreparedMutation
+		err      error
+	}
+	preparer, _ := conn.(providers.MutationPreparer)
+	batches := make(chan batch)
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	go func() {
 		defer close(batches)
 		for start := 0; start < len(files); start += batchFiles {
+			reads := p.readAll(files[start:min(start+batchFiles, len(files))])
+			b := batch{m: catalog.Mutation{Type: catalog.Delta}}
+			p.remember(reads, &b.m)
+			if preparer != nil {
+				b.prepared, b.err = preparer.PrepareMutation(ctx, b.m)
+			}
 			select {
-			case batches <- p.readAll(files[start:min(start+batchFiles, len(files))]):
+			case batches <- b:
 			case <-ctx.Done():
+				return
+			}
+			if b.err != nil {
 				return
 			}
 		}
 	}()
-	for reads := range batches {
-		m := catalog.Mutation{Type: catalog.Delta}
-		p.remember(reads, &m)
-		for _, d := range m.Entities {
+	for b := range batches {
+		if b.err != nil {
+			return st, fmt.Errorf("apply %s: %w", p.name, b.err)
+		}
+		for _, d := range b.m.Entities {
 			seen[d.Entity.Ref().Key()] = true
 		}
-		for _, f := range m.Failed {
+		for _, f := range b.m.Failed {
 			failed[f.Location] = true
 		}
-		res, err := conn.ApplyMutation(ctx, m)
+		var res catalog.ApplyResult
+		var err error
+		if b.prepared != nil {
+			res, err = preparer.ApplyPrepared(ctx, b.prepared)
+		} else {
+			res, err = conn.ApplyMutation(ctx, b.m)
+		}
 		if err != nil {
 			return st, fmt.Errorf("apply %s: %w", p.name, err)
 		}
-		st.entities += len(m.Entities)
+		st.entities += len(b.m.Entities)
 		st.invalid += res.Invalid
-		st.failed += len(m.Failed)
+		st.failed += len(b.m.Failed)
 		st.mutations++
+	}
+	if err := ctx.Err(); err != nil {
+		return st, err
 	}
 	var removed []catalog.Ref
 	for _, sr := range stored {
