@@ -162,8 +162,10 @@ func (p *Provider) initial(ctx context.Context, conn providers.Connection, files
 	return nil
 }
 
-// batchFiles is how many files one delta of a batched first load holds.
-const batchFiles = 500
+// batchFiles is how many files one delta of a batched first load holds: on
+// the 10k bench data 400 loads as fast as 500 (1.6-1.7 s) with ~6 MB less
+// peak RSS, and 250 took ~20% longer.
+const batchFiles = 400
 
 // bucketConnection is a Connection that can also list the refs stored in
 // the provider's bucket (see catalog.BucketLister).
