@@ -42,7 +42,7 @@ type PreparedMutation struct {
 // rows), done before Apply and outside its transaction. The store keeps
 // what it computes in each ProcessedEntity's Prepared field.
 type MutationPreparer interface {
-	Prepare(m *StoreMutation)
+	Prepare(ctx context.Context, m *StoreMutation)
 }
 
 // Prepare does the CPU-heavy part of Apply: it processes every entity of m
@@ -61,7 +61,7 @@ func (c *Catalog) Prepare(ctx context.Context, provider string, m Mutation) (*Pr
 		return nil, fmt.Errorf("apply mutation of %s: %w", provider, err)
 	}
 	if sp, ok := c.store.(MutationPreparer); ok {
-		sp.Prepare(&StoreMutation{Provider: provider, Type: m.Type, Entities: processed})
+		sp.Prepare(ctx, &StoreMutation{Provider: provider, Type: m.Type, Entities: processed})
 	}
 	return &PreparedMutation{provider: provider, m: m, processed: processed, prepTime: time.Since(start)}, nil
 }

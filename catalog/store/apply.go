@@ -383,16 +383,33 @@ type prepared struct {
 var _ catalog.MutationPreparer = (*Store)(nil)
 
 // Prepare encodes the valid entities of m for storage on every core, so
-// that Apply's transaction only writes. It reads nothing from the database:
-// a caller may prepare one mutation while another is being applied.
-func (s *Store) Prepare(m *catalog.StoreMutation) {
+// that Apply's transaction only writes. Entities stored with the same
+// content hash are skipped: Apply leaves them as they are (and, should one
+// change in between, encodes it itself). Prepare only reads, outside any
+// transaction: a caller may prepare one mutation while another is applied.
+func (s *Store) Prepare(ctx context.Context, m *catalog.StoreMutation) {
 	list := make([]*pending, 0, len(m.Entities))
+	keys := make([]any, 0, len(m.Entities))
 	for i := range m.Entities {
 		pe := &m.Entities[i]
 		if pe.Entity == nil || len(pe.Problems) > 0 {
 			continue
 		}
-		list = append(list, &pending{pe: pe, key: entityKey(pe), uid: newUID(), etag: randomHex(16)})
+		pd := &pending{pe: pe, key: entityKey(pe)}
+		list = append(list, pd)
+		keys = append(keys, pd.key)
+	}
+	if hashes, err := s.storedHashes(ctx, keys); err == nil {
+		changed := list[:0]
+		for _, pd := range list {
+			if h, ok := hashes[pd.key]; !ok || h != pd.pe.Hash {
+				changed = append(changed, pd)
+			}
+		}
+		list = changed
+	}
+	for _, pd := range list {
+		pd.uid, pd.etag = newUID(), randomHex(16)
 	}
 	if err := renderAll(list); err != nil {
 		// Apply renders them again and reports the error there.
@@ -401,6 +418,30 @@ func (s *Store) Prepare(m *catalog.StoreMutation) {
 	for _, pd := range list {
 		pd.pe.Prepared = &prepared{uid: pd.uid, etag: pd.etag, body: pd.body, fts: pd.fts, search: pd.search}
 	}
+}
+
+// storedHashes returns the content hash of each stored entity among keys.
+func (s *Store) storedHashes(ctx context.Context, keys []any) (map[string]string, error) {
+	out := make(map[string]string, len(keys))
+	for _, chunk := range chunks(keys, 500) {
+		rows, err := s.sql.QueryContext(ctx, s.dialect.rebind("SELECT ref_key, hash FROM entities WHERE ref_key IN ("+placeholders(len(chunk))+")"), chunk...)
+		if err != nil {
+			return nil, err
+		}
+		for rows.Next() {
+			var k, h string
+			if err := rows.Scan(&k, &h); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			out[k] = h
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
 }
 
 // ref is the entity's ref as ingest gave it (kind as written).

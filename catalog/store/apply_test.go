@@ -302,10 +302,12 @@ func TestPreparedMutations(t *testing.T) {
 		prepApply := func(es ...catalog.ProcessedEntity) catalog.ApplyResult {
 			t.Helper()
 			m := catalog.StoreMutation{Provider: "p", Type: catalog.Delta, Entities: es}
-			s.Prepare(&m)
+			s.Prepare(context.Background(), &m)
 			for _, pe := range m.Entities {
-				if _, ok := pe.Prepared.(*prepared); !ok && len(pe.Problems) == 0 {
-					t.Fatalf("%s was not prepared", pe.Ref)
+				stored, _ := s.storedHashes(context.Background(), []any{pe.Ref.Key()})
+				_, ok := pe.Prepared.(*prepared)
+				if want := len(pe.Problems) == 0 && stored[pe.Ref.Key()] != pe.Hash; ok != want {
+					t.Fatalf("%s prepared = %v, want %v", pe.Ref, ok, want)
 				}
 			}
 			res, err := s.Apply(context.Background(), m)
@@ -343,6 +345,18 @@ func TestPreparedMutations(t *testing.T) {
 		res = prepApply(testEntity("API", "petstore", title("Pets v2")))
 		if got, want := counts(res), [5]int{0, 0, 0, 1, 0}; got != want {
 			t.Errorf("unchanged: counts %v, want %v", got, want)
+		}
+
+		// Prepared while unchanged (so not encoded), changed by another
+		// write before it is applied: Apply encodes it itself.
+		m := catalog.StoreMutation{Provider: "p", Type: catalog.Delta, Entities: []catalog.ProcessedEntity{testEntity("API", "petstore", title("Pets v2"))}}
+		s.Prepare(context.Background(), &m)
+		apply(t, s, "p", catalog.Delta, testEntity("API", "petstore", title("Pets v3")))
+		if res, err := s.Apply(context.Background(), m); err != nil || counts(res) != [5]int{0, 1, 0, 0, 0} {
+			t.Fatalf("apply after a concurrent change: %v %v", counts(res), err)
+		}
+		if _, e := mustRef(t, s, "api:default/petstore"); e.Metadata.Title != "Pets v2" || e.Metadata.UID != se.UID {
+			t.Errorf("after a concurrent change: title %q uid %q", e.Metadata.Title, e.Metadata.UID)
 		}
 	})
 }
