@@ -50,12 +50,15 @@ func (s *Server) cached(h apiHandler) echo.HandlerFunc {
 			if err != nil {
 				return err
 			}
-			return writeAPIResponse(c, resp)
+			return writeAPIResponse(c, resp, nil)
 		}
 		gen := s.Store.Generation()
 		key := c.Request().URL.Path + "?" + c.QueryParams().Encode()
+		keep := func(resp *apiResponse) func([]byte) {
+			return func(gz []byte) { s.cache.keepGzip(key, resp, gz) }
+		}
 		if resp, ok := s.cache.get(key, gen); ok {
-			return writeAPIResponse(c, resp)
+			return writeAPIResponse(c, resp, keep(resp))
 		}
 		// Concurrent misses of one key (right after a mutation) share one
 		// store query; a waiter whose leader failed asks for itself, so one
@@ -73,7 +76,7 @@ func (s *Server) cached(h apiHandler) echo.HandlerFunc {
 		if err != nil {
 			return err
 		}
-		return writeAPIResponse(c, resp)
+		return writeAPIResponse(c, resp, keep(resp))
 	}
 }
 
@@ -236,7 +239,7 @@ func (s *Server) entitiesByRefs(c *echo.Context) error {
 		return err
 	}
 	buf.WriteByte('}')
-	return writeAPIResponse(c, &apiResponse{status: http.StatusOK, body: buf.Bytes()})
+	return writeAPIResponse(c, &apiResponse{status: http.StatusOK, body: buf.Bytes()}, nil)
 }
 
 // facetsResponse is the body of GET /entity-facets.

@@ -37,18 +37,22 @@ func gzipBytes(b []byte) []byte {
 }
 
 // writeAPIResponse writes a catalog API answer: 304 when If-None-Match
-// matches, gzip when the client accepts it (the compressed bytes are kept
-// with a cached answer), always with an explicit Content-Length.
-func writeAPIResponse(c *echo.Context, resp *apiResponse) error {
+// matches, gzip when the client accepts it, always with an explicit
+// Content-Length. keep, when not nil, is given bytes it compressed, so a
+// cached answer is compressed once.
+func writeAPIResponse(c *echo.Context, resp *apiResponse, keep func(gz []byte)) error {
 	h := c.Response().Header()
 	body, etag := resp.body, resp.etag
 	if len(body) >= gzipMinBytes {
 		h.Add("Vary", "Accept-Encoding")
 		if acceptsGzip(c.Request()) {
-			if resp.gzipped != nil {
-				body = resp.gzipped
+			if gz := resp.gzip(); gz != nil {
+				body = gz
 			} else {
 				body = gzipBytes(body)
+				if keep != nil {
+					keep(body)
+				}
 			}
 			h.Set(echo.HeaderContentEncoding, "gzip")
 			if etag != "" {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -14,8 +15,18 @@ type apiResponse struct {
 	status int
 	body   []byte
 	etag   string // set for single-entity answers; enables If-None-Match
-	// gzipped is body compressed, made once when the answer is cached.
-	gzipped []byte
+	// gzipped is body compressed, made the first time a client that
+	// accepts gzip gets the cached answer and kept with it (keepGzip), so
+	// a miss never pays for compression nobody asked for.
+	gzipped atomic.Pointer[[]byte]
+}
+
+// gzip returns the compressed body, when one was kept.
+func (r *apiResponse) gzip() []byte {
+	if p := r.gzipped.Load(); p != nil {
+		return *p
+	}
+	return nil
 }
 
 // responseCache keeps catalog API answers by normalized URL, bounded in
@@ -83,9 +94,6 @@ func (c *responseCache) put(key string, gen uint64, resp *apiResponse) {
 	if resp.status != http.StatusOK {
 		return
 	}
-	if resp.gzipped == nil && len(resp.body) >= gzipMinBytes && int64(len(resp.body)) <= c.maxEntry {
-		resp.gzipped = gzipBytes(resp.body)
-	}
 	cost := entryCost(key, resp)
 	if cost > c.maxEntry {
 		return
@@ -108,6 +116,25 @@ func (c *responseCache) put(key string, gen uint64, resp *apiResponse) {
 	}
 }
 
+// keepGzip keeps gz, the compressed body of resp, with resp while resp is
+// the answer cached for key, counting its bytes against the bound.
+func (c *responseCache) keepGzip(key string, resp *apiResponse, gz []byte) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	el, ok := c.entries[key]
+	if !ok || el.Value.(*cacheEntry).resp != resp || resp.gzipped.Load() != nil {
+		return
+	}
+	if entryCost(key, resp)+int64(len(gz)) > c.maxEntry {
+		return
+	}
+	resp.gzipped.Store(&gz)
+	c.size += int64(len(gz))
+	for c.size > c.maxBytes {
+		c.removeLocked(c.lru.Back())
+	}
+}
+
 func (c *responseCache) resetLocked(gen uint64) {
 	c.generation = gen
 	c.size = 0
@@ -122,7 +149,7 @@ func (c *responseCache) removeLocked(el *list.Element) {
 }
 
 func entryCost(key string, resp *apiResponse) int64 {
-	return int64(len(key)+len(resp.body)+len(resp.gzipped)+len(resp.etag)) + cacheEntryOverhead
+	return int64(len(key)+len(resp.body)+len(resp.gzip())+len(resp.etag)) + cacheEntryOverhead
 }
 
 // stats returns the number of entries and their cost, for tests.

@@ -197,3 +197,34 @@ func TestFlightGroupLeaderPanicLetsWaitersRetry(t *testing.T) {
 		t.Fatal("waiter blocked after the leader panicked")
 	}
 }
+
+// A miss is cached uncompressed; the gzip bytes a gzip client needed are
+// kept with the cached answer and counted against the bound, and only
+// while that answer is still the one cached.
+func TestResponseCacheKeepsGzipOfCachedAnswersOnly(t *testing.T) {
+	c := newResponseCache(1<<20, 0)
+	a := okResponse(string(make([]byte, 4<<10)))
+	c.put("a", 1, a)
+	_, before := c.stats()
+	if a.gzip() != nil {
+		t.Fatal("put compressed the answer")
+	}
+	gz := gzipBytes(a.body)
+	c.keepGzip("a", a, gz)
+	if _, after := c.stats(); after != before+int64(len(gz)) || a.gzip() == nil {
+		t.Fatalf("after keepGzip: cost %d (was %d, gzip %d bytes), kept %v", after, before, len(gz), a.gzip() != nil)
+	}
+	other := okResponse("not cached")
+	c.keepGzip("a", other, gz)
+	c.keepGzip("zzz", other, gz)
+	if other.gzip() != nil {
+		t.Error("gzip kept with an answer that is not the cached one")
+	}
+	c.put("b", 2, okResponse("B")) // a newer generation drops a
+	late := okResponse("late")
+	c.keepGzip("a", a, gz)
+	c.keepGzip("a", late, gz)
+	if _, cost := c.stats(); cost != entryCost("b", okResponse("B")) {
+		t.Errorf("cost after the reset = %d, want only b's", cost)
+	}
+}
