@@ -102,6 +102,20 @@ type SearchView struct {
 	Entities   []EntityHit
 	Operations []OperationHit
 	Note       string
+	// OperationsNote reports a failed operation search.
+	OperationsNote string
+	// Indexing is set while the operation index is built for the first
+	// time; the operations section polls PollURL until it is ready.
+	Indexing *IndexProgress
+	PollURL  string
+	// StaleOperations marks hits from the previous index while a newer
+	// one is built.
+	StaleOperations bool
+}
+
+// IndexProgress is how far a build of the operation index has come.
+type IndexProgress struct {
+	Done, Total int
 }
 
 // EntityHit is one matching entity.

@@ -241,3 +241,96 @@ func assertInert(t *testing.T, i int, d *goquery.Document, base string) {
 func ownHX(s *goquery.Selection) bool {
 	return s.Is("details.op") || s.Is("form[data-testid=try-form]") || s.Is("p[data-testid=operation-loading]")
 }
+
+// gatedStore holds the operation index's listing of APIs until gate is
+// closed, like a build over thousands of APIs.
+type gatedStore struct {
+	catalog.Store
+	gate <-chan struct{}
+}
+
+func (g gatedStore) Query(ctx context.Context, q catalog.Query) (catalog.Page, error) {
+	if q.FullText == "" {
+		select {
+		case <-g.gate:
+		case <-ctx.Done():
+			return catalog.Page{}, ctx.Err()
+		}
+	}
+	return g.Store.Query(ctx, q)
+}
+
+// A search that would wait for a long first build of the operation index
+// answers at once with the build's progress and a poll for the results;
+// the poll answers with them once the build is done. While a later build
+// runs, searches answer from the previous index and say so.
+func TestSearchShowsIndexingProgressThenResults(t *testing.T) {
+	r := newRig(t, Options{Policy: enabled()},
+		testAPI{name: "payments", title: "Payments API", definition: testdata(t, "oas30.json")},
+	)
+	r.h.index.wait = 20 * time.Millisecond
+	gate := make(chan struct{})
+	r.h.opts.Store = gatedStore{Store: r.store, gate: gate}
+
+	page := r.doc(t, "GET", "/search?q=refund", nil, false)
+	ops := page.Find("[data-testid=search-operations]")
+	if ops.Find("[data-testid=operations-indexing]").Length() != 1 || ops.Find("[data-testid=operation-hit]").Length() != 0 {
+		t.Fatalf("first search: want the indexing status and no hits, got %q", ops.Text())
+	}
+	poll, _ := ops.Attr("hx-get")
+	if poll != "/search?part=operations&q=refund" {
+		t.Fatalf("poll URL %q", poll)
+	}
+	if href, _ := ops.Find("a").Attr("href"); href != "/search?q=refund" {
+		t.Errorf("refresh link %q", href)
+	}
+	// The poll answers with the operations section alone, still building.
+	frag := r.doc(t, "GET", poll, nil, true)
+	if frag.Find("[data-testid=search]").Length() != 0 || frag.Find("[data-testid=operations-indexing]").Length() != 1 {
+		t.Fatalf("poll while building: %q", frag.Text())
+	}
+
+	close(gate)
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		frag = r.doc(t, "GET", poll, nil, true)
+		if frag.Find("[data-testid=operation-hit]").Length() == 1 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no hit after the build: %q", frag.Text())
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if _, ok := frag.Find("[data-testid=search-operations]").Attr("hx-get"); ok {
+		t.Error("the finished section still polls")
+	}
+
+	// A change starts another build; held, the search answers from the
+	// previous index and says it is being updated.
+	gate2 := make(chan struct{})
+	r.h.opts.Store = gatedStore{Store: r.store, gate: gate2}
+	apply := func(name string) {
+		t.Helper()
+		_, err := catalog.New(r.store, catalog.Options{}).Apply(context.Background(), "other", catalog.Mutation{Type: catalog.Delta, Entities: []catalog.DeferredEntity{{Entity: catalog.Entity{
+			APIVersion: "backstage.io/v1alpha1", Kind: "API", Metadata: catalog.Metadata{Name: name},
+			Spec: map[string]any{"type": "openapi", "lifecycle": "production", "owner": "group:team", "definition": testdata(t, "swagger2.yaml")},
+		}}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	apply("petstore")
+	page = r.doc(t, "GET", "/search?q=refund", nil, false)
+	if page.Find("[data-testid=operation-hit]").Length() != 1 || page.Find("[data-testid=operations-stale]").Length() != 1 {
+		t.Errorf("search during a rebuild: want the previous hit marked stale, got %q", page.Find("[data-testid=search-operations]").Text())
+	}
+	close(gate2)
+	deadline = time.Now().Add(5 * time.Second)
+	for r.doc(t, "GET", "/search?q=inventories", nil, false).Find("[data-testid=operation-hit]").Length() != 1 {
+		if time.Now().After(deadline) {
+			t.Fatal("the new API's operations never appeared")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
