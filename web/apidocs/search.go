@@ -15,8 +15,8 @@ import (
 
 	"github.com/porticohq/portico/catalog"
 	"github.com/porticohq/portico/catalog/openapi"
-	"github.com/porticohq/portico/web"
 	av "github.com/porticohq/portico/views/apidocs"
+	"github.com/porticohq/portico/web"
 )
 
 // opIndex is the operation search index: every operation of every OpenAPI
@@ -40,9 +40,9 @@ type opIndex struct {
 	built    time.Time
 	apis     []*indexedAPI // in catalog order; nil until the first build
 	building chan struct{} // closed when the running build ends; nil when none runs
-	buildErr error          // of the last build
-	done     atomic.Int64   // APIs read by the running build
-	total    atomic.Int64   // APIs the running build will read
+	buildErr error         // of the last build
+	done     atomic.Int64  // APIs read by the running build
+	total    atomic.Int64  // APIs the running build will read
 
 	byRef map[string]*indexedAPI // ref key → the operations of one version; owned by the build
 }
