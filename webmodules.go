@@ -102,10 +102,12 @@ func userKey(c *echo.Context) string {
 	return c.RealIP()
 }
 
-// readerFor resolves an API definition's relative $refs where the entity
-// came from: beside its file (within the location's base directory) or
-// relative to its URL (within backend.reading.allow). Other sources refuse
-// them.
+// readerFor resolves an API definition's relative $refs where the
+// definition came from: beside the file or URL its $text placeholder read
+// (the definition-location annotation), else beside the entity's file or
+// URL. File reads stay within the location's base directory and URL reads
+// within backend.reading.allow, whatever the annotations say. Other sources
+// refuse them.
 func readerFor(urls *catalog.URLReader) func(e *catalog.StoredEntity) catalog.Reader {
 	return func(se *catalog.StoredEntity) catalog.Reader {
 		e, err := se.Decode()
@@ -114,6 +116,7 @@ func readerFor(urls *catalog.URLReader) func(e *catalog.StoredEntity) catalog.Re
 		}
 		loc := e.Metadata.Annotations[catalog.AnnotationManagedByLocation]
 		origin := e.Metadata.Annotations[catalog.AnnotationManagedByOriginLocation]
+		def := e.Metadata.Annotations[catalog.AnnotationDefinitionLocation]
 		switch {
 		case strings.HasPrefix(loc, "file:"):
 			file := strings.TrimPrefix(loc, "file:")
@@ -121,8 +124,17 @@ func readerFor(urls *catalog.URLReader) func(e *catalog.StoredEntity) catalog.Re
 			if o, ok := strings.CutPrefix(origin, "file:"); ok {
 				base = globBase(o)
 			}
+			if d, ok := strings.CutPrefix(def, "url:"); ok {
+				return urls.ForURL(d)
+			}
+			if d, ok := strings.CutPrefix(def, "file:"); ok {
+				file = d
+			}
 			return catalog.NewFileReader(base, file)
 		case strings.HasPrefix(loc, "url:"):
+			if d, ok := strings.CutPrefix(def, "url:"); ok {
+				return urls.ForURL(d)
+			}
 			return urls.ForURL(strings.TrimPrefix(loc, "url:"))
 		}
 		return nil

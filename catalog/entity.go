@@ -13,7 +13,12 @@ const (
 	AnnotationSourceLocation          = "backstage.io/source-location"
 	AnnotationViewURL                 = "backstage.io/view-url"
 	AnnotationEditURL                 = "backstage.io/edit-url"
-	DefaultNamespace                  = "default"
+	// AnnotationDefinitionLocation is where spec.definition was read from
+	// when it is a $text placeholder (file:/path or url:https://...), set
+	// at ingest: the definition's relative $refs resolve against it, not
+	// against the entity's own file.
+	AnnotationDefinitionLocation = "portico.dev/definition-location"
+	DefaultNamespace             = "default"
 )
 
 // Entity is one catalog entity in Backstage's descriptor format. Relations and

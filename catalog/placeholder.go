@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"path/filepath"
 	"strconv"
 
 	"go.yaml.in/yaml/v3"
@@ -79,6 +80,9 @@ func resolveOne(ctx context.Context, pc *ProcessContext, path, kind, target stri
 		pc.AddProblem(path, fmt.Sprintf("%s %s: %v", kind, target, err))
 		return nil
 	}
+	if path == "spec.definition" && kind == "$text" {
+		setDefinitionLocation(pc.Entity, location)
+	}
 	switch kind {
 	case "$json":
 		var v any
@@ -97,6 +101,26 @@ func resolveOne(ctx context.Context, pc *ProcessContext, path, kind, target stri
 	default:
 		return string(data)
 	}
+}
+
+// setDefinitionLocation records where a $text definition was read from, in
+// the form of the managed-by-location annotation; readers of other sources
+// leave it unset (their definitions' relative $refs resolve against the
+// entity's location).
+func setDefinitionLocation(e *Entity, location string) {
+	var v string
+	switch {
+	case isHTTPURL(location):
+		v = "url:" + location
+	case filepath.IsAbs(location):
+		v = "file:" + location
+	default:
+		return
+	}
+	if e.Metadata.Annotations == nil {
+		e.Metadata.Annotations = map[string]string{}
+	}
+	e.Metadata.Annotations[AnnotationDefinitionLocation] = v
 }
 
 // decodeSingleYAML decodes exactly one YAML document.

@@ -76,6 +76,13 @@ func TestPlaceholdersFromFiles(t *testing.T) {
 				if got := pe.Entity.Spec["definition"]; fmt.Sprint(got) != fmt.Sprint(tt.want) {
 					t.Errorf("definition = %#v, want %#v", got, tt.want)
 				}
+				// The definition's relative $refs resolve beside the file
+				// it was read from.
+				target := strings.TrimSuffix(strings.Fields(tt.def)[1], "}")
+				want := "file:" + filepath.Join(base, "apis", target)
+				if got := pe.Entity.Metadata.Annotations[AnnotationDefinitionLocation]; got != want {
+					t.Errorf("definition location = %q, want %q", got, want)
+				}
 				return
 			}
 			if len(pe.Problems) != 1 || !strings.Contains(pe.Problems[0].Error(), tt.problem) {

@@ -1,0 +1,65 @@
+package portico
+
+import (
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/porticohq/portico/catalog"
+)
+
+// An API definition read with $text from another folder resolves its
+// relative $refs beside itself; without that annotation they resolve beside
+// the entity's file; either way reads stay inside the location's base.
+func TestReaderForResolvesRefsBesideTheDefinition(t *testing.T) {
+	root := t.TempDir()
+	base := filepath.Join(root, "catalog")
+	for name, content := range map[string]string{
+		"catalog/catalog-info.yaml":      "",
+		"catalog/specs/openapi.yaml":     "openapi: 3.0.0\n",
+		"catalog/specs/schemas/pet.yaml": "beside the definition",
+		"catalog/schemas/pet.yaml":       "beside the entity",
+		"secret.txt":                     "outside the base",
+	} {
+		if err := os.MkdirAll(filepath.Dir(filepath.Join(root, name)), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		writeFile(t, root, name, content)
+	}
+	entityFile := filepath.Join(base, "catalog-info.yaml")
+	reader := func(def string) catalog.Reader {
+		t.Helper()
+		ann := map[string]string{
+			catalog.AnnotationManagedByLocation:       "file:" + entityFile,
+			catalog.AnnotationManagedByOriginLocation: "file:" + entityFile,
+		}
+		if def != "" {
+			ann[catalog.AnnotationDefinitionLocation] = def
+		}
+		b, err := json.Marshal(catalog.Entity{APIVersion: "backstage.io/v1alpha1", Kind: "API", Metadata: catalog.Metadata{Name: "pets", Annotations: ann}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return readerFor(nil)(&catalog.StoredEntity{JSON: b})
+	}
+	read := func(r catalog.Reader, target string) (string, error) {
+		b, _, err := r.ReadRelative(context.Background(), target)
+		return string(b), err
+	}
+
+	if got, err := read(reader("file:"+filepath.Join(base, "specs", "openapi.yaml")), "./schemas/pet.yaml"); err != nil || got != "beside the definition" {
+		t.Errorf("with the definition location: %q, %v", got, err)
+	}
+	if got, err := read(reader(""), "./schemas/pet.yaml"); err != nil || got != "beside the entity" {
+		t.Errorf("without it: %q, %v", got, err)
+	}
+	// A definition location outside the base (a hand-written annotation)
+	// still reads nothing outside it.
+	forged := reader("file:" + filepath.Join(root, "elsewhere", "openapi.yaml"))
+	if got, err := read(forged, "../secret.txt"); err == nil || !strings.Contains(err.Error(), "outside the location's base directory") {
+		t.Errorf("forged location read %q, %v; want an error naming the base directory", got, err)
+	}
+}
