@@ -353,9 +353,11 @@ func (p *plan) decide(pe *catalog.ProcessedEntity, ex *stored) {
 		p.res.Unchanged++
 		return
 	}
-	pd := &pending{pe: pe, key: entityKey(pe), uid: newUID(), etag: randomHex(16)}
+	pd := &pending{pe: pe, key: entityKey(pe)}
 	if pr, ok := pe.Prepared.(*prepared); ok {
 		pd.uid, pd.etag, pd.body, pd.search, pd.fts, pd.rendered = pr.uid, pr.etag, pr.body, pr.search, pr.fts, true
+	} else {
+		pd.uid, pd.etag = newUID(), randomHex(16)
 	}
 	if ex != nil {
 		if pd.rendered {
@@ -399,10 +401,10 @@ func (s *Store) Prepare(ctx context.Context, m *catalog.StoreMutation) {
 		list = append(list, pd)
 		keys = append(keys, pd.key)
 	}
-	if hashes, err := s.storedHashes(ctx, keys); err == nil {
+	if existing, err := s.loadStored(ctx, s.sql, "", false, keys); err == nil {
 		changed := list[:0]
 		for _, pd := range list {
-			if h, ok := hashes[pd.key]; !ok || h != pd.pe.Hash {
+			if ex := existing[pd.key]; ex == nil || ex.hash != pd.pe.Hash {
 				changed = append(changed, pd)
 			}
 		}
@@ -418,30 +420,6 @@ func (s *Store) Prepare(ctx context.Context, m *catalog.StoreMutation) {
 	for _, pd := range list {
 		pd.pe.Prepared = &prepared{uid: pd.uid, etag: pd.etag, body: pd.body, fts: pd.fts, search: pd.search}
 	}
-}
-
-// storedHashes returns the content hash of each stored entity among keys.
-func (s *Store) storedHashes(ctx context.Context, keys []any) (map[string]string, error) {
-	out := make(map[string]string, len(keys))
-	for _, chunk := range chunks(keys, 500) {
-		rows, err := s.sql.QueryContext(ctx, s.dialect.rebind("SELECT ref_key, hash FROM entities WHERE ref_key IN ("+placeholders(len(chunk))+")"), chunk...)
-		if err != nil {
-			return nil, err
-		}
-		for rows.Next() {
-			var k, h string
-			if err := rows.Scan(&k, &h); err != nil {
-				rows.Close()
-				return nil, err
-			}
-			out[k] = h
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return nil, err
-		}
-	}
-	return out, nil
 }
 
 // ref is the entity's ref as ingest gave it (kind as written).
@@ -478,7 +456,14 @@ func (pd *pending) render() error {
 // renderBuffers hold entity bodies while they are encoded.
 var renderBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
-func (s *Store) loadStored(ctx context.Context, tx *sql.Tx, provider string, bucket bool, keys []any) (map[string]*stored, error) {
+// querier is a transaction or the pool.
+type querier interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+}
+
+// loadStored reads the stored state of the entities with the given keys
+// and, when bucket is set, of every entity in provider's bucket.
+func (s *Store) loadStored(ctx context.Context, tx querier, provider string, bucket bool, keys []any) (map[string]*stored, error) {
 	const cols = "SELECT id, uid, ref_key, provider, location_key, location, hash, problems IS NOT NULL FROM entities"
 	out := map[string]*stored{}
 	scan := func(q string, args []any) error {

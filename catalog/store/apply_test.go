@@ -304,9 +304,9 @@ func TestPreparedMutations(t *testing.T) {
 			m := catalog.StoreMutation{Provider: "p", Type: catalog.Delta, Entities: es}
 			s.Prepare(context.Background(), &m)
 			for _, pe := range m.Entities {
-				stored, _ := s.storedHashes(context.Background(), []any{pe.Ref.Key()})
+				stored, _ := s.loadStored(context.Background(), s.sql, "", false, []any{pe.Ref.Key()})
 				_, ok := pe.Prepared.(*prepared)
-				if want := len(pe.Problems) == 0 && stored[pe.Ref.Key()] != pe.Hash; ok != want {
+				if want := len(pe.Problems) == 0 && (stored[pe.Ref.Key()] == nil || stored[pe.Ref.Key()].hash != pe.Hash); ok != want {
 					t.Fatalf("%s prepared = %v, want %v", pe.Ref, ok, want)
 				}
 			}
