@@ -77,20 +77,19 @@ func (s *Store) facetCounts(ctx context.Context, q string, args []any) ([]catalo
 	return counts, nil
 }
 
-// facetColumn gives the column expression, with the case as written, of a
-// facet that entities keep as a column rather than in search rows.
+// facetColumn gives the expression, with the case as written, of a facet
+// that entities keep as a column (entityColumn) rather than in search rows.
 func (s *Store) facetColumn(key string) (string, bool) {
-	switch key {
-	case "kind":
+	col, ok := entityColumn[key]
+	switch {
+	case !ok:
+		return "", false
+	case key == "kind":
 		return "e.kind_raw", true
-	case "metadata.namespace":
-		return "e.namespace", true
-	case "metadata.uid":
-		return "e.uid", true
-	case "metadata.name":
+	case key == "metadata.name":
 		// ref is kind:namespace/name as written; neither kind nor
 		// namespace may contain a slash.
 		return s.dialect.afterSlash("e.ref"), true
 	}
-	return "", false
+	return col, true // namespaces and uids are lower-case as written
 }

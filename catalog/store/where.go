@@ -44,7 +44,8 @@ func (w *whereBuilder) filter(f catalog.Filter) {
 
 // entityColumn maps filter keys that have their own lower-cased column.
 // These fields have no search rows: every filter, order, facet and
-// field-restricted text match on them reads the column.
+// field-restricted text match on them reads the column (facets the value
+// as written: facetColumn).
 var entityColumn = map[string]string{
 	"kind":               "e.kind",
 	"metadata.namespace": "e.namespace",
