@@ -3,8 +3,6 @@ package catalog
 import (
 	"context"
 	"fmt"
-	"sync"
-	"sync/atomic"
 	"time"
 )
 
@@ -104,26 +102,14 @@ func (c *Catalog) Process(ctx context.Context, provider string, d DeferredEntity
 func (c *Catalog) processAll(ctx context.Context, provider string, in []DeferredEntity, procs []Processor) []ProcessedEntity {
 	out := make([]ProcessedEntity, len(in))
 	workers := c.workers
-	if len(in) < parallelThreshold || workers < 2 {
-		for i := range in {
+	if len(in) < parallelThreshold {
+		workers = 1
+	}
+	Parallel(len(in), workers, func(i int) {
+		if ctx.Err() == nil {
 			out[i] = c.processOne(ctx, provider, &in[i], procs)
 		}
-		return out
-	}
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	for range workers {
-		wg.Go(func() {
-			for {
-				i := int(next.Add(1) - 1)
-				if i >= len(in) || ctx.Err() != nil {
-					return
-				}
-				out[i] = c.processOne(ctx, provider, &in[i], procs)
-			}
-		})
-	}
-	wg.Wait()
+	})
 	return out
 }
 

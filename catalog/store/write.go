@@ -9,7 +9,6 @@ import (
 	"runtime"
 	"slices"
 	"strings"
-	"sync"
 
 	"github.com/porticohq/portico/catalog"
 )
@@ -161,23 +160,10 @@ func renderAll(list []*pending) error {
 			todo = append(todo, pd)
 		}
 	}
-	list = todo
-	workers := min(runtime.GOMAXPROCS(0), len(list)/64+1)
-	errs := make([]error, workers)
-	var wg sync.WaitGroup
-	for w := range workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := w; i < len(list); i += workers {
-				if err := list[i].render(); err != nil {
-					errs[w] = err
-					return
-				}
-			}
-		}()
-	}
-	wg.Wait()
+	errs := make([]error, len(todo))
+	catalog.Parallel(len(todo), min(runtime.GOMAXPROCS(0), len(todo)/64+1), func(i int) {
+		errs[i] = todo[i].render()
+	})
 	return errors.Join(errs...)
 }
 

@@ -11,7 +11,6 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
-	"runtime"
 	"sync"
 	"time"
 
@@ -309,21 +308,7 @@ func (r fileRead) state(prev []catalog.Ref) fileState {
 // readAll reads files with one goroutine per CPU; parsing YAML dominates.
 func (p *Provider) readAll(files []string) []fileRead {
 	out := make([]fileRead, len(files))
-	workers := min(runtime.GOMAXPROCS(0), len(files))
-	var wg sync.WaitGroup
-	next := make(chan int)
-	for range workers {
-		wg.Go(func() {
-			for i := range next {
-				out[i] = p.read(files[i])
-			}
-		})
-	}
-	for i := range files {
-		next <- i
-	}
-	close(next)
-	wg.Wait()
+	catalog.Parallel(len(files), 0, func(i int) { out[i] = p.read(files[i]) })
 	return out
 }
 

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"runtime"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -194,7 +193,6 @@ func (x *opIndex) build(ctx context.Context) ([]*indexedAPI, int, error) {
 	ops := 0
 	byRef := make(map[string]*indexedAPI, len(x.byRef))
 	q := catalog.Query{Filter: catalog.Filter{{{Key: "kind", Values: []string{"api"}}}}, Limit: 200}
-	workers := runtime.GOMAXPROCS(0)
 	for {
 		page, err := x.h.opts.Store.Query(ctx, q)
 		if err != nil {
@@ -210,21 +208,11 @@ func (x *opIndex) build(ctx context.Context) ([]*indexedAPI, int, error) {
 				todo = append(todo, i)
 			}
 		}
-		var next atomic.Int64
-		var wg sync.WaitGroup
-		for range min(workers, len(todo)) {
-			wg.Go(func() {
-				for {
-					j := int(next.Add(1) - 1)
-					if j >= len(todo) || ctx.Err() != nil {
-						return
-					}
-					s := page.Items[todo[j]]
-					apis[todo[j]] = x.indexAPI(s)
-				}
-			})
-		}
-		wg.Wait()
+		catalog.Parallel(len(todo), 0, func(j int) {
+			if ctx.Err() == nil {
+				apis[todo[j]] = x.indexAPI(page.Items[todo[j]])
+			}
+		})
 		if err := ctx.Err(); err != nil {
 			return nil, 0, err
 		}
