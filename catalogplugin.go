@@ -158,13 +158,19 @@ type connection struct {
 func (c *connection) ApplyMutation(ctx context.Context, m catalog.Mutation) (catalog.ApplyResult, error) {
 	start := time.Now()
 	res, err := c.catalog.Apply(ctx, c.name, m)
+	c.applied(start, res, err)
+	return res, err
+}
+
+// applied records an apply that began at start in the ingest metrics and
+// counts it for readiness.
+func (c *connection) applied(start time.Time, res catalog.ApplyResult, err error) {
 	if c.metrics != nil {
 		c.metrics.ObserveIngest(c.name, time.Since(start), res, err)
 	}
 	if c.done != nil {
 		c.done()
 	}
-	return res, err
 }
 
 var _ providers.MutationPreparer = (*connection)(nil)
@@ -180,12 +186,7 @@ func (c *connection) PrepareMutation(ctx context.Context, m catalog.Mutation) (*
 func (c *connection) ApplyPrepared(ctx context.Context, p *catalog.PreparedMutation) (catalog.ApplyResult, error) {
 	start := time.Now()
 	res, err := c.catalog.ApplyPrepared(ctx, p)
-	if c.metrics != nil {
-		c.metrics.ObserveIngest(c.name, time.Since(start), res, err)
-	}
-	if c.done != nil {
-		c.done()
-	}
+	c.applied(start, res, err)
 	return res, err
 }
 
