@@ -76,13 +76,14 @@ func (c *Catalog) ApplyPrepared(ctx context.Context, p *PreparedMutation) (Apply
 		Entities: p.processed,
 		Removed:  m.Removed,
 		Failed:   m.Failed,
+		Orphan:   m.Orphans && c.orphanStrategy != OrphanDelete,
 	})
 	if err != nil {
 		return res, fmt.Errorf("apply mutation of %s: %w", provider, err)
 	}
 	res.Invalid, res.Problems = collectProblems(p.processed, m.Failed)
 	c.logger.Info("applied mutation", "provider", provider, "type", string(m.Type),
-		"entities", len(p.processed), "added", res.Added, "updated", res.Updated, "removed", res.Removed,
+		"entities", len(p.processed), "added", res.Added, "updated", res.Updated, "removed", res.Removed, "orphaned", res.Orphaned,
 		"unchanged", res.Unchanged, "invalid", res.Invalid, "failed_sources", len(m.Failed),
 		"conflicts", len(res.Conflicts), "duration", p.prepTime+time.Since(start))
 	for _, h := range hooks {
@@ -122,6 +123,7 @@ func (c *Catalog) processOne(ctx context.Context, provider string, d *DeferredEn
 	}
 	setManagedBy(e, d.Source)
 	pc := &ProcessContext{Entity: e, Source: d.Source, Provider: provider}
+	pc.problems = append(pc.problems, d.Problems...)
 	resolvePlaceholders(ctx, pc)
 	validateEntity(pc)
 	if e.Kind != "" && !c.kindAllowed(e.Kind) {
@@ -157,25 +159,27 @@ func (c *Catalog) processOne(ctx context.Context, provider string, d *DeferredEn
 	return pe
 }
 
-// setManagedBy sets the managed-by annotations from the source unless the
-// entity carries them.
+// setManagedBy sets the managed-by annotations from the source, replacing
+// what the entity carries, as Backstage's processing does: an entity author
+// must not choose where the catalog believes it came from (the definition
+// reader confines relative reads to that location). A source without a
+// location (a provider that sets the annotations itself) leaves them. The
+// orphan mark is the catalog's too, never read from input.
 func setManagedBy(e *Entity, src Source) {
+	delete(e.Metadata.Annotations, AnnotationOrphan)
+	delete(e.Metadata.Annotations, AnnotationDefinitionLocation)
 	if src.Location == "" {
 		return
 	}
 	if e.Metadata.Annotations == nil {
 		e.Metadata.Annotations = make(map[string]string, 2)
 	}
-	if e.Metadata.Annotations[AnnotationManagedByLocation] == "" {
-		e.Metadata.Annotations[AnnotationManagedByLocation] = src.Location
+	origin := src.OriginLocation
+	if origin == "" {
+		origin = src.Location
 	}
-	if e.Metadata.Annotations[AnnotationManagedByOriginLocation] == "" {
-		origin := src.OriginLocation
-		if origin == "" {
-			origin = src.Location
-		}
-		e.Metadata.Annotations[AnnotationManagedByOriginLocation] = origin
-	}
+	e.Metadata.Annotations[AnnotationManagedByLocation] = src.Location
+	e.Metadata.Annotations[AnnotationManagedByOriginLocation] = origin
 }
 
 // runProcessors runs each processor in order, stopping at the first that

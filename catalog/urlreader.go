@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"io/fs"
 	"net/http"
 	"net/url"
 	"strings"
@@ -86,7 +87,7 @@ func (u *URLReader) Read(ctx context.Context, rawURL string) ([]byte, string, er
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {
 		if resp.StatusCode == http.StatusNotFound {
-			return nil, rawURL, fmt.Errorf("%s does not exist (404)", rawURL)
+			return nil, rawURL, fmt.Errorf("%s does not exist (404): %w", rawURL, fs.ErrNotExist)
 		}
 		return nil, rawURL, fmt.Errorf("read %s: status %s", rawURL, resp.Status)
 	}
