@@ -45,10 +45,16 @@ type TargetReader interface {
 	// ResolveTarget turns a target as written in a Location entity read
 	// from `from` (with the Location's type, or from's type when it sets
 	// none) into the concrete locations it names: one, or every match of a
-	// file glob (possibly none). glob reports whether target was a pattern,
-	// whose matches come and go without being an error. An error says why
-	// the target is refused.
-	ResolveTarget(ctx context.Context, from LocationSpec, typ, target string) (locs []LocationSpec, glob bool, err error)
+	// file glob (possibly none). An error says why the target is refused.
+	ResolveTarget(ctx context.Context, from LocationSpec, typ, target string) (Resolved, error)
+}
+
+// Resolved is what a Location target names.
+type Resolved struct {
+	Locations []LocationSpec
+	// Pattern is the absolute glob when the target was one: its matches
+	// come and go without being an error, and a watcher follows it.
+	Pattern string
 }
 
 // LocationRead is what one location holds.
@@ -66,6 +72,9 @@ type LocationRead struct {
 	// Children are the locations that the Location entities in Entities
 	// name, in order.
 	Children []ChildLocation
+	// Patterns are the absolute globs those Location entities name, matched
+	// or not.
+	Patterns []string
 	// Reader is what the entities' placeholders resolve through; a
 	// provider that watches what placeholders read asks it afterwards.
 	Reader Reader
@@ -107,35 +116,37 @@ func ReadLocation(ctx context.Context, tr TargetReader, loc LocationSpec, origin
 	for i := range entities {
 		entities[i].LocationKey = loc.String()
 		if strings.EqualFold(entities[i].Entity.Kind, "Location") {
-			out.Children = append(out.Children, resolveTargets(ctx, tr, loc, &entities[i], i)...)
+			resolveTargets(ctx, tr, &out, &entities[i], i)
 		}
 	}
 	out.Entities = entities
 	return out
 }
 
-// resolveTargets resolves spec.target and spec.targets of a Location entity.
-func resolveTargets(ctx context.Context, tr TargetReader, from LocationSpec, d *DeferredEntity, index int) []ChildLocation {
-	typ := from.Type
+// resolveTargets resolves spec.target and spec.targets of the Location
+// entity d (at index in out.Entities) into out's children.
+func resolveTargets(ctx context.Context, tr TargetReader, out *LocationRead, d *DeferredEntity, index int) {
+	typ := out.Location.Type
 	if t, ok := d.Entity.Spec["type"].(string); ok && t != "" {
 		typ = t
 	}
-	var out []ChildLocation
 	for _, ft := range locationTargets(d.Entity.Spec) {
 		if typ == "file" && strings.HasSuffix(ft.target, "/") {
 			d.AddProblem(ft.field, fmt.Sprintf("a file target cannot end with a path separator: %q", ft.target))
 			continue
 		}
-		locs, glob, err := tr.ResolveTarget(ctx, from, typ, ft.target)
+		res, err := tr.ResolveTarget(ctx, out.Location, typ, ft.target)
 		if err != nil {
 			d.AddProblem(ft.field, fmt.Sprintf("target %s: %v", ft.target, err))
 			continue
 		}
-		for _, l := range locs {
-			out = append(out, ChildLocation{Location: l, Entity: index, Field: ft.field, Target: ft.target, Glob: glob})
+		if res.Pattern != "" {
+			out.Patterns = append(out.Patterns, res.Pattern)
+		}
+		for _, l := range res.Locations {
+			out.Children = append(out.Children, ChildLocation{Location: l, Entity: index, Field: ft.field, Target: ft.target, Glob: res.Pattern != ""})
 		}
 	}
-	return out
 }
 
 type fieldTarget struct{ field, target string }

@@ -152,9 +152,9 @@ func TestFollowLocationsOtherConfiguredRootAllowed(t *testing.T) {
 
 func TestFollowLocationsOverURLs(t *testing.T) {
 	files := map[string]string{
-		"/catalog/all.yaml":           location("all", "./apis.yaml", "https://elsewhere.example/x.yaml", "/catalog/gone.yaml") + "---\n" + strings.Replace(location("with-file", "../etc/passwd"), "targets:", "type: file\n  targets:", 1),
-		"/catalog/apis.yaml":          location("apis", "sub/one.yaml"),
-		"/catalog/sub/one.yaml":       component("one"),
+		"/catalog/all.yaml":     location("all", "./apis.yaml", "https://elsewhere.example/x.yaml", "/catalog/gone.yaml") + "---\n" + strings.Replace(location("with-file", "../etc/passwd"), "targets:", "type: file\n  targets:", 1),
+		"/catalog/apis.yaml":    location("apis", "sub/one.yaml"),
+		"/catalog/sub/one.yaml": component("one"),
 	}
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, ok := files[r.URL.Path]

@@ -36,7 +36,7 @@ var _ TargetReader = (*Targets)(nil)
 func (t *Targets) ReadLocation(ctx context.Context, loc LocationSpec) ([]byte, Reader, error) {
 	switch loc.Type {
 	case "file":
-		root, err := t.root(loc.Target)
+		root, err := t.Root(loc.Target)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -87,9 +87,10 @@ func (t *Targets) readFile(root, path string) ([]byte, error) {
 	return readFileLimited(real, limit)
 }
 
-// root returns the configured directory that holds path (the deepest, when
-// several do).
-func (t *Targets) root(path string) (string, error) {
+// Root returns the configured directory that holds path (the deepest, when
+// several do): what reads on behalf of an entity read from path are
+// confined to.
+func (t *Targets) Root(path string) (string, error) {
 	best := ""
 	for _, r := range t.Roots {
 		if within(r, path) && len(r) > len(best) {
@@ -106,29 +107,29 @@ func (t *Targets) root(path string) (string, error) {
 // ResolveTarget implements TargetReader: file targets resolve against the
 // naming file's directory (globs expand to their matches), url targets
 // against the naming URL.
-func (t *Targets) ResolveTarget(_ context.Context, from LocationSpec, typ, target string) ([]LocationSpec, bool, error) {
+func (t *Targets) ResolveTarget(_ context.Context, from LocationSpec, typ, target string) (Resolved, error) {
 	switch typ {
 	case "file":
 		return t.resolveFile(from, target)
 	case "url":
 		u, err := resolveURL(from, target)
 		if err != nil {
-			return nil, false, err
+			return Resolved{}, err
 		}
 		if t.URLs == nil || !t.URLs.Allowed(u) {
-			return nil, false, fmt.Errorf("reading %s is not allowed by backend.reading.allow", u)
+			return Resolved{}, fmt.Errorf("reading %s is not allowed by backend.reading.allow", u)
 		}
-		return []LocationSpec{{Type: "url", Target: u}}, false, nil
+		return Resolved{Locations: []LocationSpec{{Type: "url", Target: u}}}, nil
 	}
-	return nil, false, fmt.Errorf("no reader for locations of type %q", typ)
+	return Resolved{}, fmt.Errorf("no reader for locations of type %q", typ)
 }
 
-func (t *Targets) resolveFile(from LocationSpec, target string) ([]LocationSpec, bool, error) {
+func (t *Targets) resolveFile(from LocationSpec, target string) (Resolved, error) {
 	if from.Type != "file" {
-		return nil, false, fmt.Errorf("a Location read from %s cannot name files on the portal's disk", from.Type)
+		return Resolved{}, fmt.Errorf("a Location read from %s cannot name files on the portal's disk", from.Type)
 	}
 	if strings.Contains(target, "://") {
-		return nil, false, fmt.Errorf("a file target must be a path; use type: url for URLs")
+		return Resolved{}, fmt.Errorf("a file target must be a path; use type: url for URLs")
 	}
 	abs := filepath.FromSlash(target)
 	if !filepath.IsAbs(abs) {
@@ -136,25 +137,25 @@ func (t *Targets) resolveFile(from LocationSpec, target string) ([]LocationSpec,
 	}
 	abs = filepath.Clean(abs)
 	if !IsGlob(abs) {
-		if _, err := t.root(abs); err != nil {
-			return nil, false, err
+		if _, err := t.Root(abs); err != nil {
+			return Resolved{}, err
 		}
-		return []LocationSpec{{Type: "file", Target: abs}}, false, nil
+		return Resolved{Locations: []LocationSpec{{Type: "file", Target: abs}}}, nil
 	}
 	g := ParseGlob(abs)
-	if _, err := t.root(g.Base); err != nil {
-		return nil, true, err
+	if _, err := t.Root(g.Base); err != nil {
+		return Resolved{}, err
 	}
 	files, _, err := g.List()
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return nil, true, fmt.Errorf("list %s: %w", abs, err)
+		return Resolved{}, fmt.Errorf("list %s: %w", abs, err)
 	}
 	slices.Sort(files)
-	out := make([]LocationSpec, len(files))
+	out := Resolved{Locations: make([]LocationSpec, len(files)), Pattern: abs}
 	for i, f := range files {
-		out[i] = LocationSpec{Type: "file", Target: f}
+		out.Locations[i] = LocationSpec{Type: "file", Target: f}
 	}
-	return out, true, nil
+	return out, nil
 }
 
 // resolveURL resolves target against from when from is a URL; from a file

@@ -9,6 +9,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"slices"
 	"sync"
 	"time"
 
@@ -69,6 +70,7 @@ type task struct {
 
 	mu      sync.Mutex
 	current *liveRun // the run this replica is executing, if any
+	stop    context.CancelFunc
 }
 
 // liveRun is a run in progress in this replica. ended is set once its
@@ -115,12 +117,14 @@ func New(opts Options) (*Scheduler, error) {
 // Owner is this replica's name in leases and run records.
 func (s *Scheduler) Owner() string { return s.owner }
 
-// Add registers a provider; conn applies its mutations. Names must be unique.
+// Add registers a provider; conn applies its mutations. Names must be
+// unique. A provider added after Start (a registered location) is connected
+// and scheduled at once.
 func (s *Scheduler) Add(p ScheduledProvider, conn Connection) error {
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	name := p.Name()
 	if _, dup := s.tasks[name]; dup {
+		s.mu.Unlock()
 		return fmt.Errorf("provider %s added twice", name)
 	}
 	sched := p.Schedule()
@@ -139,6 +143,52 @@ func (s *Scheduler) Add(p ScheduledProvider, conn Connection) error {
 	}
 	s.tasks[name] = t
 	s.order = append(s.order, name)
+	base := s.ctx
+	s.mu.Unlock()
+	if base == nil {
+		return nil
+	}
+	if err := s.startTask(base, t); err != nil {
+		s.Remove(name)
+		return err
+	}
+	return nil
+}
+
+// Remove stops scheduling the provider named name (an unregistered
+// location): its loop ends and a run in progress is cancelled, applying
+// nothing. It reports whether the provider was scheduled.
+func (s *Scheduler) Remove(name string) bool {
+	s.mu.Lock()
+	t, ok := s.tasks[name]
+	if ok {
+		delete(s.tasks, name)
+		s.order = slices.DeleteFunc(s.order, func(n string) bool { return n == name })
+	}
+	s.mu.Unlock()
+	if ok {
+		t.mu.Lock()
+		stop := t.stop
+		t.mu.Unlock()
+		if stop != nil {
+			stop()
+		}
+	}
+	return ok
+}
+
+// startTask connects t's provider and starts its loop under base.
+func (s *Scheduler) startTask(base context.Context, t *task) error {
+	ctx, stop := context.WithCancel(base)
+	t.mu.Lock()
+	t.stop = stop
+	t.mu.Unlock()
+	if err := t.p.Connect(ctx, t.conn); err != nil {
+		stop()
+		return fmt.Errorf("connect provider %s: %w", t.p.Name(), err)
+	}
+	s.wg.Add(1)
+	go s.loop(ctx, t)
 	return nil
 }
 
@@ -162,11 +212,9 @@ func (s *Scheduler) Start(ctx context.Context) error {
 	}
 	s.mu.Unlock()
 	for _, t := range tasks {
-		if err := t.p.Connect(ctx, t.conn); err != nil {
-			return fmt.Errorf("connect provider %s: %w", t.p.Name(), err)
+		if err := s.startTask(ctx, t); err != nil {
+			return err
 		}
-		s.wg.Add(1)
-		go s.loop(ctx, t)
 	}
 	return nil
 }
