@@ -164,7 +164,8 @@ func serverURL(dbURL string) string {
 // open store.
 func (rt *runtime) build() error {
 	s := rt.settings
-	opts := catalog.Options{Logger: rt.log.With("component", "ingest"), AllowedKinds: s.Catalog.AllowedKinds(nil)}
+	opts := catalog.Options{Logger: rt.log.With("component", "ingest"), AllowedKinds: s.Catalog.AllowedKinds(nil),
+		OrphanStrategy: s.Catalog.OrphanStrategy}
 	if s.Catalog.hasLocationRules() {
 		// Per-location rules widen the global ones, so the check moves
 		// into a processor that knows each entity's location.

@@ -28,7 +28,8 @@ type apiHandler func(c *echo.Context) (*apiResponse, error)
 //	GET  /entities/by-uid/:uid                     one entity
 //	POST /entities/by-refs                         {entityRefs, fields} → {items}
 //	GET  /entity-facets                            facet, filter → {facets}
-//	GET  /locations                                the configured locations
+//
+// and the location endpoints of registerLocationRoutes.
 func (s *Server) registerAPI(mw []echo.MiddlewareFunc) {
 	g := s.Echo.Group("/api/catalog", mw...)
 	g.GET("/entities/by-query", s.cached(s.queryEntities))
@@ -37,7 +38,7 @@ func (s *Server) registerAPI(mw []echo.MiddlewareFunc) {
 	g.GET("/entities/by-uid/:uid", s.cached(s.entityByUID))
 	g.POST("/entities/by-refs", s.entitiesByRefs)
 	g.GET("/entity-facets", s.cached(s.entityFacets))
-	g.GET("/locations", s.cached(s.listLocations))
+	s.registerLocationRoutes(g)
 }
 
 // cached serves GET answers from the response cache when the store has not
@@ -273,24 +274,6 @@ func (s *Server) entityFacets(c *echo.Context) (*apiResponse, error) {
 	body, err := json.Marshal(out)
 	if err != nil {
 		return nil, fmt.Errorf("encode facets: %w", err)
-	}
-	return &apiResponse{status: http.StatusOK, body: body}, nil
-}
-
-// locationItem is one element of GET /locations.
-type locationItem struct {
-	Data Location `json:"data"`
-}
-
-// listLocations answers GET /locations with the configured locations.
-func (s *Server) listLocations(c *echo.Context) (*apiResponse, error) {
-	items := make([]locationItem, len(s.locations))
-	for i, l := range s.locations {
-		items[i] = locationItem{Data: l}
-	}
-	body, err := json.Marshal(items)
-	if err != nil {
-		return nil, fmt.Errorf("encode locations: %w", err)
 	}
 	return &apiResponse{status: http.StatusOK, body: body}, nil
 }

@@ -35,9 +35,9 @@ type Options struct {
 	Ready func() error
 	// Metrics collects request and ingest metrics; New creates one if nil.
 	Metrics *Metrics
-	// Locations are the configured catalog.locations, listed by
-	// GET /api/catalog/locations.
-	Locations []Location
+	// Locations answers the location endpoints (GET/POST /locations, ...);
+	// nil lists none and registers none.
+	Locations Locations
 	// CacheBytes bounds the catalog API's response cache; 0 means 32 MB and a
 	// negative value disables it.
 	CacheBytes int64
@@ -49,13 +49,6 @@ type Options struct {
 	// APIMiddleware runs before every /api/catalog handler (and before its
 	// response cache), e.g. sign-in checks.
 	APIMiddleware []echo.MiddlewareFunc
-}
-
-// Location is a configured catalog location as the API lists it.
-type Location struct {
-	ID     string `json:"id"`
-	Type   string `json:"type"`
-	Target string `json:"target"`
 }
 
 // Server is the HTTP side of Portico. Features add their routes to Echo (or
@@ -75,7 +68,7 @@ type Server struct {
 
 	log       *slog.Logger
 	ready     func() error
-	locations []Location
+	locations Locations
 	cache     *responseCache
 }
 
