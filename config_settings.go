@@ -22,14 +22,15 @@ type Settings struct {
 type AppSettings struct {
 	// Title appears in the page header and title; default "Portico".
 	Title string `yaml:"title"`
-	// BaseURL is the public URL of the portal, used for absolute links and
-	// cookies; empty means "as requested".
+	// BaseURL is, in Backstage, the frontend's URL. Portico serves its
+	// pages itself, so it is only the fallback of Settings.PublicURL.
 	BaseURL string `yaml:"baseUrl"`
 }
 
 // BackendSettings is the backend section: where to listen, which database,
 // which hosts URL reads may reach.
 type BackendSettings struct {
+	// BaseURL is Portico's public URL; see Settings.PublicURL.
 	BaseURL  string           `yaml:"baseUrl"`
 	Listen   ListenSettings   `yaml:"listen"`
 	Database DatabaseSettings `yaml:"database"`
@@ -152,6 +153,9 @@ func ParseSettings(c *Config) (*Settings, error) {
 	}
 	if s.App.Title == "" {
 		s.App.Title = "Portico"
+	}
+	if err := checkPublicURL(c, s); err != nil {
+		return nil, err
 	}
 	for i, loc := range s.Catalog.Locations {
 		if loc.Type != "file" && loc.Type != "url" {
