@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/porticohq/portico/catalog"
 )
 
 // Settings is the typed form of the keys the backend itself reads (app,
@@ -41,9 +43,13 @@ type BackendSettings struct {
 }
 
 // ReadingSettings is backend.reading: URL reads ($text placeholders, url
-// locations) may only reach hosts listed here.
+// locations) may only reach hosts listed in Allow, and no read (those,
+// descriptor files, S3 objects) may return more than MaxBytes.
 type ReadingSettings struct {
 	Allow []ReadingAllow `yaml:"allow"`
+	// MaxBytes is Portico's own key (Backstage has no read limit);
+	// default catalog.DefaultMaxReadSize.
+	MaxBytes int64 `yaml:"maxBytes"`
 }
 
 // ReadingAllow is one backend.reading.allow entry: a host ("example.com",
@@ -156,6 +162,12 @@ func ParseSettings(c *Config) (*Settings, error) {
 	}
 	if err := checkPublicURL(c, s); err != nil {
 		return nil, err
+	}
+	switch {
+	case s.Backend.Reading.MaxBytes == 0:
+		s.Backend.Reading.MaxBytes = catalog.DefaultMaxReadSize
+	case s.Backend.Reading.MaxBytes < 0:
+		return nil, c.Sub("backend.reading").Errorf("maxBytes", "must be a positive number of bytes, got %d", s.Backend.Reading.MaxBytes)
 	}
 	for i, loc := range s.Catalog.Locations {
 		if loc.Type != "file" && loc.Type != "url" {

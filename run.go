@@ -180,7 +180,7 @@ func (rt *runtime) build() error {
 	for _, a := range s.Backend.Reading.Allow {
 		allow = append(allow, catalog.ReadAllowRule{Host: a.Host, Paths: a.Paths})
 	}
-	rt.urls = &catalog.URLReader{Allow: allow}
+	rt.urls = &catalog.URLReader{Allow: allow, MaxSize: s.Backend.Reading.MaxBytes}
 	sched, err := providers.New(providers.Options{
 		DB:      rt.store.DB(),
 		Logger:  rt.log.With("component", "scheduler"),
