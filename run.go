@@ -93,11 +93,15 @@ func (b *Backend) setup(ctx context.Context) (*runtime, error) {
 	if rt.settings, err = ParseSettings(cfg); err != nil {
 		return nil, err
 	}
-	if b.opts.address != "" {
-		// Features see the address actually used (the demo's try-it-out
-		// allows exactly that address).
+	// Features see the address actually used (the demo's try-it-out allows
+	// exactly that address; the public URL falls back to it).
+	addr := b.opts.address
+	if b.opts.listener != nil {
+		addr = b.opts.listener.Addr().String()
+	}
+	if addr != "" {
 		var l ListenSettings
-		if l.UnmarshalConfig(NewConfig(map[string]any{"l": b.opts.address}).Sub("l")) == nil {
+		if l.UnmarshalConfig(NewConfig(map[string]any{"l": addr}).Sub("l")) == nil {
 			rt.settings.Backend.Listen = l
 		}
 	}
@@ -176,7 +180,7 @@ func (rt *runtime) build() error {
 	for _, a := range s.Backend.Reading.Allow {
 		allow = append(allow, catalog.ReadAllowRule{Host: a.Host, Paths: a.Paths})
 	}
-	rt.urls = &catalog.URLReader{Allow: allow}
+	rt.urls = &catalog.URLReader{Allow: allow, MaxSize: s.Backend.Reading.MaxBytes}
 	sched, err := providers.New(providers.Options{
 		DB:      rt.store.DB(),
 		Logger:  rt.log.With("component", "scheduler"),
@@ -196,7 +200,7 @@ func (rt *runtime) build() error {
 		Catalog:   rt.catalog,
 		Logger:    rt.log.With("component", "http"),
 		AppTitle:  s.App.Title,
-		BaseURL:   s.App.BaseURL,
+		BaseURL:   s.PublicURL(),
 		Ready:     rt.readiness.Err,
 		Locations: locations,
 		// Generation only sees this process's commits; with a database

@@ -39,6 +39,8 @@ type Catalog struct {
 	mu         sync.RWMutex
 	processors []Processor
 	hooks      []CommitHook
+
+	problems problemLog
 }
 
 // New returns a Catalog writing to store.

@@ -26,7 +26,8 @@ type Options struct {
 	Store   catalog.Store
 	Catalog *catalog.Catalog
 	Logger  *slog.Logger
-	// AppTitle is app.title; BaseURL is app.baseUrl.
+	// AppTitle is app.title; BaseURL is the public URL (backend.baseUrl,
+	// else app.baseUrl, else the listen address).
 	AppTitle string
 	BaseURL  string
 	// Ready reports whether the backend is ready for traffic (every
@@ -66,7 +67,7 @@ type Server struct {
 	Catalog *catalog.Catalog
 	Log     *slog.Logger
 	Title   string // app.title
-	BaseURL string // app.baseUrl
+	BaseURL string // the public URL, without a trailing slash
 	Metrics *Metrics
 	// ErrorPage renders the HTML answer for errors outside /api (the views
 	// set a styled page; the default is plain text). message is safe to

@@ -22,7 +22,6 @@ import (
 const (
 	DefaultRescan   = 60 * time.Second
 	DefaultDebounce = 150 * time.Millisecond
-	maxFileSize     = 32 << 20
 )
 
 // Options configure a file location.
@@ -37,8 +36,12 @@ type Options struct {
 	// Debounce groups bursts of notifications; zero means DefaultDebounce.
 	Debounce time.Duration
 	// URLs reads placeholder targets that are absolute URLs; nil refuses them.
-	URLs   *catalog.URLReader
-	Logger *slog.Logger
+	URLs *catalog.URLReader
+	// MaxBytes bounds each descriptor file and placeholder target read;
+	// zero means the URL reader's limit (backend.reading.maxBytes), so
+	// every read of the catalog has one limit.
+	MaxBytes int64
+	Logger   *slog.Logger
 }
 
 // Provider is one file location. It implements providers.EntityProvider.
@@ -330,9 +333,9 @@ func (p *Provider) read(path string) fileRead {
 	if !info.Mode().IsRegular() {
 		return fileRead{path: path}
 	}
-	if info.Size() > maxFileSize {
+	if limit := p.maxBytes(); info.Size() > limit {
 		r.failed = &catalog.FailedSource{Location: location, Problems: []catalog.Problem{{File: location,
-			Message: fmt.Sprintf("file is %d bytes, larger than the limit of %d", info.Size(), maxFileSize)}}}
+			Message: catalog.TooLarge("file", info.Size(), limit).Error()}}}
 		return r
 	}
 	data, err := os.ReadFile(path)
@@ -342,6 +345,7 @@ func (p *Provider) read(path string) fileRead {
 	}
 	reader := catalog.NewFileReader(p.pattern.base, path)
 	reader.URLs = p.opts.URLs
+	reader.MaxSize = p.maxBytes()
 	entities, problems := catalog.ParseYAML(data, catalog.Source{
 		Location:       location,
 		OriginLocation: p.origin,
@@ -369,4 +373,12 @@ func unionRefs(a, b []catalog.Ref) []catalog.Ref {
 		}
 	}
 	return a
+}
+
+// maxBytes is Options.MaxBytes, else the URL reader's limit.
+func (p *Provider) maxBytes() int64 {
+	if p.opts.MaxBytes > 0 {
+		return p.opts.MaxBytes
+	}
+	return p.opts.URLs.Limit()
 }
