@@ -28,7 +28,7 @@ func AuthPlugin() Feature {
 		r.RegisterInit(func(ctx context.Context) error {
 			_, err := auth.Register(ctx, s.Echo, auth.Options{
 				Config:    cfg,
-				BaseURL:   s.Settings.App.BaseURL,
+				BaseURL:   s.Settings.PublicURL(),
 				AppTitle:  s.Settings.App.Title,
 				Store:     s.Store,
 				DB:        s.DB,

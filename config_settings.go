@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/porticohq/portico/catalog"
 )
 
 // Settings is the typed form of the keys the backend itself reads (app,
@@ -23,14 +25,15 @@ type Settings struct {
 type AppSettings struct {
 	// Title appears in the page header and title; default "Portico".
 	Title string `yaml:"title"`
-	// BaseURL is the public URL of the portal, used for absolute links and
-	// cookies; empty means "as requested".
+	// BaseURL is, in Backstage, the frontend's URL. Portico serves its
+	// pages itself, so it is only the fallback of Settings.PublicURL.
 	BaseURL string `yaml:"baseUrl"`
 }
 
 // BackendSettings is the backend section: where to listen, which database,
 // which hosts URL reads may reach.
 type BackendSettings struct {
+	// BaseURL is Portico's public URL; see Settings.PublicURL.
 	BaseURL  string           `yaml:"baseUrl"`
 	Listen   ListenSettings   `yaml:"listen"`
 	Database DatabaseSettings `yaml:"database"`
@@ -41,9 +44,13 @@ type BackendSettings struct {
 }
 
 // ReadingSettings is backend.reading: URL reads ($text placeholders, url
-// locations) may only reach hosts listed here.
+// locations) may only reach hosts listed in Allow, and no read (those,
+// descriptor files, S3 objects) may return more than MaxBytes.
 type ReadingSettings struct {
 	Allow []ReadingAllow `yaml:"allow"`
+	// MaxBytes is Portico's own key (Backstage has no read limit);
+	// default catalog.DefaultMaxReadSize.
+	MaxBytes int64 `yaml:"maxBytes"`
 }
 
 // ReadingAllow is one backend.reading.allow entry: a host ("example.com",
@@ -199,6 +206,15 @@ func ParseSettings(c *Config) (*Settings, error) {
 	case "keep", "delete":
 	default:
 		return nil, c.Sub("catalog").Errorf("orphanStrategy", "must be keep or delete, not %q", s.Catalog.OrphanStrategy)
+	}
+	if err := checkPublicURL(c, s); err != nil {
+		return nil, err
+	}
+	switch {
+	case s.Backend.Reading.MaxBytes == 0:
+		s.Backend.Reading.MaxBytes = catalog.DefaultMaxReadSize
+	case s.Backend.Reading.MaxBytes < 0:
+		return nil, c.Sub("backend.reading").Errorf("maxBytes", "must be a positive number of bytes, got %d", s.Backend.Reading.MaxBytes)
 	}
 	for i, loc := range s.Catalog.Locations {
 		if loc.Type != "file" && loc.Type != "url" {

@@ -32,11 +32,10 @@ func FileLocationsModule() Feature {
 				continue
 			}
 			cat.AddEntityProvider(file.New(file.Options{
-				Target:  loc.Target,
-				Roots:   roots,
-				URLs:    s.URLReader,
-				MaxSize: s.URLReader.MaxSize,
-				Logger:  s.Logger.With("location", "file:"+loc.Target),
+				Target: loc.Target,
+				Roots:  roots,
+				URLs:   s.URLReader,
+				Logger: s.Logger.With("location", "file:"+loc.Target),
 			}))
 		}
 		return nil
@@ -59,7 +58,8 @@ func FileRoots(locs []LocationSettings) []string {
 
 // URLLocationsModule reads catalog.locations entries of type url through the
 // URL reader (hosts must be allowed by backend.reading.allow), every
-// DefaultLocationFrequency; $text placeholders resolve relative to the URL.
+// catalog.processingInterval, following its Location entities; relative
+// targets and $text placeholders resolve against the naming URL.
 func URLLocationsModule() Feature {
 	return NewModule(CatalogPluginID, "url-locations", func(r ModuleRegistrar) error {
 		var cat CatalogExtensions

@@ -93,11 +93,15 @@ func (b *Backend) setup(ctx context.Context) (*runtime, error) {
 	if rt.settings, err = ParseSettings(cfg); err != nil {
 		return nil, err
 	}
-	if b.opts.address != "" {
-		// Features see the address actually used (the demo's try-it-out
-		// allows exactly that address).
+	// Features see the address actually used (the demo's try-it-out allows
+	// exactly that address; the public URL falls back to it).
+	addr := b.opts.address
+	if b.opts.listener != nil {
+		addr = b.opts.listener.Addr().String()
+	}
+	if addr != "" {
 		var l ListenSettings
-		if l.UnmarshalConfig(NewConfig(map[string]any{"l": b.opts.address}).Sub("l")) == nil {
+		if l.UnmarshalConfig(NewConfig(map[string]any{"l": addr}).Sub("l")) == nil {
 			rt.settings.Backend.Listen = l
 		}
 	}
@@ -177,7 +181,7 @@ func (rt *runtime) build() error {
 	for _, a := range s.Backend.Reading.Allow {
 		allow = append(allow, catalog.ReadAllowRule{Host: a.Host, Paths: a.Paths})
 	}
-	rt.urls = &catalog.URLReader{Allow: allow}
+	rt.urls = &catalog.URLReader{Allow: allow, MaxSize: s.Backend.Reading.MaxBytes}
 	sched, err := providers.New(providers.Options{
 		DB:      rt.store.DB(),
 		Logger:  rt.log.With("component", "scheduler"),
@@ -188,18 +192,13 @@ func (rt *runtime) build() error {
 		return fmt.Errorf("scheduler: %w", err)
 	}
 	rt.scheduler = sched
-	locations := make([]web.Location, 0, len(s.Catalog.Locations))
-	for _, l := range s.Catalog.Locations {
-		locations = append(locations, web.Location{ID: l.Type + ":" + l.Target, Type: l.Type, Target: l.Target})
-	}
 	rt.web = web.New(web.Options{
-		Store:     rt.store,
-		Catalog:   rt.catalog,
-		Logger:    rt.log.With("component", "http"),
-		AppTitle:  s.App.Title,
-		BaseURL:   s.App.BaseURL,
-		Ready:     rt.readiness.Err,
-		Locations: locations,
+		Store:    rt.store,
+		Catalog:  rt.catalog,
+		Logger:   rt.log.With("component", "http"),
+		AppTitle: s.App.Title,
+		BaseURL:  s.PublicURL(),
+		Ready:    rt.readiness.Err,
 		// Generation only sees this process's commits; with a database
 		// shared by several replicas, cached answers also expire.
 		CacheTTL: sharedCacheTTL(rt.store.Dialect()),

@@ -2,6 +2,7 @@ package portico
 
 import (
 	"errors"
+	"net/url"
 
 	"github.com/labstack/echo/v5"
 
@@ -31,15 +32,17 @@ func APIDocsModule() Feature {
 		if err := s.RootConfig.Sub("apiDocs.tryItOut").Decode(&policy); err != nil {
 			return err
 		}
+		// Relative servers (the demo Petstore's) resolve against the public
+		// URL, as OpenAPI resolves them against where the document is served.
+		baseURL := s.Settings.PublicURL()
 		if s.Demo {
-			// The demo Petstore's server is the portal itself.
+			// The demo Petstore's server is the portal itself: reachable at
+			// the address it listens on, and at its public URL when that is
+			// a private name (a public address needs no entry).
 			policy.Allow = append(policy.Allow, selfAddr(s.Settings.Backend.Listen))
-		}
-		baseURL := s.Settings.Backend.BaseURL
-		if s.Demo || baseURL == "" {
-			// Relative servers (the demo Petstore's) resolve against the
-			// address the portal listens on.
-			baseURL = "http://" + selfAddr(s.Settings.Backend.Listen)
+			if u, err := url.Parse(baseURL); err == nil {
+				policy.Allow = append(policy.Allow, u.Host)
+			}
 		}
 		_, err := apidocs.Register(s.Echo, apidocs.Options{
 			BaseURL:     baseURL,

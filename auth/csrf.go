@@ -54,7 +54,7 @@ func (a *Auth) sameOrigin(r *http.Request) bool {
 	return isAPIPath(r.URL.Path) && strings.HasPrefix(ct, "application/json")
 }
 
-// originAllowed accepts app.baseUrl's origin and the origin the request was
+// originAllowed accepts the public URL's origin and the origin the request was
 // addressed to (a browser sets Host itself; a foreign page cannot).
 func (a *Auth) originAllowed(origin string, r *http.Request) bool {
 	if a.baseOrigin != "" && strings.EqualFold(origin, a.baseOrigin) {

@@ -19,8 +19,13 @@ import (
 
 // Options are what Register needs from the backend.
 type Options struct {
-	Config   Config
-	BaseURL  string // app.baseUrl, e.g. http://localhost:7007
+	Config Config
+	// BaseURL is Portico's public URL (backend.baseUrl, else app.baseUrl,
+	// else the listen address), e.g. https://portal.example.com: the GitHub
+	// callback is <BaseURL>/auth/github/callback unless callbackUrl is set,
+	// and cookies are Secure with the __Host- prefix when it is https.
+	// Empty means http://localhost:7007.
+	BaseURL  string
 	AppTitle string // app.title, for the sign-in pages
 	// Store answers resolver lookups (User entities).
 	Store catalog.Store
@@ -122,7 +127,7 @@ func parseBaseURL(raw string) (*url.URL, error) {
 	raw = cmp.Or(raw, "http://localhost:7007")
 	u, err := url.Parse(raw)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, fmt.Errorf("app.baseUrl: %q is not an absolute http(s) URL", raw)
+		return nil, fmt.Errorf("auth: public URL %q (backend.baseUrl) is not an absolute http(s) URL", raw)
 	}
 	return u, nil
 }

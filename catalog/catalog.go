@@ -51,6 +51,8 @@ type Catalog struct {
 	mu         sync.RWMutex
 	processors []Processor
 	hooks      []CommitHook
+
+	problems problemLog
 }
 
 // New returns a Catalog writing to store.

@@ -86,6 +86,7 @@ func (c *Catalog) ApplyPrepared(ctx context.Context, p *PreparedMutation) (Apply
 		"entities", len(p.processed), "added", res.Added, "updated", res.Updated, "removed", res.Removed, "orphaned", res.Orphaned,
 		"unchanged", res.Unchanged, "invalid", res.Invalid, "failed_sources", len(m.Failed),
 		"conflicts", len(res.Conflicts), "duration", p.prepTime+time.Since(start))
+	c.problems.record(c.logger, provider, m, p.processed)
 	for _, h := range hooks {
 		h(ctx, provider, res)
 	}

@@ -198,6 +198,9 @@ type LocationStore interface {
 	Locations(ctx context.Context) ([]RegisteredLocation, error)
 	// LocationByID returns an *Error with ENOTFOUND for an unknown id.
 	LocationByID(ctx context.Context, id string) (RegisteredLocation, error)
+	// LocationBySpec returns the location with this type and target;
+	// ENOTFOUND when there is none.
+	LocationBySpec(ctx context.Context, spec LocationSpec) (RegisteredLocation, error)
 	// DeleteLocation removes the location and returns it; ENOTFOUND for an
 	// unknown id.
 	DeleteLocation(ctx context.Context, id string) (RegisteredLocation, error)

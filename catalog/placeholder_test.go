@@ -148,6 +148,10 @@ func TestURLReader(t *testing.T) {
 			fmt.Fprint(w, "openapi: 3.0.0\n")
 		case "/big":
 			fmt.Fprint(w, strings.Repeat("x", 100))
+		case "/big-chunked": // no Content-Length: the limit applies while reading
+			fmt.Fprint(w, strings.Repeat("x", 40))
+			w.(http.Flusher).Flush()
+			fmt.Fprint(w, strings.Repeat("x", 60))
 		case "/redirect":
 			http.Redirect(w, r, "http://localhost.invalid/x", http.StatusFound)
 		default:
@@ -165,7 +169,8 @@ func TestURLReader(t *testing.T) {
 		{name: "relative to entity URL", target: "../specs/petstore.yaml", want: "openapi: 3.0.0\n"},
 		{name: "absolute allowed", target: srv.URL + "/specs/petstore.yaml", want: "openapi: 3.0.0\n"},
 		{name: "404", target: "../nope.yaml", problem: "does not exist (404)"},
-		{name: "too big", target: "/big", problem: "larger than the limit"},
+		{name: "too big", target: "/big", problem: "/big is 100 bytes, larger than the read limit of 50 bytes (backend.reading.maxBytes)"},
+		{name: "too big, chunked", target: "/big-chunked", problem: "/big-chunked is larger than the read limit of 50 bytes (backend.reading.maxBytes)"},
 		{name: "host not allowed", target: "http://127.0.0.2:1/x", problem: "not allowed; add its host to backend.reading.allow"},
 		{name: "redirect off the allow-list", target: "/redirect", problem: "not allowed by backend.reading.allow"},
 		{name: "not allowed at all", target: "x", problem: "not allowed", reader: (&URLReader{}).ForURL(entityURL)},

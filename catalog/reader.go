@@ -12,8 +12,12 @@ import (
 	"sync"
 )
 
-// DefaultMaxReadSize bounds what one placeholder may read.
-const DefaultMaxReadSize = 10 << 20
+// DefaultMaxReadSize bounds what one read may return (a descriptor file,
+// a url location, a $text/$json/$yaml target, an S3 object) unless
+// backend.reading.maxBytes says otherwise. 32 MiB admits the largest public
+// API descriptions (GitHub's REST description is 13 MB); the definition
+// loader (catalog/openapi) keeps its own, separate guard.
+const DefaultMaxReadSize = 32 << 20
 
 // FileReader resolves placeholder targets of an entity read from a file:
 // relative paths only, resolved against the entity's file, and only to
@@ -146,16 +150,27 @@ func readFileLimited(path string, limit int64) ([]byte, error) {
 		return nil, fmt.Errorf("%s is not a regular file", path)
 	}
 	if info.Size() > limit {
-		return nil, fmt.Errorf("%s is %d bytes, larger than the limit of %d", path, info.Size(), limit)
+		return nil, TooLarge(path, info.Size(), limit)
 	}
 	data, err := io.ReadAll(io.LimitReader(f, limit+1))
 	if err != nil {
 		return nil, fmt.Errorf("read %s: %w", path, err)
 	}
 	if int64(len(data)) > limit {
-		return nil, fmt.Errorf("%s is larger than the limit of %d bytes", path, limit)
+		return nil, TooLarge(path, -1, limit)
 	}
 	return data, nil
+}
+
+// TooLarge is the error of a read refused by the read limit (here, and in
+// readers of other sources: S3 objects, descriptor files). It names the
+// key that raises the limit; size is -1 when only "more than limit" is
+// known.
+func TooLarge(what string, size, limit int64) error {
+	if size < 0 {
+		return fmt.Errorf("%s is larger than the read limit of %d bytes (backend.reading.maxBytes)", what, limit)
+	}
+	return fmt.Errorf("%s is %d bytes, larger than the read limit of %d bytes (backend.reading.maxBytes)", what, size, limit)
 }
 
 func isHTTPURL(s string) bool {

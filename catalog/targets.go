@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io/fs"
 	"net/url"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -83,6 +84,9 @@ func (t *Targets) readFile(root, path string) ([]byte, error) {
 	limit := t.MaxSize
 	if limit <= 0 {
 		limit = DefaultMaxReadSize
+	}
+	if info, err := os.Stat(real); err == nil && info.Size() > limit {
+		return nil, TooLarge("file", info.Size(), limit)
 	}
 	return readFileLimited(real, limit)
 }

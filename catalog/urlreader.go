@@ -26,7 +26,18 @@ type URLReader struct {
 	Allow   []ReadAllowRule
 	Client  *http.Client // nil means a client with Timeout
 	Timeout time.Duration
+	// MaxSize is backend.reading.maxBytes; zero means DefaultMaxReadSize.
 	MaxSize int64
+}
+
+// Limit is the most one read may return: MaxSize, or DefaultMaxReadSize.
+// Readers of other sources that share the URL reader (file locations)
+// apply the same limit.
+func (u *URLReader) Limit() int64 {
+	if u == nil || u.MaxSize <= 0 {
+		return DefaultMaxReadSize
+	}
+	return u.MaxSize
 }
 
 // Allowed reports whether rawURL may be read.
@@ -91,16 +102,16 @@ func (u *URLReader) Read(ctx context.Context, rawURL string) ([]byte, string, er
 		}
 		return nil, rawURL, fmt.Errorf("read %s: status %s", rawURL, resp.Status)
 	}
-	limit := u.MaxSize
-	if limit <= 0 {
-		limit = DefaultMaxReadSize
+	limit := u.Limit()
+	if resp.ContentLength > limit {
+		return nil, rawURL, TooLarge(rawURL, resp.ContentLength, limit)
 	}
 	data, err := io.ReadAll(io.LimitReader(resp.Body, limit+1))
 	if err != nil {
 		return nil, rawURL, fmt.Errorf("read %s: %w", rawURL, err)
 	}
 	if int64(len(data)) > limit {
-		return nil, rawURL, fmt.Errorf("%s is larger than the limit of %d bytes", rawURL, limit)
+		return nil, rawURL, TooLarge(rawURL, -1, limit)
 	}
 	return data, rawURL, nil
 }

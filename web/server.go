@@ -26,7 +26,8 @@ type Options struct {
 	Store   catalog.Store
 	Catalog *catalog.Catalog
 	Logger  *slog.Logger
-	// AppTitle is app.title; BaseURL is app.baseUrl.
+	// AppTitle is app.title; BaseURL is the public URL (backend.baseUrl,
+	// else app.baseUrl, else the listen address).
 	AppTitle string
 	BaseURL  string
 	// Ready reports whether the backend is ready for traffic (every
@@ -59,7 +60,7 @@ type Server struct {
 	Catalog *catalog.Catalog
 	Log     *slog.Logger
 	Title   string // app.title
-	BaseURL string // app.baseUrl
+	BaseURL string // the public URL, without a trailing slash
 	Metrics *Metrics
 	// ErrorPage renders the HTML answer for errors outside /api (the views
 	// set a styled page; the default is plain text). message is safe to
@@ -103,6 +104,10 @@ func New(opts Options) *Server {
 	s.registerAPI(opts.APIMiddleware)
 	return s
 }
+
+// SetLocations sets what answers the location endpoints; the catalog
+// plugin calls it when it starts, before the server listens.
+func (s *Server) SetLocations(l Locations) { s.locations = l }
 
 // ServeHTTP lets the server be used as an http.Handler (tests, embedding).
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {

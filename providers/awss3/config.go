@@ -29,6 +29,10 @@ type Config struct {
 	SecretAccessKey string // secret
 	Schedule        providers.Schedule
 	Safety          providers.Safety
+	// MaxBytes bounds each object read (descriptors and $text targets):
+	// backend.reading.maxBytes, set by the module; zero means
+	// catalog.DefaultMaxReadSize.
+	MaxBytes int64
 }
 
 // ParseConfig reads catalog.providers.awsS3 (one object or a map of ids)

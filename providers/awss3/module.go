@@ -27,6 +27,7 @@ func Module() portico.Feature {
 			return errors.New("awss3-provider: the catalog plugin offers no CatalogExtensions")
 		}
 		for _, c := range cfgs {
+			c.MaxBytes = s.Settings.Backend.Reading.MaxBytes
 			p, err := New(context.Background(), c, s.Logger)
 			if err != nil {
 				return err

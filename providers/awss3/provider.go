@@ -18,9 +18,6 @@ import (
 	"github.com/porticohq/portico/providers"
 )
 
-// maxObjectSize bounds one descriptor object or placeholder target.
-const maxObjectSize = 10 << 20
-
 // readers is how many objects are fetched at once.
 const readers = 8
 
@@ -209,20 +206,29 @@ func (p *Provider) object(ctx context.Context, o object) ([]catalog.DeferredEnti
 	return kept, nil
 }
 
-// read fetches an object's body, at most maxObjectSize bytes.
+// read fetches an object's body, at most the read limit
+// (backend.reading.maxBytes).
 func (p *Provider) read(ctx context.Context, key string) ([]byte, error) {
 	p.reads.Add(1)
+	name := fmt.Sprintf("s3://%s/%s", p.cfg.BucketName, key)
+	limit := p.cfg.MaxBytes
+	if limit <= 0 {
+		limit = catalog.DefaultMaxReadSize
+	}
 	res, err := p.client.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(p.cfg.BucketName), Key: aws.String(key)})
 	if err != nil {
-		return nil, fmt.Errorf("read s3://%s/%s: %w", p.cfg.BucketName, key, err)
+		return nil, fmt.Errorf("read %s: %w", name, err)
 	}
 	defer res.Body.Close()
-	data, err := io.ReadAll(io.LimitReader(res.Body, maxObjectSize+1))
-	if err != nil {
-		return nil, fmt.Errorf("read s3://%s/%s: %w", p.cfg.BucketName, key, err)
+	if size := aws.ToInt64(res.ContentLength); size > limit {
+		return nil, catalog.TooLarge(name, size, limit)
 	}
-	if len(data) > maxObjectSize {
-		return nil, fmt.Errorf("read s3://%s/%s: larger than %d bytes", p.cfg.BucketName, key, maxObjectSize)
+	data, err := io.ReadAll(io.LimitReader(res.Body, limit+1))
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", name, err)
+	}
+	if int64(len(data)) > limit {
+		return nil, catalog.TooLarge(name, -1, limit)
 	}
 	return data, nil
 }

@@ -48,9 +48,11 @@ type Options struct {
 	Debounce time.Duration
 	// URLs reads url targets and placeholders; nil refuses them.
 	URLs *catalog.URLReader
-	// MaxSize bounds one file; zero means catalog.DefaultMaxReadSize.
-	MaxSize int64
-	Logger  *slog.Logger
+	// MaxBytes bounds each descriptor file and placeholder target read;
+	// zero means the URL reader's limit (backend.reading.maxBytes), so
+	// every read of the catalog has one limit.
+	MaxBytes int64
+	Logger   *slog.Logger
 }
 
 // Provider is one file location. It implements providers.EntityProvider.
@@ -126,7 +128,7 @@ func New(opts Options) *Provider {
 		name:    "file:" + opts.Target,
 		origin:  "file:" + abs,
 		glob:    g,
-		targets: &catalog.Targets{Roots: roots, URLs: opts.URLs, MaxSize: opts.MaxSize},
+		targets: &catalog.Targets{Roots: roots, URLs: opts.URLs, MaxSize: maxBytes(opts)},
 		logger:  opts.Logger.With("provider", "file:"+opts.Target),
 		graph:   catalog.NewLocationGraph(),
 		roots:   map[string]bool{},
@@ -134,6 +136,18 @@ func New(opts Options) *Provider {
 		deps:    map[string][]string{},
 		depStat: map[string]fileStat{},
 	}
+}
+
+// maxBytes is Options.MaxBytes, else the URL reader's limit, else the
+// catalog's default.
+func maxBytes(opts Options) int64 {
+	switch {
+	case opts.MaxBytes > 0:
+		return opts.MaxBytes
+	case opts.URLs != nil && opts.URLs.MaxSize > 0:
+		return opts.URLs.MaxSize
+	}
+	return catalog.DefaultMaxReadSize
 }
 
 // AbsTarget is a configured file target made absolute: relative targets
@@ -273,4 +287,12 @@ func (p *Provider) Refresh(ctx context.Context, loc string) (bool, error) {
 	}
 	_, err := p.round(ctx, []catalog.LocationSpec{n.loc}, false)
 	return true, err
+}
+
+// maxBytes is Options.MaxBytes, else the URL reader's limit.
+func (p *Provider) maxBytes() int64 {
+	if p.opts.MaxBytes > 0 {
+		return p.opts.MaxBytes
+	}
+	return p.opts.URLs.Limit()
 }
