@@ -41,6 +41,7 @@ type catalogExtensions struct {
 	mu         sync.Mutex
 	providers  []providers.EntityProvider
 	processors []catalog.Processor
+	kinds      []catalog.Kind
 	readers    map[string]LocationReader
 }
 
@@ -58,6 +59,12 @@ func (x *catalogExtensions) AddProcessor(p catalog.Processor) {
 	x.processors = append(x.processors, p)
 }
 
+func (x *catalogExtensions) AddKind(k catalog.Kind) {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	x.kinds = append(x.kinds, k)
+}
+
 func (x *catalogExtensions) AddLocationReader(locationType string, r LocationReader) {
 	x.mu.Lock()
 	defer x.mu.Unlock()
@@ -69,10 +76,16 @@ func (x *catalogExtensions) start(ctx context.Context, s *Services) error {
 	x.mu.Lock()
 	procs := slices.Clone(x.processors)
 	provs := slices.Clone(x.providers)
+	kinds := slices.Clone(x.kinds)
 	x.mu.Unlock()
 
 	for _, p := range procs {
 		s.Catalog.AddProcessor(p)
+	}
+	for _, k := range kinds {
+		if err := s.Catalog.AddKind(k); err != nil {
+			return err
+		}
 	}
 	if err := applyLocationEntities(ctx, s); err != nil {
 		return fmt.Errorf("location entities: %w", err)

@@ -36,6 +36,11 @@ type CatalogExtensions interface {
 	// change the entity, emit relations and report problems; a problem marks
 	// only that entity, which keeps its last good version.
 	AddProcessor(p catalog.Processor)
+	// AddKind makes the catalog accept entities of another kind (or a
+	// built-in kind at another apiVersion). As in Backstage, an entity
+	// whose kind and apiVersion match no registered kind is refused. An
+	// invalid or already registered kind stops the catalog from starting.
+	AddKind(k catalog.Kind)
 	// AddLocationReader makes catalog.locations entries of locationType
 	// work: each such location becomes a scheduled provider named
 	// "<type>:<target>" whose runs call r.

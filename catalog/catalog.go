@@ -6,15 +6,16 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+	"sync/atomic"
 )
 
 // Options configure a Catalog. The zero value is usable: a discarding
-// logger, every kind allowed, no extra processors.
+// logger, the built-in kinds (see Kind) allowed, no extra processors.
 type Options struct {
 	// Logger receives ingest logs; nil discards them.
 	Logger *slog.Logger
 	// AllowedKinds is catalog.rules' allow-list of kinds (case-insensitive);
-	// empty allows every kind.
+	// empty allows every registered kind.
 	AllowedKinds []string
 	// Processors run after the built-in steps, in order.
 	Processors []Processor
@@ -45,6 +46,7 @@ type Catalog struct {
 	logger  *slog.Logger
 	allowed map[string]bool
 	workers int
+	kinds   atomic.Pointer[kindSet] // read by every entity; AddKind swaps it
 
 	orphanStrategy string
 
@@ -67,6 +69,8 @@ func New(store Store, opts Options) *Catalog {
 	if c.logger == nil {
 		c.logger = slog.New(slog.DiscardHandler)
 	}
+	ks := newKindSet()
+	c.kinds.Store(&ks)
 	if c.workers <= 0 {
 		c.workers = runtime.GOMAXPROCS(0)
 	}

@@ -22,7 +22,8 @@ const (
 )
 
 // Entity is one catalog entity in Backstage's descriptor format. Relations and
-// Status are outputs of ingest; they are never read from input.
+// Status are outputs of ingest; they are never read from input, and a
+// descriptor that carries them is refused, as Backstage refuses it.
 type Entity struct {
 	APIVersion string         `json:"apiVersion"`
 	Kind       string         `json:"kind"`

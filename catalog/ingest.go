@@ -126,7 +126,7 @@ func (c *Catalog) processOne(ctx context.Context, provider string, d *DeferredEn
 	pc := &ProcessContext{Entity: e, Source: d.Source, Provider: provider}
 	pc.problems = append(pc.problems, d.Problems...)
 	resolvePlaceholders(ctx, pc)
-	validateEntity(pc)
+	validateEntity(pc, *c.kinds.Load())
 	if e.Kind != "" && !c.kindAllowed(e.Kind) {
 		pc.AddProblem("kind", fmt.Sprintf("kind %s is not allowed by catalog.rules", e.Kind))
 	}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 
 	"go.yaml.in/yaml/v3"
@@ -118,19 +119,52 @@ func (b *entityBuilder) build(obj map[string]any) *Entity {
 		b.fail("metadata", "must be an object, not "+typeName(v))
 	}
 	e.Metadata.Name = b.str(meta, "name", "metadata.name")
-	e.Metadata.Namespace = b.str(meta, "namespace", "metadata.namespace")
+	ns, hasNS := meta["namespace"]
+	if s, ok := ns.(string); ok {
+		e.Metadata.Namespace = s
+	}
 	if e.Kind != "" && e.Metadata.Name != "" {
 		b.ref = e.Ref().String()
 	}
+	if hasNS {
+		b.nonEmpty(meta, "namespace", "metadata.namespace")
+	}
 	b.metadata(meta, &e.Metadata)
-	if v, ok := obj["spec"]; ok && v != nil {
+	if v, ok := obj["spec"]; ok {
 		spec, isMap := v.(map[string]any)
 		if !isMap {
 			b.fail("spec", "must be an object, not "+typeName(v))
 		}
 		e.Spec = spec
 	}
+	if e.APIVersion != "" || e.Kind != "" {
+		b.rootFields(obj)
+	}
 	return e
+}
+
+// rootFields refuses what Backstage's Entity schema and
+// NoForeignRootFieldsEntityPolicy refuse: any field at the root besides
+// apiVersion, kind, metadata and spec. A document with neither apiVersion
+// nor kind is not an entity at all, and is told so by validation instead.
+func (b *entityBuilder) rootFields(obj map[string]any) {
+	var foreign []string
+	for k := range obj {
+		switch k {
+		case "apiVersion", "kind", "metadata", "spec":
+		default:
+			foreign = append(foreign, k)
+		}
+	}
+	slices.Sort(foreign)
+	for _, k := range foreign {
+		switch k {
+		case "relations", "status":
+			b.fail(k, "is output-only: the catalog computes it, and refuses an entity that carries it")
+		default:
+			b.fail(k, "is not an entity field; the root holds only apiVersion, kind, metadata and spec")
+		}
+	}
 }
 
 func (b *entityBuilder) metadata(meta map[string]any, m *Metadata) {
@@ -139,9 +173,11 @@ func (b *entityBuilder) metadata(meta map[string]any, m *Metadata) {
 		switch k {
 		case "name", "namespace":
 		case "uid", "etag":
-			// Server-set: never read from input.
+			// Server-set: never read from input, but typed as Backstage's
+			// EntityMeta schema types them.
+			b.nonEmpty(meta, k, field)
 		case "title":
-			m.Title = b.str(meta, k, field)
+			m.Title = b.nonEmpty(meta, k, field)
 		case "description":
 			m.Description = b.str(meta, k, field)
 		case "labels":
@@ -161,10 +197,11 @@ func (b *entityBuilder) metadata(meta map[string]any, m *Metadata) {
 	}
 }
 
-// str returns obj[key] when it is a string; a missing or null key is "".
+// str returns obj[key] when it is a string; a missing key is "". Null is
+// not a string, as in Backstage's schemas.
 func (b *entityBuilder) str(obj map[string]any, key, field string) string {
 	v, ok := obj[key]
-	if !ok || v == nil {
+	if !ok {
 		return ""
 	}
 	s, ok := v.(string)
@@ -174,10 +211,16 @@ func (b *entityBuilder) str(obj map[string]any, key, field string) string {
 	return s
 }
 
-func (b *entityBuilder) stringMap(v any, field string) map[string]string {
-	if v == nil {
-		return nil
+// nonEmpty is str for a field whose schema has minLength: 1.
+func (b *entityBuilder) nonEmpty(obj map[string]any, key, field string) string {
+	s := b.str(obj, key, field)
+	if v, ok := obj[key]; ok && v == "" {
+		b.fail(field, "must not be empty")
 	}
+	return s
+}
+
+func (b *entityBuilder) stringMap(v any, field string) map[string]string {
 	m, ok := v.(map[string]any)
 	if !ok {
 		b.fail(field, "must be an object, not "+typeName(v))
@@ -196,9 +239,6 @@ func (b *entityBuilder) stringMap(v any, field string) map[string]string {
 }
 
 func (b *entityBuilder) stringList(v any, field string) []string {
-	if v == nil {
-		return nil
-	}
 	list, ok := v.([]any)
 	if !ok {
 		b.fail(field, "must be a list, not "+typeName(v))
@@ -217,9 +257,6 @@ func (b *entityBuilder) stringList(v any, field string) []string {
 }
 
 func (b *entityBuilder) links(v any, field string) []Link {
-	if v == nil {
-		return nil
-	}
 	list, ok := v.([]any)
 	if !ok {
 		b.fail(field, "must be a list, not "+typeName(v))
@@ -235,9 +272,9 @@ func (b *entityBuilder) links(v any, field string) []Link {
 		}
 		out = append(out, Link{
 			URL:   b.str(m, "url", f+".url"),
-			Title: b.str(m, "title", f+".title"),
-			Icon:  b.str(m, "icon", f+".icon"),
-			Type:  b.str(m, "type", f+".type"),
+			Title: b.nonEmpty(m, "title", f+".title"),
+			Icon:  b.nonEmpty(m, "icon", f+".icon"),
+			Type:  b.nonEmpty(m, "type", f+".type"),
 		})
 	}
 	return out

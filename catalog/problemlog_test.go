@@ -91,7 +91,7 @@ func TestEachProblemIsLoggedOnceWithItsKeys(t *testing.T) {
 	got := apply(files)
 	want := []map[string]any{
 		{"msg": "rejected entity", "provider": "file:/srv/*.yaml", "file": apis, "document": float64(2),
-			"entity": "api:default/no-owner", "field": "spec.owner", "reason": "is required and must not be empty"},
+			"entity": "api:default/no-owner", "field": "spec.owner", "reason": "must not be empty"},
 		{"msg": "rejected file", "provider": "file:/srv/*.yaml", "file": broken, "document": float64(1),
 			"reason": got2reason(t, got, broken)},
 	}

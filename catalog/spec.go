@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"maps"
 	"slices"
-	"strconv"
 )
 
 // Relation types, as Backstage names them.
@@ -25,171 +24,124 @@ const (
 	RelationHasMember     = "hasMember"
 )
 
-type fieldType int
+// The spec schemas of the built-in kinds follow, field by field,
+// packages/catalog-model/src/schema/kinds/<Kind>.v1alpha1.schema.json
+// (every string there has minLength 1) and, for Template, the scaffolder's
+// Template.v1beta3.schema.json. Ref fields carry the default kind and the
+// relations of BuiltinKindsEntityProcessor; other spec fields are allowed.
+// Fields are listed in the order relations have always been emitted.
 
-const (
-	fieldString fieldType = iota
-	fieldStrings
-	fieldRef
-	fieldRefs
-	fieldObject
+func owner() field { return req("owner", refTo("Group", RelationOwnedBy, RelationOwnerOf)) }
+
+func system() field { return opt("system", refTo("System", RelationPartOf, RelationHasPart)) }
+
+func dependsOn() field {
+	return opt("dependsOn", refsTo("", RelationDependsOn, RelationDependencyOf))
+}
+
+// dependencyOf is in no schema, but BuiltinKindsEntityProcessor relates it
+// when it is a ref or a list of refs; null or an empty string emits nothing.
+func dependencyOf() field {
+	rule := &refRule{relation: RelationDependencyOf, reverse: RelationDependsOn}
+	return opt("dependencyOf", &shape{types: tString | tList | tNull, ref: rule,
+		items: &shape{types: tString, nonEmpty: true, ref: rule}})
+}
+
+// profile is spec.profile of User and Group.
+func profile() field {
+	return opt("profile", object(opt("displayName", nonEmptyStr()), opt("email", nonEmptyStr()), opt("picture", nonEmptyStr())))
+}
+
+var (
+	apiSpec = object(req("type", nonEmptyStr()), req("lifecycle", nonEmptyStr()), owner(), system(),
+		req("definition", nonEmptyStr()))
+	componentSpec = object(req("type", nonEmptyStr()), req("lifecycle", nonEmptyStr()), owner(), system(),
+		opt("subcomponentOf", refTo("Component", RelationPartOf, RelationHasPart)),
+		opt("providesApis", refsTo("API", RelationProvidesAPI, RelationAPIProvidedBy)),
+		opt("consumesApis", refsTo("API", RelationConsumesAPI, RelationAPIConsumedBy)),
+		dependsOn(), dependencyOf())
+	resourceSpec = object(req("type", nonEmptyStr()), owner(), system(), dependsOn(), dependencyOf())
+	systemSpec   = object(owner(), opt("domain", refTo("Domain", RelationPartOf, RelationHasPart)),
+		opt("type", nonEmptyStr()))
+	domainSpec = object(owner(), opt("subdomainOf", refTo("Domain", RelationPartOf, RelationHasPart)),
+		opt("type", nonEmptyStr()))
+	groupSpec = object(req("type", nonEmptyStr()),
+		req("children", refsTo("Group", RelationParentOf, RelationChildOf)),
+		opt("parent", refTo("Group", RelationChildOf, RelationParentOf)),
+		opt("members", refsTo("User", RelationHasMember, RelationMemberOf)), profile())
+	userSpec     = object(req("memberOf", refsTo("Group", RelationMemberOf, RelationHasMember)), profile())
+	locationSpec = object(opt("type", nonEmptyStr()), opt("target", nonEmptyStr()),
+		opt("targets", listOf(nonEmptyStr())), opt("presence", enumOf("required", "optional")))
 )
 
-// specField describes one spec field of a core kind: its type, whether it
-// is required, and for refs the default kind and the relations it emits,
-// after Backstage's kind schemas and BuiltinKindsEntityProcessor.
-type specField struct {
-	name        string
-	typ         fieldType
-	required    bool
-	defaultKind string
-	relation    string
-	reverse     string
-}
+// templateSpec is the scaffolder's Template.v1beta3 schema, which
+// Backstage's scaffolder entity model module validates.
+var templateSpec = func() *shape {
+	permissions := opt("backstage:permissions", object(opt("tags", listOf(str()))))
+	parameters := object(permissions)
+	parameters.types |= tList
+	parameters.items = object(opt("when", strOrBool()), permissions)
+	decorators := listOf(object(opt("id", str()), opt("input", object())))
+	output := object(
+		opt("links", listOf(object(opt("if", strOrBool()), opt("url", nonEmptyStr()),
+			opt("entityRef", nonEmptyStr()), opt("title", nonEmptyStr()), opt("icon", nonEmptyStr())))),
+		opt("text", listOf(object(opt("if", strOrBool()), opt("title", nonEmptyStr()),
+			opt("icon", nonEmptyStr()), opt("content", str())))))
+	output.others = str()
+	return object(req("type", nonEmptyStr()),
+		opt("owner", refTo("Group", RelationOwnedBy, RelationOwnerOf)),
+		opt("lifecycle", nonEmptyStr()),
+		opt("parameters", parameters),
+		opt("secrets", object(opt("schema", object()))),
+		opt("presentation", object(opt("buttonLabels", object(opt("backButtonText", str()),
+			opt("createButtonText", str()), opt("reviewButtonText", str()))))),
+		opt("EXPERIMENTAL_recovery", object(opt("EXPERIMENTAL_strategy", str()))),
+		opt("formDecorators", decorators),
+		opt("EXPERIMENTAL_formDecorators", decorators),
+		req("steps", listOf(object(opt("id", str()), opt("name", str()), req("action", str()),
+			opt("input", object()), opt("if", strOrBool()), permissions))),
+		opt("output", output))
+}()
 
-func owner() specField {
-	return specField{name: "owner", typ: fieldRef, required: true, defaultKind: "Group", relation: RelationOwnedBy, reverse: RelationOwnerOf}
-}
-
-func system() specField {
-	return specField{name: "system", typ: fieldRef, defaultKind: "System", relation: RelationPartOf, reverse: RelationHasPart}
-}
-
-func dependencies() []specField {
-	return []specField{
-		{name: "dependsOn", typ: fieldRefs, relation: RelationDependsOn, reverse: RelationDependencyOf},
-		{name: "dependencyOf", typ: fieldRefs, relation: RelationDependencyOf, reverse: RelationDependsOn},
-	}
-}
-
-func required(name string) specField { return specField{name: name, typ: fieldString, required: true} }
-
-// kindSpecs lists the spec fields of each core kind. Template is stored
-// plainly; only its owner is related.
-var kindSpecs = map[string][]specField{
-	"API": {required("type"), required("lifecycle"), owner(), required("definition"), system()},
-	"Component": append([]specField{required("type"), required("lifecycle"), owner(), system(),
-		{name: "subcomponentOf", typ: fieldRef, defaultKind: "Component", relation: RelationPartOf, reverse: RelationHasPart},
-		{name: "providesApis", typ: fieldRefs, defaultKind: "API", relation: RelationProvidesAPI, reverse: RelationAPIProvidedBy},
-		{name: "consumesApis", typ: fieldRefs, defaultKind: "API", relation: RelationConsumesAPI, reverse: RelationAPIConsumedBy},
-	}, dependencies()...),
-	"Resource": append([]specField{required("type"), owner(), system()}, dependencies()...),
-	"System": {owner(),
-		{name: "domain", typ: fieldRef, defaultKind: "Domain", relation: RelationPartOf, reverse: RelationHasPart}},
-	"Domain": {owner(),
-		{name: "subdomainOf", typ: fieldRef, defaultKind: "Domain", relation: RelationPartOf, reverse: RelationHasPart}},
-	"Group": {required("type"),
-		{name: "children", typ: fieldRefs, required: true, defaultKind: "Group", relation: RelationParentOf, reverse: RelationChildOf},
-		{name: "parent", typ: fieldRef, defaultKind: "Group", relation: RelationChildOf, reverse: RelationParentOf},
-		{name: "members", typ: fieldRefs, defaultKind: "User", relation: RelationHasMember, reverse: RelationMemberOf},
-		{name: "profile", typ: fieldObject}},
-	"User": {
-		{name: "memberOf", typ: fieldRefs, defaultKind: "Group", relation: RelationMemberOf, reverse: RelationHasMember},
-		{name: "profile", typ: fieldObject}},
-	"Location": {{name: "type", typ: fieldString}, {name: "target", typ: fieldString}, {name: "targets", typ: fieldStrings}},
-	"Template": {{name: "owner", typ: fieldRef, defaultKind: "Group", relation: RelationOwnedBy, reverse: RelationOwnerOf}},
-}
-
-// validateSpec checks the spec fields of a core kind.
-func validateSpec(pc *ProcessContext, e *Entity) {
-	fields := kindSpecs[e.Kind]
-	if e.Spec == nil && hasRequired(fields) {
-		pc.AddProblem("spec", fmt.Sprintf("is required for kind %s", e.Kind))
-		return
-	}
-	if e.Kind == "Template" {
-		// Stored plainly: a malformed owner only loses its relation.
-		return
-	}
-	for _, f := range fields {
-		validateSpecField(pc, e, f)
-	}
-	if e.Kind == "Location" && e.Spec["target"] == nil && e.Spec["targets"] == nil {
-		pc.AddProblem("spec.target", "is required (or spec.targets)")
-	}
-}
-
-func hasRequired(fields []specField) bool {
-	return slices.ContainsFunc(fields, func(f specField) bool { return f.required })
-}
-
-func validateSpecField(pc *ProcessContext, e *Entity, f specField) {
-	field := "spec." + f.name
-	if hasProblem(pc, field) {
-		return // e.g. its placeholder could not be read
-	}
-	v, ok := e.Spec[f.name]
-	if !ok || v == nil {
-		if f.required {
-			pc.AddProblem(field, "is required")
-		}
-		return
-	}
-	switch f.typ {
-	case fieldString, fieldRef:
-		s, isString := v.(string)
-		switch {
-		case !isString:
-			pc.AddProblem(field, "must be a string, not "+typeName(v))
-		case s == "" && f.required:
-			pc.AddProblem(field, "is required and must not be empty")
-		case f.typ == fieldRef && s != "":
-			checkRef(pc, e, field, s, f.defaultKind)
-		}
-	case fieldStrings, fieldRefs:
-		list, isList := v.([]any)
-		if !isList {
-			pc.AddProblem(field, "must be a list of strings, not "+typeName(v))
+// specValidator returns a Kind.Validate that checks spec against s; every
+// built-in kind requires a spec.
+func specValidator(s *shape) func(pc *ProcessContext) {
+	return func(pc *ProcessContext) {
+		e := pc.Entity
+		if e.Spec == nil {
+			pc.AddProblem("spec", fmt.Sprintf("is required for kind %s", e.Kind))
 			return
 		}
-		for i, item := range list {
-			s, isString := item.(string)
-			itemField := field + "[" + strconv.Itoa(i) + "]"
-			if !isString {
-				pc.AddProblem(itemField, "must be a string, not "+typeName(item))
-				continue
-			}
-			if f.typ == fieldRefs {
-				checkRef(pc, e, itemField, s, f.defaultKind)
-			}
-		}
-	case fieldObject:
-		if _, isMap := v.(map[string]any); !isMap {
-			pc.AddProblem(field, "must be an object, not "+typeName(v))
-		}
+		s.checkObject(pc, "spec", e.Spec)
 	}
 }
 
-func checkRef(pc *ProcessContext, e *Entity, field, s, defaultKind string) {
-	if _, err := ParseRef(s, defaultKind, e.Ref().Namespace); err != nil {
-		pc.AddProblem(field, err.Error())
-	}
+// builtinSpecs are the spec schemas of the built-in kinds, which also say
+// which spec fields emit relations.
+var builtinSpecs = map[string]*shape{
+	"API": apiSpec, "Component": componentSpec, "Resource": resourceSpec, "System": systemSpec,
+	"Domain": domainSpec, "Group": groupSpec, "User": userSpec, "Location": locationSpec,
+	"Template": templateSpec,
 }
 
-// emitRelations adds the relations of a core kind's spec, both directions.
-// Refs resolve with the field's default kind and the entity's namespace.
-// It runs only on valid entities.
+// emitRelations adds the relations of a built-in kind's spec, both
+// directions. Refs resolve with the field's default kind and the entity's
+// namespace. It runs only on valid entities.
 func emitRelations(pc *ProcessContext) {
 	e := pc.Entity
+	s := builtinSpecs[e.Kind]
+	if s == nil {
+		return
+	}
 	ns := e.Ref().Namespace
-	for _, f := range kindSpecs[e.Kind] {
-		if f.relation == "" {
-			continue
-		}
-		var targets []string
-		if f.typ == fieldRef {
-			if s := e.SpecString(f.name); s != "" {
-				targets = []string{s}
-			}
-		} else {
-			targets = e.SpecStrings(f.name)
-		}
+	for _, f := range s.fields {
+		rule, targets := f.shape.refs(e.Spec[f.name])
 		for _, t := range targets {
-			ref, err := ParseRef(t, f.defaultKind, ns)
+			ref, err := ParseRef(t, rule.defaultKind, ns)
 			if err != nil {
-				continue // reported by validation (or ignored for Template)
+				continue // reported by validation
 			}
-			pc.AddRelation(f.relation, ref, f.reverse)
+			pc.AddRelation(rule.relation, ref, rule.reverse)
 		}
 	}
 }

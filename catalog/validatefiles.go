@@ -19,9 +19,15 @@ import (
 // with neither apiVersion nor kind are not descriptors (an OpenAPI file
 // beside catalog-info.yaml) and are skipped; files named explicitly are
 // checked in full. Problems name file, document, entity and field; an empty
-// result means every file is valid.
+// result means every file is valid. Only the built-in kinds are known; a
+// program whose features add kinds validates with Catalog.ValidateFiles.
 func ValidateFiles(ctx context.Context, paths []string) []Problem {
-	c := New(nil, Options{})
+	return New(nil, Options{}).ValidateFiles(ctx, paths)
+}
+
+// ValidateFiles is the package's ValidateFiles with the catalog's kinds:
+// the built-in ones and those added with AddKind.
+func (c *Catalog) ValidateFiles(ctx context.Context, paths []string) []Problem {
 	var problems []Problem
 	for _, p := range paths {
 		files, base, isDir, err := descriptorFiles(p)

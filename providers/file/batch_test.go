@@ -71,7 +71,7 @@ func testBatchedFirstLoad(t *testing.T, prepare bool) {
 		base := t.TempDir()
 		n := batchFiles + 50
 		for i := range n {
-			write(t, filepath.Join(base, fmt.Sprintf("u%03d.yaml", i)), fmt.Sprintf("apiVersion: backstage.io/v1alpha1\nkind: User\nmetadata: {name: u%03d}\nspec: {}\n", i))
+			write(t, filepath.Join(base, fmt.Sprintf("u%03d.yaml", i)), fmt.Sprintf("apiVersion: backstage.io/v1alpha1\nkind: User\nmetadata: {name: u%03d}\nspec: {memberOf: []}\n", i))
 		}
 		target := filepath.Join(base, "*.yaml")
 		load := func() {
@@ -96,7 +96,7 @@ func testBatchedFirstLoad(t *testing.T, prepare bool) {
 		// While Portico is down: one file deleted, one corrupted, one added.
 		os.Remove(filepath.Join(base, "u000.yaml"))
 		write(t, filepath.Join(base, "u001.yaml"), "kind: [")
-		write(t, filepath.Join(base, "new.yaml"), "apiVersion: backstage.io/v1alpha1\nkind: User\nmetadata: {name: newbie}\nspec: {}\n")
+		write(t, filepath.Join(base, "new.yaml"), "apiVersion: backstage.io/v1alpha1\nkind: User\nmetadata: {name: newbie}\nspec: {memberOf: []}\n")
 		load()
 		for ref, want := range map[string]bool{
 			"user:default/u000": false, "user:default/u001": true, "user:default/newbie": true,
