@@ -335,19 +335,19 @@ func (l *locationService) Refresh(ctx context.Context, ref catalog.Ref) error {
 				return err
 			}
 		}
-		_, err := l.s.Scheduler.Trigger(ctx, se.LocationKey)
+		_, err := l.s.Scheduler.Refresh(ctx, se.LocationKey)
 		if err != nil && !isUnknownProvider(err) {
 			return err
 		}
 		return nil
 	}
-	_, err = l.s.Scheduler.Trigger(ctx, se.Provider)
+	_, err = l.s.Scheduler.Refresh(ctx, se.Provider)
 	if isUnknownProvider(err) && l.store != nil {
 		// Registered through another replica since this one last looked.
 		if err := l.sync(ctx); err != nil {
 			return err
 		}
-		_, err = l.s.Scheduler.Trigger(ctx, se.Provider)
+		_, err = l.s.Scheduler.Refresh(ctx, se.Provider)
 	}
 	if err != nil && !isUnknownProvider(err) {
 		return err

@@ -287,46 +287,81 @@ func (s *Scheduler) wakeFromLease(ctx context.Context, t *task, now time.Time) t
 // record shows its progress. When the task is already running (here or in
 // another replica) it returns that run's id instead.
 func (s *Scheduler) Trigger(ctx context.Context, name string) (string, error) {
+	id, _, err := s.trigger(ctx, name)
+	return id, err
+}
+
+// Refresh starts a run that begins after the call and returns its id
+// ("read it again now", POST /refresh): a run already in progress, here or
+// in another replica, may have read its source before the change the
+// caller wants seen, so Refresh waits for it to end and starts another.
+func (s *Scheduler) Refresh(ctx context.Context, name string) (string, error) {
+	for {
+		id, fresh, err := s.trigger(ctx, name)
+		switch {
+		case fresh:
+			return id, nil
+		case err != nil && !errors.Is(err, ErrBusy):
+			return "", err
+		}
+		for id != "" {
+			if !sleep(ctx, 50*time.Millisecond) {
+				return "", ctx.Err()
+			}
+			r, err := s.runs.get(ctx, id)
+			if err != nil || !r.Running() {
+				break
+			}
+		}
+		if !sleep(ctx, 10*time.Millisecond) {
+			return "", ctx.Err()
+		}
+	}
+}
+
+// trigger is Trigger; fresh reports that the run returned was started by
+// this call.
+func (s *Scheduler) trigger(ctx context.Context, name string) (id string, fresh bool, err error) {
 	s.mu.Lock()
 	t, ok := s.tasks[name]
 	base := s.ctx
 	s.mu.Unlock()
 	if !ok {
-		return "", fmt.Errorf("trigger %s: %w", name, ErrUnknownProvider)
+		return "", false, fmt.Errorf("trigger %s: %w", name, ErrUnknownProvider)
 	}
 	if base == nil {
-		return "", fmt.Errorf("trigger %s: scheduler not started", name)
+		return "", false, fmt.Errorf("trigger %s: scheduler not started", name)
 	}
 	if id, wait := t.currentRun(); id != "" {
-		return id, nil
+		return id, false, nil
 	} else if wait != nil {
 		select { // the previous run is closing: start after it
 		case <-wait:
 		case <-ctx.Done():
-			return "", ctx.Err()
+			return "", false, ctx.Err()
 		}
 	}
 	got, err := s.leases.acquire(ctx, name, s.clock(), t.sched.Timeout, false)
 	if err != nil {
-		return "", fmt.Errorf("trigger %s: %w", name, err)
+		return "", false, fmt.Errorf("trigger %s: %w", name, err)
 	}
 	if !got {
 		if r, ok, err := s.runs.running(ctx, name); err == nil && ok {
-			return r.ID, nil
+			return r.ID, false, nil
 		}
-		return "", fmt.Errorf("trigger %s: %w", name, ErrBusy)
+		return "", false, fmt.Errorf("trigger %s: %w", name, ErrBusy)
 	}
 	r, ok := s.begin(base, t, TriggerManual)
 	if !ok {
 		_ = s.leases.release(context.WithoutCancel(ctx), name, s.clock())
-		return "", fmt.Errorf("trigger %s: could not record the run", name)
+		return "", false, fmt.Errorf("trigger %s: could not record the run", name)
 	}
 	s.wg.Add(1)
 	go func() {
 		defer s.wg.Done()
 		s.execute(base, t, r)
 	}()
-	return r.run.ID, nil
+	return r.run.ID, true, nil
 }
 
 // ErrUnknownProvider is returned for a provider name the scheduler does not run.

@@ -431,3 +431,52 @@ func TestProviderAddedAfterStartRunsAndRemovedStops(t *testing.T) {
 		})
 	}
 }
+
+func TestRefreshStartsARunAfterTheOneInProgress(t *testing.T) {
+	for _, db := range testDBs(t) {
+		t.Run(db.name, func(t *testing.T) {
+			release := make(chan struct{})
+			var mu sync.Mutex
+			runs := 0
+			p := &testProvider{name: "test:refresh", sched: manual, run: func(ctx context.Context) (catalog.Mutation, error) {
+				mu.Lock()
+				runs++
+				first := runs == 1
+				mu.Unlock()
+				if first {
+					<-release // read its source before the change
+				}
+				return entities(1), nil
+			}}
+			s, _ := startScheduler(t, db, nil, p)
+			first, err := s.Trigger(context.Background(), p.name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if again, _ := s.Trigger(context.Background(), p.name); again != first {
+				t.Fatalf("Trigger during a run = %s, want the running run %s", again, first)
+			}
+			got := make(chan string, 1)
+			go func() {
+				id, err := s.Refresh(context.Background(), p.name)
+				if err != nil {
+					t.Error(err)
+				}
+				got <- id
+			}()
+			select {
+			case id := <-got:
+				t.Fatalf("Refresh returned %s while the earlier run was still in progress", id)
+			case <-time.After(200 * time.Millisecond):
+			}
+			close(release)
+			id := <-got
+			if id == first || id == "" {
+				t.Fatalf("Refresh = %q, want a new run after %s", id, first)
+			}
+			if r := waitRun(t, s, id); r.Outcome != OutcomeOK {
+				t.Errorf("refreshed run: %+v", r)
+			}
+		})
+	}
+}
