@@ -20,8 +20,9 @@ type Store interface {
 	ByRef(ctx context.Context, ref Ref) (*StoredEntity, error)
 	// ByUID returns ErrNotFound for an unknown uid.
 	ByUID(ctx context.Context, uid string) (*StoredEntity, error)
-	// ByRefs returns one item per ref, in order, nil where unknown.
-	ByRefs(ctx context.Context, refs []Ref) ([]*StoredEntity, error)
+	// ByRefs returns one item per ref, in order, nil where unknown or not
+	// matching f (an empty Filter matches every entity).
+	ByRefs(ctx context.Context, refs []Ref, f Filter) ([]*StoredEntity, error)
 	// Facets counts the values of each facet (a dotted path) among the
 	// entities matching f.
 	Facets(ctx context.Context, facets []string, f Filter) (map[string][]FacetCount, error)

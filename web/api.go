@@ -2,6 +2,7 @@ package web
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"hash/fnv"
@@ -193,12 +194,17 @@ func entityResponse(body []byte) *apiResponse {
 
 // byRefsRequest is the body of POST /entities/by-refs.
 type byRefsRequest struct {
-	EntityRefs []string `json:"entityRefs"`
-	Fields     []string `json:"fields"`
+	EntityRefs []string        `json:"entityRefs"`
+	Fields     []string        `json:"fields"`
+	Query      json.RawMessage `json:"query"`
 }
 
 // entitiesByRefs answers POST /entities/by-refs: one item per requested ref,
-// in order, null where the ref is unknown or does not parse.
+// in order, null where no entity has that ref or the entity does not match
+// the filter parameters. As in Backstage, a ref matches only when it is
+// spelled exactly as the catalog keys entities: kind:namespace/name, all in
+// lower case ("component:default/web"); "web", "component:web" or
+// "Component:default/web" answer null.
 func (s *Server) entitiesByRefs(c *echo.Context) error {
 	var req byRefsRequest
 	dec := json.NewDecoder(http.MaxBytesReader(c.Response(), c.Request().Body, 4<<20))
@@ -208,30 +214,21 @@ func (s *Server) entitiesByRefs(c *echo.Context) error {
 	if req.EntityRefs == nil {
 		return inputError("Malformed request body (did you remember to specify an application/json content type?), entityRefs is required")
 	}
+	if len(req.Query) > 0 && string(req.Query) != "null" {
+		return inputError("Filter predicates (query) are not supported by this catalog; use the filter parameter")
+	}
 	q := c.QueryParams()
 	fields, err := parseFields(append(q["fields"], req.Fields...))
 	if err != nil {
 		return err
 	}
-	refs := make([]catalog.Ref, len(req.EntityRefs))
-	valid := make([]bool, len(req.EntityRefs))
-	var lookup []catalog.Ref
-	for i, raw := range req.EntityRefs {
-		if r, err := catalog.ParseRef(raw, "", catalog.DefaultNamespace); err == nil {
-			refs[i], valid[i] = r, true
-			lookup = append(lookup, r)
-		}
-	}
-	found, err := s.Store.ByRefs(c.Request().Context(), lookup)
+	filter, err := parseFilter(q["filter"])
 	if err != nil {
-		return fmt.Errorf("entities by refs: %w", err)
+		return err
 	}
-	items := make([]*catalog.StoredEntity, len(refs))
-	for i, j := 0, 0; i < len(refs); i++ {
-		if valid[i] {
-			items[i] = found[j]
-			j++
-		}
+	items, err := s.lookupRefs(c.Request().Context(), req.EntityRefs, filter)
+	if err != nil {
+		return err
 	}
 	var buf bytes.Buffer
 	buf.WriteString(`{"items":`)
@@ -240,6 +237,31 @@ func (s *Server) entitiesByRefs(c *echo.Context) error {
 	}
 	buf.WriteByte('}')
 	return writeAPIResponse(c, &apiResponse{status: http.StatusOK, body: buf.Bytes()}, nil)
+}
+
+// lookupRefs returns one item per raw ref, nil where the ref is not an
+// exact entity key or no entity matching filter has it.
+func (s *Server) lookupRefs(ctx context.Context, raw []string, filter catalog.Filter) ([]*catalog.StoredEntity, error) {
+	valid := make([]bool, len(raw))
+	var lookup []catalog.Ref
+	for i, r := range raw {
+		if ref, err := catalog.ParseRef(r, "", ""); err == nil && ref.Key() == r {
+			valid[i] = true
+			lookup = append(lookup, ref)
+		}
+	}
+	found, err := s.Store.ByRefs(ctx, lookup, filter)
+	if err != nil {
+		return nil, fmt.Errorf("entities by refs: %w", err)
+	}
+	items := make([]*catalog.StoredEntity, len(raw))
+	for i, j := 0, 0; i < len(raw); i++ {
+		if valid[i] {
+			items[i] = found[j]
+			j++
+		}
+	}
+	return items, nil
 }
 
 // facetsResponse is the body of GET /entity-facets.

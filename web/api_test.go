@@ -297,20 +297,55 @@ func TestEntityByNameETag(t *testing.T) {
 	})
 }
 
+// TestEntitiesByRefs follows Backstage 4.0's entitiesBatch: a ref matches
+// only when spelled exactly as the stored entity_ref (kind:namespace/name,
+// lower case); every other spelling answers null.
 func TestEntitiesByRefs(t *testing.T) {
 	forEachDatabase(t, Options{}, func(t *testing.T, env *testEnv) {
-		req := `{"entityRefs":["api:default/api-000002","api:default/nope","not a ref:/","group:team-b","API:DEFAULT/API-000003"],"fields":["kind","metadata.name"]}`
-		res, body := env.do(t, "POST", "/api/catalog/entities/by-refs", req)
-		if res.StatusCode != http.StatusOK {
-			t.Fatalf("status %d: %s", res.StatusCode, body)
+		tests := []struct {
+			name, target, body, want string
+		}{
+			{
+				name:   "exact refs, fields in the body",
+				target: "/api/catalog/entities/by-refs",
+				body:   `{"entityRefs":["api:default/api-000002","api:default/nope","group:default/team-b"],"fields":["kind","metadata.name"]}`,
+				want:   `{"items":[{"kind":"API","metadata":{"name":"api-000002"}},null,{"kind":"Group","metadata":{"name":"team-b"}}]}`,
+			},
+			{
+				name:   "spellings Backstage does not resolve",
+				target: "/api/catalog/entities/by-refs?fields=metadata.name",
+				body:   `{"entityRefs":["group:team-b","team-b","API:default/api-000003","api:DEFAULT/api-000003"," api:default/api-000003","not a ref:/",""]}`,
+				want:   `{"items":[null,null,null,null,null,null,null]}`,
+			},
+			{
+				name:   "fields in the query",
+				target: "/api/catalog/entities/by-refs?fields=metadata.name",
+				body:   `{"entityRefs":["api:default/api-000004"]}`,
+				want:   `{"items":[{"metadata":{"name":"api-000004"}}]}`,
+			},
+			{
+				name:   "filter parameters: null where the entity does not match",
+				target: "/api/catalog/entities/by-refs?fields=metadata.name&filter=spec.lifecycle=production&filter=kind=group",
+				body:   `{"entityRefs":["api:default/api-000004","api:default/api-000005","group:default/team-a"]}`,
+				want:   `{"items":[{"metadata":{"name":"api-000004"}},null,{"metadata":{"name":"team-a"}}]}`,
+			},
+			{
+				name:   "no refs",
+				target: "/api/catalog/entities/by-refs",
+				body:   `{"entityRefs":[]}`,
+				want:   `{"items":[]}`,
+			},
 		}
-		want := `{"items":[{"kind":"API","metadata":{"name":"api-000002"}},null,null,{"kind":"Group","metadata":{"name":"team-b"}},{"kind":"API","metadata":{"name":"api-000003"}}]}`
-		if body != want {
-			t.Errorf("body\n got %s\nwant %s", body, want)
-		}
-		res, body = env.do(t, "POST", "/api/catalog/entities/by-refs?fields=metadata.name", `{"entityRefs":["api:default/api-000004"]}`)
-		if res.StatusCode != http.StatusOK || body != `{"items":[{"metadata":{"name":"api-000004"}}]}` {
-			t.Errorf("fields in query: status %d body %s", res.StatusCode, body)
+		for _, tt := range tests {
+			t.Run(tt.name, func(t *testing.T) {
+				res, body := env.do(t, "POST", tt.target, tt.body)
+				if res.StatusCode != http.StatusOK {
+					t.Fatalf("status %d: %s", res.StatusCode, body)
+				}
+				if body != tt.want {
+					t.Errorf("body\n got %s\nwant %s", body, tt.want)
+				}
+			})
 		}
 	})
 }

@@ -21,6 +21,12 @@ func TestAPIErrors(t *testing.T) {
 		{"GET", "/api/catalog/entities/by-uid/0000-missing", "", 404, "NotFoundError", "No entity with uid 0000-missing"},
 		{"GET", "/api/catalog/entity-facets", "", 400, "InputError", "Missing facet parameter"},
 		{"GET", "/api/catalog/no-such-route", "", 404, "NotFoundError", "Not Found"},
+		{"GET", "/api/catalog", "", 404, "NotFoundError", "Not Found"},
+		{"POST", "/api/catalog/no-such-route", `{}`, 404, "NotFoundError", "Not Found"},
+		{"PUT", "/api/catalog/entities", `{}`, 404, "NotFoundError", "Not Found"},
+		{"PATCH", "/api/catalog/entity-facets?facet=kind", `{}`, 404, "NotFoundError", "Not Found"},
+		{"DELETE", "/api/catalog/entities/by-name/api/default/api-000001", "", 404, "NotFoundError", "Not Found"},
+		{"POST", "/api/catalog/entities/by-refs", `{"entityRefs":[],"query":{"kind":"api"}}`, 400, "InputError", "Filter predicates (query) are not supported by this catalog; use the filter parameter"},
 	}
 	forEachDatabase(t, Options{}, func(t *testing.T, env *testEnv) {
 		for _, tt := range tests {

@@ -113,12 +113,18 @@ func (s *Server) handleError(c *echo.Context, err error) {
 		return
 	}
 	status, name, message := describeError(err)
+	api := isAPIPath(c.Request().URL.Path)
+	if api && status == http.StatusMethodNotAllowed {
+		// Backstage's routers (express) know no 405: a method that no route
+		// of a path serves is an unmatched route, answered as one.
+		status, name, message = http.StatusNotFound, "NotFoundError", http.StatusText(http.StatusNotFound)
+	}
 	if status >= 500 {
 		s.log.Error("request failed", "method", c.Request().Method,
 			"path", c.Request().URL.Path, "route", c.Path(), "err", err)
 	}
 	var werr error
-	if isAPIPath(c.Request().URL.Path) {
+	if api {
 		werr = writeAPIError(c, status, name, message)
 	} else {
 		werr = s.ErrorPage(c, status, message)
