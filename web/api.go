@@ -23,22 +23,33 @@ type apiHandler func(c *echo.Context) (*apiResponse, error)
 
 // registerAPI adds Backstage's catalog REST API under /api/catalog.
 //
-//	GET  /entities/by-query                        filter, fields, limit, orderField, cursor, fullTextFilterTerm
-//	GET  /entities                                 filter, fields, offset, limit (the older list)
-//	GET  /entities/by-name/:kind/:namespace/:name  one entity
-//	GET  /entities/by-uid/:uid                     one entity
-//	POST /entities/by-refs                         {entityRefs, fields} → {items}
-//	GET  /entity-facets                            facet, filter → {facets}
-//	GET  /locations                                the configured locations
+//	GET    /entities/by-query                        filter, fields, limit, orderField, cursor, fullTextFilterTerm
+//	GET    /entities                                 filter, fields, order, offset, limit, after (the older list)
+//	GET    /entities/by-name/:kind/:namespace/:name  one entity
+//	GET    /entities/by-name/:kind/:namespace/:name/ancestry
+//	GET    /entities/by-uid/:uid                     one entity
+//	DELETE /entities/by-uid/:uid                     remove one entity (a write)
+//	POST   /entities/by-refs                         {entityRefs, fields} → {items}
+//	GET    /entity-facets                            facet, filter → {facets}
+//	POST   /validate-entity                          {entity, location} → 200, or 400 {errors}
+//	GET    /locations                                the configured locations
+//
+// The location endpoints of Backstage's API are added where registered
+// locations live.
 func (s *Server) registerAPI(mw []echo.MiddlewareFunc) {
 	g := s.Echo.Group("/api/catalog", mw...)
 	g.GET("/entities/by-query", s.cached(s.queryEntities))
 	g.GET("/entities", s.cached(s.listEntities))
 	g.GET("/entities/by-name/:kind/:namespace/:name", s.cached(s.entityByName))
+	g.GET("/entities/by-name/:kind/:namespace/:name/ancestry", s.cached(s.entityAncestry))
 	g.GET("/entities/by-uid/:uid", s.cached(s.entityByUID))
 	g.POST("/entities/by-refs", s.entitiesByRefs)
 	g.GET("/entity-facets", s.cached(s.entityFacets))
 	g.GET("/locations", s.cached(s.listLocations))
+	if s.Catalog != nil {
+		g.DELETE("/entities/by-uid/:uid", s.removeEntityByUID)
+		g.POST("/validate-entity", s.validateEntity)
+	}
 }
 
 // cached serves GET answers from the response cache when the store has not
