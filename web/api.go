@@ -135,41 +135,6 @@ func (s *Server) queryEntities(c *echo.Context) (*apiResponse, error) {
 	return &apiResponse{status: http.StatusOK, body: buf.Bytes()}, nil
 }
 
-// listEntities answers the older GET /entities with a JSON array.
-func (s *Server) listEntities(c *echo.Context) (*apiResponse, error) {
-	q := c.QueryParams()
-	fields, err := parseFields(q["fields"])
-	if err != nil {
-		return nil, err
-	}
-	filter, err := parseFilter(q["filter"])
-	if err != nil {
-		return nil, err
-	}
-	offset, _, err := parseNonNegativeInt(q, "offset")
-	if err != nil {
-		return nil, err
-	}
-	limit, hasLimit, err := parseNonNegativeInt(q, "limit")
-	if err != nil {
-		return nil, err
-	}
-	var items []*catalog.StoredEntity
-	if !hasLimit || limit > 0 {
-		// Store.List reads a limit of 0 as "all", which is what Backstage
-		// answers without a limit; limit=0 asks for nothing.
-		items, err = s.Store.List(c.Request().Context(), filter, offset, limit)
-		if err != nil {
-			return nil, fmt.Errorf("list entities: %w", err)
-		}
-	}
-	var buf bytes.Buffer
-	if err := writeEntityArray(&buf, items, fields); err != nil {
-		return nil, err
-	}
-	return &apiResponse{status: http.StatusOK, body: buf.Bytes()}, nil
-}
-
 // entityByName answers GET /entities/by-name/:kind/:namespace/:name.
 func (s *Server) entityByName(c *echo.Context) (*apiResponse, error) {
 	kind, namespace, name := c.Param("kind"), c.Param("namespace"), c.Param("name")

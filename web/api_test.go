@@ -5,6 +5,7 @@ import (
 	"maps"
 	"net/http"
 	"net/url"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -97,6 +98,24 @@ func TestQueryEntitiesWholeEntitiesAreTheStoredJSON(t *testing.T) {
 		spec := it["spec"].(map[string]any)
 		if it["kind"] != "API" || md["uid"] == "" || spec["lifecycle"] != "experimental" || it["relations"] == nil {
 			t.Errorf("unexpected entity: %v", it)
+		}
+	})
+}
+
+// TestQueryEntitiesTotalItemsExclude: totalItems=exclude answers 0 on the
+// first page and on the pages its cursor leads to, as Backstage does.
+func TestQueryEntitiesTotalItemsExclude(t *testing.T) {
+	forEachDatabase(t, Options{}, func(t *testing.T, env *testEnv) {
+		page := decode[queryPage](t, mustGet(t, env, "/api/catalog/entities/by-query?filter=kind=api&limit=5&totalItems=exclude&fields=metadata.name"))
+		if page.TotalItems != 0 || len(page.Items) != 5 || page.PageInfo.NextCursor == "" {
+			t.Fatalf("first page: %+v", page)
+		}
+		next := decode[queryPage](t, mustGet(t, env, "/api/catalog/entities/by-query?fields=metadata.name&cursor="+url.QueryEscape(page.PageInfo.NextCursor)))
+		if next.TotalItems != 0 || len(next.Items) != 7 {
+			t.Errorf("second page: %+v", next)
+		}
+		if included := decode[queryPage](t, mustGet(t, env, "/api/catalog/entities/by-query?filter=kind=api&limit=5&totalItems=include")); included.TotalItems != 12 {
+			t.Errorf("totalItems=include gave %d, want 12", included.TotalItems)
 		}
 	})
 }
@@ -235,8 +254,63 @@ func TestListEntities(t *testing.T) {
 		if diff := cmp.Diff([]string{"team-a", "team-b"}, slices.Sorted(slices.Values(names(groups)))); diff != "" {
 			t.Errorf("ORed filters (-want +got):\n%s", diff)
 		}
-		if body := mustGet(t, env, "/api/catalog/entities?limit=0"); body != "[]" {
-			t.Errorf("limit=0 body = %s", body)
+	})
+}
+
+// TestListEntitiesOrder: GET /entities' order=asc|desc:<field>, repeatable,
+// later directives breaking ties; entities lacking a field come last in
+// either direction.
+func TestListEntitiesOrder(t *testing.T) {
+	forEachDatabase(t, Options{}, func(t *testing.T, env *testEnv) {
+		tests := []struct {
+			query string
+			want  []string
+		}{
+			{"filter=kind=api&order=desc:metadata.name&limit=3", []string{"api-000011", "api-000010", "api-000009"}},
+			{"filter=kind=api&order=asc:metadata.name&limit=3", []string{"api-000000", "api-000001", "api-000002"}},
+			{"filter=kind=api,spec.lifecycle=production&order=asc:spec.owner&order=desc:metadata.name", []string{
+				"api-000010", "api-000008", "api-000004", "api-000002", "api-000006", "api-000000"}},
+			{"order=desc:spec.system&order=asc:metadata.name&offset=9", []string{"api-000000", "api-000004", "api-000008", "team-a", "team-b"}},
+			{"order=asc:spec.system&order=asc:metadata.name&offset=10", []string{"api-000007", "api-000011", "team-a", "team-b"}},
+		}
+		for _, tt := range tests {
+			t.Run(tt.query, func(t *testing.T) {
+				got := names(decode[[]map[string]any](t, mustGet(t, env, "/api/catalog/entities?fields=metadata.name&"+tt.query)))
+				if diff := cmp.Diff(tt.want, got); diff != "" {
+					t.Errorf("names (-want +got):\n%s", diff)
+				}
+			})
+		}
+	})
+}
+
+// TestListEntitiesPagesWithAfter follows the Link header from page to page:
+// Backstage's after cursor replaces offset.
+func TestListEntitiesPagesWithAfter(t *testing.T) {
+	forEachDatabase(t, Options{}, func(t *testing.T, env *testEnv) {
+		target := "/api/catalog/entities?filter=kind=api&fields=metadata.name&order=asc:metadata.name&limit=5&offset=1"
+		var got []string
+		pages := 0
+		for target != "" && pages < 10 {
+			res, body := env.do(t, "GET", target, "")
+			if res.StatusCode != http.StatusOK {
+				t.Fatalf("%s: %d %s", target, res.StatusCode, body)
+			}
+			got = append(got, names(decode[[]map[string]any](t, body))...)
+			pages++
+			target = ""
+			if link := res.Header.Get("Link"); link != "" {
+				m := regexp.MustCompile(`^<(/api/catalog/entities\?[^>]+)>; rel="next"$`).FindStringSubmatch(link)
+				if m == nil || strings.Contains(m[1], "offset=") || !strings.Contains(m[1], "after=") {
+					t.Fatalf("Link = %q", link)
+				}
+				target = m[1]
+			}
+		}
+		want := []string{"api-000001", "api-000002", "api-000003", "api-000004", "api-000005", "api-000006",
+			"api-000007", "api-000008", "api-000009", "api-000010", "api-000011"}
+		if diff := cmp.Diff(want, got); diff != "" || pages != 3 {
+			t.Errorf("%d pages; names (-want +got):\n%s", pages, diff)
 		}
 	})
 }
