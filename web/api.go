@@ -32,6 +32,7 @@ type apiHandler func(c *echo.Context) (*apiResponse, error)
 //	POST   /entities/by-refs                         {entityRefs, fields} → {items}
 //	GET    /entity-facets                            facet, filter → {facets}
 //	POST   /validate-entity                          {entity, location} → 200, or 400 {errors}
+//	POST   /entities/by-query, POST /entity-facets   filter predicates: 501 for now
 //	GET    /locations                                the configured locations
 //
 // The location endpoints of Backstage's API are added where registered
@@ -46,6 +47,8 @@ func (s *Server) registerAPI(mw []echo.MiddlewareFunc) {
 	g.POST("/entities/by-refs", s.entitiesByRefs)
 	g.GET("/entity-facets", s.cached(s.entityFacets))
 	g.GET("/locations", s.cached(s.listLocations))
+	g.POST("/entities/by-query", predicatesNotSupported)
+	g.POST("/entity-facets", predicatesNotSupported)
 	if s.Catalog != nil {
 		g.DELETE("/entities/by-uid/:uid", s.removeEntityByUID)
 		g.POST("/validate-entity", s.validateEntity)
@@ -191,7 +194,7 @@ func (s *Server) entitiesByRefs(c *echo.Context) error {
 		return inputError("Malformed request body (did you remember to specify an application/json content type?), entityRefs is required")
 	}
 	if len(req.Query) > 0 && string(req.Query) != "null" {
-		return inputError("Filter predicates (query) are not supported by this catalog; use the filter parameter")
+		return errPredicates
 	}
 	q := c.QueryParams()
 	fields, err := parseFields(append(q["fields"], req.Fields...))
@@ -239,6 +242,10 @@ func (s *Server) lookupRefs(ctx context.Context, raw []string, filter catalog.Fi
 	}
 	return items, nil
 }
+
+// predicatesNotSupported answers the POST forms of by-query and
+// entity-facets, which exist for filter predicates.
+func predicatesNotSupported(*echo.Context) error { return errPredicates }
 
 // facetsResponse is the body of GET /entity-facets.
 type facetsResponse struct {

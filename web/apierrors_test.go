@@ -6,6 +6,8 @@ import (
 	"testing"
 )
 
+const predicatesMessage = "Filter predicates (the query field) are not supported by this catalog yet; use the filter parameter"
+
 func TestAPIErrors(t *testing.T) {
 	tests := []struct {
 		method, target, body string
@@ -33,7 +35,9 @@ func TestAPIErrors(t *testing.T) {
 		{"PUT", "/api/catalog/entities", `{}`, 404, "NotFoundError", "Not Found"},
 		{"PATCH", "/api/catalog/entity-facets?facet=kind", `{}`, 404, "NotFoundError", "Not Found"},
 		{"DELETE", "/api/catalog/entities/by-name/api/default/api-000001", "", 404, "NotFoundError", "Not Found"},
-		{"POST", "/api/catalog/entities/by-refs", `{"entityRefs":[],"query":{"kind":"api"}}`, 400, "InputError", "Filter predicates (query) are not supported by this catalog; use the filter parameter"},
+		{"POST", "/api/catalog/entities/by-refs", `{"entityRefs":[],"query":{"kind":"api"}}`, 501, "NotImplementedError", predicatesMessage},
+		{"POST", "/api/catalog/entities/by-query", `{"query":{"kind":"api"}}`, 501, "NotImplementedError", predicatesMessage},
+		{"POST", "/api/catalog/entity-facets", `{"facets":["kind"],"query":{"kind":"api"}}`, 501, "NotImplementedError", predicatesMessage},
 	}
 	forEachDatabase(t, Options{}, func(t *testing.T, env *testEnv) {
 		for _, tt := range tests {
