@@ -7,7 +7,9 @@ import (
 	"fmt"
 	"hash/fnv"
 	"net/http"
+	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/labstack/echo/v5"
 
@@ -269,10 +271,12 @@ func (s *Server) entityFacets(c *echo.Context) (*apiResponse, error) {
 	}
 	out := facetsResponse{Facets: make(map[string][]catalog.FacetCount, len(facets))}
 	for _, f := range facets {
-		values := counts[f]
+		values := slices.Clone(counts[f])
 		if values == nil {
 			values = []catalog.FacetCount{}
 		}
+		// Backstage orders each facet's values by value, not by count.
+		slices.SortStableFunc(values, func(a, b catalog.FacetCount) int { return strings.Compare(a.Value, b.Value) })
 		out.Facets[f] = values
 	}
 	body, err := json.Marshal(out)
