@@ -131,7 +131,7 @@ catalog:
 		opts = append(opts, WithDatabase(Database{Driver: DriverSQLite, Path: dbPath}))
 	}
 	b, _ := testBackend(t, opts...)
-	b.Add(CatalogPlugin(), FileLocationsModule(), URLLocationsModule())
+	b.Add(CatalogPlugin(), FileLocationsModule(), URLLocationsModule(), AuthPlugin())
 	base := start(t, b)
 	waitReady(t, base)
 	return base
@@ -306,7 +306,10 @@ func TestRegisteredLocationsSurviveRestart(t *testing.T) {
 	var id string
 	t.Run("first process", func(t *testing.T) { // stops when the subtest ends
 		base := registryBackend(t, repo, db)
-		_, body := apiCall(t, http.MethodPost, base+"/api/catalog/locations", map[string]string{"type": "url", "target": target}, nil)
+		status, body := apiCall(t, http.MethodPost, base+"/api/catalog/locations", map[string]string{"type": "url", "target": target}, nil)
+		if status != http.StatusCreated {
+			t.Fatalf("register: %d %v", status, body)
+		}
 		id = body["location"].(map[string]any)["id"].(string)
 		waitEntity(t, base, "component:default/c", "ingested", present)
 	})
@@ -333,7 +336,7 @@ func TestRegisteredLocationsTwoReplicasOnePostgreSQL(t *testing.T) {
 			t.Fatal(err)
 		}
 		b := New(WithConfig(cfg), WithAddress("127.0.0.1:0"), WithDemo(false), WithLogger(slogText(&syncBuffer{})))
-		b.Add(CatalogPlugin(), URLLocationsModule())
+		b.Add(CatalogPlugin(), URLLocationsModule(), AuthPlugin())
 		base := start(t, b)
 		waitReady(t, base)
 		return base
@@ -364,4 +367,39 @@ func TestRegisteredLocationsTwoReplicasOnePostgreSQL(t *testing.T) {
 	waitEntity(t, a, "component:default/a", "orphaned", func(e *catalog.Entity) bool {
 		return e != nil && e.Metadata.Annotations[catalog.AnnotationOrphan] == "true"
 	})
+}
+
+func TestLocationWritesNeedAUserOrATokenWhenSignInIsOn(t *testing.T) {
+	p := startAuthBackend(t, false, "")
+	api := p.base + "/api/catalog"
+	body := map[string]string{"type": "url", "target": "https://not-allowed.example/catalog-info.yaml"}
+	token := http.Header{"Authorization": {"Bearer " + integrationToken}}
+	for _, tc := range []struct {
+		name, method, path string
+		body               any
+		header             http.Header
+		status             int
+	}{
+		{"anonymous register", http.MethodPost, "/locations", body, nil, http.StatusUnauthorized},
+		{"anonymous dry run", http.MethodPost, "/locations?dryRun=true", body, nil, http.StatusUnauthorized},
+		{"anonymous unregister", http.MethodDelete, "/locations/4b0a7e0c-0000-4000-8000-000000000000", nil, nil, http.StatusUnauthorized},
+		{"anonymous refresh", http.MethodPost, "/refresh", map[string]string{"entityRef": "component:default/x"}, nil, http.StatusUnauthorized},
+		{"cross-site browser without a session", http.MethodPost, "/locations", body, http.Header{"Sec-Fetch-Site": {"cross-site"}, "Cookie": {"x=y"}}, http.StatusUnauthorized},
+		{"token passes the guard", http.MethodPost, "/locations", body, token, http.StatusBadRequest},
+		{"token unregister unknown", http.MethodDelete, "/locations/4b0a7e0c-0000-4000-8000-000000000000", nil, token, http.StatusNotFound},
+	} {
+		if status, got := apiCall(t, tc.method, api+tc.path, tc.body, tc.header); status != tc.status {
+			t.Errorf("%s: %d %v, want %d", tc.name, status, got, tc.status)
+		}
+	}
+	// A signed-in browser passes the guard, but only from this site.
+	user := signInWithGitHub(t, p)
+	resp, out := user.do(http.MethodPost, api+"/locations", url.Values{}, http.Header{"Sec-Fetch-Site": {"cross-site"}})
+	if resp.StatusCode != http.StatusForbidden {
+		t.Errorf("signed-in, cross-site: %d %s, want 403", resp.StatusCode, out)
+	}
+	resp, out = user.do(http.MethodPost, api+"/locations", url.Values{}, http.Header{"Sec-Fetch-Site": {"same-origin"}})
+	if resp.StatusCode != http.StatusBadRequest {
+		t.Errorf("signed-in, same-origin: %d %s, want 400 (past the guard, bad body)", resp.StatusCode, out)
+	}
 }

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/porticohq/portico/auth"
 	"github.com/porticohq/portico/catalog"
 	"github.com/porticohq/portico/catalog/store"
 	"github.com/porticohq/portico/providers"
@@ -199,6 +200,10 @@ func (rt *runtime) build() error {
 		AppTitle: s.App.Title,
 		BaseURL:  s.PublicURL(),
 		Ready:    rt.readiness.Err,
+		// Catalog writes need a signed-in user or a static token whenever
+		// sign-in is configured.
+		RequireWriter: auth.RequireUserOrToken,
+		URLReader:     rt.urls,
 		// Generation only sees this process's commits; with a database
 		// shared by several replicas, cached answers also expire.
 		CacheTTL: sharedCacheTTL(rt.store.Dialect()),

@@ -128,6 +128,12 @@ func startPortal(t *testing.T, cfg Config, st *store.Store, db *bun.DB) *portal 
 		cond, ok := OwnedByMe(c)
 		return c.String(http.StatusOK, fmt.Sprintf("groups=%s owned=%v %s", strings.Join(groups, ","), ok, strings.Join(cond.Values, ",")))
 	})
+	e.DELETE("/api/catalog/entities/by-uid/:uid", func(c *echo.Context) error {
+		if err := RequireUserOrToken(c); err != nil {
+			return err
+		}
+		return c.NoContent(http.StatusNoContent)
+	})
 	e.POST("/sync", func(c *echo.Context) error {
 		if err := RequireUser(c); err != nil {
 			return err

@@ -183,6 +183,47 @@ func TestRequireUserAndGuest(t *testing.T) {
 	}
 }
 
+// TestAPIWritesNeedUserOrToken: with sign-in configured (but not required
+// for reading), a catalog API write needs a signed-in user or a static
+// token, and a browser request from another site is refused even with one.
+func TestAPIWritesNeedUserOrToken(t *testing.T) {
+	p, _ := githubPortal(t, true)
+	p.Auth.cfg.RequireSignIn = false
+	guest := newClient(t)
+	resp, _ := postForm(t, noRedirect(guest), p.URL+"/auth/guest", nil, http.Header{"Sec-Fetch-Site": {"same-origin"}})
+	if resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("guest sign-in: %d", resp.StatusCode)
+	}
+	bearer := "Bearer " + staticToken
+	tests := []struct {
+		name   string
+		client *http.Client
+		header http.Header
+		want   int
+	}{
+		{"anonymous API client", newClient(t), http.Header{"Content-Type": {"application/json"}}, http.StatusUnauthorized},
+		{"wrong token", newClient(t), http.Header{"Authorization": {"Bearer nope-nope-nope"}, "Content-Type": {"application/json"}}, http.StatusUnauthorized},
+		{"static token", newClient(t), http.Header{"Authorization": {bearer}}, http.StatusNoContent},
+		{"signed-in user, same-origin page", guest, http.Header{"Sec-Fetch-Site": {"same-origin"}}, http.StatusNoContent},
+		{"signed-in user, cross-site page", guest, http.Header{"Sec-Fetch-Site": {"cross-site"}, "Origin": {"https://evil.example"}}, http.StatusForbidden},
+		{"static token from a cross-site page", newClient(t), http.Header{"Authorization": {bearer}, "Sec-Fetch-Site": {"cross-site"}, "Origin": {"https://evil.example"}}, http.StatusForbidden},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			req, _ := http.NewRequest(http.MethodDelete, p.URL+"/api/catalog/entities/by-uid/u-1", nil)
+			req.Header = tt.header
+			resp, err := tt.client.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if resp.StatusCode != tt.want {
+				t.Errorf("DELETE: %d, want %d", resp.StatusCode, tt.want)
+			}
+		})
+	}
+}
+
 func TestOpenPortalWithoutAuth(t *testing.T) {
 	p := startPortal(t, Config{Environment: "development", SessionDuration: DefaultSessionDuration, IdleTimeout: DefaultIdleTimeout}, nil, nil)
 	c := noRedirect(newClient(t))
@@ -202,6 +243,11 @@ func TestOpenPortalWithoutAuth(t *testing.T) {
 	resp, _ = postForm(t, c, p.URL+"/sync", nil, http.Header{"Origin": {"https://evil.example"}})
 	if resp.StatusCode != http.StatusForbidden {
 		t.Errorf("cross-origin POST in an open portal: %d", resp.StatusCode)
+	}
+	req, _ := http.NewRequest(http.MethodDelete, p.URL+"/api/catalog/entities/by-uid/u-1", nil)
+	req.Header.Set("Content-Type", "application/json")
+	if resp, err := c.Do(req); err != nil || resp.StatusCode != http.StatusNoContent {
+		t.Errorf("API write by an anonymous client in an open portal: %v %v", resp, err)
 	}
 	if resp, _ := get(t, c, p.URL+"/auth/github/start"); resp.StatusCode != http.StatusNotFound {
 		t.Errorf("github start without github: %d", resp.StatusCode)
@@ -224,5 +270,19 @@ func TestRequireUserFailsClosedWithoutMiddleware(t *testing.T) {
 	e.ServeHTTP(rec, httptest.NewRequest(http.MethodPost, "/sync", nil))
 	if rec.Code != http.StatusInternalServerError || ran {
 		t.Errorf("RequireUser without auth middleware: status %d, action ran %v; want 500 and not run", rec.Code, ran)
+	}
+	e.DELETE("/api/catalog/entities/by-uid/:uid", func(c *echo.Context) error {
+		if err := RequireUserOrToken(c); err != nil {
+			return err
+		}
+		ran = true
+		return c.NoContent(http.StatusNoContent)
+	})
+	rec = httptest.NewRecorder()
+	req := httptest.NewRequest(http.MethodDelete, "/api/catalog/entities/by-uid/u-1", nil)
+	req.Header.Set("Authorization", "Bearer "+staticToken)
+	e.ServeHTTP(rec, req)
+	if rec.Code != http.StatusInternalServerError || ran {
+		t.Errorf("RequireUserOrToken without auth middleware: status %d, action ran %v; want 500 and not run", rec.Code, ran)
 	}
 }

@@ -17,7 +17,8 @@ type Options struct {
 	// AllowedKinds is catalog.rules' allow-list of kinds (case-insensitive);
 	// empty allows every registered kind.
 	AllowedKinds []string
-	// Processors run after the built-in steps, in order.
+	// Processors run after the built-in steps (placeholders, validation,
+	// then the spec-order processor), in order.
 	Processors []Processor
 	// Workers bounds the goroutines that process one mutation; zero means
 	// one per CPU.
@@ -64,7 +65,7 @@ func New(store Store, opts Options) *Catalog {
 		logger:         opts.Logger,
 		workers:        opts.Workers,
 		orphanStrategy: opts.OrphanStrategy,
-		processors:     append([]Processor(nil), opts.Processors...),
+		processors:     append([]Processor{specOrder}, opts.Processors...),
 	}
 	if c.logger == nil {
 		c.logger = slog.New(slog.DiscardHandler)

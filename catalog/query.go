@@ -36,6 +36,9 @@ type Query struct {
 	// FullText matches entities containing every word of the term.
 	FullText       string
 	FullTextFields []string
+	// SkipTotal leaves Page.TotalItems 0 instead of counting the matches
+	// (Backstage's totalItems=exclude); a cursor keeps the choice.
+	SkipTotal bool
 }
 
 // Page is one page of a by-query answer.

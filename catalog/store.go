@@ -20,8 +20,14 @@ type Store interface {
 	ByRef(ctx context.Context, ref Ref) (*StoredEntity, error)
 	// ByUID returns ErrNotFound for an unknown uid.
 	ByUID(ctx context.Context, uid string) (*StoredEntity, error)
-	// ByRefs returns one item per ref, in order, nil where unknown.
-	ByRefs(ctx context.Context, refs []Ref) ([]*StoredEntity, error)
+	// RemoveByUID deletes the entity with uid from whichever provider's
+	// bucket holds it and returns it as it was; ErrNotFound for an unknown
+	// uid. A provider that still emits the entity adds it again on its next
+	// run, as in Backstage.
+	RemoveByUID(ctx context.Context, uid string) (*StoredEntity, error)
+	// ByRefs returns one item per ref, in order, nil where unknown or not
+	// matching f (an empty Filter matches every entity).
+	ByRefs(ctx context.Context, refs []Ref, f Filter) ([]*StoredEntity, error)
 	// Facets counts the values of each facet (a dotted path) among the
 	// entities matching f.
 	Facets(ctx context.Context, facets []string, f Filter) (map[string][]FacetCount, error)

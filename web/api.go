@@ -2,11 +2,14 @@ package web
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"hash/fnv"
 	"net/http"
+	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/labstack/echo/v5"
 
@@ -22,12 +25,16 @@ type apiHandler func(c *echo.Context) (*apiResponse, error)
 
 // registerAPI adds Backstage's catalog REST API under /api/catalog.
 //
-//	GET  /entities/by-query                        filter, fields, limit, orderField, cursor, fullTextFilterTerm
-//	GET  /entities                                 filter, fields, offset, limit (the older list)
-//	GET  /entities/by-name/:kind/:namespace/:name  one entity
-//	GET  /entities/by-uid/:uid                     one entity
-//	POST /entities/by-refs                         {entityRefs, fields} → {items}
-//	GET  /entity-facets                            facet, filter → {facets}
+//	GET    /entities/by-query                        filter, fields, limit, orderField, cursor, fullTextFilterTerm
+//	GET    /entities                                 filter, fields, order, offset, limit, after (the older list)
+//	GET    /entities/by-name/:kind/:namespace/:name  one entity
+//	GET    /entities/by-name/:kind/:namespace/:name/ancestry
+//	GET    /entities/by-uid/:uid                     one entity
+//	DELETE /entities/by-uid/:uid                     remove one entity (a write)
+//	POST   /entities/by-refs                         {entityRefs, fields} → {items}
+//	GET    /entity-facets                            facet, filter → {facets}
+//	POST   /validate-entity                          {entity, location} → 200, or 400 {errors}
+//	POST   /entities/by-query, POST /entity-facets   filter predicates: 501 for now
 //
 // and the location endpoints of registerLocationRoutes.
 func (s *Server) registerAPI(mw []echo.MiddlewareFunc) {
@@ -35,10 +42,17 @@ func (s *Server) registerAPI(mw []echo.MiddlewareFunc) {
 	g.GET("/entities/by-query", s.cached(s.queryEntities))
 	g.GET("/entities", s.cached(s.listEntities))
 	g.GET("/entities/by-name/:kind/:namespace/:name", s.cached(s.entityByName))
+	g.GET("/entities/by-name/:kind/:namespace/:name/ancestry", s.cached(s.entityAncestry))
 	g.GET("/entities/by-uid/:uid", s.cached(s.entityByUID))
 	g.POST("/entities/by-refs", s.entitiesByRefs)
 	g.GET("/entity-facets", s.cached(s.entityFacets))
 	s.registerLocationRoutes(g)
+	g.POST("/entities/by-query", predicatesNotSupported)
+	g.POST("/entity-facets", predicatesNotSupported)
+	if s.Catalog != nil {
+		g.DELETE("/entities/by-uid/:uid", s.removeEntityByUID)
+		g.POST("/validate-entity", s.validateEntity)
+	}
 }
 
 // cached serves GET answers from the response cache when the store has not
@@ -124,41 +138,6 @@ func (s *Server) queryEntities(c *echo.Context) (*apiResponse, error) {
 	return &apiResponse{status: http.StatusOK, body: buf.Bytes()}, nil
 }
 
-// listEntities answers the older GET /entities with a JSON array.
-func (s *Server) listEntities(c *echo.Context) (*apiResponse, error) {
-	q := c.QueryParams()
-	fields, err := parseFields(q["fields"])
-	if err != nil {
-		return nil, err
-	}
-	filter, err := parseFilter(q["filter"])
-	if err != nil {
-		return nil, err
-	}
-	offset, _, err := parseNonNegativeInt(q, "offset")
-	if err != nil {
-		return nil, err
-	}
-	limit, hasLimit, err := parseNonNegativeInt(q, "limit")
-	if err != nil {
-		return nil, err
-	}
-	var items []*catalog.StoredEntity
-	if !hasLimit || limit > 0 {
-		// Store.List reads a limit of 0 as "all", which is what Backstage
-		// answers without a limit; limit=0 asks for nothing.
-		items, err = s.Store.List(c.Request().Context(), filter, offset, limit)
-		if err != nil {
-			return nil, fmt.Errorf("list entities: %w", err)
-		}
-	}
-	var buf bytes.Buffer
-	if err := writeEntityArray(&buf, items, fields); err != nil {
-		return nil, err
-	}
-	return &apiResponse{status: http.StatusOK, body: buf.Bytes()}, nil
-}
-
 // entityByName answers GET /entities/by-name/:kind/:namespace/:name.
 func (s *Server) entityByName(c *echo.Context) (*apiResponse, error) {
 	kind, namespace, name := c.Param("kind"), c.Param("namespace"), c.Param("name")
@@ -194,12 +173,17 @@ func entityResponse(body []byte) *apiResponse {
 
 // byRefsRequest is the body of POST /entities/by-refs.
 type byRefsRequest struct {
-	EntityRefs []string `json:"entityRefs"`
-	Fields     []string `json:"fields"`
+	EntityRefs []string        `json:"entityRefs"`
+	Fields     []string        `json:"fields"`
+	Query      json.RawMessage `json:"query"`
 }
 
 // entitiesByRefs answers POST /entities/by-refs: one item per requested ref,
-// in order, null where the ref is unknown or does not parse.
+// in order, null where no entity has that ref or the entity does not match
+// the filter parameters. As in Backstage, a ref matches only when it is
+// spelled exactly as the catalog keys entities: kind:namespace/name, all in
+// lower case ("component:default/web"); "web", "component:web" or
+// "Component:default/web" answer null.
 func (s *Server) entitiesByRefs(c *echo.Context) error {
 	var req byRefsRequest
 	dec := json.NewDecoder(http.MaxBytesReader(c.Response(), c.Request().Body, 4<<20))
@@ -209,30 +193,21 @@ func (s *Server) entitiesByRefs(c *echo.Context) error {
 	if req.EntityRefs == nil {
 		return inputError("Malformed request body (did you remember to specify an application/json content type?), entityRefs is required")
 	}
+	if len(req.Query) > 0 && string(req.Query) != "null" {
+		return errPredicates
+	}
 	q := c.QueryParams()
 	fields, err := parseFields(append(q["fields"], req.Fields...))
 	if err != nil {
 		return err
 	}
-	refs := make([]catalog.Ref, len(req.EntityRefs))
-	valid := make([]bool, len(req.EntityRefs))
-	var lookup []catalog.Ref
-	for i, raw := range req.EntityRefs {
-		if r, err := catalog.ParseRef(raw, "", catalog.DefaultNamespace); err == nil {
-			refs[i], valid[i] = r, true
-			lookup = append(lookup, r)
-		}
-	}
-	found, err := s.Store.ByRefs(c.Request().Context(), lookup)
+	filter, err := parseFilter(q["filter"])
 	if err != nil {
-		return fmt.Errorf("entities by refs: %w", err)
+		return err
 	}
-	items := make([]*catalog.StoredEntity, len(refs))
-	for i, j := 0, 0; i < len(refs); i++ {
-		if valid[i] {
-			items[i] = found[j]
-			j++
-		}
+	items, err := s.lookupRefs(c.Request().Context(), req.EntityRefs, filter)
+	if err != nil {
+		return err
 	}
 	var buf bytes.Buffer
 	buf.WriteString(`{"items":`)
@@ -242,6 +217,35 @@ func (s *Server) entitiesByRefs(c *echo.Context) error {
 	buf.WriteByte('}')
 	return writeAPIResponse(c, &apiResponse{status: http.StatusOK, body: buf.Bytes()}, nil)
 }
+
+// lookupRefs returns one item per raw ref, nil where the ref is not an
+// exact entity key or no entity matching filter has it.
+func (s *Server) lookupRefs(ctx context.Context, raw []string, filter catalog.Filter) ([]*catalog.StoredEntity, error) {
+	valid := make([]bool, len(raw))
+	var lookup []catalog.Ref
+	for i, r := range raw {
+		if ref, err := catalog.ParseRef(r, "", ""); err == nil && ref.Key() == r {
+			valid[i] = true
+			lookup = append(lookup, ref)
+		}
+	}
+	found, err := s.Store.ByRefs(ctx, lookup, filter)
+	if err != nil {
+		return nil, fmt.Errorf("entities by refs: %w", err)
+	}
+	items := make([]*catalog.StoredEntity, len(raw))
+	for i, j := 0, 0; i < len(raw); i++ {
+		if valid[i] {
+			items[i] = found[j]
+			j++
+		}
+	}
+	return items, nil
+}
+
+// predicatesNotSupported answers the POST forms of by-query and
+// entity-facets, which exist for filter predicates.
+func predicatesNotSupported(*echo.Context) error { return errPredicates }
 
 // facetsResponse is the body of GET /entity-facets.
 type facetsResponse struct {
@@ -265,10 +269,12 @@ func (s *Server) entityFacets(c *echo.Context) (*apiResponse, error) {
 	}
 	out := facetsResponse{Facets: make(map[string][]catalog.FacetCount, len(facets))}
 	for _, f := range facets {
-		values := counts[f]
+		values := slices.Clone(counts[f])
 		if values == nil {
 			values = []catalog.FacetCount{}
 		}
+		// Backstage orders each facet's values by value, not by count.
+		slices.SortStableFunc(values, func(a, b catalog.FacetCount) int { return strings.Compare(a.Value, b.Value) })
 		out.Facets[f] = values
 	}
 	body, err := json.Marshal(out)

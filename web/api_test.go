@@ -5,6 +5,7 @@ import (
 	"maps"
 	"net/http"
 	"net/url"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -97,6 +98,24 @@ func TestQueryEntitiesWholeEntitiesAreTheStoredJSON(t *testing.T) {
 		spec := it["spec"].(map[string]any)
 		if it["kind"] != "API" || md["uid"] == "" || spec["lifecycle"] != "experimental" || it["relations"] == nil {
 			t.Errorf("unexpected entity: %v", it)
+		}
+	})
+}
+
+// TestQueryEntitiesTotalItemsExclude: totalItems=exclude answers 0 on the
+// first page and on the pages its cursor leads to, as Backstage does.
+func TestQueryEntitiesTotalItemsExclude(t *testing.T) {
+	forEachDatabase(t, Options{}, func(t *testing.T, env *testEnv) {
+		page := decode[queryPage](t, mustGet(t, env, "/api/catalog/entities/by-query?filter=kind=api&limit=5&totalItems=exclude&fields=metadata.name"))
+		if page.TotalItems != 0 || len(page.Items) != 5 || page.PageInfo.NextCursor == "" {
+			t.Fatalf("first page: %+v", page)
+		}
+		next := decode[queryPage](t, mustGet(t, env, "/api/catalog/entities/by-query?fields=metadata.name&cursor="+url.QueryEscape(page.PageInfo.NextCursor)))
+		if next.TotalItems != 0 || len(next.Items) != 7 {
+			t.Errorf("second page: %+v", next)
+		}
+		if included := decode[queryPage](t, mustGet(t, env, "/api/catalog/entities/by-query?filter=kind=api&limit=5&totalItems=include")); included.TotalItems != 12 {
+			t.Errorf("totalItems=include gave %d, want 12", included.TotalItems)
 		}
 	})
 }
@@ -235,8 +254,63 @@ func TestListEntities(t *testing.T) {
 		if diff := cmp.Diff([]string{"team-a", "team-b"}, slices.Sorted(slices.Values(names(groups)))); diff != "" {
 			t.Errorf("ORed filters (-want +got):\n%s", diff)
 		}
-		if body := mustGet(t, env, "/api/catalog/entities?limit=0"); body != "[]" {
-			t.Errorf("limit=0 body = %s", body)
+	})
+}
+
+// TestListEntitiesOrder: GET /entities' order=asc|desc:<field>, repeatable,
+// later directives breaking ties; entities lacking a field come last in
+// either direction.
+func TestListEntitiesOrder(t *testing.T) {
+	forEachDatabase(t, Options{}, func(t *testing.T, env *testEnv) {
+		tests := []struct {
+			query string
+			want  []string
+		}{
+			{"filter=kind=api&order=desc:metadata.name&limit=3", []string{"api-000011", "api-000010", "api-000009"}},
+			{"filter=kind=api&order=asc:metadata.name&limit=3", []string{"api-000000", "api-000001", "api-000002"}},
+			{"filter=kind=api,spec.lifecycle=production&order=asc:spec.owner&order=desc:metadata.name", []string{
+				"api-000010", "api-000008", "api-000004", "api-000002", "api-000006", "api-000000"}},
+			{"order=desc:spec.system&order=asc:metadata.name&offset=9", []string{"api-000000", "api-000004", "api-000008", "team-a", "team-b"}},
+			{"order=asc:spec.system&order=asc:metadata.name&offset=10", []string{"api-000007", "api-000011", "team-a", "team-b"}},
+		}
+		for _, tt := range tests {
+			t.Run(tt.query, func(t *testing.T) {
+				got := names(decode[[]map[string]any](t, mustGet(t, env, "/api/catalog/entities?fields=metadata.name&"+tt.query)))
+				if diff := cmp.Diff(tt.want, got); diff != "" {
+					t.Errorf("names (-want +got):\n%s", diff)
+				}
+			})
+		}
+	})
+}
+
+// TestListEntitiesPagesWithAfter follows the Link header from page to page:
+// Backstage's after cursor replaces offset.
+func TestListEntitiesPagesWithAfter(t *testing.T) {
+	forEachDatabase(t, Options{}, func(t *testing.T, env *testEnv) {
+		target := "/api/catalog/entities?filter=kind=api&fields=metadata.name&order=asc:metadata.name&limit=5&offset=1"
+		var got []string
+		pages := 0
+		for target != "" && pages < 10 {
+			res, body := env.do(t, "GET", target, "")
+			if res.StatusCode != http.StatusOK {
+				t.Fatalf("%s: %d %s", target, res.StatusCode, body)
+			}
+			got = append(got, names(decode[[]map[string]any](t, body))...)
+			pages++
+			target = ""
+			if link := res.Header.Get("Link"); link != "" {
+				m := regexp.MustCompile(`^<(/api/catalog/entities\?[^>]+)>; rel="next"$`).FindStringSubmatch(link)
+				if m == nil || strings.Contains(m[1], "offset=") || !strings.Contains(m[1], "after=") {
+					t.Fatalf("Link = %q", link)
+				}
+				target = m[1]
+			}
+		}
+		want := []string{"api-000001", "api-000002", "api-000003", "api-000004", "api-000005", "api-000006",
+			"api-000007", "api-000008", "api-000009", "api-000010", "api-000011"}
+		if diff := cmp.Diff(want, got); diff != "" || pages != 3 {
+			t.Errorf("%d pages; names (-want +got):\n%s", pages, diff)
 		}
 	})
 }
@@ -297,42 +371,78 @@ func TestEntityByNameETag(t *testing.T) {
 	})
 }
 
+// TestEntitiesByRefs follows Backstage 4.0's entitiesBatch: a ref matches
+// only when spelled exactly as the stored entity_ref (kind:namespace/name,
+// lower case); every other spelling answers null.
 func TestEntitiesByRefs(t *testing.T) {
 	forEachDatabase(t, Options{}, func(t *testing.T, env *testEnv) {
-		req := `{"entityRefs":["api:default/api-000002","api:default/nope","not a ref:/","group:team-b","API:DEFAULT/API-000003"],"fields":["kind","metadata.name"]}`
-		res, body := env.do(t, "POST", "/api/catalog/entities/by-refs", req)
-		if res.StatusCode != http.StatusOK {
-			t.Fatalf("status %d: %s", res.StatusCode, body)
+		tests := []struct {
+			name, target, body, want string
+		}{
+			{
+				name:   "exact refs, fields in the body",
+				target: "/api/catalog/entities/by-refs",
+				body:   `{"entityRefs":["api:default/api-000002","api:default/nope","group:default/team-b"],"fields":["kind","metadata.name"]}`,
+				want:   `{"items":[{"kind":"API","metadata":{"name":"api-000002"}},null,{"kind":"Group","metadata":{"name":"team-b"}}]}`,
+			},
+			{
+				name:   "spellings Backstage does not resolve",
+				target: "/api/catalog/entities/by-refs?fields=metadata.name",
+				body:   `{"entityRefs":["group:team-b","team-b","API:default/api-000003","api:DEFAULT/api-000003"," api:default/api-000003","not a ref:/",""]}`,
+				want:   `{"items":[null,null,null,null,null,null,null]}`,
+			},
+			{
+				name:   "fields in the query",
+				target: "/api/catalog/entities/by-refs?fields=metadata.name",
+				body:   `{"entityRefs":["api:default/api-000004"]}`,
+				want:   `{"items":[{"metadata":{"name":"api-000004"}}]}`,
+			},
+			{
+				name:   "filter parameters: null where the entity does not match",
+				target: "/api/catalog/entities/by-refs?fields=metadata.name&filter=spec.lifecycle=production&filter=kind=group",
+				body:   `{"entityRefs":["api:default/api-000004","api:default/api-000005","group:default/team-a"]}`,
+				want:   `{"items":[{"metadata":{"name":"api-000004"}},null,{"metadata":{"name":"team-a"}}]}`,
+			},
+			{
+				name:   "no refs",
+				target: "/api/catalog/entities/by-refs",
+				body:   `{"entityRefs":[]}`,
+				want:   `{"items":[]}`,
+			},
 		}
-		want := `{"items":[{"kind":"API","metadata":{"name":"api-000002"}},null,null,{"kind":"Group","metadata":{"name":"team-b"}},{"kind":"API","metadata":{"name":"api-000003"}}]}`
-		if body != want {
-			t.Errorf("body\n got %s\nwant %s", body, want)
-		}
-		res, body = env.do(t, "POST", "/api/catalog/entities/by-refs?fields=metadata.name", `{"entityRefs":["api:default/api-000004"]}`)
-		if res.StatusCode != http.StatusOK || body != `{"items":[{"metadata":{"name":"api-000004"}}]}` {
-			t.Errorf("fields in query: status %d body %s", res.StatusCode, body)
+		for _, tt := range tests {
+			t.Run(tt.name, func(t *testing.T) {
+				res, body := env.do(t, "POST", tt.target, tt.body)
+				if res.StatusCode != http.StatusOK {
+					t.Fatalf("status %d: %s", res.StatusCode, body)
+				}
+				if body != tt.want {
+					t.Errorf("body\n got %s\nwant %s", body, tt.want)
+				}
+			})
 		}
 	})
 }
 
 func TestEntityFacets(t *testing.T) {
 	forEachDatabase(t, Options{}, func(t *testing.T, env *testEnv) {
-		body := mustGet(t, env, "/api/catalog/entity-facets?facet=kind&facet=spec.lifecycle&facet=metadata.nothing&filter=kind=api")
+		body := mustGet(t, env, "/api/catalog/entity-facets?facet=kind&facet=spec.lifecycle&facet=metadata.nothing&filter=kind=api&filter=kind=group")
 		got := decode[struct {
 			Facets map[string][]catalog.FacetCount `json:"facets"`
 		}](t, body)
+		// Values in value order, as Backstage's facets query orders them.
 		want := map[string][]catalog.FacetCount{
-			"kind":             {{Value: "API", Count: 12}},
+			"kind":             {{Value: "API", Count: 12}, {Value: "Group", Count: 2}},
 			"spec.lifecycle":   {{Value: "experimental", Count: 6}, {Value: "production", Count: 6}},
 			"metadata.nothing": {},
 		}
-		sortFacets := cmp.Transformer("sort", func(in []catalog.FacetCount) []catalog.FacetCount {
-			out := slices.Clone(in)
-			slices.SortFunc(out, func(a, b catalog.FacetCount) int { return strings.Compare(a.Value, b.Value) })
-			return out
-		})
-		if diff := cmp.Diff(want, got.Facets, sortFacets); diff != "" {
+		if diff := cmp.Diff(want, got.Facets); diff != "" {
 			t.Errorf("facets (-want +got):\n%s", diff)
+		}
+		body = mustGet(t, env, "/api/catalog/entity-facets?facet=spec.system&filter=kind=api,metadata.name=api-000000&filter=kind=api,spec.system=system-1")
+		want = map[string][]catalog.FacetCount{"spec.system": {{Value: "system-0", Count: 1}, {Value: "system-1", Count: 3}}}
+		if diff := cmp.Diff(want, decode[facetsResponse](t, body).Facets); diff != "" {
+			t.Errorf("facet values are not in value order (-want +got):\n%s", diff)
 		}
 	})
 }

@@ -131,6 +131,13 @@ func parseQuery(q url.Values) (catalog.Query, []string, error) {
 		return catalog.Query{}, nil, err
 	}
 	query := catalog.Query{Limit: limit, Offset: offset, Cursor: q.Get("cursor")}
+	switch q.Get("totalItems") {
+	case "", "include":
+	case "exclude":
+		query.SkipTotal = true
+	default:
+		return catalog.Query{}, nil, inputError("request/query/totalItems must be equal to one of the allowed values: include, exclude")
+	}
 	if query.Cursor != "" {
 		// The cursor carries the filter, order and search of the first
 		// request; Backstage ignores those parameters on later pages.

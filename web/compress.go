@@ -43,6 +43,9 @@ func gzipBytes(b []byte) []byte {
 func writeAPIResponse(c *echo.Context, resp *apiResponse, keep func(gz []byte)) error {
 	h := c.Response().Header()
 	body, etag := resp.body, resp.etag
+	if resp.link != "" {
+		h.Set("Link", resp.link)
+	}
 	if len(body) >= gzipMinBytes {
 		h.Add("Vary", "Accept-Encoding")
 		if acceptsGzip(c.Request()) {

@@ -41,6 +41,12 @@ func inputError(format string, args ...any) error {
 	return catalog.Errorf(catalog.EINVALID, format, args...)
 }
 
+// errPredicates answers the forms of Backstage's API that take filter
+// predicates ({"$all": [...]}, $in, $contains, ...), which Portico does not
+// evaluate yet: a clear 501 rather than a silent wrong answer.
+var errPredicates = echo.NewHTTPError(http.StatusNotImplemented,
+	"Filter predicates (the query field) are not supported by this catalog yet; use the filter parameter")
+
 // notFound returns Backstage's NotFoundError (404).
 func notFound(format string, args ...any) error {
 	return catalog.Errorf(catalog.ENOTFOUND, format, args...)
@@ -89,6 +95,8 @@ func errorNameForStatus(status int) string {
 		return "NotFoundError"
 	case http.StatusConflict:
 		return "ConflictError"
+	case http.StatusNotImplemented:
+		return "NotImplementedError"
 	case http.StatusServiceUnavailable:
 		return "ServiceUnavailableError"
 	}
@@ -113,12 +121,18 @@ func (s *Server) handleError(c *echo.Context, err error) {
 		return
 	}
 	status, name, message := describeError(err)
+	api := isAPIPath(c.Request().URL.Path)
+	if api && status == http.StatusMethodNotAllowed {
+		// Backstage's routers (express) know no 405: a method that no route
+		// of a path serves is an unmatched route, answered as one.
+		status, name, message = http.StatusNotFound, "NotFoundError", http.StatusText(http.StatusNotFound)
+	}
 	if status >= 500 {
 		s.log.Error("request failed", "method", c.Request().Method,
 			"path", c.Request().URL.Path, "route", c.Path(), "err", err)
 	}
 	var werr error
-	if isAPIPath(c.Request().URL.Path) {
+	if api {
 		werr = writeAPIError(c, status, name, message)
 	} else {
 		werr = s.ErrorPage(c, status, message)

@@ -117,6 +117,9 @@ type locationInput struct {
 }
 
 func (s *Server) createLocation(c *echo.Context) error {
+	if err := s.requireWriter(c); err != nil {
+		return err
+	}
 	var in locationInput
 	if err := decodeStrict(c, &in); err != nil {
 		return err
@@ -142,6 +145,9 @@ func (s *Server) createLocation(c *echo.Context) error {
 }
 
 func (s *Server) deleteLocation(c *echo.Context) error {
+	if err := s.requireWriter(c); err != nil {
+		return err
+	}
 	if s.locations == nil {
 		return catalog.Errorf(catalog.ENOTFOUND, "Found no location with ID %s", c.Param("id"))
 	}
@@ -158,6 +164,9 @@ type refreshInput struct {
 }
 
 func (s *Server) refreshEntity(c *echo.Context) error {
+	if err := s.requireWriter(c); err != nil {
+		return err
+	}
 	var in refreshInput
 	if err := decodeStrict(c, &in); err != nil {
 		return err

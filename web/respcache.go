@@ -15,6 +15,7 @@ type apiResponse struct {
 	status int
 	body   []byte
 	etag   string // set for single-entity answers; enables If-None-Match
+	link   string // the Link header (GET /entities' next page)
 	// gzipped is body compressed, made the first time a client that
 	// accepts gzip gets the cached answer and kept with it (keepGzip), so
 	// a miss never pays for compression nobody asked for.
@@ -149,7 +150,7 @@ func (c *responseCache) removeLocked(el *list.Element) {
 }
 
 func entryCost(key string, resp *apiResponse) int64 {
-	return int64(len(key)+len(resp.body)+len(resp.gzip())+len(resp.etag)) + cacheEntryOverhead
+	return int64(len(key)+len(resp.body)+len(resp.gzip())+len(resp.etag)+len(resp.link)) + cacheEntryOverhead
 }
 
 // stats returns the number of entries and their cost, for tests.

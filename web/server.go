@@ -50,6 +50,14 @@ type Options struct {
 	// APIMiddleware runs before every /api/catalog handler (and before its
 	// response cache), e.g. sign-in checks.
 	APIMiddleware []echo.MiddlewareFunc
+	// RequireWriter, when set, runs before every catalog API call that
+	// changes the catalog (DELETE /entities/by-uid); an error refuses the
+	// call. Sign-in sets it (a signed-in user or a static token).
+	RequireWriter func(c *echo.Context) error
+	// URLReader reads the placeholders of entities sent to
+	// POST /validate-entity, relative to their url: location; nil refuses
+	// placeholders there.
+	URLReader *catalog.URLReader
 }
 
 // Server is the HTTP side of Portico. Features add their routes to Echo (or
@@ -67,10 +75,12 @@ type Server struct {
 	// show: internal errors arrive as a generic message.
 	ErrorPage func(c *echo.Context, status int, message string) error
 
-	log       *slog.Logger
-	ready     func() error
-	locations Locations
-	cache     *responseCache
+	log        *slog.Logger
+	ready      func() error
+	locations  Locations
+	cache      *responseCache
+	writeGuard func(c *echo.Context) error
+	urls       *catalog.URLReader
 }
 
 // New builds the server: echo with recovery, request logging and metrics,
@@ -79,17 +89,19 @@ type Server struct {
 func New(opts Options) *Server {
 	log := cmp.Or(opts.Logger, slog.New(slog.DiscardHandler))
 	s := &Server{
-		Echo:      echo.New(),
-		Store:     opts.Store,
-		Catalog:   opts.Catalog,
-		Log:       log,
-		Title:     opts.AppTitle,
-		BaseURL:   opts.BaseURL,
-		Metrics:   opts.Metrics,
-		ErrorPage: plainErrorPage,
-		log:       log,
-		ready:     opts.Ready,
-		locations: opts.Locations,
+		Echo:       echo.New(),
+		Store:      opts.Store,
+		Catalog:    opts.Catalog,
+		Log:        log,
+		Title:      opts.AppTitle,
+		BaseURL:    opts.BaseURL,
+		Metrics:    opts.Metrics,
+		ErrorPage:  plainErrorPage,
+		log:        log,
+		ready:      opts.Ready,
+		locations:  opts.Locations,
+		writeGuard: opts.RequireWriter,
+		urls:       opts.URLReader,
 	}
 	if s.Metrics == nil {
 		s.Metrics = NewMetrics()

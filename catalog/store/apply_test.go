@@ -235,12 +235,38 @@ func TestByRefsKeepsOrder(t *testing.T) {
 	eachDialect(t, func(t *testing.T, s *Store) {
 		apply(t, s, "p", catalog.Full, testEntity("API", "a"), testEntity("API", "b"))
 		refs := []catalog.Ref{catalog.MustParseRef("api:default/b"), catalog.MustParseRef("api:default/nope"), catalog.MustParseRef("API:default/A")}
-		got, err := s.ByRefs(context.Background(), refs)
+		got, err := s.ByRefs(context.Background(), refs, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
 		if len(got) != 3 || got[0] == nil || got[0].Ref.Name != "b" || got[1] != nil || got[2] == nil || got[2].Ref.Name != "a" {
 			t.Fatalf("ByRefs = %+v", got)
+		}
+	})
+}
+
+func TestByRefsWithFilterAnswersNilForNonMatches(t *testing.T) {
+	eachDialect(t, func(t *testing.T, s *Store) {
+		apply(t, s, "p", catalog.Full, testEntity("API", "a", ownedBy("team-a")), testEntity("API", "b", ownedBy("team-b")), testEntity("Group", "team-a"))
+		refs := []catalog.Ref{catalog.MustParseRef("api:default/a"), catalog.MustParseRef("api:default/b"), catalog.MustParseRef("group:default/team-a")}
+		filter := catalog.Filter{
+			{{Key: "relations.ownedby", Values: []string{"group:default/team-a"}}},
+			{{Key: "kind", Values: []string{"group"}}},
+		}
+		got, err := s.ByRefs(context.Background(), refs, filter)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var names []string
+		for _, se := range got {
+			if se == nil {
+				names = append(names, "<nil>")
+			} else {
+				names = append(names, se.Ref.Name)
+			}
+		}
+		if diff := cmp.Diff([]string{"a", "<nil>", "team-a"}, names); diff != "" {
+			t.Errorf("ByRefs with filter (-want +got):\n%s", diff)
 		}
 	})
 }

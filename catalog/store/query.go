@@ -28,6 +28,7 @@ type cursor struct {
 	Values     []*string       `json:"v"`
 	Key        string          `json:"k"`
 	Before     bool            `json:"b,omitempty"`
+	SkipTotal  bool            `json:"nt,omitempty"`
 }
 
 func (c *cursor) encode() string {
@@ -75,14 +76,14 @@ func sortFieldFor(o catalog.Order) sortField {
 // Query answers by-query: the ids of one page are selected with ORDER BY and
 // LIMIT over indexed columns first, then the bodies of those ids are read.
 func (s *Store) Query(ctx context.Context, q catalog.Query) (catalog.Page, error) {
-	c := &cursor{Filter: q.Filter, Order: q.Order, Text: q.FullText, TextFields: q.FullTextFields}
+	c := &cursor{Filter: q.Filter, Order: q.Order, Text: q.FullText, TextFields: q.FullTextFields, SkipTotal: q.SkipTotal}
 	var at *cursor
 	if q.Cursor != "" {
 		var err error
 		if at, err = decodeCursor(q.Cursor); err != nil {
 			return catalog.Page{}, err
 		}
-		c = &cursor{Filter: at.Filter, Order: at.Order, Text: at.Text, TextFields: at.TextFields}
+		c = &cursor{Filter: at.Filter, Order: at.Order, Text: at.Text, TextFields: at.TextFields, SkipTotal: at.SkipTotal}
 	}
 	limit := q.Limit
 	if limit <= 0 {
@@ -92,9 +93,12 @@ func (s *Store) Query(ctx context.Context, q catalog.Query) (catalog.Page, error
 	w.filter(c.Filter)
 	w.fullText(c.Text, c.TextFields)
 
-	total, err := s.count(ctx, w)
-	if err != nil {
-		return catalog.Page{}, err
+	total := 0
+	if !c.SkipTotal {
+		var err error
+		if total, err = s.count(ctx, w); err != nil {
+			return catalog.Page{}, err
+		}
 	}
 	fields := make([]sortField, len(c.Order))
 	for i, o := range c.Order {

@@ -225,13 +225,16 @@ func problemStatus(problems []catalog.Problem) catalog.Status {
 	return st
 }
 
-// ByRefs returns one item per ref, in order, nil where unknown.
-func (s *Store) ByRefs(ctx context.Context, refs []catalog.Ref) ([]*catalog.StoredEntity, error) {
+// ByRefs returns one item per ref, in order, nil where unknown or where the
+// entity does not match f (an empty f matches every entity).
+func (s *Store) ByRefs(ctx context.Context, refs []catalog.Ref, f catalog.Filter) ([]*catalog.StoredEntity, error) {
 	keys := make([]any, len(refs))
 	for i, r := range refs {
 		keys[i] = r.Key()
 	}
-	byKey, err := s.fetch(ctx, "e.ref_key", keys)
+	w := &whereBuilder{dl: s.dialect}
+	w.filter(f)
+	byKey, err := s.fetchWhere(ctx, "e.ref_key", keys, w)
 	if err != nil {
 		return nil, err
 	}
@@ -245,10 +248,18 @@ func (s *Store) ByRefs(ctx context.Context, refs []catalog.Ref) ([]*catalog.Stor
 // fetch reads the entities whose column col is one of vals, keyed by that
 // column's value (ref_key or id).
 func (s *Store) fetch(ctx context.Context, col string, vals []any) (map[any]*catalog.StoredEntity, error) {
+	return s.fetchWhere(ctx, col, vals, &whereBuilder{dl: s.dialect})
+}
+
+// fetchWhere is fetch restricted to the entities that also match w.
+func (s *Store) fetchWhere(ctx context.Context, col string, vals []any, w *whereBuilder) (map[any]*catalog.StoredEntity, error) {
 	out := make(map[any]*catalog.StoredEntity, len(vals))
 	for _, chunk := range chunks(vals, 500) {
 		q := "SELECT " + entityColumns(s.dialect) + " WHERE " + col + " IN (" + placeholders(len(chunk)) + ")"
-		rows, err := s.query(ctx, q, chunk...)
+		for _, c := range w.conds {
+			q += " AND " + c
+		}
+		rows, err := s.query(ctx, q, append(chunk[:len(chunk):len(chunk)], w.args...)...)
 		if err != nil {
 			return nil, fmt.Errorf("read entities: %w", err)
 		}
