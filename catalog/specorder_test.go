@@ -55,7 +55,7 @@ spec: {type: team, children: [z, m, a], members: [zed, amy]}
 			want: map[string]any{"memberOf": []any{"team-a", "team-b"}},
 		},
 		{
-			name: "any kind, and a list with a non-string item is left alone",
+			name: "any kind a feature adds, and a list with a non-string item is left alone",
 			doc: `apiVersion: example.com/v1
 kind: Widget
 metadata: {name: w}
@@ -66,7 +66,11 @@ spec: {members: [b, a], dependsOn: [b, 1, a]}
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			pe := processDoc(t, New(nil, Options{}), Source{Location: "x.yaml"}, tt.doc)
+			c := New(nil, Options{})
+			if err := c.AddKind(Kind{Name: "Widget", APIVersions: []string{"example.com/v1"}}); err != nil {
+				t.Fatal(err)
+			}
+			pe := processDoc(t, c, Source{Location: "x.yaml"}, tt.doc)
 			if len(pe.Problems) != 0 {
 				t.Fatalf("problems: %v", pe.Problems)
 			}
