@@ -16,6 +16,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
+
 	"github.com/porticohq/portico/catalog"
 )
 
@@ -244,6 +247,32 @@ func TestRegisteredLocationsAPI(t *testing.T) {
 		var byEntity map[string]string
 		if status := getJSON(t, base, "/api/catalog/locations/by-entity/component/default/b", &byEntity); status != http.StatusOK || byEntity["id"] != id {
 			t.Errorf("by-entity = %d %v", status, byEntity)
+		}
+		// Ancestry climbs the Locations that emitted the entity, as
+		// Backstage's does: b is named by two Locations.
+		var anc struct {
+			RootEntityRef string `json:"rootEntityRef"`
+			Items         []struct {
+				Entity           catalog.Entity `json:"entity"`
+				ParentEntityRefs []string       `json:"parentEntityRefs"`
+			} `json:"items"`
+		}
+		getJSON(t, base, "/api/catalog/entities/by-name/component/default/b/ancestry", &anc)
+		got := map[string][]string{}
+		for _, it := range anc.Items {
+			got[it.Entity.Ref().Key()] = it.ParentEntityRefs
+		}
+		gen := "location:default/generated-" + sha1Hex("url:"+target)
+		want := map[string][]string{
+			"component:default/b":                 {"location:default/example-components", "location:default/example-apis"},
+			"location:default/example-components": {"location:default/example-all"},
+			"location:default/example-apis":       {"location:default/example-all"},
+			"location:default/example-all":        {gen},
+			gen:                                   nil,
+		}
+		sortRefs := cmpopts.SortSlices(func(a, b string) bool { return a < b })
+		if anc.RootEntityRef != "component:default/b" || !cmp.Equal(want, got, sortRefs, cmpopts.EquateEmpty()) {
+			t.Errorf("ancestry root %s, items (-want +got):\n%s", anc.RootEntityRef, cmp.Diff(want, got, sortRefs, cmpopts.EquateEmpty()))
 		}
 	})
 	t.Run("errors", func(t *testing.T) {
