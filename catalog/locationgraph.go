@@ -154,8 +154,13 @@ func (w *Walk) AttachProblems(r *LocationRead) {
 	}
 }
 
+// followWorkers is how many locations FollowLocations reads at once: the
+// reads of url locations and buckets wait on the network.
+const followWorkers = 8
+
 // FollowLocations reads the roots and every location their Location
-// entities name, to any depth, each once, and returns what they hold as one
+// entities name, to any depth, each once (several at a time, so tr must be
+// safe for concurrent use), and returns what they hold as one
 // list of reads in walk order (roots first). Missing and cyclic targets are
 // problems of the Location entities that name them; reads of locations that
 // turned out unreachable are dropped.
@@ -176,11 +181,13 @@ func FollowLocations(ctx context.Context, tr TargetReader, roots []LocationSpec,
 			}
 			return out
 		}
-		for _, loc := range w.Unread {
-			r := ReadLocation(ctx, tr, loc, origin)
-			g.Update(r)
-			reads[loc.String()] = &r
-			order = append(order, loc.String())
+		batch := make([]LocationRead, len(w.Unread))
+		Parallel(len(batch), followWorkers, func(i int) { batch[i] = ReadLocation(ctx, tr, w.Unread[i], origin) })
+		for i := range batch {
+			r := &batch[i]
+			g.Update(*r)
+			reads[r.Location.String()] = r
+			order = append(order, r.Location.String())
 		}
 	}
 }
