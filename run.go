@@ -19,6 +19,10 @@ import (
 	"github.com/porticohq/portico/web"
 )
 
+// urlBodyCache bounds the bodies the URL reader keeps to revalidate with
+// If-None-Match (url locations and placeholders are read on every run).
+const urlBodyCache = 64 << 20
+
 // runtime is what one Run shares between features.
 type runtime struct {
 	log       *slog.Logger
@@ -182,7 +186,7 @@ func (rt *runtime) build() error {
 	for _, a := range s.Backend.Reading.Allow {
 		allow = append(allow, catalog.ReadAllowRule{Host: a.Host, Paths: a.Paths})
 	}
-	rt.urls = &catalog.URLReader{Allow: allow, MaxSize: s.Backend.Reading.MaxBytes}
+	rt.urls = &catalog.URLReader{Allow: allow, MaxSize: s.Backend.Reading.MaxBytes, Bodies: catalog.NewBodyCache(urlBodyCache)}
 	sched, err := providers.New(providers.Options{
 		DB:      rt.store.DB(),
 		Logger:  rt.log.With("component", "scheduler"),
