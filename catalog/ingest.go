@@ -2,6 +2,7 @@ package catalog
 
 import (
 	"context"
+	"strings"
 	"fmt"
 	"time"
 )
@@ -123,6 +124,7 @@ func (c *Catalog) processOne(ctx context.Context, provider string, d *DeferredEn
 		e.Metadata.Namespace = DefaultNamespace
 	}
 	setManagedBy(e, d.Source)
+	setSourceAnnotations(e, d.Source)
 	pc := &ProcessContext{Entity: e, Source: d.Source, Provider: provider}
 	pc.problems = append(pc.problems, d.Problems...)
 	resolvePlaceholders(ctx, pc)
@@ -181,6 +183,49 @@ func setManagedBy(e *Entity, src Source) {
 	}
 	e.Metadata.Annotations[AnnotationManagedByLocation] = src.Location
 	e.Metadata.Annotations[AnnotationManagedByOriginLocation] = origin
+}
+
+// setSourceAnnotations adds what Backstage's AnnotateLocationEntityProcessor
+// adds to an entity read from a url location, unless the entity sets it
+// itself: backstage.io/view-url (the URL it was read from) and, for a
+// GitHub blob URL, backstage.io/edit-url and backstage.io/source-location
+// (the folder it was read from).
+func setSourceAnnotations(e *Entity, src Source) {
+	target, ok := strings.CutPrefix(src.Location, "url:")
+	if !ok {
+		return
+	}
+	add := func(key, value string) {
+		if value != "" && e.Metadata.Annotations[key] == "" {
+			e.Metadata.Annotations[key] = value
+		}
+	}
+	add(AnnotationViewURL, target)
+	if edit, source, ok := githubBlob(target); ok {
+		add(AnnotationEditURL, edit)
+		add(AnnotationSourceLocation, "url:"+source)
+	}
+}
+
+// githubBlob returns the edit URL and the folder of a
+// https://github.com/<owner>/<repo>/blob/<ref>/<path> URL.
+func githubBlob(u string) (edit, folder string, ok bool) {
+	rest, found := strings.CutPrefix(u, "https://github.com/")
+	if !found {
+		return "", "", false
+	}
+	parts := strings.SplitN(rest, "/", 4)
+	if len(parts) < 4 || parts[2] != "blob" {
+		return "", "", false
+	}
+	repo := "https://github.com/" + parts[0] + "/" + parts[1]
+	file := parts[3] // <ref>/<path>
+	ref, path, _ := strings.Cut(file, "/")
+	folder = repo + "/tree/" + ref + "/"
+	if i := strings.LastIndex(path, "/"); i >= 0 {
+		folder += path[:i+1]
+	}
+	return repo + "/edit/" + file, folder, true
 }
 
 // runProcessors runs each processor in order, stopping at the first that

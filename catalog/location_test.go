@@ -181,3 +181,36 @@ func TestFollowLocationsOverURLs(t *testing.T) {
 		t.Errorf("problems (-want +got):\n%s", d)
 	}
 }
+
+func TestURLLocatedEntitiesGetViewEditAndSourceURLs(t *testing.T) {
+	c := New(nil, Options{})
+	for _, tc := range []struct {
+		loc, own              string
+		view, edit, sourceLoc string
+	}{
+		{loc: "url:https://git.example/raw/catalog-info.yaml", view: "https://git.example/raw/catalog-info.yaml"},
+		{loc: "url:https://github.com/acme/shop/blob/main/services/cart/catalog-info.yaml",
+			view:      "https://github.com/acme/shop/blob/main/services/cart/catalog-info.yaml",
+			edit:      "https://github.com/acme/shop/edit/main/services/cart/catalog-info.yaml",
+			sourceLoc: "url:https://github.com/acme/shop/tree/main/services/cart/"},
+		{loc: "url:https://github.com/acme/shop/blob/main/catalog-info.yaml", own: "https://docs.example/cart",
+			view: "https://docs.example/cart", edit: "https://github.com/acme/shop/edit/main/catalog-info.yaml",
+			sourceLoc: "url:https://github.com/acme/shop/tree/main/"},
+		{loc: "file:/srv/catalog/catalog-info.yaml"},
+	} {
+		doc := component("cart")
+		if tc.own != "" {
+			doc = strings.Replace(doc, "  name: cart\n", "  name: cart\n  annotations:\n    backstage.io/view-url: "+tc.own+"\n", 1)
+		}
+		ents, probs := ParseYAML([]byte(doc), Source{Location: tc.loc})
+		if len(probs) > 0 {
+			t.Fatal(probs)
+		}
+		pe := c.Process(context.Background(), "p", ents[0])
+		ann := pe.Entity.Metadata.Annotations
+		got := [3]string{ann[AnnotationViewURL], ann[AnnotationEditURL], ann[AnnotationSourceLocation]}
+		if want := [3]string{tc.view, tc.edit, tc.sourceLoc}; got != want {
+			t.Errorf("%s: view/edit/source = %q, want %q", tc.loc, got, want)
+		}
+	}
+}
