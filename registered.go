@@ -114,8 +114,13 @@ func (l *locationService) sync(ctx context.Context) error {
 	for _, row := range rows {
 		seen[row.ID] = true
 		l.mu.Lock()
-		_, ok := l.active[row.ID]
+		name, ok := l.active[row.ID]
 		l.mu.Unlock()
+		if ok && name != row.Spec().String() {
+			// Moved (PUT /locations/:id) through another replica.
+			l.s.Scheduler.Remove(name)
+			ok = false
+		}
 		if !ok {
 			if err := l.schedule1(row); err != nil {
 				l.s.Logger.Warn("could not schedule a registered location", "location", row.Spec().String(), "err", err)
@@ -227,7 +232,7 @@ func (l *locationService) checkRegistrable(ctx context.Context, spec catalog.Loc
 
 // Register records and reads a location, or with dryRun only reads and
 // processes it.
-func (l *locationService) Register(ctx context.Context, spec catalog.LocationSpec, dryRun bool) (web.Registration, error) {
+func (l *locationService) Register(ctx context.Context, spec catalog.LocationSpec, opts web.RegisterOptions) (web.Registration, error) {
 	if l.store == nil {
 		return web.Registration{}, catalog.Errorf(catalog.EINVALID, "this store cannot keep registered locations")
 	}
@@ -235,29 +240,114 @@ func (l *locationService) Register(ctx context.Context, spec catalog.LocationSpe
 	if err != nil {
 		return web.Registration{}, err
 	}
-	if dryRun {
+	if opts.DryRun {
 		return l.dryRun(ctx, spec, exists)
 	}
 	if exists {
-		return web.Registration{}, catalog.Errorf(catalog.ECONFLICT, "Location %s already exists", spec)
+		return l.conflict(ctx, spec, opts.OnConflict)
 	}
 	row, err := l.store.CreateLocation(ctx, spec)
 	if err != nil {
 		return web.Registration{}, err
 	}
-	// The Location entity exists at once, whatever the first read finds.
+	if err := l.activate(ctx, row); err != nil {
+		return web.Registration{}, err
+	}
+	l.s.Logger.Info("location registered", "location", spec.String(), "id", row.ID)
+	return web.Registration{Location: row}, nil
+}
+
+// activate gives a registered location its Location entity at once
+// (whatever its first read finds), schedules it and starts that read.
+func (l *locationService) activate(ctx context.Context, row catalog.RegisteredLocation) error {
+	spec := row.Spec()
 	conn := l.connect(spec.String())
 	if _, err := conn.ApplyMutation(ctx, catalog.Mutation{Type: catalog.Delta, Entities: []catalog.DeferredEntity{GeneratedLocation(spec)}}); err != nil {
-		return web.Registration{}, fmt.Errorf("register %s: %w", spec, err)
+		return fmt.Errorf("register %s: %w", spec, err)
 	}
 	if err := l.schedule1(row); err != nil {
-		return web.Registration{}, fmt.Errorf("register %s: %w", spec, err)
+		return fmt.Errorf("register %s: %w", spec, err)
 	}
 	if _, err := l.s.Scheduler.Trigger(ctx, spec.String()); err != nil {
 		l.s.Logger.Warn("could not start reading a registered location", "location", spec.String(), "err", err)
 	}
-	l.s.Logger.Info("location registered", "location", spec.String(), "id", row.ID)
-	return web.Registration{Location: row}, nil
+	return nil
+}
+
+// release stops reading a location and empties its bucket: its Location
+// entity goes, what it emitted becomes orphans (or goes, per
+// catalog.orphanStrategy).
+func (l *locationService) release(ctx context.Context, row catalog.RegisteredLocation) error {
+	spec := row.Spec()
+	l.mu.Lock()
+	delete(l.active, row.ID)
+	l.mu.Unlock()
+	l.s.Scheduler.Remove(spec.String())
+	conn := l.connect(spec.String())
+	gen := GeneratedLocation(spec)
+	if _, err := conn.ApplyMutation(ctx, catalog.Mutation{Type: catalog.Delta, Removed: []catalog.Ref{gen.Entity.Ref()}}); err != nil {
+		return fmt.Errorf("unregister %s: %w", spec, err)
+	}
+	if _, err := conn.ApplyMutation(ctx, catalog.Mutation{Type: catalog.Full, Orphans: true}); err != nil {
+		return fmt.Errorf("unregister %s: %w", spec, err)
+	}
+	return nil
+}
+
+// conflict answers the registration of an existing location: a 409, or
+// with onConflict=refresh a read of it and its answer.
+func (l *locationService) conflict(ctx context.Context, spec catalog.LocationSpec, onConflict string) (web.Registration, error) {
+	if onConflict != "refresh" {
+		return web.Registration{}, catalog.Errorf(catalog.ECONFLICT, "Location %s already exists", spec)
+	}
+	all, err := l.List(ctx)
+	if err != nil {
+		return web.Registration{}, err
+	}
+	i := slices.IndexFunc(all, func(r catalog.RegisteredLocation) bool { return r.Spec() == spec })
+	if _, err := l.s.Scheduler.Refresh(ctx, spec.String()); err != nil && !isUnknownProvider(err) {
+		return web.Registration{}, err
+	}
+	return web.Registration{Location: all[i]}, nil
+}
+
+// Update moves a registered location to another type and target: the old
+// target's entities become orphans, the new one is read.
+func (l *locationService) Update(ctx context.Context, id string, spec catalog.LocationSpec) (catalog.RegisteredLocation, error) {
+	for _, c := range l.configured {
+		if c.ID == id {
+			return catalog.RegisteredLocation{}, catalog.Errorf(catalog.EINVALID, "location %s is configured in catalog.locations; change it in the configuration instead", id)
+		}
+	}
+	if l.store == nil {
+		return catalog.RegisteredLocation{}, catalog.Errorf(catalog.ENOTFOUND, "Found no location with ID %s", id)
+	}
+	old, err := l.store.LocationByID(ctx, id)
+	if err != nil {
+		return old, err
+	}
+	if old.Spec() == spec {
+		return old, nil
+	}
+	exists, err := l.checkRegistrable(ctx, spec)
+	if err != nil {
+		return old, err
+	}
+	if exists {
+		return old, catalog.Errorf(catalog.ECONFLICT, "Location %s already exists", spec)
+	}
+	row, err := l.store.UpdateLocation(ctx, id, spec)
+	if err != nil {
+		return old, err
+	}
+	if err := l.release(ctx, old); err != nil {
+		return row, err
+	}
+	if err := l.activate(ctx, row); err != nil {
+		return row, err
+	}
+	l.s.Logger.Info("location moved", "id", id, "from", old.Spec().String(), "to", spec.String())
+	return row, nil
 }
 
 // dryRun reads and processes what registering spec would store.
@@ -301,20 +391,10 @@ func (l *locationService) Unregister(ctx context.Context, id string) error {
 	if err != nil {
 		return err
 	}
-	spec := row.Spec()
-	l.mu.Lock()
-	delete(l.active, id)
-	l.mu.Unlock()
-	l.s.Scheduler.Remove(spec.String())
-	conn := l.connect(spec.String())
-	gen := GeneratedLocation(spec)
-	if _, err := conn.ApplyMutation(ctx, catalog.Mutation{Type: catalog.Delta, Removed: []catalog.Ref{gen.Entity.Ref()}}); err != nil {
-		return fmt.Errorf("unregister %s: %w", spec, err)
+	if err := l.release(ctx, row); err != nil {
+		return err
 	}
-	if _, err := conn.ApplyMutation(ctx, catalog.Mutation{Type: catalog.Full, Orphans: true}); err != nil {
-		return fmt.Errorf("unregister %s: %w", spec, err)
-	}
-	l.s.Logger.Info("location unregistered", "location", spec.String(), "id", id)
+	l.s.Logger.Info("location unregistered", "location", row.Spec().String(), "id", id)
 	return nil
 }
 
@@ -375,8 +455,12 @@ func (p *registeredProvider) Schedule() providers.Schedule { return p.svc.schedu
 // entity first. A location unregistered meanwhile (through another
 // replica) applies nothing.
 func (p *registeredProvider) Run(ctx context.Context) (catalog.Mutation, error) {
-	if _, err := p.svc.store.LocationByID(ctx, p.loc.ID); err != nil {
+	row, err := p.svc.store.LocationByID(ctx, p.loc.ID)
+	if err != nil {
 		return catalog.Mutation{}, fmt.Errorf("location %s: %w", p.Name(), err)
+	}
+	if row.Spec() != p.loc.Spec() {
+		return catalog.Mutation{}, fmt.Errorf("location %s now reads %s", p.loc.ID, row.Spec())
 	}
 	spec := p.loc.Spec()
 	m, err := FollowMutation(ctx, p.svc.targets, spec, spec.String())

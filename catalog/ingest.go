@@ -2,8 +2,8 @@ package catalog
 
 import (
 	"context"
-	"strings"
 	"fmt"
+	"strings"
 	"time"
 )
 

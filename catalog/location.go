@@ -204,4 +204,7 @@ type LocationStore interface {
 	// DeleteLocation removes the location and returns it; ENOTFOUND for an
 	// unknown id.
 	DeleteLocation(ctx context.Context, id string) (RegisteredLocation, error)
+	// UpdateLocation changes a location's type and target; ENOTFOUND for an
+	// unknown id, ECONFLICT when another location has them.
+	UpdateLocation(ctx context.Context, id string, spec LocationSpec) (RegisteredLocation, error)
 }

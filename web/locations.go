@@ -24,15 +24,26 @@ type Locations interface {
 	// ByEntity returns the location an entity came from (its origin);
 	// ENOTFOUND when the entity or its location is unknown.
 	ByEntity(ctx context.Context, ref catalog.Ref) (catalog.RegisteredLocation, error)
-	// Register records a location and reads it; with dryRun it only reads
+	// Register records a location and reads it; with DryRun it only reads
 	// and processes it, writing nothing. EINVALID for a type that may not
-	// be registered, ECONFLICT for a location that exists.
-	Register(ctx context.Context, spec catalog.LocationSpec, dryRun bool) (Registration, error)
+	// be registered, ECONFLICT for a location that exists (unless
+	// OnConflict is "refresh": then it is read again).
+	Register(ctx context.Context, spec catalog.LocationSpec, opts RegisterOptions) (Registration, error)
+	// Update gives a registered location another type and target, keeping
+	// its id; what the old target emitted becomes orphans.
+	Update(ctx context.Context, id string, spec catalog.LocationSpec) (catalog.RegisteredLocation, error)
 	// Unregister removes a registered location; its entities become
 	// orphans (or go, per catalog.orphanStrategy).
 	Unregister(ctx context.Context, id string) error
 	// Refresh reads again the location the entity came from.
 	Refresh(ctx context.Context, ref catalog.Ref) error
+}
+
+// RegisterOptions are POST /locations' query parameters.
+type RegisterOptions struct {
+	DryRun bool
+	// OnConflict is "reject" (the default: 409) or "refresh".
+	OnConflict string
 }
 
 // Registration is the answer to POST /locations, as Backstage shapes it.
@@ -52,10 +63,16 @@ type Registration struct {
 //	GET    /locations/:id                             {id, type, target}
 //	DELETE /locations/:id                             204
 //	GET    /locations/by-entity/:kind/:namespace/:name {id, type, target}
+//	POST   /locations/by-query                        {limit, query | cursor} → {items, totalItems, pageInfo}
+//	PUT    /locations/:id                             {type, target} → {id, type, target}
 //	POST   /refresh                                   {entityRef} → 200
+//	POST   /analyze-location                          501: Portico does not analyze repositories
 func (s *Server) registerLocationRoutes(g *echo.Group) {
 	g.GET("/locations", s.listLocations)
 	g.POST("/locations", s.createLocation)
+	g.POST("/locations/by-query", s.queryLocations)
+	g.PUT("/locations/:id", s.updateLocation)
+	g.POST("/analyze-location", analyzeNotSupported)
 	g.GET("/locations/by-entity/:kind/:namespace/:name", s.locationByEntity)
 	g.GET("/locations/:id", s.getLocation)
 	g.DELETE("/locations/:id", s.deleteLocation)
@@ -130,11 +147,15 @@ func (s *Server) createLocation(c *echo.Context) error {
 	if in.Presence != "" && in.Presence != "required" && in.Presence != "optional" {
 		return catalog.Errorf(catalog.EINVALID, "request/body/presence must be required or optional")
 	}
-	dryRun, _ := strconv.ParseBool(c.QueryParam("dryRun"))
+	opts := RegisterOptions{OnConflict: c.QueryParam("onConflict")}
+	opts.DryRun, _ = strconv.ParseBool(c.QueryParam("dryRun"))
+	if opts.OnConflict != "" && opts.OnConflict != "reject" && opts.OnConflict != "refresh" {
+		return catalog.Errorf(catalog.EINVALID, "request/query/onConflict must be equal to one of the allowed values: reject, refresh")
+	}
 	if s.locations == nil {
 		return catalog.Errorf(catalog.EINVALID, "locations cannot be registered here")
 	}
-	reg, err := s.locations.Register(c.Request().Context(), catalog.LocationSpec{Type: in.Type, Target: in.Target}, dryRun)
+	reg, err := s.locations.Register(c.Request().Context(), catalog.LocationSpec{Type: in.Type, Target: in.Target}, opts)
 	if err != nil {
 		return err
 	}
@@ -156,6 +177,37 @@ func (s *Server) deleteLocation(c *echo.Context) error {
 	}
 	return c.NoContent(http.StatusNoContent)
 }
+
+func (s *Server) updateLocation(c *echo.Context) error {
+	if err := s.requireWriter(c); err != nil {
+		return err
+	}
+	var in locationInput
+	if err := decodeStrict(c, &in); err != nil {
+		return err
+	}
+	if in.Type == "" {
+		in.Type = "url"
+	}
+	if in.Target == "" {
+		return catalog.Errorf(catalog.EINVALID, "request/body must have required property target")
+	}
+	if s.locations == nil {
+		return catalog.Errorf(catalog.ENOTFOUND, "Found no location with ID %s", c.Param("id"))
+	}
+	l, err := s.locations.Update(c.Request().Context(), c.Param("id"), catalog.LocationSpec{Type: in.Type, Target: in.Target})
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, l)
+}
+
+// errAnalyze answers POST /analyze-location, which Backstage serves only
+// with an SCM integration that reads whole repositories.
+var errAnalyze = echo.NewHTTPError(http.StatusNotImplemented,
+	"analyze-location is not supported: Portico does not inspect repositories; register the URL of a catalog-info.yaml with POST /locations (try ?dryRun=true first)")
+
+func analyzeNotSupported(*echo.Context) error { return errAnalyze }
 
 // refreshInput is POST /refresh's body.
 type refreshInput struct {

@@ -99,3 +99,20 @@ func (s *Store) DeleteLocation(ctx context.Context, id string) (catalog.Register
 	}
 	return l, nil
 }
+
+// UpdateLocation changes a registered location's type and target, keeping
+// its id; ECONFLICT when another location has them, ENOTFOUND for an
+// unknown id.
+func (s *Store) UpdateLocation(ctx context.Context, id string, spec catalog.LocationSpec) (catalog.RegisteredLocation, error) {
+	if other, err := s.LocationBySpec(ctx, spec); err == nil && other.ID != id {
+		return catalog.RegisteredLocation{}, locationExists(spec)
+	}
+	res, err := s.sql.ExecContext(ctx, s.dialect.rebind("UPDATE locations SET type = ?, target = ? WHERE id = ?"), spec.Type, spec.Target, id)
+	if err != nil {
+		return catalog.RegisteredLocation{}, fmt.Errorf("update location %s: %w", id, err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return catalog.RegisteredLocation{}, catalog.Errorf(catalog.ENOTFOUND, "Found no location with ID %s", id)
+	}
+	return catalog.RegisteredLocation{ID: id, Type: spec.Type, Target: spec.Target}, nil
+}

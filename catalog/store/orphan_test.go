@@ -111,6 +111,20 @@ func TestRegisteredLocations(t *testing.T) {
 		if err != nil || len(list) != 1 || list[0] != l {
 			t.Fatalf("Locations = %+v, %v", list, err)
 		}
+		other, err := s.CreateLocation(ctx, catalog.LocationSpec{Type: "url", Target: "https://example.com/other.yaml"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.UpdateLocation(ctx, other.ID, spec); catalog.ErrorCode(err) != catalog.ECONFLICT {
+			t.Errorf("updating onto another location's target: %v, want a conflict", err)
+		}
+		moved := catalog.LocationSpec{Type: "url", Target: "https://example.com/moved.yaml"}
+		if got, err := s.UpdateLocation(ctx, other.ID, moved); err != nil || got.Spec() != moved || got.ID != other.ID {
+			t.Errorf("UpdateLocation = %+v, %v", got, err)
+		}
+		if _, err := s.DeleteLocation(ctx, other.ID); err != nil {
+			t.Fatal(err)
+		}
 		if _, err := s.DeleteLocation(ctx, l.ID); err != nil {
 			t.Fatal(err)
 		}
