@@ -214,3 +214,31 @@ func TestURLLocatedEntitiesGetViewEditAndSourceURLs(t *testing.T) {
 		}
 	}
 }
+
+// Hardening finding 1: an entity that writes its own managed-by (or
+// orphan, or definition-location) annotations does not choose where the
+// catalog believes it came from: ingest sets them from the source.
+func TestIngestOverwritesAnnotationsAnEntityForges(t *testing.T) {
+	doc := strings.Replace(component("forger"), "  name: forger\n", `  name: forger
+  annotations:
+    backstage.io/managed-by-location: "file:/"
+    backstage.io/managed-by-origin-location: "file:/"
+    backstage.io/orphan: "true"
+    portico.dev/definition-location: "file:/etc/passwd"
+    example.com/own: kept
+`, 1)
+	src := Source{Location: "file:/srv/catalog/team/catalog-info.yaml", OriginLocation: "file:/srv/catalog/*/catalog-info.yaml"}
+	ents, probs := ParseYAML([]byte(doc), src)
+	if len(probs) > 0 {
+		t.Fatal(probs)
+	}
+	pe := New(nil, Options{}).Process(context.Background(), "file:/srv/catalog/*/catalog-info.yaml", ents[0])
+	want := map[string]string{
+		AnnotationManagedByLocation:       "file:/srv/catalog/team/catalog-info.yaml",
+		AnnotationManagedByOriginLocation: "file:/srv/catalog/*/catalog-info.yaml",
+		"example.com/own":                 "kept",
+	}
+	if diff := cmp.Diff(want, pe.Entity.Metadata.Annotations); diff != "" {
+		t.Errorf("annotations (-want +got):\n%s", diff)
+	}
+}
