@@ -4,48 +4,50 @@ import (
 	"context"
 	"crypto/sha1"
 	"encoding/hex"
-	"path/filepath"
 
 	"github.com/porticohq/portico/catalog"
+	"github.com/porticohq/portico/providers/file"
 )
 
 // BootstrapProvider names the bucket of the Location entities that stand for
-// the configured catalog.locations, and is their managed-by location
-// ("bootstrap:bootstrap"), as in Backstage.
+// the configured catalog.locations (Backstage's ConfigLocationProvider).
 const BootstrapProvider = "bootstrap"
 
 // locationEntities returns one kind: Location entity per configured
-// location, shaped as Backstage's: named generated-<sha1 of type:target>,
-// spec {type, target}. Scripts that list a catalog's locations through
+// location, shaped as Backstage's locationSpecToLocationEntity makes it:
+// named generated-<sha1 of type:target>, spec {type, target}, and both
+// managed-by annotations (and the location key) "<type>:<target>", file
+// targets made absolute. Scripts that list a catalog's locations through
 // `filter=kind=location` find them as they would in Backstage.
 func locationEntities(locs []LocationSettings) []catalog.DeferredEntity {
 	out := make([]catalog.DeferredEntity, 0, len(locs))
 	for _, l := range locs {
 		target := l.Target
 		if l.Type == "file" {
-			if abs, err := filepath.Abs(target); err == nil {
-				target = abs
-			}
+			target = file.AbsTarget(target, "")
 		}
-		sum := sha1.Sum([]byte(l.Type + ":" + target))
-		out = append(out, catalog.DeferredEntity{
-			Entity: catalog.Entity{
-				APIVersion: "backstage.io/v1alpha1",
-				Kind:       "Location",
-				Metadata: catalog.Metadata{
-					Name:      "generated-" + hex.EncodeToString(sum[:]),
-					Namespace: catalog.DefaultNamespace,
-				},
-				Spec: map[string]any{"type": l.Type, "target": target},
-			},
-			LocationKey: BootstrapProvider,
-			Source: catalog.Source{
-				Location:       BootstrapProvider + ":" + BootstrapProvider,
-				OriginLocation: BootstrapProvider + ":" + BootstrapProvider,
-			},
-		})
+		out = append(out, GeneratedLocation(catalog.LocationSpec{Type: l.Type, Target: target}))
 	}
 	return out
+}
+
+// GeneratedLocation is the Location entity that stands for a configured or
+// registered location, as Backstage's locationSpecToLocationEntity builds it.
+func GeneratedLocation(spec catalog.LocationSpec) catalog.DeferredEntity {
+	sum := sha1.Sum([]byte(spec.String()))
+	return catalog.DeferredEntity{
+		Entity: catalog.Entity{
+			APIVersion: "backstage.io/v1alpha1",
+			Kind:       "Location",
+			Metadata: catalog.Metadata{
+				Name:      "generated-" + hex.EncodeToString(sum[:]),
+				Namespace: catalog.DefaultNamespace,
+			},
+			Spec: map[string]any{"type": spec.Type, "target": spec.Target},
+		},
+		LocationKey: spec.String(),
+		Source:      catalog.Source{Location: spec.String(), OriginLocation: spec.String()},
+	}
 }
 
 // applyLocationEntities replaces the bootstrap bucket with the configured

@@ -16,12 +16,10 @@ import (
 // NewModule.
 const CatalogPluginID = "catalog"
 
-// Default schedule of locations read by a LocationReader (url locations
-// and custom types) that does not choose its own.
-const (
-	DefaultLocationFrequency = 5 * time.Minute
-	DefaultLocationTimeout   = 2 * time.Minute
-)
+// DefaultLocationTimeout bounds one read of a location by a LocationReader
+// (url locations, registered locations, custom types); they are read every
+// catalog.processingInterval unless the reader chooses its own schedule.
+const DefaultLocationTimeout = 2 * time.Minute
 
 // CatalogPlugin is the catalog: it offers CatalogExtensions to its modules
 // and, when the backend starts, adds their processors to ingest, connects
@@ -93,6 +91,10 @@ func (x *catalogExtensions) start(ctx context.Context, s *Services) error {
 		return fmt.Errorf("location entities: %w", err)
 	}
 	provs = append(provs, x.locationProviders(s)...)
+	connect := func(name string) providers.Connection {
+		return &connection{catalog: s.Catalog, name: name, metrics: s.Web.Metrics}
+	}
+	locs := newLocationService(s, connect)
 	names := map[string]bool{}
 	for _, p := range provs {
 		if names[p.Name()] {
@@ -105,6 +107,9 @@ func (x *catalogExtensions) start(ctx context.Context, s *Services) error {
 		if lp, ok := p.(*locationProvider); ok {
 			conn.done = lp.done
 		}
+		if r, ok := p.(refresher); ok {
+			locs.refreshers[p.Name()] = r
+		}
 		if sp, ok := p.(providers.ScheduledProvider); ok {
 			if err := s.Scheduler.Add(sp, conn); err != nil {
 				return fmt.Errorf("schedule provider %s: %w", p.Name(), err)
@@ -115,6 +120,10 @@ func (x *catalogExtensions) start(ctx context.Context, s *Services) error {
 	}
 	if err := s.Scheduler.Start(ctx); err != nil {
 		return fmt.Errorf("start scheduler: %w", err)
+	}
+	s.Web.SetLocations(locs)
+	if err := locs.start(ctx); err != nil {
+		return fmt.Errorf("registered locations: %w", err)
 	}
 	return nil
 }
@@ -153,7 +162,7 @@ func (x *catalogExtensions) locationProviders(s *Services) []providers.EntityPro
 			}
 			continue
 		}
-		lp := &locationProvider{typ: loc.Type, target: loc.Target, reader: r}
+		lp := &locationProvider{typ: loc.Type, target: loc.Target, reader: r, schedule: locationSchedule(s.Settings.Catalog.ProcessingInterval)}
 		lp.done = s.Readiness.Add(lp.Name())
 		out = append(out, lp)
 	}
@@ -214,7 +223,8 @@ func (c *connection) BucketRefs(ctx context.Context) ([]catalog.StoredRef, error
 type locationProvider struct {
 	typ, target string
 	reader      LocationReader
-	done        func() // marks the first read done for readiness
+	schedule    providers.Schedule // unless the reader chooses its own
+	done        func()             // marks the first read done for readiness
 }
 
 var _ providers.ScheduledProvider = (*locationProvider)(nil)
@@ -227,7 +237,7 @@ func (p *locationProvider) Schedule() providers.Schedule {
 	if s, ok := p.reader.(Scheduled); ok {
 		return s.Schedule()
 	}
-	return providers.Schedule{Frequency: DefaultLocationFrequency, Timeout: DefaultLocationTimeout}
+	return p.schedule
 }
 
 // Run reads the location. Readiness counts the first read as done once its

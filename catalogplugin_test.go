@@ -115,7 +115,8 @@ catalog:
 		}
 	}
 	// Each configured location is also a kind: Location entity, as in
-	// Backstage: generated-<sha1 of type:target>, spec {type, target}.
+	// Backstage: generated-<sha1 of type:target>, spec {type, target}, both
+	// managed-by annotations "<type>:<target>".
 	var locs struct {
 		Items []catalog.Entity `json:"items"`
 	}
@@ -128,8 +129,11 @@ catalog:
 	got := map[string]string{}
 	for _, l := range locs.Items {
 		got[l.Metadata.Name] = l.SpecString("type") + " " + l.SpecString("target")
-		if l.Metadata.Annotations[catalog.AnnotationManagedByLocation] != "bootstrap:bootstrap" {
-			t.Errorf("location %s managed-by-location = %q", l.Metadata.Name, l.Metadata.Annotations[catalog.AnnotationManagedByLocation])
+		self := l.SpecString("type") + ":" + l.SpecString("target")
+		for _, a := range []string{catalog.AnnotationManagedByLocation, catalog.AnnotationManagedByOriginLocation} {
+			if l.Metadata.Annotations[a] != self {
+				t.Errorf("location %s %s = %q, want %q", l.Metadata.Name, a, l.Metadata.Annotations[a], self)
+			}
 		}
 	}
 	if len(locs.Items) != 3 {

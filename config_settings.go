@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/porticohq/portico/catalog"
 )
@@ -65,9 +66,45 @@ type CatalogSettings struct {
 	Rules     []RuleSettings     `yaml:"rules"`
 	// Providers is catalog.providers, whose sections provider modules read.
 	Providers *Config `yaml:"providers"`
-	// ProcessingInterval is accepted for compatibility and ignored:
-	// Portico processes entities when they are ingested.
-	ProcessingInterval any `yaml:"processingInterval"`
+	// ProcessingInterval is how often url locations (configured and
+	// registered) are read again; Portico processes entities when they are
+	// ingested, so it schedules nothing else. False reads them only at
+	// start, when registered and on refresh.
+	ProcessingInterval IntervalSettings `yaml:"processingInterval"`
+	// OrphanStrategy is keep (the default: an entity its Location stops
+	// emitting stays, marked backstage.io/orphan) or delete.
+	OrphanStrategy string `yaml:"orphanStrategy"`
+}
+
+// DefaultProcessingInterval is how often url locations are read again when
+// catalog.processingInterval is absent (Backstage re-processes every 100-150 s).
+const DefaultProcessingInterval = 3 * time.Minute
+
+// IntervalSettings is catalog.processingInterval: a duration in any form
+// the config accepts, or false.
+type IntervalSettings struct {
+	Every time.Duration
+	Off   bool
+}
+
+// UnmarshalConfig accepts false or a duration.
+func (i *IntervalSettings) UnmarshalConfig(c *Config) error {
+	if b, ok := c.value.(bool); ok {
+		if b {
+			return c.typeError(`a duration ({seconds: 100}) or false`)
+		}
+		i.Off = true
+		return nil
+	}
+	d, err := c.duration()
+	if err != nil {
+		return err
+	}
+	if d <= 0 {
+		return c.Errorf("", "must be a positive duration or false")
+	}
+	i.Every = d
+	return nil
 }
 
 // LocationSettings is one catalog.locations entry, e.g. {type: file,
@@ -160,6 +197,16 @@ func ParseSettings(c *Config) (*Settings, error) {
 	if s.App.Title == "" {
 		s.App.Title = "Portico"
 	}
+	if s.Catalog.ProcessingInterval.Every == 0 {
+		s.Catalog.ProcessingInterval.Every = DefaultProcessingInterval
+	}
+	switch s.Catalog.OrphanStrategy {
+	case "":
+		s.Catalog.OrphanStrategy = "keep"
+	case "keep", "delete":
+	default:
+		return nil, c.Sub("catalog").Errorf("orphanStrategy", "must be keep or delete, not %q", s.Catalog.OrphanStrategy)
+	}
 	if err := checkPublicURL(c, s); err != nil {
 		return nil, err
 	}
@@ -217,7 +264,7 @@ var knownKeys = map[string][]string{
 	"":        {"app", "backend", "catalog", "auth", "apiDocs", "integrations"},
 	"app":     {"title", "baseUrl"},
 	"backend": {"baseUrl", "listen", "database", "reading", "auth"},
-	"catalog": {"locations", "rules", "providers", "processingInterval"},
+	"catalog": {"locations", "rules", "providers", "processingInterval", "orphanStrategy"},
 }
 
 // unusedKeys returns the keys of the sections in knownKeys that Portico

@@ -51,7 +51,7 @@ type CatalogExtensions interface {
 // (catalog.locations: [{type: system-x, target: ...}]) and returns the
 // entities it holds. It is the Go form of a Backstage processor's
 // readLocation. A reader that also implements Scheduled decides how often
-// its locations are read; the default is every 5 minutes.
+// its locations are read; the default is every catalog.processingInterval.
 type LocationReader interface {
 	ReadLocation(ctx context.Context, target string) (catalog.Mutation, error)
 }

@@ -14,9 +14,11 @@ import (
 var errNoCatalogExtensions = errors.New("the catalog plugin offers no CatalogExtensions")
 
 // FileLocationsModule makes every catalog.locations entry of type file an
-// entity provider named "file:<target>": the matching files are ingested at
-// start, then followed on disk (notifications plus a periodic re-scan).
-// Relative targets are relative to the working directory, as in Backstage.
+// entity provider named "file:<target>": the matching files, and everything
+// their kind: Location entities name, are ingested at start, then followed
+// on disk (notifications plus a periodic re-scan). Relative targets are
+// relative to the working directory, as in Backstage. A Location may name
+// files under any configured file location's directory, nothing else.
 func FileLocationsModule() Feature {
 	return NewModule(CatalogPluginID, "file-locations", func(r ModuleRegistrar) error {
 		var cat CatalogExtensions
@@ -24,12 +26,14 @@ func FileLocationsModule() Feature {
 			return errNoCatalogExtensions
 		}
 		s := r.Services()
+		roots := FileRoots(s.Settings.Catalog.Locations)
 		for _, loc := range s.Settings.Catalog.Locations {
 			if loc.Type != "file" {
 				continue
 			}
 			cat.AddEntityProvider(file.New(file.Options{
 				Target: loc.Target,
+				Roots:  roots,
 				URLs:   s.URLReader,
 				Logger: s.Logger.With("location", "file:"+loc.Target),
 			}))
@@ -38,48 +42,74 @@ func FileLocationsModule() Feature {
 	})
 }
 
+// FileRoots returns the directories of the configured file locations: the
+// absolute part of each target before any glob. File reads of every file
+// location (Location targets, placeholders, definition $refs) stay inside
+// them.
+func FileRoots(locs []LocationSettings) []string {
+	var roots []string
+	for _, l := range locs {
+		if l.Type == "file" {
+			roots = append(roots, catalog.ParseGlob(file.AbsTarget(l.Target, "")).Base)
+		}
+	}
+	return roots
+}
+
 // URLLocationsModule reads catalog.locations entries of type url through the
 // URL reader (hosts must be allowed by backend.reading.allow), every
-// DefaultLocationFrequency; $text placeholders resolve relative to the URL.
+// catalog.processingInterval, following its Location entities; relative
+// targets and $text placeholders resolve against the naming URL.
 func URLLocationsModule() Feature {
 	return NewModule(CatalogPluginID, "url-locations", func(r ModuleRegistrar) error {
 		var cat CatalogExtensions
 		if !r.ExtensionPoint(&cat) {
 			return errNoCatalogExtensions
 		}
-		cat.AddLocationReader("url", urlLocationReader{urls: r.Services().URLReader})
+		s := r.Services()
+		cat.AddLocationReader("url", URLTreeReader{Targets: &catalog.Targets{URLs: s.URLReader}})
 		return nil
 	})
 }
 
-type urlLocationReader struct {
-	urls *catalog.URLReader
+// URLTreeReader reads a url location and every location its kind: Location
+// entities name, to any depth (relative targets resolve against the naming
+// URL; every URL must pass backend.reading.allow), as one full mutation
+// whose dropped entities become orphans.
+type URLTreeReader struct {
+	Targets catalog.TargetReader
 }
 
-// ReadLocation fetches the descriptor file at target and returns its
-// entities as a full mutation. Documents that fail to parse are reported as
-// a failed source, so what was stored from the URL before stays.
-func (u urlLocationReader) ReadLocation(ctx context.Context, target string) (catalog.Mutation, error) {
-	if !u.urls.Allowed(target) {
-		return catalog.Mutation{}, fmt.Errorf("reading %s is not allowed by backend.reading.allow", target)
-	}
-	data, _, err := u.urls.Read(ctx, target)
-	if err != nil {
+// ReadLocation implements LocationReader. The run fails, changing nothing,
+// when the location itself cannot be read or does not exist; a nested
+// location that fails keeps what it emitted before.
+func (u URLTreeReader) ReadLocation(ctx context.Context, target string) (catalog.Mutation, error) {
+	root := catalog.LocationSpec{Type: "url", Target: target}
+	return FollowMutation(ctx, u.Targets, root, root.String())
+}
+
+// FollowMutation follows root and returns what it holds as a full mutation
+// of a location bucket. It fails when root itself cannot be read, so that a
+// location that is briefly unreachable does not orphan what it emitted.
+func FollowMutation(ctx context.Context, tr catalog.TargetReader, root catalog.LocationSpec, origin string) (catalog.Mutation, error) {
+	reads := catalog.FollowLocations(ctx, tr, []catalog.LocationSpec{root}, origin)
+	if err := ctx.Err(); err != nil {
 		return catalog.Mutation{}, err
 	}
-	loc := "url:" + target
-	entities, problems := catalog.ParseYAML(data, catalog.Source{
-		Location:       loc,
-		OriginLocation: loc,
-		Reader:         u.urls.ForURL(target),
-	})
-	m := catalog.Mutation{Type: catalog.Full}
-	for i := range entities {
-		entities[i].LocationKey = loc
-	}
-	m.Entities = entities
-	if len(problems) > 0 {
-		m.Failed = []catalog.FailedSource{{Location: loc, Problems: problems}}
+	m := catalog.Mutation{Type: catalog.Full, Orphans: true}
+	for _, r := range reads {
+		if r.Location == root {
+			switch {
+			case r.Missing:
+				return catalog.Mutation{}, fmt.Errorf("%s does not exist", root.Target)
+			case r.Failed != nil && len(r.Entities) == 0:
+				return catalog.Mutation{}, catalog.Problems(r.Failed.Problems)
+			}
+		}
+		m.Entities = append(m.Entities, r.Entities...)
+		if r.Failed != nil {
+			m.Failed = append(m.Failed, *r.Failed)
+		}
 	}
 	return m, nil
 }

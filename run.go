@@ -19,6 +19,10 @@ import (
 	"github.com/porticohq/portico/web"
 )
 
+// urlBodyCache bounds the bodies the URL reader keeps to revalidate with
+// If-None-Match (url locations and placeholders are read on every run).
+const urlBodyCache = 64 << 20
+
 // runtime is what one Run shares between features.
 type runtime struct {
 	log       *slog.Logger
@@ -169,7 +173,8 @@ func serverURL(dbURL string) string {
 // open store.
 func (rt *runtime) build() error {
 	s := rt.settings
-	opts := catalog.Options{Logger: rt.log.With("component", "ingest"), AllowedKinds: s.Catalog.AllowedKinds(nil)}
+	opts := catalog.Options{Logger: rt.log.With("component", "ingest"), AllowedKinds: s.Catalog.AllowedKinds(nil),
+		OrphanStrategy: s.Catalog.OrphanStrategy}
 	if s.Catalog.hasLocationRules() {
 		// Per-location rules widen the global ones, so the check moves
 		// into a processor that knows each entity's location.
@@ -181,7 +186,7 @@ func (rt *runtime) build() error {
 	for _, a := range s.Backend.Reading.Allow {
 		allow = append(allow, catalog.ReadAllowRule{Host: a.Host, Paths: a.Paths})
 	}
-	rt.urls = &catalog.URLReader{Allow: allow, MaxSize: s.Backend.Reading.MaxBytes}
+	rt.urls = &catalog.URLReader{Allow: allow, MaxSize: s.Backend.Reading.MaxBytes, Bodies: catalog.NewBodyCache(urlBodyCache)}
 	sched, err := providers.New(providers.Options{
 		DB:      rt.store.DB(),
 		Logger:  rt.log.With("component", "scheduler"),
@@ -192,18 +197,13 @@ func (rt *runtime) build() error {
 		return fmt.Errorf("scheduler: %w", err)
 	}
 	rt.scheduler = sched
-	locations := make([]web.Location, 0, len(s.Catalog.Locations))
-	for _, l := range s.Catalog.Locations {
-		locations = append(locations, web.Location{ID: l.Type + ":" + l.Target, Type: l.Type, Target: l.Target})
-	}
 	rt.web = web.New(web.Options{
-		Store:     rt.store,
-		Catalog:   rt.catalog,
-		Logger:    rt.log.With("component", "http"),
-		AppTitle:  s.App.Title,
-		BaseURL:   s.PublicURL(),
-		Ready:     rt.readiness.Err,
-		Locations: locations,
+		Store:    rt.store,
+		Catalog:  rt.catalog,
+		Logger:   rt.log.With("component", "http"),
+		AppTitle: s.App.Title,
+		BaseURL:  s.PublicURL(),
+		Ready:    rt.readiness.Err,
 		// Catalog writes need a signed-in user or a static token whenever
 		// sign-in is configured.
 		RequireWriter: auth.RequireUserOrToken,

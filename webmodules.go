@@ -3,8 +3,6 @@ package portico
 import (
 	"errors"
 	"net/url"
-	"path/filepath"
-	"strings"
 
 	"github.com/labstack/echo/v5"
 
@@ -58,7 +56,7 @@ func APIDocsModule() Feature {
 			},
 			EntityPage: pages.EntityPage,
 			UserKey:    userKey,
-			ReaderFor:  readerFor(s.URLReader),
+			ReaderFor:  readerFor(s.URLReader, FileRoots(s.Settings.Catalog.Locations)),
 		})
 		if err != nil {
 			return err
@@ -107,50 +105,44 @@ func userKey(c *echo.Context) string {
 
 // readerFor resolves an API definition's relative $refs where the
 // definition came from: beside the file or URL its $text placeholder read
-// (the definition-location annotation), else beside the entity's file or
-// URL. File reads stay within the location's base directory and URL reads
-// within backend.reading.allow, whatever the annotations say. Other sources
-// refuse them.
-func readerFor(urls *catalog.URLReader) func(e *catalog.StoredEntity) catalog.Reader {
+// (the definition-location annotation, which only ingest sets), else beside
+// the entity's own file or URL. Where that is comes from the store's
+// location record (the entity's location key) when it names a file or URL,
+// else from the managed-by-location annotation, which ingest always sets
+// from the provider's source. File reads stay inside the configured file
+// location that holds the file (never a directory an entity names), URL
+// reads within backend.reading.allow; other sources refuse them.
+func readerFor(urls *catalog.URLReader, roots []string) func(e *catalog.StoredEntity) catalog.Reader {
+	targets := &catalog.Targets{Roots: roots, URLs: urls}
 	return func(se *catalog.StoredEntity) catalog.Reader {
 		e, err := se.Decode()
 		if err != nil {
 			return nil
 		}
-		loc := e.Metadata.Annotations[catalog.AnnotationManagedByLocation]
-		origin := e.Metadata.Annotations[catalog.AnnotationManagedByOriginLocation]
-		def := e.Metadata.Annotations[catalog.AnnotationDefinitionLocation]
-		switch {
-		case strings.HasPrefix(loc, "file:"):
-			file := strings.TrimPrefix(loc, "file:")
-			base := filepath.Dir(file)
-			if o, ok := strings.CutPrefix(origin, "file:"); ok {
-				base = globBase(o)
+		loc, err := catalog.ParseLocationRef(se.LocationKey)
+		if err != nil || (loc.Type != "file" && loc.Type != "url") {
+			loc, err = catalog.ParseLocationRef(e.Metadata.Annotations[catalog.AnnotationManagedByLocation])
+			if err != nil {
+				return nil
 			}
-			if d, ok := strings.CutPrefix(def, "url:"); ok {
-				return urls.ForURL(d)
+		}
+		if def, err := catalog.ParseLocationRef(e.Metadata.Annotations[catalog.AnnotationDefinitionLocation]); err == nil {
+			loc = def
+		}
+		switch loc.Type {
+		case "file":
+			root, err := targets.Root(loc.Target)
+			if err != nil {
+				return nil
 			}
-			if d, ok := strings.CutPrefix(def, "file:"); ok {
-				file = d
-			}
-			return catalog.NewFileReader(base, file)
-		case strings.HasPrefix(loc, "url:"):
-			if d, ok := strings.CutPrefix(def, "url:"); ok {
-				return urls.ForURL(d)
-			}
-			return urls.ForURL(strings.TrimPrefix(loc, "url:"))
+			r := catalog.NewFileReader(root, loc.Target)
+			r.URLs = urls
+			return r
+		case "url":
+			return urls.ForURL(loc.Target)
 		}
 		return nil
 	}
-}
-
-// globBase is the directory part of a location target before any glob.
-func globBase(target string) string {
-	i := strings.IndexAny(target, "*?[{")
-	if i < 0 {
-		return filepath.Dir(target)
-	}
-	return filepath.Dir(target[:i] + "x")
 }
 
 // selfAddr is the address the portal reaches itself on: the listen address,

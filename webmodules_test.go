@@ -3,9 +3,9 @@ package portico
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 
 	"github.com/porticohq/portico/catalog"
@@ -30,11 +30,11 @@ func TestReaderForResolvesRefsBesideTheDefinition(t *testing.T) {
 		writeFile(t, root, name, content)
 	}
 	entityFile := filepath.Join(base, "catalog-info.yaml")
-	reader := func(def string) catalog.Reader {
+	readerWith := func(def, origin string) catalog.Reader {
 		t.Helper()
 		ann := map[string]string{
 			catalog.AnnotationManagedByLocation:       "file:" + entityFile,
-			catalog.AnnotationManagedByOriginLocation: "file:" + entityFile,
+			catalog.AnnotationManagedByOriginLocation: origin,
 		}
 		if def != "" {
 			ann[catalog.AnnotationDefinitionLocation] = def
@@ -43,9 +43,15 @@ func TestReaderForResolvesRefsBesideTheDefinition(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		return readerFor(nil)(&catalog.StoredEntity{JSON: b})
+		// The configured file location is catalog/*.yaml: its directory is
+		// the only root.
+		return readerFor(nil, []string{base})(&catalog.StoredEntity{JSON: b, LocationKey: "file:" + entityFile})
 	}
+	reader := func(def string) catalog.Reader { return readerWith(def, "file:"+entityFile) }
 	read := func(r catalog.Reader, target string) (string, error) {
+		if r == nil {
+			return "", errors.New("no reader: reads refused")
+		}
 		b, _, err := r.ReadRelative(context.Background(), target)
 		return string(b), err
 	}
@@ -56,10 +62,19 @@ func TestReaderForResolvesRefsBesideTheDefinition(t *testing.T) {
 	if got, err := read(reader(""), "./schemas/pet.yaml"); err != nil || got != "beside the entity" {
 		t.Errorf("without it: %q, %v", got, err)
 	}
-	// A definition location outside the base (a hand-written annotation)
-	// still reads nothing outside it.
-	forged := reader("file:" + filepath.Join(root, "elsewhere", "openapi.yaml"))
-	if got, err := read(forged, "../secret.txt"); err == nil || !strings.Contains(err.Error(), "outside the location's base directory") {
-		t.Errorf("forged location read %q, %v; want an error naming the base directory", got, err)
+	// Annotations that claim another directory (hand-written before ingest
+	// overwrote them, or forged in a database) widen nothing: the root is
+	// the configured location's directory.
+	for _, forged := range []catalog.Reader{
+		reader("file:" + filepath.Join(root, "elsewhere", "openapi.yaml")),
+		readerWith("", "file:/"),
+		readerWith("file:"+filepath.Join(root, "openapi.yaml"), "file:"+root),
+	} {
+		if got, err := read(forged, "../secret.txt"); err == nil {
+			t.Errorf("forged annotations read %q outside the location", got)
+		}
+		if got, err := read(forged, "../../secret.txt"); err == nil {
+			t.Errorf("forged annotations read %q outside the location", got)
+		}
 	}
 }

@@ -23,7 +23,17 @@ type Options struct {
 	// Workers bounds the goroutines that process one mutation; zero means
 	// one per CPU.
 	Workers int
+	// OrphanStrategy is catalog.orphanStrategy: OrphanKeep (the default)
+	// keeps an entity its Location stops emitting and marks it orphaned;
+	// OrphanDelete deletes it.
+	OrphanStrategy string
 }
+
+// Orphan strategies, as Backstage's catalog.orphanStrategy.
+const (
+	OrphanKeep   = "keep"
+	OrphanDelete = "delete"
+)
 
 // CommitHook is called after a mutation commits, e.g. to update metrics or
 // drop caches. It runs on the applying goroutine and must be quick.
@@ -39,6 +49,8 @@ type Catalog struct {
 	workers int
 	kinds   atomic.Pointer[kindSet] // read by every entity; AddKind swaps it
 
+	orphanStrategy string
+
 	mu         sync.RWMutex
 	processors []Processor
 	hooks      []CommitHook
@@ -49,10 +61,11 @@ type Catalog struct {
 // New returns a Catalog writing to store.
 func New(store Store, opts Options) *Catalog {
 	c := &Catalog{
-		store:      store,
-		logger:     opts.Logger,
-		workers:    opts.Workers,
-		processors: append([]Processor{specOrder}, opts.Processors...),
+		store:          store,
+		logger:         opts.Logger,
+		workers:        opts.Workers,
+		orphanStrategy: opts.OrphanStrategy,
+		processors:     append([]Processor{specOrder}, opts.Processors...),
 	}
 	if c.logger == nil {
 		c.logger = slog.New(slog.DiscardHandler)

@@ -3,6 +3,7 @@ package catalog
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -76,13 +77,14 @@ func (c *Catalog) ApplyPrepared(ctx context.Context, p *PreparedMutation) (Apply
 		Entities: p.processed,
 		Removed:  m.Removed,
 		Failed:   m.Failed,
+		Orphan:   m.Orphans && c.orphanStrategy != OrphanDelete,
 	})
 	if err != nil {
 		return res, fmt.Errorf("apply mutation of %s: %w", provider, err)
 	}
 	res.Invalid, res.Problems = collectProblems(p.processed, m.Failed)
 	c.logger.Info("applied mutation", "provider", provider, "type", string(m.Type),
-		"entities", len(p.processed), "added", res.Added, "updated", res.Updated, "removed", res.Removed,
+		"entities", len(p.processed), "added", res.Added, "updated", res.Updated, "removed", res.Removed, "orphaned", res.Orphaned,
 		"unchanged", res.Unchanged, "invalid", res.Invalid, "failed_sources", len(m.Failed),
 		"conflicts", len(res.Conflicts), "duration", p.prepTime+time.Since(start))
 	c.problems.record(c.logger, provider, m, p.processed)
@@ -122,7 +124,9 @@ func (c *Catalog) processOne(ctx context.Context, provider string, d *DeferredEn
 		e.Metadata.Namespace = DefaultNamespace
 	}
 	setManagedBy(e, d.Source)
+	setSourceAnnotations(e, d.Source)
 	pc := &ProcessContext{Entity: e, Source: d.Source, Provider: provider}
+	pc.problems = append(pc.problems, d.Problems...)
 	resolvePlaceholders(ctx, pc)
 	validateEntity(pc, *c.kinds.Load())
 	if e.Kind != "" && !c.kindAllowed(e.Kind) {
@@ -158,25 +162,70 @@ func (c *Catalog) processOne(ctx context.Context, provider string, d *DeferredEn
 	return pe
 }
 
-// setManagedBy sets the managed-by annotations from the source unless the
-// entity carries them.
+// setManagedBy sets the managed-by annotations from the source, replacing
+// what the entity carries, as Backstage's processing does: an entity author
+// must not choose where the catalog believes it came from (the definition
+// reader confines relative reads to that location). A source without a
+// location (a provider that sets the annotations itself) leaves them. The
+// orphan mark is the catalog's too, never read from input.
 func setManagedBy(e *Entity, src Source) {
+	delete(e.Metadata.Annotations, AnnotationOrphan)
+	delete(e.Metadata.Annotations, AnnotationDefinitionLocation)
 	if src.Location == "" {
 		return
 	}
 	if e.Metadata.Annotations == nil {
 		e.Metadata.Annotations = make(map[string]string, 2)
 	}
-	if e.Metadata.Annotations[AnnotationManagedByLocation] == "" {
-		e.Metadata.Annotations[AnnotationManagedByLocation] = src.Location
+	origin := src.OriginLocation
+	if origin == "" {
+		origin = src.Location
 	}
-	if e.Metadata.Annotations[AnnotationManagedByOriginLocation] == "" {
-		origin := src.OriginLocation
-		if origin == "" {
-			origin = src.Location
+	e.Metadata.Annotations[AnnotationManagedByLocation] = src.Location
+	e.Metadata.Annotations[AnnotationManagedByOriginLocation] = origin
+}
+
+// setSourceAnnotations adds what Backstage's AnnotateLocationEntityProcessor
+// adds to an entity read from a url location, unless the entity sets it
+// itself: backstage.io/view-url (the URL it was read from) and, for a
+// GitHub blob URL, backstage.io/edit-url and backstage.io/source-location
+// (the folder it was read from).
+func setSourceAnnotations(e *Entity, src Source) {
+	target, ok := strings.CutPrefix(src.Location, "url:")
+	if !ok {
+		return
+	}
+	add := func(key, value string) {
+		if value != "" && e.Metadata.Annotations[key] == "" {
+			e.Metadata.Annotations[key] = value
 		}
-		e.Metadata.Annotations[AnnotationManagedByOriginLocation] = origin
 	}
+	add(AnnotationViewURL, target)
+	if edit, source, ok := githubBlob(target); ok {
+		add(AnnotationEditURL, edit)
+		add(AnnotationSourceLocation, "url:"+source)
+	}
+}
+
+// githubBlob returns the edit URL and the folder of a
+// https://github.com/<owner>/<repo>/blob/<ref>/<path> URL.
+func githubBlob(u string) (edit, folder string, ok bool) {
+	rest, found := strings.CutPrefix(u, "https://github.com/")
+	if !found {
+		return "", "", false
+	}
+	parts := strings.SplitN(rest, "/", 4)
+	if len(parts) < 4 || parts[2] != "blob" {
+		return "", "", false
+	}
+	repo := "https://github.com/" + parts[0] + "/" + parts[1]
+	file := parts[3] // <ref>/<path>
+	ref, path, _ := strings.Cut(file, "/")
+	folder = repo + "/tree/" + ref + "/"
+	if i := strings.LastIndex(path, "/"); i >= 0 {
+		folder += path[:i+1]
+	}
+	return repo + "/edit/" + file, folder, true
 }
 
 // runProcessors runs each processor in order, stopping at the first that

@@ -24,6 +24,13 @@ type Mutation struct {
 	// source are kept as they are, even by a Full mutation, and the problems
 	// are recorded against the source.
 	Failed []FailedSource
+	// Orphans marks a mutation of a provider that reads Locations (file and
+	// url locations, registered locations): an entity it drops from its
+	// bucket (Removed, or absent from a Full mutation) is no longer emitted
+	// by its Location, so it is kept and marked backstage.io/orphan: 'true',
+	// as Backstage does, unless the catalog's orphan strategy is delete.
+	// Other providers' removals delete, as Backstage's applyMutation does.
+	Orphans bool
 }
 
 // DeferredEntity is an entity as a provider read it, before processing.
@@ -31,11 +38,16 @@ type DeferredEntity struct {
 	Entity      Entity
 	LocationKey string
 	Source      Source
+	// Problems found while reading the entity (a Location target that could
+	// not be followed); ingest reports them with the validation problems.
+	Problems []Problem
 }
 
-// Source says where an entity was read from. It becomes the entity's
-// managed-by annotations (when the entity does not carry them) and is the
-// base that $text/$json/$yaml placeholders resolve against.
+// Source says where an entity was read from. When Location is set it
+// becomes the entity's managed-by annotations, replacing whatever the entity
+// says (those annotations are the catalog's to set, and confine what its
+// placeholders and definition may read), and it is the base that
+// $text/$json/$yaml placeholders resolve against.
 type Source struct {
 	Location       string // "<type>:<target>", e.g. file:/srv/catalog/api.yaml
 	OriginLocation string // the configured location, e.g. file:/srv/catalog/*.yaml
@@ -63,6 +75,9 @@ type ApplyResult struct {
 	Updated   int
 	Removed   int
 	Unchanged int
+	// Orphaned counts entities the mutation dropped that are kept as
+	// orphans (see Mutation.Orphans).
+	Orphaned int
 	// Invalid counts entities that failed processing; each keeps its last
 	// good version, if any, and carries its problems.
 	Invalid   int

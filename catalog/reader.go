@@ -35,6 +35,30 @@ type FileReader struct {
 	once     sync.Once
 	realBase string
 	baseErr  error
+
+	mu     sync.Mutex
+	files  []string // files read, for providers that watch them
+	remote bool     // a URL was read
+}
+
+// Reads returns the files ReadRelative has read (absolute paths) and
+// whether it read any URL: a file location watches those files and re-reads
+// URLs on its re-scan, so an edit to a placeholder's target shows without
+// touching the entity's own file.
+func (r *FileReader) Reads() (files []string, remote bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]string(nil), r.files...), r.remote
+}
+
+func (r *FileReader) record(path string, remote bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if remote {
+		r.remote = true
+	} else {
+		r.files = append(r.files, path)
+	}
 }
 
 // NewFileReader returns a reader for an entity read from entityFile, confined
@@ -57,6 +81,7 @@ func (r *FileReader) ReadRelative(ctx context.Context, target string) ([]byte, s
 		if r.URLs == nil {
 			return nil, target, fmt.Errorf("URL %s is not readable from a file location without backend.reading.allow", target)
 		}
+		r.record(target, true)
 		return r.URLs.Read(ctx, target)
 	}
 	if strings.Contains(target, "://") || strings.HasPrefix(target, "file:") {
@@ -66,6 +91,11 @@ func (r *FileReader) ReadRelative(ctx context.Context, target string) ([]byte, s
 		return nil, target, fmt.Errorf("absolute paths are not allowed; use a path relative to the entity's file")
 	}
 	path := filepath.Join(r.dir, filepath.FromSlash(target))
+	if within(r.base, path) {
+		// Watched even when missing or unreadable: creating or fixing it
+		// must be noticed too.
+		r.record(path, false)
+	}
 	if !within(r.base, path) {
 		return nil, path, fmt.Errorf("resolves to %s, outside the location's base directory %s", path, r.base)
 	}

@@ -58,6 +58,9 @@ type StoreMutation struct {
 	Entities []ProcessedEntity
 	Removed  []Ref
 	Failed   []FailedSource
+	// Orphan keeps the entities the mutation drops from the bucket, marked
+	// backstage.io/orphan: 'true', instead of deleting them.
+	Orphan bool
 }
 
 // ProcessedEntity is one entity after ingest processing. When Problems is

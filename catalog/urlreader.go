@@ -4,10 +4,13 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"io/fs"
 	"net/http"
 	"net/url"
 	"strings"
 	"time"
+
+	"github.com/porticohq/portico/catalog/lru"
 )
 
 // ReadAllowRule is one entry of backend.reading.allow: a host
@@ -22,6 +25,12 @@ type ReadAllowRule struct {
 // from hosts that backend.reading.allow permits, within a time and size
 // limit. The zero value refuses every URL.
 type URLReader struct {
+	// Bodies, when set, keeps what was read with its ETag: reading the URL
+	// again sends If-None-Match, and a 304 answers from the cache, so url
+	// locations and placeholders re-read on every schedule cost the server
+	// almost nothing when unchanged.
+	Bodies *lru.Cache[string, Revalidated]
+
 	Allow   []ReadAllowRule
 	Client  *http.Client // nil means a client with Timeout
 	Timeout time.Duration
@@ -90,14 +99,21 @@ func (u *URLReader) Read(ctx context.Context, rawURL string) ([]byte, string, er
 	if err != nil {
 		return nil, rawURL, fmt.Errorf("request %s: %w", rawURL, err)
 	}
+	prev, revalidate := u.cached(req.URL.String())
+	if revalidate {
+		req.Header.Set("If-None-Match", prev.ETag)
+	}
 	resp, err := u.client().Do(req)
 	if err != nil {
 		return nil, rawURL, fmt.Errorf("read %s: %w", rawURL, err)
 	}
 	defer resp.Body.Close()
+	if resp.StatusCode == http.StatusNotModified && revalidate {
+		return prev.Body, rawURL, nil
+	}
 	if resp.StatusCode != http.StatusOK {
 		if resp.StatusCode == http.StatusNotFound {
-			return nil, rawURL, fmt.Errorf("%s does not exist (404)", rawURL)
+			return nil, rawURL, fmt.Errorf("%s does not exist (404): %w", rawURL, fs.ErrNotExist)
 		}
 		return nil, rawURL, fmt.Errorf("read %s: status %s", rawURL, resp.Status)
 	}
@@ -112,7 +128,29 @@ func (u *URLReader) Read(ctx context.Context, rawURL string) ([]byte, string, er
 	if int64(len(data)) > limit {
 		return nil, rawURL, TooLarge(rawURL, -1, limit)
 	}
+	if etag := resp.Header.Get("ETag"); etag != "" && u.Bodies != nil {
+		u.Bodies.Put(req.URL.String(), Revalidated{ETag: etag, Body: data})
+	}
 	return data, rawURL, nil
+}
+
+// Revalidated is a body read from a URL with the ETag its server gave it.
+type Revalidated struct {
+	ETag string
+	Body []byte
+}
+
+// NewBodyCache returns a cache of read bodies bounded to limit bytes, for
+// URLReader.Bodies.
+func NewBodyCache(limit int64) *lru.Cache[string, Revalidated] {
+	return lru.New[string, Revalidated](limit, func(r Revalidated) int64 { return int64(len(r.Body) + len(r.ETag)) })
+}
+
+func (u *URLReader) cached(key string) (Revalidated, bool) {
+	if u.Bodies == nil {
+		return Revalidated{}, false
+	}
+	return u.Bodies.Get(key)
 }
 
 // client returns the configured client, made to re-check the allow-list on

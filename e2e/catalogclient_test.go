@@ -2,10 +2,13 @@ package e2e
 
 import (
 	"bytes"
+	"crypto/sha1"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/http/cookiejar"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -82,9 +85,15 @@ func TestBackstageCatalogClient(t *testing.T) {
 		"back":   page([]string{"alpha-api", "beta-api"}, true, false),
 	})
 	expect("queryEntities/fullText", map[string]any{"names": []string{"gamma-api"}, "totalItems": 1})
+	// shop's parent is the Location of the configured location that read
+	// it, as Backstage's ancestry has it.
+	configured := generatedName("file:" + Testdata("catalogclient/catalog.yaml"))
 	expect("getEntityAncestors", map[string]any{
 		"rootEntityRef": "component:default/shop",
-		"items":         []map[string]any{{"name": "shop", "parentEntityRefs": []string{}}},
+		"items": []map[string]any{
+			{"name": "shop", "parentEntityRefs": []string{"location:default/" + configured}},
+			{"name": configured, "parentEntityRefs": []string{}},
+		},
 	})
 	t.Run("getEntityByRef", func(t *testing.T) { assertShop(t, got["getEntityByRef"]) })
 	t.Run("getEntityByRef/missing", func(t *testing.T) {
@@ -114,8 +123,12 @@ func TestBackstageCatalogClient(t *testing.T) {
 			covered[method] = true
 		}
 		var missing []string
+		for _, c := range locationCases {
+			method, _, _ := strings.Cut(c, "/")
+			covered[method] = true
+		}
 		for _, m := range catalogClientMethods(t) {
-			if !covered[m] && !locationMethods[m] {
+			if !covered[m] {
 				missing = append(missing, m)
 			}
 		}
@@ -125,12 +138,99 @@ func TestBackstageCatalogClient(t *testing.T) {
 	})
 }
 
-// locationMethods are CatalogClient's methods over registered locations;
-// their cases come with registered locations.
+// locationMethods are CatalogClient's methods over registered locations,
+// covered by TestBackstageCatalogClientLocations.
 var locationMethods = map[string]bool{
 	"getLocations": true, "queryLocations": true, "streamLocations": true, "getLocationById": true,
 	"getLocationByRef": true, "getLocationByEntity": true, "addLocation": true, "updateLocation": true,
 	"removeLocationById": true, "refreshEntity": true, "analyzeLocation": true,
+}
+
+// locationCases are the cases of TestBackstageCatalogClientLocations, in the
+// order they run (they register, read, move and remove one location).
+var locationCases = []string{
+	"getLocations", "addLocation/dryRun", "addLocation", "addLocation/conflict", "addLocation/refresh",
+	"getLocationById", "getLocationById/missing", "getLocationByRef", "getLocationByEntity",
+	"queryLocations", "streamLocations", "refreshEntity", "updateLocation", "analyzeLocation", "removeLocationById",
+}
+
+// TestBackstageCatalogClientLocations drives every location method of
+// Backstage's CatalogClient: it registers a nested catalog the test serves
+// over HTTP, reads the location back every way the client can, refreshes,
+// moves and removes it.
+func TestBackstageCatalogClientLocations(t *testing.T) {
+	node := nodeForCatalogClient(t)
+	repo := serveNestedCatalog(t)
+	base := StartPortal(t, catalogClientConfig(fmt.Sprintf("backend:\n  reading:\n    allow: [{host: '%s'}]\n", strings.TrimPrefix(repo, "http://"))))
+	t.Setenv("PORTICO_REPO", repo+"/repo")
+	got := runCatalogClient(t, node, base, "", locationCases...)
+	expect := func(name string, want any) {
+		t.Helper()
+		t.Run(name, func(t *testing.T) { assertResult(t, got[name], want) })
+	}
+	refuse := func(name string, status int, errorName string) {
+		t.Helper()
+		t.Run(name, func(t *testing.T) {
+			if c := got[name]; c.Error == nil || c.Error.Status != status || c.Error.ErrorName != errorName {
+				t.Errorf("got %+v, want a %d %s", c, status, errorName)
+			}
+		})
+	}
+	target := repo + "/repo/all.yaml"
+	expect("getLocations", []string{"file"})
+	expect("addLocation/dryRun", map[string]any{"id": "url:" + target, "exists": false, "entities": []string{
+		"component:nested-a", "component:nested-b", "location:" + generatedName("url:"+target), "location:nested-all", "location:nested-components"}})
+	expect("addLocation", map[string]any{"type": "url", "target": target, "uuid": true, "entities": []any{}})
+	refuse("addLocation/conflict", http.StatusConflict, "ConflictError")
+	expect("addLocation/refresh", map[string]any{"sameId": true})
+	expect("getLocationById", map[string]any{"type": "url", "target": target})
+	t.Run("getLocationById/missing", func(t *testing.T) {
+		if c := got["getLocationById/missing"]; !c.Undefined {
+			t.Errorf("got %+v, want undefined", c)
+		}
+	})
+	expect("getLocationByRef", true)
+	expect("getLocationByEntity", true)
+	expect("queryLocations", map[string]any{"total": 2, "firstPage": 1, "secondPage": 1, "last": true, "urls": []bool{true}})
+	expect("streamLocations", [][]string{{"file", "url"}})
+	t.Run("refreshEntity", func(t *testing.T) {
+		if c := got["refreshEntity"]; c.Error != nil || !c.Undefined {
+			t.Errorf("got %+v, want it to resolve to undefined", c)
+		}
+	})
+	expect("updateLocation", map[string]any{"sameId": true, "target": repo + "/repo/other.yaml"})
+	refuse("analyzeLocation", http.StatusNotImplemented, "NotImplementedError")
+	expect("removeLocationById", true)
+}
+
+// serveNestedCatalog serves a small catalog laid out as Backstage's
+// examples (a Location naming a Location naming entities) under /repo.
+func serveNestedCatalog(t *testing.T) string {
+	t.Helper()
+	files := map[string]string{
+		"/repo/all.yaml":        "apiVersion: backstage.io/v1alpha1\nkind: Location\nmetadata: {name: nested-all}\nspec: {targets: [./components.yaml]}\n",
+		"/repo/components.yaml": "apiVersion: backstage.io/v1alpha1\nkind: Location\nmetadata: {name: nested-components}\nspec: {targets: [./a.yaml, ./b.yaml]}\n",
+		"/repo/a.yaml":          "apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata: {name: nested-a}\nspec: {type: service, lifecycle: production, owner: team-a}\n",
+		"/repo/b.yaml":          "apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata: {name: nested-b}\nspec: {type: service, lifecycle: production, owner: team-a}\n",
+		"/repo/other.yaml":      "apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata: {name: moved}\nspec: {type: service, lifecycle: production, owner: team-a}\n",
+	}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, ok := files[r.URL.Path]
+		if !ok {
+			http.NotFound(w, r)
+			return
+		}
+		_, _ = w.Write([]byte(body))
+	}))
+	t.Cleanup(srv.Close)
+	return srv.URL
+}
+
+// generatedName is the name Backstage gives the Location entity of a
+// location ref: generated-<sha1>.
+func generatedName(ref string) string {
+	sum := sha1.Sum([]byte(ref))
+	return "generated-" + hex.EncodeToString(sum[:])
 }
 
 // TestBackstageCatalogClientWritesNeedSignIn: with sign-in configured, the

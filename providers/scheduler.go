@@ -9,6 +9,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"slices"
 	"sync"
 	"time"
 
@@ -69,6 +70,7 @@ type task struct {
 
 	mu      sync.Mutex
 	current *liveRun // the run this replica is executing, if any
+	stop    context.CancelFunc
 }
 
 // liveRun is a run in progress in this replica. ended is set once its
@@ -115,12 +117,14 @@ func New(opts Options) (*Scheduler, error) {
 // Owner is this replica's name in leases and run records.
 func (s *Scheduler) Owner() string { return s.owner }
 
-// Add registers a provider; conn applies its mutations. Names must be unique.
+// Add registers a provider; conn applies its mutations. Names must be
+// unique. A provider added after Start (a registered location) is connected
+// and scheduled at once.
 func (s *Scheduler) Add(p ScheduledProvider, conn Connection) error {
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	name := p.Name()
 	if _, dup := s.tasks[name]; dup {
+		s.mu.Unlock()
 		return fmt.Errorf("provider %s added twice", name)
 	}
 	sched := p.Schedule()
@@ -139,6 +143,52 @@ func (s *Scheduler) Add(p ScheduledProvider, conn Connection) error {
 	}
 	s.tasks[name] = t
 	s.order = append(s.order, name)
+	base := s.ctx
+	s.mu.Unlock()
+	if base == nil {
+		return nil
+	}
+	if err := s.startTask(base, t); err != nil {
+		s.Remove(name)
+		return err
+	}
+	return nil
+}
+
+// Remove stops scheduling the provider named name (an unregistered
+// location): its loop ends and a run in progress is cancelled, applying
+// nothing. It reports whether the provider was scheduled.
+func (s *Scheduler) Remove(name string) bool {
+	s.mu.Lock()
+	t, ok := s.tasks[name]
+	if ok {
+		delete(s.tasks, name)
+		s.order = slices.DeleteFunc(s.order, func(n string) bool { return n == name })
+	}
+	s.mu.Unlock()
+	if ok {
+		t.mu.Lock()
+		stop := t.stop
+		t.mu.Unlock()
+		if stop != nil {
+			stop()
+		}
+	}
+	return ok
+}
+
+// startTask connects t's provider and starts its loop under base.
+func (s *Scheduler) startTask(base context.Context, t *task) error {
+	ctx, stop := context.WithCancel(base)
+	t.mu.Lock()
+	t.stop = stop
+	t.mu.Unlock()
+	if err := t.p.Connect(ctx, t.conn); err != nil {
+		stop()
+		return fmt.Errorf("connect provider %s: %w", t.p.Name(), err)
+	}
+	s.wg.Add(1)
+	go s.loop(ctx, t)
 	return nil
 }
 
@@ -162,11 +212,9 @@ func (s *Scheduler) Start(ctx context.Context) error {
 	}
 	s.mu.Unlock()
 	for _, t := range tasks {
-		if err := t.p.Connect(ctx, t.conn); err != nil {
-			return fmt.Errorf("connect provider %s: %w", t.p.Name(), err)
+		if err := s.startTask(ctx, t); err != nil {
+			return err
 		}
-		s.wg.Add(1)
-		go s.loop(ctx, t)
 	}
 	return nil
 }
@@ -239,46 +287,81 @@ func (s *Scheduler) wakeFromLease(ctx context.Context, t *task, now time.Time) t
 // record shows its progress. When the task is already running (here or in
 // another replica) it returns that run's id instead.
 func (s *Scheduler) Trigger(ctx context.Context, name string) (string, error) {
+	id, _, err := s.trigger(ctx, name)
+	return id, err
+}
+
+// Refresh starts a run that begins after the call and returns its id
+// ("read it again now", POST /refresh): a run already in progress, here or
+// in another replica, may have read its source before the change the
+// caller wants seen, so Refresh waits for it to end and starts another.
+func (s *Scheduler) Refresh(ctx context.Context, name string) (string, error) {
+	for {
+		id, fresh, err := s.trigger(ctx, name)
+		switch {
+		case fresh:
+			return id, nil
+		case err != nil && !errors.Is(err, ErrBusy):
+			return "", err
+		}
+		for id != "" {
+			if !sleep(ctx, 50*time.Millisecond) {
+				return "", ctx.Err()
+			}
+			r, err := s.runs.get(ctx, id)
+			if err != nil || !r.Running() {
+				break
+			}
+		}
+		if !sleep(ctx, 10*time.Millisecond) {
+			return "", ctx.Err()
+		}
+	}
+}
+
+// trigger is Trigger; fresh reports that the run returned was started by
+// this call.
+func (s *Scheduler) trigger(ctx context.Context, name string) (id string, fresh bool, err error) {
 	s.mu.Lock()
 	t, ok := s.tasks[name]
 	base := s.ctx
 	s.mu.Unlock()
 	if !ok {
-		return "", fmt.Errorf("trigger %s: %w", name, ErrUnknownProvider)
+		return "", false, fmt.Errorf("trigger %s: %w", name, ErrUnknownProvider)
 	}
 	if base == nil {
-		return "", fmt.Errorf("trigger %s: scheduler not started", name)
+		return "", false, fmt.Errorf("trigger %s: scheduler not started", name)
 	}
 	if id, wait := t.currentRun(); id != "" {
-		return id, nil
+		return id, false, nil
 	} else if wait != nil {
 		select { // the previous run is closing: start after it
 		case <-wait:
 		case <-ctx.Done():
-			return "", ctx.Err()
+			return "", false, ctx.Err()
 		}
 	}
 	got, err := s.leases.acquire(ctx, name, s.clock(), t.sched.Timeout, false)
 	if err != nil {
-		return "", fmt.Errorf("trigger %s: %w", name, err)
+		return "", false, fmt.Errorf("trigger %s: %w", name, err)
 	}
 	if !got {
 		if r, ok, err := s.runs.running(ctx, name); err == nil && ok {
-			return r.ID, nil
+			return r.ID, false, nil
 		}
-		return "", fmt.Errorf("trigger %s: %w", name, ErrBusy)
+		return "", false, fmt.Errorf("trigger %s: %w", name, ErrBusy)
 	}
 	r, ok := s.begin(base, t, TriggerManual)
 	if !ok {
 		_ = s.leases.release(context.WithoutCancel(ctx), name, s.clock())
-		return "", fmt.Errorf("trigger %s: could not record the run", name)
+		return "", false, fmt.Errorf("trigger %s: could not record the run", name)
 	}
 	s.wg.Add(1)
 	go func() {
 		defer s.wg.Done()
 		s.execute(base, t, r)
 	}()
-	return r.run.ID, nil
+	return r.run.ID, true, nil
 }
 
 // ErrUnknownProvider is returned for a provider name the scheduler does not run.

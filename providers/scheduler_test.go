@@ -388,3 +388,104 @@ func TestOldRunsArePrunedButTheLastAppliedIsKept(t *testing.T) {
 		})
 	}
 }
+
+func TestProviderAddedAfterStartRunsAndRemovedStops(t *testing.T) {
+	for _, db := range testDBs(t) {
+		t.Run(db.name, func(t *testing.T) {
+			s, _ := startScheduler(t, db, nil)
+			started := make(chan struct{})
+			var once sync.Once
+			p := &testProvider{name: "url:https://example.com/catalog-info.yaml",
+				sched: Schedule{Frequency: time.Hour, Timeout: 5 * time.Second},
+				run: func(ctx context.Context) (catalog.Mutation, error) {
+					once.Do(func() { close(started) })
+					<-ctx.Done() // a long read, cut short by Remove
+					return entities(1), ctx.Err()
+				}}
+			c := &recordingConn{}
+			if err := s.Add(p, c); err != nil {
+				t.Fatal(err)
+			}
+			select { // scheduled at once: its first run is due
+			case <-started:
+			case <-time.After(5 * time.Second):
+				t.Fatal("a provider added after Start never ran")
+			}
+			if !s.Remove(p.name) {
+				t.Fatal("Remove reported the provider unknown")
+			}
+			deadline := time.Now().Add(5 * time.Second)
+			for {
+				r, ok, err := s.runs.running(context.Background(), p.name)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if !ok {
+					break
+				}
+				if time.Now().After(deadline) {
+					t.Fatalf("run %s still running after Remove", r.ID)
+				}
+				time.Sleep(10 * time.Millisecond)
+			}
+			if c.applied() != 0 {
+				t.Errorf("a removed provider's cancelled run applied %d mutations", c.applied())
+			}
+			if _, err := s.Trigger(context.Background(), p.name); !errors.Is(err, ErrUnknownProvider) {
+				t.Errorf("Trigger after Remove: %v, want ErrUnknownProvider", err)
+			}
+			if s.Remove(p.name) {
+				t.Error("second Remove reported the provider known")
+			}
+		})
+	}
+}
+
+func TestRefreshStartsARunAfterTheOneInProgress(t *testing.T) {
+	for _, db := range testDBs(t) {
+		t.Run(db.name, func(t *testing.T) {
+			release := make(chan struct{})
+			var mu sync.Mutex
+			runs := 0
+			p := &testProvider{name: "test:refresh", sched: manual, run: func(ctx context.Context) (catalog.Mutation, error) {
+				mu.Lock()
+				runs++
+				first := runs == 1
+				mu.Unlock()
+				if first {
+					<-release // read its source before the change
+				}
+				return entities(1), nil
+			}}
+			s, _ := startScheduler(t, db, nil, p)
+			first, err := s.Trigger(context.Background(), p.name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if again, _ := s.Trigger(context.Background(), p.name); again != first {
+				t.Fatalf("Trigger during a run = %s, want the running run %s", again, first)
+			}
+			got := make(chan string, 1)
+			go func() {
+				id, err := s.Refresh(context.Background(), p.name)
+				if err != nil {
+					t.Error(err)
+				}
+				got <- id
+			}()
+			select {
+			case id := <-got:
+				t.Fatalf("Refresh returned %s while the earlier run was still in progress", id)
+			case <-time.After(200 * time.Millisecond):
+			}
+			close(release)
+			id := <-got
+			if id == first || id == "" {
+				t.Fatalf("Refresh = %q, want a new run after %s", id, first)
+			}
+			if r := waitRun(t, s, id); r.Outcome != OutcomeOK {
+				t.Errorf("refreshed run: %+v", r)
+			}
+		})
+	}
+}

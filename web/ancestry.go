@@ -2,6 +2,7 @@ package web
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"net/http"
 
@@ -12,13 +13,11 @@ import (
 
 // entityAncestry answers GET /entities/by-name/:kind/:namespace/:name/ancestry
 // in Backstage's shape: {rootEntityRef, items: [{entity, parentEntityRefs}]},
-// the root first. Backstage's parents are the entities whose processing
-// emitted the root (a Location, and that Location's own parent, ...);
-// Portico records no such parents yet, so the root is the only item and has
-// none.
+// the root first, then the Location entities that emitted it, generation by
+// generation (catalog.Ancestry).
 func (s *Server) entityAncestry(c *echo.Context) (*apiResponse, error) {
 	ref := catalog.Ref{Kind: c.Param("kind"), Namespace: c.Param("namespace"), Name: c.Param("name")}
-	e, err := s.Store.ByRef(c.Request().Context(), ref)
+	items, err := catalog.Ancestry(c.Request().Context(), s.Store, ref)
 	if catalog.ErrorCode(err) == catalog.ENOTFOUND {
 		return nil, notFound("No such entity %s", ref.Key())
 	}
@@ -26,11 +25,25 @@ func (s *Server) entityAncestry(c *echo.Context) (*apiResponse, error) {
 		return nil, fmt.Errorf("entity ancestry of %s: %w", ref, err)
 	}
 	var buf bytes.Buffer
-	buf.Grow(len(e.JSON) + 96)
 	buf.WriteByte('{')
-	writeJSONField(&buf, "rootEntityRef", e.Ref.Key())
-	buf.WriteString(`,"items":[{"entity":`)
-	buf.Write(e.JSON)
-	buf.WriteString(`,"parentEntityRefs":[]}]}`)
+	writeJSONField(&buf, "rootEntityRef", items[0].Entity.Ref.Key())
+	buf.WriteString(`,"items":[`)
+	for i, it := range items {
+		if i > 0 {
+			buf.WriteByte(',')
+		}
+		buf.WriteString(`{"entity":`)
+		buf.Write(it.Entity.JSON)
+		buf.WriteString(`,"parentEntityRefs":[`)
+		for j, p := range it.Parents {
+			if j > 0 {
+				buf.WriteByte(',')
+			}
+			b, _ := json.Marshal(p.Key())
+			buf.Write(b)
+		}
+		buf.WriteString("]}")
+	}
+	buf.WriteString("]}")
 	return &apiResponse{status: http.StatusOK, body: buf.Bytes()}, nil
 }

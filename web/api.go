@@ -35,10 +35,8 @@ type apiHandler func(c *echo.Context) (*apiResponse, error)
 //	GET    /entity-facets                            facet, filter → {facets}
 //	POST   /validate-entity                          {entity, location} → 200, or 400 {errors}
 //	POST   /entities/by-query, POST /entity-facets   filter predicates: 501 for now
-//	GET    /locations                                the configured locations
 //
-// The location endpoints of Backstage's API are added where registered
-// locations live.
+// and the location endpoints of registerLocationRoutes.
 func (s *Server) registerAPI(mw []echo.MiddlewareFunc) {
 	g := s.Echo.Group("/api/catalog", mw...)
 	g.GET("/entities/by-query", s.cached(s.queryEntities))
@@ -48,7 +46,7 @@ func (s *Server) registerAPI(mw []echo.MiddlewareFunc) {
 	g.GET("/entities/by-uid/:uid", s.cached(s.entityByUID))
 	g.POST("/entities/by-refs", s.entitiesByRefs)
 	g.GET("/entity-facets", s.cached(s.entityFacets))
-	g.GET("/locations", s.cached(s.listLocations))
+	s.registerLocationRoutes(g)
 	g.POST("/entities/by-query", predicatesNotSupported)
 	g.POST("/entity-facets", predicatesNotSupported)
 	if s.Catalog != nil {
@@ -282,24 +280,6 @@ func (s *Server) entityFacets(c *echo.Context) (*apiResponse, error) {
 	body, err := json.Marshal(out)
 	if err != nil {
 		return nil, fmt.Errorf("encode facets: %w", err)
-	}
-	return &apiResponse{status: http.StatusOK, body: body}, nil
-}
-
-// locationItem is one element of GET /locations.
-type locationItem struct {
-	Data Location `json:"data"`
-}
-
-// listLocations answers GET /locations with the configured locations.
-func (s *Server) listLocations(c *echo.Context) (*apiResponse, error) {
-	items := make([]locationItem, len(s.locations))
-	for i, l := range s.locations {
-		items[i] = locationItem{Data: l}
-	}
-	body, err := json.Marshal(items)
-	if err != nil {
-		return nil, fmt.Errorf("encode locations: %w", err)
 	}
 	return &apiResponse{status: http.StatusOK, body: body}, nil
 }

@@ -446,13 +446,3 @@ func TestEntityFacets(t *testing.T) {
 		}
 	})
 }
-
-func TestLocations(t *testing.T) {
-	opts := Options{Locations: []Location{{ID: "loc-1", Type: "file", Target: "/catalog/*.yaml"}}}
-	forEachDatabase(t, opts, func(t *testing.T, env *testEnv) {
-		body := mustGet(t, env, "/api/catalog/locations")
-		if want := `[{"data":{"id":"loc-1","type":"file","target":"/catalog/*.yaml"}}]`; body != want {
-			t.Errorf("body = %s, want %s", body, want)
-		}
-	})
-}

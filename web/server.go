@@ -36,9 +36,9 @@ type Options struct {
 	Ready func() error
 	// Metrics collects request and ingest metrics; New creates one if nil.
 	Metrics *Metrics
-	// Locations are the configured catalog.locations, listed by
-	// GET /api/catalog/locations.
-	Locations []Location
+	// Locations answers the location endpoints (GET/POST /locations, ...);
+	// nil lists none and registers none.
+	Locations Locations
 	// CacheBytes bounds the catalog API's response cache; 0 means 32 MB and a
 	// negative value disables it.
 	CacheBytes int64
@@ -60,13 +60,6 @@ type Options struct {
 	URLReader *catalog.URLReader
 }
 
-// Location is a configured catalog location as the API lists it.
-type Location struct {
-	ID     string `json:"id"`
-	Type   string `json:"type"`
-	Target string `json:"target"`
-}
-
 // Server is the HTTP side of Portico. Features add their routes to Echo (or
 // to a group of it) before the server starts.
 type Server struct {
@@ -84,7 +77,7 @@ type Server struct {
 
 	log        *slog.Logger
 	ready      func() error
-	locations  []Location
+	locations  Locations
 	cache      *responseCache
 	writeGuard func(c *echo.Context) error
 	urls       *catalog.URLReader
@@ -123,6 +116,10 @@ func New(opts Options) *Server {
 	s.registerAPI(opts.APIMiddleware)
 	return s
 }
+
+// SetLocations sets what answers the location endpoints; the catalog
+// plugin calls it when it starts, before the server listens.
+func (s *Server) SetLocations(l Locations) { s.locations = l }
 
 // ServeHTTP lets the server be used as an http.Handler (tests, embedding).
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {

@@ -22,6 +22,7 @@ type stored struct {
 	location    string
 	hash        string
 	hasProblems bool
+	orphaned    bool
 }
 
 // pending is an entity Apply will insert or rewrite.
@@ -46,6 +47,7 @@ type plan struct {
 	setProblems    map[int64][]catalog.Problem
 	clearProblems  []any
 	deletes        []*stored
+	orphans        []*stored
 	conflicts      []catalog.Conflict
 	sourceProblems map[string][]catalog.Problem
 	touchedRefs    []any
@@ -96,11 +98,11 @@ func (s *Store) Apply(ctx context.Context, m catalog.StoreMutation) (catalog.App
 	}
 	s.hasConflicts.Store(anyConflicts)
 	r := p.res
-	if r.Added+r.Updated+r.Removed+r.Invalid+len(r.Conflicts)+len(m.Failed) > 0 || len(p.sourceProblems) > 0 {
+	if r.Added+r.Updated+r.Removed+r.Orphaned+r.Invalid+len(r.Conflicts)+len(m.Failed) > 0 || len(p.sourceProblems) > 0 {
 		s.gen.Add(1)
 	}
 	s.log.Debug("applied mutation", "provider", m.Provider, "type", string(m.Type),
-		"added", r.Added, "updated", r.Updated, "removed", r.Removed, "unchanged", r.Unchanged,
+		"added", r.Added, "updated", r.Updated, "removed", r.Removed, "orphaned", r.Orphaned, "unchanged", r.Unchanged,
 		"invalid", r.Invalid, "conflicts", len(r.Conflicts))
 	return r, nil
 }
@@ -238,19 +240,31 @@ func (s *Store) plan(ctx context.Context, tx *sql.Tx, m *catalog.StoreMutation) 
 	if m.Type == catalog.Full {
 		for _, ex := range existing {
 			if ex.provider == m.Provider && !keep[ex.refKey] && !failed[ex.location] {
-				p.deletes = append(p.deletes, ex)
+				p.drop(ex)
 			}
 		}
 	} else {
 		for _, r := range m.Removed {
 			if ex := existing[r.Key()]; ex != nil && ex.provider == m.Provider && !keep[ex.refKey] {
-				p.deletes = append(p.deletes, ex)
+				p.drop(ex)
 				p.touchedRefs = append(p.touchedRefs, ex.refKey)
 			}
 		}
 	}
 	p.res.Removed = len(p.deletes)
+	p.res.Orphaned = len(p.orphans)
 	return p, nil
+}
+
+// drop removes an entity from the bucket: it becomes an orphan when the
+// mutation keeps orphans (once: an orphan stays as it is), else it goes.
+func (p *plan) drop(ex *stored) {
+	switch {
+	case !p.m.Orphan:
+		p.deletes = append(p.deletes, ex)
+	case !ex.orphaned:
+		p.orphans = append(p.orphans, ex)
+	}
 }
 
 func entityKey(pe *catalog.ProcessedEntity) string {
@@ -297,13 +311,15 @@ func (p *plan) resolveDuplicates(existing map[string]*stored) []*catalog.Process
 
 // claimAllowed applies Backstage's locationKey rules: an entity stored
 // without a key is taken over, one stored with the same key is replaced, one
-// with another key is not. A full mutation of the owning provider may move
+// with another key is not, unless it is an orphan (no Location emits it any
+// more, so a new one may adopt it; Backstage keeps orphans' keys and reports
+// a conflict instead). A full mutation of the owning provider may move
 // an entity to another of its own keys (the entity moved between that
 // provider's files: the old file no longer claims it, or resolveDuplicates
 // would have kept that claim), unless the old source failed this run.
 func claimAllowed(ex *stored, pe *catalog.ProcessedEntity, m *catalog.StoreMutation, failed map[string]bool) bool {
 	switch {
-	case ex.locationKey == "", ex.locationKey == pe.LocationKey:
+	case ex.locationKey == "", ex.locationKey == pe.LocationKey, ex.orphaned:
 		return true
 	case ex.provider == m.Provider && m.Type == catalog.Full:
 		return !failed[ex.location]
@@ -464,7 +480,7 @@ type querier interface {
 // loadStored reads the stored state of the entities with the given keys
 // and, when bucket is set, of every entity in provider's bucket.
 func (s *Store) loadStored(ctx context.Context, tx querier, provider string, bucket bool, keys []any) (map[string]*stored, error) {
-	const cols = "SELECT id, uid, ref_key, provider, location_key, location, hash, problems IS NOT NULL FROM entities"
+	const cols = "SELECT id, uid, ref_key, provider, location_key, location, hash, problems IS NOT NULL, orphaned_at IS NOT NULL FROM entities"
 	out := map[string]*stored{}
 	scan := func(q string, args []any) error {
 		rows, err := tx.QueryContext(ctx, s.dialect.rebind(q), args...)
@@ -474,7 +490,7 @@ func (s *Store) loadStored(ctx context.Context, tx querier, provider string, buc
 		defer rows.Close()
 		for rows.Next() {
 			var st stored
-			if err := rows.Scan(&st.id, &st.uid, &st.refKey, &st.provider, &st.locationKey, &st.location, &st.hash, &st.hasProblems); err != nil {
+			if err := rows.Scan(&st.id, &st.uid, &st.refKey, &st.provider, &st.locationKey, &st.location, &st.hash, &st.hasProblems, &st.orphaned); err != nil {
 				return fmt.Errorf("load stored entities: %w", err)
 			}
 			out[st.refKey] = &st

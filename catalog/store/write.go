@@ -31,6 +31,9 @@ func (s *Store) write(ctx context.Context, tx *sql.Tx, p *plan) error {
 	if err := s.deleteEntities(ctx, tx, p.deletes); err != nil {
 		return err
 	}
+	if err := s.orphanEntities(ctx, tx, p.orphans, now); err != nil {
+		return err
+	}
 	if err := s.insertEntities(ctx, tx, p.inserts, p.m.Provider, now); err != nil {
 		return err
 	}
@@ -127,7 +130,7 @@ func (s *Store) updateEntities(ctx context.Context, tx *sql.Tx, list []*pending,
 	}
 	stmt, err := tx.PrepareContext(ctx, s.dialect.rebind(`UPDATE entities SET ref = ?, kind = ?, kind_raw = ?,
   namespace = ?, name = ?, provider = ?, location_key = ?, location = ?, hash = ?, etag = ?, fts_text = ?,
-  problems = NULL, updated_at = ? WHERE id = ?`))
+  problems = NULL, orphaned_at = NULL, updated_at = ? WHERE id = ?`))
 	if err != nil {
 		return fmt.Errorf("prepare entity update: %w", err)
 	}

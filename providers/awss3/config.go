@@ -1,8 +1,11 @@
 // Package awss3 is the S3 provider: it lists a bucket (under a prefix),
-// reads each object as multi-document catalog YAML, skips unchanged objects
-// by ETag and replaces its bucket "awsS3-provider:<id>" with a full mutation
-// each run. $text/$json/$yaml placeholders resolve relative to the object's
-// key, inside the same bucket.
+// reads each object as multi-document catalog YAML, follows the kind:
+// Location entities in them (to other objects, relative to the object's
+// key, and to URLs that backend.reading.allow permits), skips unchanged
+// objects by ETag and replaces its bucket "awsS3-provider:<id>" with a full
+// mutation each run, whose dropped entities become orphans.
+// $text/$json/$yaml placeholders resolve relative to the object's key,
+// inside the same bucket.
 package awss3
 
 import (

@@ -28,7 +28,7 @@ func Module() portico.Feature {
 		}
 		for _, c := range cfgs {
 			c.MaxBytes = s.Settings.Backend.Reading.MaxBytes
-			p, err := New(context.Background(), c, s.Logger)
+			p, err := New(context.Background(), c, s.URLReader, s.Logger)
 			if err != nil {
 				return err
 			}

@@ -2,9 +2,13 @@ package awss3
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
+	"net/url"
+	"path"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -13,34 +17,34 @@ import (
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
+	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 
 	"github.com/porticohq/portico/catalog"
 	"github.com/porticohq/portico/providers"
 )
 
-// readers is how many objects are fetched at once.
-const readers = 8
-
 // Provider syncs one bucket (under a prefix) into "awsS3-provider:<id>".
 type Provider struct {
 	cfg    Config
 	client *s3.Client
+	urls   *catalog.Targets
 	log    *slog.Logger
 
 	mu    sync.Mutex
-	cache map[string]cached // key → what the object held at an ETag
+	cache map[string]cached // key → the object's body at an ETag
 	reads atomic.Int64      // object bodies read, for tests and logs
 }
 
-// cached is an object's parsed entities at one ETag.
+// cached is an object's body at one ETag.
 type cached struct {
-	etag     string
-	entities []catalog.DeferredEntity
+	etag string
+	data []byte
 }
 
 // New returns the provider; it builds its S3 client from cfg (static keys
-// when given, otherwise the default AWS credential chain).
-func New(ctx context.Context, cfg Config, log *slog.Logger) (*Provider, error) {
+// when given, otherwise the default AWS credential chain). urls reads the
+// URLs outside the bucket that Location entities name (nil refuses them).
+func New(ctx context.Context, cfg Config, urls *catalog.URLReader, log *slog.Logger) (*Provider, error) {
 	var opts []func(*awsconfig.LoadOptions) error
 	opts = append(opts, awsconfig.WithRegion(cfg.Region))
 	if cfg.AccessKeyID != "" {
@@ -63,6 +67,9 @@ func New(ctx context.Context, cfg Config, log *slog.Logger) (*Provider, error) {
 		log = slog.New(slog.DiscardHandler)
 	}
 	p := &Provider{cfg: cfg, client: client, cache: map[string]cached{}}
+	if urls != nil {
+		p.urls = &catalog.Targets{URLs: urls, MaxSize: cfg.MaxBytes}
+	}
 	p.log = log.With("provider", p.Name())
 	return p, nil
 }
@@ -88,65 +95,44 @@ func (p *Provider) Reads() int64 { return p.reads.Load() }
 // object is one listed key.
 type object struct{ key, etag string }
 
-// Run lists the bucket, reads the objects whose ETag changed and returns one
-// full mutation. A listing error fails the run; an object that cannot be
-// read or parsed is a failed source, so its stored entities are kept.
+// Run lists the bucket and reads every object, and everything the kind:
+// Location entities in them name (other objects, URLs), as one full
+// mutation whose dropped entities become orphans, as when Backstage's S3
+// provider stops emitting a key's Location. Objects whose ETag is unchanged
+// are not fetched again. A listing error fails the run; an object that
+// cannot be read or parsed is a failed source, so its stored entities are
+// kept.
 func (p *Provider) Run(ctx context.Context) (catalog.Mutation, error) {
 	objects, err := p.list(ctx)
 	if err != nil {
 		return catalog.Mutation{}, err
 	}
-	type result struct {
-		entities []catalog.DeferredEntity
-		failed   *catalog.FailedSource
+	tr := &bucketTargets{p: p, etags: make(map[string]string, len(objects)), total: len(objects)}
+	roots := make([]catalog.LocationSpec, 0, len(objects))
+	for _, o := range objects {
+		tr.etags[o.key] = o.etag
+		roots = append(roots, p.spec(o.key))
 	}
-	results := make([]result, len(objects))
-	next := make(map[string]cached, len(objects))
-	var nextMu sync.Mutex
-	work := make(chan int)
-	var wg sync.WaitGroup
-	var done atomic.Int64
-	for range readers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range work {
-				o := objects[i]
-				ents, failed := p.object(ctx, o)
-				results[i] = result{ents, failed}
-				if failed == nil {
-					nextMu.Lock()
-					next[o.key] = cached{etag: o.etag, entities: ents}
-					nextMu.Unlock()
-				}
-				if n := done.Add(1); n%100 == 0 {
-					providers.ReportProgress(ctx, "read %d of %d objects", n, len(objects))
-				}
-			}
-		}()
-	}
-	for i := range objects {
-		work <- i
-	}
-	close(work)
-	wg.Wait()
+	reads := catalog.FollowLocations(ctx, tr, roots, p.location(p.cfg.Prefix))
 	if err := ctx.Err(); err != nil {
 		return catalog.Mutation{}, err
 	}
-	p.mu.Lock()
-	p.cache = next
-	p.mu.Unlock()
-	m := catalog.Mutation{Type: catalog.Full}
-	for _, r := range results {
-		for _, e := range r.entities {
-			e.Entity = *e.Entity.Clone() // the cache keeps its own copy
-			m.Entities = append(m.Entities, e)
+	p.forgetUnlisted(tr.etags)
+	m := catalog.Mutation{Type: catalog.Full, Orphans: true}
+	for _, r := range reads {
+		if r.Failed != nil {
+			m.Failed = append(m.Failed, *r.Failed)
 		}
-		if r.failed != nil {
-			m.Failed = append(m.Failed, *r.failed)
+		for _, e := range r.Entities {
+			// Documents with neither apiVersion nor kind are not
+			// descriptors: the OpenAPI files that descriptors point at
+			// with $text live beside them.
+			if e.Entity.APIVersion != "" || e.Entity.Kind != "" {
+				m.Entities = append(m.Entities, e)
+			}
 		}
 	}
-	p.log.Info("listed bucket", "bucket", p.cfg.BucketName, "objects", len(objects),
+	p.log.Info("listed bucket", "bucket", p.cfg.BucketName, "objects", len(objects), "locations", len(reads),
 		"entities", len(m.Entities), "failed", len(m.Failed))
 	return m, nil
 }
@@ -173,37 +159,36 @@ func (p *Provider) list(ctx context.Context) ([]object, error) {
 	return out, nil
 }
 
-// object returns the entities of one object: from the cache when its ETag
-// is unchanged, otherwise read and parsed.
-func (p *Provider) object(ctx context.Context, o object) ([]catalog.DeferredEntity, *catalog.FailedSource) {
+// object returns an object's body: the cached one when the listing's
+// ETag matches it, otherwise a fresh read (cached when the ETag is known).
+func (p *Provider) object(ctx context.Context, key, etag string) ([]byte, error) {
 	p.mu.Lock()
-	c, ok := p.cache[o.key]
+	c, ok := p.cache[key]
 	p.mu.Unlock()
-	if ok && o.etag != "" && c.etag == o.etag {
-		return c.entities, nil
+	if ok && etag != "" && c.etag == etag {
+		return c.data, nil
 	}
-	location := p.location(o.key)
-	data, err := p.read(ctx, o.key)
+	data, err := p.read(ctx, key)
 	if err != nil {
-		return nil, &catalog.FailedSource{Location: location, Problems: []catalog.Problem{{File: location, Message: err.Error()}}}
+		return nil, err
 	}
-	src := catalog.Source{Location: location, OriginLocation: p.location(p.cfg.Prefix),
-		Reader: &bucketReader{p: p, key: o.key}}
-	ents, problems := catalog.ParseYAML(data, src)
-	if len(problems) > 0 {
-		return nil, &catalog.FailedSource{Location: location, Problems: problems}
+	if etag != "" {
+		p.mu.Lock()
+		p.cache[key] = cached{etag: etag, data: data}
+		p.mu.Unlock()
 	}
-	// Documents with neither apiVersion nor kind are not descriptors: the
-	// OpenAPI files descriptors point at with $text live beside them.
-	kept := ents[:0]
-	for _, e := range ents {
-		if e.Entity.APIVersion == "" && e.Entity.Kind == "" {
-			continue
+	return data, nil
+}
+
+// forgetUnlisted drops the cached bodies of objects the listing no longer has.
+func (p *Provider) forgetUnlisted(listed map[string]string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for key := range p.cache {
+		if _, ok := listed[key]; !ok {
+			delete(p.cache, key)
 		}
-		e.LocationKey = p.Name()
-		kept = append(kept, e)
 	}
-	return kept, nil
 }
 
 // read fetches an object's body, at most the read limit
@@ -217,6 +202,10 @@ func (p *Provider) read(ctx context.Context, key string) ([]byte, error) {
 	}
 	res, err := p.client.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(p.cfg.BucketName), Key: aws.String(key)})
 	if err != nil {
+		var missing *types.NoSuchKey
+		if errors.As(err, &missing) {
+			return nil, fmt.Errorf("%s does not exist: %w", name, fs.ErrNotExist)
+		}
 		return nil, fmt.Errorf("read %s: %w", name, err)
 	}
 	defer res.Body.Close()
@@ -231,6 +220,25 @@ func (p *Provider) read(ctx context.Context, key string) ([]byte, error) {
 		return nil, catalog.TooLarge(name, -1, limit)
 	}
 	return data, nil
+}
+
+// spec is an object's location.
+func (p *Provider) spec(key string) catalog.LocationSpec {
+	return catalog.LocationSpec{Type: "url", Target: strings.TrimPrefix(p.location(key), "url:")}
+}
+
+// keyOf returns the key of the bucket's object that a url location names.
+func (p *Provider) keyOf(loc catalog.LocationSpec) (string, bool) {
+	base := p.spec("").Target
+	rest, ok := strings.CutPrefix(loc.Target, base)
+	if loc.Type != "url" || !ok {
+		return "", false
+	}
+	key, err := url.PathUnescape(rest)
+	if err != nil || key == "" || path.Clean("/"+key) != "/"+key {
+		return "", false
+	}
+	return key, true
 }
 
 // location is an object's managed-by location: "url:" + the object's URL

@@ -88,7 +88,7 @@ func newProvider(t *testing.T, f *fakeS3, prefix string) *Provider {
 	p, err := New(context.Background(), Config{ID: "default", BucketName: "catalog", Prefix: prefix, Region: "us-east-1",
 		Endpoint: f.srv.URL, ForcePathStyle: true, AccessKeyID: "AKIDTEST", SecretAccessKey: testSecret,
 		Schedule: providers.Schedule{Frequency: time.Hour, InitialDelay: time.Hour, Timeout: 30 * time.Second},
-		Safety:   providers.DefaultSafety()}, nil)
+		Safety:   providers.DefaultSafety()}, nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -124,7 +124,7 @@ func TestRunReadsNestedMultiDocumentObjectsAndText(t *testing.T) {
 		t.Fatal("object outside the prefix read")
 	}
 	b := names["b"]
-	if b.LocationKey != "awsS3-provider:default" || b.Source.Location != "url:"+f.srv.URL+"/catalog/apis/team/multi.yaml" || b.Source.Document != 1 || names["c"].Source.Document != 2 {
+	if b.LocationKey != "url:"+f.srv.URL+"/catalog/apis/team/multi.yaml" || b.Source.Location != "url:"+f.srv.URL+"/catalog/apis/team/multi.yaml" || b.Source.Document != 1 || names["c"].Source.Document != 2 {
 		t.Fatalf("b = %+v", b)
 	}
 	data, loc, err := names["d"].Source.Reader.ReadRelative(context.Background(), "./openapi/d.yaml")

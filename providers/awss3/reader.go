@@ -12,8 +12,9 @@ import (
 // its key, confined to the same bucket: no URLs, no absolute keys, nothing
 // above the bucket's root.
 type bucketReader struct {
-	p   *Provider
-	key string
+	p     *Provider
+	key   string
+	etags map[string]string // the run's listing: unchanged targets come from the cache
 }
 
 // ReadRelative reads target relative to the object's key.
@@ -29,7 +30,7 @@ func (r *bucketReader) ReadRelative(ctx context.Context, target string) ([]byte,
 		return nil, "", fmt.Errorf("%s: resolves outside the bucket", target)
 	}
 	key = strings.TrimPrefix(key, "./")
-	data, err := r.p.read(ctx, key)
+	data, err := r.p.object(ctx, key, r.etags[key])
 	if err != nil {
 		return nil, r.p.location(key), err
 	}

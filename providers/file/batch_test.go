@@ -102,8 +102,8 @@ func testBatchedFirstLoad(t *testing.T, prepare bool) {
 			"user:default/u000": false, "user:default/u001": true, "user:default/newbie": true,
 			fmt.Sprintf("user:default/u%03d", n-1): true,
 		} {
-			if e, _ := entity(t, s, ref); (e != nil) != want {
-				t.Errorf("%s stored = %v, want %v", ref, e != nil, want)
+			if got := present(t, s, ref); got != want {
+				t.Errorf("%s present = %v, want %v", ref, got, want)
 			}
 		}
 	})
@@ -144,5 +144,5 @@ func TestFailedApplyIsRetriedByTheRescan(t *testing.T) {
 	time.Sleep(100 * time.Millisecond) // the notifications' apply fails meanwhile
 	down.Store(false)
 	waitFor(t, "c.yaml applied by the re-scan", func() bool { e, _ := entity(t, s, "component:default/mobile"); return e != nil })
-	waitFor(t, "b.yaml removal applied by the re-scan", func() bool { e, _ := entity(t, s, "component:default/web"); return e == nil })
+	waitFor(t, "b.yaml removal applied by the re-scan", func() bool { return !present(t, s, "component:default/web") })
 }

@@ -2,21 +2,28 @@ package file
 
 import (
 	"context"
+	"maps"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/fsnotify/fsnotify"
 
 	"github.com/porticohq/portico/catalog"
-	"github.com/porticohq/portico/providers"
 )
 
-// watcher follows the directories a pattern can match in.
+// watcher follows the directories that can hold the location's files: those
+// the target's glob can match in, and those of the files its Locations name
+// and its placeholders read.
 type watcher struct {
 	fw *fsnotify.Watcher
 	p  *Provider
+
+	mu      sync.Mutex
+	watched map[string]bool
 }
 
 func newWatcher(p *Provider, dirs []string) (*watcher, error) {
@@ -24,15 +31,37 @@ func newWatcher(p *Provider, dirs []string) (*watcher, error) {
 	if err != nil {
 		return nil, err
 	}
-	w := &watcher{fw: fw, p: p}
+	w := &watcher{fw: fw, p: p, watched: map[string]bool{}}
 	w.add(dirs)
 	return w, nil
 }
 
 func (w *watcher) add(dirs []string) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
 	for _, d := range dirs {
+		if w.watched[d] {
+			continue
+		}
 		if err := w.fw.Add(d); err != nil {
-			w.p.logger.Warn("cannot watch directory", "dir", d, "error", err)
+			if !os.IsNotExist(err) {
+				w.p.logger.Warn("cannot watch directory", "dir", d, "err", err)
+			}
+			continue
+		}
+		w.watched[d] = true
+	}
+}
+
+// gone forgets a removed directory and those below it, so that a new one
+// of the same name is watched again.
+func (w *watcher) gone(dir string) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	prefix := dir + string(filepath.Separator)
+	for d := range w.watched {
+		if d == dir || strings.HasPrefix(d, prefix) {
+			delete(w.watched, d)
 		}
 	}
 }
@@ -43,15 +72,15 @@ func (w *watcher) close() { _ = w.fw.Close() }
 // the changes.
 const maxDelay = time.Second
 
-// loop turns notifications and re-scans into delta mutations until ctx ends.
-func (p *Provider) loop(ctx context.Context, conn providers.Connection, w *watcher) {
+// loop turns notifications and re-scans into rounds until ctx ends.
+func (p *Provider) loop(ctx context.Context) {
 	var (
 		events <-chan fsnotify.Event
 		errs   <-chan error
 	)
-	if w != nil {
-		defer w.close()
-		events, errs = w.fw.Events, w.fw.Errors
+	if p.w != nil {
+		defer p.w.close()
+		events, errs = p.w.fw.Events, p.w.fw.Errors
 	}
 	var rescan <-chan time.Time
 	if p.opts.Rescan > 0 {
@@ -73,7 +102,7 @@ func (p *Provider) loop(ctx context.Context, conn providers.Connection, w *watch
 		debounce.Reset(max(0, min(p.opts.Debounce, maxDelay-time.Since(firstPending))))
 	}
 	flush := func() {
-		p.apply(ctx, conn, pending)
+		p.apply(ctx, pending)
 		pending = map[string]bool{}
 		firstPending = time.Time{}
 	}
@@ -86,7 +115,7 @@ func (p *Provider) loop(ctx context.Context, conn providers.Connection, w *watch
 				events = nil
 				continue
 			}
-			if p.event(w, ev, pending) {
+			if p.event(ev, pending) {
 				arm()
 			}
 		case err, ok := <-errs:
@@ -95,13 +124,13 @@ func (p *Provider) loop(ctx context.Context, conn providers.Connection, w *watch
 				continue
 			}
 			// An overflow loses events: re-scan to catch up.
-			p.logger.Warn("file notification error; re-scanning", "error", err)
-			p.scan(w, pending)
+			p.logger.Warn("file notification error; re-scanning", "err", err)
+			p.scan(pending)
 			arm()
 		case <-debounce.C:
 			flush()
 		case <-rescan:
-			p.scan(w, pending)
+			p.scan(pending)
 			if len(pending) > 0 {
 				flush()
 			}
@@ -109,59 +138,64 @@ func (p *Provider) loop(ctx context.Context, conn providers.Connection, w *watch
 	}
 }
 
-// event records the files ev may have changed; it reports whether any.
-func (p *Provider) event(w *watcher, ev fsnotify.Event, pending map[string]bool) bool {
+// event records the path ev may have changed; it reports whether it may
+// concern the location. apply decides which locations to read again.
+func (p *Provider) event(ev fsnotify.Event, pending map[string]bool) bool {
 	if ev.Op == fsnotify.Chmod {
 		return false
 	}
 	path := filepath.Clean(ev.Name)
-	changed := false
 	if ev.Has(fsnotify.Create) {
 		if info, err := os.Stat(path); err == nil && info.IsDir() {
 			// A new directory: watch it (and below) and take what is already in it.
-			files := p.listUnder(w, path)
-			for _, f := range files {
+			for _, f := range p.listUnder(path) {
 				pending[f] = true
-				changed = true
 			}
+			return true
 		}
 	}
-	if p.pattern.match(path) {
-		pending[path] = true
-		changed = true
-	}
+	pending[path] = true
 	if ev.Has(fsnotify.Remove) || ev.Has(fsnotify.Rename) {
 		// A removed directory takes its files with it.
-		prefix := path + string(filepath.Separator)
+		if p.w != nil {
+			p.w.gone(path)
+		}
 		p.mu.Lock()
-		for f := range p.files {
-			if strings.HasPrefix(f, prefix) {
-				pending[f] = true
-				changed = true
+		prefix := path + string(filepath.Separator)
+		for key, n := range p.nodes {
+			if n.loc.Type == "file" && strings.HasPrefix(n.loc.Target, prefix) {
+				pending[strings.TrimPrefix(key, "file:")] = true
 			}
 		}
 		p.mu.Unlock()
 	}
-	return changed
+	return true
 }
 
-// listUnder watches dir and the directories below it that can hold
-// matches, then lists the matching files already there. Watching first
-// means a file created meanwhile is either listed or notified.
-func (p *Provider) listUnder(w *watcher, dir string) []string {
-	if !within(p.pattern.base, dir) || (p.pattern.maxDepth() >= 0 && depth(p.pattern.base, dir) > p.pattern.maxDepth()) {
-		return nil
+// listUnder watches dir and the directories below it that can hold matches
+// of the target or of a glob a Location names, then lists the matching files
+// already there. Watching first means a file created meanwhile is either
+// listed or notified.
+func (p *Provider) listUnder(dir string) []string {
+	p.mu.Lock()
+	globs := []catalog.Glob{p.glob}
+	for _, n := range p.nodes {
+		globs = append(globs, n.globs...)
 	}
-	if w != nil {
-		_, dirs, err := p.pattern.listFrom(dir)
-		if err != nil {
-			return nil
+	p.mu.Unlock()
+	var files []string
+	for _, g := range globs {
+		if !within(g.Base, dir) || (g.MaxDepth() >= 0 && catalog.Depth(g.Base, dir) > g.MaxDepth()) {
+			continue
 		}
-		w.add(dirs)
-	}
-	files, _, err := p.pattern.listFrom(dir)
-	if err != nil {
-		return nil
+		fs, dirs, err := g.ListFrom(dir)
+		if err != nil {
+			continue
+		}
+		if p.w != nil {
+			p.w.add(dirs)
+		}
+		files = append(files, fs...)
 	}
 	return files
 }
@@ -172,143 +206,126 @@ func within(base, path string) bool {
 	return err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator))
 }
 
-// scan is the safety net: it marks files that are new, gone, or whose
-// modification time or size changed, and watches new directories.
-func (p *Provider) scan(w *watcher, pending map[string]bool) {
-	files, dirs, err := p.pattern.list()
+// scan is the safety net: it marks the files that are new, gone, or whose
+// modification time or size changed (the target's matches, the files
+// Locations name, the files placeholders read), the Locations whose globs
+// match a different set, and every location that reads URLs.
+func (p *Provider) scan(pending map[string]bool) {
+	files, dirs, err := p.glob.List()
 	if err != nil && !os.IsNotExist(err) {
-		p.logger.Warn("re-scan failed", "error", err)
+		p.logger.Warn("re-scan failed", "err", err)
 		return
 	}
-	if w != nil {
-		w.add(dirs)
+	if p.w != nil {
+		p.w.add(dirs)
 	}
-	seen := make(map[string]bool, len(files))
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	for _, f := range files {
-		seen[f] = true
-		st, known := p.files[f]
-		info, err := os.Stat(f)
-		if !known || err != nil || !info.ModTime().Equal(st.modTime) || info.Size() != st.size {
+		if p.nodes["file:"+f] == nil {
 			pending[f] = true
 		}
 	}
-	for f := range p.files {
-		if !seen[f] {
+	for f := range p.roots {
+		if !slices.Contains(files, f) {
 			pending[f] = true
+		}
+	}
+	for _, n := range p.nodes {
+		p.scanNode(n, pending)
+	}
+	for d, st := range p.depStat {
+		if now, _ := statOf(d); now != st {
+			pending[d] = true
 		}
 	}
 }
 
-// apply reads the pending files and applies one delta: their entities are
-// upserted, and entities they no longer contain are removed.
-func (p *Provider) apply(ctx context.Context, conn providers.Connection, pending map[string]bool) {
+// scanNode marks n when it changed on disk or must be read again anyway.
+func (p *Provider) scanNode(n *node, pending map[string]bool) {
+	key := n.loc.Target
+	if n.loc.Type != "file" {
+		key = n.loc.String()
+	}
+	if n.remote || len(n.globs) > 0 {
+		// URLs are re-read (cheaply, with their ETags), and a glob a
+		// Location names is listed again when its owner is read.
+		pending[key] = true
+		return
+	}
+	if now, _ := statOf(n.loc.Target); now != n.stat {
+		pending[key] = true
+	}
+}
+
+// apply reads again the locations the pending paths concern and applies
+// the round's delta. A path concerns a location when it is that file, a
+// file the target matches, a match of a glob a Location names (the
+// Location is read again), or a file a placeholder read (the entity's file
+// is read again).
+func (p *Provider) apply(ctx context.Context, pending map[string]bool) {
 	if len(pending) == 0 {
 		return
 	}
 	start := time.Now()
-	paths := make([]string, 0, len(pending))
-	for f := range pending {
-		paths = append(paths, f)
-	}
-	reads := p.readAll(paths)
-	m := catalog.Mutation{Type: catalog.Delta}
-	p.mu.Lock()
-	next := make(map[string]fileState, len(reads))
-	var gone []catalog.Ref
-	for _, r := range reads {
-		prev := p.files[r.path].refs
-		if !r.exists || !p.pattern.match(r.path) {
-			gone = append(gone, prev...)
-			continue
-		}
-		st := r.state(prev)
-		next[r.path] = st
-		m.Entities = append(m.Entities, r.entities...)
-		if r.failed != nil {
-			m.Failed = append(m.Failed, *r.failed)
-		}
-		gone = append(gone, missing(prev, st.refs)...)
-	}
-	prevStates := make(map[string]fileState, len(reads))
-	for _, r := range reads {
-		if st, ok := p.files[r.path]; ok {
-			prevStates[r.path] = st
-		}
-		delete(p.files, r.path)
-	}
-	for f, st := range next {
-		p.files[f] = st
-	}
-	m.Removed = p.stillUnclaimed(gone, m.Entities)
-	p.mu.Unlock()
-	if len(m.Entities) == 0 && len(m.Removed) == 0 && len(m.Failed) == 0 {
-		return
-	}
-	res, err := conn.ApplyMutation(ctx, m)
-	if err != nil {
-		p.logger.Error("apply file changes; the next re-scan retries", "files", len(paths), "error", err)
-		p.forget(paths, prevStates)
-		return
-	}
-	p.logger.Info("file changes applied", "files", len(paths), "entities", len(m.Entities),
-		"removed", len(m.Removed), "invalid", res.Invalid, "failed_files", len(m.Failed),
-		"duration", time.Since(start))
-}
-
-// missing returns the refs of prev that are not in now.
-func missing(prev, now []catalog.Ref) []catalog.Ref {
-	keep := make(map[string]bool, len(now))
-	for _, r := range now {
-		keep[r.Key()] = true
-	}
-	var out []catalog.Ref
-	for _, r := range prev {
-		if !keep[r.Key()] {
-			out = append(out, r)
-		}
-	}
-	return out
-}
-
-// stillUnclaimed drops refs that an upserted entity or another file still
-// provides (an entity moved between files). p.mu must be held.
-func (p *Provider) stillUnclaimed(gone []catalog.Ref, upserted []catalog.DeferredEntity) []catalog.Ref {
-	if len(gone) == 0 {
-		return nil
-	}
-	claimed := make(map[string]bool, len(upserted))
-	for _, d := range upserted {
-		claimed[d.Entity.Ref().Key()] = true
-	}
-	for _, st := range p.files {
-		for _, r := range st.refs {
-			claimed[r.Key()] = true
-		}
-	}
-	var out []catalog.Ref
-	for _, r := range gone {
-		if !claimed[r.Key()] {
-			claimed[r.Key()] = true
-			out = append(out, r)
-		}
-	}
-	return out
-}
-
-// forget puts back what was known of paths before a failed apply, marked
-// as changed, so the next re-scan reads and applies them again.
-func (p *Provider) forget(paths []string, prev map[string]fileState) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	for _, path := range paths {
-		st, ok := prev[path]
-		if !ok {
-			delete(p.files, path) // a new file: unknown again
+	changed := p.changedLocations(pending)
+	st, err := p.round(ctx, changed, false)
+	if err != nil {
+		if ctx.Err() == nil {
+			p.logger.Error("apply file changes; the next re-scan retries", "files", len(pending), "err", err)
+		}
+		return
+	}
+	if st.mutations > 0 {
+		p.logger.Info("file changes applied", "files", len(pending), "entities", st.entities,
+			"removed", st.removed, "invalid", st.invalid, "failed_files", st.failed,
+			"duration", time.Since(start))
+	}
+}
+
+// changedLocations maps changed paths (or url location strings) to the
+// locations to read again, and keeps the set of the target's matches up to
+// date. p.mu is held.
+func (p *Provider) changedLocations(pending map[string]bool) []catalog.LocationSpec {
+	set := map[string]catalog.LocationSpec{}
+	add := func(l catalog.LocationSpec) { set[l.String()] = l }
+	for path := range pending {
+		if strings.HasPrefix(path, "url:") {
+			if n := p.nodes[path]; n != nil {
+				add(n.loc)
+			}
 			continue
 		}
-		st.modTime, st.size = time.Time{}, -1
-		p.files[path] = st
+		loc := catalog.LocationSpec{Type: "file", Target: path}
+		if p.glob.Match(path) {
+			if _, ok := statOf(path); ok {
+				p.roots[path] = true
+			} else {
+				delete(p.roots, path)
+			}
+			add(loc)
+		}
+		if p.nodes[loc.String()] != nil {
+			add(loc)
+		}
+		for _, n := range p.nodes {
+			for _, g := range n.globs {
+				if g.Match(path) {
+					add(n.loc)
+				}
+			}
+		}
+		for _, key := range p.deps[path] {
+			if n := p.nodes[key]; n != nil {
+				add(n.loc)
+			}
+		}
 	}
+	out := make([]catalog.LocationSpec, 0, len(set))
+	for _, k := range slices.Sorted(maps.Keys(set)) {
+		out = append(out, set[k])
+	}
+	return out
 }

@@ -10,9 +10,9 @@
 // when it threw. PORTICO_TOKEN, when set, is passed as the request option
 // `token` (Authorization: Bearer). A case named "<method>" or
 // "<method>/<variant>" covers <method>; the Go test checks that every public
-// method of the client has a case. The location methods (getLocations,
-// addLocation, ...) are added here, in the same way, with registered
-// locations.
+// method of the client has a case. The location cases register
+// PORTICO_REPO (a nested catalog the test serves) and share what they
+// learn (the new location's id) in order.
 'use strict';
 
 const { CatalogClient } = require('@backstage/catalog-client');
@@ -147,6 +147,71 @@ const cases = {
     return (await client.getEntityByRef('api:default/alpha-api')) === undefined;
   },
 };
+
+const repo = process.env.PORTICO_REPO;
+const registered = {};
+const sortedNames = entities => entities.map(e => `${e.kind.toLowerCase()}:${e.metadata.name}`).sort();
+const locationCases = {
+  'getLocations': async () => (await client.getLocations({}, options)).items.map(l => l.type),
+  'addLocation/dryRun': async () => {
+    const res = await client.addLocation({ target: `${repo}/all.yaml`, dryRun: true }, options);
+    return { id: res.location.id, exists: res.exists, entities: sortedNames(res.entities) };
+  },
+  'addLocation': async () => {
+    const res = await client.addLocation({ type: 'url', target: `${repo}/all.yaml` }, options);
+    registered.id = res.location.id;
+    return { type: res.location.type, target: res.location.target, uuid: /^[0-9a-f-]{36}$/.test(res.location.id), entities: res.entities };
+  },
+  'addLocation/conflict': async () => client.addLocation({ target: `${repo}/all.yaml` }, options),
+  'addLocation/refresh': async () => {
+    const res = await client.addLocation({ target: `${repo}/all.yaml`, onConflict: 'refresh' }, options);
+    return { sameId: res.location.id === registered.id };
+  },
+  'getLocationById': async () => {
+    const l = await client.getLocationById(registered.id, options);
+    return { target: l.target, type: l.type };
+  },
+  'getLocationById/missing': async () => client.getLocationById('00000000-0000-4000-8000-000000000000', options),
+  'getLocationByRef': async () => {
+    const l = await client.getLocationByRef(`url:${repo}/all.yaml`, options);
+    return l.id === registered.id;
+  },
+  'getLocationByEntity': async () => {
+    for (let i = 0; i < 100; i++) { // the first read runs in the background
+      if (await client.getEntityByRef('component:default/nested-a', options)) break;
+      await new Promise(r => setTimeout(r, 50));
+    }
+    const l = await client.getLocationByEntity('component:default/nested-a', options);
+    return l.id === registered.id;
+  },
+  'queryLocations': async () => {
+    const first = await client.queryLocations({ limit: 1 }, options);
+    const second = await client.queryLocations({ cursor: first.pageInfo.nextCursor }, options);
+    const urls = await client.queryLocations({ query: { type: 'url', target: { $hasPrefix: repo } } }, options);
+    return {
+      total: first.totalItems, firstPage: first.items.length, secondPage: second.items.length, last: !second.pageInfo.nextCursor,
+      urls: urls.items.map(l => l.id === registered.id),
+    };
+  },
+  'streamLocations': async () => {
+    const pages = [];
+    for await (const page of client.streamLocations({ query: { type: { $in: ['url', 'file'] } } }, options)) {
+      pages.push(page.map(l => l.type).sort());
+    }
+    return pages;
+  },
+  'refreshEntity': async () => client.refreshEntity('component:default/nested-a', options),
+  'updateLocation': async () => {
+    const l = await client.updateLocation(registered.id, { target: `${repo}/other.yaml` }, options);
+    return { sameId: l.id === registered.id, target: l.target };
+  },
+  'analyzeLocation': async () => client.analyzeLocation({ location: { type: 'url', target: `${repo}/all.yaml` } }, options),
+  'removeLocationById': async () => {
+    await client.removeLocationById(registered.id, options);
+    return (await client.getLocationById(registered.id, options)) === undefined;
+  },
+};
+Object.assign(cases, locationCases);
 
 async function main() {
   const out = {};

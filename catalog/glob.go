@@ -1,4 +1,4 @@
-package file
+package catalog
 
 import (
 	"io/fs"
@@ -7,18 +7,25 @@ import (
 	"strings"
 )
 
-// pattern is a location target split into the directory before any glob
-// (the base that placeholders are confined to and that is watched) and the
-// slash-separated glob below it. A target without a glob is one file.
-type pattern struct {
-	base     string   // absolute directory
-	segments []string // glob segments below base; "**" matches any depth
+// Glob is a file location target split into its base, the directory before
+// any glob character (the directory that confines what the location's
+// entities may read, and that is watched), and the slash-separated pattern
+// below it. A target without glob characters is one file, whose directory
+// is the base. Globs follow Backstage's: `*`, `?`, `[...]`, one level of
+// `{a,b}`, `**` for any depth, and no match of names starting with a dot.
+type Glob struct {
+	// Base is the absolute directory before any glob character.
+	Base     string
+	segments []string // glob segments below Base; "**" matches any depth
 }
 
-func hasMeta(s string) bool { return strings.ContainsAny(s, "*?[{") }
+// IsGlob reports whether target holds glob characters.
+func IsGlob(target string) bool { return strings.ContainsAny(target, "*?[{") }
 
-// parsePattern splits an absolute target into base and glob segments.
-func parsePattern(abs string) pattern {
+func hasMeta(s string) bool { return IsGlob(s) }
+
+// ParseGlob splits an absolute target into base and glob segments.
+func ParseGlob(abs string) Glob {
 	parts := strings.Split(filepath.ToSlash(abs), "/")
 	i := 0
 	for i < len(parts) && !hasMeta(parts[i]) {
@@ -26,17 +33,17 @@ func parsePattern(abs string) pattern {
 	}
 	if i == len(parts) {
 		// A plain file: its directory is the base.
-		return pattern{base: filepath.Dir(abs), segments: []string{parts[len(parts)-1]}}
+		return Glob{Base: filepath.Dir(abs), segments: []string{parts[len(parts)-1]}}
 	}
 	base := strings.Join(parts[:i], "/")
 	if base == "" {
 		base = "/"
 	}
-	return pattern{base: filepath.FromSlash(base), segments: parts[i:]}
+	return Glob{Base: filepath.FromSlash(base), segments: parts[i:]}
 }
 
 // recursive reports whether the glob can match at any depth.
-func (p pattern) recursive() bool {
+func (p Glob) recursive() bool {
 	for _, s := range p.segments {
 		if s == "**" {
 			return true
@@ -45,18 +52,18 @@ func (p pattern) recursive() bool {
 	return false
 }
 
-// maxDepth is how many directory levels below base can hold matches;
+// MaxDepth is how many directory levels below Base can hold matches;
 // -1 means unbounded.
-func (p pattern) maxDepth() int {
+func (p Glob) MaxDepth() int {
 	if p.recursive() {
 		return -1
 	}
 	return len(p.segments) - 1
 }
 
-// match reports whether the absolute file path matches the pattern.
-func (p pattern) match(file string) bool {
-	rel, err := filepath.Rel(p.base, file)
+// Match reports whether the absolute file path matches the pattern.
+func (p Glob) Match(file string) bool {
+	rel, err := filepath.Rel(p.Base, file)
 	if err != nil || rel == "." || strings.HasPrefix(rel, "..") {
 		return false
 	}
@@ -114,16 +121,16 @@ func matchBraces(pat, name string) (bool, error) {
 	return false, nil
 }
 
-// list returns the regular files (or symlinks to them) under base that
+// List returns the regular files (or symlinks to them) under Base that
 // match, and the directories that must be watched for changes. Hidden
-// directories are skipped below base.
-func (p pattern) list() (files, dirs []string, err error) {
-	return p.listFrom(p.base)
+// directories are skipped below Base.
+func (p Glob) List() (files, dirs []string, err error) {
+	return p.ListFrom(p.Base)
 }
 
-// listFrom is list restricted to root, a directory at or below base.
-func (p pattern) listFrom(root string) (files, dirs []string, err error) {
-	depthLimit := p.maxDepth()
+// ListFrom is List restricted to root, a directory at or below Base.
+func (p Glob) ListFrom(root string) (files, dirs []string, err error) {
+	depthLimit := p.MaxDepth()
 	err = filepath.WalkDir(root, func(fp string, d fs.DirEntry, err error) error {
 		if err != nil {
 			if fp == root {
@@ -132,16 +139,16 @@ func (p pattern) listFrom(root string) (files, dirs []string, err error) {
 			return nil // a directory vanished or is unreadable: skip it
 		}
 		if d.IsDir() {
-			if fp != p.base && strings.HasPrefix(d.Name(), ".") {
+			if fp != p.Base && strings.HasPrefix(d.Name(), ".") {
 				return filepath.SkipDir
 			}
-			if depthLimit >= 0 && depth(p.base, fp) > depthLimit {
+			if depthLimit >= 0 && Depth(p.Base, fp) > depthLimit {
 				return filepath.SkipDir
 			}
 			dirs = append(dirs, fp)
 			return nil
 		}
-		if p.match(fp) && (d.Type().IsRegular() || d.Type()&fs.ModeSymlink != 0) {
+		if p.Match(fp) && (d.Type().IsRegular() || d.Type()&fs.ModeSymlink != 0) {
 			files = append(files, fp)
 		}
 		return nil
@@ -149,7 +156,8 @@ func (p pattern) listFrom(root string) (files, dirs []string, err error) {
 	return files, dirs, err
 }
 
-func depth(base, dir string) int {
+// Depth is how many directory levels dir lies below base.
+func Depth(base, dir string) int {
 	rel, err := filepath.Rel(base, dir)
 	if err != nil || rel == "." {
 		return 0

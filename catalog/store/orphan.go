@@ -1,0 +1,82 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+
+	"github.com/porticohq/portico/catalog"
+)
+
+// orphanHashPrefix marks the content hash of an orphaned entity, so that the
+// same entity emitted again is written back (and loses the mark).
+const orphanHashPrefix = "orphan:"
+
+// orphanEntities marks entities that their Location no longer emits: the
+// body gains backstage.io/orphan: 'true' (searchable, as in Backstage, so it
+// is a facet), orphaned_at records since when, and the relations the entity
+// emitted stay, as Backstage keeps an orphan's last processed state.
+func (s *Store) orphanEntities(ctx context.Context, tx *sql.Tx, list []*stored, now int64) error {
+	if len(list) == 0 {
+		return nil
+	}
+	ids := make([]any, len(list))
+	for i, ex := range list {
+		ids[i] = ex.id
+	}
+	if err := execIn(ctx, tx, s.dialect, "DELETE FROM search WHERE entity_id IN (%s)", ids); err != nil {
+		return err
+	}
+	search := newBatcher(ctx, tx, s.dialect, "search", []string{"entity_id", "key", "value", "raw"})
+	defer search.close()
+	for _, ex := range list {
+		pd, err := s.orphaned(ctx, tx, ex)
+		if err != nil {
+			return err
+		}
+		q := s.dialect.rebind("UPDATE entities SET hash = ?, etag = ?, fts_text = ?, orphaned_at = ?, updated_at = ? WHERE id = ?")
+		if _, err := tx.ExecContext(ctx, q, orphanHashPrefix+ex.hash, pd.etag, pd.fts, now, now, ex.id); err != nil {
+			return fmt.Errorf("orphan %s: %w", ex.refKey, err)
+		}
+		q = s.dialect.rebind("UPDATE entity_bodies SET body = ? WHERE entity_id = ?")
+		if _, err := tx.ExecContext(ctx, q, pd.body, ex.id); err != nil {
+			return fmt.Errorf("orphan %s: %w", ex.refKey, err)
+		}
+		for _, r := range pd.search {
+			var value, raw any
+			if !r.null {
+				value = r.value
+				if r.raw != r.value {
+					raw = r.raw
+				}
+			}
+			if err := search.add(ex.id, r.key, value, raw); err != nil {
+				return err
+			}
+		}
+	}
+	return search.flush()
+}
+
+// orphaned renders ex's stored body with the orphan annotation.
+func (s *Store) orphaned(ctx context.Context, tx *sql.Tx, ex *stored) (*pending, error) {
+	var body string
+	q := s.dialect.rebind("SELECT body FROM entity_bodies WHERE entity_id = ?")
+	if err := tx.QueryRowContext(ctx, q, ex.id).Scan(&body); err != nil {
+		return nil, fmt.Errorf("orphan %s: read body: %w", ex.refKey, err)
+	}
+	var e catalog.Entity
+	if err := json.Unmarshal([]byte(body), &e); err != nil {
+		return nil, fmt.Errorf("orphan %s: decode body: %w", ex.refKey, err)
+	}
+	if e.Metadata.Annotations == nil {
+		e.Metadata.Annotations = map[string]string{}
+	}
+	e.Metadata.Annotations[catalog.AnnotationOrphan] = "true"
+	pd := &pending{pe: &catalog.ProcessedEntity{Entity: &e}, key: ex.refKey, uid: ex.uid, etag: randomHex(16)}
+	if err := pd.render(); err != nil {
+		return nil, fmt.Errorf("orphan %s: %w", ex.refKey, err)
+	}
+	return pd, nil
+}

@@ -1,0 +1,183 @@
+package catalog
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/url"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+)
+
+// Targets is the TargetReader of file and url locations. Files are read
+// only inside Roots, the directories of the configured file locations (the
+// part of each target before any glob), and never through a symlink that
+// leads out of them: a Location may name files of its own location's tree
+// or of another configured file location's, nothing else on the portal's
+// disk. Backstage reads any file a Location names; Portico does not, because
+// a catalog file is written by whoever can commit to a repository, not by
+// the portal's operator. URLs are read through URLs, which only reaches
+// hosts backend.reading.allow permits, within its size and time limits. A
+// Location read from a URL cannot name files.
+type Targets struct {
+	// Roots are absolute directories.
+	Roots []string
+	// URLs reads url locations and url placeholders; nil refuses them.
+	URLs *URLReader
+	// MaxSize bounds one file; zero means DefaultMaxReadSize.
+	MaxSize int64
+}
+
+var _ TargetReader = (*Targets)(nil)
+
+// ReadLocation implements TargetReader.
+func (t *Targets) ReadLocation(ctx context.Context, loc LocationSpec) ([]byte, Reader, error) {
+	switch loc.Type {
+	case "file":
+		root, err := t.Root(loc.Target)
+		if err != nil {
+			return nil, nil, err
+		}
+		data, err := t.readFile(root, loc.Target)
+		if err != nil {
+			return nil, nil, err
+		}
+		r := NewFileReader(root, loc.Target)
+		r.URLs = t.URLs
+		if t.MaxSize > 0 {
+			r.MaxSize = t.MaxSize
+		}
+		return data, r, nil
+	case "url":
+		if t.URLs == nil {
+			return nil, nil, fmt.Errorf("reading URLs is not configured (backend.reading.allow)")
+		}
+		data, _, err := t.URLs.Read(ctx, loc.Target)
+		if err != nil {
+			return nil, nil, err
+		}
+		return data, t.URLs.ForURL(loc.Target), nil
+	}
+	return nil, nil, fmt.Errorf("no reader for locations of type %q", loc.Type)
+}
+
+// readFile reads path, which must exist as a regular file inside root once
+// symlinks are resolved.
+func (t *Targets) readFile(root, path string) ([]byte, error) {
+	real, err := filepath.EvalSymlinks(path)
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, fmt.Errorf("%s does not exist: %w", path, fs.ErrNotExist)
+		}
+		return nil, fmt.Errorf("resolve %s: %w", path, err)
+	}
+	realRoot, err := filepath.EvalSymlinks(root)
+	if err != nil {
+		return nil, fmt.Errorf("resolve %s: %w", root, err)
+	}
+	if !within(realRoot, real) {
+		return nil, fmt.Errorf("%s is a symlink to %s, outside %s", path, real, root)
+	}
+	limit := t.MaxSize
+	if limit <= 0 {
+		limit = DefaultMaxReadSize
+	}
+	if info, err := os.Stat(real); err == nil && info.Size() > limit {
+		return nil, TooLarge("file", info.Size(), limit)
+	}
+	return readFileLimited(real, limit)
+}
+
+// Root returns the configured directory that holds path (the deepest, when
+// several do): what reads on behalf of an entity read from path are
+// confined to.
+func (t *Targets) Root(path string) (string, error) {
+	best := ""
+	for _, r := range t.Roots {
+		if within(r, path) && len(r) > len(best) {
+			best = r
+		}
+	}
+	if best == "" {
+		return "", fmt.Errorf("%s is outside the directories of the configured file locations (%s); configure a file location whose directory holds it",
+			path, strings.Join(t.Roots, ", "))
+	}
+	return best, nil
+}
+
+// ResolveTarget implements TargetReader: file targets resolve against the
+// naming file's directory (globs expand to their matches), url targets
+// against the naming URL.
+func (t *Targets) ResolveTarget(_ context.Context, from LocationSpec, typ, target string) (Resolved, error) {
+	switch typ {
+	case "file":
+		return t.resolveFile(from, target)
+	case "url":
+		u, err := resolveURL(from, target)
+		if err != nil {
+			return Resolved{}, err
+		}
+		if t.URLs == nil || !t.URLs.Allowed(u) {
+			return Resolved{}, fmt.Errorf("reading %s is not allowed by backend.reading.allow", u)
+		}
+		return Resolved{Locations: []LocationSpec{{Type: "url", Target: u}}}, nil
+	}
+	return Resolved{}, fmt.Errorf("no reader for locations of type %q", typ)
+}
+
+func (t *Targets) resolveFile(from LocationSpec, target string) (Resolved, error) {
+	if from.Type != "file" {
+		return Resolved{}, fmt.Errorf("a Location read from %s cannot name files on the portal's disk", from.Type)
+	}
+	if strings.Contains(target, "://") {
+		return Resolved{}, fmt.Errorf("a file target must be a path; use type: url for URLs")
+	}
+	abs := filepath.FromSlash(target)
+	if !filepath.IsAbs(abs) {
+		abs = filepath.Join(filepath.Dir(from.Target), abs)
+	}
+	abs = filepath.Clean(abs)
+	if !IsGlob(abs) {
+		if _, err := t.Root(abs); err != nil {
+			return Resolved{}, err
+		}
+		return Resolved{Locations: []LocationSpec{{Type: "file", Target: abs}}}, nil
+	}
+	g := ParseGlob(abs)
+	if _, err := t.Root(g.Base); err != nil {
+		return Resolved{}, err
+	}
+	files, _, err := g.List()
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return Resolved{}, fmt.Errorf("list %s: %w", abs, err)
+	}
+	slices.Sort(files)
+	out := Resolved{Locations: make([]LocationSpec, len(files)), Pattern: abs}
+	for i, f := range files {
+		out.Locations[i] = LocationSpec{Type: "file", Target: f}
+	}
+	return out, nil
+}
+
+// resolveURL resolves target against from when from is a URL; from a file
+// only absolute URLs are accepted.
+func resolveURL(from LocationSpec, target string) (string, error) {
+	t, err := url.Parse(target)
+	if err != nil {
+		return "", fmt.Errorf("parse %q: %w", target, err)
+	}
+	if from.Type == "url" {
+		base, err := url.Parse(from.Target)
+		if err != nil {
+			return "", fmt.Errorf("parse %q: %w", from.Target, err)
+		}
+		t = base.ResolveReference(t)
+	}
+	if t.Scheme != "http" && t.Scheme != "https" {
+		return "", fmt.Errorf("a url target must be an absolute http(s) URL")
+	}
+	return t.String(), nil
+}
