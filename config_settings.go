@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/porticohq/portico/catalog/egress"
 )
 
 // Settings is the typed form of the keys the backend itself reads (app,
@@ -40,9 +42,16 @@ type BackendSettings struct {
 }
 
 // ReadingSettings is backend.reading: URL reads ($text placeholders, url
-// locations) may only reach hosts listed here.
+// locations) may only reach hosts listed in Allow, and only connect to
+// public addresses unless AllowAddresses names a private one.
 type ReadingSettings struct {
 	Allow []ReadingAllow `yaml:"allow"`
+	// AllowAddresses lists addresses and CIDRs ("10.0.0.0/8",
+	// "127.0.0.1:8080") that reads may connect to although they are
+	// private, loopback or link-local: hosts named in Allow are still
+	// refused when they resolve to such an address, so a DNS answer cannot
+	// turn an allowed name into the metadata service.
+	AllowAddresses []string `yaml:"allowAddresses"`
 }
 
 // ReadingAllow is one backend.reading.allow entry: a host ("example.com",
@@ -152,6 +161,11 @@ func ParseSettings(c *Config) (*Settings, error) {
 	}
 	if s.App.Title == "" {
 		s.App.Title = "Portico"
+	}
+	for i, a := range s.Backend.Reading.AllowAddresses {
+		if _, err := egress.ParseAddressRules([]string{a}); err != nil {
+			return nil, c.Sub("backend.reading.allowAddresses").Index(i).Errorf("", "%v", err)
+		}
 	}
 	for i, loc := range s.Catalog.Locations {
 		if loc.Type != "file" && loc.Type != "url" {

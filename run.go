@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/porticohq/portico/catalog"
+	"github.com/porticohq/portico/catalog/egress"
 	"github.com/porticohq/portico/catalog/store"
 	"github.com/porticohq/portico/providers"
 	"github.com/porticohq/portico/web"
@@ -176,7 +177,11 @@ func (rt *runtime) build() error {
 	for _, a := range s.Backend.Reading.Allow {
 		allow = append(allow, catalog.ReadAllowRule{Host: a.Host, Paths: a.Paths})
 	}
-	rt.urls = &catalog.URLReader{Allow: allow}
+	addrs, err := egress.ParseAddressRules(s.Backend.Reading.AllowAddresses)
+	if err != nil {
+		return fmt.Errorf("backend.reading.allowAddresses %w", err)
+	}
+	rt.urls = &catalog.URLReader{Allow: allow, Addresses: addrs}
 	sched, err := providers.New(providers.Options{
 		DB:      rt.store.DB(),
 		Logger:  rt.log.With("component", "scheduler"),

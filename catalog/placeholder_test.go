@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/porticohq/portico/catalog/egress"
 )
 
 // writeFiles creates files (path → content) under dir.
@@ -156,7 +158,7 @@ func TestURLReader(t *testing.T) {
 	}))
 	defer srv.Close()
 	host := strings.TrimPrefix(srv.URL, "http://")
-	u := &URLReader{Allow: []ReadAllowRule{{Host: host}}, MaxSize: 50}
+	u := &URLReader{Allow: []ReadAllowRule{{Host: host}}, Addresses: addressRules(t, "127.0.0.1"), MaxSize: 50}
 	entityURL := srv.URL + "/catalog/catalog-info.yaml"
 	tests := []struct {
 		name, target, want, problem string
@@ -206,4 +208,16 @@ func TestURLReaderAllowRules(t *testing.T) {
 			t.Errorf("Allowed(%q) = %v, want %v", raw, got, want)
 		}
 	}
+}
+
+// addressRules parses backend.reading.allowAddresses entries: tests read
+// from httptest servers on loopback, which the URL reader refuses unless
+// allowed by address.
+func addressRules(t *testing.T, entries ...string) []egress.Rule {
+	t.Helper()
+	rules, err := egress.ParseAddressRules(entries)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rules
 }

@@ -91,10 +91,19 @@ func (g *Guard) DialContext(ctx context.Context, network, addr string) (net.Conn
 }
 
 func (g *Guard) check(host string, a netip.Addr, port int) error {
-	if class, ok := permit(g.rules, host, a, port); !ok {
-		return refuse("refused: %s resolves to %s (%s), which %s may not call unless %s names it", host, a.Unmap(), class, g.who, g.key)
+	class, ok := permit(g.rules, host, a, port)
+	switch {
+	case ok:
+		return nil
+	case isAddress(host):
+		return refuse("refused: %s is %s, which %s may not call unless %s names it", a.Unmap(), class, g.who, g.key)
 	}
-	return nil
+	return refuse("refused: %s resolves to %s (%s), which %s may not call unless %s names it", host, a.Unmap(), class, g.who, g.key)
+}
+
+func isAddress(host string) bool {
+	_, err := netip.ParseAddr(strings.Trim(host, "[]"))
+	return err == nil
 }
 
 // control re-checks the address the socket actually connects to.

@@ -149,6 +149,9 @@ func Class(a netip.Addr) string {
 		return "a multicast address"
 	case a == netip.AddrFrom4([4]byte{255, 255, 255, 255}):
 		return "a broadcast address"
+	case ipv4Compatible.Contains(a) || sixToFour.Contains(a) || teredo.Contains(a):
+		// Each embeds an IPv4 address that some stacks reach through it.
+		return "an IPv6 address embedding an IPv4 address"
 	case a.IsPrivate() || cgnat.Contains(a) || benchmarking.Contains(a) || nat64.Contains(a) ||
 		thisNetwork.Contains(a) || !a.IsGlobalUnicast():
 		return "a private address"
@@ -164,6 +167,10 @@ var (
 	benchmarking  = netip.MustParsePrefix("198.18.0.0/15")
 	nat64         = netip.MustParsePrefix("64:ff9b::/96")
 	thisNetwork   = netip.MustParsePrefix("0.0.0.0/8")
+
+	ipv4Compatible = netip.MustParsePrefix("::/96")
+	sixToFour      = netip.MustParsePrefix("2002::/16")
+	teredo         = netip.MustParsePrefix("2001::/32")
 )
 
 // permit decides whether host (as written in the URL) may be reached at
