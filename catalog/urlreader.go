@@ -107,6 +107,9 @@ func (u *URLReader) Read(ctx context.Context, rawURL string) ([]byte, string, er
 		if errors.As(err, &refused) {
 			return nil, rawURL, fmt.Errorf("read %s: %w", rawURL, refused)
 		}
+		if ue, ok := errors.AsType[*url.Error](err); ok {
+			err = ue.Err // its message repeats the method and URL
+		}
 		return nil, rawURL, fmt.Errorf("read %s: %w", rawURL, err)
 	}
 	defer resp.Body.Close()
