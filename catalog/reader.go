@@ -10,6 +10,8 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
+	"time"
 )
 
 // DefaultMaxReadSize bounds what one placeholder may read.
@@ -79,7 +81,7 @@ func (r *FileReader) ReadRelative(ctx context.Context, target string) ([]byte, s
 	if !within(r.realBase, real) {
 		return nil, path, fmt.Errorf("%s is a symlink to %s, outside the location's base directory %s", path, real, r.base)
 	}
-	data, err := readFileLimited(real, r.maxSize())
+	data, err := ReadRegularFile(ctx, real, r.maxSize())
 	if err != nil {
 		return nil, path, err
 	}
@@ -102,30 +104,97 @@ func within(base, path string) bool {
 	return rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator)) && !filepath.IsAbs(rel)
 }
 
-func readFileLimited(path string, limit int64) ([]byte, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, fmt.Errorf("open %s: %w", path, err)
-	}
-	defer f.Close()
-	info, err := f.Stat()
+// fileReadTimeout bounds one file read whatever the caller's context says:
+// a file on a hung network mount must not stall ingest for good.
+const fileReadTimeout = 30 * time.Second
+
+// ReadRegularFile reads a regular file of at most limit bytes. Anything
+// else (a FIFO, a device, a socket) is refused before it is opened, since
+// opening a FIFO blocks until someone writes to it; the open itself is
+// non-blocking and the opened file is checked again, so one swapped in
+// between is refused too. The read gives up when ctx ends or after
+// fileReadTimeout.
+func ReadRegularFile(ctx context.Context, path string, limit int64) ([]byte, error) {
+	info, err := os.Lstat(path)
 	if err != nil {
 		return nil, fmt.Errorf("stat %s: %w", path, err)
 	}
+	if err := checkRegular(path, info, limit); err != nil {
+		return nil, err
+	}
+	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	if err != nil {
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	if info, err = f.Stat(); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("stat %s: %w", path, err)
+	}
+	if err := checkRegular(path, info, limit); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return readWithDeadline(ctx, f, path, limit)
+}
+
+func checkRegular(path string, info fs.FileInfo, limit int64) error {
 	if !info.Mode().IsRegular() {
-		return nil, fmt.Errorf("%s is not a regular file", path)
+		return fmt.Errorf("%s is not a regular file (%s); only regular files are read", path, fileKind(info.Mode()))
 	}
 	if info.Size() > limit {
-		return nil, fmt.Errorf("%s is %d bytes, larger than the limit of %d", path, info.Size(), limit)
+		return fmt.Errorf("%s is %d bytes, larger than the limit of %d", path, info.Size(), limit)
 	}
-	data, err := io.ReadAll(io.LimitReader(f, limit+1))
-	if err != nil {
-		return nil, fmt.Errorf("read %s: %w", path, err)
+	return nil
+}
+
+func fileKind(m fs.FileMode) string {
+	switch {
+	case m&fs.ModeNamedPipe != 0:
+		return "a named pipe"
+	case m&fs.ModeCharDevice != 0:
+		return "a character device"
+	case m&fs.ModeDevice != 0:
+		return "a device"
+	case m&fs.ModeSocket != 0:
+		return "a socket"
+	case m&fs.ModeSymlink != 0:
+		return "a symlink"
+	case m.IsDir():
+		return "a directory"
 	}
-	if int64(len(data)) > limit {
+	return "mode " + m.String()
+}
+
+// readWithDeadline reads f (and closes it) in a goroutine, so that a read
+// that never returns leaves only that goroutine behind, not the caller.
+func readWithDeadline(ctx context.Context, f *os.File, path string, limit int64) ([]byte, error) {
+	type result struct {
+		data []byte
+		err  error
+	}
+	done := make(chan result, 1)
+	go func() {
+		defer f.Close()
+		data, err := io.ReadAll(io.LimitReader(f, limit+1))
+		done <- result{data, err}
+	}()
+	timer := time.NewTimer(fileReadTimeout)
+	defer timer.Stop()
+	var r result
+	select {
+	case r = <-done:
+	case <-ctx.Done():
+		return nil, fmt.Errorf("read %s: %w", path, ctx.Err())
+	case <-timer.C:
+		return nil, fmt.Errorf("read %s: no data after %s", path, fileReadTimeout)
+	}
+	if r.err != nil {
+		return nil, fmt.Errorf("read %s: %w", path, r.err)
+	}
+	if int64(len(r.data)) > limit {
 		return nil, fmt.Errorf("%s is larger than the limit of %d bytes", path, limit)
 	}
-	return data, nil
+	return r.data, nil
 }
 
 func isHTTPURL(s string) bool {

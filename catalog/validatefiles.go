@@ -19,7 +19,8 @@ import (
 // with neither apiVersion nor kind are not descriptors (an OpenAPI file
 // beside catalog-info.yaml) and are skipped; files named explicitly are
 // checked in full. Problems name file, document, entity and field; an empty
-// result means every file is valid.
+// result means every file is valid. When ctx ends (SIGTERM) it stops at the
+// next file, and the last problem says which file was not checked.
 func ValidateFiles(ctx context.Context, paths []string) []Problem {
 	c := New(nil, Options{})
 	var problems []Problem
@@ -30,6 +31,9 @@ func ValidateFiles(ctx context.Context, paths []string) []Problem {
 			continue
 		}
 		for _, f := range files {
+			if err := ctx.Err(); err != nil {
+				return append(problems, Problem{File: f, Message: fmt.Sprintf("not checked: %v", err)})
+			}
 			problems = append(problems, c.validateFile(ctx, f, base, isDir)...)
 		}
 	}
@@ -71,7 +75,7 @@ func isYAMLFile(p string) bool {
 }
 
 func (c *Catalog) validateFile(ctx context.Context, file, base string, lenient bool) []Problem {
-	data, err := os.ReadFile(file)
+	data, err := readDescriptor(ctx, file)
 	if err != nil {
 		return []Problem{{File: file, Message: fmt.Sprintf("cannot read: %v", err)}}
 	}
@@ -90,4 +94,18 @@ func (c *Catalog) validateFile(ctx context.Context, file, base string, lenient b
 	}
 	sort.SliceStable(problems, func(i, j int) bool { return problems[i].Document < problems[j].Document })
 	return problems
+}
+
+// maxDescriptorSize bounds one descriptor file, as the file provider does.
+const maxDescriptorSize = 32 << 20
+
+// readDescriptor reads a descriptor file named on the command line or found
+// in a directory: through a symlink if it is one, never from a FIFO or a
+// device (which would block or never end).
+func readDescriptor(ctx context.Context, file string) ([]byte, error) {
+	real, err := filepath.EvalSymlinks(file)
+	if err != nil {
+		return nil, err
+	}
+	return ReadRegularFile(ctx, real, maxDescriptorSize)
 }
