@@ -54,11 +54,15 @@ func parseDocuments(data []byte, source Source, blocks *liftedBlocks) ([]Deferre
 		if raw == nil {
 			continue
 		}
+		src := source
+		src.Document = doc
+		if p, over := depthProblem(raw, src); over {
+			problems = append(problems, p)
+			continue
+		}
 		if blocks != nil {
 			raw = blocks.restore(raw)
 		}
-		src := source
-		src.Document = doc
 		e, ps := EntityFromObject(raw, src)
 		if len(ps) > 0 {
 			problems = append(problems, ps...)
