@@ -23,6 +23,7 @@ func AuthPlugin() Feature {
 		if err != nil {
 			return err
 		}
+		cfg.PublicMetrics = s.Settings.Metrics.Public
 		resolvers := auth.NewResolvers()
 		r.RegisterExtensionPoint(signInExtensions{resolvers})
 		r.RegisterInit(func(ctx context.Context) error {

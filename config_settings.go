@@ -17,6 +17,14 @@ type Settings struct {
 	App     AppSettings     `yaml:"app"`
 	Backend BackendSettings `yaml:"backend"`
 	Catalog CatalogSettings `yaml:"catalog"`
+	Metrics MetricsSettings `yaml:"metrics"`
+}
+
+// MetricsSettings is the metrics section.
+type MetricsSettings struct {
+	// Public opens /metrics to anonymous scrapers when sign-in is
+	// required; otherwise they send a backend.auth.externalAccess token.
+	Public bool `yaml:"public"`
 }
 
 // AppSettings is the app section: what the portal is called and where
@@ -154,7 +162,7 @@ func ParseSettings(c *Config) (*Settings, error) {
 	for _, section := range []struct {
 		key string
 		v   any
-	}{{"app", &s.App}, {"backend", &s.Backend}, {"catalog", &s.Catalog}} {
+	}{{"app", &s.App}, {"backend", &s.Backend}, {"catalog", &s.Catalog}, {"metrics", &s.Metrics}} {
 		if err := c.Sub(section.key).Decode(section.v); err != nil {
 			return nil, err
 		}
@@ -212,10 +220,11 @@ func (s *CatalogSettings) hasLocationRules() bool {
 // else in them (and any top-level key no feature reads) is reported once
 // as unused.
 var knownKeys = map[string][]string{
-	"":        {"app", "backend", "catalog", "auth", "apiDocs", "integrations"},
+	"":        {"app", "backend", "catalog", "auth", "apiDocs", "integrations", "metrics"},
 	"app":     {"title", "baseUrl"},
 	"backend": {"baseUrl", "listen", "database", "reading", "auth"},
 	"catalog": {"locations", "rules", "providers", "processingInterval"},
+	"metrics": {"public"},
 }
 
 // unusedKeys returns the keys of the sections in knownKeys that Portico
