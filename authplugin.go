@@ -28,15 +28,16 @@ func AuthPlugin() Feature {
 		r.RegisterExtensionPoint(signInExtensions{resolvers})
 		r.RegisterInit(func(ctx context.Context) error {
 			_, err := auth.Register(ctx, s.Echo, auth.Options{
-				Config:    cfg,
-				BaseURL:   s.Settings.App.BaseURL,
-				AppTitle:  s.Settings.App.Title,
-				Store:     s.Store,
-				DB:        s.DB,
-				Migrate:   store.Migrate,
-				Resolvers: resolvers,
-				Logger:    s.Logger,
-				Clock:     s.Clock,
+				Config:       cfg,
+				BaseURL:      s.Settings.App.BaseURL,
+				AllowedHosts: s.Settings.Backend.AllowedHosts,
+				AppTitle:     s.Settings.App.Title,
+				Store:        s.Store,
+				DB:           s.DB,
+				Migrate:      store.Migrate,
+				Resolvers:    resolvers,
+				Logger:       s.Logger,
+				Clock:        s.Clock,
 			})
 			return err
 		})

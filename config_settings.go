@@ -40,10 +40,14 @@ type AppSettings struct {
 // BackendSettings is the backend section: where to listen, which database,
 // which hosts URL reads may reach.
 type BackendSettings struct {
-	BaseURL  string           `yaml:"baseUrl"`
-	Listen   ListenSettings   `yaml:"listen"`
-	Database DatabaseSettings `yaml:"database"`
-	Reading  ReadingSettings  `yaml:"reading"`
+	BaseURL string `yaml:"baseUrl"`
+	// AllowedHosts are hosts the portal answers to besides its public
+	// URL's (see auth.Options.AllowedHosts): the name a reverse proxy
+	// forwards to it by, say.
+	AllowedHosts []string         `yaml:"allowedHosts"`
+	Listen       ListenSettings   `yaml:"listen"`
+	Database     DatabaseSettings `yaml:"database"`
+	Reading      ReadingSettings  `yaml:"reading"`
 	// Auth is backend.auth, handed to the sign-in feature as is (for
 	// example externalAccess static tokens).
 	Auth *Config `yaml:"auth"`
@@ -222,7 +226,7 @@ func (s *CatalogSettings) hasLocationRules() bool {
 var knownKeys = map[string][]string{
 	"":        {"app", "backend", "catalog", "auth", "apiDocs", "integrations", "metrics"},
 	"app":     {"title", "baseUrl"},
-	"backend": {"baseUrl", "listen", "database", "reading", "auth"},
+	"backend": {"baseUrl", "listen", "database", "reading", "auth", "allowedHosts"},
 	"catalog": {"locations", "rules", "providers", "processingInterval"},
 	"metrics": {"public"},
 }

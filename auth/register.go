@@ -19,9 +19,15 @@ import (
 
 // Options are what Register needs from the backend.
 type Options struct {
-	Config   Config
-	BaseURL  string // app.baseUrl, e.g. http://localhost:7007
-	AppTitle string // app.title, for the sign-in pages
+	Config Config
+	// BaseURL is the portal's public URL, e.g. https://portal.example.
+	// When set, requests addressed to any other host are refused (DNS
+	// rebinding), except those in AllowedHosts, IP addresses and localhost.
+	BaseURL string
+	// AllowedHosts (backend.allowedHosts) are more hosts the portal
+	// answers to: "portal.internal", "portal.internal:8080", "*.corp.example".
+	AllowedHosts []string
+	AppTitle     string // app.title, for the sign-in pages
 	// Store answers resolver lookups (User entities).
 	Store catalog.Store
 	// DB holds the session tables (the catalog store's database).
@@ -45,6 +51,7 @@ type Auth struct {
 	appTitle   string
 	baseOrigin string
 	cookies    *cookieJar
+	hosts      hostPolicy
 	sessions   *Sessions
 	states     *oauthStates
 	github     *githubClient
@@ -53,8 +60,9 @@ type Auth struct {
 }
 
 // Register creates auth's tables, installs its middleware on e (security
-// headers before routing; then session loading, the sign-in gate and CSRF
-// for every route, whenever it was added) and adds the sign-in routes:
+// headers and the Host check before routing; then session loading, the
+// sign-in gate and CSRF for every route, whenever it was added) and adds
+// the sign-in routes:
 //
 //	GET  /signin                 sign-in page (choices, errors)
 //	GET  /auth/github/start      → GitHub, with Portico's state and PKCE
@@ -66,7 +74,7 @@ func Register(ctx context.Context, e *echo.Echo, opts Options) (*Auth, error) {
 	if err != nil {
 		return nil, err
 	}
-	e.Pre(SecurityHeaders)
+	e.Pre(SecurityHeaders, a.checkHost)
 	e.Use(a.loadSession, a.requireSignIn, a.csrf)
 	a.routes(e)
 	return a, nil
@@ -85,6 +93,9 @@ func New(ctx context.Context, opts Options) (*Auth, error) {
 		return nil, err
 	}
 	a.baseOrigin = base.Scheme + "://" + base.Host
+	if a.hosts, err = newHostPolicy(base, opts.BaseURL != "", opts.AllowedHosts); err != nil {
+		return nil, err
+	}
 	if cfg.HashKey == nil || cfg.BlockKey == nil {
 		// No auth.session.secret: only possible without GitHub. Sessions
 		// then survive neither a restart nor a hop to another replica.
