@@ -67,25 +67,60 @@ func (r *FileReader) ReadRelative(ctx context.Context, target string) ([]byte, s
 	if !within(r.base, path) {
 		return nil, path, fmt.Errorf("resolves to %s, outside the location's base directory %s", path, r.base)
 	}
-	real, err := filepath.EvalSymlinks(path)
+	real, err := r.resolveInside(path)
 	if err != nil {
-		if errors.Is(err, fs.ErrNotExist) {
-			return nil, path, fmt.Errorf("file %s does not exist", path)
-		}
-		return nil, path, fmt.Errorf("resolve %s: %w", path, err)
-	}
-	r.once.Do(func() { r.realBase, r.baseErr = filepath.EvalSymlinks(r.base) })
-	if r.baseErr != nil {
-		return nil, path, fmt.Errorf("resolve base directory %s: %w", r.base, r.baseErr)
-	}
-	if !within(r.realBase, real) {
-		return nil, path, fmt.Errorf("%s is a symlink to %s, outside the location's base directory %s", path, real, r.base)
+		return nil, path, err
 	}
 	data, err := ReadRegularFile(ctx, real, r.maxSize())
 	if err != nil {
 		return nil, path, err
 	}
 	return data, path, nil
+}
+
+// resolveInside resolves symlinks in path and refuses a result outside the
+// base directory. A symlink that leads outside, whether or not its target
+// exists, gets one message that names neither the target nor whether it
+// exists: a catalog's author must not learn about the portal's disk.
+func (r *FileReader) resolveInside(path string) (string, error) {
+	r.once.Do(func() { r.realBase, r.baseErr = filepath.EvalSymlinks(r.base) })
+	if r.baseErr != nil {
+		return "", fmt.Errorf("resolve base directory %s: %w", r.base, r.baseErr)
+	}
+	outside := fmt.Errorf("%s leads through a symlink outside the location's base directory %s, or to nothing", path, r.base)
+	real, err := filepath.EvalSymlinks(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		if r.existingPartInside(path) {
+			return "", fmt.Errorf("file %s does not exist", path)
+		}
+		return "", outside
+	}
+	if err != nil {
+		return "", fmt.Errorf("resolve %s: %w", path, err)
+	}
+	if !within(r.realBase, real) {
+		return "", outside
+	}
+	return real, nil
+}
+
+// existingPartInside reports whether the longest part of path that exists
+// resolves inside the base directory (so "does not exist" tells nothing
+// about anything outside it).
+func (r *FileReader) existingPartInside(path string) bool {
+	p := path
+	for {
+		if _, err := os.Lstat(p); err == nil {
+			break
+		}
+		parent := filepath.Dir(p)
+		if parent == p {
+			return false
+		}
+		p = parent
+	}
+	real, err := filepath.EvalSymlinks(p)
+	return err == nil && within(r.realBase, real)
 }
 
 func (r *FileReader) maxSize() int64 {
