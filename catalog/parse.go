@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
+	"slices"
 	"strconv"
 
 	"go.yaml.in/yaml/v3"
@@ -138,7 +140,10 @@ func (b *entityBuilder) build(obj map[string]any) *Entity {
 }
 
 func (b *entityBuilder) metadata(meta map[string]any, m *Metadata) {
-	for k, v := range meta {
+	// Sorted, so the problems of one document come in the same order on
+	// every run.
+	for _, k := range slices.Sorted(maps.Keys(meta)) {
+		v := meta[k]
 		field := "metadata." + k
 		switch k {
 		case "name", "namespace":
@@ -188,7 +193,8 @@ func (b *entityBuilder) stringMap(v any, field string) map[string]string {
 		return nil
 	}
 	out := make(map[string]string, len(m))
-	for k, item := range m {
+	for _, k := range slices.Sorted(maps.Keys(m)) {
+		item := m[k]
 		s, ok := item.(string)
 		if !ok {
 			b.fail(field+"."+k, "must be a string, not "+typeName(item)+" (quote the value)")
