@@ -61,8 +61,9 @@ type authPortal struct {
 
 // startAuthBackend starts Defaults() with GitHub sign-in, a session secret
 // and a static token, on SQLite or (pg) a fresh PostgreSQL database.
-// requireSignIn is written to auth.requireSignIn unless empty.
-func startAuthBackend(t *testing.T, pg bool, requireSignIn string) *authPortal {
+// requireSignIn is written to auth.requireSignIn unless empty; extra is
+// appended to the config as top-level YAML.
+func startAuthBackend(t *testing.T, pg bool, requireSignIn string, extra ...string) *authPortal {
 	t.Helper()
 	gh := authtest.New(authtest.User{Login: "jdoe", ID: 1001, Name: "Jane D."})
 	t.Cleanup(gh.Close)
@@ -91,6 +92,7 @@ backend:
 catalog:
   locations: [{type: file, target: '%s'}]
 `, base, gh.ClientID, gh.ClientSecret, gh.URL(), integrationToken, filepath.Join(dir, "catalog.yaml"))
+	yaml += strings.Join(extra, "")
 	if requireSignIn != "" {
 		yaml = strings.Replace(yaml, "auth:\n", "auth:\n  requireSignIn: "+requireSignIn+"\n", 1)
 	}

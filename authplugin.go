@@ -23,19 +23,22 @@ func AuthPlugin() Feature {
 		if err != nil {
 			return err
 		}
+		cfg.PublicMetrics = s.Settings.Metrics.Public
 		resolvers := auth.NewResolvers()
 		r.RegisterExtensionPoint(signInExtensions{resolvers})
 		r.RegisterInit(func(ctx context.Context) error {
 			_, err := auth.Register(ctx, s.Echo, auth.Options{
-				Config:    cfg,
-				BaseURL:   s.Settings.PublicURL(),
-				AppTitle:  s.Settings.App.Title,
-				Store:     s.Store,
-				DB:        s.DB,
-				Migrate:   store.Migrate,
-				Resolvers: resolvers,
-				Logger:    s.Logger,
-				Clock:     s.Clock,
+				Config:       cfg,
+				BaseURL:      s.Settings.PublicURL(),
+				AllowedHosts: s.Settings.Backend.AllowedHosts,
+				CheckHost:    s.Settings.PublicURLConfigured(),
+				AppTitle:     s.Settings.App.Title,
+				Store:        s.Store,
+				DB:           s.DB,
+				Migrate:      store.Migrate,
+				Resolvers:    resolvers,
+				Logger:       s.Logger,
+				Clock:        s.Clock,
 			})
 			return err
 		})

@@ -70,6 +70,7 @@ func TestCatalogPluginRunsLocationsProvidersAndProcessors(t *testing.T) {
 backend:
   reading:
     allow: [{host: '%s'}]
+    allowAddresses: [127.0.0.1]
 catalog:
   locations:
     - {type: file, target: %s}

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/porticohq/portico/catalog"
+	"github.com/porticohq/portico/catalog/egress"
 )
 
 // Settings is the typed form of the keys the backend itself reads (app,
@@ -18,6 +19,14 @@ type Settings struct {
 	App     AppSettings     `yaml:"app"`
 	Backend BackendSettings `yaml:"backend"`
 	Catalog CatalogSettings `yaml:"catalog"`
+	Metrics MetricsSettings `yaml:"metrics"`
+}
+
+// MetricsSettings is the metrics section.
+type MetricsSettings struct {
+	// Public opens /metrics to anonymous scrapers when sign-in is
+	// required; otherwise they send a backend.auth.externalAccess token.
+	Public bool `yaml:"public"`
 }
 
 // AppSettings is the app section: what the portal is called and where
@@ -34,20 +43,31 @@ type AppSettings struct {
 // which hosts URL reads may reach.
 type BackendSettings struct {
 	// BaseURL is Portico's public URL; see Settings.PublicURL.
-	BaseURL  string           `yaml:"baseUrl"`
-	Listen   ListenSettings   `yaml:"listen"`
-	Database DatabaseSettings `yaml:"database"`
-	Reading  ReadingSettings  `yaml:"reading"`
+	BaseURL string `yaml:"baseUrl"`
+	// AllowedHosts are hosts the portal answers to besides its public
+	// URL's (see auth.Options.AllowedHosts): the name a reverse proxy
+	// forwards to it by, say.
+	AllowedHosts []string         `yaml:"allowedHosts"`
+	Listen       ListenSettings   `yaml:"listen"`
+	Database     DatabaseSettings `yaml:"database"`
+	Reading      ReadingSettings  `yaml:"reading"`
 	// Auth is backend.auth, handed to the sign-in feature as is (for
 	// example externalAccess static tokens).
 	Auth *Config `yaml:"auth"`
 }
 
 // ReadingSettings is backend.reading: URL reads ($text placeholders, url
-// locations) may only reach hosts listed in Allow, and no read (those,
-// descriptor files, S3 objects) may return more than MaxBytes.
+// locations) may only reach hosts listed in Allow, and only connect to
+// public addresses unless AllowAddresses names a private one; no read
+// (those, descriptor files, S3 objects) may return more than MaxBytes.
 type ReadingSettings struct {
 	Allow []ReadingAllow `yaml:"allow"`
+	// AllowAddresses lists addresses and CIDRs ("10.0.0.0/8",
+	// "127.0.0.1:8080") that reads may connect to although they are
+	// private, loopback or link-local: hosts named in Allow are still
+	// refused when they resolve to such an address, so a DNS answer cannot
+	// turn an allowed name into the metadata service.
+	AllowAddresses []string `yaml:"allowAddresses"`
 	// MaxBytes is Portico's own key (Backstage has no read limit);
 	// default catalog.DefaultMaxReadSize.
 	MaxBytes int64 `yaml:"maxBytes"`
@@ -189,7 +209,7 @@ func ParseSettings(c *Config) (*Settings, error) {
 	for _, section := range []struct {
 		key string
 		v   any
-	}{{"app", &s.App}, {"backend", &s.Backend}, {"catalog", &s.Catalog}} {
+	}{{"app", &s.App}, {"backend", &s.Backend}, {"catalog", &s.Catalog}, {"metrics", &s.Metrics}} {
 		if err := c.Sub(section.key).Decode(section.v); err != nil {
 			return nil, err
 		}
@@ -215,6 +235,11 @@ func ParseSettings(c *Config) (*Settings, error) {
 		s.Backend.Reading.MaxBytes = catalog.DefaultMaxReadSize
 	case s.Backend.Reading.MaxBytes < 0:
 		return nil, c.Sub("backend.reading").Errorf("maxBytes", "must be a positive number of bytes, got %d", s.Backend.Reading.MaxBytes)
+	}
+	for i, a := range s.Backend.Reading.AllowAddresses {
+		if _, err := egress.ParseAddressRules([]string{a}); err != nil {
+			return nil, c.Sub("backend.reading.allowAddresses").Index(i).Errorf("", "%v", err)
+		}
 	}
 	for i, loc := range s.Catalog.Locations {
 		if loc.Type != "file" && loc.Type != "url" {
@@ -261,10 +286,11 @@ func (s *CatalogSettings) hasLocationRules() bool {
 // else in them (and any top-level key no feature reads) is reported once
 // as unused.
 var knownKeys = map[string][]string{
-	"":        {"app", "backend", "catalog", "auth", "apiDocs", "integrations"},
+	"":        {"app", "backend", "catalog", "auth", "apiDocs", "integrations", "metrics"},
 	"app":     {"title", "baseUrl"},
-	"backend": {"baseUrl", "listen", "database", "reading", "auth"},
+	"backend": {"baseUrl", "listen", "database", "reading", "auth", "allowedHosts"},
 	"catalog": {"locations", "rules", "providers", "processingInterval", "orphanStrategy"},
+	"metrics": {"public"},
 }
 
 // unusedKeys returns the keys of the sections in knownKeys that Portico

@@ -18,6 +18,13 @@ func (s *Settings) PublicURL() string {
 	return strings.TrimRight(raw, "/")
 }
 
+// PublicURLConfigured reports whether the operator set the public URL
+// (backend.baseUrl or app.baseUrl) rather than leaving the listen address.
+func (s *Settings) PublicURLConfigured() bool {
+	_, key := s.publicURLSource()
+	return key != ""
+}
+
 // publicURLSource returns the configured URL PublicURL uses and the key it
 // came from ("" for the listen address).
 func (s *Settings) publicURLSource() (raw, key string) {

@@ -123,6 +123,7 @@ func registryBackend(t *testing.T, repo *repoServer, dbPath string) string {
 backend:
   reading:
     allow: [{host: '%s'}]
+    allowAddresses: ['127.0.0.1']
 catalog:
   processingInterval: {minutes: 30}
 `, u.Host)))
@@ -360,7 +361,7 @@ func TestRegisteredLocationsTwoReplicasOnePostgreSQL(t *testing.T) {
 	u, _ := url.Parse(repo.URL)
 	dbYAML := pgDatabaseYAML(t)
 	replica := func() string {
-		cfg, err := ParseConfig("app-config.yaml", []byte(fmt.Sprintf("backend:\n%s  reading:\n    allow: [{host: '%s'}]\ncatalog:\n  processingInterval: {minutes: 30}\n", dbYAML, u.Host)))
+		cfg, err := ParseConfig("app-config.yaml", []byte(fmt.Sprintf("backend:\n%s  reading:\n    allow: [{host: '%s'}]\n    allowAddresses: ['127.0.0.1']\ncatalog:\n  processingInterval: {minutes: 30}\n", dbYAML, u.Host)))
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/porticohq/portico/auth"
 	"github.com/porticohq/portico/catalog"
+	"github.com/porticohq/portico/catalog/egress"
 	"github.com/porticohq/portico/catalog/store"
 	"github.com/porticohq/portico/providers"
 	"github.com/porticohq/portico/web"
@@ -186,7 +187,11 @@ func (rt *runtime) build() error {
 	for _, a := range s.Backend.Reading.Allow {
 		allow = append(allow, catalog.ReadAllowRule{Host: a.Host, Paths: a.Paths})
 	}
-	rt.urls = &catalog.URLReader{Allow: allow, MaxSize: s.Backend.Reading.MaxBytes, Bodies: catalog.NewBodyCache(urlBodyCache)}
+	addrs, err := egress.ParseAddressRules(s.Backend.Reading.AllowAddresses)
+	if err != nil {
+		return fmt.Errorf("backend.reading.allowAddresses %w", err)
+	}
+	rt.urls = &catalog.URLReader{Allow: allow, Addresses: addrs, MaxSize: s.Backend.Reading.MaxBytes, Bodies: catalog.NewBodyCache(urlBodyCache)}
 	sched, err := providers.New(providers.Options{
 		DB:      rt.store.DB(),
 		Logger:  rt.log.With("component", "scheduler"),

@@ -39,6 +39,10 @@ type Config struct {
 	IdleTimeout time.Duration
 	// StaticTokens are backend.auth.externalAccess entries of type static.
 	StaticTokens []StaticToken
+	// PublicMetrics (metrics.public) keeps /metrics open to anonymous
+	// scrapers when RequireSignIn is on; otherwise a scraper sends a
+	// static token.
+	PublicMetrics bool
 }
 
 // GitHubConfig is auth.providers.github.<environment>.

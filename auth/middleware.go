@@ -120,10 +120,12 @@ func (a *Auth) staticToken(r *http.Request) (string, bool) {
 }
 
 // publicPath lists what stays reachable without signing in: probes, assets,
-// the sign-in pages and the OAuth endpoints.
+// the sign-in pages and the OAuth endpoints. /readyz tells anonymous
+// callers only whether the portal is ready; /metrics is not public unless
+// metrics.public says so.
 func publicPath(p string) bool {
 	switch p {
-	case "/healthz", "/readyz", "/metrics", "/signin", "/favicon.ico", "/robots.txt":
+	case "/healthz", "/readyz", "/signin", "/favicon.ico", "/robots.txt":
 		return true
 	}
 	return strings.HasPrefix(p, "/static/") || strings.HasPrefix(p, "/auth/")
@@ -138,6 +140,13 @@ func (a *Auth) requireSignIn(next echo.HandlerFunc) echo.HandlerFunc {
 		p := c.Request().URL.Path
 		if !a.cfg.RequireSignIn || publicPath(p) || IdentityFrom(c) != nil {
 			return next(c)
+		}
+		if p == "/metrics" {
+			if _, ok := c.Get(echoTokenSubject).(string); ok || a.cfg.PublicMetrics {
+				return next(c)
+			}
+			c.Response().Header().Set("WWW-Authenticate", `Bearer realm="portico"`)
+			return c.String(http.StatusUnauthorized, "sign in or send a valid Authorization: Bearer token (backend.auth.externalAccess)\n")
 		}
 		if isAPIPath(p) {
 			if _, ok := c.Get(echoTokenSubject).(string); ok {

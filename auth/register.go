@@ -23,10 +23,19 @@ type Options struct {
 	// BaseURL is Portico's public URL (backend.baseUrl, else app.baseUrl,
 	// else the listen address), e.g. https://portal.example.com: the GitHub
 	// callback is <BaseURL>/auth/github/callback unless callbackUrl is set,
-	// and cookies are Secure with the __Host- prefix when it is https.
+	// and cookies are Secure with the __Host- prefix when it is https. With
+	// CheckHost, requests addressed to any other host are refused (DNS
+	// rebinding), except those in AllowedHosts, IP addresses and localhost.
 	// Empty means http://localhost:7007.
-	BaseURL  string
-	AppTitle string // app.title, for the sign-in pages
+	BaseURL string
+	// AllowedHosts (backend.allowedHosts) are more hosts the portal
+	// answers to: "portal.internal", "portal.internal:8080", "*.corp.example".
+	AllowedHosts []string
+	// CheckHost turns the DNS-rebinding check on: set when the operator
+	// configured the public URL (backend.baseUrl or app.baseUrl), not when
+	// BaseURL is only the listen address.
+	CheckHost bool
+	AppTitle  string // app.title, for the sign-in pages
 	// Store answers resolver lookups (User entities).
 	Store catalog.Store
 	// DB holds the session tables (the catalog store's database).
@@ -50,6 +59,7 @@ type Auth struct {
 	appTitle   string
 	baseOrigin string
 	cookies    *cookieJar
+	hosts      hostPolicy
 	sessions   *Sessions
 	states     *oauthStates
 	github     *githubClient
@@ -58,8 +68,9 @@ type Auth struct {
 }
 
 // Register creates auth's tables, installs its middleware on e (security
-// headers before routing; then session loading, the sign-in gate and CSRF
-// for every route, whenever it was added) and adds the sign-in routes:
+// headers and the Host check before routing; then session loading, the
+// sign-in gate and CSRF for every route, whenever it was added) and adds
+// the sign-in routes:
 //
 //	GET  /signin                 sign-in page (choices, errors)
 //	GET  /auth/github/start      → GitHub, with Portico's state and PKCE
@@ -71,7 +82,7 @@ func Register(ctx context.Context, e *echo.Echo, opts Options) (*Auth, error) {
 	if err != nil {
 		return nil, err
 	}
-	e.Pre(SecurityHeaders)
+	e.Pre(SecurityHeaders, a.checkHost)
 	e.Use(a.loadSession, a.requireSignIn, a.csrf)
 	a.routes(e)
 	return a, nil
@@ -90,6 +101,9 @@ func New(ctx context.Context, opts Options) (*Auth, error) {
 		return nil, err
 	}
 	a.baseOrigin = base.Scheme + "://" + base.Host
+	if a.hosts, err = newHostPolicy(base, opts.CheckHost && opts.BaseURL != "", opts.AllowedHosts); err != nil {
+		return nil, err
+	}
 	if cfg.HashKey == nil || cfg.BlockKey == nil {
 		// No auth.session.secret: only possible without GitHub. Sessions
 		// then survive neither a restart nor a hop to another replica.

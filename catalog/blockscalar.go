@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"unicode/utf8"
 )
 
 // blockStart matches any line that starts a block scalar (literal or
@@ -149,7 +150,9 @@ func scanLiteral(data []byte, pos, parent int, chomp byte) (string, int, int, bo
 	for pos < len(data) {
 		lineEnd := indexNewline(data, pos)
 		line := data[pos:lineEnd]
-		if n := len(line); n > 0 && line[n-1] == '\r' {
+		if n := len(line); n > 0 && line[n-1] == '\r' && lineEnd < len(data) {
+			// CRLF; a CR that ends the file stays, and plainText
+			// leaves the block to the parser.
 			line = line[:n-1]
 		}
 		spaces := leadingSpaces(line)
@@ -174,17 +177,54 @@ func scanLiteral(data []byte, pos, parent int, chomp byte) (string, int, int, bo
 			}
 			return finishLiteral(b, chomp), pos, lines, true
 		}
+		if !plainText(line) {
+			return "", 0, 0, false
+		}
 		// Content, or a blank line with whitespace beyond the indentation
 		// (which is content too).
 		for ; blanks > 0; blanks-- {
 			b = append(b, '\n')
 		}
 		b = append(b, line[indent:]...)
-		b = append(b, '\n')
+		if lineEnd < len(data) {
+			// The file's last line may end without a line break, and
+			// then so does the scalar.
+			b = append(b, '\n')
+		}
 		lines++
 		pos = advance(data, lineEnd)
 	}
 	return finishLiteral(b, chomp), pos, lines, true
+}
+
+// plainText reports whether the YAML parser would read line as it is:
+// valid UTF-8 of characters YAML allows in a document, and no line break
+// other than the one that ends it (a lone CR, NEL, U+2028 and U+2029 break
+// lines in YAML). Lines that are not plain are left to the parser, which
+// refuses or splits them as it always did.
+func plainText(line []byte) bool {
+	for i := 0; i < len(line); {
+		c := line[i]
+		if c >= 0x20 && c < 0x7f || c == '\t' {
+			i++
+			continue
+		}
+		if c < 0x80 {
+			return false // other control characters, and a lone CR
+		}
+		r, size := utf8.DecodeRune(line[i:])
+		switch {
+		case r == utf8.RuneError && size == 1:
+			return false
+		case r == 0x85 || r == 0x2028 || r == 0x2029:
+			return false
+		case r >= 0xA0 && r <= 0xD7FF, r >= 0xE000 && r <= 0xFFFD, r >= 0x10000 && r <= 0x10FFFF:
+		default:
+			return false
+		}
+		i += size
+	}
+	return true
 }
 
 // literalBuffers hold the text of a block scalar while it is scanned.

@@ -166,7 +166,7 @@ func TestFollowLocationsOverURLs(t *testing.T) {
 	}))
 	defer srv.Close()
 	host := strings.TrimPrefix(srv.URL, "http://")
-	tr := &Targets{URLs: &URLReader{Allow: []ReadAllowRule{{Host: host}}}}
+	tr := &Targets{URLs: &URLReader{Allow: []ReadAllowRule{{Host: host}}, Addresses: addressRules(t, "127.0.0.1")}}
 	root := srv.URL + "/catalog/all.yaml"
 	refs, problems := followed(FollowLocations(context.Background(), tr, []LocationSpec{{Type: "url", Target: root}}, "url:"+root), srv.URL)
 	if got := refs["component:default/one"]; got != "url:<ROOT>/catalog/sub/one.yaml | url:<ROOT>/catalog/all.yaml | url:<ROOT>/catalog/sub/one.yaml" {

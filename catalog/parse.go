@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"slices"
 	"strconv"
 
@@ -55,11 +56,15 @@ func parseDocuments(data []byte, source Source, blocks *liftedBlocks) ([]Deferre
 		if raw == nil {
 			continue
 		}
+		src := source
+		src.Document = doc
+		if p, over := depthProblem(raw, src); over {
+			problems = append(problems, p)
+			continue
+		}
 		if blocks != nil {
 			raw = blocks.restore(raw)
 		}
-		src := source
-		src.Document = doc
 		e, ps := EntityFromObject(raw, src)
 		if len(ps) > 0 {
 			problems = append(problems, ps...)
@@ -168,7 +173,10 @@ func (b *entityBuilder) rootFields(obj map[string]any) {
 }
 
 func (b *entityBuilder) metadata(meta map[string]any, m *Metadata) {
-	for k, v := range meta {
+	// Sorted, so the problems of one document come in the same order on
+	// every run.
+	for _, k := range slices.Sorted(maps.Keys(meta)) {
+		v := meta[k]
 		field := "metadata." + k
 		switch k {
 		case "name", "namespace":
@@ -227,7 +235,8 @@ func (b *entityBuilder) stringMap(v any, field string) map[string]string {
 		return nil
 	}
 	out := make(map[string]string, len(m))
-	for k, item := range m {
+	for _, k := range slices.Sorted(maps.Keys(m)) {
+		item := m[k]
 		s, ok := item.(string)
 		if !ok {
 			b.fail(field+"."+k, "must be a string, not "+typeName(item)+" (quote the value)")

@@ -18,35 +18,42 @@ import (
 // read through the source's Reader. Objects with one other $-key are left
 // alone, as Backstage does. Failures are problems on the field.
 func resolvePlaceholders(ctx context.Context, pc *ProcessContext) {
+	// The document is level 1; spec and metadata are level 2.
 	if pc.Entity.Spec != nil {
-		resolveMap(ctx, pc, "spec", pc.Entity.Spec)
+		resolveMap(ctx, pc, "spec", pc.Entity.Spec, 2)
 	}
 	if pc.Entity.Metadata.Extra != nil {
-		resolveMap(ctx, pc, "metadata", pc.Entity.Metadata.Extra)
+		resolveMap(ctx, pc, "metadata", pc.Entity.Metadata.Extra, 2)
 	}
 }
 
 // resolveMap resolves placeholders in m's values in place; m is the
-// entity's own deep copy.
-func resolveMap(ctx context.Context, pc *ProcessContext, path string, m map[string]any) {
+// entity's own deep copy, nested level deep in the document.
+func resolveMap(ctx context.Context, pc *ProcessContext, path string, m map[string]any, level int) {
 	for k, v := range m {
-		if r, ok := resolveValue(ctx, pc, path+"."+k, v); ok {
+		if r, ok := resolveValue(ctx, pc, path+"."+k, v, level+1); ok {
 			m[k] = r
 		}
 	}
 }
 
-// resolveValue returns the replacement for v and whether v was replaced.
-func resolveValue(ctx context.Context, pc *ProcessContext, path string, v any) (any, bool) {
+// resolveValue returns the replacement for v, which sits level deep in the
+// document, and whether v was replaced.
+func resolveValue(ctx context.Context, pc *ProcessContext, path string, v any, level int) (any, bool) {
 	switch t := v.(type) {
 	case map[string]any:
 		if kind, target, ok := placeholder(t); ok {
-			return resolveOne(ctx, pc, path, kind, target), true
+			r := resolveOne(ctx, pc, path, kind, target)
+			if _, over := tooDeep(r, MaxEntityDepth-level+1, nil); over {
+				pc.AddProblem(path, fmt.Sprintf("%s %s: nests the entity more than %d levels deep; Portico refuses deeper entity documents", kind, target, MaxEntityDepth))
+				return nil, true
+			}
+			return r, true
 		}
-		resolveMap(ctx, pc, path, t)
+		resolveMap(ctx, pc, path, t, level)
 	case []any:
 		for i, item := range t {
-			if r, ok := resolveValue(ctx, pc, path+"["+strconv.Itoa(i)+"]", item); ok {
+			if r, ok := resolveValue(ctx, pc, path+"["+strconv.Itoa(i)+"]", item, level+1); ok {
 				t[i] = r
 			}
 		}

@@ -10,6 +10,8 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
+	"time"
 )
 
 // DefaultMaxReadSize bounds what one read may return (a descriptor file,
@@ -99,25 +101,60 @@ func (r *FileReader) ReadRelative(ctx context.Context, target string) ([]byte, s
 	if !within(r.base, path) {
 		return nil, path, fmt.Errorf("resolves to %s, outside the location's base directory %s", path, r.base)
 	}
-	real, err := filepath.EvalSymlinks(path)
+	real, err := r.resolveInside(path)
 	if err != nil {
-		if errors.Is(err, fs.ErrNotExist) {
-			return nil, path, fmt.Errorf("file %s does not exist", path)
-		}
-		return nil, path, fmt.Errorf("resolve %s: %w", path, err)
+		return nil, path, err
 	}
-	r.once.Do(func() { r.realBase, r.baseErr = filepath.EvalSymlinks(r.base) })
-	if r.baseErr != nil {
-		return nil, path, fmt.Errorf("resolve base directory %s: %w", r.base, r.baseErr)
-	}
-	if !within(r.realBase, real) {
-		return nil, path, fmt.Errorf("%s is a symlink to %s, outside the location's base directory %s", path, real, r.base)
-	}
-	data, err := readFileLimited(real, r.maxSize())
+	data, err := ReadRegularFile(ctx, real, r.maxSize())
 	if err != nil {
 		return nil, path, err
 	}
 	return data, path, nil
+}
+
+// resolveInside resolves symlinks in path and refuses a result outside the
+// base directory. A symlink that leads outside, whether or not its target
+// exists, gets one message that names neither the target nor whether it
+// exists: a catalog's author must not learn about the portal's disk.
+func (r *FileReader) resolveInside(path string) (string, error) {
+	r.once.Do(func() { r.realBase, r.baseErr = filepath.EvalSymlinks(r.base) })
+	if r.baseErr != nil {
+		return "", fmt.Errorf("resolve base directory %s: %w", r.base, r.baseErr)
+	}
+	outside := fmt.Errorf("%s leads through a symlink outside the location's base directory %s, or to nothing", path, r.base)
+	real, err := filepath.EvalSymlinks(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		if r.existingPartInside(path) {
+			return "", fmt.Errorf("file %s does not exist", path)
+		}
+		return "", outside
+	}
+	if err != nil {
+		return "", fmt.Errorf("resolve %s: %w", path, err)
+	}
+	if !within(r.realBase, real) {
+		return "", outside
+	}
+	return real, nil
+}
+
+// existingPartInside reports whether the longest part of path that exists
+// resolves inside the base directory (so "does not exist" tells nothing
+// about anything outside it).
+func (r *FileReader) existingPartInside(path string) bool {
+	p := path
+	for {
+		if _, err := os.Lstat(p); err == nil {
+			break
+		}
+		parent := filepath.Dir(p)
+		if parent == p {
+			return false
+		}
+		p = parent
+	}
+	real, err := filepath.EvalSymlinks(p)
+	return err == nil && within(r.realBase, real)
 }
 
 func (r *FileReader) maxSize() int64 {
@@ -136,30 +173,97 @@ func within(base, path string) bool {
 	return rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator)) && !filepath.IsAbs(rel)
 }
 
-func readFileLimited(path string, limit int64) ([]byte, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, fmt.Errorf("open %s: %w", path, err)
-	}
-	defer f.Close()
-	info, err := f.Stat()
+// fileReadTimeout bounds one file read whatever the caller's context says:
+// a file on a hung network mount must not stall ingest for good.
+const fileReadTimeout = 30 * time.Second
+
+// ReadRegularFile reads a regular file of at most limit bytes. Anything
+// else (a FIFO, a device, a socket) is refused before it is opened, since
+// opening a FIFO blocks until someone writes to it; the open itself is
+// non-blocking and the opened file is checked again, so one swapped in
+// between is refused too. The read gives up when ctx ends or after
+// fileReadTimeout.
+func ReadRegularFile(ctx context.Context, path string, limit int64) ([]byte, error) {
+	info, err := os.Lstat(path)
 	if err != nil {
 		return nil, fmt.Errorf("stat %s: %w", path, err)
 	}
+	if err := checkRegular(path, info, limit); err != nil {
+		return nil, err
+	}
+	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	if err != nil {
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	if info, err = f.Stat(); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("stat %s: %w", path, err)
+	}
+	if err := checkRegular(path, info, limit); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return readWithDeadline(ctx, f, path, limit)
+}
+
+func checkRegular(path string, info fs.FileInfo, limit int64) error {
 	if !info.Mode().IsRegular() {
-		return nil, fmt.Errorf("%s is not a regular file", path)
+		return fmt.Errorf("%s is not a regular file (%s); only regular files are read", path, fileKind(info.Mode()))
 	}
 	if info.Size() > limit {
-		return nil, TooLarge(path, info.Size(), limit)
+		return TooLarge(path, info.Size(), limit)
 	}
-	data, err := io.ReadAll(io.LimitReader(f, limit+1))
-	if err != nil {
-		return nil, fmt.Errorf("read %s: %w", path, err)
+	return nil
+}
+
+func fileKind(m fs.FileMode) string {
+	switch {
+	case m&fs.ModeNamedPipe != 0:
+		return "a named pipe"
+	case m&fs.ModeCharDevice != 0:
+		return "a character device"
+	case m&fs.ModeDevice != 0:
+		return "a device"
+	case m&fs.ModeSocket != 0:
+		return "a socket"
+	case m&fs.ModeSymlink != 0:
+		return "a symlink"
+	case m.IsDir():
+		return "a directory"
 	}
-	if int64(len(data)) > limit {
+	return "mode " + m.String()
+}
+
+// readWithDeadline reads f (and closes it) in a goroutine, so that a read
+// that never returns leaves only that goroutine behind, not the caller.
+func readWithDeadline(ctx context.Context, f *os.File, path string, limit int64) ([]byte, error) {
+	type result struct {
+		data []byte
+		err  error
+	}
+	done := make(chan result, 1)
+	go func() {
+		defer f.Close()
+		data, err := io.ReadAll(io.LimitReader(f, limit+1))
+		done <- result{data, err}
+	}()
+	timer := time.NewTimer(fileReadTimeout)
+	defer timer.Stop()
+	var r result
+	select {
+	case r = <-done:
+	case <-ctx.Done():
+		return nil, fmt.Errorf("read %s: %w", path, ctx.Err())
+	case <-timer.C:
+		return nil, fmt.Errorf("read %s: no data after %s", path, fileReadTimeout)
+	}
+	if r.err != nil {
+		return nil, fmt.Errorf("read %s: %w", path, r.err)
+	}
+	if int64(len(r.data)) > limit {
 		return nil, TooLarge(path, -1, limit)
 	}
-	return data, nil
+	return r.data, nil
 }
 
 // TooLarge is the error of a read refused by the read limit (here, and in

@@ -41,7 +41,7 @@ func (t *Targets) ReadLocation(ctx context.Context, loc LocationSpec) ([]byte, R
 		if err != nil {
 			return nil, nil, err
 		}
-		data, err := t.readFile(root, loc.Target)
+		data, err := t.readFile(ctx, root, loc.Target)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -66,7 +66,7 @@ func (t *Targets) ReadLocation(ctx context.Context, loc LocationSpec) ([]byte, R
 
 // readFile reads path, which must exist as a regular file inside root once
 // symlinks are resolved.
-func (t *Targets) readFile(root, path string) ([]byte, error) {
+func (t *Targets) readFile(ctx context.Context, root, path string) ([]byte, error) {
 	real, err := filepath.EvalSymlinks(path)
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
@@ -88,7 +88,7 @@ func (t *Targets) readFile(root, path string) ([]byte, error) {
 	if info, err := os.Stat(real); err == nil && info.Size() > limit {
 		return nil, TooLarge("file", info.Size(), limit)
 	}
-	return readFileLimited(real, limit)
+	return ReadRegularFile(ctx, real, limit)
 }
 
 // Root returns the configured directory that holds path (the deepest, when

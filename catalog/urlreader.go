@@ -2,14 +2,17 @@ package catalog
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"io/fs"
 	"net/http"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 
+	"github.com/porticohq/portico/catalog/egress"
 	"github.com/porticohq/portico/catalog/lru"
 )
 
@@ -23,7 +26,10 @@ type ReadAllowRule struct {
 
 // URLReader reads placeholder targets and url locations over http(s), only
 // from hosts that backend.reading.allow permits, within a time and size
-// limit. The zero value refuses every URL.
+// limit. It connects through the same address guard as try-it-out:
+// loopback, link-local, private and cloud metadata addresses are refused,
+// whatever name resolves to them, unless Addresses names them. The zero
+// value refuses every URL. A URLReader must not be copied after first use.
 type URLReader struct {
 	// Bodies, when set, keeps what was read with its ETag: reading the URL
 	// again sends If-None-Match, and a 304 answers from the cache, so url
@@ -31,11 +37,20 @@ type URLReader struct {
 	// almost nothing when unchanged.
 	Bodies *lru.Cache[string, Revalidated]
 
-	Allow   []ReadAllowRule
-	Client  *http.Client // nil means a client with Timeout
+	Allow []ReadAllowRule
+	// Addresses are backend.reading.allowAddresses: addresses and CIDRs
+	// (egress.ParseAddressRules) that reads may connect to although they
+	// are private, loopback or link-local. A host in Allow never widens
+	// this: an internal name is still refused by its address.
+	Addresses []egress.Rule
+	// Lookup replaces DNS resolution (tests); nil means the system's.
+	Lookup  egress.LookupFunc
 	Timeout time.Duration
 	// MaxSize is backend.reading.maxBytes; zero means DefaultMaxReadSize.
 	MaxSize int64
+
+	once   sync.Once
+	client *http.Client
 }
 
 // Limit is the most one read may return: MaxSize, or DefaultMaxReadSize.
@@ -58,6 +73,9 @@ func (u *URLReader) Allowed(rawURL string) bool {
 }
 
 func (u *URLReader) allowedURL(p *url.URL) bool {
+	if checkURLPath(p) != nil {
+		return false
+	}
 	host := strings.ToLower(p.Host)
 	for _, rule := range u.Allow {
 		h := strings.ToLower(rule.Host)
@@ -69,7 +87,7 @@ func (u *URLReader) allowedURL(p *url.URL) bool {
 			return true
 		}
 		for _, prefix := range rule.Paths {
-			if strings.HasPrefix(p.Path, prefix) {
+			if pathWithin(p, prefix) {
 				return true
 			}
 		}
@@ -85,6 +103,9 @@ func (u *URLReader) Read(ctx context.Context, rawURL string) ([]byte, string, er
 	}
 	if parsed.Scheme != "http" && parsed.Scheme != "https" {
 		return nil, rawURL, fmt.Errorf("%s: only http and https URLs can be read", rawURL)
+	}
+	if err := checkURLPath(parsed); err != nil {
+		return nil, rawURL, fmt.Errorf("reading %s is not allowed: %w", rawURL, err)
 	}
 	if !u.allowedURL(parsed) {
 		return nil, rawURL, fmt.Errorf("reading from %s is not allowed; add its host to backend.reading.allow", parsed.Host)
@@ -103,8 +124,15 @@ func (u *URLReader) Read(ctx context.Context, rawURL string) ([]byte, string, er
 	if revalidate {
 		req.Header.Set("If-None-Match", prev.ETag)
 	}
-	resp, err := u.client().Do(req)
+	resp, err := u.httpClient().Do(req)
 	if err != nil {
+		var refused egress.Refusal
+		if errors.As(err, &refused) {
+			return nil, rawURL, fmt.Errorf("read %s: %w", rawURL, refused)
+		}
+		if ue, ok := errors.AsType[*url.Error](err); ok {
+			err = ue.Err // its message repeats the method and URL
+		}
 		return nil, rawURL, fmt.Errorf("read %s: %w", rawURL, err)
 	}
 	defer resp.Body.Close()
@@ -153,24 +181,27 @@ func (u *URLReader) cached(key string) (Revalidated, bool) {
 	return u.Bodies.Get(key)
 }
 
-// client returns the configured client, made to re-check the allow-list on
-// every redirect so an allowed host cannot bounce a read elsewhere.
-func (u *URLReader) client() *http.Client {
-	base := u.Client
-	if base == nil {
-		base = http.DefaultClient
-	}
-	c := *base
-	c.CheckRedirect = func(req *http.Request, via []*http.Request) error {
-		if len(via) >= 5 {
-			return fmt.Errorf("stopped after %d redirects", len(via))
+// httpClient returns the reader's client, built once: it dials through the
+// egress guard and re-checks the allow-list on every redirect, so an
+// allowed host can bounce a read neither to another host or path nor to
+// an address the guard refuses.
+func (u *URLReader) httpClient() *http.Client {
+	u.once.Do(func() {
+		g := egress.NewGuard(u.Addresses, u.Lookup, "the URL reader", "backend.reading.allowAddresses")
+		u.client = &http.Client{
+			Transport: g.Transport(0),
+			CheckRedirect: func(req *http.Request, via []*http.Request) error {
+				if len(via) >= 5 {
+					return fmt.Errorf("stopped after %d redirects", len(via))
+				}
+				if !u.allowedURL(req.URL) {
+					return fmt.Errorf("redirect to %s is not allowed by backend.reading.allow", req.URL.Redacted())
+				}
+				return nil
+			},
 		}
-		if !u.allowedURL(req.URL) {
-			return fmt.Errorf("redirect to %s is not allowed by backend.reading.allow", req.URL.Host)
-		}
-		return nil
-	}
-	return &c
+	})
+	return u.client
 }
 
 // ForURL returns a Reader for an entity read from base: relative targets

@@ -28,7 +28,7 @@ func TestURLReaderRevalidatesWithETags(t *testing.T) {
 		_, _ = w.Write([]byte(b))
 	}))
 	defer srv.Close()
-	u := &URLReader{Allow: []ReadAllowRule{{Host: strings.TrimPrefix(srv.URL, "http://")}}, Bodies: NewBodyCache(1 << 20)}
+	u := &URLReader{Allow: []ReadAllowRule{{Host: strings.TrimPrefix(srv.URL, "http://")}}, Addresses: addressRules(t, "127.0.0.1"), Bodies: NewBodyCache(1 << 20)}
 	read := func() string {
 		t.Helper()
 		data, _, err := u.Read(context.Background(), srv.URL+"/catalog-info.yaml")

@@ -21,6 +21,8 @@ import (
 // checked in full. Problems name file, document, entity and field; an empty
 // result means every file is valid. Only the built-in kinds are known; a
 // program whose features add kinds validates with Catalog.ValidateFiles.
+// When ctx ends (SIGTERM) it stops at the next file, and the last problem
+// says which file was not checked.
 func ValidateFiles(ctx context.Context, paths []string) []Problem {
 	return New(nil, Options{}).ValidateFiles(ctx, paths)
 }
@@ -36,6 +38,9 @@ func (c *Catalog) ValidateFiles(ctx context.Context, paths []string) []Problem {
 			continue
 		}
 		for _, f := range files {
+			if err := ctx.Err(); err != nil {
+				return append(problems, Problem{File: f, Message: fmt.Sprintf("not checked: %v", err)})
+			}
 			problems = append(problems, c.validateFile(ctx, f, base, isDir)...)
 		}
 	}
@@ -77,7 +82,7 @@ func isYAMLFile(p string) bool {
 }
 
 func (c *Catalog) validateFile(ctx context.Context, file, base string, lenient bool) []Problem {
-	data, err := os.ReadFile(file)
+	data, err := readDescriptor(ctx, file)
 	if err != nil {
 		return []Problem{{File: file, Message: fmt.Sprintf("cannot read: %v", err)}}
 	}
@@ -96,4 +101,18 @@ func (c *Catalog) validateFile(ctx context.Context, file, base string, lenient b
 	}
 	sort.SliceStable(problems, func(i, j int) bool { return problems[i].Document < problems[j].Document })
 	return problems
+}
+
+// maxDescriptorSize bounds one descriptor file, as the file provider does.
+const maxDescriptorSize = 32 << 20
+
+// readDescriptor reads a descriptor file named on the command line or found
+// in a directory: through a symlink if it is one, never from a FIFO or a
+// device (which would block or never end).
+func readDescriptor(ctx context.Context, file string) ([]byte, error) {
+	real, err := filepath.EvalSymlinks(file)
+	if err != nil {
+		return nil, err
+	}
+	return ReadRegularFile(ctx, real, maxDescriptorSize)
 }

@@ -161,7 +161,7 @@ var locationCases = []string{
 func TestBackstageCatalogClientLocations(t *testing.T) {
 	node := nodeForCatalogClient(t)
 	repo := serveNestedCatalog(t)
-	base := StartPortal(t, catalogClientConfig(fmt.Sprintf("backend:\n  reading:\n    allow: [{host: '%s'}]\n", strings.TrimPrefix(repo, "http://"))))
+	base := StartPortal(t, catalogClientConfig(fmt.Sprintf("backend:\n  reading:\n    allow: [{host: '%s'}]\n    allowAddresses: ['127.0.0.1']\n", strings.TrimPrefix(repo, "http://"))))
 	t.Setenv("PORTICO_REPO", repo+"/repo")
 	got := runCatalogClient(t, node, base, "", locationCases...)
 	expect := func(name string, want any) {

@@ -58,6 +58,7 @@ backend:
   reading:
     allow:
       - host: '%s'
+    allowAddresses: [127.0.0.1]
 catalog:
   providers:
     frobs:

@@ -8,6 +8,8 @@ import (
 	"time"
 
 	"github.com/labstack/echo/v5"
+
+	"github.com/porticohq/portico/auth"
 )
 
 // registerOps adds the endpoints operators and orchestrators poll.
@@ -31,6 +33,9 @@ type readyStatus struct {
 	Reason string `json:"reason,omitempty"`
 }
 
+// readyz answers 200 or 503. Why it is not ready (a database error with
+// its address, the locations still loading) is told only to signed-in
+// users and static-token callers: anonymous probes need the status alone.
 func (s *Server) readyz(c *echo.Context) error {
 	ctx, cancel := context.WithTimeout(c.Request().Context(), 2*time.Second)
 	defer cancel()
@@ -43,6 +48,9 @@ func (s *Server) readyz(c *echo.Context) error {
 			st, status = readyStatus{Status: "unavailable", Reason: err.Error()}, http.StatusServiceUnavailable
 		}
 	}
+	if !mayReadDetails(c) {
+		st.Reason = ""
+	}
 	body, _ := json.Marshal(st)
 	return writeBody(c, status, mimeJSON, body)
 }
@@ -53,4 +61,14 @@ func (s *Server) metrics(c *echo.Context) error {
 		return err
 	}
 	return writeBody(c, http.StatusOK, "text/plain; version=0.0.4; charset=utf-8", buf.Bytes())
+}
+
+// mayReadDetails reports whether the caller is a signed-in user or carries
+// a static API token.
+func mayReadDetails(c *echo.Context) bool {
+	if auth.IdentityFrom(c) != nil {
+		return true
+	}
+	_, ok := auth.TokenSubject(c)
+	return ok
 }

@@ -34,7 +34,7 @@ func (s *Server) observe(next echo.HandlerFunc) echo.HandlerFunc {
 			}
 			size = resp.Size
 		}
-		s.Metrics.ObserveRequest(req.Method, route, status, d)
+		s.Metrics.ObserveRequest(methodLabel(req.Method), route, status, d)
 		level := slog.LevelInfo
 		if quietPath(req.URL.Path) && status < 400 {
 			level = slog.LevelDebug
@@ -47,6 +47,19 @@ func (s *Server) observe(next echo.HandlerFunc) echo.HandlerFunc {
 		}
 		return nil
 	}
+}
+
+// methodLabel is the method as a metrics label: the standard methods as
+// they are, anything else (methods are case-sensitive tokens a client may
+// invent) as OTHER, so clients cannot add series at will. Routes need no
+// such care: c.Path() is a pattern the router knows, or empty.
+func methodLabel(m string) string {
+	switch m {
+	case http.MethodGet, http.MethodHead, http.MethodPost, http.MethodPut, http.MethodPatch,
+		http.MethodDelete, http.MethodOptions, http.MethodConnect, http.MethodTrace:
+		return m
+	}
+	return "OTHER"
 }
 
 // quietPath reports paths that probes and browsers hit constantly; they are

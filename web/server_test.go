@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/labstack/echo/v5"
+
+	"github.com/porticohq/portico/auth"
 )
 
 func TestHealthz(t *testing.T) {
@@ -44,14 +46,35 @@ func TestReadyz(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			env := newTestEnv(t, openSQLiteStore, Options{Ready: tt.ready})
+			withStaticToken(t, env, "readyz-token-0123456789")
 			if tt.closeStore {
 				env.store.Close()
 			}
-			res, body := env.do(t, "GET", "/readyz", "")
+			res, body := env.do(t, "GET", "/readyz", "", "Authorization", "Bearer readyz-token-0123456789")
 			if res.StatusCode != tt.wantStatus || !strings.HasPrefix(body, tt.wantBody) {
-				t.Fatalf("status %d body %s; want %d %s", res.StatusCode, body, tt.wantStatus, tt.wantBody)
+				t.Fatalf("with a token: status %d body %s; want %d %s", res.StatusCode, body, tt.wantStatus, tt.wantBody)
+			}
+			// Anonymous callers learn the status, not the reason
+			// (issue 13, finding 6).
+			wantAnon := `{"status":"ok"}`
+			if tt.wantStatus != http.StatusOK {
+				wantAnon = `{"status":"unavailable"}`
+			}
+			res, body = env.do(t, "GET", "/readyz", "")
+			if res.StatusCode != tt.wantStatus || body != wantAnon {
+				t.Fatalf("anonymous: status %d body %s; want %d %s", res.StatusCode, body, tt.wantStatus, wantAnon)
 			}
 		})
+	}
+}
+
+// withStaticToken installs auth's middleware on env's server with one
+// backend.auth.externalAccess token and no sign-in (an open portal).
+func withStaticToken(t *testing.T, env *testEnv, token string) {
+	t.Helper()
+	cfg := auth.Config{StaticTokens: []auth.StaticToken{{Token: token, Subject: "ci"}}}
+	if _, err := auth.Register(context.Background(), env.srv.Echo, auth.Options{Config: cfg}); err != nil {
+		t.Fatal(err)
 	}
 }
 

@@ -130,6 +130,28 @@ func TestValidateReportsOneLinePerProblem(t *testing.T) {
 	}
 }
 
+// TestValidateDoesNotHangOnFIFOs: a named pipe as a $text target or as a
+// descriptor used to block `portico validate` forever; each is now a
+// problem line (issue 13, finding 5).
+func TestValidateDoesNotHangOnFIFOs(t *testing.T) {
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "catalog-info.yaml"), []byte("apiVersion: backstage.io/v1alpha1\nkind: API\n"+
+		"metadata: {name: a}\nspec: {type: openapi, lifecycle: production, owner: team-a, definition: {$text: ./pipe.txt}}\n"), 0o644)
+	for _, name := range []string{"pipe.txt", "other.yaml"} {
+		p := filepath.Join(dir, name)
+		if err := syscall.Mkfifo(p, 0o644); err != nil {
+			t.Skipf("mkfifo: %v", err)
+		}
+	}
+	code, out, _ := runCmd(t, dir, binary(t, "portico"), "validate", dir)
+	if code != 1 {
+		t.Fatalf("exit %d, want 1; output %q", code, out)
+	}
+	if n := strings.Count(out, "not a regular file"); n != 2 {
+		t.Errorf("output names %d FIFOs, want 2:\n%s", n, out)
+	}
+}
+
 // TestStartupFailuresExitNonZeroAndNameTheFeature checks the command's side:
 // exit code and the one message. That no listener is left open is checked
 // in-process (TestStartupFailuresNameTheFeatureAndLeaveNoListener): once a

@@ -143,6 +143,7 @@ backend:
   database: {client: better-sqlite3, connection: %s}
   reading:
     allow: [{host: '%s'}]
+    allowAddresses: [127.0.0.1]
 catalog:
   providers:
     frobs:

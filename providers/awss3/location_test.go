@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/porticohq/portico/catalog"
+	"github.com/porticohq/portico/catalog/egress"
 	"github.com/porticohq/portico/providers"
 )
 
@@ -33,7 +34,11 @@ func TestLocationsInObjectsAreFollowed(t *testing.T) {
 	f.put(t, "catalog/teams/all.yaml", locationDoc("teams", "./a.yaml", "../catalog-info.yaml"))
 	f.put(t, "catalog/teams/a.yaml", api("a"))
 	f.put(t, "shared/common.yaml", api("common"))
-	urls := &catalog.URLReader{Allow: []catalog.ReadAllowRule{{Host: strings.TrimPrefix(remote.URL, "http://")}}}
+	loopback, err := egress.ParseAddressRules([]string{"127.0.0.1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	urls := &catalog.URLReader{Allow: []catalog.ReadAllowRule{{Host: strings.TrimPrefix(remote.URL, "http://")}}, Addresses: loopback}
 	p, err := New(context.Background(), Config{ID: "default", BucketName: "catalog", Prefix: "catalog/", Region: "us-east-1",
 		Endpoint: f.srv.URL, ForcePathStyle: true, AccessKeyID: "AKIDTEST", SecretAccessKey: testSecret,
 		Schedule: providers.Schedule{Frequency: time.Hour, Timeout: 30 * time.Second}, Safety: providers.DefaultSafety()}, urls, nil)

@@ -182,6 +182,10 @@ func serverURL(t Target, vars map[string]string) (*url.URL, error) {
 // buildPath expands the operation's path template under the server's base
 // path. Values that could climb out of it are refused, not escaped.
 func buildPath(base string, op *openapi.Operation, params map[string]string) (string, string, error) {
+	if op.Path != "" && !strings.HasPrefix(op.Path, "/") {
+		// "x" after base "/v1" would call "/v1x", outside the base path.
+		return "", "", badInput("path template %q must start with /", op.Path)
+	}
 	var plain, raw strings.Builder
 	plain.WriteString(base)
 	raw.WriteString(escapeBase(base))

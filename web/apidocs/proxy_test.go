@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/porticohq/portico/catalog/openapi"
 )
@@ -18,6 +19,7 @@ import (
 type ssrfRig struct {
 	sink, upstream *httptest.Server
 	sinkConns      atomic.Int64
+	flips          atomic.Int64
 	sinkPort       string
 	upPort         string
 	proxy          *Proxy
@@ -61,6 +63,20 @@ func newSSRFRig(t *testing.T) *ssrfRig {
 			"private.test": {"10.0.0.1"},
 			"meta.test":    {"169.254.169.254"},
 			"meta6.test":   {"fd00:ec2::254"},
+			"mapped.test":  {"::ffff:127.0.0.1"},
+			"zero.test":    {"0.0.0.0"},
+			"alibaba.test": {"100.100.100.200"},
+			"ula.test":     {"fc00::1"},
+			"compat.test":  {"::7f00:1"},
+			"cgnat.test":   {"100.64.0.1"},
+		}
+		if strings.EqualFold(host, "flip.test") {
+			// Public on the first answer, loopback on every later one: a
+			// rebinding server betting on a second lookup at connect time.
+			if r.flips.Add(1) == 1 {
+				return []netip.Addr{netip.MustParseAddr("203.0.113.10")}, nil
+			}
+			return []netip.Addr{netip.MustParseAddr("127.0.0.1")}, nil
 		}
 		var out []netip.Addr
 		for _, a := range answers[strings.ToLower(host)] {
@@ -71,7 +87,7 @@ func newSSRFRig(t *testing.T) *ssrfRig {
 		}
 		return out, nil
 	}
-	p, err := NewProxy(Policy{Enabled: true, Allow: []string{"127.0.0.1:" + r.upPort}}, lookup)
+	p, err := NewProxy(Policy{Enabled: true, Allow: []string{"127.0.0.1:" + r.upPort}, Timeout: 2 * time.Second}, lookup)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -100,12 +116,7 @@ func TestTryItOutRefusesSSRF(t *testing.T) {
 	S, U := r.sinkPort, r.upPort
 	srv := func(u string) openapi.Server { return openapi.Server{URL: u} }
 	ids := func(v string) TryInput { return TryInput{Params: map[string]string{"path:id": v}} }
-	tests := []struct {
-		name   string
-		server openapi.Server
-		op     *openapi.Operation
-		in     TryInput
-	}{
+	tests := []ssrfCase{
 		{"loopback dotted", srv("http://127.0.0.1:" + S), getOp("/"), TryInput{}},
 		{"loopback 127.1", srv("http://127.1:" + S), getOp("/"), TryInput{}},
 		{"loopback decimal", srv("http://2130706433:" + S), getOp("/"), TryInput{}},
@@ -163,6 +174,7 @@ func TestTryItOutRefusesSSRF(t *testing.T) {
 		{"header Host", srv("http://127.0.0.1:" + U + "/ok"), getOp("/x", openapi.Parameter{Name: "Host", In: "header"}), TryInput{Params: map[string]string{"header:Host": "127.0.0.1:" + S}}},
 		{"header CRLF", srv("http://127.0.0.1:" + U + "/ok"), getOp("/x", openapi.Parameter{Name: "X-A", In: "header"}), TryInput{Params: map[string]string{"header:X-A": "a\r\nHost: evil"}}},
 	}
+	tests = append(tests, moreSSRFCases(S, U)...)
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			res := r.try(tt.server, tt.op, tt.in)
@@ -170,7 +182,7 @@ func TestTryItOutRefusesSSRF(t *testing.T) {
 				t.Fatalf("not refused: status %d body %q", res.Status, res.Body)
 			}
 			t.Log(res.Error)
-			if !strings.Contains(strings.ToLower(res.Error), "refused") && !strings.Contains(res.Error, "server variable") && !strings.Contains(res.Error, "line break") {
+			if !strings.Contains(strings.ToLower(res.Error), "refused") && !strings.Contains(res.Error, "server variable") && !strings.Contains(res.Error, "line break") && !strings.Contains(res.Error, "does not parse") {
 				t.Errorf("message %q does not say the call was refused", res.Error)
 			}
 		})
@@ -189,8 +201,22 @@ func TestTryItOutRefusesSSRF(t *testing.T) {
 	if n := r.sinkConns.Load(); n != 0 {
 		t.Fatalf("the sink received %d connections, want 0", n)
 	}
-	if len(tests)+5 < 40 {
-		t.Fatalf("only %d attempts", len(tests)+5)
+	t.Run("rebinding: public first, loopback later", func(t *testing.T) {
+		for i := range 2 {
+			// The first call goes to the public answer (and fails
+			// here); the second gets loopback and is refused.
+			res := r.try(srv("http://flip.test:"+S), getOp("/"), TryInput{})
+			if res.Error == "" {
+				t.Fatalf("call %d: not refused: status %d body %q", i, res.Status, res.Body)
+			}
+			t.Log(res.Error)
+		}
+	})
+	if n := r.sinkConns.Load(); n != 0 {
+		t.Fatalf("the sink received %d connections, want 0", n)
+	}
+	if n := len(tests) + 5 + 1; n < 80 {
+		t.Fatalf("only %d attempts, the suite promises at least 80", n)
 	}
 }
 

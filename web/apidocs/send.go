@@ -13,6 +13,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/porticohq/portico/catalog/egress"
 )
 
 // Proxy sends try-it-out calls under a Policy.
@@ -26,14 +28,11 @@ type Proxy struct {
 // be nil (the system resolver).
 func NewProxy(p Policy, lookup LookupFunc) (*Proxy, error) {
 	p = p.withDefaults()
-	allow, err := parseAllow(p.Allow)
+	rules, err := egress.ParseRules(p.Allow)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("apiDocs.tryItOut.allow %w", err)
 	}
-	if lookup == nil {
-		lookup = defaultLookup
-	}
-	g := &guard{allow: allow, lookup: lookup}
+	g := egress.NewGuard(rules, lookup, "try-it-out", "apiDocs.tryItOut.allow")
 	return &Proxy{policy: p, client: newClient(g, p.Timeout), limiter: newLimiter(p.RateLimit, time.Minute)}, nil
 }
 
@@ -69,7 +68,7 @@ func (p *Proxy) Send(ctx context.Context, call *Call) Result {
 	start := time.Now()
 	resp, err := p.client.Do(req)
 	if err != nil {
-		return Result{Error: callError(err), Refused: errors.Is(err, errRefused)}
+		return Result{Error: callError(err), Refused: errors.Is(err, egress.ErrRefused)}
 	}
 	defer resp.Body.Close()
 	data, err := io.ReadAll(io.LimitReader(resp.Body, p.policy.MaxResponseBytes+1))
@@ -86,7 +85,7 @@ func (p *Proxy) Send(ctx context.Context, call *Call) Result {
 }
 
 func callError(err error) string {
-	var r refusal
+	var r egress.Refusal
 	if errors.As(err, &r) {
 		return r.Error()
 	}
