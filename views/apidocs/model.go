@@ -25,8 +25,20 @@ type DefinitionView struct {
 	Error    string // the definition could not be read at all
 	Warnings []string
 	Groups   []TagGroup
-	Open     *OperationView // rendered expanded (?op=)
-	Raw      RawView
+	// Pager says which part of a large definition's operations Groups
+	// holds: a page never holds more than OperationsPerPage.
+	Pager Pager
+	Open  *OperationView // rendered expanded (?op=)
+	Raw   RawView
+}
+
+// OperationsPerPage bounds the operations one definition page lists, so the
+// page of an API with 100,000 operations is no larger than one with 500.
+const OperationsPerPage = 500
+
+// Pager is a page of a definition's operations (1-based).
+type Pager struct {
+	Page, Pages, Total int
 }
 
 // TagGroup is the operations of one tag.

@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strings"
 
+	"golang.org/x/net/http/httpguts"
+
 	"github.com/porticohq/portico/catalog"
 	"github.com/porticohq/portico/catalog/openapi"
 )
@@ -98,6 +100,9 @@ func badInput(format string, args ...any) error { return buildError{fmt.Sprintf(
 // Build makes the outgoing request from the definition and the form. With
 // redact set, credentials are replaced by placeholders (for code samples).
 func Build(targets []Target, op *openapi.Operation, schemes []openapi.SecurityScheme, in TryInput, maxBody int64, redact bool) (*Call, error) {
+	if err := noNUL(in); err != nil {
+		return nil, err
+	}
 	if in.Server < 0 || in.Server >= len(targets) {
 		return nil, badInput("choose a server: this definition declares %d", len(targets))
 	}
@@ -146,8 +151,29 @@ func Build(targets []Target, op *openapi.Operation, schemes []openapi.SecuritySc
 	return call, buildBody(call, op, in, maxBody)
 }
 
+// noNUL refuses NUL bytes in what the form sends: HTTP carries none, and
+// only code-sample placeholders (envRef) may hold them.
+func noNUL(in TryInput) error {
+	for _, m := range []map[string]string{in.Params, in.ServerVars} {
+		for k, v := range m {
+			if strings.ContainsRune(k+v, 0) {
+				return badInput("value of %q has a NUL byte", strings.ReplaceAll(k, "\x00", ""))
+			}
+		}
+	}
+	for name, c := range in.Credentials {
+		if strings.ContainsRune(name+c.Value+c.User+c.Password, 0) {
+			return badInput("a credential has a NUL byte")
+		}
+	}
+	return nil
+}
+
 func serverURL(t Target, vars map[string]string) (*url.URL, error) {
 	raw := t.URL
+	if strings.ContainsRune(raw, 0) || strings.Contains(strings.ToLower(raw), "%00") {
+		return nil, badInput("refused: server URL %q has a NUL byte", strings.ReplaceAll(raw, "\x00", ""))
+	}
 	for _, v := range t.Variables {
 		val := vars[v.Name]
 		if val == "" {
@@ -246,15 +272,19 @@ func checkPathValue(name, v string) error {
 	return nil
 }
 
+// checkHeader is the one policy for every header a try-it call sends from
+// the definition or the form (parameters and API-key schemes alike): a
+// valid field name that is not one of the transport's, the portal's or a
+// proxy's, and a value without line breaks or control bytes.
 func checkHeader(name, v string) error {
-	if name == "" || strings.ContainsAny(name, " \t\r\n:()<>@,;\\\"/[]?={}") {
+	if !httpguts.ValidHeaderFieldName(name) {
 		return badInput("header name %q is not valid", name)
 	}
 	if slices.Contains(forbiddenHeaders, strings.ToLower(name)) || strings.HasPrefix(strings.ToLower(name), "proxy-") {
 		return badInput("refused: header %q cannot be set from try-it-out", name)
 	}
-	if strings.ContainsAny(v, "\r\n\x00") {
-		return badInput("header %q has a line break", name)
+	if strings.ContainsAny(v, "\r\n\x00") || !httpguts.ValidHeaderFieldValue(v) {
+		return badInput("header %q has a line break or a control character", name)
 	}
 	return nil
 }
@@ -299,31 +329,31 @@ func applyCredentials(call *Call, q url.Values, cookies *[]string, schemes []ope
 			continue
 		}
 		if redact {
-			c = Credential{Value: "$" + envName(s.Name), User: "$" + envName(s.Name) + "_USER", Password: "$" + envName(s.Name) + "_PASSWORD"}
+			c = Credential{Value: envRef(envName(s.Name)), User: envRef(envName(s.Name) + "_USER"), Password: envRef(envName(s.Name) + "_PASSWORD")}
 		}
 		switch {
 		case s.Type == "apiKey" && s.In == "query":
 			q.Set(s.ParamName, c.Value)
 		case s.Type == "apiKey" && s.In == "cookie":
-			if err := checkCookie(s.ParamName, c.Value); err != nil {
+			if err := checkCookie(s.ParamName, plain(c.Value, redact)); err != nil {
 				return err
 			}
 			*cookies = append(*cookies, s.ParamName+"="+c.Value)
 		case s.Type == "apiKey":
-			if strings.ContainsAny(c.Value, "\r\n\x00") || s.ParamName == "" {
-				return badInput("credential for %q is not valid", s.Name)
+			if err := checkHeader(s.ParamName, plain(c.Value, redact)); err != nil {
+				return err
 			}
 			call.Header = append(call.Header, [2]string{http.CanonicalHeaderKey(s.ParamName), c.Value})
 		case s.Type == "http" && strings.EqualFold(s.Scheme, "basic"):
 			req := http.Request{Header: http.Header{}}
 			req.SetBasicAuth(c.User, c.Password)
 			if redact {
-				call.Header = append(call.Header, [2]string{"Authorization", "Basic $" + envName(s.Name) + "_BASIC"})
+				call.Header = append(call.Header, [2]string{"Authorization", "Basic " + envRef(envName(s.Name)+"_BASIC")})
 			} else {
 				call.Header = append(call.Header, [2]string{"Authorization", req.Header.Get("Authorization")})
 			}
 		default: // http bearer and other schemes, oauth2, openIdConnect: a token
-			if strings.ContainsAny(c.Value, "\r\n\x00") {
+			if strings.ContainsAny(plain(c.Value, redact), "\r\n\x00") {
 				return badInput("credential for %q is not valid", s.Name)
 			}
 			call.Header = append(call.Header, [2]string{"Authorization", "Bearer " + c.Value})
@@ -331,6 +361,22 @@ func applyCredentials(call *Call, q url.Values, cookies *[]string, schemes []ope
 	}
 	return nil
 }
+
+// plain is a credential value as the checks see it: a placeholder (redact)
+// is the renderer's to write, not a value to check.
+func plain(v string, redact bool) string {
+	if redact {
+		return ""
+	}
+	return v
+}
+
+// envRef stands for the environment variable name in a built call's
+// header values and query: code samples read the secret from the
+// environment instead of showing it. NUL bytes delimit it; Build refuses
+// them in everything a definition or a person supplies, so only a
+// placeholder can carry them.
+func envRef(name string) string { return "\x00" + name + "\x00" }
 
 // envName turns a scheme name into a shell variable name for samples.
 func envName(s string) string {

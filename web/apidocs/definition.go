@@ -30,6 +30,11 @@ type apiDef struct {
 	typ    string
 	data   []byte
 	hash   string
+	// defKey keys the fully loaded definition: its text and where its
+	// relative $refs resolve (the location key and the definition's own
+	// location), so two APIs with the same text in different locations
+	// never share each other's resolved files.
+	defKey string
 }
 
 func (a *apiDef) isOpenAPI() bool {
@@ -70,6 +75,7 @@ func (h *Handler) loadAPI(c *echo.Context) (*apiDef, error) {
 	}
 	d := &apiDef{stored: stored, entity: e, ref: e.Ref(), typ: e.SpecString("type"), data: definitionBytes(e.Spec["definition"])}
 	d.hash = openapi.Hash(d.data)
+	d.defKey = d.hash + "\x00" + stored.LocationKey + "\x00" + e.Metadata.Annotations[catalog.AnnotationDefinitionLocation]
 	h.defs.put(ref.Key(), memoEntry{d: d, version: version, gen: gen, at: time.Now()})
 	return d, nil
 }
@@ -138,8 +144,9 @@ func (h *Handler) fillSummary(c *echo.Context, d *apiDef, v *av.DefinitionView, 
 		return
 	}
 	v.Summary = sum
-	v.Groups = groupByTag(sum)
-	if def, ok := h.cache.Peek(d.hash); ok {
+	page, _ := strconv.Atoi(c.QueryParam("page"))
+	v.Groups, v.Pager = pageOfGroups(groupByTag(sum), page, openKey)
+	if def, ok := h.cache.Peek(d.defKey); ok {
 		v.Warnings = def.Warnings
 	}
 	if openKey != "" {
@@ -147,7 +154,7 @@ func (h *Handler) fillSummary(c *echo.Context, d *apiDef, v *av.DefinitionView, 
 		v.Open = &ov
 		return
 	}
-	h.cache.Warm(d.hash, d.data, h.reader(d))
+	h.cache.Warm(d.defKey, d.data, h.reader(d))
 }
 
 // operation serves one expanded operation: the htmx fragment, or without
@@ -172,7 +179,7 @@ func (h *Handler) operation(c *echo.Context) error {
 
 func (h *Handler) operationView(c *echo.Context, d *apiDef, sum *openapi.Summary, key string) av.OperationView {
 	v := av.OperationView{BaseURL: DefinitionURL(d.ref), Key: key, CSRFToken: h.opts.Page(c, "").CSRFToken}
-	def, err := h.cache.Definition(c.Request().Context(), d.hash, d.data, h.reader(d))
+	def, err := h.cache.Definition(c.Request().Context(), d.defKey, d.data, h.reader(d))
 	switch {
 	case errors.Is(err, openapi.ErrStillLoading) || errors.Is(err, openapi.ErrBusy):
 		v.Error, v.Retry = "This definition is large and still loading…", true
@@ -272,6 +279,41 @@ func groupByTag(sum *openapi.Summary) []av.TagGroup {
 		}
 	}
 	return kept
+}
+
+// pageOfGroups keeps one page of the groups' operations (the page holding
+// openKey when it is set), so one response stays small however many
+// operations a definition has.
+func pageOfGroups(groups []av.TagGroup, page int, openKey string) ([]av.TagGroup, av.Pager) {
+	total := 0
+	for _, g := range groups {
+		if openKey != "" {
+			for i, op := range g.Operations {
+				if op.Key == openKey {
+					page = (total+i)/av.OperationsPerPage + 1
+				}
+			}
+		}
+		total += len(g.Operations)
+	}
+	pages := max(1, (total+av.OperationsPerPage-1)/av.OperationsPerPage)
+	page = min(max(page, 1), pages)
+	if pages == 1 {
+		return groups, av.Pager{Page: 1, Pages: 1, Total: total}
+	}
+	from, to := (page-1)*av.OperationsPerPage, page*av.OperationsPerPage
+	var out []av.TagGroup
+	seen := 0
+	for _, g := range groups {
+		lo, hi := max(from-seen, 0), min(to-seen, len(g.Operations))
+		if lo < hi {
+			part := g
+			part.Operations = g.Operations[lo:hi]
+			out = append(out, part)
+		}
+		seen += len(g.Operations)
+	}
+	return out, av.Pager{Page: page, Pages: pages, Total: total}
 }
 
 // maxRawShown caps the raw text put on the page; the download has it all.

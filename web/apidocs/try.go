@@ -49,7 +49,7 @@ func (h *Handler) try(c *echo.Context) error {
 	if err != nil {
 		return result(http.StatusOK, av.ResultView{Error: "The definition cannot be read: " + err.Error()})
 	}
-	def, err := h.cache.Definition(c.Request().Context(), d.hash, d.data, h.reader(d))
+	def, err := h.cache.Definition(c.Request().Context(), d.defKey, d.data, h.reader(d))
 	if err != nil {
 		return result(http.StatusOK, av.ResultView{Error: "The definition is not ready: " + err.Error()})
 	}
