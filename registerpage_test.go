@@ -171,6 +171,9 @@ const originKeyForTest = "metadata.annotations." + catalog.AnnotationManagedByOr
 func TestRegisterPageAnalyzeAnswers(t *testing.T) {
 	repo := nestedRepo(t)
 	base, b := registerPortal(t, repo)
+	repo.set("/repo/cycle/one.yaml", locationYAML("cycle-one", "./two.yaml"))
+	repo.set("/repo/cycle/two.yaml", locationYAML("cycle-two", "./one.yaml", "../components/a.yaml"))
+	repo.set("/repo/refuses.yaml", locationYAML("refuses", "https://elsewhere.example/c.yaml", "./components/b.yaml"))
 	csrf := csrfOf(t, b, base+"/catalog-import")
 	_, _ = b.post(base+"/catalog-import/register", csrf, url.Values{"url": {repo.URL + "/repo/components/a.yaml"}}, nil)
 	for _, tc := range []struct {
@@ -182,6 +185,8 @@ func TestRegisterPageAnalyzeAnswers(t *testing.T) {
 	}{
 		{"a nested tree", repo.URL + "/repo/all.yaml", http.StatusOK, "preview-entities", "component:default/c", true},
 		{"a missing target", repo.URL + "/repo/broken/location.yaml", http.StatusOK, "preview-entity-problems", "missing.yaml does not exist", true},
+		{"a cycle", repo.URL + "/repo/cycle/one.yaml", http.StatusOK, "preview-entity-problems", "cycle", true},
+		{"a refused target", repo.URL + "/repo/refuses.yaml", http.StatusOK, "preview-entity-problems", "backend.reading.allow", true},
 		{"nothing there", repo.URL + "/repo/nope.yaml", http.StatusOK, "import-error", "/repo/nope.yaml does not exist", false},
 		{"not YAML", repo.URL + "/repo/broken/not-yaml.yaml", http.StatusOK, "import-error", "Check the address", false},
 		{"host not allowed", "https://elsewhere.example/catalog-info.yaml", http.StatusUnprocessableEntity, "import-error", "an operator must add its host", false},
