@@ -4,9 +4,11 @@ import (
 	"fmt"
 	"html"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -17,11 +19,11 @@ import (
 )
 
 // registerPortal runs every built-in feature with backend.reading.allow
-// for repo's host and one configured file location, and returns the base
+// for repoURL's host and one configured file location, and returns the base
 // URL and a cookie-keeping client that does not follow redirects.
-func registerPortal(t *testing.T, repo *repoServer) (string, *browser) {
+func registerPortal(t *testing.T, repoURL string) (string, *browser) {
 	t.Helper()
-	u, _ := url.Parse(repo.URL)
+	u, _ := url.Parse(repoURL)
 	dir := t.TempDir()
 	writeFile(t, dir, "configured.yaml", fmt.Sprintf(componentYAML, "configured-one"))
 	cfg, err := ParseConfig("app-config.yaml", []byte(fmt.Sprintf(`
@@ -104,7 +106,7 @@ func waitRead(t *testing.T, b *browser, u string) *goquery.Document {
 
 func TestRegisterPageWithoutJavaScript(t *testing.T) {
 	repo := nestedRepo(t)
-	base, b := registerPortal(t, repo)
+	base, b := registerPortal(t, repo.URL)
 	target := repo.URL + "/repo/all.yaml"
 	csrf := csrfOf(t, b, base+"/catalog-import")
 	for _, path := range []string{"/catalog", "/apis", "/"} {
@@ -170,7 +172,7 @@ const originKeyForTest = "metadata.annotations." + catalog.AnnotationManagedByOr
 
 func TestRegisterPageAnalyzeAnswers(t *testing.T) {
 	repo := nestedRepo(t)
-	base, b := registerPortal(t, repo)
+	base, b := registerPortal(t, repo.URL)
 	repo.set("/repo/cycle/one.yaml", locationYAML("cycle-one", "./two.yaml"))
 	repo.set("/repo/cycle/two.yaml", locationYAML("cycle-two", "./one.yaml", "../components/a.yaml"))
 	repo.set("/repo/refuses.yaml", locationYAML("refuses", "https://elsewhere.example/c.yaml", "./components/b.yaml"))
@@ -214,15 +216,17 @@ func TestRegisterPageAnalyzeAnswers(t *testing.T) {
 func TestLocationPagePollsUntilTheFirstReadEnds(t *testing.T) {
 	repo := nestedRepo(t)
 	gate := make(chan struct{})
-	slow := repo.Config.Handler
-	repo.Config.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	gated := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path == "/repo/components/b.yaml" {
 			<-gate
 		}
-		slow.ServeHTTP(w, r)
-	})
-	base, b := registerPortal(t, repo)
-	target := repo.URL + "/repo/all.yaml"
+		repo.Config.Handler.ServeHTTP(w, r)
+	}))
+	t.Cleanup(gated.Close)
+	release := sync.OnceFunc(func() { close(gate) })
+	t.Cleanup(release) // before gated.Close, which waits for the held request
+	base, b := registerPortal(t, gated.URL)
+	target := gated.URL + "/repo/all.yaml"
 	csrf := csrfOf(t, b, base+"/catalog-import")
 	resp, _ := b.post(base+"/catalog-import/register", csrf, url.Values{"url": {target}}, nil)
 	loc := resp.Header.Get("Location")
@@ -232,10 +236,9 @@ func TestLocationPagePollsUntilTheFirstReadEnds(t *testing.T) {
 	poll, _ := region.Attr("hx-get")
 	trigger, _ := region.Attr("hx-trigger")
 	if strings.Contains(body, "<html") || poll != loc || trigger != "every 1s" || !strings.Contains(body, `<noscript><a href="`+html.EscapeString(loc)+`"`) {
-		close(gate)
 		t.Fatalf("while reading, want the region alone, polling itself, with a Refresh link for no-JS:\n%s", body)
 	}
-	close(gate)
+	release()
 	doc = waitRead(t, b, base+loc)
 	if _, polls := doc.Find(`[data-testid="location-read"]`).Attr("hx-trigger"); polls {
 		t.Error("the region still polls after the read")
@@ -247,7 +250,7 @@ func TestLocationPagePollsUntilTheFirstReadEnds(t *testing.T) {
 
 func TestEntityPageActionsRefreshUnregisterDelete(t *testing.T) {
 	repo := nestedRepo(t)
-	base, b := registerPortal(t, repo)
+	base, b := registerPortal(t, repo.URL)
 	target := repo.URL + "/repo/all.yaml"
 	csrf := csrfOf(t, b, base+"/catalog-import")
 	resp, _ := b.post(base+"/catalog-import/register", csrf, url.Values{"url": {target}}, nil)
@@ -351,6 +354,23 @@ func TestEntityPageActionsRefreshUnregisterDelete(t *testing.T) {
 		}
 		if !strings.Contains(body2(b, base+resp.Header.Get("Location")), "The entity was deleted.") {
 			t.Error("no notice after deleting")
+		}
+	})
+
+	t.Run("unregister from the location's own entity", func(t *testing.T) {
+		repo.set("/repo/solo.yaml", fmt.Sprintf(componentYAML, "solo"))
+		solo := repo.URL + "/repo/solo.yaml"
+		resp, _ := b.post(base+"/catalog-import/register", csrf, url.Values{"url": {solo}}, nil)
+		soloPage := resp.Header.Get("Location")
+		soloID := waitRead(t, b, base+soloPage).Find(`[data-testid="location-id"]`).Text()
+		own := base + "/catalog/default/location/generated-" + sha1Hex("url:"+solo)
+		resp, _ = b.post(own+"/actions/unregister", csrf, url.Values{"id": {soloID}}, nil)
+		if resp.StatusCode != http.StatusSeeOther || resp.Header.Get("Location") != soloPage {
+			t.Fatalf("unregister from the Location entity: %d to %q, want the location's page", resp.StatusCode, resp.Header.Get("Location"))
+		}
+		doc := page(t, body2(b, base+soloPage))
+		if refs := testids(doc, `[data-testid="location-entity"]`, "data-ref"); !cmp.Equal(refs, []string{"component:default/solo"}) {
+			t.Errorf("after unregistering, the page lists %v, want the orphaned component alone", refs)
 		}
 	})
 

@@ -78,7 +78,6 @@ func (h *Handler) registerLocation(c *echo.Context) error {
 		}
 		return fail(status, ie)
 	}
-	h.log.Info("location registered from the register page", "location", spec.String(), "id", reg.Location.ID)
 	return c.Redirect(http.StatusSeeOther, locationPageURL(reg.Location.Spec()))
 }
 
