@@ -44,6 +44,12 @@ func AppPlugin() Feature {
 			},
 			OwnedBy:  auth.OwnedByMe,
 			MyGroups: auth.MyGroups,
+			// Registering, Refresh, Unregister and Delete entity act for a
+			// person, as Sync now does.
+			RequireUser: auth.RequireUser,
+			Catalog:     s.Catalog,
+			Locations:   s.Web.Locations,
+			Runs:        s.Scheduler,
 		})
 		s.Web.ErrorPage = h.ErrorPage
 		h.Register(s.Echo)

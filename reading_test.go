@@ -126,14 +126,24 @@ func startWithLocation(t *testing.T, dir, extra string) string {
 // 13 MB in the background).
 func checkGitHubDefinitionPage(t *testing.T, base string, operations int) {
 	t.Helper()
+	// The page lists its operations a page of 500 at a time.
 	page := getDoc(t, base+"/catalog/default/api/github/definition")
-	if got := page.Find("details.op").Length(); got != operations {
-		t.Fatalf("%d operations on the definition page, the description has %d", got, operations)
+	listed := 0
+	for p := 1; ; p++ {
+		doc := getDoc(t, fmt.Sprintf("%s/catalog/default/api/github/definition?page=%d", base, p))
+		n := doc.Find("details.op").Length()
+		listed += n
+		if n < 500 || listed >= operations {
+			break
+		}
+	}
+	if listed != operations {
+		t.Fatalf("%d operations on the definition's pages, the description has %d", listed, operations)
 	}
 	if title := strings.TrimSpace(page.Find(`[data-testid="api-title"]`).Text()); title == "" {
 		t.Error("the definition page has no API title")
 	}
-	id, _ := page.Find("details.op#op-repos-get").Attr("id")
+	id, _ := getDoc(t, base+"/catalog/default/api/github/definition?op=repos-get").Find("details.op#op-repos-get").Attr("id")
 	if id == "" {
 		t.Fatal("the definition page has no repos/get operation")
 	}

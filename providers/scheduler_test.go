@@ -489,3 +489,33 @@ func TestRefreshStartsARunAfterTheOneInProgress(t *testing.T) {
 		})
 	}
 }
+
+// TestProviderStatusOfOneProvider: the register page asks for one
+// location's runs; a provider this replica does not schedule (not yet
+// synced, or removed) is ErrUnknownProvider, and Status skips a provider
+// removed while it lists.
+func TestProviderStatusOfOneProvider(t *testing.T) {
+	p := &testProvider{name: "url:https://example.com/all.yaml", sched: manual,
+		run: func(context.Context) (catalog.Mutation, error) { return entities(2), nil }}
+	s, _ := startScheduler(t, sqliteDB(t), nil, p)
+	ctx := context.Background()
+	st, err := s.ProviderStatus(ctx, p.name, 1)
+	if err != nil || st.Last != nil || st.Running != nil {
+		t.Fatalf("before any run: %+v, %v", st, err)
+	}
+	r := trigger(t, s, p.name)
+	st, err = s.ProviderStatus(ctx, p.name, 1)
+	if err != nil || st.Last == nil || st.Last.ID != r.ID || st.Last.Listed != 2 {
+		t.Fatalf("after a run: %+v, %v", st, err)
+	}
+	if _, err := s.ProviderStatus(ctx, "url:https://example.com/other.yaml", 1); !errors.Is(err, ErrUnknownProvider) {
+		t.Errorf("unknown provider: %v, want ErrUnknownProvider", err)
+	}
+	s.Remove(p.name)
+	if _, err := s.ProviderStatus(ctx, p.name, 1); !errors.Is(err, ErrUnknownProvider) {
+		t.Errorf("removed provider: %v, want ErrUnknownProvider", err)
+	}
+	if all, err := s.Status(ctx, 1); err != nil || len(all) != 0 {
+		t.Errorf("Status after Remove: %v, %v", all, err)
+	}
+}

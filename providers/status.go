@@ -2,6 +2,8 @@ package providers
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"time"
 )
 
@@ -27,7 +29,10 @@ func (s *Scheduler) Providers() []string {
 func (s *Scheduler) Status(ctx context.Context, recent int) ([]ProviderStatus, error) {
 	var out []ProviderStatus
 	for _, name := range s.Providers() {
-		st, err := s.status(ctx, name, recent)
+		st, err := s.ProviderStatus(ctx, name, recent)
+		if errors.Is(err, ErrUnknownProvider) {
+			continue
+		}
 		if err != nil {
 			return nil, err
 		}
@@ -36,10 +41,16 @@ func (s *Scheduler) Status(ctx context.Context, recent int) ([]ProviderStatus, e
 	return out, nil
 }
 
-func (s *Scheduler) status(ctx context.Context, name string, recent int) (ProviderStatus, error) {
+// ProviderStatus is Status for one provider; ErrUnknownProvider when this
+// replica does not schedule it (a location registered through another
+// replica a moment ago, or one unregistered).
+func (s *Scheduler) ProviderStatus(ctx context.Context, name string, recent int) (ProviderStatus, error) {
 	s.mu.Lock()
 	t := s.tasks[name]
 	s.mu.Unlock()
+	if t == nil { // removed (a location unregistered) since it was listed
+		return ProviderStatus{Name: name}, fmt.Errorf("status of %s: %w", name, ErrUnknownProvider)
+	}
 	st := ProviderStatus{Name: name, Schedule: t.sched}
 	runs, err := s.runs.recent(ctx, name, recent+1)
 	if err != nil {

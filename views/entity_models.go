@@ -45,9 +45,10 @@ type ConflictView struct {
 // EntityFrame is what every tab of an entity page shares: the header and
 // the tab bar with the active tab.
 type EntityFrame struct {
-	Header EntityHeader
-	Tabs   []Tab
-	Active string // Tab.ID of the tab shown
+	Header  EntityHeader
+	Tabs    []Tab
+	Active  string // Tab.ID of the tab shown
+	Actions EntityActions
 }
 
 // KeyValue is one label or annotation.

@@ -11,6 +11,8 @@ type Listing struct {
 	Results     ListingResults
 	APIExplorer bool // the /apis table (API columns) instead of the catalog's
 	OwnedBy     OwnedByControl
+	// Notice reports an action just done (an entity deleted).
+	Notice string
 }
 
 // OwnedByControl is the "Owned by me" filter, shown to signed-in people.
@@ -30,8 +32,17 @@ type FacetGroup struct {
 // FacetValue is one selectable value of a facet.
 type FacetValue struct {
 	Value    string
+	Label    string // shown instead of Value when set ("Orphaned" for true)
 	Count    int
 	Selected bool
+}
+
+// Display is what the facet's checkbox label says.
+func (v FacetValue) Display() string {
+	if v.Label != "" {
+		return v.Label
+	}
+	return v.Value
 }
 
 // ActiveFilter is a selected facet value shown as a removable chip.

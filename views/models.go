@@ -17,6 +17,7 @@ type EntitySummary struct {
 	System      Link   // spec.system
 	Tags        []string
 	UpdatedAt   time.Time
+	Orphan      bool // annotated backstage.io/orphan: 'true'
 }
 
 // KindCount is one kind on the home page with its number of entities.

@@ -14,7 +14,7 @@ import (
 type Page struct {
 	Title     string // this page's title, shown before the app title
 	AppTitle  string // app.title from config
-	Active    string // nav section: home, catalog, apis, search, providers
+	Active    string // nav section: home, catalog, apis, search, providers, register
 	User      *User  // the signed-in user; nil when signed out or sign-in is off
 	SignIn    bool   // whether any sign-in is configured
 	CSRFToken string // for forms that POST (hidden field "_csrf")
@@ -37,6 +37,7 @@ const (
 	NavAPIs      = "apis"
 	NavSearch    = "search"
 	NavProviders = "providers"
+	NavRegister  = "register"
 )
 
 // navItem is one entry of the header's main navigation.
@@ -53,6 +54,7 @@ var navItems = []navItem{
 	{NavAPIs, "APIs", "/apis"},
 	{NavSearch, "Search", "/search"},
 	{NavProviders, "Providers", "/providers"},
+	{NavRegister, "Register an API", "/catalog-import"},
 }
 
 // appTitle is the title shown when app.title is not configured.

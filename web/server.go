@@ -121,6 +121,11 @@ func New(opts Options) *Server {
 // plugin calls it when it starts, before the server listens.
 func (s *Server) SetLocations(l Locations) { s.locations = l }
 
+// Locations returns what SetLocations set, nil before (or without) the
+// catalog plugin. Pages read it per request: they register their routes
+// before the catalog plugin starts.
+func (s *Server) Locations() Locations { return s.locations }
+
 // ServeHTTP lets the server be used as an http.Handler (tests, embedding).
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.Echo.ServeHTTP(w, r)

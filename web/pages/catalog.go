@@ -3,8 +3,13 @@ package pages
 import (
 	"github.com/labstack/echo/v5"
 
+	"github.com/porticohq/portico/catalog"
 	"github.com/porticohq/portico/views"
 )
+
+// orphanField is the annotation that marks an entity its location no
+// longer emits.
+const orphanField = "metadata.annotations." + catalog.AnnotationOrphan
 
 // catalogListing describes /catalog: every kind, filtered by the usual facets.
 func catalogListing() listing {
@@ -21,6 +26,7 @@ func catalogListing() listing {
 			{Param: "lifecycle", Field: "spec.lifecycle", Label: "Lifecycle"},
 			{Param: "tag", Field: "metadata.tags", Label: "Tag"},
 			{Param: "namespace", Field: "metadata.namespace", Label: "Namespace"},
+			{Param: "orphan", Field: orphanField, Label: "Orphaned", Only: map[string]string{"true": "Orphaned entities"}},
 		},
 	}
 }

@@ -70,6 +70,7 @@ func summarize(se *catalog.StoredEntity) (views.EntitySummary, error) {
 		System:      refLink(specString(e, "system"), "system", ref.Namespace),
 		Tags:        e.Metadata.Tags,
 		UpdatedAt:   se.UpdatedAt,
+		Orphan:      e.Metadata.Annotations[catalog.AnnotationOrphan] == "true",
 	}, nil
 }
 

@@ -53,9 +53,10 @@ func (h *Handler) EntityFrameFor(c *echo.Context, ref catalog.Ref, active string
 		return views.EntityFrame{}, nil, fmt.Errorf("decode entity %s: %w", ref, err)
 	}
 	return views.EntityFrame{
-		Header: entityHeader(se, e),
-		Tabs:   h.entityTabs(e),
-		Active: active,
+		Header:  entityHeader(se, e),
+		Tabs:    h.entityTabs(e),
+		Active:  active,
+		Actions: h.entityActions(c, se, e),
 	}, e, nil
 }
 

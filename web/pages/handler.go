@@ -5,6 +5,7 @@
 package pages
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"log/slog"
@@ -15,6 +16,7 @@ import (
 	"github.com/labstack/echo/v5"
 
 	"github.com/porticohq/portico/catalog"
+	"github.com/porticohq/portico/providers"
 	"github.com/porticohq/portico/static"
 	"github.com/porticohq/portico/views"
 	"github.com/porticohq/portico/web"
@@ -47,20 +49,42 @@ type Options struct {
 	// MyGroups returns the signed-in user's groups when ref is their own
 	// User entity (nil otherwise); the page lists them.
 	MyGroups func(c *echo.Context, ref catalog.Ref) []string
+	// Catalog removes orphaned entities (Delete entity).
+	Catalog *catalog.Catalog
+	// Locations returns the location service (registration, Refresh,
+	// Unregister), nil while there is none: the catalog plugin sets it
+	// after the pages register, so it is read per request.
+	Locations func() web.Locations
+	// Runs reports a registered location's reads (the scheduler).
+	Runs Runs
+	// RequireUser guards the actions pages take for a person (register,
+	// refresh, unregister, delete): nil lets them pass, an error refuses.
+	// It is also how pages decide whether to show those buttons.
+	RequireUser func(c *echo.Context) error
+}
+
+// Runs reports the runs of a scheduled provider; a registered location is
+// one, named after its location ("url:<target>").
+type Runs interface {
+	ProviderStatus(ctx context.Context, name string, recent int) (providers.ProviderStatus, error)
 }
 
 // Handler holds what every page needs. It is built once and its methods are
 // the page handlers; Register lists the routes.
 type Handler struct {
-	store     catalog.Store
-	log       *slog.Logger
-	appTitle  string
-	signIn    bool
-	viewer    func(c *echo.Context) *views.User
-	csrfToken func(c *echo.Context) string
-	ownedBy   func(c *echo.Context) (catalog.Condition, bool)
-	myGroups  func(c *echo.Context, ref catalog.Ref) []string
-	assets    string
+	store       catalog.Store
+	log         *slog.Logger
+	appTitle    string
+	signIn      bool
+	viewer      func(c *echo.Context) *views.User
+	csrfToken   func(c *echo.Context) string
+	ownedBy     func(c *echo.Context) (catalog.Condition, bool)
+	myGroups    func(c *echo.Context, ref catalog.Ref) []string
+	assets      string
+	cat         *catalog.Catalog
+	locations   func() web.Locations
+	runs        Runs
+	requireUser func(c *echo.Context) error
 
 	mu   sync.RWMutex
 	tabs []EntityTab
@@ -69,16 +93,20 @@ type Handler struct {
 // New returns the page handlers.
 func New(opts Options) *Handler {
 	h := &Handler{
-		store:     opts.Store,
-		log:       opts.Logger,
-		appTitle:  opts.AppTitle,
-		signIn:    opts.SignIn,
-		viewer:    opts.Viewer,
-		csrfToken: opts.CSRFToken,
-		ownedBy:   opts.OwnedBy,
-		myGroups:  opts.MyGroups,
-		tabs:      append([]EntityTab(nil), opts.Tabs...),
-		assets:    assetVersion(),
+		store:       opts.Store,
+		log:         opts.Logger,
+		appTitle:    opts.AppTitle,
+		signIn:      opts.SignIn,
+		viewer:      opts.Viewer,
+		csrfToken:   opts.CSRFToken,
+		ownedBy:     opts.OwnedBy,
+		myGroups:    opts.MyGroups,
+		tabs:        append([]EntityTab(nil), opts.Tabs...),
+		assets:      assetVersion(),
+		cat:         opts.Catalog,
+		locations:   opts.Locations,
+		runs:        opts.Runs,
+		requireUser: opts.RequireUser,
 	}
 	if h.log == nil {
 		h.log = slog.New(slog.DiscardHandler)

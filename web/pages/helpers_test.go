@@ -58,6 +58,9 @@ func newPortalWith(t *testing.T, opts pages.Options) *portal {
 
 	srv := web.New(web.Options{Store: st, Catalog: cat, AppTitle: "Test Portal", CacheBytes: -1})
 	opts.Store, opts.AppTitle = st, "Test Portal"
+	if opts.Catalog == nil {
+		opts.Catalog = cat
+	}
 	h := pages.New(opts)
 	h.Register(srv.Echo)
 	srv.ErrorPage = h.ErrorPage

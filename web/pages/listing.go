@@ -32,6 +32,9 @@ type facet struct {
 	Param string
 	Field string
 	Label string
+	// Only, when set, keeps just these values, shown with these labels
+	// ("true" → "Orphaned"), and hides the facet when none is present.
+	Only map[string]string
 }
 
 // listing describes a listing page: the catalog or the API explorer.
@@ -155,6 +158,9 @@ func (h *Handler) serveListing(c *echo.Context, l listing) error {
 		return err
 	}
 	m = withOwnedBy(m, canFilterMine, s)
+	if c.QueryParam("deleted") == "1" {
+		m.Notice = "The entity was deleted."
+	}
 	full := views.ListingPage(h.Page(c, l.Title, l.Nav), m)
 	return render(c, http.StatusOK, full, views.ListingRegion(m))
 }
@@ -228,9 +234,11 @@ func activeFilters(l listing, s listState) ([]views.ActiveFilter, string) {
 	}
 	for _, f := range l.Facets {
 		for _, v := range s.Selected[f.Param] {
-			out = append(out, views.ActiveFilter{
-				Label: f.Label + ": " + v, RemoveURL: s.without(f.Param, v).url(l, false),
-			})
+			label := f.Label + ": " + v
+			if named, _ := f.only(v); named != "" {
+				label = named
+			}
+			out = append(out, views.ActiveFilter{Label: label, RemoveURL: s.without(f.Param, v).url(l, false)})
 		}
 	}
 	if len(out) == 0 {
@@ -268,7 +276,11 @@ func (h *Handler) facetCounts(c *echo.Context, l listing, s listState) ([]views.
 	}
 	groups := make([]views.FacetGroup, 0, len(l.Facets))
 	for _, f := range l.Facets {
-		groups = append(groups, facetGroup(f, counts[f.Field], s.Selected[f.Param]))
+		g := facetGroup(f, counts[f.Field], s.Selected[f.Param])
+		if f.Only != nil && len(g.Values) == 0 {
+			continue
+		}
+		groups = append(groups, g)
 	}
 	return groups, nil
 }
@@ -284,18 +296,29 @@ func facetGroup(f facet, counts []catalog.FacetCount, selected []string) views.F
 	seen := map[string]bool{}
 	for _, fc := range sorted {
 		isSel := containsFold(selected, fc.Value)
-		if len(g.Values) >= maxFacetValues && !isSel {
+		label, keep := f.only(fc.Value)
+		if !keep || len(g.Values) >= maxFacetValues && !isSel {
 			continue
 		}
 		seen[lowerASCII(fc.Value)] = true
-		g.Values = append(g.Values, views.FacetValue{Value: fc.Value, Count: fc.Count, Selected: isSel})
+		g.Values = append(g.Values, views.FacetValue{Value: fc.Value, Label: label, Count: fc.Count, Selected: isSel})
 	}
 	for _, v := range selected {
 		if !seen[lowerASCII(v)] {
-			g.Values = append(g.Values, views.FacetValue{Value: v, Selected: true})
+			label, _ := f.only(v)
+			g.Values = append(g.Values, views.FacetValue{Value: v, Label: label, Selected: true})
 		}
 	}
 	return g
+}
+
+// only says whether the facet shows value, and with which label.
+func (f facet) only(value string) (label string, keep bool) {
+	if f.Only == nil {
+		return "", true
+	}
+	label, keep = f.Only[lowerASCII(value)]
+	return label, keep
 }
 
 func containsFold(list []string, v string) bool {

@@ -30,6 +30,23 @@ func (h *Handler) Register(e *echo.Echo) {
 
 	// The API explorer: the catalog listing fixed to kind=api.
 	page(e, "/apis", h.apis)
+
+	// Register an API: the URL form, Analyze (a dry run; the preview region
+	// alone for htmx), Register (303 to the location's page), and a
+	// location's page, which polls its first read and lists its entities.
+	page(e, "/catalog-import", h.registerPage)
+	e.POST("/catalog-import/analyze", h.analyzeLocation)
+	e.POST("/catalog-import/register", h.registerLocation)
+	page(e, "/catalog-import/location", h.importedLocation)
+
+	// Entity actions, for those RequireUser lets through: Refresh, and
+	// Unregister and Delete entity, each a confirmation step (GET: a page,
+	// or a panel for htmx) and the action (POST, then 303).
+	e.POST("/catalog/:namespace/:kind/:name/actions/refresh", h.refreshEntity)
+	page(e, "/catalog/:namespace/:kind/:name/actions/unregister", h.confirmUnregister)
+	e.POST("/catalog/:namespace/:kind/:name/actions/unregister", h.unregisterLocation)
+	page(e, "/catalog/:namespace/:kind/:name/actions/delete", h.confirmDelete)
+	e.POST("/catalog/:namespace/:kind/:name/actions/delete", h.deleteEntity)
 }
 
 // page routes GET and HEAD (link checkers and monitors send HEAD) to h.
