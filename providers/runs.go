@@ -21,6 +21,9 @@ const (
 	OutcomeTimeout   = "timeout"
 	OutcomeCancelled = "cancelled"
 	OutcomeHeld      = "held"
+	// OutcomeInterrupted is a run whose replica stopped (killed, crashed)
+	// before it ended: nothing it read was applied.
+	OutcomeInterrupted = "interrupted"
 )
 
 // Run triggers.
@@ -184,8 +187,8 @@ func (s runStore) running(ctx context.Context, provider string) (Run, bool, erro
 // the lease knows no one else is running the task.
 func (s runStore) abandon(ctx context.Context, provider, owner string) error {
 	_, err := s.db.NewUpdate().Model((*runRow)(nil)).
-		Set("outcome = ?", OutcomeCancelled).
-		Set("message = ?", "the replica running it stopped; its lease expired and nothing was applied").
+		Set("outcome = ?", OutcomeInterrupted).
+		Set("message = ?", "interrupted: the replica running it stopped; nothing was applied").
 		Where("provider = ? AND outcome = ? AND owner <> ?", provider, OutcomeRunning, owner).
 		Exec(ctx)
 	if err != nil {

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -517,5 +518,42 @@ func TestProviderStatusOfOneProvider(t *testing.T) {
 	}
 	if all, err := s.Status(ctx, 1); err != nil || len(all) != 0 {
 		t.Errorf("Status after Remove: %v, %v", all, err)
+	}
+}
+
+// "Sync now" right after a run has read its source starts a new run: the
+// old one cannot see a change made after it read (issue 15: Trigger
+// returned the previous run while its record was being closed).
+func TestSyncNowAfterARunReadReturnsANewRun(t *testing.T) {
+	for _, db := range testDBs(t) {
+		t.Run(db.name, func(t *testing.T) {
+			release := make(chan struct{})
+			returned := make(chan struct{})
+			var calls atomic.Int32
+			p := &testProvider{name: "test:syncnow", sched: manual, run: func(ctx context.Context) (catalog.Mutation, error) {
+				if calls.Add(1) == 1 {
+					defer close(returned)
+					<-release
+				}
+				return entities(1), nil
+			}}
+			s, _ := startScheduler(t, db, nil, p)
+			first, err := s.Trigger(context.Background(), p.name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			close(release)
+			<-returned // the first run has read its source
+			second, err := s.Trigger(context.Background(), p.name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if second == first {
+				t.Fatalf("Sync now after the run read its source returned that run (%s)", first)
+			}
+			if r := waitRun(t, s, second); r.Outcome != OutcomeOK || calls.Load() != 2 {
+				t.Errorf("second run %+v after %d reads", r, calls.Load())
+			}
+		})
 	}
 }

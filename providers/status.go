@@ -76,9 +76,19 @@ func (s *Scheduler) ProviderStatus(ctx context.Context, name string, recent int)
 	s.mu.Lock()
 	since := s.since
 	s.mu.Unlock()
+	if st.Running != nil && ok && (lease.LockedFor <= 0 || lease.Owner != st.Running.Owner) {
+		// Its replica stopped renewing the lease (it died or was killed):
+		// nothing it does will be applied.
+		r := *st.Running
+		r.Outcome, r.Message = OutcomeInterrupted, "interrupted: the replica running it stopped; nothing was applied"
+		st.Running = nil
+		if st.Last == nil || st.Last.StartedAt.Before(r.StartedAt) {
+			st.Last = &r
+		}
+	}
 	switch {
-	case ok && lease.NextRunAt.UnixMilli() > 0:
-		st.NextRun = lease.NextRunAt
+	case ok && lease.NextRunSet:
+		st.NextRun = s.clock().Add(lease.DueIn)
 	case !since.IsZero():
 		st.NextRun = since.Add(t.sched.InitialDelay) // first run, after the initial delay
 	}
