@@ -102,10 +102,12 @@ func (x *catalogExtensions) start(ctx context.Context, s *Services) error {
 		}
 		names[p.Name()] = true
 	}
+	var locations []*locationProvider
 	for _, p := range provs {
-		conn := &connection{catalog: s.Catalog, name: p.Name(), metrics: s.Web.Metrics}
+		conn := &connection{catalog: s.Catalog, name: p.Name(), metrics: s.Web.Metrics, readiness: s.Readiness}
 		if lp, ok := p.(*locationProvider); ok {
 			conn.done = lp.done
+			locations = append(locations, lp)
 		}
 		if r, ok := p.(refresher); ok {
 			locs.refreshers[p.Name()] = r
@@ -121,6 +123,9 @@ func (x *catalogExtensions) start(ctx context.Context, s *Services) error {
 	if err := s.Scheduler.Start(ctx); err != nil {
 		return fmt.Errorf("start scheduler: %w", err)
 	}
+	for _, lp := range locations {
+		go readyWhenApplied(ctx, s.Scheduler, lp)
+	}
 	s.Web.SetLocations(locs)
 	if err := locs.start(ctx); err != nil {
 		return fmt.Errorf("registered locations: %w", err)
@@ -131,19 +136,44 @@ func (x *catalogExtensions) start(ctx context.Context, s *Services) error {
 // connect calls Connect in the background: a file location's Connect
 // returns once its first full mutation is applied, which can take seconds,
 // and the portal should answer (with /readyz saying "not yet") meanwhile.
-func (x *catalogExtensions) connect(ctx context.Context, s *Services, p providers.EntityProvider, conn providers.Connection) {
+// A provider whose first load fails is not ready, and /readyz says why,
+// until one of its later mutations applies (a file location's re-scan).
+func (x *catalogExtensions) connect(ctx context.Context, s *Services, p providers.EntityProvider, conn *connection) {
 	done := s.Readiness.Add(p.Name())
+	conn.done = done
 	go func() {
-		defer done()
 		start := time.Now()
 		if err := p.Connect(ctx, conn); err != nil {
 			if ctx.Err() == nil {
-				s.Logger.Error("connect entity provider", "provider", p.Name(), "error", err)
+				s.Logger.Error("connect entity provider", "provider", p.Name(), "err", err)
+				s.Readiness.Fail(p.Name(), err)
 			}
 			return
 		}
+		done()
 		s.Logger.Debug("entity provider connected", "provider", p.Name(), "duration", time.Since(start))
 	}()
+}
+
+// readyWhenApplied marks a url location ready as soon as any replica has
+// applied a read of it: its stored entities are what this replica serves,
+// so readiness never waits for this replica to win the task's lease (issue
+// 15: two of three replicas stayed unready for 5 and 10 minutes).
+func readyWhenApplied(ctx context.Context, sched *providers.Scheduler, lp *locationProvider) {
+	for {
+		ok, err := sched.HasApplied(ctx, lp.Name())
+		if err == nil && ok {
+			lp.done()
+			return
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-lp.ready:
+			return
+		case <-time.After(time.Second):
+		}
+	}
 }
 
 // locationProviders makes a scheduled provider of every configured
@@ -162,8 +192,11 @@ func (x *catalogExtensions) locationProviders(s *Services) []providers.EntityPro
 			}
 			continue
 		}
-		lp := &locationProvider{typ: loc.Type, target: loc.Target, reader: r, schedule: locationSchedule(s.Settings.Catalog.ProcessingInterval)}
-		lp.done = s.Readiness.Add(lp.Name())
+		lp := &locationProvider{typ: loc.Type, target: loc.Target, reader: r, schedule: locationSchedule(s.Settings.Catalog.ProcessingInterval),
+			readiness: s.Readiness, ready: make(chan struct{})}
+		done := s.Readiness.Add(lp.Name())
+		var once sync.Once
+		lp.markReady = func() { once.Do(func() { done(); close(lp.ready) }) }
 		out = append(out, lp)
 	}
 	return out
@@ -171,10 +204,11 @@ func (x *catalogExtensions) locationProviders(s *Services) []providers.EntityPro
 
 // connection applies one provider's mutations through ingest.
 type connection struct {
-	catalog *catalog.Catalog
-	name    string
-	done    func() // when set, called after each apply (readiness)
-	metrics *web.Metrics
+	catalog   *catalog.Catalog
+	name      string
+	done      func() // when set, called after each successful apply (readiness)
+	readiness *Readiness
+	metrics   *web.Metrics
 }
 
 func (c *connection) ApplyMutation(ctx context.Context, m catalog.Mutation) (catalog.ApplyResult, error) {
@@ -190,7 +224,10 @@ func (c *connection) applied(start time.Time, res catalog.ApplyResult, err error
 	if c.metrics != nil {
 		c.metrics.ObserveIngest(c.name, time.Since(start), res, err)
 	}
-	if c.done != nil {
+	switch {
+	case err != nil && c.readiness != nil:
+		c.readiness.Fail(c.name, err)
+	case err == nil && c.done != nil:
 		c.done()
 	}
 }
@@ -224,7 +261,14 @@ type locationProvider struct {
 	typ, target string
 	reader      LocationReader
 	schedule    providers.Schedule // unless the reader chooses its own
-	done        func()             // marks the first read done for readiness
+	readiness   *Readiness
+	ready       chan struct{} // closed once the location is ready
+	markReady   func()
+}
+
+// done marks the location ready (once it has been read and applied).
+func (p *locationProvider) done() {
+	p.markReady()
 }
 
 var _ providers.ScheduledProvider = (*locationProvider)(nil)
@@ -240,14 +284,15 @@ func (p *locationProvider) Schedule() providers.Schedule {
 	return p.schedule
 }
 
-// Run reads the location. Readiness counts the first read as done once its
-// mutation is applied, or when it fails: a location that cannot be read
-// must not keep the portal out of service forever.
+// Run reads the location. Readiness counts the location as done once a
+// read of it is applied, here or by another replica; until then a failed
+// read is the reason /readyz gives.
 func (p *locationProvider) Run(ctx context.Context) (catalog.Mutation, error) {
 	m, err := p.reader.ReadLocation(ctx, p.target)
 	if err != nil {
-		p.done()
-		return catalog.Mutation{}, fmt.Errorf("read %s: %w", p.Name(), err)
+		err = fmt.Errorf("read %s: %w", p.Name(), err)
+		p.readiness.Fail(p.Name(), err)
+		return catalog.Mutation{}, err
 	}
 	return m, nil
 }

@@ -119,3 +119,10 @@ func (s *Scheduler) withProgress(t *task, r *Run) *Run {
 	}
 	return r
 }
+
+// HasApplied reports whether any replica has applied a run of the provider
+// named name (its entities are stored).
+func (s *Scheduler) HasApplied(ctx context.Context, name string) (bool, error) {
+	_, ok, err := s.runs.lastApplied(ctx, name)
+	return ok, err
+}
