@@ -10,6 +10,7 @@ type StoredRef struct {
 	Ref         Ref
 	LocationKey string
 	Location    string // managed-by-location, as ProcessedEntity.Location
+	Orphan      bool   // no location emits it any more
 }
 
 // BucketLister is an optional Store capability: list the refs of one

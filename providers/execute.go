@@ -101,7 +101,7 @@ func (s *Scheduler) execute(ctx context.Context, t *task, lr *liveRun) {
 
 // apply runs the safety rules and hands the mutation to the Connection.
 func (s *Scheduler) apply(ctx context.Context, t *task, m catalog.Mutation, r *Run) {
-	if m.Type == catalog.Full {
+	if _, lists := t.conn.(bucketLister); m.Type == catalog.Full && !lists {
 		prev, ok, err := s.runs.lastApplied(ctx, r.Provider)
 		if err != nil {
 			r.Outcome, r.Message = OutcomeError, err.Error()
@@ -112,6 +112,12 @@ func (s *Scheduler) apply(ctx context.Context, t *task, m catalog.Mutation, r *R
 			r.Errors = append(r.Errors, catalog.Problem{Message: why})
 			return
 		}
+	}
+	full := m
+	m, err := s.holdRemovals(ctx, t, m, r)
+	if err != nil {
+		r.Outcome, r.Message = OutcomeError, err.Error()
+		return
 	}
 	if ok, err := s.leases.renew(ctx, r.Provider); err != nil || !ok {
 		r.Outcome, r.Message = OutcomeCancelled, "the lease was lost before applying; nothing was applied"
@@ -133,6 +139,14 @@ func (s *Scheduler) apply(ctx context.Context, t *task, m catalog.Mutation, r *R
 		r.Errors = append(r.Errors, catalog.Problem{File: c.Location, Entity: c.EntityRef, Message: c.Message})
 	}
 	r.Message = fmt.Sprintf("applied %d entities", len(m.Entities))
+	if r.Held > 0 {
+		r.Message += fmt.Sprintf("; held: %d removals await confirmation (the next run must agree, %s must pass, or Apply now)",
+			r.Held, t.safety.RemovalGrace)
+		if len(full.Entities) == 0 {
+			r.Outcome = OutcomeHeld
+			r.Message = fmt.Sprintf("held: the listing is empty; %d removals await confirmation (Apply now, or allowLargeDeletions: true)", r.Held)
+		}
+	}
 	if len(m.Failed) > 0 {
 		r.Message += fmt.Sprintf("; %d sources failed and kept their entities", len(m.Failed))
 	}

@@ -45,8 +45,11 @@ type Run struct {
 	// Listed counts the entities and failed sources the provider returned.
 	Listed                                      int
 	Added, Updated, Removed, Unchanged, Invalid int
-	Errors                                      []catalog.Problem
-	Message                                     string
+	// Held counts the removals the run did not apply: they wait for the
+	// next run to agree, the grace period, or "Apply now".
+	Held    int
+	Errors  []catalog.Problem
+	Message string
 	// Progress is the latest progress note of a running run in this replica.
 	Progress string
 }
@@ -70,6 +73,7 @@ type runRow struct {
 	Removed    int    `bun:"removed"`
 	Unchanged  int    `bun:"unchanged"`
 	Invalid    int    `bun:"invalid"`
+	Held       int    `bun:"held"`
 	Errors     string `bun:"errors"`
 	Message    string `bun:"message"`
 }
@@ -90,7 +94,7 @@ func toRow(r Run) runRow {
 		ID: r.ID, Provider: r.Provider, Trigger: r.Trigger, Owner: r.Owner,
 		StartedAt: r.StartedAt.UnixMilli(), DurationMS: r.Duration.Milliseconds(),
 		Outcome: r.Outcome, Listed: r.Listed, Added: r.Added, Updated: r.Updated,
-		Removed: r.Removed, Unchanged: r.Unchanged, Invalid: r.Invalid,
+		Removed: r.Removed, Unchanged: r.Unchanged, Invalid: r.Invalid, Held: r.Held,
 		Errors: string(data), Message: r.Message,
 	}
 }
@@ -100,7 +104,7 @@ func (row runRow) run() Run {
 		ID: row.ID, Provider: row.Provider, Trigger: row.Trigger, Owner: row.Owner,
 		StartedAt: time.UnixMilli(row.StartedAt).UTC(), Duration: time.Duration(row.DurationMS) * time.Millisecond,
 		Outcome: row.Outcome, Listed: row.Listed, Added: row.Added, Updated: row.Updated,
-		Removed: row.Removed, Unchanged: row.Unchanged, Invalid: row.Invalid, Message: row.Message,
+		Removed: row.Removed, Unchanged: row.Unchanged, Invalid: row.Invalid, Held: row.Held, Message: row.Message,
 	}
 	_ = json.Unmarshal([]byte(row.Errors), &r.Errors)
 	return r

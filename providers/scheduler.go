@@ -52,6 +52,7 @@ type Scheduler struct {
 	maxPoll time.Duration
 	keep    int
 	runs    runStore
+	held    heldStore
 	leases  leases
 	metrics *metrics
 
@@ -115,6 +116,7 @@ func New(opts Options) (*Scheduler, error) {
 		s.keep = 500
 	}
 	s.runs = runStore{db: opts.DB}
+	s.held = heldStore{db: opts.DB}
 	ttl := opts.LeaseTTL
 	if ttl <= 0 {
 		ttl = DefaultLeaseTTL

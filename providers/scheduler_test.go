@@ -185,8 +185,12 @@ func TestRunOutcomes(t *testing.T) {
 	}
 }
 
+// TestShrinkGuardHoldsLargeDeletions covers the guard of connections that
+// cannot list their bucket (the catalog's can: see held_test.go): the whole
+// run is held when its listing shrinks by more than the guard.
 func TestShrinkGuardHoldsLargeDeletions(t *testing.T) {
 	allow := Safety{ShrinkGuard: 0.5, AllowLargeDeletions: true}
+	half := Safety{ShrinkGuard: 0.5}
 	tests := []struct {
 		name    string
 		safety  *Safety
@@ -194,11 +198,11 @@ func TestShrinkGuardHoldsLargeDeletions(t *testing.T) {
 		want    []string
 		applied int
 	}{
-		{"empty after non-empty is held", nil, []int{10, 0}, []string{OutcomeOK, OutcomeHeld}, 1},
-		{"more than half is held", nil, []int{10, 4}, []string{OutcomeOK, OutcomeHeld}, 1},
-		{"half is applied", nil, []int{10, 5}, []string{OutcomeOK, OutcomeOK}, 2},
-		{"held compares with the last applied run", nil, []int{10, 0, 3, 10}, []string{OutcomeOK, OutcomeHeld, OutcomeHeld, OutcomeOK}, 2},
-		{"empty first run is applied", nil, []int{0, 5}, []string{OutcomeOK, OutcomeOK}, 2},
+		{"empty after non-empty is held", &half, []int{10, 0}, []string{OutcomeOK, OutcomeHeld}, 1},
+		{"more than half is held", &half, []int{10, 4}, []string{OutcomeOK, OutcomeHeld}, 1},
+		{"half is applied", &half, []int{10, 5}, []string{OutcomeOK, OutcomeOK}, 2},
+		{"held compares with the last applied run", &half, []int{10, 0, 3, 10}, []string{OutcomeOK, OutcomeHeld, OutcomeHeld, OutcomeOK}, 2},
+		{"empty first run is applied", &half, []int{0, 5}, []string{OutcomeOK, OutcomeOK}, 2},
 		{"allowLargeDeletions", &allow, []int{10, 0}, []string{OutcomeOK, OutcomeOK}, 2},
 		{"shrinkGuard 0", &Safety{}, []int{10, 1}, []string{OutcomeOK, OutcomeOK}, 2},
 	}

@@ -12,6 +12,11 @@ type Provider struct {
 	Last     *Run
 	Running  *Run
 	Recent   []Run
+	// Held counts removals waiting for confirmation (since HeldSince, for
+	// at most Grace).
+	Held      int
+	HeldSince string
+	Grace     string
 }
 
 // Run is one run as the page shows it.

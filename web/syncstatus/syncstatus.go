@@ -45,6 +45,7 @@ func Register(e *echo.Echo, opts Options) {
 		mw = append(mw, opts.RequireUser)
 	}
 	e.POST("/providers/sync", h.sync, mw...)
+	e.POST("/providers/accept", h.accept, mw...)
 	e.GET("/providers/runs/:id", h.progress)
 }
 
@@ -94,6 +95,20 @@ func (h *handler) sync(c *echo.Context) error {
 	return web.Render(c, http.StatusOK, view.Progress(runView(r)))
 }
 
+// accept applies a provider's held removals ("Apply now") and shows the
+// page with the run it started.
+func (h *handler) accept(c *echo.Context) error {
+	name := c.FormValue("provider")
+	id, err := h.opts.Scheduler.AcceptRemovals(c.Request().Context(), name)
+	switch {
+	case catalog.ErrorCode(err) == catalog.EINVALID:
+		return echo.NewHTTPError(http.StatusConflict, "nothing is held for "+name+" any more")
+	case err != nil:
+		return fmt.Errorf("apply held removals of %s: %w", name, err)
+	}
+	return c.Redirect(http.StatusSeeOther, "/providers?run="+url.QueryEscape(id))
+}
+
 func (h *handler) progress(c *echo.Context) error {
 	r, err := h.opts.Scheduler.Run(c.Request().Context(), c.Param("id"))
 	if catalog.ErrorCode(err) == catalog.ENOTFOUND {
@@ -120,6 +135,9 @@ func providerView(i int, s providers.ProviderStatus) view.Provider {
 	}
 	for _, r := range s.Recent {
 		p.Recent = append(p.Recent, runView(r))
+	}
+	if s.Held > 0 {
+		p.Held, p.HeldSince, p.Grace = s.Held, formatTime(s.HeldSince), s.RemovalGrace.String()
 	}
 	return p
 }
