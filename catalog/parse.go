@@ -22,10 +22,11 @@ import (
 func ParseYAML(data []byte, source Source) ([]DeferredEntity, []Problem) {
 	if lifted, blocks := liftBlockScalars(data, liftPrefix); blocks != nil {
 		out, problems := parseDocuments(lifted, source, blocks)
-		if len(problems) == 0 {
+		if len(problems) == 0 && blocks.complete() {
 			return out, nil
 		}
-		// Report exactly what the parser says about the original text.
+		// Report exactly what the parser says about the original text, and
+		// read it unlifted when a token ended up inside another scalar.
 	}
 	return parseDocuments(data, source, nil)
 }
