@@ -25,6 +25,10 @@ type BucketLister interface {
 // bucket; callers fall back to a full mutation.
 var ErrNoBucketLister = errors.New("the store cannot list a provider's bucket")
 
+// ErrStorageFull is in the chain of a write the store refused because its
+// disk is full: nothing stored is lost and reads keep working.
+var ErrStorageFull = errors.New("the catalog database's disk is full")
+
 // BucketRefs lists the refs stored in provider's bucket.
 func (c *Catalog) BucketRefs(ctx context.Context, provider string) ([]StoredRef, error) {
 	bl, ok := c.store.(BucketLister)
