@@ -113,11 +113,17 @@ func (x *catalogExtensions) start(ctx context.Context, s *Services) error {
 			locs.refreshers[p.Name()] = r
 		}
 		if sp, ok := p.(providers.ScheduledProvider); ok {
+			conn.scheduled = true
 			if err := s.Scheduler.Add(sp, conn); err != nil {
 				return fmt.Errorf("schedule provider %s: %w", p.Name(), err)
 			}
 			continue
 		}
+		follows := "pushes its changes"
+		if f, ok := p.(providers.Follower); ok {
+			follows = f.Follows()
+		}
+		conn.tracker = s.Scheduler.Track(p.Name(), follows)
 		x.connect(ctx, s, p, conn)
 	}
 	if err := s.Scheduler.Start(ctx); err != nil {
@@ -137,10 +143,10 @@ func (x *catalogExtensions) start(ctx context.Context, s *Services) error {
 // returns once its first full mutation is applied, which can take seconds,
 // and the portal should answer (with /readyz saying "not yet") meanwhile.
 // A provider whose first load fails is not ready, and /readyz says why,
-// until one of its later mutations applies (a file location's re-scan).
+// until it reports a later whole load (providers.LoadReporter: a file
+// location's retry).
 func (x *catalogExtensions) connect(ctx context.Context, s *Services, p providers.EntityProvider, conn *connection) {
-	done := s.Readiness.Add(p.Name())
-	conn.done = done
+	conn.done = s.Readiness.Add(p.Name())
 	go func() {
 		start := time.Now()
 		if err := p.Connect(ctx, conn); err != nil {
@@ -150,7 +156,7 @@ func (x *catalogExtensions) connect(ctx context.Context, s *Services, p provider
 			}
 			return
 		}
-		done()
+		conn.Loaded()
 		s.Logger.Debug("entity provider connected", "provider", p.Name(), "duration", time.Since(start))
 	}()
 }
@@ -204,11 +210,28 @@ func (x *catalogExtensions) locationProviders(s *Services) []providers.EntityPro
 
 // connection applies one provider's mutations through ingest.
 type connection struct {
-	catalog   *catalog.Catalog
-	name      string
-	done      func() // when set, called after each successful apply (readiness)
+	catalog *catalog.Catalog
+	name    string
+	// done marks the provider ready: a scheduled provider after any
+	// successful apply (a run is one whole mutation), a push-style one
+	// once its whole first load is written (Loaded).
+	done      func()
+	scheduled bool
 	readiness *Readiness
 	metrics   *web.Metrics
+	tracker   *providers.ConnectedTracker // push-style providers: /providers lists them
+}
+
+var _ providers.LoadReporter = (*connection)(nil)
+
+// Loaded marks a push-style provider's first whole load as written.
+func (c *connection) Loaded() {
+	if c.tracker != nil {
+		c.tracker.Loaded()
+	}
+	if c.done != nil {
+		c.done()
+	}
 }
 
 func (c *connection) ApplyMutation(ctx context.Context, m catalog.Mutation) (catalog.ApplyResult, error) {
@@ -224,10 +247,13 @@ func (c *connection) applied(start time.Time, res catalog.ApplyResult, err error
 	if c.metrics != nil {
 		c.metrics.ObserveIngest(c.name, time.Since(start), res, err)
 	}
+	if c.tracker != nil {
+		c.tracker.Applied(res, err)
+	}
 	switch {
 	case err != nil && c.readiness != nil:
 		c.readiness.Fail(c.name, err)
-	case err == nil && c.done != nil:
+	case err == nil && c.scheduled && c.done != nil:
 		c.done()
 	}
 }

@@ -56,12 +56,13 @@ type Scheduler struct {
 	leases  leases
 	metrics *metrics
 
-	mu    sync.Mutex
-	tasks map[string]*task
-	order []string
-	ctx   context.Context // set by Start; manual runs end with it
-	since time.Time       // when Start was called
-	wg    sync.WaitGroup
+	mu        sync.Mutex
+	tasks     map[string]*task
+	connected []*ConnectedTracker // push-style providers, for the status page
+	order     []string
+	ctx       context.Context // set by Start; manual runs end with it
+	since     time.Time       // when Start was called
+	wg        sync.WaitGroup
 }
 
 // task is one scheduled provider in this replica.

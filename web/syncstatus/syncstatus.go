@@ -1,5 +1,5 @@
 // Package syncstatus serves /providers: the status of every scheduled
-// provider, "Sync now" (POST) and the progress of a run, which htmx polls.
+// provider and of every provider that pushes its changes (file locations), "Sync now" (POST) and the progress of a run, which htmx polls.
 package syncstatus
 
 import (
@@ -68,7 +68,11 @@ func (h *handler) page(c *echo.Context) error {
 	for i, s := range st {
 		list[i] = providerView(i, s)
 	}
-	return web.Render(c, http.StatusOK, view.Page(h.pageInfo(c), list))
+	var connected []view.Connected
+	for _, s := range h.opts.Scheduler.ConnectedStatuses() {
+		connected = append(connected, connectedView(s))
+	}
+	return web.Render(c, http.StatusOK, view.Page(h.pageInfo(c), list, connected))
 }
 
 // sync starts a run. htmx gets the progress region; a plain form post is
@@ -140,6 +144,19 @@ func providerView(i int, s providers.ProviderStatus) view.Provider {
 		p.Held, p.HeldSince, p.Grace = s.Held, formatTime(s.HeldSince), s.RemovalGrace.String()
 	}
 	return p
+}
+
+func connectedView(s providers.ConnectedStatus) view.Connected {
+	v := view.Connected{Name: s.Name, Follows: s.Follows, Loaded: s.Loaded}
+	if !s.LastApplied.IsZero() {
+		r := s.LastResult
+		v.LastApplied = fmt.Sprintf("%s · %d added, %d updated, %d removed, %d unchanged, %d invalid",
+			formatTime(s.LastApplied), r.Added, r.Updated, r.Removed+r.Orphaned, r.Unchanged, r.Invalid)
+	}
+	if !s.FailingSince.IsZero() {
+		v.FailingSince, v.Failures, v.LastError = formatTime(s.FailingSince), s.Failures, s.LastError
+	}
+	return v
 }
 
 func runView(r providers.Run) view.Run {
