@@ -73,7 +73,8 @@ func (b *Backend) run(ctx context.Context) error {
 	b.addr = ln.Addr()
 	b.mu.Unlock()
 	close(b.ready)
-	rt.log.Info("portico started", "address", ln.Addr().String(), "database", rt.databaseName(), "demo", rt.demo)
+	rt.log.Info("portico started", "address", ln.Addr().String(), "database", rt.databaseName(), "demo", rt.demo,
+		"replica", rt.scheduler.Owner())
 	return rt.web.Serve(ctx, ln)
 }
 
