@@ -102,24 +102,35 @@ func (x *catalogExtensions) start(ctx context.Context, s *Services) error {
 		}
 		names[p.Name()] = true
 	}
+	var locations []*locationProvider
 	for _, p := range provs {
-		conn := &connection{catalog: s.Catalog, name: p.Name(), metrics: s.Web.Metrics}
+		conn := &connection{catalog: s.Catalog, name: p.Name(), metrics: s.Web.Metrics, readiness: s.Readiness}
 		if lp, ok := p.(*locationProvider); ok {
 			conn.done = lp.done
+			locations = append(locations, lp)
 		}
 		if r, ok := p.(refresher); ok {
 			locs.refreshers[p.Name()] = r
 		}
 		if sp, ok := p.(providers.ScheduledProvider); ok {
+			conn.scheduled = true
 			if err := s.Scheduler.Add(sp, conn); err != nil {
 				return fmt.Errorf("schedule provider %s: %w", p.Name(), err)
 			}
 			continue
 		}
+		follows := "pushes its changes"
+		if f, ok := p.(providers.Follower); ok {
+			follows = f.Follows()
+		}
+		conn.tracker = s.Scheduler.Track(p.Name(), follows)
 		x.connect(ctx, s, p, conn)
 	}
 	if err := s.Scheduler.Start(ctx); err != nil {
 		return fmt.Errorf("start scheduler: %w", err)
+	}
+	for _, lp := range locations {
+		go readyWhenApplied(ctx, s.Scheduler, lp)
 	}
 	s.Web.SetLocations(locs)
 	if err := locs.start(ctx); err != nil {
@@ -131,19 +142,44 @@ func (x *catalogExtensions) start(ctx context.Context, s *Services) error {
 // connect calls Connect in the background: a file location's Connect
 // returns once its first full mutation is applied, which can take seconds,
 // and the portal should answer (with /readyz saying "not yet") meanwhile.
-func (x *catalogExtensions) connect(ctx context.Context, s *Services, p providers.EntityProvider, conn providers.Connection) {
-	done := s.Readiness.Add(p.Name())
+// A provider whose first load fails is not ready, and /readyz says why,
+// until it reports a later whole load (providers.LoadReporter: a file
+// location's retry).
+func (x *catalogExtensions) connect(ctx context.Context, s *Services, p providers.EntityProvider, conn *connection) {
+	conn.done = s.Readiness.Add(p.Name())
 	go func() {
-		defer done()
 		start := time.Now()
 		if err := p.Connect(ctx, conn); err != nil {
 			if ctx.Err() == nil {
-				s.Logger.Error("connect entity provider", "provider", p.Name(), "error", err)
+				s.Logger.Error("connect entity provider", "provider", p.Name(), "err", err)
+				s.Readiness.Fail(p.Name(), err)
 			}
 			return
 		}
+		conn.Loaded()
 		s.Logger.Debug("entity provider connected", "provider", p.Name(), "duration", time.Since(start))
 	}()
+}
+
+// readyWhenApplied marks a url location ready as soon as any replica has
+// applied a read of it: its stored entities are what this replica serves,
+// so readiness never waits for this replica to win the task's lease (issue
+// 15: two of three replicas stayed unready for 5 and 10 minutes).
+func readyWhenApplied(ctx context.Context, sched *providers.Scheduler, lp *locationProvider) {
+	for {
+		ok, err := sched.HasApplied(ctx, lp.Name())
+		if err == nil && ok {
+			lp.done()
+			return
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-lp.ready:
+			return
+		case <-time.After(time.Second):
+		}
+	}
 }
 
 // locationProviders makes a scheduled provider of every configured
@@ -162,8 +198,11 @@ func (x *catalogExtensions) locationProviders(s *Services) []providers.EntityPro
 			}
 			continue
 		}
-		lp := &locationProvider{typ: loc.Type, target: loc.Target, reader: r, schedule: locationSchedule(s.Settings.Catalog.ProcessingInterval)}
-		lp.done = s.Readiness.Add(lp.Name())
+		lp := &locationProvider{typ: loc.Type, target: loc.Target, reader: r, schedule: locationSchedule(s.Settings.Catalog.ProcessingInterval),
+			readiness: s.Readiness, ready: make(chan struct{})}
+		done := s.Readiness.Add(lp.Name())
+		var once sync.Once
+		lp.markReady = func() { once.Do(func() { done(); close(lp.ready) }) }
 		out = append(out, lp)
 	}
 	return out
@@ -173,8 +212,26 @@ func (x *catalogExtensions) locationProviders(s *Services) []providers.EntityPro
 type connection struct {
 	catalog *catalog.Catalog
 	name    string
-	done    func() // when set, called after each apply (readiness)
-	metrics *web.Metrics
+	// done marks the provider ready: a scheduled provider after any
+	// successful apply (a run is one whole mutation), a push-style one
+	// once its whole first load is written (Loaded).
+	done      func()
+	scheduled bool
+	readiness *Readiness
+	metrics   *web.Metrics
+	tracker   *providers.ConnectedTracker // push-style providers: /providers lists them
+}
+
+var _ providers.LoadReporter = (*connection)(nil)
+
+// Loaded marks a push-style provider's first whole load as written.
+func (c *connection) Loaded() {
+	if c.tracker != nil {
+		c.tracker.Loaded()
+	}
+	if c.done != nil {
+		c.done()
+	}
 }
 
 func (c *connection) ApplyMutation(ctx context.Context, m catalog.Mutation) (catalog.ApplyResult, error) {
@@ -190,7 +247,13 @@ func (c *connection) applied(start time.Time, res catalog.ApplyResult, err error
 	if c.metrics != nil {
 		c.metrics.ObserveIngest(c.name, time.Since(start), res, err)
 	}
-	if c.done != nil {
+	if c.tracker != nil {
+		c.tracker.Applied(res, err)
+	}
+	switch {
+	case err != nil && c.readiness != nil:
+		c.readiness.Fail(c.name, err)
+	case err == nil && c.scheduled && c.done != nil:
 		c.done()
 	}
 }
@@ -224,7 +287,14 @@ type locationProvider struct {
 	typ, target string
 	reader      LocationReader
 	schedule    providers.Schedule // unless the reader chooses its own
-	done        func()             // marks the first read done for readiness
+	readiness   *Readiness
+	ready       chan struct{} // closed once the location is ready
+	markReady   func()
+}
+
+// done marks the location ready (once it has been read and applied).
+func (p *locationProvider) done() {
+	p.markReady()
 }
 
 var _ providers.ScheduledProvider = (*locationProvider)(nil)
@@ -240,14 +310,15 @@ func (p *locationProvider) Schedule() providers.Schedule {
 	return p.schedule
 }
 
-// Run reads the location. Readiness counts the first read as done once its
-// mutation is applied, or when it fails: a location that cannot be read
-// must not keep the portal out of service forever.
+// Run reads the location. Readiness counts the location as done once a
+// read of it is applied, here or by another replica; until then a failed
+// read is the reason /readyz gives.
 func (p *locationProvider) Run(ctx context.Context) (catalog.Mutation, error) {
 	m, err := p.reader.ReadLocation(ctx, p.target)
 	if err != nil {
-		p.done()
-		return catalog.Mutation{}, fmt.Errorf("read %s: %w", p.Name(), err)
+		err = fmt.Errorf("read %s: %w", p.Name(), err)
+		p.readiness.Fail(p.Name(), err)
+		return catalog.Mutation{}, err
 	}
 	return m, nil
 }

@@ -1,8 +1,11 @@
 package portico
 
 import (
+	"cmp"
 	"fmt"
+	"log/slog"
 	"net"
+	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -51,9 +54,43 @@ type BackendSettings struct {
 	Listen       ListenSettings   `yaml:"listen"`
 	Database     DatabaseSettings `yaml:"database"`
 	Reading      ReadingSettings  `yaml:"reading"`
+	Logging      LoggingSettings  `yaml:"logging"`
 	// Auth is backend.auth, handed to the sign-in feature as is (for
 	// example externalAccess static tokens).
 	Auth *Config `yaml:"auth"`
+}
+
+// LoggingSettings is backend.logging.
+type LoggingSettings struct {
+	// Level is the lowest level logged: debug, info (the default), warn
+	// or error. The LOG_LEVEL environment variable, as in Backstage,
+	// overrides it.
+	Level string `yaml:"level"`
+	// AccessLog logs one line per request at info level; off (the
+	// default), request lines are at debug level and only failures are
+	// logged above it.
+	AccessLog bool `yaml:"accessLog"`
+}
+
+// LogLevel returns the configured level: LOG_LEVEL if set, else
+// backend.logging.level, else info.
+func (s *Settings) LogLevel() slog.Level {
+	l, _ := parseLogLevel(cmp.Or(os.Getenv("LOG_LEVEL"), s.Backend.Logging.Level))
+	return l
+}
+
+func parseLogLevel(s string) (slog.Level, error) {
+	switch strings.ToLower(strings.TrimSpace(s)) {
+	case "", "info":
+		return slog.LevelInfo, nil
+	case "debug":
+		return slog.LevelDebug, nil
+	case "warn", "warning":
+		return slog.LevelWarn, nil
+	case "error":
+		return slog.LevelError, nil
+	}
+	return slog.LevelInfo, fmt.Errorf("must be debug, info, warn or error, not %q", s)
 }
 
 // ReadingSettings is backend.reading: URL reads ($text placeholders, url
@@ -230,6 +267,12 @@ func ParseSettings(c *Config) (*Settings, error) {
 	if err := checkPublicURL(c, s); err != nil {
 		return nil, err
 	}
+	if _, err := parseLogLevel(s.Backend.Logging.Level); err != nil {
+		return nil, c.Sub("backend.logging").Errorf("level", "%v", err)
+	}
+	if _, err := parseLogLevel(os.Getenv("LOG_LEVEL")); err != nil {
+		return nil, fmt.Errorf("LOG_LEVEL %v", err)
+	}
 	switch {
 	case s.Backend.Reading.MaxBytes == 0:
 		s.Backend.Reading.MaxBytes = catalog.DefaultMaxReadSize
@@ -288,7 +331,7 @@ func (s *CatalogSettings) hasLocationRules() bool {
 var knownKeys = map[string][]string{
 	"":        {"app", "backend", "catalog", "auth", "apiDocs", "integrations", "metrics"},
 	"app":     {"title", "baseUrl"},
-	"backend": {"baseUrl", "listen", "database", "reading", "auth", "allowedHosts"},
+	"backend": {"baseUrl", "listen", "database", "reading", "auth", "allowedHosts", "logging"},
 	"catalog": {"locations", "rules", "providers", "processingInterval", "orphanStrategy"},
 	"metrics": {"public"},
 }

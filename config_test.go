@@ -1,6 +1,7 @@
 package portico
 
 import (
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -131,6 +132,8 @@ func TestConfigErrorsNameFileAndKeyPath(t *testing.T) {
 			`app-config.yaml: app.title: expected a string, got a map`},
 		{"rule allow missing", "catalog:\n  rules:\n    - {deny: [User]}\n",
 			`app-config.yaml: catalog.rules[0].allow: a value is required`},
+		{"log level unknown", "backend:\n  logging: {level: verbose}\n",
+			`app-config.yaml: backend.logging.level: must be debug, info, warn or error, not "verbose"`},
 		{"bad yaml", "app: [\n",
 			`app-config.yaml: invalid YAML: line 1: did not find expected node content`},
 	}
@@ -163,6 +166,36 @@ func TestConfigErrorNamesTheFileThatSetTheKey(t *testing.T) {
 	_, err = ParseSettings(cfg)
 	if err == nil || !strings.HasPrefix(err.Error(), b+": backend.listen.port:") {
 		t.Errorf("error = %v, want it to name %s", err, b)
+	}
+}
+
+func TestLogLevel(t *testing.T) {
+	for _, tt := range []struct {
+		yaml, env string
+		want      slog.Level
+	}{
+		{"", "", slog.LevelInfo},
+		{"backend:\n  logging: {level: debug}\n", "", slog.LevelDebug},
+		{"backend:\n  logging: {level: WARN}\n", "", slog.LevelWarn},
+		{"backend:\n  logging: {level: warn}\n", "error", slog.LevelError}, // LOG_LEVEL wins, as in Backstage
+	} {
+		t.Setenv("LOG_LEVEL", tt.env)
+		cfg, err := ParseConfig("app-config.yaml", []byte(tt.yaml))
+		if err != nil {
+			t.Fatal(err)
+		}
+		s, err := ParseSettings(cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := s.LogLevel(); got != tt.want {
+			t.Errorf("%q with LOG_LEVEL=%q: level %v, want %v", tt.yaml, tt.env, got, tt.want)
+		}
+	}
+	t.Setenv("LOG_LEVEL", "chatty")
+	cfg, _ := ParseConfig("app-config.yaml", nil)
+	if _, err := ParseSettings(cfg); err == nil || !strings.Contains(err.Error(), "LOG_LEVEL") {
+		t.Errorf("LOG_LEVEL=chatty: error %v, want one naming LOG_LEVEL", err)
 	}
 }
 

@@ -33,6 +33,7 @@ func FileLocationsModule() Feature {
 			}
 			cat.AddEntityProvider(file.New(file.Options{
 				Target: loc.Target,
+				Retry:  fileRetry,
 				Roots:  roots,
 				URLs:   s.URLReader,
 				Logger: s.Logger.With("location", "file:"+loc.Target),
@@ -41,6 +42,10 @@ func FileLocationsModule() Feature {
 		return nil
 	})
 }
+
+// fileRetry is how soon a file location's failed first load is retried
+// (file.DefaultRetry; tests shorten it).
+var fileRetry = file.DefaultRetry
 
 // FileRoots returns the directories of the configured file locations: the
 // absolute part of each target before any glob. File reads of every file

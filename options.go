@@ -82,7 +82,7 @@ func WithDemo(on bool) Option {
 
 // NewLogger returns the default logger: JSON lines when w is not a terminal
 // (log collectors), readable text when it is.
-func NewLogger(w io.Writer, level slog.Level) *slog.Logger {
+func NewLogger(w io.Writer, level slog.Leveler) *slog.Logger {
 	ho := &slog.HandlerOptions{Level: level}
 	if isTerminal(w) {
 		return slog.New(slog.NewTextHandler(w, ho))

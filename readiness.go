@@ -13,11 +13,22 @@ import (
 type Readiness struct {
 	mu      sync.Mutex
 	pending map[string]bool
+	failed  map[string]error // the latest failure of pending work
 }
 
 // NewReadiness returns a tracker with nothing pending (ready).
 func NewReadiness() *Readiness {
-	return &Readiness{pending: map[string]bool{}}
+	return &Readiness{pending: map[string]bool{}, failed: map[string]error{}}
+}
+
+// Fail records why pending work failed; it stays pending (not ready) until
+// its done is called, and /readyz says why.
+func (r *Readiness) Fail(name string, err error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.pending[name] {
+		r.failed[name] = err
+	}
 }
 
 // Add marks name as pending and returns the function that marks it done.
@@ -31,6 +42,7 @@ func (r *Readiness) Add(name string) (done func()) {
 		once.Do(func() {
 			r.mu.Lock()
 			delete(r.pending, name)
+			delete(r.failed, name)
 			r.mu.Unlock()
 		})
 	}
@@ -48,18 +60,38 @@ func (r *Readiness) Pending() []string {
 	return out
 }
 
-// Err returns nil when nothing is pending, otherwise an error listing what
-// is (the reason /readyz gives).
+// Err returns nil when nothing is pending, otherwise an error saying what
+// failed and what is still under way (the reason /readyz gives).
 func (r *Readiness) Err() error {
 	p := r.Pending()
 	if len(p) == 0 {
 		return nil
 	}
-	const show = 5
-	more := ""
-	if len(p) > show {
-		more = fmt.Sprintf(" and %d more", len(p)-show)
-		p = p[:show]
+	r.mu.Lock()
+	var failed, waiting []string
+	for _, name := range p {
+		if err := r.failed[name]; err != nil {
+			failed = append(failed, name+": "+err.Error())
+		} else {
+			waiting = append(waiting, name)
+		}
 	}
-	return fmt.Errorf("first ingest pending: %s%s", strings.Join(p, ", "), more)
+	r.mu.Unlock()
+	var parts []string
+	if len(failed) > 0 {
+		parts = append(parts, "first ingest failed: "+list(failed, "; "))
+	}
+	if len(waiting) > 0 {
+		parts = append(parts, "first ingest pending: "+list(waiting, ", "))
+	}
+	return fmt.Errorf("%s", strings.Join(parts, "; "))
+}
+
+// list joins at most five items and says how many more there are.
+func list(items []string, sep string) string {
+	const show = 5
+	if len(items) <= show {
+		return strings.Join(items, sep)
+	}
+	return strings.Join(items[:show], sep) + fmt.Sprintf(" and %d more", len(items)-show)
 }

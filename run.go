@@ -73,7 +73,8 @@ func (b *Backend) run(ctx context.Context) error {
 	b.addr = ln.Addr()
 	b.mu.Unlock()
 	close(b.ready)
-	rt.log.Info("portico started", "address", ln.Addr().String(), "database", rt.databaseName(), "demo", rt.demo)
+	rt.log.Info("portico started", "address", ln.Addr().String(), "database", rt.databaseName(), "demo", rt.demo,
+		"replica", rt.scheduler.Owner())
 	return rt.web.Serve(ctx, ln)
 }
 
@@ -84,8 +85,11 @@ func (b *Backend) setup(ctx context.Context) (*runtime, error) {
 	if rt.clock == nil {
 		rt.clock = time.Now
 	}
+	var level *slog.LevelVar
 	if rt.log == nil {
-		rt.log = NewLogger(os.Stderr, slog.LevelInfo)
+		// Info until the configuration says otherwise.
+		level = new(slog.LevelVar)
+		rt.log = NewLogger(os.Stderr, level)
 	}
 	cfg, err := b.config()
 	if err != nil {
@@ -98,6 +102,9 @@ func (b *Backend) setup(ctx context.Context) (*runtime, error) {
 	}
 	if rt.settings, err = ParseSettings(cfg); err != nil {
 		return nil, err
+	}
+	if level != nil {
+		level.Set(rt.settings.LogLevel())
 	}
 	// Features see the address actually used (the demo's try-it-out allows
 	// exactly that address; the public URL falls back to it).
@@ -209,6 +216,9 @@ func (rt *runtime) build() error {
 		AppTitle: s.App.Title,
 		BaseURL:  s.PublicURL(),
 		Ready:    rt.readiness.Err,
+		// Request lines at info only when asked: 116 MB of them in two
+		// minutes of load buried everything else (issue 15).
+		AccessLog: s.Backend.Logging.AccessLog,
 		// Catalog writes need a signed-in user or a static token whenever
 		// sign-in is configured.
 		RequireWriter: auth.RequireUserOrToken,

@@ -29,6 +29,20 @@ const minLiftSize = 1024
 type liftedBlocks struct {
 	prefix string
 	values []string
+	used   []bool // which tokens restore found as a whole value
+}
+
+// complete reports whether every token came back as a whole scalar. A token
+// that did not — because the line it replaced sat inside a multi-line quoted
+// or plain scalar, so it was never a block — means the lifted text was read
+// differently from the original, and the caller parses the original.
+func (l *liftedBlocks) complete() bool {
+	for i := range l.values {
+		if i >= len(l.used) || !l.used[i] {
+			return false
+		}
+	}
+	return true
 }
 
 // liftBlockScalars returns data with large plain literal blocks replaced by
@@ -259,6 +273,10 @@ func (l *liftedBlocks) restore(v any) any {
 	case string:
 		if rest, ok := strings.CutPrefix(t, l.prefix); ok {
 			if i, err := strconv.Atoi(rest); err == nil && i >= 0 && i < len(l.values) {
+				if l.used == nil {
+					l.used = make([]bool, len(l.values))
+				}
+				l.used[i] = true
 				return l.values[i]
 			}
 		}

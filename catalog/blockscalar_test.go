@@ -42,6 +42,19 @@ func TestLiftedParseEqualsPlainParse(t *testing.T) {
 		"sequence item":             "items:\n- name: x\n  def: |\n" + big("    ", 40),
 		"small block":               head + "  definition: |\n    tiny\n",
 		"malformed after block":     head + "  definition: |\n" + big("    ", 40) + "  owner: [\n",
+		// Issue 15's cases: a quoted scalar whose continuation line looks
+		// like a block's start, a block at the end of a file without a final
+		// newline, and line breaks YAML treats unlike \n.
+		"quoted continuation looks like a block": head + "  description: \"first line\n  example: |\n" + big("    ", 40) + "  end\"\n",
+		"single-quoted continuation":             head + "  description: 'first line\n  example: |\n" + big("    ", 40) + "  end'\n",
+		"plain continuation":                     head + "  description: first line\n    example: |\n" + big("      ", 40),
+		"no final newline":                       head + "  definition: |\n" + strings.TrimSuffix(big("    ", 40), "\n"),
+		"no final newline, strip":                head + "  definition: |-\n" + strings.TrimSuffix(big("    ", 40), "\n"),
+		"lone CR":                                head + "  definition: |\n" + big("    ", 40) + "    a\rb\n",
+		"lone CR as line break":                  strings.ReplaceAll(head+"  definition: |\n"+big("    ", 40), "\n", "\r"),
+		"U+2028 in block":                        head + "  definition: |\n" + big("    ", 40) + "    a\u2028b\n",
+		"NEL in block":                           head + "  definition: |\n" + big("    ", 40) + "    a\u0085b\n",
+		"BOM":                                    "\ufeff" + head + "  definition: |\n" + big("    ", 40),
 	}
 	if dir := os.Getenv("PORTICO_BENCH_DIR"); dir != "" {
 		files, _ := filepath.Glob(filepath.Join(dir, "apis", "api-0000*.yaml"))

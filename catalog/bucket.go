@@ -10,6 +10,7 @@ type StoredRef struct {
 	Ref         Ref
 	LocationKey string
 	Location    string // managed-by-location, as ProcessedEntity.Location
+	Orphan      bool   // no location emits it any more
 }
 
 // BucketLister is an optional Store capability: list the refs of one
@@ -23,6 +24,10 @@ type BucketLister interface {
 // ErrNoBucketLister is returned by BucketRefs when the store cannot list a
 // bucket; callers fall back to a full mutation.
 var ErrNoBucketLister = errors.New("the store cannot list a provider's bucket")
+
+// ErrStorageFull is in the chain of a write the store refused because its
+// disk is full: nothing stored is lost and reads keep working.
+var ErrStorageFull = errors.New("the catalog database's disk is full")
 
 // BucketRefs lists the refs stored in provider's bucket.
 func (c *Catalog) BucketRefs(ctx context.Context, provider string) ([]StoredRef, error) {

@@ -168,6 +168,23 @@ func (e *Entity) SpecString(key string) string {
 	return s
 }
 
+// Definition returns an API's spec.definition as text: the string itself,
+// or an inline object as indented JSON (nil when there is none).
+func (e *Entity) Definition() []byte {
+	switch t := e.Spec["definition"].(type) {
+	case string:
+		return []byte(t)
+	case nil:
+		return nil
+	default:
+		b, err := json.MarshalIndent(t, "", "  ")
+		if err != nil {
+			return nil
+		}
+		return b
+	}
+}
+
 // SpecStrings returns spec[key] when it is a string or a list of strings.
 func (e *Entity) SpecStrings(key string) []string {
 	switch v := e.Spec[key].(type) {

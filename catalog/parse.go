@@ -22,10 +22,11 @@ import (
 func ParseYAML(data []byte, source Source) ([]DeferredEntity, []Problem) {
 	if lifted, blocks := liftBlockScalars(data, liftPrefix); blocks != nil {
 		out, problems := parseDocuments(lifted, source, blocks)
-		if len(problems) == 0 {
+		if len(problems) == 0 && blocks.complete() {
 			return out, nil
 		}
-		// Report exactly what the parser says about the original text.
+		// Report exactly what the parser says about the original text, and
+		// read it unlifted when a token ended up inside another scalar.
 	}
 	return parseDocuments(data, source, nil)
 }
@@ -87,7 +88,7 @@ func trimYAMLPrefix(s string) string {
 // source.Document, the entity ref when it is known, and the field.
 func EntityFromObject(raw any, source Source) (*Entity, []Problem) {
 	b := entityBuilder{source: source}
-	obj, ok := normalize(raw).(map[string]any)
+	obj, ok := Normalize(raw).(map[string]any)
 	if !ok {
 		b.fail("", notObjectMessage+", not "+typeName(raw))
 		return nil, b.problems
@@ -289,9 +290,9 @@ func (b *entityBuilder) links(v any, field string) []Link {
 	return out
 }
 
-// normalize turns YAML's decoded values into JSON-compatible ones: maps with
+// Normalize turns YAML's decoded values into JSON-compatible ones: maps with
 // non-string keys get string keys. Maps that need no change are reused.
-func normalize(v any) any {
+func Normalize(v any) any {
 	switch t := v.(type) {
 	case map[string]any:
 		for k, item := range t {
@@ -303,7 +304,7 @@ func normalize(v any) any {
 	case map[any]any:
 		out := make(map[string]any, len(t))
 		for k, item := range t {
-			out[fmt.Sprint(k)] = normalize(item)
+			out[fmt.Sprint(k)] = Normalize(item)
 		}
 		return out
 	case []any:
@@ -321,9 +322,9 @@ func normalize(v any) any {
 func normalizeChanged(v any) (any, bool) {
 	switch v.(type) {
 	case map[any]any:
-		return normalize(v), true
+		return Normalize(v), true
 	case map[string]any, []any:
-		normalize(v)
+		Normalize(v)
 		return v, false
 	default:
 		return v, false

@@ -20,6 +20,8 @@ func FuzzParseYAML(f *testing.F) {
 		head + "  definition: |\n" + big("    ", 30) + "---\n" + head + "  definition: |\n" + big("   ", 30),
 		strings.ReplaceAll(head+"  definition: |\n"+big("    ", 30), "\n", "\r\n"),
 		"description: |\n" + big("  ", 30) + "kind: API\n",
+		head + "  description: \"first\n  example: |\n" + big("    ", 30) + "  end\"\n",
+		head + "  description: 'first\n  example: |\n" + big("    ", 30) + "  end'\n",
 		deepComponent("d", 70, false, true),
 		deepComponent("d", 70, true, false),
 		`{"apiVersion":"backstage.io/v1alpha1","kind":"Group","metadata":{"name":"g"},"spec":{"type":"team"}}`,

@@ -144,5 +144,5 @@ func decodeSingleYAML(data []byte) (any, error) {
 	if err := dec.Decode(&extra); !errors.Is(err, io.EOF) {
 		return nil, fmt.Errorf("must contain exactly one YAML document, found more")
 	}
-	return normalize(v), nil
+	return Normalize(v), nil
 }

@@ -183,7 +183,7 @@ func backstageVerdicts(t *testing.T, cases []verdictCase) []backstageVerdict {
 		if err := yaml.Unmarshal([]byte(tc.doc), &v); err != nil {
 			t.Fatalf("%s: %v", tc.name, err)
 		}
-		entities[i] = normalize(v)
+		entities[i] = Normalize(v)
 	}
 	input, err := json.Marshal(entities)
 	if err != nil {

@@ -40,6 +40,12 @@ func (s *Scheduler) execute(ctx context.Context, t *task, lr *liveRun) {
 
 	runCtx, cancel := context.WithTimeout(context.WithValue(leaseCtx, progressKey{}, lr), t.sched.Timeout)
 	m, err := t.p.Run(runCtx)
+	// The source has been read: from now on "Sync now" starts another run
+	// (after this one closes) rather than returning this one, which cannot
+	// see a change made after it read.
+	lr.mu.Lock()
+	lr.ended = true
+	lr.mu.Unlock()
 	if err == nil && runCtx.Err() != nil {
 		err = runCtx.Err() // a provider that ignores its context still applies nothing
 	}
@@ -71,10 +77,8 @@ func (s *Scheduler) execute(ctx context.Context, t *task, lr *liveRun) {
 	if err := s.runs.update(bg, r); err != nil {
 		log.Error("could not record the run's end", "err", err)
 	}
-	lr.mu.Lock()
-	lr.ended = true
-	lr.mu.Unlock()
-	if err := s.leases.release(bg, name, t.sched.Next(s.clock())); err != nil {
+	now := s.clock()
+	if err := s.leases.release(bg, name, t.sched.Next(now).Sub(now)); err != nil {
 		log.Error("could not release the lease", "err", err)
 	}
 	if err := s.runs.prune(bg, name, s.keep); err != nil {
@@ -97,7 +101,7 @@ func (s *Scheduler) execute(ctx context.Context, t *task, lr *liveRun) {
 
 // apply runs the safety rules and hands the mutation to the Connection.
 func (s *Scheduler) apply(ctx context.Context, t *task, m catalog.Mutation, r *Run) {
-	if m.Type == catalog.Full {
+	if _, lists := t.conn.(bucketLister); m.Type == catalog.Full && !lists {
 		prev, ok, err := s.runs.lastApplied(ctx, r.Provider)
 		if err != nil {
 			r.Outcome, r.Message = OutcomeError, err.Error()
@@ -109,7 +113,13 @@ func (s *Scheduler) apply(ctx context.Context, t *task, m catalog.Mutation, r *R
 			return
 		}
 	}
-	if ok, err := s.leases.renew(ctx, r.Provider, s.clock(), t.sched.Timeout); err != nil || !ok {
+	full := m
+	m, err := s.holdRemovals(ctx, t, m, r)
+	if err != nil {
+		r.Outcome, r.Message = OutcomeError, err.Error()
+		return
+	}
+	if ok, err := s.leases.renew(ctx, r.Provider); err != nil || !ok {
 		r.Outcome, r.Message = OutcomeCancelled, "the lease was lost before applying; nothing was applied"
 		return
 	}
@@ -129,6 +139,14 @@ func (s *Scheduler) apply(ctx context.Context, t *task, m catalog.Mutation, r *R
 		r.Errors = append(r.Errors, catalog.Problem{File: c.Location, Entity: c.EntityRef, Message: c.Message})
 	}
 	r.Message = fmt.Sprintf("applied %d entities", len(m.Entities))
+	if r.Held > 0 {
+		r.Message += fmt.Sprintf("; held: %d removals await confirmation (the next run must agree, %s must pass, or Apply now)",
+			r.Held, t.safety.RemovalGrace)
+		if len(full.Entities) == 0 {
+			r.Outcome = OutcomeHeld
+			r.Message = fmt.Sprintf("held: the listing is empty; %d removals await confirmation (Apply now, or allowLargeDeletions: true)", r.Held)
+		}
+	}
 	if len(m.Failed) > 0 {
 		r.Message += fmt.Sprintf("; %d sources failed and kept their entities", len(m.Failed))
 	}
@@ -138,19 +156,18 @@ func (s *Scheduler) apply(ctx context.Context, t *task, m catalog.Mutation, r *R
 // ends; when the lease is lost it cancels ctx so the run applies nothing.
 func (s *Scheduler) keepLease(ctx context.Context, cancel context.CancelCauseFunc, t *task) <-chan struct{} {
 	done := make(chan struct{})
-	every := max(t.sched.Timeout/3, 50*time.Millisecond)
+	every := max(s.leases.ttl/3, 20*time.Millisecond)
 	go func() {
 		defer close(done)
-		renewed := s.clock()
+		renewed := time.Now()
 		for sleep(ctx, every) {
-			now := s.clock()
-			ok, err := s.leases.renew(ctx, t.p.Name(), now, t.sched.Timeout)
+			ok, err := s.leases.renew(ctx, t.p.Name())
 			switch {
 			case ctx.Err() != nil:
 				return
 			case err == nil && ok:
-				renewed = now
-			case err == nil && !ok, now.Sub(renewed) >= t.sched.Timeout:
+				renewed = time.Now()
+			case err == nil && !ok, time.Since(renewed) >= s.leases.ttl:
 				// Another replica holds the task now, or our lease has
 				// run out while the database would not answer (SQLite
 				// busy under a long apply): stop before applying twice.

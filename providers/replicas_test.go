@@ -65,18 +65,22 @@ func TestReplicasRunEachTaskOnceAtATime(t *testing.T) {
 	}
 }
 
+// TestReplicaTakesOverAfterKill kills the replica that runs a task with a
+// long timeout: another takes over once the short lease lapses, not after
+// the task's timeout, and the dead run shows as interrupted.
 func TestReplicaTakesOverAfterKill(t *testing.T) {
 	for _, db := range testDBs(t) {
 		t.Run(db.name, func(t *testing.T) {
 			started := make(chan string, 10)
-			sched := Schedule{Frequency: 100 * time.Millisecond, Timeout: 2 * time.Second}
+			const ttl = time.Second
+			sched := Schedule{Frequency: 100 * time.Millisecond, Timeout: time.Hour}
 			hang := &testProvider{name: "takeover", sched: sched, run: func(ctx context.Context) (catalog.Mutation, error) {
 				started <- "a"
 				<-ctx.Done()
 				return catalog.Mutation{}, ctx.Err()
 			}}
 			dbA := db.open(t)
-			sa, err := New(Options{DB: dbA, Migrate: store.Migrate})
+			sa, err := New(Options{DB: dbA, Migrate: store.Migrate, LeaseTTL: ttl})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -96,7 +100,18 @@ func TestReplicaTakesOverAfterKill(t *testing.T) {
 				started <- "b"
 				return entities(1), nil
 			}}
-			sb, _ := startScheduler(t, db, nil, ok)
+			sb, err := New(Options{DB: db.open(t), Migrate: store.Migrate, LeaseTTL: ttl})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := sb.Add(ok, &recordingConn{}); err != nil {
+				t.Fatal(err)
+			}
+			ctxB, stopB := context.WithCancel(context.Background())
+			defer func() { stopB(); sb.Wait() }()
+			if err := sb.Start(ctxB); err != nil {
+				t.Fatal(err)
+			}
 
 			killed := time.Now()
 			_ = dbA.Close() // A can no longer renew or release: as good as SIGKILL
@@ -106,11 +121,11 @@ func TestReplicaTakesOverAfterKill(t *testing.T) {
 				if who != "b" {
 					t.Fatalf("%s ran", who)
 				}
-			case <-time.After(sched.Timeout + 5*time.Second):
-				t.Fatal("no takeover within timeout + 5 s")
+			case <-time.After(ttl + 5*time.Second):
+				t.Fatal("no takeover within the lease's lifetime + 5 s")
 			}
 			took := time.Since(killed)
-			if took > sched.Timeout+5*time.Second {
+			if took > ttl+5*time.Second {
 				t.Fatalf("takeover took %s", took)
 			}
 			t.Logf("takeover after %s", took)
@@ -122,7 +137,7 @@ func TestReplicaTakesOverAfterKill(t *testing.T) {
 			var abandoned bool
 			for _, r := range recs {
 				if r.Owner == sa.Owner() {
-					abandoned = r.Outcome == OutcomeCancelled
+					abandoned = r.Outcome == OutcomeInterrupted
 				}
 			}
 			if !abandoned {

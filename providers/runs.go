@@ -21,6 +21,9 @@ const (
 	OutcomeTimeout   = "timeout"
 	OutcomeCancelled = "cancelled"
 	OutcomeHeld      = "held"
+	// OutcomeInterrupted is a run whose replica stopped (killed, crashed)
+	// before it ended: nothing it read was applied.
+	OutcomeInterrupted = "interrupted"
 )
 
 // Run triggers.
@@ -42,8 +45,11 @@ type Run struct {
 	// Listed counts the entities and failed sources the provider returned.
 	Listed                                      int
 	Added, Updated, Removed, Unchanged, Invalid int
-	Errors                                      []catalog.Problem
-	Message                                     string
+	// Held counts the removals the run did not apply: they wait for the
+	// next run to agree, the grace period, or "Apply now".
+	Held    int
+	Errors  []catalog.Problem
+	Message string
 	// Progress is the latest progress note of a running run in this replica.
 	Progress string
 }
@@ -67,6 +73,7 @@ type runRow struct {
 	Removed    int    `bun:"removed"`
 	Unchanged  int    `bun:"unchanged"`
 	Invalid    int    `bun:"invalid"`
+	Held       int    `bun:"held"`
 	Errors     string `bun:"errors"`
 	Message    string `bun:"message"`
 }
@@ -87,7 +94,7 @@ func toRow(r Run) runRow {
 		ID: r.ID, Provider: r.Provider, Trigger: r.Trigger, Owner: r.Owner,
 		StartedAt: r.StartedAt.UnixMilli(), DurationMS: r.Duration.Milliseconds(),
 		Outcome: r.Outcome, Listed: r.Listed, Added: r.Added, Updated: r.Updated,
-		Removed: r.Removed, Unchanged: r.Unchanged, Invalid: r.Invalid,
+		Removed: r.Removed, Unchanged: r.Unchanged, Invalid: r.Invalid, Held: r.Held,
 		Errors: string(data), Message: r.Message,
 	}
 }
@@ -97,7 +104,7 @@ func (row runRow) run() Run {
 		ID: row.ID, Provider: row.Provider, Trigger: row.Trigger, Owner: row.Owner,
 		StartedAt: time.UnixMilli(row.StartedAt).UTC(), Duration: time.Duration(row.DurationMS) * time.Millisecond,
 		Outcome: row.Outcome, Listed: row.Listed, Added: row.Added, Updated: row.Updated,
-		Removed: row.Removed, Unchanged: row.Unchanged, Invalid: row.Invalid, Message: row.Message,
+		Removed: row.Removed, Unchanged: row.Unchanged, Invalid: row.Invalid, Held: row.Held, Message: row.Message,
 	}
 	_ = json.Unmarshal([]byte(row.Errors), &r.Errors)
 	return r
@@ -184,8 +191,8 @@ func (s runStore) running(ctx context.Context, provider string) (Run, bool, erro
 // the lease knows no one else is running the task.
 func (s runStore) abandon(ctx context.Context, provider, owner string) error {
 	_, err := s.db.NewUpdate().Model((*runRow)(nil)).
-		Set("outcome = ?", OutcomeCancelled).
-		Set("message = ?", "the replica running it stopped; its lease expired and nothing was applied").
+		Set("outcome = ?", OutcomeInterrupted).
+		Set("message = ?", "interrupted: the replica running it stopped; nothing was applied").
 		Where("provider = ? AND outcome = ? AND owner <> ?", provider, OutcomeRunning, owner).
 		Exec(ctx)
 	if err != nil {

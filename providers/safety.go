@@ -4,22 +4,28 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"time"
 )
 
-// Safety is a provider's shrink guard: a full listing that drops to zero, or
-// by more than ShrinkGuard (a share, 0.5 = 50%) of the last applied listing,
-// is held instead of deleting the difference — a misconfigured prefix or an
-// outage that answers "nothing" must not empty the catalog.
+// Safety is a provider's guard against a listing that lies: a full listing
+// that would remove more than ShrinkGuard (a share of the bucket, 0.05 =
+// 5%) and more than ten entities has its removals held (see held.go) until
+// the next run agrees, RemovalGrace passes, or someone applies them — a
+// listing cut short, a misconfigured prefix or an outage that answers
+// "nothing" must not empty the catalog. The rest of the run is applied.
 type Safety struct {
-	// ShrinkGuard is the largest share the listing may shrink by in one run;
-	// 0 turns the guard off.
+	// ShrinkGuard is the largest share of the bucket a run removes without
+	// confirmation; 0 turns the guard off.
 	ShrinkGuard float64
+	// RemovalGrace is how long held removals wait before a run applies
+	// them anyway.
+	RemovalGrace time.Duration
 	// AllowLargeDeletions turns the guard off.
 	AllowLargeDeletions bool
 }
 
-// DefaultSafety holds listings that shrink to zero or by more than half.
-func DefaultSafety() Safety { return Safety{ShrinkGuard: 0.5} }
+// DefaultSafety holds removals of more than 5% of a bucket for an hour.
+func DefaultSafety() Safety { return Safety{ShrinkGuard: 0.05, RemovalGrace: time.Hour} }
 
 // SafetyPolicy is implemented by providers whose config sets their guard;
 // others get DefaultSafety.
@@ -45,11 +51,19 @@ func ParseSafety(cfg map[string]any, path string) (Safety, error) {
 		}
 		s.ShrinkGuard = n
 	}
+	if v, ok := cfg["removalGrace"]; ok {
+		d, err := ParseDuration(v, path+".removalGrace")
+		if err != nil {
+			return s, err
+		}
+		s.RemovalGrace = d
+	}
 	return s, nil
 }
 
 // hold says why a listing of cur entities after an applied listing of prev
-// must be held, or "" when it may be applied.
+// must be held, or "" when it may be applied: the guard of connections that
+// cannot list their bucket, which hold the whole run.
 func (s Safety) hold(prev, cur int) string {
 	if s.AllowLargeDeletions || s.ShrinkGuard == 0 || prev == 0 || cur >= prev {
 		return ""

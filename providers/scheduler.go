@@ -36,6 +36,9 @@ type Options struct {
 	MaxPoll time.Duration
 	// KeepRuns is how many run records each provider keeps; default 500.
 	KeepRuns int
+	// LeaseTTL is how long a task's lease lives unless renewed (every
+	// third of it while a run lives); default DefaultLeaseTTL.
+	LeaseTTL time.Duration
 }
 
 // Scheduler runs scheduled providers on their schedules, at most one run per
@@ -49,15 +52,17 @@ type Scheduler struct {
 	maxPoll time.Duration
 	keep    int
 	runs    runStore
+	held    heldStore
 	leases  leases
 	metrics *metrics
 
-	mu    sync.Mutex
-	tasks map[string]*task
-	order []string
-	ctx   context.Context // set by Start; manual runs end with it
-	since time.Time       // when Start was called
-	wg    sync.WaitGroup
+	mu        sync.Mutex
+	tasks     map[string]*task
+	connected []*ConnectedTracker // push-style providers, for the status page
+	order     []string
+	ctx       context.Context // set by Start; manual runs end with it
+	since     time.Time       // when Start was called
+	wg        sync.WaitGroup
 }
 
 // task is one scheduled provider in this replica.
@@ -96,8 +101,10 @@ func New(opts Options) (*Scheduler, error) {
 		s.clock = time.Now
 	}
 	if s.owner == "" {
+		// Random per start: a restarted process is never taken for the
+		// one that died, whose runs are shown as interrupted.
 		host, _ := os.Hostname()
-		s.owner = fmt.Sprintf("%s-%d-%s", host, os.Getpid(), newID()[:6])
+		s.owner = fmt.Sprintf("%s-%s", host, newID()[:10])
 	}
 	if s.migrate == nil {
 		return nil, fmt.Errorf("providers: Options.Migrate is required (pass catalog/store.Migrate)")
@@ -110,7 +117,12 @@ func New(opts Options) (*Scheduler, error) {
 		s.keep = 500
 	}
 	s.runs = runStore{db: opts.DB}
-	s.leases = leases{db: opts.DB, owner: s.owner}
+	s.held = heldStore{db: opts.DB}
+	ttl := opts.LeaseTTL
+	if ttl <= 0 {
+		ttl = DefaultLeaseTTL
+	}
+	s.leases = newLeases(opts.DB, s.owner, ttl)
 	return s, nil
 }
 
@@ -243,7 +255,7 @@ func (s *Scheduler) tick(ctx context.Context, t *task) time.Time {
 	if t.busy() {
 		return now.Add(min(s.maxPoll, t.sched.Timeout))
 	}
-	got, err := s.leases.acquire(ctx, name, now, t.sched.Timeout, true)
+	got, err := s.leases.acquire(ctx, name, true)
 	if err != nil {
 		if ctx.Err() == nil {
 			s.log.Error("scheduler could not take a lease", "provider", name, "err", err)
@@ -253,7 +265,7 @@ func (s *Scheduler) tick(ctx context.Context, t *task) time.Time {
 	if got {
 		r, ok := s.begin(ctx, t, TriggerScheduled)
 		if !ok {
-			_ = s.leases.release(context.WithoutCancel(ctx), name, now.Add(time.Second))
+			_ = s.leases.release(context.WithoutCancel(ctx), name, time.Second)
 			return now.Add(time.Second)
 		}
 		s.execute(ctx, t, r)
@@ -269,9 +281,9 @@ func (s *Scheduler) wakeFromLease(ctx context.Context, t *task, now time.Time) t
 	if err != nil || !ok {
 		return now.Add(time.Second)
 	}
-	wake := st.NextRunAt
-	if st.LockedUntil.After(now) {
-		wake = st.LockedUntil
+	wake := now.Add(st.DueIn)
+	if st.LockedFor > 0 {
+		wake = now.Add(st.LockedFor)
 	}
 	lo, hi := now.Add(50*time.Millisecond), now.Add(s.maxPoll)
 	if wake.Before(lo) {
@@ -341,7 +353,7 @@ func (s *Scheduler) trigger(ctx context.Context, name string) (id string, fresh 
 			return "", false, ctx.Err()
 		}
 	}
-	got, err := s.leases.acquire(ctx, name, s.clock(), t.sched.Timeout, false)
+	got, err := s.leases.acquire(ctx, name, false)
 	if err != nil {
 		return "", false, fmt.Errorf("trigger %s: %w", name, err)
 	}
@@ -353,7 +365,7 @@ func (s *Scheduler) trigger(ctx context.Context, name string) (id string, fresh 
 	}
 	r, ok := s.begin(base, t, TriggerManual)
 	if !ok {
-		_ = s.leases.release(context.WithoutCancel(ctx), name, s.clock())
+		_ = s.leases.release(context.WithoutCancel(ctx), name, 0)
 		return "", false, fmt.Errorf("trigger %s: could not record the run", name)
 	}
 	s.wg.Add(1)

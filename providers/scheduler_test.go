@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -184,8 +185,12 @@ func TestRunOutcomes(t *testing.T) {
 	}
 }
 
+// TestShrinkGuardHoldsLargeDeletions covers the guard of connections that
+// cannot list their bucket (the catalog's can: see held_test.go): the whole
+// run is held when its listing shrinks by more than the guard.
 func TestShrinkGuardHoldsLargeDeletions(t *testing.T) {
 	allow := Safety{ShrinkGuard: 0.5, AllowLargeDeletions: true}
+	half := Safety{ShrinkGuard: 0.5}
 	tests := []struct {
 		name    string
 		safety  *Safety
@@ -193,11 +198,11 @@ func TestShrinkGuardHoldsLargeDeletions(t *testing.T) {
 		want    []string
 		applied int
 	}{
-		{"empty after non-empty is held", nil, []int{10, 0}, []string{OutcomeOK, OutcomeHeld}, 1},
-		{"more than half is held", nil, []int{10, 4}, []string{OutcomeOK, OutcomeHeld}, 1},
-		{"half is applied", nil, []int{10, 5}, []string{OutcomeOK, OutcomeOK}, 2},
-		{"held compares with the last applied run", nil, []int{10, 0, 3, 10}, []string{OutcomeOK, OutcomeHeld, OutcomeHeld, OutcomeOK}, 2},
-		{"empty first run is applied", nil, []int{0, 5}, []string{OutcomeOK, OutcomeOK}, 2},
+		{"empty after non-empty is held", &half, []int{10, 0}, []string{OutcomeOK, OutcomeHeld}, 1},
+		{"more than half is held", &half, []int{10, 4}, []string{OutcomeOK, OutcomeHeld}, 1},
+		{"half is applied", &half, []int{10, 5}, []string{OutcomeOK, OutcomeOK}, 2},
+		{"held compares with the last applied run", &half, []int{10, 0, 3, 10}, []string{OutcomeOK, OutcomeHeld, OutcomeHeld, OutcomeOK}, 2},
+		{"empty first run is applied", &half, []int{0, 5}, []string{OutcomeOK, OutcomeOK}, 2},
 		{"allowLargeDeletions", &allow, []int{10, 0}, []string{OutcomeOK, OutcomeOK}, 2},
 		{"shrinkGuard 0", &Safety{}, []int{10, 1}, []string{OutcomeOK, OutcomeOK}, 2},
 	}
@@ -517,5 +522,42 @@ func TestProviderStatusOfOneProvider(t *testing.T) {
 	}
 	if all, err := s.Status(ctx, 1); err != nil || len(all) != 0 {
 		t.Errorf("Status after Remove: %v, %v", all, err)
+	}
+}
+
+// "Sync now" right after a run has read its source starts a new run: the
+// old one cannot see a change made after it read (issue 15: Trigger
+// returned the previous run while its record was being closed).
+func TestSyncNowAfterARunReadReturnsANewRun(t *testing.T) {
+	for _, db := range testDBs(t) {
+		t.Run(db.name, func(t *testing.T) {
+			release := make(chan struct{})
+			returned := make(chan struct{})
+			var calls atomic.Int32
+			p := &testProvider{name: "test:syncnow", sched: manual, run: func(ctx context.Context) (catalog.Mutation, error) {
+				if calls.Add(1) == 1 {
+					defer close(returned)
+					<-release
+				}
+				return entities(1), nil
+			}}
+			s, _ := startScheduler(t, db, nil, p)
+			first, err := s.Trigger(context.Background(), p.name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			close(release)
+			<-returned // the first run has read its source
+			second, err := s.Trigger(context.Background(), p.name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if second == first {
+				t.Fatalf("Sync now after the run read its source returned that run (%s)", first)
+			}
+			if r := waitRun(t, s, second); r.Outcome != OutcomeOK || calls.Load() != 2 {
+				t.Errorf("second run %+v after %d reads", r, calls.Load())
+			}
+		})
 	}
 }

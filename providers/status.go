@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"github.com/porticohq/portico/catalog"
 )
 
 // ProviderStatus is what /providers shows for one provider.
@@ -15,6 +17,11 @@ type ProviderStatus struct {
 	Last     *Run      // latest finished run
 	Running  *Run      // the run in progress, here or in another replica
 	Recent   []Run     // newest first
+	// Held counts removals that wait for confirmation, since HeldSince,
+	// for at most RemovalGrace.
+	Held         int
+	HeldSince    time.Time
+	RemovalGrace time.Duration
 }
 
 // Providers returns the names of the scheduled providers, in the order added.
@@ -51,7 +58,7 @@ func (s *Scheduler) ProviderStatus(ctx context.Context, name string, recent int)
 	if t == nil { // removed (a location unregistered) since it was listed
 		return ProviderStatus{Name: name}, fmt.Errorf("status of %s: %w", name, ErrUnknownProvider)
 	}
-	st := ProviderStatus{Name: name, Schedule: t.sched}
+	st := ProviderStatus{Name: name, Schedule: t.sched, RemovalGrace: t.safety.RemovalGrace}
 	runs, err := s.runs.recent(ctx, name, recent+1)
 	if err != nil {
 		return st, err
@@ -76,9 +83,22 @@ func (s *Scheduler) ProviderStatus(ctx context.Context, name string, recent int)
 	s.mu.Lock()
 	since := s.since
 	s.mu.Unlock()
+	if st.Running != nil && ok && (lease.LockedFor <= 0 || lease.Owner != st.Running.Owner) {
+		// Its replica stopped renewing the lease (it died or was killed):
+		// nothing it does will be applied.
+		r := *st.Running
+		r.Outcome, r.Message = OutcomeInterrupted, "interrupted: the replica running it stopped; nothing was applied"
+		st.Running = nil
+		if st.Last == nil || st.Last.StartedAt.Before(r.StartedAt) {
+			st.Last = &r
+		}
+	}
+	if held, err := s.held.load(ctx, name); err == nil && len(held.Refs) > 0 {
+		st.Held, st.HeldSince = len(held.Refs), held.Since
+	}
 	switch {
-	case ok && lease.NextRunAt.UnixMilli() > 0:
-		st.NextRun = lease.NextRunAt
+	case ok && lease.NextRunSet:
+		st.NextRun = s.clock().Add(lease.DueIn)
 	case !since.IsZero():
 		st.NextRun = since.Add(t.sched.InitialDelay) // first run, after the initial delay
 	}
@@ -108,4 +128,25 @@ func (s *Scheduler) withProgress(t *task, r *Run) *Run {
 		r.Progress = lr.snapshot().Progress
 	}
 	return r
+}
+
+// HasApplied reports whether any replica has applied a run of the provider
+// named name (its entities are stored).
+func (s *Scheduler) HasApplied(ctx context.Context, name string) (bool, error) {
+	_, ok, err := s.runs.lastApplied(ctx, name)
+	return ok, err
+}
+
+// AcceptRemovals applies the provider's held removals ("Apply now"): the
+// run it starts removes everything its listing drops. It returns the run's
+// id; EINVALID when nothing is held.
+func (s *Scheduler) AcceptRemovals(ctx context.Context, name string) (string, error) {
+	ok, err := s.held.accept(ctx, name)
+	if err != nil {
+		return "", err
+	}
+	if !ok {
+		return "", catalog.Errorf(catalog.EINVALID, "%s holds no removals", name)
+	}
+	return s.Refresh(ctx, name)
 }

@@ -1,6 +1,8 @@
 package web
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -13,15 +15,21 @@ import (
 
 // observe is the outermost middleware: it answers any error through the
 // error handler itself (so the final status is known), then logs the
-// request and records its duration by route template.
+// request and records its duration by route template. Request lines are
+// at debug level unless Options.AccessLog (backend.logging.accessLog) is
+// on; failures are logged by the error handler at warn or error whatever
+// the setting, and a client that went away is logged at info.
 func (s *Server) observe(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c *echo.Context) error {
 		start := time.Now()
+		req := c.Request()
+		gone := false
 		if err := next(c); err != nil {
-			s.handleError(c, err)
+			if gone = clientGone(req); !gone {
+				s.handleError(c, err)
+			}
 		}
 		d := time.Since(start)
-		req := c.Request()
 		route := c.Path()
 		if route == "" {
 			route = "unmatched"
@@ -34,12 +42,20 @@ func (s *Server) observe(next echo.HandlerFunc) echo.HandlerFunc {
 			}
 			size = resp.Size
 		}
-		s.Metrics.ObserveRequest(methodLabel(req.Method), route, status, d)
-		level := slog.LevelInfo
-		if quietPath(req.URL.Path) && status < 400 {
-			level = slog.LevelDebug
+		if gone {
+			// Nobody reads an answer; nginx's 499 says so in logs and
+			// metrics. Not an error: clients close tabs and time out.
+			status = statusClientClosedRequest
+			s.log.LogAttrs(req.Context(), slog.LevelInfo, "client closed the request before the answer",
+				slog.String("method", req.Method), slog.String("path", req.URL.Path),
+				slog.String("route", route), slog.Duration("duration", d))
 		}
-		if s.log.Enabled(req.Context(), level) {
+		s.Metrics.ObserveRequest(methodLabel(req.Method), route, status, d)
+		level := slog.LevelDebug
+		if s.accessLog && (!quietPath(req.URL.Path) || status >= 400) {
+			level = slog.LevelInfo
+		}
+		if !gone && s.log.Enabled(req.Context(), level) {
 			s.log.LogAttrs(req.Context(), level, "request",
 				slog.String("method", req.Method), slog.String("path", req.URL.Path),
 				slog.String("route", route), slog.Int("status", status),
@@ -47,6 +63,17 @@ func (s *Server) observe(next echo.HandlerFunc) echo.HandlerFunc {
 		}
 		return nil
 	}
+}
+
+// statusClientClosedRequest is nginx's status for a request whose client
+// went away before the answer.
+const statusClientClosedRequest = 499
+
+// clientGone reports whether a request failed because its client went away
+// (its context is canceled): whatever error the handler wrapped that in,
+// it is not the portal failing.
+func clientGone(req *http.Request) bool {
+	return errors.Is(req.Context().Err(), context.Canceled)
 }
 
 // methodLabel is the method as a metrics label: the standard methods as
@@ -62,8 +89,8 @@ func methodLabel(m string) string {
 	return "OTHER"
 }
 
-// quietPath reports paths that probes and browsers hit constantly; they are
-// logged at debug level unless they fail.
+// quietPath reports paths that probes and browsers hit constantly; with
+// the access log on they stay at debug level unless they fail.
 func quietPath(path string) bool {
 	return strings.HasPrefix(path, "/static/") || path == "/healthz" || path == "/readyz" ||
 		path == "/metrics" || path == "/favicon.ico"

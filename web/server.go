@@ -58,6 +58,9 @@ type Options struct {
 	// POST /validate-entity, relative to their url: location; nil refuses
 	// placeholders there.
 	URLReader *catalog.URLReader
+	// AccessLog logs every request at info level (backend.logging.accessLog);
+	// off, request lines are at debug level.
+	AccessLog bool
 }
 
 // Server is the HTTP side of Portico. Features add their routes to Echo (or
@@ -81,6 +84,7 @@ type Server struct {
 	cache      *responseCache
 	writeGuard func(c *echo.Context) error
 	urls       *catalog.URLReader
+	accessLog  bool
 }
 
 // New builds the server: echo with recovery, request logging and metrics,
@@ -102,6 +106,7 @@ func New(opts Options) *Server {
 		locations:  opts.Locations,
 		writeGuard: opts.RequireWriter,
 		urls:       opts.URLReader,
+		accessLog:  opts.AccessLog,
 	}
 	if s.Metrics == nil {
 		s.Metrics = NewMetrics()

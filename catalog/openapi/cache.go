@@ -155,17 +155,14 @@ func (c *Cache) start(hash string, data []byte, reader catalog.Reader) (*load, e
 func (c *Cache) run(hash string, data []byte, reader catalog.Reader, l *load) {
 	defer func() { <-c.maxConcurrent }()
 	defer func() {
-		// kin-openapi is third-party code fed untrusted input: a panic in
-		// it must cost this definition, not the process.
-		if p := recover(); p != nil {
-			l.def, l.err = nil, fmt.Errorf("load definition: internal error: %v", p)
-		}
 		c.mu.Lock()
 		delete(c.inflight, hash)
 		c.defs.put(hash, l)
 		c.mu.Unlock()
 		close(l.done)
 	}()
+	// Parse recovers from panics in kin-openapi: they cost this
+	// definition, not the process.
 	def, err := Parse(context.Background(), data, reader, c.limits)
 	l.def, l.err = def, err
 }
@@ -209,14 +206,16 @@ func (l *lru) put(key string, val any) {
 	}
 }
 
-// Peek returns a successfully finished load of hash without starting or
-// waiting for one.
-func (c *Cache) Peek(hash string) (*Definition, bool) {
+// Loaded returns the outcome of a load of hash that has finished — the
+// definition, or the error that stopped it — without starting or waiting
+// for one; done is false when there is none yet.
+func (c *Cache) Loaded(hash string) (def *Definition, done bool, err error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	v, ok := c.defs.get(hash)
-	if !ok || v.(*load).def == nil {
-		return nil, false
+	if !ok {
+		return nil, false, nil
 	}
-	return v.(*load).def, true
+	l := v.(*load)
+	return l.def, true, l.err
 }

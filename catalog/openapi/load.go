@@ -79,7 +79,14 @@ type opRef struct {
 // refs to sibling files are read through reader (nil refuses them) within
 // the limits. Parse runs on the calling goroutine and is not time-bounded:
 // use a Cache for that.
-func Parse(ctx context.Context, data []byte, reader catalog.Reader, limits Limits) (*Definition, error) {
+func Parse(ctx context.Context, data []byte, reader catalog.Reader, limits Limits) (def *Definition, err error) {
+	defer func() {
+		// kin-openapi is third-party code fed untrusted input: a panic in
+		// it is this definition's problem, described in its terms.
+		if p := recover(); p != nil {
+			def, err = nil, panicError(data, p)
+		}
+	}()
 	limits = limits.withDefaults()
 	if int64(len(data)) > limits.MaxBytes {
 		return nil, fmt.Errorf("%w (%d bytes, limit %d)", ErrTooLarge, len(data), limits.MaxBytes)
@@ -107,6 +114,19 @@ func Parse(ctx context.Context, data []byte, reader catalog.Reader, limits Limit
 	return d, nil
 }
 
+// panicError turns a panic while loading data into an error a catalog
+// author can act on: where the definition has nulls kin-openapi cannot
+// take, or else what failed.
+func panicError(data []byte, p any) error {
+	var v any
+	if yaml.Unmarshal(data, &v) == nil {
+		if places := nullsIn(catalog.Normalize(v)); len(places) > 0 {
+			return fmt.Errorf("load definition: %w", nullError(places))
+		}
+	}
+	return fmt.Errorf("load definition: the OpenAPI library could not read this definition (%v); check it with an OpenAPI validator", p)
+}
+
 func loadSwagger(data []byte, loader *openapi3.Loader, base *url.URL) (*openapi3.T, error) {
 	jsonData := data
 	if !IsJSON(data) {
@@ -114,7 +134,9 @@ func loadSwagger(data []byte, loader *openapi3.Loader, base *url.URL) (*openapi3
 		if err := yaml.Unmarshal(data, &v); err != nil {
 			return nil, fmt.Errorf("decode swagger yaml: %w", err)
 		}
-		b, err := json.Marshal(v)
+		// Response codes are usually written unquoted (200:), which YAML
+		// reads as numbers: JSON needs string keys.
+		b, err := json.Marshal(catalog.Normalize(v))
 		if err != nil {
 			return nil, fmt.Errorf("convert swagger yaml: %w", err)
 		}

@@ -62,6 +62,11 @@ type plan struct {
 // invalid entities keep their last good version; entities read from a
 // Failed source are kept.
 func (s *Store) Apply(ctx context.Context, m catalog.StoreMutation) (catalog.ApplyResult, error) {
+	res, err := s.apply(ctx, m)
+	return res, explainDiskFull(err)
+}
+
+func (s *Store) apply(ctx context.Context, m catalog.StoreMutation) (catalog.ApplyResult, error) {
 	if m.Type != catalog.Full && m.Type != catalog.Delta {
 		return catalog.ApplyResult{}, catalog.Errorf(catalog.EINVALID, "apply: unknown mutation type %q", m.Type)
 	}

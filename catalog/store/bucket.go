@@ -14,7 +14,7 @@ var _ catalog.BucketLister = (*Store)(nil)
 // memory and then remove only what no source holds any more.
 func (s *Store) BucketRefs(ctx context.Context, provider string) ([]catalog.StoredRef, error) {
 	rows, err := s.db.QueryContext(ctx,
-		"SELECT kind_raw, namespace, name, location_key, location FROM entities WHERE provider = ?", provider)
+		"SELECT kind_raw, namespace, name, location_key, location, orphaned_at IS NOT NULL FROM entities WHERE provider = ?", provider)
 	if err != nil {
 		return nil, fmt.Errorf("list bucket %s: %w", provider, err)
 	}
@@ -22,7 +22,7 @@ func (s *Store) BucketRefs(ctx context.Context, provider string) ([]catalog.Stor
 	var out []catalog.StoredRef
 	for rows.Next() {
 		var r catalog.StoredRef
-		if err := rows.Scan(&r.Ref.Kind, &r.Ref.Namespace, &r.Ref.Name, &r.LocationKey, &r.Location); err != nil {
+		if err := rows.Scan(&r.Ref.Kind, &r.Ref.Namespace, &r.Ref.Name, &r.LocationKey, &r.Location, &r.Orphan); err != nil {
 			return nil, fmt.Errorf("list bucket %s: %w", provider, err)
 		}
 		out = append(out, r)

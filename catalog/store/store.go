@@ -131,8 +131,8 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 		return nil, err
 	}
 	s.hasConflicts.Store(hasConflicts(ctx, s.sql))
-	if dl.name() == SQLite && !strings.Contains(SQLiteDSN(cfg.DSN), "mode=memory") {
-		s.startCheckpointer()
+	if full := SQLiteDSN(cfg.DSN); dl.name() == SQLite && !strings.Contains(full, "mode=memory") {
+		s.startCheckpointer(sqliteFilePath(full) + "-wal")
 	}
 	return s, nil
 }
@@ -199,12 +199,9 @@ const sqlitePageSize = 16384
 // size before WAL mode fixes it (modernc applies DSN pragmas sorted by name,
 // so journal_mode would always come first).
 func createSQLiteFile(full string) error {
-	path, _, _ := strings.Cut(strings.TrimPrefix(full, "file:"), "?")
+	path := sqliteFilePath(full)
 	if strings.Contains(full, "mode=memory") || path == "" {
 		return nil
-	}
-	if p, err := url.PathUnescape(path); err == nil {
-		path = p
 	}
 	if _, err := os.Stat(path); !errors.Is(err, fs.ErrNotExist) {
 		return nil
@@ -216,6 +213,15 @@ func createSQLiteFile(full string) error {
 	defer db.Close()
 	_, err = db.Exec(fmt.Sprintf("PRAGMA page_size = %d; PRAGMA journal_mode = WAL", sqlitePageSize))
 	return err
+}
+
+// sqliteFilePath is the file a SQLite DSN opens ("" for none).
+func sqliteFilePath(full string) string {
+	path, _, _ := strings.Cut(strings.TrimPrefix(full, "file:"), "?")
+	if p, err := url.PathUnescape(path); err == nil {
+		path = p
+	}
+	return path
 }
 
 func openPG(dsn string) (*bun.DB, error) {
@@ -276,15 +282,28 @@ func (s *Store) Ping(ctx context.Context) error {
 // bulk ingest commits every few tens of milliseconds; checkpointing after
 // each commit copied the index pages every commit rewrites again and again
 // and took CPU from the writer, while waiting copies each page once.
+//
+// A checkpoint that fails (the database file cannot grow on a full disk)
+// or stops short (a reader still needs old pages) is retried on a timer,
+// from checkpointRetryMin doubling to checkpointRetryMax, not only after
+// the next commit: after a full disk there may be none for a long time,
+// and the WAL holds everything meanwhile (issue 15). Once a checkpoint is
+// complete while commits pause, a WAL larger than walTruncateBytes is
+// truncated, so the space a burst took is given back.
 const (
-	checkpointQuiet = 250 * time.Millisecond
-	checkpointEvery = 16
+	checkpointQuiet    = 250 * time.Millisecond
+	checkpointEvery    = 16
+	checkpointRetryMin = time.Second
+	checkpointRetryMax = 30 * time.Second
 )
+
+// walTruncateBytes is a var for tests.
+var walTruncateBytes int64 = 16 << 20
 
 // startCheckpointer runs WAL checkpoints after mutations in the
 // background, so that a bulk ingest returns once its commit is durable in
 // the WAL rather than after copying every page into the database file.
-func (s *Store) startCheckpointer() {
+func (s *Store) startCheckpointer(walPath string) {
 	ctx, cancel := context.WithCancel(context.Background())
 	s.checkpoints = make(chan struct{}, 1)
 	s.stopCheckpoint = cancel
@@ -293,8 +312,14 @@ func (s *Store) startCheckpointer() {
 		defer close(s.checkpointDone)
 		quiet := time.NewTimer(time.Hour)
 		quiet.Stop()
-		pending := 0
+		retry := time.NewTimer(time.Hour)
+		retry.Stop()
+		var (
+			pending int
+			backoff time.Duration // zero while checkpoints succeed
+		)
 		for {
+			idle := true
 			select {
 			case <-ctx.Done():
 				return
@@ -305,14 +330,74 @@ func (s *Store) startCheckpointer() {
 					continue
 				}
 				quiet.Stop()
+				idle = false
 			case <-quiet.C:
+			case <-retry.C:
 			}
 			pending = 0
-			if _, err := s.sql.ExecContext(ctx, "PRAGMA wal_checkpoint(PASSIVE)"); err != nil && ctx.Err() == nil {
-				s.log.Warn("sqlite checkpoint", "error", err)
+			err := s.checkpoint(ctx, walPath, idle)
+			switch {
+			case ctx.Err() != nil:
+				return
+			case err != nil:
+				switch {
+				case backoff != 0:
+				case errors.Is(err, errCheckpointShort):
+					// Readers during a bulk load: ordinary.
+					s.log.Debug("sqlite checkpoint stopped short; retrying on a timer")
+				default:
+					s.log.Warn("sqlite checkpoint failed; retrying on a timer", "error", explainDiskFull(err))
+				}
+				backoff = min(max(2*backoff, checkpointRetryMin), checkpointRetryMax)
+				retry.Reset(backoff)
+			case backoff != 0:
+				s.log.Debug("sqlite checkpoint complete again")
+				backoff = 0
+				retry.Stop()
 			}
 		}
 	}()
+}
+
+// errCheckpointShort is a checkpoint that could not copy the whole WAL.
+var errCheckpointShort = errors.New("checkpoint stopped short of the end of the WAL (a reader holds old pages, or the database file could not grow)")
+
+// checkpoint copies the WAL into the database file. When commits pause
+// (idle) and the whole WAL was copied, a WAL above walTruncateBytes is
+// truncated to nothing, without waiting for readers or writers.
+func (s *Store) checkpoint(ctx context.Context, walPath string, idle bool) error {
+	var busy, logFrames, copied int
+	err := s.sql.QueryRowContext(ctx, "PRAGMA wal_checkpoint(PASSIVE)").Scan(&busy, &logFrames, &copied)
+	if err != nil {
+		return err
+	}
+	if busy != 0 || copied < logFrames {
+		return errCheckpointShort
+	}
+	if !idle || walPath == "" {
+		return nil
+	}
+	if info, err := os.Stat(walPath); err != nil || info.Size() <= walTruncateBytes {
+		return nil
+	}
+	conn, err := s.sql.Conn(ctx)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	// No waiting: a TRUNCATE checkpoint that waited for readers would hold
+	// writers back meanwhile. A busy answer is retried on the timer.
+	if _, err := conn.ExecContext(ctx, "PRAGMA busy_timeout = 0"); err != nil {
+		return err
+	}
+	defer conn.ExecContext(context.Background(), "PRAGMA busy_timeout = 5000") //nolint:errcheck // back to the DSN's value
+	if err := conn.QueryRowContext(ctx, "PRAGMA wal_checkpoint(TRUNCATE)").Scan(&busy, &logFrames, &copied); err != nil {
+		return err
+	}
+	if busy != 0 {
+		return errCheckpointShort
+	}
+	return nil
 }
 
 // Close stops the checkpointer and releases the prepared statements and the

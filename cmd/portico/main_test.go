@@ -255,3 +255,37 @@ catalog:
 		t.Fatal("did not exit within 15 s of SIGTERM")
 	}
 }
+
+// TestValidateLoadsDefinitions: a Swagger 2.0 definition with a null path
+// item panicked inside kin-openapi and `portico validate` exited 0 (issue
+// 15); it is now a problem naming the entity, the field and the null.
+func TestValidateLoadsDefinitions(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, body string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	write("null.yaml", "swagger: '2.0'\ninfo: {title: t, version: '1'}\npaths:\n  /x: null\n")
+	write("good.yaml", "swagger: '2.0'\ninfo: {title: t, version: '1'}\npaths:\n  /x:\n    get:\n      responses:\n        200: {description: ok}\n")
+	api := func(name, def string) string {
+		return "apiVersion: backstage.io/v1alpha1\nkind: API\nmetadata: {name: " + name + "}\n" +
+			"spec: {type: openapi, lifecycle: production, owner: team-a, definition: {$text: ./" + def + "}}\n"
+	}
+	good := write("good-api.yaml", api("good", "good.yaml"))
+	bad := write("bad-api.yaml", api("broken", "null.yaml"))
+
+	if code, out, errOut := runCmd(t, dir, binary(t, "portico"), "validate", good); code != 0 {
+		t.Errorf("valid definition: exit %d, output %q %q", code, out, errOut)
+	}
+	code, out, _ := runCmd(t, dir, binary(t, "portico"), "validate", good, bad)
+	if code != 1 {
+		t.Errorf("null path item: exit %d, want 1", code)
+	}
+	want := bad + `: document 1: api:default/broken: spec.definition: load definition: paths["/x"] is null`
+	if !strings.HasPrefix(strings.TrimSpace(out), want) || strings.Contains(out, "runtime error") {
+		t.Errorf("output %q, want a line starting %q", out, want)
+	}
+}

@@ -12,8 +12,10 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
@@ -62,6 +64,15 @@ func New(ctx context.Context, cfg Config, urls *catalog.URLReader, log *slog.Log
 		o.UsePathStyle = cfg.ForcePathStyle
 		// S3-compatible stores often send no checksums; don't log each one.
 		o.DisableLogOutputChecksumValidationSkipped = true
+		// One retry, after at most 250 ms: an object that keeps failing
+		// is kept at its last version (a failed source) and must not use up
+		// the run's timeout that the other objects need (issue 15: 200
+		// failing objects, retried three times with backoff, timed out
+		// every run).
+		o.Retryer = retry.NewStandard(func(so *retry.StandardOptions) {
+			so.MaxAttempts = 2
+			so.MaxBackoff = 250 * time.Millisecond
+		})
 	})
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
@@ -137,26 +148,74 @@ func (p *Provider) Run(ctx context.Context) (catalog.Mutation, error) {
 	return m, nil
 }
 
-// list pages through ListObjectsV2 under the prefix, skipping folder keys.
+// list pages through ListObjectsV2 under the prefix, skipping folder keys,
+// and cross-checks what the server says, since an S3-compatible store that
+// lies (a listing that ends after one page, a page whose KeyCount does not
+// match its keys, a continuation token seen before) must fail the run
+// rather than make half a bucket look deleted: the end of the listing is
+// confirmed by asking for what comes after its last key.
 func (p *Provider) list(ctx context.Context) ([]object, error) {
 	var out []object
-	pager := s3.NewListObjectsV2Paginator(p.client, &s3.ListObjectsV2Input{
-		Bucket: aws.String(p.cfg.BucketName), Prefix: aws.String(p.cfg.Prefix)})
-	for page := 1; pager.HasMorePages(); page++ {
-		res, err := pager.NextPage(ctx)
+	in := &s3.ListObjectsV2Input{Bucket: aws.String(p.cfg.BucketName), Prefix: aws.String(p.cfg.Prefix)}
+	tokens := map[string]bool{}
+	last := aws.String("")
+	for page := 1; ; page++ {
+		res, err := p.client.ListObjectsV2(ctx, in)
 		if err != nil {
 			return nil, fmt.Errorf("list s3://%s/%s (page %d): %w", p.cfg.BucketName, p.cfg.Prefix, page, err)
 		}
+		if n := aws.ToInt32(res.KeyCount); res.KeyCount != nil && int(n) != len(res.Contents)+len(res.CommonPrefixes) {
+			return nil, p.listingLies(page, "says it holds %d keys but holds %d", n, len(res.Contents))
+		}
 		for _, o := range res.Contents {
 			key := aws.ToString(o.Key)
-			if strings.HasSuffix(key, "/") {
-				continue
+			*last = key
+			if !strings.HasSuffix(key, "/") {
+				out = append(out, object{key: key, etag: aws.ToString(o.ETag)})
 			}
-			out = append(out, object{key: key, etag: aws.ToString(o.ETag)})
 		}
 		providers.ReportProgress(ctx, "listed %d objects", len(out))
+		next, err := p.nextPage(ctx, in, res, page, tokens, last)
+		if err != nil || next == nil {
+			return out, err
+		}
+		in = next
 	}
-	return out, nil
+}
+
+// nextPage returns the request for the page after res, or nil when the
+// listing has really ended.
+func (p *Provider) nextPage(ctx context.Context, in *s3.ListObjectsV2Input, res *s3.ListObjectsV2Output, page int, tokens map[string]bool, last *string) (*s3.ListObjectsV2Input, error) {
+	base := &s3.ListObjectsV2Input{Bucket: in.Bucket, Prefix: in.Prefix}
+	if aws.ToBool(res.IsTruncated) {
+		token := aws.ToString(res.NextContinuationToken)
+		switch {
+		case token == "":
+			return nil, p.listingLies(page, "is truncated but gives no continuation token")
+		case tokens[token]:
+			return nil, p.listingLies(page, "repeats a continuation token")
+		}
+		tokens[token] = true
+		base.ContinuationToken = aws.String(token)
+		return base, nil
+	}
+	if *last == "" {
+		return nil, nil
+	}
+	// The listing says it has ended: make sure nothing follows its last key.
+	probe, err := p.client.ListObjectsV2(ctx, &s3.ListObjectsV2Input{Bucket: in.Bucket, Prefix: in.Prefix, StartAfter: last, MaxKeys: aws.Int32(1)})
+	if err != nil {
+		return nil, fmt.Errorf("list s3://%s/%s (after page %d): %w", p.cfg.BucketName, p.cfg.Prefix, page, err)
+	}
+	if len(probe.Contents) > 0 {
+		return nil, p.listingLies(page, "ends the listing, but more keys follow %s", *last)
+	}
+	return nil, nil
+}
+
+func (p *Provider) listingLies(page int, format string, args ...any) error {
+	return fmt.Errorf("list s3://%s/%s: page %d %s; nothing was applied, the run is retried on schedule",
+		p.cfg.BucketName, p.cfg.Prefix, page, fmt.Sprintf(format, args...))
 }
 
 // object returns an object's body: the cached one when the listing's
@@ -200,6 +259,8 @@ func (p *Provider) read(ctx context.Context, key string) ([]byte, error) {
 	if limit <= 0 {
 		limit = catalog.DefaultMaxReadSize
 	}
+	ctx, cancel := context.WithTimeout(ctx, objectTimeout)
+	defer cancel()
 	res, err := p.client.GetObject(ctx, &s3.GetObjectInput{Bucket: aws.String(p.cfg.BucketName), Key: aws.String(key)})
 	if err != nil {
 		var missing *types.NoSuchKey
@@ -221,6 +282,9 @@ func (p *Provider) read(ctx context.Context, key string) ([]byte, error) {
 	}
 	return data, nil
 }
+
+// objectTimeout bounds one object's read, retry included.
+const objectTimeout = 20 * time.Second
 
 // spec is an object's location.
 func (p *Provider) spec(key string) catalog.LocationSpec {

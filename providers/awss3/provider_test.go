@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -30,7 +31,7 @@ type fakeS3 struct {
 	backend *s3mem.Backend
 	srv     *httptest.Server
 	mu      sync.Mutex
-	fault   string // "", "denied", "page2"
+	fault   string // "", "denied", "page2", "endearly", "get500" (objects under bad/)
 	gets    atomic.Int64
 	lists   atomic.Int64
 }
@@ -47,6 +48,23 @@ func newFakeS3(t *testing.T) *fakeS3 {
 			f.lists.Add(1)
 		} else if r.Method == http.MethodGet {
 			f.gets.Add(1)
+		}
+		if fault == "get500" && !listing && r.Method == http.MethodGet && strings.Contains(r.URL.Path, "/bad/") {
+			w.Header().Set("Content-Type", "application/xml")
+			w.WriteHeader(http.StatusInternalServerError)
+			_, _ = w.Write([]byte(`<?xml version="1.0" encoding="UTF-8"?><Error><Code>InternalError</Code><Message>We encountered an internal error.</Message><RequestId>1</RequestId></Error>`))
+			return
+		}
+		if fault == "endearly" && listing && r.URL.Query().Get("start-after") == "" {
+			// A server that ends the listing after page 1, saying page 1
+			// was the last.
+			rec := httptest.NewRecorder()
+			h.ServeHTTP(rec, r)
+			body := strings.Replace(rec.Body.String(), "<IsTruncated>true</IsTruncated>", "<IsTruncated>false</IsTruncated>", 1)
+			body = regexp.MustCompile(`<NextContinuationToken>[^<]*</NextContinuationToken>`).ReplaceAllString(body, "")
+			w.Header().Set("Content-Type", "application/xml")
+			_, _ = w.Write([]byte(body))
+			return
 		}
 		if fault == "denied" || (fault == "page2" && listing && r.URL.Query().Get("continuation-token") != "") {
 			w.Header().Set("Content-Type", "application/xml")
@@ -301,4 +319,48 @@ func TestTwoThousandObjectsAndETagSkip(t *testing.T) {
 	if !strings.Contains(buf.String(), `portico_provider_entities{provider="awsS3-provider:default"} 2000`) {
 		t.Fatal(buf.String())
 	}
+}
+
+// Issue 15: a listing that ends after page 1 (1,000 of 2,000 keys) passed
+// the shrink guard and deleted half a bucket; and 200 objects that kept
+// failing, each retried three times with backoff, made every run time out.
+func TestLyingListingAndFailingObjects(t *testing.T) {
+	eachStore(t, func(t *testing.T, st *store.Store) {
+		f := newFakeS3(t)
+		const n, bad = 1100, 64 // two pages; bad objects fail on every read
+		for i := range n {
+			f.put(t, fmt.Sprintf("apis/%04d.yaml", i), api(fmt.Sprintf("api-%04d", i)))
+		}
+		h := newHarness(t, f, st)
+		if r := h.run(t); r.Outcome != providers.OutcomeOK || h.count(t) != n {
+			t.Fatalf("first run: %+v", r)
+		}
+		f.setFault("endearly")
+		r := h.run(t)
+		f.setFault("")
+		if r.Outcome != providers.OutcomeError || !strings.Contains(r.Message, "more keys follow") || h.count(t) != n {
+			t.Fatalf("a listing cut after page 1: %s %q, %d entities left", r.Outcome, r.Message, h.count(t))
+		}
+		for i := range bad {
+			f.put(t, fmt.Sprintf("apis/bad/%04d.yaml", i), api(fmt.Sprintf("bad-%04d", i)))
+		}
+		if r := h.run(t); r.Outcome != providers.OutcomeOK || h.count(t) != n+bad {
+			t.Fatalf("adding the bad ones: %+v", r)
+		}
+		for i := range n { // every good object changes, every bad one now fails
+			f.put(t, fmt.Sprintf("apis/%04d.yaml", i), strings.Replace(api(fmt.Sprintf("api-%04d", i)), "lifecycle: production", "lifecycle: deprecated", 1))
+		}
+		for i := range bad {
+			f.put(t, fmt.Sprintf("apis/bad/%04d.yaml", i), api(fmt.Sprintf("bad-%04d", i))+"# changed\n")
+		}
+		f.setFault("get500")
+		r = h.run(t)
+		f.setFault("")
+		if r.Outcome != providers.OutcomeOK || r.Updated != n || h.count(t) != n+bad {
+			t.Fatalf("%d failing objects: %s %q, %d updated, %d entities (want ok, %d, %d)", bad, r.Outcome, r.Message, r.Updated, h.count(t), n, n+bad)
+		}
+		if len(r.Errors) != bad {
+			t.Errorf("%d failed objects reported, want %d", len(r.Errors), bad)
+		}
+	})
 }

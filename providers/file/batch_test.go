@@ -146,3 +146,75 @@ func TestFailedApplyIsRetriedByTheRescan(t *testing.T) {
 	waitFor(t, "c.yaml applied by the re-scan", func() bool { e, _ := entity(t, s, "component:default/mobile"); return e != nil })
 	waitFor(t, "b.yaml removal applied by the re-scan", func() bool { return !present(t, s, "component:default/web") })
 }
+
+// fullDiskConnection refuses every apply while full is set, as a store on
+// a full disk does, and records how many entities each apply carried and
+// when the provider reported its whole load.
+type fullDiskConnection struct {
+	listingConnection
+	full    *atomic.Bool
+	largest *atomic.Int32 // the most entities one apply carried after the disk filled
+	loaded  *atomic.Int32 // Loaded calls
+	applied *atomic.Int32 // successful applies before Loaded
+}
+
+func (c fullDiskConnection) ApplyMutation(ctx context.Context, m catalog.Mutation) (catalog.ApplyResult, error) {
+	if n := int32(len(m.Entities)); n > c.largest.Load() {
+		c.largest.Store(n)
+	}
+	if c.full.Load() {
+		return catalog.ApplyResult{}, fmt.Errorf("apply: %w", catalog.ErrStorageFull)
+	}
+	res, err := c.listingConnection.ApplyMutation(ctx, m)
+	if err == nil && c.loaded.Load() == 0 {
+		c.applied.Add(1)
+	}
+	return res, err
+}
+
+func (c fullDiskConnection) Loaded() { c.loaded.Add(1) }
+
+// Issue 15: after a first load failed on a full disk, the 60 s re-scan
+// retried all 10,000 files as one change set and filled the disk again.
+// The failed load is retried on its own timer, in batches, and the
+// provider reports its whole load once, at the end.
+func TestFailedFirstLoadIsRetriedInBatches(t *testing.T) {
+	s, err := store.Open(context.Background(), store.Config{Driver: "sqlite", DSN: filepath.Join(t.TempDir(), "c.db")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	base := t.TempDir()
+	n := 2*batchFiles + 10
+	for i := range n {
+		write(t, filepath.Join(base, fmt.Sprintf("u%04d.yaml", i)), fmt.Sprintf("apiVersion: backstage.io/v1alpha1\nkind: User\nmetadata: {name: u%04d}\nspec: {memberOf: []}\n", i))
+	}
+	p := New(Options{Target: filepath.Join(base, "*.yaml"), Rescan: time.Hour, Retry: 100 * time.Millisecond})
+	p.noWatch = true
+	conn := fullDiskConnection{
+		listingConnection: listingConnection{connection: connection{c: catalog.New(s, catalog.Options{}), name: p.Name()}, s: s},
+		full:              &atomic.Bool{}, largest: &atomic.Int32{}, loaded: &atomic.Int32{}, applied: &atomic.Int32{},
+	}
+	conn.full.Store(true)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	if err := p.Connect(ctx, conn); !errors.Is(err, catalog.ErrStorageFull) {
+		t.Fatalf("Connect on a full disk: %v", err)
+	}
+	time.Sleep(300 * time.Millisecond) // a retry or two fail too
+	conn.full.Store(false)
+	waitFor(t, "the whole location loaded", func() bool { return conn.loaded.Load() > 0 })
+	if got := conn.largest.Load(); got > batchFiles {
+		t.Errorf("an apply carried %d entities; retries must use batches of at most %d", got, batchFiles)
+	}
+	if got := conn.applied.Load(); got < 3 {
+		t.Errorf("%d applies before the load was reported; want every batch first", got)
+	}
+	page, err := s.Query(ctx, catalog.Query{Limit: 1})
+	if err != nil || page.TotalItems != n {
+		t.Errorf("%d entities stored (err %v), want %d", page.TotalItems, err, n)
+	}
+	if got := conn.loaded.Load(); got != 1 {
+		t.Errorf("Loaded called %d times, want once", got)
+	}
+}

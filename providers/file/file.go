@@ -28,6 +28,7 @@ import (
 const (
 	DefaultRescan   = 60 * time.Second
 	DefaultDebounce = 150 * time.Millisecond
+	DefaultRetry    = 5 * time.Second
 )
 
 // Options configure a file location.
@@ -46,6 +47,10 @@ type Options struct {
 	Rescan time.Duration
 	// Debounce groups bursts of notifications; zero means DefaultDebounce.
 	Debounce time.Duration
+	// Retry is how soon a first load that failed (the database's disk
+	// full, say) is tried again, doubling up to Rescan; zero means
+	// DefaultRetry.
+	Retry time.Duration
 	// URLs reads url targets and placeholders; nil refuses them.
 	URLs *catalog.URLReader
 	// MaxBytes bounds each descriptor file and placeholder target read;
@@ -108,6 +113,9 @@ var _ providers.EntityProvider = (*Provider)(nil)
 func New(opts Options) *Provider {
 	if opts.Rescan == 0 {
 		opts.Rescan = DefaultRescan
+	}
+	if opts.Retry <= 0 {
+		opts.Retry = DefaultRetry
 	}
 	if opts.Debounce <= 0 {
 		opts.Debounce = DefaultDebounce
@@ -192,15 +200,54 @@ func (p *Provider) Connect(ctx context.Context, conn providers.Connection) error
 	}
 	if err == nil {
 		if err := p.initial(ctx, files); err != nil {
-			// Keep following the disk: the re-scan reads everything again.
+			// Keep following the disk: the loop loads everything again,
+			// in batches, until a load succeeds.
 			p.mu.Lock()
 			p.reset()
 			p.mu.Unlock()
-			go p.loop(ctx)
+			go p.loop(ctx, false)
 			return err
 		}
 	}
-	go p.loop(ctx)
+	go p.loop(ctx, err == nil)
+	return nil
+}
+
+// Follows says how the location follows its files, for /providers.
+func (p *Provider) Follows() string {
+	var how string
+	switch {
+	case p.noWatch:
+		how = "re-scans its files"
+	default:
+		how = "follows its files through file-system notifications"
+	}
+	if p.opts.Rescan > 0 {
+		how += fmt.Sprintf(", with a re-scan every %s", p.opts.Rescan)
+	}
+	return how
+}
+
+// retryInitial loads the location again after a first load that failed,
+// the way the first load does: a large location in batches, so a disk that
+// filled up is not asked for everything in one transaction again.
+func (p *Provider) retryInitial(ctx context.Context) error {
+	files, _, err := p.glob.List()
+	if err != nil {
+		if os.IsNotExist(err) {
+			return nil
+		}
+		return fmt.Errorf("list %s: %w", p.opts.Target, err)
+	}
+	if err := p.initial(ctx, files); err != nil {
+		p.mu.Lock()
+		p.reset()
+		p.mu.Unlock()
+		return err
+	}
+	if lr, ok := p.conn.(providers.LoadReporter); ok {
+		lr.Loaded()
+	}
 	return nil
 }
 

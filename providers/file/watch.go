@@ -72,8 +72,10 @@ func (w *watcher) close() { _ = w.fw.Close() }
 // the changes.
 const maxDelay = time.Second
 
-// loop turns notifications and re-scans into rounds until ctx ends.
-func (p *Provider) loop(ctx context.Context) {
+// loop turns notifications and re-scans into rounds until ctx ends. Until
+// a first load has succeeded (loaded), it retries the whole load instead,
+// from Options.Retry doubling up to the re-scan period.
+func (p *Provider) loop(ctx context.Context, loaded bool) {
 	var (
 		events <-chan fsnotify.Event
 		errs   <-chan error
@@ -91,6 +93,12 @@ func (p *Provider) loop(ctx context.Context) {
 	debounce := time.NewTimer(time.Hour)
 	debounce.Stop()
 	defer debounce.Stop()
+	retry := time.NewTimer(p.opts.Retry)
+	defer retry.Stop()
+	backoff := p.opts.Retry
+	if loaded {
+		retry.Stop()
+	}
 	pending := map[string]bool{}
 	var firstPending time.Time // when the oldest pending change arrived
 	// arm is a trailing debounce, except that a file written without pause
@@ -102,6 +110,12 @@ func (p *Provider) loop(ctx context.Context) {
 		debounce.Reset(max(0, min(p.opts.Debounce, maxDelay-time.Since(firstPending))))
 	}
 	flush := func() {
+		if !loaded {
+			// The retry reads everything anyway.
+			pending = map[string]bool{}
+			firstPending = time.Time{}
+			return
+		}
 		p.apply(ctx, pending)
 		pending = map[string]bool{}
 		firstPending = time.Time{}
@@ -125,11 +139,33 @@ func (p *Provider) loop(ctx context.Context) {
 			}
 			// An overflow loses events: re-scan to catch up.
 			p.logger.Warn("file notification error; re-scanning", "err", err)
-			p.scan(pending)
-			arm()
+			if loaded {
+				p.scan(pending)
+				arm()
+			}
 		case <-debounce.C:
 			flush()
+		case <-retry.C:
+			start := time.Now()
+			if err := p.retryInitial(ctx); err != nil {
+				if ctx.Err() != nil {
+					return
+				}
+				limit := p.opts.Rescan
+				if limit <= 0 {
+					limit = 5 * time.Minute
+				}
+				backoff = min(2*backoff, max(limit, p.opts.Retry))
+				p.logger.Error("file location still not loaded; retrying", "in", backoff, "err", err)
+				retry.Reset(backoff)
+				continue
+			}
+			loaded = true
+			p.logger.Info("file location loaded after a failed first load", "duration", time.Since(start))
 		case <-rescan:
+			if !loaded {
+				continue
+			}
 			p.scan(pending)
 			if len(pending) > 0 {
 				flush()

@@ -20,11 +20,12 @@ type DefinitionView struct {
 	Tab             string // "docs" or "raw"
 	// Framed is set when the view sits inside the entity page's frame,
 	// which already shows the entity's title and links back to it.
-	Framed   bool
-	Summary  *openapi.Summary
-	Error    string // the definition could not be read at all
-	Warnings []string
-	Groups   []TagGroup
+	Framed    bool
+	Summary   *openapi.Summary
+	Error     string // the definition could not be read at all
+	LoadError string // the full definition could not be loaded: operations cannot be opened
+	Warnings  []string
+	Groups    []TagGroup
 	// Pager says which part of a large definition's operations Groups
 	// holds: a page never holds more than OperationsPerPage.
 	Pager Pager

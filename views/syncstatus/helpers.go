@@ -8,9 +8,9 @@ func itoa(i int) string { return strconv.Itoa(i) }
 func outcomeClass(outcome string) string {
 	switch outcome {
 	case "ok":
-		return "text-green-800"
+		return "text-green-800 dark:text-green-300"
 	case "held", "running":
-		return "text-amber-800"
+		return "text-amber-800 dark:text-amber-300"
 	}
-	return "text-red-800"
+	return "text-red-800 dark:text-red-300"
 }

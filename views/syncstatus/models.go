@@ -12,6 +12,11 @@ type Provider struct {
 	Last     *Run
 	Running  *Run
 	Recent   []Run
+	// Held counts removals waiting for confirmation (since HeldSince, for
+	// at most Grace).
+	Held      int
+	HeldSince string
+	Grace     string
 }
 
 // Run is one run as the page shows it.
@@ -28,4 +33,19 @@ type Run struct {
 	Errors    []string
 	Running   bool
 	StatusURL string
+}
+
+// Connected is a provider that pushes its changes (a file location
+// following a disk): no schedule, but the same questions answered — is it
+// loaded, what did it last write, are writes failing and why.
+type Connected struct {
+	Name    string
+	Follows string
+	Loaded  bool
+	// LastApplied is "2026-12-06 10:00:00 UTC · 3 added, ..." or "".
+	LastApplied string
+	// FailingSince and LastError are set while writes fail.
+	FailingSince string
+	Failures     int
+	LastError    string
 }

@@ -3,6 +3,7 @@ package apidocs
 import (
 	"bytes"
 	"container/list"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -73,7 +74,7 @@ func (h *Handler) loadAPI(c *echo.Context) (*apiDef, error) {
 	if err != nil {
 		return nil, fmt.Errorf("decode %s: %w", ref, err)
 	}
-	d := &apiDef{stored: stored, entity: e, ref: e.Ref(), typ: e.SpecString("type"), data: definitionBytes(e.Spec["definition"])}
+	d := &apiDef{stored: stored, entity: e, ref: e.Ref(), typ: e.SpecString("type"), data: e.Definition()}
 	d.hash = openapi.Hash(d.data)
 	d.defKey = d.hash + "\x00" + stored.LocationKey + "\x00" + e.Metadata.Annotations[catalog.AnnotationDefinitionLocation]
 	h.defs.put(ref.Key(), memoEntry{d: d, version: version, gen: gen, at: time.Now()})
@@ -83,20 +84,6 @@ func (h *Handler) loadAPI(c *echo.Context) (*apiDef, error) {
 // memoTTL bounds how long a memoized entity is trusted without asking the
 // store.
 const memoTTL = 30 * time.Second
-
-func definitionBytes(v any) []byte {
-	switch t := v.(type) {
-	case string:
-		return []byte(t)
-	case nil:
-		return nil
-	}
-	b, err := json.MarshalIndent(v, "", "  ")
-	if err != nil {
-		return nil
-	}
-	return b
-}
 
 func (h *Handler) reader(d *apiDef) catalog.Reader {
 	if h.opts.ReaderFor == nil {
@@ -146,8 +133,12 @@ func (h *Handler) fillSummary(c *echo.Context, d *apiDef, v *av.DefinitionView, 
 	v.Summary = sum
 	page, _ := strconv.Atoi(c.QueryParam("page"))
 	v.Groups, v.Pager = pageOfGroups(groupByTag(sum), page, openKey)
-	if def, ok := h.cache.Peek(d.defKey); ok {
-		v.Warnings = def.Warnings
+	if def, done, err := h.loadedQuickly(c, d); done {
+		if err != nil {
+			v.LoadError = err.Error()
+		} else {
+			v.Warnings = def.Warnings
+		}
 	}
 	if openKey != "" {
 		ov := h.operationView(c, d, sum, openKey)
@@ -155,6 +146,24 @@ func (h *Handler) fillSummary(c *echo.Context, d *apiDef, v *av.DefinitionView, 
 		return
 	}
 	h.cache.Warm(d.defKey, d.data, h.reader(d))
+}
+
+// quickLoadBytes is the size below which the page waits (briefly) for the
+// full load, so its warnings or the reason it failed show on the first
+// view; larger definitions show them once loaded.
+const quickLoadBytes = 512 << 10
+
+func (h *Handler) loadedQuickly(c *echo.Context, d *apiDef) (*openapi.Definition, bool, error) {
+	if len(d.data) > quickLoadBytes {
+		return h.cache.Loaded(d.defKey)
+	}
+	ctx, cancel := context.WithTimeout(c.Request().Context(), 300*time.Millisecond)
+	defer cancel()
+	def, err := h.cache.Definition(ctx, d.defKey, d.data, h.reader(d))
+	if errors.Is(err, openapi.ErrStillLoading) || errors.Is(err, openapi.ErrBusy) {
+		return nil, false, nil
+	}
+	return def, true, err
 }
 
 // operation serves one expanded operation: the htmx fragment, or without

@@ -112,6 +112,19 @@ func TestOversizedDefinitionSaysSo(t *testing.T) {
 	}
 }
 
+// A definition kin-openapi cannot load (here a Swagger 2.0 null path item,
+// which used to panic inside the library and show "internal error: runtime
+// error") says why on the page itself, in the author's terms (issue 15).
+func TestUnloadableDefinitionSaysWhyOnThePage(t *testing.T) {
+	def := "swagger: '2.0'\ninfo: {title: t, version: '1'}\npaths:\n  /ok:\n    get:\n      responses: {200: {description: ok}}\n  /x: null\n"
+	r := newRig(t, Options{Policy: enabled()}, testAPI{name: "nulls", definition: def})
+	page := r.doc(t, "GET", "/catalog/default/api/nulls/definition", nil, false)
+	msg := page.Find("[data-testid=definition-load-error]").Text()
+	if !strings.Contains(msg, `paths["/x"] is null`) || strings.Contains(msg, "runtime error") {
+		t.Fatalf("load error %q, want the null named", msg)
+	}
+}
+
 func TestRawDownloadAndNonOpenAPITypes(t *testing.T) {
 	r := newRig(t, Options{Policy: enabled()},
 		testAPI{name: "payments", definition: testdata(t, "oas30.json")},

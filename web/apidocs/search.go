@@ -244,7 +244,7 @@ func (x *opIndex) indexAPI(s *catalog.StoredEntity) *indexedAPI {
 	if t := strings.ToLower(e.SpecString("type")); t != "openapi" && t != "swagger" {
 		return api
 	}
-	data := definitionBytes(e.Spec["definition"])
+	data := e.Definition()
 	sum, err := x.h.cache.Summary(openapi.Hash(data), data)
 	if err != nil {
 		return api

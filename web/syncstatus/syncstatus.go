@@ -1,5 +1,5 @@
 // Package syncstatus serves /providers: the status of every scheduled
-// provider, "Sync now" (POST) and the progress of a run, which htmx polls.
+// provider and of every provider that pushes its changes (file locations), "Sync now" (POST) and the progress of a run, which htmx polls.
 package syncstatus
 
 import (
@@ -45,6 +45,7 @@ func Register(e *echo.Echo, opts Options) {
 		mw = append(mw, opts.RequireUser)
 	}
 	e.POST("/providers/sync", h.sync, mw...)
+	e.POST("/providers/accept", h.accept, mw...)
 	e.GET("/providers/runs/:id", h.progress)
 }
 
@@ -67,7 +68,11 @@ func (h *handler) page(c *echo.Context) error {
 	for i, s := range st {
 		list[i] = providerView(i, s)
 	}
-	return web.Render(c, http.StatusOK, view.Page(h.pageInfo(c), list))
+	var connected []view.Connected
+	for _, s := range h.opts.Scheduler.ConnectedStatuses() {
+		connected = append(connected, connectedView(s))
+	}
+	return web.Render(c, http.StatusOK, view.Page(h.pageInfo(c), list, connected))
 }
 
 // sync starts a run. htmx gets the progress region; a plain form post is
@@ -92,6 +97,20 @@ func (h *handler) sync(c *echo.Context) error {
 		return fmt.Errorf("read run %s: %w", id, err)
 	}
 	return web.Render(c, http.StatusOK, view.Progress(runView(r)))
+}
+
+// accept applies a provider's held removals ("Apply now") and shows the
+// page with the run it started.
+func (h *handler) accept(c *echo.Context) error {
+	name := c.FormValue("provider")
+	id, err := h.opts.Scheduler.AcceptRemovals(c.Request().Context(), name)
+	switch {
+	case catalog.ErrorCode(err) == catalog.EINVALID:
+		return echo.NewHTTPError(http.StatusConflict, "nothing is held for "+name+" any more")
+	case err != nil:
+		return fmt.Errorf("apply held removals of %s: %w", name, err)
+	}
+	return c.Redirect(http.StatusSeeOther, "/providers?run="+url.QueryEscape(id))
 }
 
 func (h *handler) progress(c *echo.Context) error {
@@ -121,7 +140,23 @@ func providerView(i int, s providers.ProviderStatus) view.Provider {
 	for _, r := range s.Recent {
 		p.Recent = append(p.Recent, runView(r))
 	}
+	if s.Held > 0 {
+		p.Held, p.HeldSince, p.Grace = s.Held, formatTime(s.HeldSince), s.RemovalGrace.String()
+	}
 	return p
+}
+
+func connectedView(s providers.ConnectedStatus) view.Connected {
+	v := view.Connected{Name: s.Name, Follows: s.Follows, Loaded: s.Loaded}
+	if !s.LastApplied.IsZero() {
+		r := s.LastResult
+		v.LastApplied = fmt.Sprintf("%s · %d added, %d updated, %d removed, %d unchanged, %d invalid",
+			formatTime(s.LastApplied), r.Added, r.Updated, r.Removed+r.Orphaned, r.Unchanged, r.Invalid)
+	}
+	if !s.FailingSince.IsZero() {
+		v.FailingSince, v.Failures, v.LastError = formatTime(s.FailingSince), s.Failures, s.LastError
+	}
+	return v
 }
 
 func runView(r providers.Run) view.Run {

@@ -1,0 +1,153 @@
+package providers
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/porticohq/portico/catalog"
+	"github.com/porticohq/portico/catalog/store"
+)
+
+// listingProvider lists the entities api-<from>..api-<to-1>, as the test sets.
+type listingProvider struct {
+	testProvider
+	mu       sync.Mutex
+	from, to int
+}
+
+func (p *listingProvider) list(from, to int) {
+	p.mu.Lock()
+	p.from, p.to = from, to
+	p.mu.Unlock()
+}
+
+func newListingProvider(name string, safety Safety) *listingProvider {
+	p := &listingProvider{}
+	p.testProvider = testProvider{name: name, sched: manual, safety: &safety, run: func(context.Context) (catalog.Mutation, error) {
+		p.mu.Lock()
+		defer p.mu.Unlock()
+		m := catalog.Mutation{Type: catalog.Full}
+		for i := p.from; i < p.to; i++ {
+			m.Entities = append(m.Entities, catalog.DeferredEntity{Entity: catalog.Entity{
+				APIVersion: "backstage.io/v1alpha1", Kind: "Group", Metadata: catalog.Metadata{Name: fmt.Sprintf("g-%03d", i)},
+				Spec: map[string]any{"type": "team", "children": []any{}}}})
+		}
+		return m, nil
+	}}
+	return p
+}
+
+// heldRig runs a scheduler whose provider writes through the real catalog
+// into a real store, on SQLite or PostgreSQL.
+func heldRig(t *testing.T, db testDB, p *listingProvider) (*Scheduler, *store.Store) {
+	t.Helper()
+	driver := "sqlite"
+	dsn := strings.TrimPrefix(strings.SplitN(db.dsn, "?", 2)[0], "file:")
+	if db.name == "postgres" {
+		driver, dsn = "pg", db.dsn
+	}
+	st, err := store.Open(context.Background(), store.Config{Driver: driver, DSN: dsn})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	s, err := New(Options{DB: st.DB(), Migrate: store.Migrate})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Add(p, catalog.Connection{Catalog: catalog.New(st, catalog.Options{}), Provider: p.name}); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	if err := s.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cancel(); s.Wait() })
+	return s, st
+}
+
+func bucketSize(t *testing.T, st *store.Store, provider string) int {
+	t.Helper()
+	refs, err := st.BucketRefs(context.Background(), provider)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return len(refs)
+}
+
+// Issue 15: an S3 server that ended its listing after page 1 (1,000 of
+// 2,000 keys) passed the 50% shrink guard and deleted half a bucket.
+func TestLargeRemovalsWaitForTheNextRunToAgree(t *testing.T) {
+	for _, db := range testDBs(t) {
+		t.Run(db.name, func(t *testing.T) {
+			p := newListingProvider("test:held", DefaultSafety())
+			s, st := heldRig(t, db, p)
+			step := func(what string, from, to, wantBucket, wantHeld int, wantOutcome string) Run {
+				t.Helper()
+				p.list(from, to)
+				r := trigger(t, s, p.name)
+				if r.Outcome != wantOutcome || r.Held != wantHeld {
+					t.Fatalf("%s: outcome %s held %d (%s), want %s held %d", what, r.Outcome, r.Held, r.Message, wantOutcome, wantHeld)
+				}
+				if got := bucketSize(t, st, p.name); got != wantBucket {
+					t.Fatalf("%s: bucket holds %d, want %d", what, got, wantBucket)
+				}
+				return r
+			}
+			step("first listing", 0, 200, 200, 0, OutcomeOK)
+			r := step("listing cut short: half held", 0, 100, 200, 100, OutcomeOK)
+			if !strings.Contains(r.Message, "held: 100 removals await confirmation") {
+				t.Errorf("message %q", r.Message)
+			}
+			st1, _ := s.ProviderStatus(context.Background(), p.name, 5)
+			if st1.Held != 100 {
+				t.Errorf("status holds %d, want 100", st1.Held)
+			}
+			step("a good listing clears what was held", 0, 200, 200, 0, OutcomeOK)
+			step("cut short again", 0, 100, 200, 100, OutcomeOK)
+			step("the next run agrees: removed", 0, 100, 100, 0, OutcomeOK)
+			step("small removals apply at once", 0, 95, 95, 0, OutcomeOK)
+			step("an empty listing holds everything", 0, 0, 95, 95, OutcomeHeld)
+			step("and never confirms itself", 0, 0, 95, 95, OutcomeHeld)
+			if _, err := s.AcceptRemovals(context.Background(), "test:held"); err != nil {
+				t.Fatal(err)
+			}
+			deadline := time.Now().Add(5 * time.Second)
+			for bucketSize(t, st, p.name) != 0 {
+				if time.Now().After(deadline) {
+					t.Fatal("Apply now did not remove the held entities")
+				}
+				time.Sleep(20 * time.Millisecond)
+			}
+			if _, err := s.AcceptRemovals(context.Background(), "test:held"); catalog.ErrorCode(err) != catalog.EINVALID {
+				t.Errorf("Apply now with nothing held: %v, want an input error", err)
+			}
+		})
+	}
+}
+
+func TestHeldRemovalsApplyAfterTheGracePeriod(t *testing.T) {
+	for _, db := range testDBs(t) {
+		t.Run(db.name, func(t *testing.T) {
+			safety := DefaultSafety()
+			safety.RemovalGrace = 300 * time.Millisecond
+			p := newListingProvider("test:grace", safety)
+			s, st := heldRig(t, db, p)
+			p.list(0, 200)
+			trigger(t, s, p.name)
+			p.list(0, 100)
+			if r := trigger(t, s, p.name); r.Held != 100 {
+				t.Fatalf("held %d, want 100", r.Held)
+			}
+			time.Sleep(safety.RemovalGrace)
+			p.list(0, 50) // another cut: past the grace period everything goes
+			if r := trigger(t, s, p.name); r.Held != 0 || bucketSize(t, st, p.name) != 50 {
+				t.Fatalf("after the grace period: held %d, bucket %d; want 0, 50", r.Held, bucketSize(t, st, p.name))
+			}
+		})
+	}
+}
