@@ -20,7 +20,7 @@ func (c *xssCatalog) writeAPIs() {
 	}
 	apis := []m{api("xss-openapi", "openapi", m{"$text": "./openapi.json"})}
 	c.write("openapi.json", jsonText(c.t, xssOpenAPI(c.upstream)))
-	for r, run := range xssRuns(fieldBudget, nil) {
+	for r, run := range xssRuns(urlBudget, nil) {
 		apis = append(apis, api(fmt.Sprintf("xss-info-%02d", r), "openapi", jsonText(c.t, xssInfoOpenAPI(run))))
 	}
 	var async, graphql, grpc strings.Builder

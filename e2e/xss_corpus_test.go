@@ -146,8 +146,8 @@ func packed(place string, run []int) string {
 // field index keeps, so facets show it.
 const fieldBudget = 190
 
-// urlBudget keeps a packed URL parameter under the portal's 2048-byte
-// limit on a URL to register.
+// urlBudget keeps a packed run under the portal's 2048-byte limit on a
+// URL to register; the suite uses it wherever no tighter limit applies.
 const urlBudget = 1800
 
 // urlScheme is what a link's URL must start with to pass validation.

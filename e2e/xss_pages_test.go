@@ -57,6 +57,18 @@ func xssReflected(w *xssWatch) {
 	w.visit("/search?q=post")
 }
 
+// xssErrorPages: the error pages, which name what was asked for: an
+// entity, an API's definition or operation, a path nothing serves.
+func xssErrorPages(w *xssWatch) {
+	IgnoreConsoleErrors(w.page, "the server responded with a status of 404")
+	for _, run := range xssRuns(urlBudget, nil) {
+		w.visit("/catalog/default/component/" + url.PathEscape(packed("ne", run)))
+		w.visit("/catalog/default/api/" + url.PathEscape(packed("na", run)) + "/definition")
+		w.visit("/catalog/default/api/xss-openapi/definition/op/" + url.PathEscape(packed("no", run)))
+		w.visit("/" + url.PathEscape(packed("np", run)))
+	}
+}
+
 // xssOverviews: the Overview tab of every entity that carries payloads:
 // the components (fields, links, annotations, the problems of their
 // broken version), the conflicting entities (the rejected location's path)
@@ -125,7 +137,7 @@ func xssOpenAPIPages(w *xssWatch) {
 	}
 	w.visit(def + "?view=raw")
 	w.visit(def + "/op/" + key[len("op-"):])
-	for n := range xssRuns(fieldBudget, nil) {
+	for n := range xssRuns(urlBudget, nil) {
 		w.visit(fmt.Sprintf("/catalog/default/api/xss-info-%02d/definition", n))
 	}
 }

@@ -35,6 +35,7 @@ func TestXSSCorpusIsInert(t *testing.T) {
 	t.Logf("catalog ready in %s", time.Since(start).Round(time.Millisecond))
 
 	total := 0
+	var report strings.Builder
 	for _, pt := range xssPageTypes {
 		t.Run(pt.name, func(t *testing.T) {
 			began := time.Now()
@@ -42,15 +43,20 @@ func TestXSSCorpusIsInert(t *testing.T) {
 			pt.run(w)
 			n, byPlace := w.placements()
 			total += n
-			t.Logf("%-12s %4d placements on %3d pages in %s: %s", pt.name, n, w.scans,
+			line := fmt.Sprintf("%-12s %4d placements on %3d pages in %s: %s", pt.name, n, w.scans,
 				time.Since(began).Round(time.Millisecond), placeSummary(byPlace))
+			t.Log(line)
+			report.WriteString(line + "\n")
 			if n == 0 {
 				t.Errorf("no placement rendered: the page type shows none of the corpus")
 			}
 		})
 	}
-	t.Logf("%d placements rendered (%d payloads, %d URL payloads); a run, a dialog, a request or live markup fails its page type; %s in all",
+	sum := fmt.Sprintf("%d placements rendered (%d payloads, %d URL payloads); a run, a dialog, a request or live markup fails its page type; %s in all",
 		total, len(xssPayloads), len(xssURLPayloads), time.Since(start).Round(time.Millisecond))
+	t.Log(sum)
+	// CI keeps e2e/out: the counts are there for a run that passed too.
+	writeFile(t, filepath.Join(OutDir(t), "placements.txt"), report.String()+sum+"\n")
 	if total < 300 {
 		t.Errorf("only %d placements rendered, want at least 300", total)
 	}
@@ -65,6 +71,7 @@ var xssPageTypes = []struct {
 	{"home", func(w *xssWatch) { w.visit("/") }},
 	{"listing", xssListings},
 	{"reflected", xssReflected},
+	{"errors", xssErrorPages},
 	{"overview", xssOverviews},
 	{"raw-yaml", xssRawYAML},
 	{"openapi", xssOpenAPIPages},

@@ -30,16 +30,17 @@ type xssWatch struct {
 	dialogs  []string
 	findings []string
 	tokens   map[string]bool
+	visits   map[string]bool // decodedPath of every URL visit opened
 	scans    int
 }
 
 func newXSSWatch(t *testing.T, base, upstream string) *xssWatch {
 	t.Helper()
-	w := &xssWatch{t: t, base: base, upstream: upstream, tokens: map[string]bool{}}
+	w := &xssWatch{t: t, base: base, upstream: upstream, tokens: map[string]bool{}, visits: map[string]bool{}}
 	w.page = NewPage(t, playwright.BrowserNewContextOptions{BypassCSP: playwright.Bool(true)})
 	bctx := w.page.Context()
 	bctx.OnRequest(func(r playwright.Request) {
-		if !w.expected(r.URL()) {
+		if !w.expected(r.URL()) && !w.ours(r) {
 			w.mu.Lock()
 			w.requests = append(w.requests, r.Method()+" "+r.URL())
 			w.mu.Unlock()
@@ -70,9 +71,31 @@ func (w *xssWatch) expected(rawURL string) bool {
 	return true
 }
 
+// ours reports whether r is a navigation visit asked for: the suite's
+// own URLs carry payloads, /evil paths included.
+func (w *xssWatch) ours(r playwright.Request) bool {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return r.IsNavigationRequest() && w.visits[decodedPath(r.URL())]
+}
+
+// decodedPath is rawURL's path and query, decoded, so the suite's URL
+// and the browser's spelling of it compare equal.
+func decodedPath(rawURL string) string {
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		return rawURL
+	}
+	q, _ := url.QueryUnescape(u.RawQuery)
+	return u.Path + "?" + q
+}
+
 // visit opens path on the portal and scans the page.
 func (w *xssWatch) visit(path string) {
 	w.t.Helper()
+	w.mu.Lock()
+	w.visits[decodedPath(w.base+path)] = true
+	w.mu.Unlock()
 	// Scripts, deferred ones (htmx) included, have run by
 	// DOMContentLoaded; what a payload could still do later (an image's
 	// onerror) needs live markup, which the scan sees, or a request, which
