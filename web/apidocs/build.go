@@ -378,13 +378,19 @@ func plain(v string, redact bool) string {
 // placeholder can carry them.
 func envRef(name string) string { return "\x00" + name + "\x00" }
 
-// envName turns a scheme name into a shell variable name for samples.
+// envName turns a scheme name into a shell variable name for samples:
+// [A-Z0-9_], never starting with a digit, which sh would read as a
+// positional parameter ("$1KEY" is $1, then KEY).
 func envName(s string) string {
 	var b strings.Builder
 	for _, r := range strings.ToUpper(s) {
-		if r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' {
+		switch {
+		case r >= '0' && r <= '9' && b.Len() == 0:
+			b.WriteByte('_')
 			b.WriteRune(r)
-		} else {
+		case r >= 'A' && r <= 'Z' || r >= '0' && r <= '9':
+			b.WriteRune(r)
+		default:
 			b.WriteByte('_')
 		}
 	}

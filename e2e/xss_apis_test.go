@@ -1,0 +1,123 @@
+package e2e
+
+import (
+	"fmt"
+	"strings"
+)
+
+// writeAPIs writes apis.yaml and the definitions it reads: one OpenAPI
+// definition with payload i in operation i and in every list a definition
+// has (servers, tags, security schemes), one small definition per run of
+// payloads for the fields a definition has once (info, external docs), and
+// AsyncAPI,
+// GraphQL and gRPC definitions, which are shown raw.
+func (c *xssCatalog) writeAPIs() {
+	c.t.Helper()
+	n := len(xssPayloads)
+	api := func(name, typ string, definition any) m {
+		return entity("API", name, m{"title": "API " + name},
+			m{"type": typ, "lifecycle": "production", "owner": "team-xss", "definition": definition})
+	}
+	apis := []m{api("xss-openapi", "openapi", m{"$text": "./openapi.json"})}
+	c.write("openapi.json", jsonText(c.t, xssOpenAPI(c.upstream)))
+	for r, run := range xssRuns(urlBudget, nil) {
+		apis = append(apis, api(fmt.Sprintf("xss-info-%02d", r), "openapi", jsonText(c.t, xssInfoOpenAPI(run))))
+	}
+	var async, graphql, grpc strings.Builder
+	async.WriteString("asyncapi: 2.6.0\ninfo:\n  title: XSS events\n  version: '1'\nchannels:\n")
+	graphql.WriteString("type Query {\n")
+	grpc.WriteString("syntax = \"proto3\";\npackage xss;\n")
+	for i := range n {
+		fmt.Fprintf(&async, "  c%02d:\n    description: %s\n", i, jsonText(c.t, placed("aa", i)))
+		fmt.Fprintf(&graphql, "  # %s\n  f%02d: String\n", oneLine(placed("ag", i)), i)
+		fmt.Fprintf(&grpc, "// %s\nmessage M%02d { string s = 1; }\n", oneLine(placed("ar", i)), i)
+	}
+	graphql.WriteString("}\n")
+	apis = append(apis, api("xss-asyncapi", "asyncapi", async.String()),
+		api("xss-graphql", "graphql", graphql.String()), api("xss-grpc", "grpc", grpc.String()))
+	c.write("apis.yaml", docs(c.t, apis...))
+}
+
+// oneLine keeps a payload on one line of a comment.
+func oneLine(s string) string { return strings.NewReplacer("\n", " ", "\r", " ").Replace(s) }
+
+// xssInfoOpenAPI carries the run's payloads in the fields a definition has
+// once.
+func xssInfoOpenAPI(run []int) m {
+	return m{
+		"openapi": "3.0.3",
+		"info": m{
+			"title": packed("it", run), "version": packed("iv", run), "description": packed("id", run),
+		},
+		"externalDocs": m{"url": placedURL("iu", run[0]), "description": packed("ie", run)},
+		"paths":        m{"/ping": m{"get": m{"operationId": "ping", "responses": m{"200": m{"description": "ok"}}}}},
+	}
+}
+
+// xssOpenAPI is the definition with payload i in operation i, server i,
+// tag i and security scheme i. Its first server is the try-it upstream,
+// whose answers carry payloads too.
+func xssOpenAPI(upstream string) m {
+	n := len(xssPayloads)
+	var desc strings.Builder
+	servers := []m{{"url": upstream + "/up", "description": "the suite's upstream"}}
+	tags := []m{}
+	schemes := m{}
+	paths := m{}
+	for i := range n {
+		desc.WriteString(placed("md", i) + "\n\n")
+		servers = append(servers, m{
+			"url":         "https://api.example.com/" + token("su", i) + "/{v}",
+			"description": placed("sd", i),
+			"variables": m{"v": m{
+				"default": placed("wd", i), "enum": []string{placed("wd", i), placed("we", i)}, "description": placed("wx", i),
+			}},
+		})
+		tag := placed("tn", i)
+		tags = append(tags, m{"name": tag, "description": placed("td", i)})
+		scheme := placed("sn", i)
+		schemes[scheme] = m{"type": "apiKey", "in": "header", "name": "X-Key-" + token("sp", i), "description": placed("sc", i)}
+		paths[fmt.Sprintf("/items/%s/{id}", token("pp", i))] = m{"post": xssOperation(i, tag, scheme)}
+	}
+	return m{
+		"openapi":    "3.0.3",
+		"info":       m{"title": "XSS definition", "version": "1", "description": desc.String()},
+		"servers":    servers,
+		"tags":       tags,
+		"paths":      paths,
+		"components": m{"securitySchemes": schemes},
+	}
+}
+
+// xssOperation is operation i: payload i in its texts, its parameters,
+// its body and its responses.
+func xssOperation(i int, tag, scheme string) m {
+	schema := m{
+		"type": "object", "title": placed("sh", i), "description": placed("sk", i),
+		"properties": m{placed("sf", i): m{
+			"type": "string", "description": placed("sv", i), "enum": []string{placed("se", i)},
+			"format": placed("so", i), "example": placed("sz", i),
+		}},
+	}
+	return m{
+		"operationId":  placed("oi", i),
+		"summary":      placed("os", i),
+		"description":  placed("od", i),
+		"tags":         []string{tag},
+		"externalDocs": m{"url": placedURL("ou", i), "description": placed("ox", i)},
+		"security":     []m{{scheme: []string{}}},
+		"parameters": []m{
+			{"name": "id", "in": "path", "required": true, "schema": m{"type": "string"}, "example": placed("pe", i)},
+			{"name": placed("pn", i), "in": "query", "description": placed("pd", i), "example": placed("px", i),
+				"schema": m{"type": "string", "title": placed("pt", i), "enum": []string{placed("pv", i), "plain"}}},
+			{"name": "X-" + token("ph", i), "in": "header", "example": oneLine(placed("hx", i)), "schema": m{"type": "string"}},
+		},
+		"requestBody": m{"content": m{"application/json": m{
+			"schema": schema, "example": m{"k": placed("be", i)},
+		}}},
+		"responses": m{"200": m{
+			"description": placed("rd", i),
+			"content":     m{"application/json": m{"schema": schema, "example": m{"html": placed("re", i)}}},
+		}},
+	}
+}
