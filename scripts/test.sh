@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test: unit, store tests on SQLite and PostgreSQL, the example
-# backend, and the browser suite in Debian's Chromium. Installs what it needs
+# backend, the browser suite in Debian's Chromium, and the deploy checks
+# (container image, Helm chart). Installs what it needs
 # first (scripts/setup.sh). This is the README's test command; .ci/run calls it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -32,6 +33,12 @@ go vet ./...
 CGO_ENABLED=0 go build -o /dev/null ./cmd/portico
 go build ./examples/...
 go test -count=1 -timeout 20m ./...
+
+# Deploy artefacts, in their own module (deploy/go.mod keeps Helm, k8s.io and
+# go-containerregistry out of the main module): the container image archive
+# built without Docker and read back, and the Helm chart rendered with Helm's
+# Go packages and strictly decoded into the Kubernetes API types.
+(cd deploy && go vet ./... && go test -count=1 -timeout 15m ./...)
 
 # Fuzz targets (issue 13): a short budget each on top of their committed
 # corpora (testdata/fuzz), which the run above replays as regression tests.
