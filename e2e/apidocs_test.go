@@ -36,7 +36,7 @@ func startDemoPortal(t *testing.T) string {
 			t.Logf("portico output:\n%s", out.String())
 		}
 	})
-	if err := waitReady(base, exited, 30e9); err != nil {
+	if err := waitReady(base+"/readyz", exited, 30e9); err != nil {
 		t.Fatalf("portico did not become ready: %v\noutput:\n%s", err, out.String())
 	}
 	return base

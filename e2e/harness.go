@@ -139,7 +139,15 @@ func Testdata(name string) string {
 // the test log when the test fails.
 func StartPortal(t testing.TB, configYAML string) string {
 	t.Helper()
-	return startConfigured(t, buildBinary(t), []string{"serve"}, configYAML)
+	return startConfigured(t, buildBinary(t), []string{"serve"}, configYAML, "/readyz")
+}
+
+// StartPortalLive is StartPortal for a catalog that never becomes ready by
+// design (a configured location that always fails keeps /readyz at 503, as
+// an operator would want): it waits for /healthz instead.
+func StartPortalLive(t testing.TB, configYAML string) string {
+	t.Helper()
+	return startConfigured(t, buildBinary(t), []string{"serve"}, configYAML, "/healthz")
 }
 
 // StartBinary is StartPortal for another main package of this module, such
@@ -149,12 +157,13 @@ func StartPortal(t testing.TB, configYAML string) string {
 // root; each package is built once per test process.
 func StartBinary(t testing.TB, pkgPath, configYAML string) string {
 	t.Helper()
-	return startConfigured(t, buildPackage(t, pkgPath), nil, configYAML)
+	return startConfigured(t, buildPackage(t, pkgPath), nil, configYAML, "/readyz")
 }
 
 // startConfigured runs bin with args, then the two --config files
-// StartPortal describes, and waits for /readyz.
-func startConfigured(t testing.TB, bin string, args []string, configYAML string) string {
+// StartPortal describes, and waits for probe (/readyz or /healthz) to
+// answer 200.
+func startConfigured(t testing.TB, bin string, args []string, configYAML, probe string) string {
 	t.Helper()
 	dir := t.TempDir()
 	port := freePort(t)
@@ -196,15 +205,15 @@ backend:
 			t.Logf("portico output:\n%s", out.String())
 		}
 	})
-	if err := waitReady(base, exited, 30*time.Second); err != nil {
+	if err := waitReady(base+probe, exited, 30*time.Second); err != nil {
 		t.Fatalf("portico did not become ready: %v\noutput:\n%s", err, out.String())
 	}
 	return base
 }
 
-// waitReady polls /readyz until it answers 200, the process exits or the
+// waitReady polls url until it answers 200, the process exits or the
 // timeout passes.
-func waitReady(base string, exited <-chan error, timeout time.Duration) error {
+func waitReady(url string, exited <-chan error, timeout time.Duration) error {
 	client := &http.Client{Timeout: 2 * time.Second}
 	deadline := time.Now().Add(timeout)
 	var last string
@@ -214,7 +223,7 @@ func waitReady(base string, exited <-chan error, timeout time.Duration) error {
 			return fmt.Errorf("process exited: %v", err)
 		default:
 		}
-		resp, err := client.Get(base + "/readyz")
+		resp, err := client.Get(url)
 		if err == nil {
 			resp.Body.Close()
 			if resp.StatusCode == http.StatusOK {

@@ -113,7 +113,7 @@ func startProcess(t *testing.T, bin, config, database string) *portalProcess {
 			t.Logf("process %d output:\n%s", cmd.Process.Pid, p.out.String())
 		}
 	})
-	if err := waitReady("http://127.0.0.1:"+strconv.Itoa(port), p.exited, 30*time.Second); err != nil {
+	if err := waitReady("http://127.0.0.1:"+strconv.Itoa(port)+"/readyz", p.exited, 30*time.Second); err != nil {
 		t.Fatalf("portico not ready: %v\n%s", err, p.out.String())
 	}
 	return p

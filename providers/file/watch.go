@@ -36,9 +36,11 @@ func newWatcher(p *Provider, dirs []string) (*watcher, error) {
 	return w, nil
 }
 
-func (w *watcher) add(dirs []string) {
+// add watches the dirs not watched yet and says how many it added.
+func (w *watcher) add(dirs []string) int {
 	w.mu.Lock()
 	defer w.mu.Unlock()
+	added := 0
 	for _, d := range dirs {
 		if w.watched[d] {
 			continue
@@ -50,7 +52,9 @@ func (w *watcher) add(dirs []string) {
 			continue
 		}
 		w.watched[d] = true
+		added++
 	}
+	return added
 }
 
 // gone forgets a removed directory and those below it, so that a new one
@@ -209,9 +213,10 @@ func (p *Provider) event(ev fsnotify.Event, pending map[string]bool) bool {
 }
 
 // listUnder watches dir and the directories below it that can hold matches
-// of the target or of a glob a Location names, then lists the matching files
-// already there. Watching first means a file created meanwhile is either
-// listed or notified.
+// of the target or of a glob a Location names, and lists the matching files
+// already there. It lists again after each new watch, until no directory is
+// new: a file created in a directory before its watch began (mkdir -p then
+// write) is listed by the next pass, and one created after is notified.
 func (p *Provider) listUnder(dir string) []string {
 	p.mu.Lock()
 	globs := []catalog.Glob{p.glob}
@@ -224,17 +229,25 @@ func (p *Provider) listUnder(dir string) []string {
 		if !within(g.Base, dir) || (g.MaxDepth() >= 0 && catalog.Depth(g.Base, dir) > g.MaxDepth()) {
 			continue
 		}
-		fs, dirs, err := g.ListFrom(dir)
-		if err != nil {
-			continue
+		for {
+			fs, dirs, err := g.ListFrom(dir)
+			if err != nil {
+				break
+			}
+			files = append(files, fs...)
+			if afterList != nil {
+				afterList()
+			}
+			if p.w == nil || p.w.add(dirs) == 0 {
+				break
+			}
 		}
-		if p.w != nil {
-			p.w.add(dirs)
-		}
-		files = append(files, fs...)
 	}
 	return files
 }
+
+// afterList, when a test sets it, runs between a listing and its watches.
+var afterList func()
 
 // within reports whether path is base or below it.
 func within(base, path string) bool {
