@@ -5,6 +5,7 @@ import (
 
 	"github.com/porticohq/portico/auth"
 	"github.com/porticohq/portico/catalog/store"
+	"github.com/porticohq/portico/web/apidocs"
 )
 
 // AuthPluginID is the id of the sign-in plugin; modules that add sign-in
@@ -39,6 +40,7 @@ func AuthPlugin() Feature {
 				Resolvers:    resolvers,
 				Logger:       s.Logger,
 				Clock:        s.Clock,
+				OpenPaths:    openPaths(s.Demo),
 			})
 			return err
 		})
@@ -49,3 +51,12 @@ func AuthPlugin() Feature {
 type signInExtensions struct{ r *auth.Resolvers }
 
 func (x signInExtensions) AddSignInResolver(name string, r auth.SignInResolver) { x.r.Add(name, r) }
+
+// openPaths are the APIs the binary serves for try-it: the demo Petstore in
+// demo mode (issue 14: its POST failed the portal's own CSRF check).
+func openPaths(demo bool) []string {
+	if demo {
+		return []string{apidocs.DemoAPIPrefix + "/"}
+	}
+	return nil
+}

@@ -222,3 +222,47 @@ func TestDemoTryItServerIsThePublicURL(t *testing.T) {
 		t.Errorf("the try-it servers do not offer %s:\n%s", public+"/demo-api/petstore/v1", body)
 	}
 }
+
+// TestDemoPetstoreWritesPassThePortalsOwnChecks: the demo Petstore is an
+// upstream API the binary happens to serve, so try-it's POST through the
+// proxy and a pasted curl DELETE reach it; before, the portal's CSRF check
+// answered 403 "this request did not come from this site" (issue 14).
+// Portal routes keep the check.
+func TestDemoPetstoreWritesPassThePortalsOwnChecks(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := testBackend(t, WithListener(ln), WithDemo(true))
+	b.Add(Defaults()...)
+	base := start(t, b)
+	waitReady(t, base)
+
+	br := newBrowser(t, false)
+	op := base + "/catalog/default/api/petstore/definition/op/createPet"
+	_, body := br.post(op+"/try", csrfOf(t, br, op), url.Values{"server": {"0"}, "body": {`{"name":"Kitty","tag":"cat"}`}}, htmx)
+	d := page(t, body)
+	if got := d.Find("[data-testid=try-status]").Text(); got != "201" {
+		t.Fatalf("try-it createPet: status %q, error %q", got, d.Find("[data-testid=try-error]").Text())
+	}
+
+	curl := &http.Client{}
+	req, _ := http.NewRequest(http.MethodDelete, base+"/demo-api/petstore/v1/pets/1", nil)
+	resp, err := curl.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusNoContent {
+		t.Errorf("curl DELETE /pets/1 = %d, want 204", resp.StatusCode)
+	}
+	if resp, _ := br.get(base + "/demo-api/petstore/v1/pets/1"); resp.StatusCode != http.StatusNotFound {
+		t.Errorf("GET /pets/1 after DELETE = %d, want 404", resp.StatusCode)
+	}
+
+	// A portal route still refuses a form post from nowhere.
+	resp, _ = br.do(http.MethodPost, base+"/catalog/default/api/petstore/refresh", url.Values{}, nil)
+	if resp.StatusCode != http.StatusForbidden {
+		t.Errorf("POST to a portal route without a token = %d, want 403", resp.StatusCode)
+	}
+}

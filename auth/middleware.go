@@ -9,6 +9,7 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"path"
 	"strings"
 
 	"github.com/a-h/templ"
@@ -131,6 +132,18 @@ func publicPath(p string) bool {
 	return strings.HasPrefix(p, "/static/") || strings.HasPrefix(p, "/auth/")
 }
 
+// open reports whether p lies under one of Options.OpenPaths, dot segments
+// resolved first (/demo-api/x/../../api is not open).
+func (a *Auth) open(p string) bool {
+	p = path.Clean(p)
+	for _, prefix := range a.openPaths {
+		if strings.HasPrefix(p, prefix) {
+			return true
+		}
+	}
+	return false
+}
+
 func isAPIPath(p string) bool { return p == "/api" || strings.HasPrefix(p, "/api/") }
 
 // requireSignIn enforces auth.requireSignIn: pages redirect to /signin, the
@@ -138,7 +151,7 @@ func isAPIPath(p string) bool { return p == "/api" || strings.HasPrefix(p, "/api
 func (a *Auth) requireSignIn(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c *echo.Context) error {
 		p := c.Request().URL.Path
-		if !a.cfg.RequireSignIn || publicPath(p) || IdentityFrom(c) != nil {
+		if !a.cfg.RequireSignIn || publicPath(p) || a.open(p) || IdentityFrom(c) != nil {
 			return next(c)
 		}
 		if p == "/metrics" {

@@ -286,3 +286,19 @@ func TestRequireUserFailsClosedWithoutMiddleware(t *testing.T) {
 		t.Errorf("RequireUserOrToken without auth middleware: status %d, action ran %v; want 500 and not run", rec.Code, ran)
 	}
 }
+
+func TestOpenPathsResolveDotSegments(t *testing.T) {
+	a := &Auth{openPaths: []string{"/demo-api/petstore/v1/"}}
+	for p, want := range map[string]bool{
+		"/demo-api/petstore/v1/pets":                   true,
+		"/demo-api/petstore/v1/pets/1":                 true,
+		"/demo-api/petstore/v1/../../../api/catalog/x": false,
+		"/demo-api/petstore/v1/../x":                   false,
+		"/api/catalog/locations":                       false,
+		"/demo-api/petstore/v2/pets":                   false,
+	} {
+		if got := a.open(p); got != want {
+			t.Errorf("open(%q) = %v, want %v", p, got, want)
+		}
+	}
+}

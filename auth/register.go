@@ -49,6 +49,11 @@ type Options struct {
 	Clock     func() time.Time
 	// HTTPClient talks to GitHub; nil means a client with a 15 s timeout.
 	HTTPClient *http.Client
+	// OpenPaths are path prefixes of APIs the binary serves for try-it
+	// (the demo Petstore under /demo-api/): they hold no session state, so
+	// neither the sign-in gate nor the CSRF check applies, and the try-it
+	// proxy and a pasted curl reach them as they would any upstream API.
+	OpenPaths []string
 }
 
 // Auth is sign-in wired into one echo server.
@@ -59,6 +64,7 @@ type Auth struct {
 	appTitle   string
 	baseOrigin string
 	cookies    *cookieJar
+	openPaths  []string
 	hosts      hostPolicy
 	sessions   *Sessions
 	states     *oauthStates
@@ -92,9 +98,10 @@ func Register(ctx context.Context, e *echo.Echo, opts Options) (*Auth, error) {
 func New(ctx context.Context, opts Options) (*Auth, error) {
 	cfg := opts.Config
 	a := &Auth{
-		log:      cmp.Or(opts.Logger, slog.New(slog.DiscardHandler)),
-		now:      opts.Clock,
-		appTitle: cmp.Or(opts.AppTitle, "Portico"),
+		log:       cmp.Or(opts.Logger, slog.New(slog.DiscardHandler)),
+		now:       opts.Clock,
+		appTitle:  cmp.Or(opts.AppTitle, "Portico"),
+		openPaths: opts.OpenPaths,
 	}
 	base, err := parseBaseURL(opts.BaseURL)
 	if err != nil {

@@ -36,6 +36,7 @@ func registerPetstore(e *echo.Echo) {
 	e.GET(DemoAPIPrefix+"/pets", s.list)
 	e.POST(DemoAPIPrefix+"/pets", s.create)
 	e.GET(DemoAPIPrefix+"/pets/:petId", s.get)
+	e.DELETE(DemoAPIPrefix+"/pets/:petId", s.remove)
 }
 
 func demoError(c *echo.Context, status int, msg string) error {
@@ -91,4 +92,20 @@ func (s *petstore) create(c *echo.Context) error {
 	s.next++
 	s.pets = append(s.pets, p)
 	return c.JSON(http.StatusCreated, p)
+}
+
+func (s *petstore) remove(c *echo.Context) error {
+	id, err := strconv.ParseInt(c.Param("petId"), 10, 64)
+	if err != nil {
+		return demoError(c, http.StatusBadRequest, "petId must be an integer")
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for i, p := range s.pets {
+		if p.ID == id {
+			s.pets = append(s.pets[:i], s.pets[i+1:]...)
+			return c.NoContent(http.StatusNoContent)
+		}
+	}
+	return demoError(c, http.StatusNotFound, "no pet "+strconv.FormatInt(id, 10))
 }
