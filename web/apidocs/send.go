@@ -3,15 +3,19 @@ package apidocs
 import (
 	"bytes"
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"mime"
+	"net"
 	"net/http"
 	"sort"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/porticohq/portico/catalog/egress"
@@ -68,7 +72,7 @@ func (p *Proxy) Send(ctx context.Context, call *Call) Result {
 	start := time.Now()
 	resp, err := p.client.Do(req)
 	if err != nil {
-		return Result{Error: callError(err), Refused: errors.Is(err, egress.ErrRefused)}
+		return Result{Error: callError(err, call.URL.Host, p.policy.Timeout), Refused: errors.Is(err, egress.ErrRefused)}
 	}
 	defer resp.Body.Close()
 	data, err := io.ReadAll(io.LimitReader(resp.Body, p.policy.MaxResponseBytes+1))
@@ -84,15 +88,50 @@ func (p *Proxy) Send(ctx context.Context, call *Call) Result {
 	return res
 }
 
-func callError(err error) string {
+// callError says why a call failed in words a person can act on, naming
+// the host they asked for and never an address the portal resolved or a
+// resolver's (Go's DNS error names the resolver).
+func callError(err error, host string, timeout time.Duration) string {
 	var r egress.Refusal
 	if errors.As(err, &r) {
 		return r.Error()
 	}
-	if errors.Is(err, context.DeadlineExceeded) {
-		return "the call timed out"
+	name := host
+	if h, _, splitErr := net.SplitHostPort(host); splitErr == nil {
+		name = h
 	}
-	return "the call failed: " + err.Error()
+	var dnsErr *net.DNSError
+	var certErr *tls.CertificateVerificationError
+	var hostErr x509.HostnameError
+	var authErr x509.UnknownAuthorityError
+	var invalidErr x509.CertificateInvalidError
+	var recordErr tls.RecordHeaderError
+	switch {
+	case errors.As(err, &dnsErr) && dnsErr.IsNotFound:
+		return fmt.Sprintf("could not resolve %s: no such host. Check the server URL.", name)
+	case errors.As(err, &dnsErr):
+		return fmt.Sprintf("could not resolve %s: the name server did not answer. Try again.", name)
+	case errors.Is(err, syscall.ECONNREFUSED):
+		return fmt.Sprintf("%s refused the connection: nothing is listening there. Check the server URL and port.", host)
+	case errors.Is(err, syscall.ECONNRESET), errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
+		return fmt.Sprintf("%s closed the connection before answering.", host)
+	case errors.Is(err, syscall.EHOSTUNREACH), errors.Is(err, syscall.ENETUNREACH):
+		return fmt.Sprintf("%s cannot be reached from the portal's network.", host)
+	case errors.As(err, &hostErr):
+		return fmt.Sprintf("the TLS certificate of %s is for another name (%s).", name, hostErr.Error())
+	case errors.As(err, &authErr), errors.As(err, &invalidErr), errors.As(err, &certErr):
+		return fmt.Sprintf("the TLS certificate of %s is not trusted or not valid.", name)
+	case errors.As(err, &recordErr), strings.Contains(err.Error(), "server gave HTTP response to HTTPS client"):
+		return fmt.Sprintf("%s did not answer with TLS: try the server's http:// URL.", host)
+	case errors.Is(err, context.DeadlineExceeded), isTimeout(err):
+		return fmt.Sprintf("%s did not answer within %s.", host, timeout)
+	}
+	return fmt.Sprintf("the call to %s failed.", host)
+}
+
+func isTimeout(err error) bool {
+	var ne net.Error
+	return errors.As(err, &ne) && ne.Timeout()
 }
 
 // shownHeaders drops cookies the upstream tries to set: they would be
