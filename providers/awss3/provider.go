@@ -162,7 +162,7 @@ func (p *Provider) list(ctx context.Context) ([]object, error) {
 	for page := 1; ; page++ {
 		res, err := p.client.ListObjectsV2(ctx, in)
 		if err != nil {
-			return nil, fmt.Errorf("list s3://%s/%s (page %d): %w", p.cfg.BucketName, p.cfg.Prefix, page, err)
+			return nil, p.explain(fmt.Sprintf("list s3://%s/%s (page %d)", p.cfg.BucketName, p.cfg.Prefix, page), err)
 		}
 		if n := aws.ToInt32(res.KeyCount); res.KeyCount != nil && int(n) != len(res.Contents)+len(res.CommonPrefixes) {
 			return nil, p.listingLies(page, "says it holds %d keys but holds %d", n, len(res.Contents))
@@ -205,7 +205,7 @@ func (p *Provider) nextPage(ctx context.Context, in *s3.ListObjectsV2Input, res 
 	// The listing says it has ended: make sure nothing follows its last key.
 	probe, err := p.client.ListObjectsV2(ctx, &s3.ListObjectsV2Input{Bucket: in.Bucket, Prefix: in.Prefix, StartAfter: last, MaxKeys: aws.Int32(1)})
 	if err != nil {
-		return nil, fmt.Errorf("list s3://%s/%s (after page %d): %w", p.cfg.BucketName, p.cfg.Prefix, page, err)
+		return nil, p.explain(fmt.Sprintf("list s3://%s/%s (after page %d)", p.cfg.BucketName, p.cfg.Prefix, page), err)
 	}
 	if len(probe.Contents) > 0 {
 		return nil, p.listingLies(page, "ends the listing, but more keys follow %s", *last)
@@ -267,7 +267,7 @@ func (p *Provider) read(ctx context.Context, key string) ([]byte, error) {
 		if errors.As(err, &missing) {
 			return nil, fmt.Errorf("%s does not exist: %w", name, fs.ErrNotExist)
 		}
-		return nil, fmt.Errorf("read %s: %w", name, err)
+		return nil, p.explain("read "+name, err)
 	}
 	defer res.Body.Close()
 	if size := aws.ToInt64(res.ContentLength); size > limit {

@@ -250,7 +250,7 @@ func testFaultTable(t *testing.T, st *store.Store) {
 	}
 	h.page(t, providers.OutcomeOK, "applied 1100 entities")
 	for _, tt := range []struct{ fault, outcome, message string }{
-		{"denied", providers.OutcomeError, "AccessDenied"},
+		{"denied", providers.OutcomeError, "access denied"},
 		{"page2", providers.OutcomeError, "page 2"},
 	} {
 		f.setFault(tt.fault)
