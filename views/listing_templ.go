@@ -295,7 +295,7 @@ func ListingRegion(m Listing) templ.Component {
 			templ_7745c5c3_Var18 = templ.NopComponent
 		}
 		ctx = templ.ClearChildren(ctx)
-		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 20, "<div class=\"grid gap-6 lg:grid-cols-4\"><aside class=\"space-y-4 lg:col-span-1\" aria-label=\"Filters\" data-testid=\"facets\">")
+		templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 20, "<div class=\"grid grid-cols-1 gap-6 lg:grid-cols-4\"><aside class=\"space-y-4 lg:col-span-1\" aria-label=\"Filters\" data-testid=\"facets\">")
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
