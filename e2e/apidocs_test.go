@@ -4,10 +4,12 @@ import (
 	"fmt"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/playwright-community/playwright-go"
 )
@@ -84,8 +86,26 @@ func TestAPIDocsPetstoreTryItOut(t *testing.T) {
 	_, err = op.Locator(`[data-testid="try-server"]`).SelectOption(playwright.SelectOptionValues{Values: &[]string{strconv.Itoa(index)}})
 	step("choose the portal's server", err)
 	step("limit", op.Locator(`[data-testid="param-limit"]`).Fill("2"))
+	// The curl sample follows the fields as they are typed (issue 14).
+	step("sample follows the field", expect.Locator(op.Locator(`[data-testid="try-result"] [data-testid="sample-curl"]`)).ToContainText(base+"/demo-api/petstore/v1/pets?limit=2"))
+
+	// While the call runs: Send disabled, the result region busy, a
+	// spinner with the elapsed time. The portal's answer is held back
+	// 1.5 s so there is time to look.
+	step("hold the answer", page.Route("**/op/listPets/try", func(r playwright.Route) {
+		time.Sleep(1500 * time.Millisecond)
+		_ = r.Continue()
+	}))
 	step("send", op.Locator(`[data-testid="try-send"]`).Click())
+	step("Send disabled while running", expect.Locator(op.Locator(`[data-testid="try-send"]`)).ToBeDisabled())
+	step("result busy", expect.Locator(op.Locator(`[data-testid="try-result"]`)).ToHaveAttribute("aria-busy", "true"))
+	step("elapsed time shown", expect.Locator(op.Locator(`[data-testid="try-busy"]`)).ToContainText(regexp.MustCompile(`Sending… \d+\.\d s`)))
+	Screenshot(t, page, "2-try-it-out-running")
 	step("status 200", expect.Locator(op.Locator(`[data-testid="try-status"]`)).ToHaveText("200"))
+	step("Send enabled again", expect.Locator(op.Locator(`[data-testid="try-send"]`)).ToBeEnabled())
+	step("result no longer busy", expect.Locator(op.Locator(`[data-testid="try-result"]`)).Not().ToHaveAttribute("aria-busy", "true"))
+	step("spinner gone", expect.Locator(op.Locator(`[data-testid="try-busy"]`)).ToHaveCount(0))
+	step("release the answer", page.Unroute("**/op/listPets/try"))
 	step("pretty body", expect.Locator(op.Locator(`[data-testid="try-body-out"]`)).ToContainText(`"name": "Rex"`))
 	Screenshot(t, page, "2-try-it-out-200")
 

@@ -108,6 +108,7 @@ func New(opts Options) (*Handler, error) {
 //	GET  /catalog/:namespace/api/:name/definition/raw         download
 //	GET  /catalog/:namespace/api/:name/definition/op/:opKey   operation (htmx fragment or page)
 //	POST /catalog/:namespace/api/:name/definition/op/:opKey/try  try it out
+//	POST /catalog/:namespace/api/:name/definition/op/:opKey/samples  code samples for the form
 //	GET  /search                                              entities and operations
 //	GET  /apidocs/static/apidocs.js                           deep links, copy buttons
 //	*    /demo-api/petstore/v1/...                            demo mode only
@@ -126,6 +127,7 @@ func (h *Handler) routes(e *echo.Echo) {
 	e.GET(base+"/raw", h.raw)
 	e.GET(base+"/op/:opKey", h.operation)
 	e.POST(base+"/op/:opKey/try", h.try)
+	e.POST(base+"/op/:opKey/samples", h.samples)
 	e.GET("/search", h.search)
 	e.GET("/apidocs/static/apidocs.js", serveScript)
 	if h.opts.Demo {

@@ -1,6 +1,7 @@
 package apidocs
 
 import (
+	"cmp"
 	"net/http"
 	"strconv"
 	"strings"
@@ -45,26 +46,9 @@ func (h *Handler) try(c *echo.Context) error {
 	if !h.proxy.limiter.allow(h.opts.UserKey(c)) {
 		return result(http.StatusTooManyRequests, av.ResultView{Error: "Too many calls: wait a minute and try again."})
 	}
-	sum, err := h.cache.Summary(d.hash, d.data)
-	if err != nil {
-		return result(http.StatusOK, av.ResultView{Error: "The definition cannot be read: " + err.Error()})
-	}
-	def, err := h.cache.Definition(c.Request().Context(), d.defKey, d.data, h.reader(d))
-	if err != nil {
-		return result(http.StatusOK, av.ResultView{Error: "The definition is not ready: " + err.Error()})
-	}
-	op, ok := def.Operation(key)
-	if !ok {
-		return result(http.StatusNotFound, av.ResultView{Error: "This definition has no operation " + strconv.Quote(key) + "."})
-	}
-	targets := Targets(sum, d.entity.Metadata.Links, h.opts.BaseURL)
-	in, err := tryInput(c, h.proxy.policy.MaxRequestBytes)
-	if err != nil {
-		return result(http.StatusOK, av.ResultView{Error: err.Error()})
-	}
-	call, err := Build(targets, op, sum.SecuritySchemes, in, h.proxy.policy.MaxRequestBytes, false)
-	if err != nil {
-		return result(http.StatusOK, av.ResultView{Error: err.Error()})
+	call, redacted, status, msg := h.prepareCall(c, d, key)
+	if msg != "" {
+		return result(status, av.ResultView{Error: msg})
 	}
 	res := h.proxy.Send(c.Request().Context(), call)
 	h.log.Info("try-it-out call", "entity", d.ref.String(), "operation", key, "host", call.URL.Host,
@@ -73,10 +57,64 @@ func (h *Handler) try(c *echo.Context) error {
 		Status: res.Status, StatusText: res.StatusText, Duration: res.Duration.Round(time.Millisecond).String(),
 		Headers: res.Headers, Body: res.Body, Truncated: res.Truncated, Error: res.Error,
 	}
-	if redacted, err := Build(targets, op, sum.SecuritySchemes, in, h.proxy.policy.MaxRequestBytes, true); err == nil {
+	if redacted != nil {
 		view.Samples = viewSamples(Samples(redacted))
 	}
 	return result(http.StatusOK, view)
+}
+
+// prepareCall builds the call the form describes and its copy with
+// credentials redacted (for the samples; nil if it cannot be built), or
+// says why not with a status and a message for the person.
+func (h *Handler) prepareCall(c *echo.Context, d *apiDef, key string) (call, redacted *Call, status int, msg string) {
+	sum, err := h.cache.Summary(d.hash, d.data)
+	if err != nil {
+		return nil, nil, http.StatusOK, "The definition cannot be read: " + err.Error()
+	}
+	def, err := h.cache.Definition(c.Request().Context(), d.defKey, d.data, h.reader(d))
+	if err != nil {
+		return nil, nil, http.StatusOK, "The definition is not ready: " + err.Error()
+	}
+	op, ok := def.Operation(key)
+	if !ok {
+		return nil, nil, http.StatusNotFound, "This definition has no operation " + strconv.Quote(key) + "."
+	}
+	targets := Targets(sum, d.entity.Metadata.Links, h.opts.BaseURL)
+	in, err := tryInput(c, h.proxy.policy.MaxRequestBytes)
+	if err != nil {
+		return nil, nil, http.StatusOK, err.Error()
+	}
+	call, err = Build(targets, op, sum.SecuritySchemes, in, h.proxy.policy.MaxRequestBytes, false)
+	if err != nil {
+		return nil, nil, http.StatusOK, err.Error()
+	}
+	if r, err := Build(targets, op, sum.SecuritySchemes, in, h.proxy.policy.MaxRequestBytes, true); err == nil {
+		redacted = r
+	}
+	return call, redacted, http.StatusOK, ""
+}
+
+// samples answers the code samples for the form as it stands, without
+// calling anything: the try-it form asks for them as the person types, so
+// the curl command always matches the fields.
+func (h *Handler) samples(c *echo.Context) error {
+	if h.opts.RequireUser != nil {
+		if err := h.opts.RequireUser(c); err != nil {
+			return err
+		}
+	}
+	d, err := h.loadAPI(c)
+	if err != nil {
+		return err
+	}
+	if !h.proxy.policy.Enabled || !d.isOpenAPI() {
+		return web.Render(c, http.StatusForbidden, av.SampleList(c.Param("opKey"), nil))
+	}
+	_, redacted, status, msg := h.prepareCall(c, d, c.Param("opKey"))
+	if msg != "" || redacted == nil {
+		return web.Render(c, max(status, http.StatusOK), av.SampleNote(cmp.Or(msg, "The samples cannot be built from these fields.")))
+	}
+	return web.Render(c, http.StatusOK, av.SampleList(c.Param("opKey"), viewSamples(Samples(redacted))))
 }
 
 // tryInput reads the form. Field names: server, sv.<server>.<var>,

@@ -180,3 +180,28 @@ paths:
 type echoContext = echo.Context
 
 var errUnauthorized = echo.ErrUnauthorized
+
+// TestSamplesFollowTheFormWithoutCalling: the samples endpoint builds the
+// code samples from the fields as they stand, redacts credentials, and
+// calls nothing (the try-it form refreshes them as the person types).
+func TestSamplesFollowTheFormWithoutCalling(t *testing.T) {
+	up, port := echoUpstream(t)
+	calls := 0
+	up.Config.Handler = http.HandlerFunc(func(http.ResponseWriter, *http.Request) { calls++ })
+	r := newRig(t, Options{Policy: enabled("127.0.0.1:" + port)}, testAPI{name: "echo", definition: upstreamSpec(up.URL + "/base")})
+	form := url.Values{"server": {"0"}, "p.path.id": {"42"}, "p.query.q": {"fresh value"}, "cred.key": {"s3cret"}}
+	d := r.doc(t, "POST", "/catalog/default/api/echo/definition/op/getItem/samples", form, true)
+	curl := d.Find("[data-testid=sample-curl]").Text()
+	if !strings.Contains(curl, "/base/items/42?q=fresh+value") || strings.Contains(curl, "s3cret") || !strings.Contains(curl, "$KEY") {
+		t.Errorf("curl sample %q: wants the fields' URL and a placeholder for the key", curl)
+	}
+	if calls != 0 {
+		t.Errorf("building samples called the upstream %d times", calls)
+	}
+	// A field that makes the call impossible says so in place of the samples.
+	form.Set("p.path.id", "")
+	d = r.doc(t, "POST", "/catalog/default/api/echo/definition/op/getItem/samples", form, true)
+	if note := d.Find("[data-testid=samples-note]").Text(); note == "" {
+		t.Errorf("no note for an empty required path parameter: %s", d.Text())
+	}
+}
