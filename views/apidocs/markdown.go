@@ -20,9 +20,10 @@ import (
 // so it cannot clobber the page's anchors), only listed attributes (hx-*,
 // data-hx-* and on* never survive) and http(s)/mailto URLs.
 var (
-	md            = goldmark.New(goldmark.WithExtensions(extension.GFM))
+	md            = goldmark.New(goldmark.WithExtensions(extension.GFM), goldmark.WithParserOptions(alertTransformer()))
 	policy        = newPolicy()
 	languageClass = regexp.MustCompile(`^language-[A-Za-z0-9_+-]+$`)
+	alertClass    = regexp.MustCompile(`^markdown-alert(-title| markdown-alert-(note|tip|important|warning|caution))$`)
 )
 
 func newPolicy() *bluemonday.Policy {
@@ -33,6 +34,7 @@ func newPolicy() *bluemonday.Policy {
 	p.AllowAttrs("href").OnElements("a")
 	p.AllowAttrs("title").Globally()
 	p.AllowAttrs("class").Matching(languageClass).OnElements("code")
+	p.AllowAttrs("class").Matching(alertClass).OnElements("blockquote", "p")
 	p.AllowURLSchemes("http", "https", "mailto")
 	p.RequireParseableURLs(true)
 	p.RequireNoFollowOnLinks(true)

@@ -36,3 +36,25 @@ func TestRenderMarkdownKeepsTextAndDropsActiveContent(t *testing.T) {
 		})
 	}
 }
+
+// TestGitHubAlertsRenderAsCallouts: "> [!NOTE]" and its four siblings
+// render as titled callouts (issue 14: they were shown literally); a
+// marker that is not alone on its line, or unknown, stays a quote; the
+// alert's body keeps its markdown and the sanitizer still applies.
+func TestGitHubAlertsRenderAsCallouts(t *testing.T) {
+	for _, tc := range []struct{ src, want, notWant string }{
+		{"> [!NOTE]\n> Rate limits apply.", `<blockquote class="markdown-alert markdown-alert-note">`, "[!NOTE]"},
+		{"> [!WARNING]\n> Deleting is **final**.", `<p class="markdown-alert-title">Warning</p>`, "[!WARNING]"},
+		{"> [!tip]\n> Use `limit`.", `<code>limit</code>`, "[!tip]"},
+		{"> [!CAUTION]\n> x <script>alert(1)</script>", "markdown-alert-caution", "<script"},
+		{"> [!NOTE] inline text\n> more", "[!NOTE] inline text", "markdown-alert"},
+		{"> [!FOO]\n> x", "[!FOO]", "markdown-alert"},
+		{"> plain quote", "<blockquote>", "markdown-alert"},
+		{`<blockquote class="markdown-alert markdown-alert-note">forged</blockquote>`, "", "markdown-alert"},
+	} {
+		got := RenderMarkdown(tc.src)
+		if !strings.Contains(got, tc.want) || strings.Contains(got, tc.notWant) {
+			t.Errorf("RenderMarkdown(%q) = %q; want %q and not %q", tc.src, got, tc.want, tc.notWant)
+		}
+	}
+}
