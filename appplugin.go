@@ -149,7 +149,7 @@ func parseAuthConfig(s *Services) (auth.Config, error) {
 	backendRaw, _ := s.RootConfig.Sub("backend.auth").Raw().(map[string]any)
 	cfg, err := auth.ParseConfig(authRaw, backendRaw)
 	if err != nil {
-		if file := s.RootConfig.fileOf("auth"); file != "" {
+		if file := s.RootConfig.Sub("auth").File(); file != "" {
 			return cfg, fmt.Errorf("%s: %w", file, err)
 		}
 		return cfg, err

@@ -1,4 +1,4 @@
-package portico
+package config
 
 import (
 	"fmt"
@@ -81,7 +81,7 @@ func parseISO8601(s string) (time.Duration, bool) {
 // duration ("90s"), ISO 8601 ("PT30M"), or a human duration object given as
 // a map ({"minutes": 30}).
 func ParseDuration(v any) (time.Duration, error) {
-	c := NewConfig(map[string]any{"d": v}).Sub("d")
+	c := New(map[string]any{"d": v}).Sub("d")
 	d, err := c.duration()
 	if err != nil {
 		return 0, fmt.Errorf("parse duration: %w", err)

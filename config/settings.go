@@ -1,4 +1,4 @@
-package portico
+package config
 
 import (
 	"cmp"
@@ -198,6 +198,15 @@ func (l ListenSettings) Addr() string {
 	return net.JoinHostPort(l.Host, strconv.Itoa(l.Port))
 }
 
+// LocalAddr is the address this process reaches itself at: Addr with a
+// wildcard or empty host replaced by loopback.
+func (l ListenSettings) LocalAddr() string {
+	if l.Host == "" || l.Host == "0.0.0.0" || l.Host == "::" {
+		l.Host = "127.0.0.1"
+	}
+	return l.Addr()
+}
+
 // UnmarshalConfig accepts the forms Backstage accepts.
 func (l *ListenSettings) UnmarshalConfig(c *Config) error {
 	switch v := c.value.(type) {
@@ -320,8 +329,8 @@ func (s *CatalogSettings) AllowedKinds(loc *LocationSettings) []string {
 	return slices.Compact(kinds)
 }
 
-// hasLocationRules reports whether any location carries its own rules.
-func (s *CatalogSettings) hasLocationRules() bool {
+// HasLocationRules reports whether any location carries its own rules.
+func (s *CatalogSettings) HasLocationRules() bool {
 	return slices.ContainsFunc(s.Locations, func(l LocationSettings) bool { return len(l.Rules) > 0 })
 }
 
@@ -336,10 +345,10 @@ var knownKeys = map[string][]string{
 	"metrics": {"public"},
 }
 
-// unusedKeys returns the keys of the sections in knownKeys that Portico
+// UnusedKeys returns the keys of the sections in knownKeys that Portico
 // does not read and no feature looked at, and separately the provider
 // sections under catalog.providers that no module read.
-func unusedKeys(c *Config) (keys, providers []string) {
+func UnusedKeys(c *Config) (keys, providers []string) {
 	for section, known := range knownKeys {
 		sub := c
 		if section != "" {
@@ -366,7 +375,7 @@ func unusedKeys(c *Config) (keys, providers []string) {
 	return keys, providers
 }
 
-// describeUnused renders the one warning line about unused keys.
-func describeUnused(keys []string) string {
+// DescribeUnused renders the one warning line about unused keys.
+func DescribeUnused(keys []string) string {
 	return fmt.Sprintf("ignoring config keys Portico does not use: %s", strings.Join(keys, ", "))
 }

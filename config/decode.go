@@ -1,4 +1,4 @@
-package portico
+package config
 
 import (
 	"fmt"
@@ -9,15 +9,15 @@ import (
 	"time"
 )
 
-// ConfigUnmarshaler is implemented by types that accept several shapes of
+// Unmarshaler is implemented by types that accept several shapes of
 // configuration (e.g. backend.listen as ":7007" or {host, port}). Decode
 // calls UnmarshalConfig with the view of the value's own key.
-type ConfigUnmarshaler interface {
+type Unmarshaler interface {
 	UnmarshalConfig(c *Config) error
 }
 
 var (
-	unmarshalerType = reflect.TypeFor[ConfigUnmarshaler]()
+	unmarshalerType = reflect.TypeFor[Unmarshaler]()
 	configPtrType   = reflect.TypeFor[*Config]()
 	durationType    = reflect.TypeFor[time.Duration]()
 )
@@ -44,7 +44,7 @@ func (c *Config) decode(rv reflect.Value) error {
 		if c.value == nil {
 			return nil
 		}
-		return rv.Addr().Interface().(ConfigUnmarshaler).UnmarshalConfig(c)
+		return rv.Addr().Interface().(Unmarshaler).UnmarshalConfig(c)
 	}
 	if rv.Type() == configPtrType {
 		rv.Set(reflect.ValueOf(c))
