@@ -1,9 +1,12 @@
 package portico
 
 import (
+	"context"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
+	"time"
 )
 
 // writeFile writes content to dir/name for a test and returns the path.
@@ -14,4 +17,22 @@ func writeFile(t *testing.T, dir, name, content string) string {
 		t.Fatal(err)
 	}
 	return p
+}
+
+// A mistake in the auth section stops start-up, naming the file and key,
+// even in a backend built without the auth plugin (which used to be the
+// only one to report it; the app plugin dropped the error).
+func TestAuthConfigMistakeStopsStartWithoutTheAuthPlugin(t *testing.T) {
+	cfg, err := ParseConfig("app-config.yaml", []byte("auth:\n  requireSignIn: maybe\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := testBackend(t, WithConfig(cfg))
+	b.Add(AppPlugin())
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	err = b.Run(ctx)
+	if err == nil || !strings.Contains(err.Error(), "app-config.yaml: auth.requireSignIn: expected true or false") {
+		t.Fatalf("Run = %v, want the auth mistake named", err)
+	}
 }
