@@ -171,7 +171,7 @@ func TestStartupFailuresExitNonZeroAndNameTheFeature(t *testing.T) {
 			want: `portico: module "catalog.frobs": register: catalog.providers.frobs.baseUrl: a value is required`},
 		{name: "built-in provider with bad config", bin: "portico",
 			config: "catalog:\n  providers:\n    threeScaleApiEntity:\n      dev: {accessToken: x}\n",
-			want:   `portico: module "catalog.threescale-provider": register: catalog.providers.threeScaleApiEntity.dev.baseUrl: required`},
+			want:   `portico: module "catalog.threescale-provider": register: app-config.yaml: catalog.providers.threeScaleApiEntity.dev.baseUrl: a value is required`},
 		{name: "bad config value", bin: "portico", config: "backend:\n  listen: {port: abc}\n",
 			want: `portico: app-config.yaml: backend.listen.port: expected a number, got "abc"`},
 	}
