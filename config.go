@@ -1,6 +1,10 @@
 package portico
 
-import "github.com/porticohq/portico/config"
+import (
+	"github.com/porticohq/portico/catalog"
+	"github.com/porticohq/portico/catalog/egress"
+	"github.com/porticohq/portico/config"
+)
 
 // The configuration lives in package config; these names keep the root's
 // callers compiling while the built-in features move out of the root.
@@ -42,8 +46,24 @@ func ParseConfig(name string, data []byte) (*Config, error) { return config.Pars
 // NewConfig is config.New.
 func NewConfig(data map[string]any) *Config { return config.New(data) }
 
-// ParseSettings is config.ParseSettings.
-func ParseSettings(c *Config) (*Settings, error) { return config.ParseSettings(c) }
+// ParseSettings is config.ParseSettings completed with what config, a
+// leaf package, cannot know: the catalog's default read limit, and which
+// backend.reading.allowAddresses entries the egress rules accept.
+func ParseSettings(c *Config) (*Settings, error) {
+	s, err := config.ParseSettings(c)
+	if err != nil {
+		return nil, err
+	}
+	if s.Backend.Reading.MaxBytes == 0 {
+		s.Backend.Reading.MaxBytes = catalog.DefaultMaxReadSize
+	}
+	for i, a := range s.Backend.Reading.AllowAddresses {
+		if _, err := egress.ParseAddressRules([]string{a}); err != nil {
+			return nil, c.Sub("backend.reading.allowAddresses").Index(i).Errorf("", "%v", err)
+		}
+	}
+	return s, nil
+}
 
 // ParseDatabase is config.ParseDatabase.
 func ParseDatabase(s string) (Database, error) { return config.ParseDatabase(s) }

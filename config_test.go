@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/porticohq/portico/catalog"
 )
 
 // writeFile writes content to dir/name for a test and returns the path.
@@ -34,5 +36,21 @@ func TestAuthConfigMistakeStopsStartWithoutTheAuthPlugin(t *testing.T) {
 	err = b.Run(ctx)
 	if err == nil || !strings.Contains(err.Error(), "app-config.yaml: auth.requireSignIn: expected true or false") {
 		t.Fatalf("Run = %v, want the auth mistake named", err)
+	}
+}
+
+// ParseSettings completes config's settings with the catalog's read limit
+// and checks allowAddresses with the egress rules, naming the entry.
+func TestParseSettingsCompletesWhatConfigCannotKnow(t *testing.T) {
+	cfg, err := ParseConfig("app-config.yaml", []byte("backend: {reading: {allowAddresses: ['10.0.0.0/8', example.com]}}\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ParseSettings(cfg); err == nil || !strings.HasPrefix(err.Error(), "app-config.yaml: backend.reading.allowAddresses[1]: ") {
+		t.Errorf("err = %v, want it to name the second entry", err)
+	}
+	s, err := ParseSettings(NewConfig(nil))
+	if err != nil || s.Backend.Reading.MaxBytes != catalog.DefaultMaxReadSize {
+		t.Errorf("maxBytes = %v (%v), want the catalog's default", s.Backend.Reading.MaxBytes, err)
 	}
 }

@@ -10,9 +10,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-
-	"github.com/porticohq/portico/catalog"
-	"github.com/porticohq/portico/catalog/egress"
 )
 
 // Settings is the typed form of the keys the backend itself reads (app,
@@ -105,8 +102,9 @@ type ReadingSettings struct {
 	// refused when they resolve to such an address, so a DNS answer cannot
 	// turn an allowed name into the metadata service.
 	AllowAddresses []string `yaml:"allowAddresses"`
-	// MaxBytes is Portico's own key (Backstage has no read limit);
-	// default catalog.DefaultMaxReadSize.
+	// MaxBytes is Portico's own key (Backstage has no read limit); zero
+	// means the reader's default, catalog.DefaultMaxReadSize, which the
+	// backend fills in.
 	MaxBytes int64 `yaml:"maxBytes"`
 }
 
@@ -282,16 +280,8 @@ func ParseSettings(c *Config) (*Settings, error) {
 	if _, err := parseLogLevel(os.Getenv("LOG_LEVEL")); err != nil {
 		return nil, fmt.Errorf("LOG_LEVEL %v", err)
 	}
-	switch {
-	case s.Backend.Reading.MaxBytes == 0:
-		s.Backend.Reading.MaxBytes = catalog.DefaultMaxReadSize
-	case s.Backend.Reading.MaxBytes < 0:
+	if s.Backend.Reading.MaxBytes < 0 {
 		return nil, c.Sub("backend.reading").Errorf("maxBytes", "must be a positive number of bytes, got %d", s.Backend.Reading.MaxBytes)
-	}
-	for i, a := range s.Backend.Reading.AllowAddresses {
-		if _, err := egress.ParseAddressRules([]string{a}); err != nil {
-			return nil, c.Sub("backend.reading.allowAddresses").Index(i).Errorf("", "%v", err)
-		}
 	}
 	for i, loc := range s.Catalog.Locations {
 		if loc.Type != "file" && loc.Type != "url" {
