@@ -127,6 +127,11 @@ func parseISODuration(s string) (time.Duration, error) {
 // its keys and no other.
 func (c *Config) duration() (time.Duration, error) {
 	switch v := c.value.(type) {
+	case time.Duration: // configuration built in code (New)
+		if v < 0 {
+			return 0, c.Errorf("", "negative durations are not allowed")
+		}
+		return v, nil
 	case string:
 		d, err := parseDuration(v)
 		if err != nil {

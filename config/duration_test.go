@@ -30,3 +30,13 @@ func TestDurationErrorsSayWhy(t *testing.T) {
 		}
 	}
 }
+
+// Configuration built in code may hold a time.Duration as is.
+func TestDurationBuiltInCode(t *testing.T) {
+	var v struct {
+		D time.Duration `yaml:"d"`
+	}
+	if err := New(map[string]any{"d": 90 * time.Second}).Decode(&v); err != nil || v.D != 90*time.Second {
+		t.Errorf("D = %v, %v; want 1m30s", v.D, err)
+	}
+}
