@@ -241,6 +241,8 @@ func (c *Config) integer() (int64, bool) {
 	switch v := c.value.(type) {
 	case int:
 		return int64(v), true
+	case int64: // configuration built in code
+		return v, true
 	case float64:
 		if v == math.Trunc(v) && math.Abs(v) < 1<<53 {
 			return int64(v), true
@@ -255,6 +257,8 @@ func (c *Config) integer() (int64, bool) {
 func (c *Config) float() (float64, bool) {
 	switch v := c.value.(type) {
 	case int:
+		return float64(v), true
+	case int64: // configuration built in code
 		return float64(v), true
 	case float64:
 		return v, true
