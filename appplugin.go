@@ -28,7 +28,12 @@ const AppPluginID = "app"
 func AppPlugin() Feature {
 	return NewPlugin(AppPluginID, func(r PluginRegistrar) error {
 		s := r.Services()
-		authCfg, _ := parseAuthConfig(s) // errors are the auth plugin's to report
+		authCfg, err := parseAuthConfig(s)
+		if err != nil {
+			// Also the auth plugin's to report, but a backend built
+			// without it must not start with a mistake in auth ignored.
+			return err
+		}
 		h := pages.New(pages.Options{
 			Store:    s.Store,
 			Logger:   s.Logger,
@@ -143,16 +148,8 @@ func entityPageURL(r catalog.Ref) string {
 		url.PathEscape(strings.ToLower(r.Kind)) + "/" + url.PathEscape(r.Name)
 }
 
-// parseAuthConfig reads auth and backend.auth for the auth package.
+// parseAuthConfig reads auth and backend.auth for the auth package; errors
+// name the file and the key path.
 func parseAuthConfig(s *Services) (auth.Config, error) {
-	authRaw, _ := s.RootConfig.Sub("auth").Raw().(map[string]any)
-	backendRaw, _ := s.RootConfig.Sub("backend.auth").Raw().(map[string]any)
-	cfg, err := auth.ParseConfig(authRaw, backendRaw)
-	if err != nil {
-		if file := s.RootConfig.fileOf("auth"); file != "" {
-			return cfg, fmt.Errorf("%s: %w", file, err)
-		}
-		return cfg, err
-	}
-	return cfg, nil
+	return auth.ParseConfig(s.RootConfig.Sub("auth"), s.RootConfig.Sub("backend.auth"))
 }

@@ -183,7 +183,7 @@ func (rt *runtime) build() error {
 	s := rt.settings
 	opts := catalog.Options{Logger: rt.log.With("component", "ingest"), AllowedKinds: s.Catalog.AllowedKinds(nil),
 		OrphanStrategy: s.Catalog.OrphanStrategy}
-	if s.Catalog.hasLocationRules() {
+	if s.Catalog.HasLocationRules() {
 		// Per-location rules widen the global ones, so the check moves
 		// into a processor that knows each entity's location.
 		opts.AllowedKinds = nil
@@ -242,7 +242,7 @@ func (rt *runtime) services(pluginID, moduleID string) *Services {
 	}
 	db := rt.store.DB()
 	return &Services{
-		Config:     rt.cfg.section(pluginID),
+		Config:     rt.cfg.Section(pluginID),
 		RootConfig: rt.cfg,
 		Settings:   rt.settings,
 		Logger:     log,
@@ -261,13 +261,6 @@ func (rt *runtime) services(pluginID, moduleID string) *Services {
 		Readiness: rt.readiness,
 		Demo:      rt.demo,
 	}
-}
-
-// section returns the top-level section key without marking it used: a
-// plugin owning a section is not the same as reading it.
-func (c *Config) section(key string) *Config {
-	m, _ := c.value.(map[string]any)
-	return &Config{tree: c.tree, path: key, value: m[key]}
 }
 
 // warnUnused logs, once each, the configuration keys nobody reads, the

@@ -5,9 +5,11 @@ import (
 	"crypto/sha256"
 	"fmt"
 	"net/url"
-
+	"slices"
 	"strings"
 	"time"
+
+	"github.com/porticohq/portico/config"
 )
 
 // Defaults for keys the config may leave out.
@@ -72,78 +74,200 @@ type StaticToken struct {
 // SignInEnabled reports whether any sign-in method is configured.
 func (c Config) SignInEnabled() bool { return c.GitHub != nil || c.Guest }
 
-// ParseConfig reads the `auth` section and the `backend.auth` section (both
-// as decoded YAML; either may be nil). Errors name the offending key path.
-func ParseConfig(authSection, backendAuthSection map[string]any) (Config, error) {
+// authSection is the `auth` section as app-config.yaml spells it.
+type authSection struct {
+	Environment   string         `yaml:"environment"`
+	RequireSignIn *bool          `yaml:"requireSignIn"`
+	Providers     *config.Config `yaml:"providers"`
+	Session       struct {
+		Secret      string         `yaml:"secret"`
+		IdleTimeout *time.Duration `yaml:"idleTimeout"`
+	} `yaml:"session"`
+}
+
+// githubSection is auth.providers.github.<environment>.
+type githubSection struct {
+	ClientID              string         `yaml:"clientId"`
+	ClientSecret          string         `yaml:"clientSecret"`
+	CallbackURL           string         `yaml:"callbackUrl"`
+	EnterpriseInstanceURL string         `yaml:"enterpriseInstanceUrl"`
+	AdditionalScopes      []string       `yaml:"additionalScopes"`
+	SessionDuration       *time.Duration `yaml:"sessionDuration"`
+	SignIn                struct {
+		Resolvers []map[string]any `yaml:"resolvers"`
+	} `yaml:"signIn"`
+}
+
+// ParseConfig reads the `auth` section and the `backend.auth` section
+// (either may be absent) with config's Decode. Errors name the file and the
+// key path.
+func ParseConfig(authCfg, backendAuth *config.Config) (Config, error) {
 	cfg := Config{
 		Environment:     DefaultEnvironment,
 		SessionDuration: DefaultSessionDuration,
 		IdleTimeout:     DefaultIdleTimeout,
 	}
-	p := parser{}
-	if env, ok := p.str(authSection, "environment", "auth"); ok && env != "" {
-		cfg.Environment = env
-	}
-	providers := p.mapAt(authSection, "providers", "auth")
-	if gh := p.mapAt(providers, "github", "auth.providers"); gh != nil {
-		envCfg := p.mapAt(gh, cfg.Environment, "auth.providers.github")
-		if envCfg != nil {
-			cfg.GitHub = p.github(envCfg, "auth.providers.github."+cfg.Environment, &cfg)
-		}
-	}
-	if providers != nil {
-		if v, ok := providers["guest"]; ok {
-			guest, isMap := v.(map[string]any)
-			if !isMap && v != nil {
-				p.fail("auth.providers.guest", "must be a map (use {})")
-			}
-			outside, _ := guest["dangerouslyAllowOutsideDevelopment"].(bool)
-			if cfg.Environment != DefaultEnvironment && !outside {
-				// As in Backstage: one click must not sign strangers into a
-				// production portal by accident.
-				p.fail("auth.providers.guest", fmt.Sprintf("guest sign-in is for auth.environment development (it is %q); set dangerouslyAllowOutsideDevelopment: true to allow it", cfg.Environment))
-			}
-			cfg.Guest = true
-		}
-	}
-	session := p.mapAt(authSection, "session", "auth")
-	secret, _ := p.str(session, "secret", "auth.session")
-	if d, ok := p.duration(session, "idleTimeout", "auth.session"); ok {
-		cfg.IdleTimeout = d
-	}
-	cfg.RequireSignIn = cfg.GitHub != nil
-	if v, ok := authSection["requireSignIn"]; ok {
-		b, isBool := v.(bool)
-		if !isBool {
-			p.fail("auth.requireSignIn", "must be true or false")
-		}
-		cfg.RequireSignIn = b
-	}
-	cfg.StaticTokens = p.externalAccess(backendAuthSection)
-	if p.err != nil {
-		return Config{}, p.err
-	}
-	if err := cfg.applySecret(secret); err != nil {
+	var raw authSection
+	if err := authCfg.Decode(&raw); err != nil {
 		return Config{}, err
 	}
+	if env := strings.TrimSpace(raw.Environment); env != "" {
+		cfg.Environment = env
+	}
+	if err := cfg.providers(raw.Providers); err != nil {
+		return Config{}, err
+	}
+	if d := raw.Session.IdleTimeout; d != nil {
+		if *d <= 0 {
+			return Config{}, authCfg.Errorf("session.idleTimeout", "must be positive")
+		}
+		cfg.IdleTimeout = *d
+	}
+	cfg.RequireSignIn = cfg.GitHub != nil
+	if raw.RequireSignIn != nil {
+		cfg.RequireSignIn = *raw.RequireSignIn
+	}
+	var err error
+	if cfg.StaticTokens, err = staticTokens(backendAuth); err != nil {
+		return Config{}, err
+	}
+	if err := cfg.applySecret(strings.TrimSpace(raw.Session.Secret)); err != nil {
+		return Config{}, authCfg.Errorf("session.secret", "%v", err)
+	}
 	if cfg.RequireSignIn && !cfg.SignInEnabled() {
-		return Config{}, fmt.Errorf("auth.requireSignIn: is true but no sign-in provider is configured (auth.providers.github.%s or auth.providers.guest)", cfg.Environment)
+		return Config{}, authCfg.Errorf("requireSignIn", "is true but no sign-in provider is configured (auth.providers.github.%s or auth.providers.guest)", cfg.Environment)
 	}
 	return cfg, nil
+}
+
+// providers reads auth.providers: github.<environment> and guest.
+func (c *Config) providers(section *config.Config) error {
+	if section == nil {
+		return nil
+	}
+	var raw struct {
+		GitHub map[string]*config.Config `yaml:"github"`
+		Guest  struct {
+			DangerouslyAllowOutsideDevelopment bool `yaml:"dangerouslyAllowOutsideDevelopment"`
+		} `yaml:"guest"`
+	}
+	if err := section.Decode(&raw); err != nil {
+		return err
+	}
+	if gh := raw.GitHub[c.Environment]; gh != nil && gh.Has("") {
+		var err error
+		if c.GitHub, err = c.github(gh); err != nil {
+			return err
+		}
+	}
+	// guest: {} or a bare guest: (null) turns it on.
+	if slices.Contains(section.Keys(), "guest") {
+		if c.Environment != DefaultEnvironment && !raw.Guest.DangerouslyAllowOutsideDevelopment {
+			// As in Backstage: one click must not sign strangers into a
+			// production portal by accident.
+			return section.Errorf("guest", "guest sign-in is for auth.environment development (it is %q); set dangerouslyAllowOutsideDevelopment: true to allow it", c.Environment)
+		}
+		c.Guest = true
+	}
+	return nil
+}
+
+func (c *Config) github(section *config.Config) (*GitHubConfig, error) {
+	var raw githubSection
+	if err := section.Decode(&raw); err != nil {
+		return nil, err
+	}
+	gh := &GitHubConfig{
+		ClientID:              strings.TrimSpace(raw.ClientID),
+		ClientSecret:          strings.TrimSpace(raw.ClientSecret),
+		CallbackURL:           strings.TrimSpace(raw.CallbackURL),
+		EnterpriseInstanceURL: strings.TrimRight(strings.TrimSpace(raw.EnterpriseInstanceURL), "/"),
+	}
+	for _, s := range raw.AdditionalScopes {
+		// One string may list several, as in Backstage: "read:org, repo".
+		gh.AdditionalScopes = append(gh.AdditionalScopes, strings.Fields(strings.ReplaceAll(s, ",", " "))...)
+	}
+	if d := raw.SessionDuration; d != nil {
+		if *d <= 0 {
+			return nil, section.Errorf("sessionDuration", "must be positive")
+		}
+		c.SessionDuration = *d
+	}
+	if gh.ClientID == "" {
+		return nil, section.Errorf("clientId", "required")
+	}
+	if gh.ClientSecret == "" {
+		return nil, section.Errorf("clientSecret", "required")
+	}
+	for _, u := range []struct{ key, val string }{{"callbackUrl", gh.CallbackURL}, {"enterpriseInstanceUrl", gh.EnterpriseInstanceURL}} {
+		if u.val == "" {
+			continue
+		}
+		parsed, err := url.Parse(u.val)
+		if err != nil || (parsed.Scheme != "http" && parsed.Scheme != "https") || parsed.Host == "" {
+			return nil, section.Errorf(u.key, "%q is not an absolute http(s) URL", u.val)
+		}
+	}
+	for i, entry := range raw.SignIn.Resolvers {
+		name, _ := entry["resolver"].(string)
+		if strings.TrimSpace(name) == "" {
+			return nil, section.Sub("signIn.resolvers").Index(i).Errorf("resolver", "required")
+		}
+		delete(entry, "resolver")
+		gh.Resolvers = append(gh.Resolvers, ResolverConfig{Name: strings.TrimSpace(name), Options: entry})
+	}
+	return gh, nil
+}
+
+// staticTokens reads backend.auth.externalAccess.
+func staticTokens(backendAuth *config.Config) ([]StaticToken, error) {
+	var raw struct {
+		ExternalAccess []*config.Config `yaml:"externalAccess"`
+	}
+	if err := backendAuth.Decode(&raw); err != nil {
+		return nil, err
+	}
+	var out []StaticToken
+	for _, section := range raw.ExternalAccess {
+		var entry struct {
+			Type    string `yaml:"type"`
+			Options struct {
+				Token   string `yaml:"token"`
+				Subject string `yaml:"subject"`
+			} `yaml:"options"`
+		}
+		if err := section.Decode(&entry); err != nil {
+			return nil, err
+		}
+		if entry.Type != "static" {
+			// Other Backstage access types (legacy, jwks) are not supported;
+			// refusing them is clearer than silently ignoring a credential.
+			return nil, section.Errorf("type", "%q is not supported (only static)", entry.Type)
+		}
+		tok, subject := strings.TrimSpace(entry.Options.Token), strings.TrimSpace(entry.Options.Subject)
+		if len(tok) < 8 || strings.ContainsAny(tok, " \t\r\n") {
+			return nil, section.Errorf("options.token", "required: at least 8 characters, no whitespace")
+		}
+		if subject == "" {
+			return nil, section.Errorf("options.subject", "required")
+		}
+		out = append(out, StaticToken{Token: tok, Subject: subject})
+	}
+	return out, nil
 }
 
 func (c *Config) applySecret(secret string) error {
 	switch {
 	case secret == "" && c.GitHub != nil:
-		return fmt.Errorf("auth.session.secret: required when auth.providers.github.%s is configured (it signs and encrypts session cookies; use a random string of at least %d characters)", c.Environment, minSecretLength)
+		return fmt.Errorf("required when auth.providers.github.%s is configured (it signs and encrypts session cookies; use a random string of at least %d characters)", c.Environment, minSecretLength)
 	case secret == "":
 		return nil
 	case len(secret) < minSecretLength:
-		return fmt.Errorf("auth.session.secret: must be at least %d characters", minSecretLength)
+		return fmt.Errorf("must be at least %d characters", minSecretLength)
 	}
 	hash, block, err := deriveKeys(secret)
 	if err != nil {
-		return fmt.Errorf("auth.session.secret: %w", err)
+		return err
 	}
 	c.HashKey, c.BlockKey = hash, block
 	return nil
@@ -161,186 +285,4 @@ func deriveKeys(secret string) (hashKey, blockKey []byte, err error) {
 		return nil, nil, err
 	}
 	return hashKey, blockKey, nil
-}
-
-// parser collects the first error with its key path.
-type parser struct{ err error }
-
-func (p *parser) fail(path, msg string) {
-	if p.err == nil {
-		p.err = fmt.Errorf("%s: %s", path, msg)
-	}
-}
-
-func (p *parser) mapAt(m map[string]any, key, path string) map[string]any {
-	v, ok := m[key]
-	if !ok || v == nil {
-		return nil
-	}
-	sub, ok := v.(map[string]any)
-	if !ok {
-		p.fail(path+"."+key, "must be a map")
-		return nil
-	}
-	return sub
-}
-
-func (p *parser) str(m map[string]any, key, path string) (string, bool) {
-	v, ok := m[key]
-	if !ok || v == nil {
-		return "", false
-	}
-	s, isStr := v.(string)
-	if !isStr {
-		p.fail(path+"."+key, "must be a string")
-		return "", false
-	}
-	return strings.TrimSpace(s), true
-}
-
-func (p *parser) strings(m map[string]any, key, path string) []string {
-	v, ok := m[key]
-	if !ok || v == nil {
-		return nil
-	}
-	switch t := v.(type) {
-	case string:
-		return strings.Fields(strings.ReplaceAll(t, ",", " "))
-	case []any:
-		out := make([]string, 0, len(t))
-		for i, item := range t {
-			s, isStr := item.(string)
-			if !isStr {
-				p.fail(fmt.Sprintf("%s.%s[%d]", path, key, i), "must be a string")
-				return nil
-			}
-			out = append(out, s)
-		}
-		return out
-	case []string:
-		return t
-	}
-	p.fail(path+"."+key, "must be a string or a list of strings")
-	return nil
-}
-
-func (p *parser) duration(m map[string]any, key, path string) (time.Duration, bool) {
-	v, ok := m[key]
-	if !ok || v == nil {
-		return 0, false
-	}
-	d, err := parseDuration(v)
-	if err == nil && d <= 0 {
-		err = fmt.Errorf("must be positive")
-	}
-	if err != nil {
-		p.fail(path+"."+key, err.Error())
-		return 0, false
-	}
-	return d, true
-}
-
-func (p *parser) github(m map[string]any, path string, cfg *Config) *GitHubConfig {
-	gh := &GitHubConfig{}
-	gh.ClientID, _ = p.str(m, "clientId", path)
-	gh.ClientSecret, _ = p.str(m, "clientSecret", path)
-	gh.CallbackURL, _ = p.str(m, "callbackUrl", path)
-	gh.EnterpriseInstanceURL, _ = p.str(m, "enterpriseInstanceUrl", path)
-	gh.EnterpriseInstanceURL = strings.TrimRight(gh.EnterpriseInstanceURL, "/")
-	gh.AdditionalScopes = p.strings(m, "additionalScopes", path)
-	if d, ok := p.duration(m, "sessionDuration", path); ok {
-		cfg.SessionDuration = d
-	}
-	if gh.ClientID == "" {
-		p.fail(path+".clientId", "required")
-	}
-	if gh.ClientSecret == "" {
-		p.fail(path+".clientSecret", "required")
-	}
-	for _, u := range []struct{ key, val string }{{"callbackUrl", gh.CallbackURL}, {"enterpriseInstanceUrl", gh.EnterpriseInstanceURL}} {
-		if u.val == "" {
-			continue
-		}
-		parsed, err := url.Parse(u.val)
-		if err != nil || (parsed.Scheme != "http" && parsed.Scheme != "https") || parsed.Host == "" {
-			p.fail(path+"."+u.key, fmt.Sprintf("%q is not an absolute http(s) URL", u.val))
-		}
-	}
-	gh.Resolvers = p.resolvers(p.mapAt(m, "signIn", path), path+".signIn")
-	return gh
-}
-
-func (p *parser) resolvers(signIn map[string]any, path string) []ResolverConfig {
-	v, ok := signIn["resolvers"]
-	if !ok || v == nil {
-		return nil
-	}
-	list, isList := v.([]any)
-	if !isList {
-		p.fail(path+".resolvers", "must be a list")
-		return nil
-	}
-	out := make([]ResolverConfig, 0, len(list))
-	for i, item := range list {
-		itemPath := fmt.Sprintf("%s.resolvers[%d]", path, i)
-		entry, isMap := item.(map[string]any)
-		if !isMap {
-			p.fail(itemPath, "must be a map with a resolver key")
-			return nil
-		}
-		name, _ := p.str(entry, "resolver", itemPath)
-		if name == "" {
-			p.fail(itemPath+".resolver", "required")
-			return nil
-		}
-		opts := map[string]any{}
-		for k, v := range entry {
-			if k != "resolver" {
-				opts[k] = v
-			}
-		}
-		out = append(out, ResolverConfig{Name: name, Options: opts})
-	}
-	return out
-}
-
-func (p *parser) externalAccess(backendAuth map[string]any) []StaticToken {
-	v, ok := backendAuth["externalAccess"]
-	if !ok || v == nil {
-		return nil
-	}
-	list, isList := v.([]any)
-	if !isList {
-		p.fail("backend.auth.externalAccess", "must be a list")
-		return nil
-	}
-	var out []StaticToken
-	for i, item := range list {
-		path := fmt.Sprintf("backend.auth.externalAccess[%d]", i)
-		entry, isMap := item.(map[string]any)
-		if !isMap {
-			p.fail(path, "must be a map with type and options")
-			return nil
-		}
-		typ, _ := p.str(entry, "type", path)
-		if typ != "static" {
-			// Other Backstage access types (legacy, jwks) are not supported;
-			// refusing them is clearer than silently ignoring a credential.
-			p.fail(path+".type", fmt.Sprintf("%q is not supported (only static)", typ))
-			return nil
-		}
-		opts := p.mapAt(entry, "options", path)
-		tok, _ := p.str(opts, "token", path+".options")
-		subject, _ := p.str(opts, "subject", path+".options")
-		if len(tok) < 8 || strings.ContainsAny(tok, " \t\r\n") {
-			p.fail(path+".options.token", "required: at least 8 characters, no whitespace")
-			return nil
-		}
-		if subject == "" {
-			p.fail(path+".options.subject", "required")
-			return nil
-		}
-		out = append(out, StaticToken{Token: tok, Subject: subject})
-	}
-	return out
 }

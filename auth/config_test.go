@@ -5,21 +5,16 @@ import (
 	"testing"
 	"time"
 
-	"go.yaml.in/yaml/v3"
+	"github.com/porticohq/portico/config"
 )
 
-func parseYAMLConfig(t *testing.T, src string) (map[string]any, map[string]any) {
+func parseYAMLConfig(t *testing.T, src string) (authCfg, backendAuth *config.Config) {
 	t.Helper()
-	var root map[string]any
-	if err := yaml.Unmarshal([]byte(src), &root); err != nil {
+	root, err := config.Parse("app-config.yaml", []byte(src))
+	if err != nil {
 		t.Fatal(err)
 	}
-	authSec, _ := root["auth"].(map[string]any)
-	var backendAuth map[string]any
-	if b, ok := root["backend"].(map[string]any); ok {
-		backendAuth, _ = b["auth"].(map[string]any)
-	}
-	return authSec, backendAuth
+	return root.Sub("auth"), root.Sub("backend.auth")
 }
 
 func TestParseConfig(t *testing.T) {
@@ -103,7 +98,7 @@ func TestParseConfigDefaultsAndErrors(t *testing.T) {
 			wantErr: "auth.providers.github.development.signIn.resolvers[0].resolver: required"},
 		{name: "guest outside development", yaml: "auth: {environment: production, providers: {guest: {}}}", wantErr: "auth.providers.guest: guest sign-in is for auth.environment development"},
 		{name: "requireSignIn without provider", yaml: "auth: {requireSignIn: true}", wantErr: "auth.requireSignIn"},
-		{name: "requireSignIn not a bool", yaml: "auth: {requireSignIn: yes please, providers: {guest: {}}}", wantErr: "auth.requireSignIn: must be true or false"},
+		{name: "requireSignIn not a bool", yaml: "auth: {requireSignIn: yes please, providers: {guest: {}}}", wantErr: "auth.requireSignIn: expected true or false"},
 		{name: "static token type", yaml: "backend: {auth: {externalAccess: [{type: legacy, options: {secret: x}}]}}", wantErr: "backend.auth.externalAccess[0].type"},
 		{name: "static token without subject", yaml: "backend: {auth: {externalAccess: [{type: static, options: {token: abcdefgh1234}}]}}", wantErr: "backend.auth.externalAccess[0].options.subject: required"},
 		{name: "ISO duration", yaml: "auth: {session: {secret: 0123456789abcdef}, providers: {github: {development: {clientId: a, clientSecret: b, sessionDuration: P1DT2H}}}}", check: func(t *testing.T, c Config) {
@@ -117,8 +112,8 @@ func TestParseConfigDefaultsAndErrors(t *testing.T) {
 			a, b := parseYAMLConfig(t, tt.yaml)
 			cfg, err := ParseConfig(a, b)
 			if tt.wantErr != "" {
-				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
-					t.Fatalf("err = %v, want it to contain %q", err, tt.wantErr)
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) || !strings.HasPrefix(err.Error(), "app-config.yaml: ") {
+					t.Fatalf("err = %v, want it to name app-config.yaml and contain %q", err, tt.wantErr)
 				}
 				return
 			}

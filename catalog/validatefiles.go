@@ -30,21 +30,39 @@ func ValidateFiles(ctx context.Context, paths []string) []Problem {
 // ValidateFiles is the package's ValidateFiles with the catalog's kinds:
 // the built-in ones and those added with AddKind.
 func (c *Catalog) ValidateFiles(ctx context.Context, paths []string) []Problem {
-	var problems []Problem
+	return c.Validate(ctx, paths).Problems
+}
+
+// Validation is what Validate checked and what it found.
+type Validation struct {
+	Paths    int // the paths given (files or directories)
+	Files    int // descriptor files read
+	Entities int // descriptors checked
+	Problems []Problem
+}
+
+// Validate is ValidateFiles with counts of what was checked, so that a
+// clean run can say what it looked at.
+func (c *Catalog) Validate(ctx context.Context, paths []string) Validation {
+	v := Validation{Paths: len(paths)}
 	for _, p := range paths {
 		files, base, isDir, err := descriptorFiles(p)
 		if err != nil {
-			problems = append(problems, Problem{File: p, Message: err.Error()})
+			v.Problems = append(v.Problems, Problem{File: p, Message: err.Error()})
 			continue
 		}
 		for _, f := range files {
 			if err := ctx.Err(); err != nil {
-				return append(problems, Problem{File: f, Message: fmt.Sprintf("not checked: %v", err)})
+				v.Problems = append(v.Problems, Problem{File: f, Message: fmt.Sprintf("not checked: %v", err)})
+				return v
 			}
-			problems = append(problems, c.validateFile(ctx, f, base, isDir)...)
+			n, problems := c.validateFile(ctx, f, base, isDir)
+			v.Files++
+			v.Entities += n
+			v.Problems = append(v.Problems, problems...)
 		}
 	}
-	return problems
+	return v
 }
 
 // descriptorFiles lists the YAML files under path and the base directory
@@ -81,10 +99,12 @@ func isYAMLFile(p string) bool {
 	return ext == ".yaml" || ext == ".yml"
 }
 
-func (c *Catalog) validateFile(ctx context.Context, file, base string, lenient bool) []Problem {
+// validateFile checks one file and returns how many descriptors it checked
+// and their problems.
+func (c *Catalog) validateFile(ctx context.Context, file, base string, lenient bool) (int, []Problem) {
 	data, err := readDescriptor(ctx, file)
 	if err != nil {
-		return []Problem{{File: file, Message: fmt.Sprintf("cannot read: %v", err)}}
+		return 0, []Problem{{File: file, Message: fmt.Sprintf("cannot read: %v", err)}}
 	}
 	entities, problems := ParseYAML(data, Source{Location: file, Reader: NewFileReader(base, file)})
 	if lenient {
@@ -92,15 +112,17 @@ func (c *Catalog) validateFile(ctx context.Context, file, base string, lenient b
 			return strings.HasPrefix(p.Message, notObjectMessage)
 		})
 	}
+	checked := 0
 	for _, d := range entities {
 		if lenient && d.Entity.APIVersion == "" && d.Entity.Kind == "" {
 			continue
 		}
+		checked++
 		pe := c.Process(ctx, "validate", d)
 		problems = append(problems, pe.Problems...)
 	}
 	sort.SliceStable(problems, func(i, j int) bool { return problems[i].Document < problems[j].Document })
-	return problems
+	return checked, problems
 }
 
 // maxDescriptorSize bounds one descriptor file, as the file provider does.

@@ -47,7 +47,7 @@ type ScheduledProvider interface {
 // Schedule is a Backstage TaskScheduleDefinition after parsing.
 type Schedule struct {
 	Frequency    time.Duration // zero when Cron is set
-	Cron         string        // standard 5-field cron expression
+	Cron         string        // crontab: 5 fields, or 6 with seconds first
 	Timeout      time.Duration
 	InitialDelay time.Duration
 }

@@ -5,6 +5,8 @@ import (
 	"regexp"
 	"strings"
 	"time"
+
+	"github.com/porticohq/portico/config"
 )
 
 // Safety is a provider's guard against a listing that lies: a full listing
@@ -33,32 +35,24 @@ type SafetyPolicy interface {
 	Safety() Safety
 }
 
-// ParseSafety reads allowLargeDeletions and shrinkGuard from a provider's
-// config object; path names it in errors.
-func ParseSafety(cfg map[string]any, path string) (Safety, error) {
-	s := DefaultSafety()
-	if v, ok := cfg["allowLargeDeletions"]; ok {
-		b, ok := v.(bool)
-		if !ok {
-			return s, fmt.Errorf("%s.allowLargeDeletions: want true or false, got %v", path, v)
-		}
-		s.AllowLargeDeletions = b
+// UnmarshalConfig reads allowLargeDeletions, shrinkGuard and removalGrace
+// from a provider's config object, whose other keys are the provider's;
+// keys left out keep the values s had (DefaultSafety, usually). A provider's
+// config struct embeds it with the tag `yaml:",inline"`.
+func (s *Safety) UnmarshalConfig(c *config.Config) error {
+	raw := struct {
+		AllowLargeDeletions bool          `yaml:"allowLargeDeletions"`
+		ShrinkGuard         float64       `yaml:"shrinkGuard"`
+		RemovalGrace        time.Duration `yaml:"removalGrace"`
+	}{s.AllowLargeDeletions, s.ShrinkGuard, s.RemovalGrace}
+	if err := c.Decode(&raw); err != nil {
+		return err
 	}
-	if v, ok := cfg["shrinkGuard"]; ok {
-		n, ok := asNumber(v)
-		if !ok || n < 0 || n > 1 {
-			return s, fmt.Errorf("%s.shrinkGuard: want a share between 0 and 1, got %v", path, v)
-		}
-		s.ShrinkGuard = n
+	if raw.ShrinkGuard < 0 || raw.ShrinkGuard > 1 {
+		return c.Errorf("shrinkGuard", "want a share between 0 and 1, got %v", raw.ShrinkGuard)
 	}
-	if v, ok := cfg["removalGrace"]; ok {
-		d, err := ParseDuration(v, path+".removalGrace")
-		if err != nil {
-			return s, err
-		}
-		s.RemovalGrace = d
-	}
-	return s, nil
+	*s = Safety{AllowLargeDeletions: raw.AllowLargeDeletions, ShrinkGuard: raw.ShrinkGuard, RemovalGrace: raw.RemovalGrace}
+	return nil
 }
 
 // hold says why a listing of cur entities after an applied listing of prev

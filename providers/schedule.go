@@ -2,12 +2,11 @@ package providers
 
 import (
 	"fmt"
-	"regexp"
-	"strconv"
-	"strings"
 	"time"
 
 	"github.com/robfig/cron/v3"
+
+	"github.com/porticohq/portico/config"
 )
 
 // Next returns when a task on this schedule runs next after t. A cron
@@ -15,7 +14,7 @@ import (
 // runs missed while a replica was down or busy are never replayed in a burst.
 func (s Schedule) Next(t time.Time) time.Time {
 	if s.Cron != "" {
-		if c, err := cron.ParseStandard(s.Cron); err == nil {
+		if c, err := cronParser.Parse(s.Cron); err == nil {
 			return c.Next(t)
 		}
 	}
@@ -34,160 +33,72 @@ func (s Schedule) String() string {
 	return fmt.Sprintf("%s, timeout %s", every, s.Timeout)
 }
 
-// ParseSchedule reads a Backstage TaskScheduleDefinition ({frequency,
-// timeout, initialDelay}) from a decoded config value. Missing keys take the
-// values of def. path names the config key in errors, e.g.
-// "catalog.providers.threeScaleApiEntity.dev.schedule".
-func ParseSchedule(v any, path string, def Schedule) (Schedule, error) {
-	s := def
-	if v == nil {
-		return s, nil
-	}
-	m, ok := asMap(v)
-	if !ok {
-		return s, fmt.Errorf("%s: want an object with frequency and timeout, got %T", path, v)
-	}
-	for key := range m {
+// cronParser reads the crontab strings Backstage's scheduler accepts: five
+// fields, or six with seconds first, and the @hourly-style descriptors.
+var cronParser = cron.NewParser(cron.SecondOptional | cron.Minute | cron.Hour | cron.Dom | cron.Month | cron.Dow | cron.Descriptor)
+
+// UnmarshalConfig reads a Backstage TaskScheduleDefinition ({frequency,
+// timeout, initialDelay, scope}); frequency is a duration or {cron: "…"},
+// the others durations, each in any form config accepts. Keys left out keep
+// the values s had, the provider's defaults. Unknown keys are refused, so a
+// typo does not silently keep a default.
+func (s *Schedule) UnmarshalConfig(c *config.Config) error {
+	for _, key := range c.Keys() {
 		switch key {
 		case "frequency", "timeout", "initialDelay", "scope":
 		default:
-			return s, fmt.Errorf("%s.%s: unknown key", path, key)
+			return c.Errorf(key, "unknown key (use frequency, timeout, initialDelay or scope)")
 		}
 	}
-	if f, ok := m["frequency"]; ok {
-		if fm, ok := asMap(f); ok && fm["cron"] != nil {
-			expr, _ := fm["cron"].(string)
-			if _, err := cron.ParseStandard(expr); err != nil {
-				return s, fmt.Errorf("%s.frequency.cron: %w", path, err)
-			}
-			s.Cron, s.Frequency = expr, 0
-		} else {
-			d, err := ParseDuration(f, path+".frequency")
-			if err != nil {
-				return s, err
-			}
-			if d <= 0 {
-				return s, fmt.Errorf("%s.frequency: must be positive", path)
-			}
-			s.Frequency, s.Cron = d, ""
+	var raw struct {
+		Frequency    *config.Config `yaml:"frequency"`
+		Timeout      *time.Duration `yaml:"timeout"`
+		InitialDelay *time.Duration `yaml:"initialDelay"`
+		Scope        string         `yaml:"scope"`
+	}
+	if err := c.Decode(&raw); err != nil {
+		return err
+	}
+	if raw.Frequency.Has("") {
+		if err := s.decodeFrequency(raw.Frequency); err != nil {
+			return err
 		}
 	}
-	if t, ok := m["timeout"]; ok {
-		d, err := ParseDuration(t, path+".timeout")
-		if err != nil {
-			return s, err
+	if raw.Timeout != nil {
+		if *raw.Timeout <= 0 {
+			return c.Errorf("timeout", "must be positive")
 		}
-		if d <= 0 {
-			return s, fmt.Errorf("%s.timeout: must be positive", path)
-		}
-		s.Timeout = d
+		s.Timeout = *raw.Timeout
 	}
-	if t, ok := m["initialDelay"]; ok {
-		d, err := ParseDuration(t, path+".initialDelay")
-		if err != nil {
-			return s, err
-		}
-		s.InitialDelay = d
+	if raw.InitialDelay != nil {
+		s.InitialDelay = *raw.InitialDelay
 	}
-	return s, nil
+	if raw.Scope != "" && raw.Scope != "global" && raw.Scope != "local" {
+		return c.Errorf("scope", "must be global or local, not %q", raw.Scope)
+	}
+	return nil
 }
 
-// durationUnits are the keys of a Backstage HumanDuration object.
-var durationUnits = map[string]time.Duration{
-	"years":        365 * 24 * time.Hour,
-	"months":       30 * 24 * time.Hour,
-	"weeks":        7 * 24 * time.Hour,
-	"days":         24 * time.Hour,
-	"hours":        time.Hour,
-	"minutes":      time.Minute,
-	"seconds":      time.Second,
-	"milliseconds": time.Millisecond,
-}
-
-// ParseDuration reads a human duration object ({hours: 1, minutes: 30}), an
-// ISO 8601 duration string (PT30M, P1D) or a Go duration string (90s).
-func ParseDuration(v any, path string) (time.Duration, error) {
-	switch t := v.(type) {
-	case string:
-		if d, err := parseISODuration(t); err == nil {
-			return d, nil
+// decodeFrequency reads frequency: {cron: "*/30 * * * *"} or a duration.
+func (s *Schedule) decodeFrequency(c *config.Config) error {
+	if c.Has("cron") {
+		var expr string
+		if err := c.Sub("cron").Decode(&expr); err != nil {
+			return err
 		}
-		if d, err := time.ParseDuration(t); err == nil {
-			return d, nil
+		if _, err := cronParser.Parse(expr); err != nil {
+			return c.Errorf("cron", "%v", err)
 		}
-		return 0, fmt.Errorf("%s: %q is not an ISO 8601 duration like PT30M", path, t)
-	case time.Duration:
-		return t, nil
+		s.Cron, s.Frequency = expr, 0
+		return nil
 	}
-	m, ok := asMap(v)
-	if !ok || len(m) == 0 {
-		return 0, fmt.Errorf("%s: want a duration like {minutes: 30} or PT30M, got %v", path, v)
+	var d time.Duration
+	if err := c.Decode(&d); err != nil {
+		return err
 	}
-	var total time.Duration
-	for key, raw := range m {
-		unit, ok := durationUnits[key]
-		if !ok {
-			return 0, fmt.Errorf("%s.%s: unknown duration unit", path, key)
-		}
-		n, ok := asNumber(raw)
-		if !ok || n < 0 {
-			return 0, fmt.Errorf("%s.%s: want a non-negative number, got %v", path, key, raw)
-		}
-		total += time.Duration(n * float64(unit))
+	if d <= 0 {
+		return c.Errorf("", "must be positive")
 	}
-	return total, nil
-}
-
-var isoDuration = regexp.MustCompile(`^P(?:(\d+(?:\.\d+)?)Y)?(?:(\d+(?:\.\d+)?)M)?(?:(\d+(?:\.\d+)?)W)?(?:(\d+(?:\.\d+)?)D)?(?:T(?:(\d+(?:\.\d+)?)H)?(?:(\d+(?:\.\d+)?)M)?(?:(\d+(?:\.\d+)?)S)?)?$`)
-
-func parseISODuration(s string) (time.Duration, error) {
-	m := isoDuration.FindStringSubmatch(strings.ToUpper(s))
-	if m == nil || s == "P" || strings.HasSuffix(strings.ToUpper(s), "T") {
-		return 0, fmt.Errorf("not an ISO 8601 duration: %q", s)
-	}
-	units := []time.Duration{durationUnits["years"], durationUnits["months"], durationUnits["weeks"],
-		durationUnits["days"], time.Hour, time.Minute, time.Second}
-	var total time.Duration
-	for i, part := range m[1:] {
-		if part == "" {
-			continue
-		}
-		n, err := strconv.ParseFloat(part, 64)
-		if err != nil {
-			return 0, err
-		}
-		total += time.Duration(n * float64(units[i]))
-	}
-	return total, nil
-}
-
-func asMap(v any) (map[string]any, bool) {
-	switch t := v.(type) {
-	case map[string]any:
-		return t, true
-	case map[any]any:
-		out := make(map[string]any, len(t))
-		for k, val := range t {
-			out[fmt.Sprint(k)] = val
-		}
-		return out, true
-	}
-	return nil, false
-}
-
-func asNumber(v any) (float64, bool) {
-	switch n := v.(type) {
-	case int:
-		return float64(n), true
-	case int64:
-		return float64(n), true
-	case uint64:
-		return float64(n), true
-	case float64:
-		return n, true
-	case string:
-		f, err := strconv.ParseFloat(n, 64)
-		return f, err == nil
-	}
-	return 0, false
+	s.Frequency, s.Cron = d, ""
+	return nil
 }

@@ -5,10 +5,10 @@ import (
 	"testing"
 	"time"
 
-	"go.yaml.in/yaml/v3"
+	"github.com/porticohq/portico/config"
 )
 
-func TestParseSchedule(t *testing.T) {
+func TestScheduleDecodesTaskScheduleDefinition(t *testing.T) {
 	def := Schedule{Frequency: 30 * time.Minute, Timeout: 3 * time.Minute}
 	tests := []struct {
 		name    string
@@ -22,6 +22,9 @@ func TestParseSchedule(t *testing.T) {
 		{"iso", "frequency: PT30M\ntimeout: PT1M30S\ninitialDelay: PT5S", Schedule{Frequency: 30 * time.Minute, Timeout: 90 * time.Second, InitialDelay: 5 * time.Second}, ""},
 		{"iso days", "frequency: P1D", Schedule{Frequency: 24 * time.Hour, Timeout: 3 * time.Minute}, ""},
 		{"cron", "frequency: {cron: '*/30 * * * *'}\ntimeout: PT3M", Schedule{Cron: "*/30 * * * *", Timeout: 3 * time.Minute}, ""},
+		{"cron with seconds", "frequency: {cron: '0 */30 * * * *'}", Schedule{Cron: "0 */30 * * * *", Timeout: 3 * time.Minute}, ""},
+		{"scope", "scope: local", def, ""},
+		{"bad scope names key", "scope: everywhere", Schedule{}, "app-config.yaml: x.schedule.scope: must be global or local"},
 		{"bad cron names key", "frequency: {cron: 'nope'}", Schedule{}, "x.schedule.frequency.cron"},
 		{"bad iso names key", "timeout: PT", Schedule{}, "x.schedule.timeout"},
 		{"bad unit names key", "frequency: {minutez: 3}", Schedule{}, "x.schedule.frequency.minutez"},
@@ -30,11 +33,12 @@ func TestParseSchedule(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			var v any
-			if err := yaml.Unmarshal([]byte(tt.yaml), &v); err != nil {
+			root, err := config.Parse("app-config.yaml", []byte("x:\n  schedule:\n"+indent(tt.yaml)))
+			if err != nil {
 				t.Fatal(err)
 			}
-			got, err := ParseSchedule(v, "x.schedule", def)
+			got := def
+			err = root.Sub("x.schedule").Decode(&got)
 			if tt.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
 					t.Fatalf("err = %v, want it to contain %q", err, tt.wantErr)
@@ -49,6 +53,13 @@ func TestParseSchedule(t *testing.T) {
 			}
 		})
 	}
+}
+
+func indent(s string) string {
+	if s == "" {
+		return ""
+	}
+	return "    " + strings.ReplaceAll(s, "\n", "\n    ") + "\n"
 }
 
 func TestScheduleNextDoesNotReplayMissedRuns(t *testing.T) {

@@ -113,13 +113,13 @@ func TestValidateReportsOneLinePerProblem(t *testing.T) {
 	os.WriteFile(good, []byte("apiVersion: backstage.io/v1alpha1\nkind: Group\nmetadata: {name: team-a}\nspec: {type: team, children: []}\n"), 0o644)
 	os.WriteFile(bad, []byte("apiVersion: backstage.io/v1alpha1\nkind: Group\nmetadata: {name: bad_name-}\nspec: {type: team, children: []}\n"), 0o644)
 
-	code, out, _ := runCmd(t, dir, binary(t, "portico"), "validate", good)
-	if code != 0 || out != "" {
-		t.Errorf("valid file: exit %d, output %q", code, out)
+	code, out, errOut := runCmd(t, dir, binary(t, "portico"), "validate", good)
+	if code != 0 || out != "" || errOut != "checked 1 entity in 1 file from 1 location: no problems\n" {
+		t.Errorf("valid file: exit %d, output %q, stderr %q (want the one-line summary)", code, out, errOut)
 	}
-	code, out, _ = runCmd(t, dir, binary(t, "portico"), "validate", good, bad)
-	if code != 1 {
-		t.Errorf("invalid file: exit %d, want 1", code)
+	code, out, errOut = runCmd(t, dir, binary(t, "portico"), "validate", good, bad)
+	if code != 1 || errOut != "checked 2 entities in 2 files from 2 locations: 1 problem\n" {
+		t.Errorf("invalid file: exit %d (want 1), stderr %q", code, errOut)
 	}
 	if lines := strings.Split(strings.TrimSpace(out), "\n"); len(lines) != 1 ||
 		!strings.HasPrefix(lines[0], bad+": document 1: group:default/bad_name-: metadata.name:") {
@@ -171,7 +171,7 @@ func TestStartupFailuresExitNonZeroAndNameTheFeature(t *testing.T) {
 			want: `portico: module "catalog.frobs": register: catalog.providers.frobs.baseUrl: a value is required`},
 		{name: "built-in provider with bad config", bin: "portico",
 			config: "catalog:\n  providers:\n    threeScaleApiEntity:\n      dev: {accessToken: x}\n",
-			want:   `portico: module "catalog.threescale-provider": register: catalog.providers.threeScaleApiEntity.dev.baseUrl: required`},
+			want:   `portico: module "catalog.threescale-provider": register: app-config.yaml: catalog.providers.threeScaleApiEntity.dev.baseUrl: a value is required`},
 		{name: "bad config value", bin: "portico", config: "backend:\n  listen: {port: abc}\n",
 			want: `portico: app-config.yaml: backend.listen.port: expected a number, got "abc"`},
 	}

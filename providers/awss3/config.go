@@ -9,11 +9,11 @@
 package awss3
 
 import (
-	"fmt"
-	"sort"
+	"cmp"
 	"strings"
 	"time"
 
+	"github.com/porticohq/portico/config"
 	"github.com/porticohq/portico/providers"
 )
 
@@ -38,38 +38,51 @@ type Config struct {
 	MaxBytes int64
 }
 
+// bucketSection is one bucket's keys as Backstage's awsS3 provider reads
+// them.
+type bucketSection struct {
+	BucketName     string             `yaml:"bucketName" config:"required"`
+	Prefix         string             `yaml:"prefix"`
+	Region         string             `yaml:"region"`
+	Endpoint       string             `yaml:"endpoint"`
+	ForcePathStyle *bool              `yaml:"forcePathStyle"`
+	Schedule       providers.Schedule `yaml:"schedule"`
+	Safety         providers.Safety   `yaml:",inline"`
+}
+
+// integration is the keys of integrations.awsS3[0] the provider uses.
+type integration struct {
+	Endpoint        string `yaml:"endpoint"`
+	ForcePathStyle  bool   `yaml:"s3ForcePathStyle"`
+	AccessKeyID     string `yaml:"accessKeyId"`
+	SecretAccessKey string `yaml:"secretAccessKey"`
+}
+
 // ParseConfig reads catalog.providers.awsS3 (one object or a map of ids)
 // and the first entry of integrations.awsS3 (endpoint, s3ForcePathStyle,
-// accessKeyId, secretAccessKey), as Backstage does.
-func ParseConfig(section, integrations any) ([]Config, error) {
-	const root = "catalog.providers.awsS3"
-	if section == nil {
+// accessKeyId, secretAccessKey), as Backstage does. Errors name the file
+// and the key path.
+func ParseConfig(section, integrations *config.Config) ([]Config, error) {
+	if !section.Has("") {
 		return nil, nil
 	}
-	m, ok := section.(map[string]any)
-	if !ok {
-		return nil, fmt.Errorf("%s: want an object, got %T", root, section)
+	var integ integration
+	if integrations != nil {
+		if err := integrations.Index(0).Decode(&integ); err != nil {
+			return nil, err
+		}
 	}
-	integ := map[string]any{}
-	if list, ok := integrations.([]any); ok && len(list) > 0 {
-		integ, _ = list[0].(map[string]any)
+	var buckets map[string]*config.Config
+	if err := section.Decode(&buckets); err != nil {
+		return nil, err
 	}
-	if _, single := m["bucketName"]; single {
-		c, err := parseBucket("default", m, integ, root)
+	if section.Has("bucketName") {
+		c, err := parseBucket("default", section, integ)
 		return []Config{c}, err
 	}
-	ids := make([]string, 0, len(m))
-	for id := range m {
-		ids = append(ids, id)
-	}
-	sort.Strings(ids)
 	var out []Config
-	for _, id := range ids {
-		b, ok := m[id].(map[string]any)
-		if !ok {
-			return nil, fmt.Errorf("%s.%s: want an object with bucketName, got %T", root, id, m[id])
-		}
-		c, err := parseBucket(id, b, integ, root+"."+id)
+	for _, id := range section.Keys() {
+		c, err := parseBucket(id, buckets[id], integ)
 		if err != nil {
 			return nil, err
 		}
@@ -78,31 +91,23 @@ func ParseConfig(section, integrations any) ([]Config, error) {
 	return out, nil
 }
 
-func parseBucket(id string, m, integ map[string]any, path string) (Config, error) {
-	str := func(src map[string]any, key string) string { s, _ := src[key].(string); return strings.TrimSpace(s) }
-	c := Config{ID: id, BucketName: str(m, "bucketName"), Prefix: str(m, "prefix"), Region: str(m, "region"),
-		Endpoint: str(m, "endpoint"), AccessKeyID: str(integ, "accessKeyId"), SecretAccessKey: str(integ, "secretAccessKey")}
+func parseBucket(id string, section *config.Config, integ integration) (Config, error) {
+	b := bucketSection{Schedule: defaultSchedule, Safety: providers.DefaultSafety()}
+	if err := section.Decode(&b); err != nil {
+		return Config{}, err
+	}
+	c := Config{ID: id, BucketName: strings.TrimSpace(b.BucketName), Prefix: strings.TrimSpace(b.Prefix),
+		Region:          cmp.Or(strings.TrimSpace(b.Region), "us-east-1"),
+		Endpoint:        strings.TrimRight(cmp.Or(strings.TrimSpace(b.Endpoint), strings.TrimSpace(integ.Endpoint)), "/"),
+		ForcePathStyle:  integ.ForcePathStyle,
+		AccessKeyID:     strings.TrimSpace(integ.AccessKeyID),
+		SecretAccessKey: strings.TrimSpace(integ.SecretAccessKey),
+		Schedule:        b.Schedule, Safety: b.Safety}
+	if b.ForcePathStyle != nil {
+		c.ForcePathStyle = *b.ForcePathStyle
+	}
 	if c.BucketName == "" {
-		return c, fmt.Errorf("%s.bucketName: required", path)
-	}
-	if c.Endpoint == "" {
-		c.Endpoint = str(integ, "endpoint")
-	}
-	c.Endpoint = strings.TrimRight(c.Endpoint, "/")
-	if b, ok := m["forcePathStyle"].(bool); ok {
-		c.ForcePathStyle = b
-	} else if b, ok := integ["s3ForcePathStyle"].(bool); ok {
-		c.ForcePathStyle = b
-	}
-	if c.Region == "" {
-		c.Region = "us-east-1"
-	}
-	var err error
-	if c.Schedule, err = providers.ParseSchedule(m["schedule"], path+".schedule", defaultSchedule); err != nil {
-		return c, err
-	}
-	if c.Safety, err = providers.ParseSafety(m, path); err != nil {
-		return c, err
+		return c, section.Errorf("bucketName", "must not be empty")
 	}
 	return c, nil
 }

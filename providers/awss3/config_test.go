@@ -4,11 +4,23 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/porticohq/portico/config"
 )
+
+// parse runs ParseConfig on catalog.providers.awsS3 and integrations.awsS3
+// of a configuration built from these values.
+func parse(section, integrations any) ([]Config, error) {
+	root := config.New(map[string]any{
+		"catalog":      map[string]any{"providers": map[string]any{"awsS3": section}},
+		"integrations": map[string]any{"awsS3": integrations},
+	})
+	return ParseConfig(root.Sub("catalog.providers.awsS3"), root.Sub("integrations.awsS3"))
+}
 
 func TestParseConfig(t *testing.T) {
 	integ := []any{map[string]any{"endpoint": "http://minio:9000/", "s3ForcePathStyle": true, "accessKeyId": "AK", "secretAccessKey": "SK"}}
-	single, err := ParseConfig(map[string]any{"bucketName": "apis", "prefix": "team/", "schedule": map[string]any{"frequency": "PT5M", "timeout": map[string]any{"minutes": 1}}}, integ)
+	single, err := parse(map[string]any{"bucketName": "apis", "prefix": "team/", "schedule": map[string]any{"frequency": "PT5M", "timeout": map[string]any{"minutes": 1}}}, integ)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -17,7 +29,7 @@ func TestParseConfig(t *testing.T) {
 		c.SecretAccessKey != "SK" || c.Region != "us-east-1" || c.Schedule.Frequency != 5*time.Minute || c.Schedule.Timeout != time.Minute {
 		t.Fatalf("single = %+v", c)
 	}
-	many, err := ParseConfig(map[string]any{
+	many, err := parse(map[string]any{
 		"a": map[string]any{"bucketName": "one", "endpoint": "http://other", "forcePathStyle": false},
 		"b": map[string]any{"bucketName": "two", "region": "eu-west-1", "shrinkGuard": 0.2},
 	}, nil)
@@ -32,11 +44,11 @@ func TestParseConfig(t *testing.T) {
 		section any
 		want    string
 	}{
-		{map[string]any{"x": map[string]any{"prefix": "p"}}, "catalog.providers.awsS3.x.bucketName: required"},
+		{map[string]any{"x": map[string]any{"prefix": "p"}}, "catalog.providers.awsS3.x.bucketName: a value is required"},
 		{map[string]any{"bucketName": "b", "schedule": map[string]any{"frequency": "soon"}}, "catalog.providers.awsS3.schedule.frequency"},
 		{map[string]any{"bucketName": "b", "shrinkGuard": 2}, "catalog.providers.awsS3.shrinkGuard"},
 	} {
-		if _, err := ParseConfig(tt.section, nil); err == nil || !strings.Contains(err.Error(), tt.want) {
+		if _, err := parse(tt.section, nil); err == nil || !strings.Contains(err.Error(), tt.want) {
 			t.Fatalf("err = %v, want %q", err, tt.want)
 		}
 	}

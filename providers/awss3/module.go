@@ -18,7 +18,7 @@ func Module() portico.Feature {
 		if !section.Has("") {
 			return nil
 		}
-		cfgs, err := ParseConfig(section.Raw(), s.RootConfig.Sub("integrations.awsS3").Raw())
+		cfgs, err := ParseConfig(section, s.RootConfig.Sub("integrations.awsS3"))
 		if err != nil {
 			return err
 		}

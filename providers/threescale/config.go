@@ -5,12 +5,11 @@
 package threescale
 
 import (
-	"fmt"
 	"net/url"
-	"sort"
 	"strings"
 	"time"
 
+	"github.com/porticohq/portico/config"
 	"github.com/porticohq/portico/providers"
 )
 
@@ -19,34 +18,26 @@ var defaultSchedule = providers.Schedule{Frequency: 30 * time.Minute, Timeout: 3
 
 // Config is one tenant: catalog.providers.threeScaleApiEntity.<id>.
 type Config struct {
-	ID          string
-	BaseURL     string // e.g. https://acme-admin.3scale.net
-	AccessToken string // secret: sent as the access_token query parameter only
-	SystemLabel string // spec.system, default 3scale
-	OwnerLabel  string // spec.owner, default 3scale
-	Schedule    providers.Schedule
-	Safety      providers.Safety
+	ID          string             `yaml:"-"`                             // the tenant's key
+	BaseURL     string             `yaml:"baseUrl" config:"required"`     // e.g. https://acme-admin.3scale.net
+	AccessToken string             `yaml:"accessToken" config:"required"` // secret: sent as the access_token query parameter only
+	SystemLabel string             `yaml:"systemLabel"`                   // spec.system, default 3scale
+	OwnerLabel  string             `yaml:"ownerLabel"`                    // spec.owner, default 3scale
+	Schedule    providers.Schedule `yaml:"schedule"`
+	Safety      providers.Safety   `yaml:",inline"`
 }
 
 // ParseConfig reads the catalog.providers.threeScaleApiEntity section: a
-// map of tenant ids to their settings. A nil section yields no tenants.
-func ParseConfig(section any) ([]Config, error) {
-	const root = "catalog.providers.threeScaleApiEntity"
-	if section == nil {
-		return nil, nil
+// map of tenant ids to their settings. An absent section yields no tenants.
+// Errors name the file and the key path.
+func ParseConfig(section *config.Config) ([]Config, error) {
+	var tenants map[string]*config.Config
+	if err := section.Decode(&tenants); err != nil {
+		return nil, err
 	}
-	tenants, ok := section.(map[string]any)
-	if !ok {
-		return nil, fmt.Errorf("%s: want a map of tenant ids, got %T", root, section)
-	}
-	ids := make([]string, 0, len(tenants))
-	for id := range tenants {
-		ids = append(ids, id)
-	}
-	sort.Strings(ids)
 	var out []Config
-	for _, id := range ids {
-		c, err := parseTenant(id, tenants[id], root+"."+id)
+	for _, id := range section.Keys() {
+		c, err := parseTenant(id, tenants[id])
 		if err != nil {
 			return nil, err
 		}
@@ -55,35 +46,26 @@ func ParseConfig(section any) ([]Config, error) {
 	return out, nil
 }
 
-func parseTenant(id string, v any, path string) (Config, error) {
-	m, ok := v.(map[string]any)
-	if !ok {
-		return Config{}, fmt.Errorf("%s: want an object, got %T", path, v)
+func parseTenant(id string, section *config.Config) (Config, error) {
+	c := Config{ID: id, Schedule: defaultSchedule, Safety: providers.DefaultSafety()}
+	if err := section.Decode(&c); err != nil {
+		return c, err
 	}
-	str := func(key string) string { s, _ := m[key].(string); return strings.TrimSpace(s) }
-	c := Config{ID: id, BaseURL: strings.TrimRight(str("baseUrl"), "/"), AccessToken: str("accessToken"),
-		SystemLabel: str("systemLabel"), OwnerLabel: str("ownerLabel")}
-	if c.BaseURL == "" {
-		return c, fmt.Errorf("%s.baseUrl: required", path)
-	}
+	c.BaseURL = strings.TrimRight(strings.TrimSpace(c.BaseURL), "/")
+	c.AccessToken = strings.TrimSpace(c.AccessToken)
+	c.SystemLabel = strings.TrimSpace(c.SystemLabel)
+	c.OwnerLabel = strings.TrimSpace(c.OwnerLabel)
 	if u, err := url.Parse(c.BaseURL); err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
-		return c, fmt.Errorf("%s.baseUrl: want an http(s) URL, got %q", path, c.BaseURL)
+		return c, section.Errorf("baseUrl", "want an http(s) URL, got %q", c.BaseURL)
 	}
 	if c.AccessToken == "" {
-		return c, fmt.Errorf("%s.accessToken: required", path)
+		return c, section.Errorf("accessToken", "must not be empty")
 	}
 	if c.SystemLabel == "" {
 		c.SystemLabel = "3scale"
 	}
 	if c.OwnerLabel == "" {
 		c.OwnerLabel = "3scale"
-	}
-	var err error
-	if c.Schedule, err = providers.ParseSchedule(m["schedule"], path+".schedule", defaultSchedule); err != nil {
-		return c, err
-	}
-	if c.Safety, err = providers.ParseSafety(m, path); err != nil {
-		return c, err
 	}
 	return c, nil
 }

@@ -16,7 +16,7 @@ func Module() portico.Feature {
 		if !section.Has("") {
 			return nil
 		}
-		cfgs, err := ParseConfig(section.Raw())
+		cfgs, err := ParseConfig(section)
 		if err != nil {
 			return err
 		}

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/porticohq/portico/catalog"
+	"github.com/porticohq/portico/config"
 	"github.com/porticohq/portico/providers"
 )
 
@@ -126,8 +127,15 @@ func TestThreeTenantsYieldTheExpectedEntities(t *testing.T) {
 	}
 }
 
+// parse runs ParseConfig on catalog.providers.threeScaleApiEntity set to
+// section.
+func parse(section any) ([]Config, error) {
+	root := config.New(map[string]any{"catalog": map[string]any{"providers": map[string]any{"threeScaleApiEntity": section}}})
+	return ParseConfig(root.Sub("catalog.providers.threeScaleApiEntity"))
+}
+
 func TestParseConfig(t *testing.T) {
-	cfgs, err := ParseConfig(map[string]any{
+	cfgs, err := parse(map[string]any{
 		"dev":  map[string]any{"baseUrl": "https://dev-admin.3scale.net/", "accessToken": "x", "schedule": map[string]any{"frequency": map[string]any{"minutes": 5}, "timeout": "PT1M"}},
 		"prod": map[string]any{"baseUrl": "https://prod-admin.3scale.net", "accessToken": "y", "ownerLabel": "team", "allowLargeDeletions": true},
 	})
@@ -139,7 +147,7 @@ func TestParseConfig(t *testing.T) {
 		cfgs[1].OwnerLabel != "team" || cfgs[1].SystemLabel != "3scale" || !cfgs[1].Safety.AllowLargeDeletions {
 		t.Fatalf("configs = %+v", cfgs)
 	}
-	_, err = ParseConfig(map[string]any{"dev": map[string]any{"baseUrl": "https://x"}})
+	_, err = parse(map[string]any{"dev": map[string]any{"baseUrl": "https://x"}})
 	if err == nil || !strings.Contains(err.Error(), "catalog.providers.threeScaleApiEntity.dev.accessToken") {
 		t.Fatalf("err = %v", err)
 	}

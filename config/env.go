@@ -1,4 +1,4 @@
-package portico
+package config
 
 import (
 	"fmt"
@@ -71,7 +71,7 @@ func directive(m map[string]any) (string, bool) {
 func (s *substituter) directive(name string, arg any, path string) (any, bool, error) {
 	target, ok := arg.(string)
 	if !ok || target == "" {
-		return nil, false, &ConfigError{File: s.file, Path: path, Message: fmt.Sprintf("%s: expected a string", name)}
+		return nil, false, &Error{File: s.file, Path: path, Message: fmt.Sprintf("%s: expected a string", name)}
 	}
 	switch name {
 	case "$env":
@@ -88,7 +88,7 @@ func (s *substituter) directive(name string, arg any, path string) (any, bool, e
 		}
 		data, err := os.ReadFile(p)
 		if err != nil {
-			return nil, false, &ConfigError{File: s.file, Path: path, Message: fmt.Sprintf("$file: %v", err)}
+			return nil, false, &Error{File: s.file, Path: path, Message: fmt.Sprintf("$file: %v", err)}
 		}
 		return strings.TrimRight(string(data), "\r\n"), true, nil
 	}

@@ -1,4 +1,4 @@
-package portico
+package config
 
 import (
 	"fmt"
@@ -42,7 +42,7 @@ func (s DatabaseSettings) sectionConfig() *Config {
 	if s.section != nil {
 		return s.section
 	}
-	return NewConfig(nil).Sub("backend.database")
+	return New(nil).Sub("backend.database")
 }
 
 // Database drivers.

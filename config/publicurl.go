@@ -1,4 +1,4 @@
-package portico
+package config
 
 import (
 	"net/url"
@@ -34,7 +34,7 @@ func (s *Settings) publicURLSource() (raw, key string) {
 	case strings.TrimSpace(s.App.BaseURL) != "":
 		return strings.TrimSpace(s.App.BaseURL), "app.baseUrl"
 	}
-	return "http://" + selfAddr(s.Backend.Listen), ""
+	return "http://" + s.Backend.Listen.LocalAddr(), ""
 }
 
 // checkPublicURL refuses a base URL that cannot serve as the public URL,

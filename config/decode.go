@@ -1,4 +1,4 @@
-package portico
+package config
 
 import (
 	"fmt"
@@ -9,15 +9,15 @@ import (
 	"time"
 )
 
-// ConfigUnmarshaler is implemented by types that accept several shapes of
+// Unmarshaler is implemented by types that accept several shapes of
 // configuration (e.g. backend.listen as ":7007" or {host, port}). Decode
 // calls UnmarshalConfig with the view of the value's own key.
-type ConfigUnmarshaler interface {
+type Unmarshaler interface {
 	UnmarshalConfig(c *Config) error
 }
 
 var (
-	unmarshalerType = reflect.TypeFor[ConfigUnmarshaler]()
+	unmarshalerType = reflect.TypeFor[Unmarshaler]()
 	configPtrType   = reflect.TypeFor[*Config]()
 	durationType    = reflect.TypeFor[time.Duration]()
 )
@@ -25,11 +25,13 @@ var (
 // Decode stores the section into v, a pointer to a struct, map, slice or
 // scalar. Struct fields take their key from the yaml tag (or the field name
 // with a lower-case first letter); a `config:"required"` tag makes a missing
-// key an error. A field of type *Config receives the raw view of its key,
-// for sections handed on to someone else. time.Duration accepts "30s",
-// ISO 8601 ("PT30M") and Backstage's {minutes: 30}. Keys the target does not
-// name are ignored here; the backend warns about unused keys once at start.
-// Errors name the file and the key path.
+// key an error; `yaml:",inline"` decodes a field from the struct's own
+// section, beside its other keys. A field of type *Config receives the raw
+// view of its key, for sections handed on to someone else. time.Duration
+// accepts every form Backstage accepts: {minutes: 30}, "PT30M", "30m",
+// "30 minutes" (see parseDuration). Keys the target does not name are
+// ignored here; the backend warns about unused keys once at start. Errors
+// name the file and the key path.
 func (c *Config) Decode(v any) error {
 	rv := reflect.ValueOf(v)
 	if rv.Kind() != reflect.Pointer || rv.IsNil() {
@@ -44,7 +46,7 @@ func (c *Config) decode(rv reflect.Value) error {
 		if c.value == nil {
 			return nil
 		}
-		return rv.Addr().Interface().(ConfigUnmarshaler).UnmarshalConfig(c)
+		return rv.Addr().Interface().(Unmarshaler).UnmarshalConfig(c)
 	}
 	if rv.Type() == configPtrType {
 		rv.Set(reflect.ValueOf(c))
@@ -94,6 +96,14 @@ func (c *Config) decodeStruct(rv reflect.Value) error {
 		if !f.IsExported() {
 			continue
 		}
+		if inline(f) {
+			// The field's keys sit beside the struct's own (a provider's
+			// safety rules next to its bucket name).
+			if err := c.decode(rv.Field(i)); err != nil {
+				return err
+			}
+			continue
+		}
 		key := fieldKey(f)
 		if key == "-" {
 			continue
@@ -107,6 +117,11 @@ func (c *Config) decodeStruct(rv reflect.Value) error {
 		}
 	}
 	return nil
+}
+
+func inline(f reflect.StructField) bool {
+	_, opts, _ := strings.Cut(f.Tag.Get("yaml"), ",")
+	return opts == "inline"
 }
 
 func fieldKey(f reflect.StructField) string {
@@ -226,6 +241,8 @@ func (c *Config) integer() (int64, bool) {
 	switch v := c.value.(type) {
 	case int:
 		return int64(v), true
+	case int64: // configuration built in code
+		return v, true
 	case float64:
 		if v == math.Trunc(v) && math.Abs(v) < 1<<53 {
 			return int64(v), true
@@ -240,6 +257,8 @@ func (c *Config) integer() (int64, bool) {
 func (c *Config) float() (float64, bool) {
 	switch v := c.value.(type) {
 	case int:
+		return float64(v), true
+	case int64: // configuration built in code
 		return float64(v), true
 	case float64:
 		return v, true

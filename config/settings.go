@@ -1,4 +1,4 @@
-package portico
+package config
 
 import (
 	"cmp"
@@ -10,9 +10,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-
-	"github.com/porticohq/portico/catalog"
-	"github.com/porticohq/portico/catalog/egress"
 )
 
 // Settings is the typed form of the keys the backend itself reads (app,
@@ -105,8 +102,9 @@ type ReadingSettings struct {
 	// refused when they resolve to such an address, so a DNS answer cannot
 	// turn an allowed name into the metadata service.
 	AllowAddresses []string `yaml:"allowAddresses"`
-	// MaxBytes is Portico's own key (Backstage has no read limit);
-	// default catalog.DefaultMaxReadSize.
+	// MaxBytes is Portico's own key (Backstage has no read limit); zero
+	// means the reader's default, catalog.DefaultMaxReadSize, which the
+	// backend fills in.
 	MaxBytes int64 `yaml:"maxBytes"`
 }
 
@@ -198,6 +196,15 @@ func (l ListenSettings) Addr() string {
 	return net.JoinHostPort(l.Host, strconv.Itoa(l.Port))
 }
 
+// LocalAddr is the address this process reaches itself at: Addr with a
+// wildcard or empty host replaced by loopback.
+func (l ListenSettings) LocalAddr() string {
+	if l.Host == "" || l.Host == "0.0.0.0" || l.Host == "::" {
+		l.Host = "127.0.0.1"
+	}
+	return l.Addr()
+}
+
 // UnmarshalConfig accepts the forms Backstage accepts.
 func (l *ListenSettings) UnmarshalConfig(c *Config) error {
 	switch v := c.value.(type) {
@@ -273,16 +280,8 @@ func ParseSettings(c *Config) (*Settings, error) {
 	if _, err := parseLogLevel(os.Getenv("LOG_LEVEL")); err != nil {
 		return nil, fmt.Errorf("LOG_LEVEL %v", err)
 	}
-	switch {
-	case s.Backend.Reading.MaxBytes == 0:
-		s.Backend.Reading.MaxBytes = catalog.DefaultMaxReadSize
-	case s.Backend.Reading.MaxBytes < 0:
+	if s.Backend.Reading.MaxBytes < 0 {
 		return nil, c.Sub("backend.reading").Errorf("maxBytes", "must be a positive number of bytes, got %d", s.Backend.Reading.MaxBytes)
-	}
-	for i, a := range s.Backend.Reading.AllowAddresses {
-		if _, err := egress.ParseAddressRules([]string{a}); err != nil {
-			return nil, c.Sub("backend.reading.allowAddresses").Index(i).Errorf("", "%v", err)
-		}
 	}
 	for i, loc := range s.Catalog.Locations {
 		if loc.Type != "file" && loc.Type != "url" {
@@ -320,8 +319,8 @@ func (s *CatalogSettings) AllowedKinds(loc *LocationSettings) []string {
 	return slices.Compact(kinds)
 }
 
-// hasLocationRules reports whether any location carries its own rules.
-func (s *CatalogSettings) hasLocationRules() bool {
+// HasLocationRules reports whether any location carries its own rules.
+func (s *CatalogSettings) HasLocationRules() bool {
 	return slices.ContainsFunc(s.Locations, func(l LocationSettings) bool { return len(l.Rules) > 0 })
 }
 
@@ -336,10 +335,10 @@ var knownKeys = map[string][]string{
 	"metrics": {"public"},
 }
 
-// unusedKeys returns the keys of the sections in knownKeys that Portico
+// UnusedKeys returns the keys of the sections in knownKeys that Portico
 // does not read and no feature looked at, and separately the provider
 // sections under catalog.providers that no module read.
-func unusedKeys(c *Config) (keys, providers []string) {
+func UnusedKeys(c *Config) (keys, providers []string) {
 	for section, known := range knownKeys {
 		sub := c
 		if section != "" {
@@ -366,7 +365,7 @@ func unusedKeys(c *Config) (keys, providers []string) {
 	return keys, providers
 }
 
-// describeUnused renders the one warning line about unused keys.
-func describeUnused(keys []string) string {
+// DescribeUnused renders the one warning line about unused keys.
+func DescribeUnused(keys []string) string {
 	return fmt.Sprintf("ignoring config keys Portico does not use: %s", strings.Join(keys, ", "))
 }
