@@ -167,6 +167,40 @@ func TestCSRF(t *testing.T) {
 	}
 }
 
+// TestCSRFLetsAPIClientsDelete: curl -X DELETE on an API path sends no
+// Origin, no Sec-Fetch-Site and no body; a browser cannot send DELETE
+// cross-site without a preflight, so it passes (the outside test of issue 11
+// got 403 "cross-origin request refused"). A foreign Origin is still refused,
+// and a form-encoded POST still needs the token.
+func TestCSRFLetsAPIClientsDelete(t *testing.T) {
+	st := openStore(t, false)
+	cfg := Config{Environment: "development", SessionDuration: DefaultSessionDuration, IdleTimeout: DefaultIdleTimeout}
+	p := startPortal(t, cfg, st, st.DB())
+	for _, tc := range []struct {
+		name, method, path string
+		header             http.Header
+		want               int
+	}{
+		{"curl DELETE", http.MethodDelete, "/api/catalog/locations/no-such-id", nil, http.StatusNotFound},
+		{"DELETE from a foreign page", http.MethodDelete, "/api/catalog/locations/no-such-id", http.Header{"Origin": {"https://evil.example"}}, http.StatusForbidden},
+		{"DELETE of a page route", http.MethodDelete, "/catalog/default/api/x", nil, http.StatusForbidden},
+		{"form POST", http.MethodPost, "/api/catalog/locations", http.Header{"Content-Type": {"application/x-www-form-urlencoded"}}, http.StatusForbidden},
+	} {
+		req, _ := http.NewRequest(tc.method, p.URL+tc.path, nil)
+		for k, v := range tc.header {
+			req.Header[k] = v
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != tc.want {
+			t.Errorf("%s: %d, want %d", tc.name, resp.StatusCode, tc.want)
+		}
+	}
+}
+
 func TestRequireUserAndGuest(t *testing.T) {
 	p, _ := githubPortal(t, false)
 	// Guest sign-in is off unless configured.
