@@ -110,10 +110,15 @@ func (h *Handler) definition(c *echo.Context) error {
 		return err
 	}
 	v := h.baseView(d)
+	// AsyncAPI, GraphQL and gRPC render structured (reference*.go).
+	if hasReference(d.typ) && c.QueryParam("view") != "raw" {
+		ref := referenceView(c.Request().Context(), d.typ, d.ref.Name, d.data)
+		return h.renderDefinition(c, d, v, func(v av.DefinitionView) templ.Component { return av.ReferencePage(v, ref) })
+	}
 	if c.QueryParam("view") == "raw" || !d.isOpenAPI() {
 		v.Tab = "raw"
 		v.Raw = rawView(d)
-		if !d.isOpenAPI() {
+		if !d.isOpenAPI() && !hasReference(d.typ) {
 			return h.renderDefinition(c, d, v, av.RawPage)
 		}
 		return h.renderDefinition(c, d, v, av.Definition)

@@ -1,0 +1,96 @@
+package apidocs
+
+import (
+	"context"
+	"strconv"
+	"strings"
+
+	"github.com/porticohq/portico/catalog/openapi"
+	av "github.com/porticohq/portico/views/apidocs"
+)
+
+// hasReference reports whether an API's spec.type is shown structured by
+// ReferencePage rather than as raw text.
+func hasReference(typ string) bool {
+	switch strings.ToLower(typ) {
+	case "asyncapi", "graphql", "grpc":
+		return true
+	}
+	return false
+}
+
+// referenceView reads an AsyncAPI, GraphQL or gRPC definition into the
+// structured view; name is the file name parse errors carry. A definition
+// that cannot be read gives a view with Error set.
+func referenceView(ctx context.Context, typ, name string, data []byte) av.ReferenceView {
+	switch strings.ToLower(typ) {
+	case "asyncapi":
+		return asyncAPIView(data)
+	case "graphql":
+		return graphQLView(name+".graphql", data)
+	case "grpc":
+		return grpcView(ctx, name+".proto", data)
+	}
+	return av.ReferenceView{Error: &av.ReferenceError{Message: "spec.type " + strconv.Quote(typ) + " has no structured view"}}
+}
+
+// ReferenceItem is one searchable item of an AsyncAPI, GraphQL or gRPC
+// definition: an operation, a channel, a root field, a type or an RPC,
+// with the anchor of its place on the Definition tab.
+type ReferenceItem struct {
+	Section   string // "Operations", "Queries", "Service Greeter", ...
+	Kind      string // send, receive, query, mutation, rpc, object, ...
+	Name      string
+	Signature string
+	Summary   string
+	Anchor    string // "#id" on the Definition tab
+}
+
+// ReferenceItems lists what operation search should index in a definition
+// of spec.type typ (nil for OpenAPI and for definitions that cannot be
+// read): the same items the Definition tab shows.
+func ReferenceItems(ctx context.Context, typ, name string, data []byte) []ReferenceItem {
+	if !hasReference(typ) {
+		return nil
+	}
+	v := referenceView(ctx, typ, name, data)
+	var out []ReferenceItem
+	for _, s := range v.Sections {
+		for _, it := range s.Items {
+			summary := it.Summary
+			if summary == "" {
+				summary = firstLineOf(it.Description)
+			}
+			out = append(out, ReferenceItem{Section: s.Title, Kind: it.Kind, Name: it.Name, Signature: it.Signature, Summary: summary, Anchor: "#" + it.ID})
+		}
+	}
+	return out
+}
+
+func firstLineOf(s string) string {
+	s = strings.TrimSpace(s)
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		s = s[:i]
+	}
+	if len(s) > 200 {
+		s = s[:200] + "…"
+	}
+	return s
+}
+
+// anchors makes the page's unique, id-safe anchors.
+type anchors struct{ used map[string]bool }
+
+func newAnchors() *anchors { return &anchors{used: map[string]bool{}} }
+
+func (a *anchors) make(prefix, name string) string {
+	// Dots would read as classes in CSS selectors (the sidebar's links,
+	// scripts): they become dashes too.
+	base := prefix + "-" + strings.ReplaceAll(openapi.Slug(name), ".", "-")
+	id := base
+	for i := 2; a.used[id]; i++ {
+		id = base + "-" + strconv.Itoa(i)
+	}
+	a.used[id] = true
+	return id
+}
