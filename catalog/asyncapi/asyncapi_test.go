@@ -198,3 +198,26 @@ func TestParseRejectsNonAsyncAPIAndAliasBombs(t *testing.T) {
 		t.Errorf("syntax error should name the line: %v", err)
 	}
 }
+
+func TestParseBackstageStreetlights20(t *testing.T) {
+	d := parseFile(t, "backstage-streetlights-2.0.yml")
+	want := []string{
+		"subscribe receiveLightMeasurement @smartylighting/streetlights/1/0/event/{streetlightId}/lighting/measured lightMeasured",
+		"publish turnOn @smartylighting/streetlights/1/0/action/{streetlightId}/turn/on turnOnOff",
+		"publish turnOff @smartylighting/streetlights/1/0/action/{streetlightId}/turn/off turnOnOff",
+		"publish dimLight @smartylighting/streetlights/1/0/action/{streetlightId}/dim dimLight",
+	}
+	if diff := cmp.Diff(want, opSummary(d.Operations)); diff != "" {
+		t.Errorf("operations (-want +got):\n%s", diff)
+	}
+	cmd := d.Operations[1].Messages[0].Payload.Children[0]
+	if cmd.Name != "command" || !cmp.Equal(cmd.Enum, []string{"on", "off"}) {
+		t.Errorf("command enum: %+v", cmd)
+	}
+	if b := d.Operations[0].Bindings; len(b) != 1 || b[0].Protocol != "kafka" || b[0].Data != "clientId: my-app-id" {
+		t.Errorf("bindings: %+v", b)
+	}
+	if f := d.SecuritySchemes[1].Flows; len(f) != 4 || f[3].RefreshURL != "https://authserver.example/refresh" || len(f[3].Scopes) != 3 {
+		t.Errorf("2.0 flows with scopes: %+v", f)
+	}
+}

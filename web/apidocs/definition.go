@@ -36,6 +36,10 @@ type apiDef struct {
 	// location), so two APIs with the same text in different locations
 	// never share each other's resolved files.
 	defKey string
+	// The structured view of an AsyncAPI, GraphQL or gRPC definition,
+	// read once per memoized entity version (reference.go).
+	refOnce sync.Once
+	refView av.ReferenceView
 }
 
 func (a *apiDef) isOpenAPI() bool {
@@ -112,7 +116,7 @@ func (h *Handler) definition(c *echo.Context) error {
 	v := h.baseView(d)
 	// AsyncAPI, GraphQL and gRPC render structured (reference*.go).
 	if hasReference(d.typ) && c.QueryParam("view") != "raw" {
-		ref := referenceView(c.Request().Context(), d.typ, d.ref.Name, d.data)
+		ref := d.reference()
 		return h.renderDefinition(c, d, v, func(v av.DefinitionView) templ.Component { return av.ReferencePage(v, ref) })
 	}
 	if c.QueryParam("view") == "raw" || !d.isOpenAPI() {

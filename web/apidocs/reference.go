@@ -4,6 +4,7 @@ import (
 	"context"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/porticohq/portico/catalog/openapi"
 	av "github.com/porticohq/portico/views/apidocs"
@@ -32,6 +33,21 @@ func referenceView(ctx context.Context, typ, name string, data []byte) av.Refere
 		return grpcView(ctx, name+".proto", data)
 	}
 	return av.ReferenceView{Error: &av.ReferenceError{Message: "spec.type " + strconv.Quote(typ) + " has no structured view"}}
+}
+
+// referenceTimeout bounds reading one definition into the view.
+const referenceTimeout = 10 * time.Second
+
+// reference returns the API's structured view, read on first use. It does
+// not depend on a request's context, so a cancelled request does not leave
+// a failed read behind for the next one.
+func (d *apiDef) reference() av.ReferenceView {
+	d.refOnce.Do(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), referenceTimeout)
+		defer cancel()
+		d.refView = referenceView(ctx, d.typ, d.ref.Name, d.data)
+	})
+	return d.refView
 }
 
 // ReferenceItem is one searchable item of an AsyncAPI, GraphQL or gRPC

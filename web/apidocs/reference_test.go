@@ -233,3 +233,24 @@ func TestReferenceItemsListsSearchableItems(t *testing.T) {
 		t.Error("OpenAPI is indexed by the operation index, not here")
 	}
 }
+
+// BenchmarkReferenceView measures reading a definition into the view on
+// each page request (no cache): go test -run - -bench ReferenceView ./web/apidocs
+func BenchmarkReferenceView(b *testing.B) {
+	ctx := context.Background()
+	for _, bc := range []struct{ typ, pkg, file string }{
+		{"asyncapi", "asyncapi", "streetlights-mqtt-3.0.yml"},
+		{"graphql", "graphqldef", "swapi.graphql"},
+		{"grpc", "grpcdef", "route_guide.proto"},
+	} {
+		data := []byte(catalogTestdata(b, bc.pkg, bc.file))
+		b.Run(bc.typ, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if v := referenceView(ctx, bc.typ, "x", data); v.Error != nil {
+					b.Fatal(v.Error.Message)
+				}
+			}
+		})
+	}
+}
