@@ -9,6 +9,7 @@ package asyncapi
 import (
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
@@ -307,14 +308,34 @@ func (r *resolver) parameters(o *obj) []Parameter {
 
 // messages decodes a message, or each alternative of a 2.x oneOf.
 func (r *resolver) messages(v any, key string) []Message {
+	return r.messagesIn(v, key, 0)
+}
+
+// maxOneOfDepth bounds oneOfs of messages nested in oneOfs (through $refs
+// they can be cyclic).
+const maxOneOfDepth = 4
+
+// maxMessages bounds the messages read from one document: a oneOf can
+// list the same $ref many times, and operations repeat their channel's.
+const maxMessages = 5000
+
+func (r *resolver) messagesIn(v any, key string, depth int) []Message {
+	if r.messageCount++; r.messageCount > maxMessages {
+		r.problem("more than " + strconv.Itoa(maxMessages) + " messages: the rest are left out")
+		return nil
+	}
 	m, ref := r.deref(v)
 	if m == nil {
 		return nil
 	}
 	if alts := m.list("oneOf"); len(alts) > 0 {
+		if depth == maxOneOfDepth {
+			r.problem("message oneOf nested too deeply (or cyclic) at " + orRef(ref))
+			return nil
+		}
 		var out []Message
 		for _, a := range alts {
-			out = append(out, r.messages(a, "")...)
+			out = append(out, r.messagesIn(a, "", depth+1)...)
 		}
 		return out
 	}
@@ -362,6 +383,13 @@ func examples(m *obj) []string {
 		return out
 	}
 	return nil
+}
+
+func orRef(ref string) string {
+	if ref == "" {
+		return "an inline message"
+	}
+	return ref
 }
 
 func strings2(list []any) []string {

@@ -221,3 +221,27 @@ func TestParseBackstageStreetlights20(t *testing.T) {
 		t.Errorf("2.0 flows with scopes: %+v", f)
 	}
 }
+
+func TestParseStopsAtCyclicMessageOneOf(t *testing.T) {
+	// Found by FuzzParse: a oneOf that contains itself recursed forever.
+	doc := "asyncapi: 2.0.0\nchannels: {c: {subscribe: {message: {oneOf: [{$ref: '#/channels/c/subscribe/message'}, {name: ok}]}}}}\n"
+	d, err := Parse([]byte(doc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(d.Problems) != 1 || !strings.Contains(d.Problems[0], "oneOf nested too deeply") {
+		t.Errorf("problems: %q", d.Problems)
+	}
+	if n := len(d.Operations[0].Messages); n == 0 || n > 1<<maxOneOfDepth {
+		t.Errorf("%d messages", n)
+	}
+	// A wide oneOf repeating itself would fan out exponentially.
+	wide := "asyncapi: 2.0.0\nchannels: {c: {subscribe: {message: {oneOf: [" + strings.Repeat("{$ref: '#/channels/c/subscribe/message'},", 50) + "{name: ok}]}}}}\n"
+	d, err = Parse([]byte(wide))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := len(d.Operations[0].Messages); n > maxMessages || !strings.Contains(strings.Join(d.Problems, "\n"), "messages: the rest are left out") {
+		t.Errorf("%d messages, problems %q", n, d.Problems)
+	}
+}

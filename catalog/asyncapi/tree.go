@@ -103,6 +103,8 @@ type resolver struct {
 	root     *obj
 	problems []string
 	seen     map[string]bool
+	// messageCount counts the messages read, against maxMessages.
+	messageCount int
 }
 
 // maxRefHops bounds a chain of $refs that point at $refs.
