@@ -317,7 +317,7 @@ const maxOneOfDepth = 4
 
 // maxMessages bounds the messages read from one document: a oneOf can
 // list the same $ref many times, and operations repeat their channel's.
-const maxMessages = 5000
+const maxMessages = 2000
 
 func (r *resolver) messagesIn(v any, key string, depth int) []Message {
 	if r.messageCount++; r.messageCount > maxMessages {

@@ -1,6 +1,7 @@
 package asyncapi
 
 import (
+	"fmt"
 	"os"
 	"strings"
 	"testing"
@@ -243,5 +244,40 @@ func TestParseStopsAtCyclicMessageOneOf(t *testing.T) {
 	}
 	if n := len(d.Operations[0].Messages); n > maxMessages || !strings.Contains(strings.Join(d.Problems, "\n"), "messages: the rest are left out") {
 		t.Errorf("%d messages, problems %q", n, d.Problems)
+	}
+}
+
+func TestParseBoundsSchemaNodesAcrossMessages(t *testing.T) {
+	// 300 messages of one 1,000-property schema: each tree is within its
+	// own budget, together they would be 300,000 nodes.
+	var b strings.Builder
+	b.WriteString("asyncapi: 3.0.0\nchannels:\n  c:\n    address: a\n    messages:\n")
+	for i := range 300 {
+		fmt.Fprintf(&b, "      m%d: {payload: {$ref: '#/components/schemas/Big'}}\n", i)
+	}
+	b.WriteString("components:\n  schemas:\n    Big:\n      type: object\n      properties:\n")
+	for i := range 1000 {
+		fmt.Fprintf(&b, "        p%d: {type: string}\n", i)
+	}
+	d, err := Parse([]byte(b.String()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	nodes, cut := 0, 0
+	var count func(*Schema)
+	count = func(s *Schema) {
+		nodes++
+		if s.Truncated {
+			cut++
+		}
+		for _, c := range s.Children {
+			count(c)
+		}
+	}
+	for _, m := range d.Channels[0].Messages {
+		count(m.Payload)
+	}
+	if nodes > maxDocumentSchemaNodes+2*len(d.Channels[0].Messages) || cut == 0 {
+		t.Errorf("%d schema nodes (%d cut), want at most about %d", nodes, cut, maxDocumentSchemaNodes)
 	}
 }

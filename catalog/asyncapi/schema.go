@@ -27,6 +27,9 @@ type Schema struct {
 const (
 	maxSchemaDepth = 10
 	maxSchemaNodes = 2000
+	// maxDocumentSchemaNodes bounds all the trees of one document, whose
+	// messages can each reach the same large schema.
+	maxDocumentSchemaNodes = 100_000
 )
 
 type schemaBuilder struct {
@@ -80,11 +83,12 @@ func (b *schemaBuilder) build(name string, v any, depth int) *Schema {
 		}
 	}
 	b.nodes++
+	b.r.schemaNodes++
 	switch {
 	case b.open[s]:
 		n.Cycle = true
 		return n
-	case depth >= maxSchemaDepth || b.nodes >= maxSchemaNodes:
+	case depth >= maxSchemaDepth || b.nodes >= maxSchemaNodes || b.r.schemaNodes >= maxDocumentSchemaNodes:
 		n.Truncated = hasChildren(s)
 		return n
 	}

@@ -105,6 +105,8 @@ type resolver struct {
 	seen     map[string]bool
 	// messageCount counts the messages read, against maxMessages.
 	messageCount int
+	// schemaNodes counts schema nodes built, against maxDocumentSchemaNodes.
+	schemaNodes int
 }
 
 // maxRefHops bounds a chain of $refs that point at $refs.
