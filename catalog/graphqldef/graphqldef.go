@@ -12,6 +12,7 @@ import (
 	"github.com/vektah/gqlparser/v2"
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
+	"github.com/vektah/gqlparser/v2/parser"
 )
 
 // Schema is one GraphQL schema.
@@ -24,6 +25,9 @@ type Schema struct {
 	// are listed as operations and left out of Types.
 	RootTypes [3]string
 	Types     []Type
+	// Warnings are validation errors of a schema that parses: it is
+	// shown anyway.
+	Warnings []string
 }
 
 // Type is a named type of the schema (built-in scalars left out).
@@ -71,19 +75,39 @@ func (e *SyntaxError) Error() string {
 	return e.Message
 }
 
-// Parse parses and validates SDL text; name is the file name errors carry.
+// Parse parses SDL text; name is the file name errors carry. A schema
+// that parses but does not validate (real schemas often do not: GitHub's
+// declares a field twice) is still read, with the validation error in
+// Warnings; only a syntax error fails.
 func Parse(name string, sdl []byte) (*Schema, error) {
-	s, err := gqlparser.LoadSchema(&ast.Source{Name: name, Input: string(sdl)})
+	src := &ast.Source{Name: name, Input: string(sdl)}
+	doc, err := parser.ParseSchema(src)
 	if err != nil {
 		return nil, syntaxError(err)
 	}
-	out := &Schema{Description: s.Description}
-	for i, root := range []*ast.Definition{s.Query, s.Mutation, s.Subscription} {
-		if root == nil {
+	out := &Schema{}
+	if _, err := gqlparser.LoadSchema(src); err != nil {
+		out.Warnings = append(out.Warnings, syntaxError(err).Error())
+	}
+	defs, order := merged(doc)
+	out.RootTypes = rootTypes(doc, defs)
+	for _, sd := range append(doc.Schema, doc.SchemaExtension...) {
+		if sd.Description != "" {
+			out.Description = sd.Description
+		}
+	}
+	implemented := map[string][]string{}
+	for _, d := range order {
+		for _, i := range d.Interfaces {
+			implemented[i] = append(implemented[i], d.Name)
+		}
+	}
+	for i, root := range out.RootTypes {
+		d := defs[root]
+		if d == nil {
 			continue
 		}
-		out.RootTypes[i] = root.Name
-		fields := fieldsOf(root.Fields)
+		fields := fieldsOf(d.Fields)
 		switch i {
 		case 0:
 			out.Queries = fields
@@ -93,7 +117,7 @@ func Parse(name string, sdl []byte) (*Schema, error) {
 			out.Subscriptions = fields
 		}
 	}
-	for _, d := range declared(s) {
+	for _, d := range order {
 		if d.Name == out.RootTypes[0] || d.Name == out.RootTypes[1] || d.Name == out.RootTypes[2] {
 			continue
 		}
@@ -103,9 +127,7 @@ func Parse(name string, sdl []byte) (*Schema, error) {
 			t.Values = append(t.Values, EnumValue{Name: v.Name, Description: v.Description, Deprecated: dep, DeprecationReason: why})
 		}
 		if d.Kind == ast.Interface {
-			for _, impl := range s.PossibleTypes[d.Name] {
-				t.Implemented = append(t.Implemented, impl.Name)
-			}
+			t.Implemented = append([]string(nil), implemented[d.Name]...)
 			sort.Strings(t.Implemented)
 		}
 		out.Types = append(out.Types, t)
@@ -113,23 +135,62 @@ func Parse(name string, sdl []byte) (*Schema, error) {
 	return out, nil
 }
 
-// declared lists the schema's own types in source order.
-func declared(s *ast.Schema) []*ast.Definition {
-	var defs []*ast.Definition
-	for _, d := range s.Types {
-		if d.BuiltIn || d.Position == nil || (d.Position.Src != nil && d.Position.Src.BuiltIn) {
+// merged folds type extensions into their definitions (or stands them in
+// for a missing one) and lists the types in source order.
+func merged(doc *ast.SchemaDocument) (map[string]*ast.Definition, []*ast.Definition) {
+	defs := map[string]*ast.Definition{}
+	var order []*ast.Definition
+	for _, d := range doc.Definitions {
+		if defs[d.Name] != nil {
+			continue // redeclared: validation reports it
+		}
+		c := *d
+		defs[d.Name] = &c
+		order = append(order, &c)
+	}
+	for _, ext := range doc.Extensions {
+		d := defs[ext.Name]
+		if d == nil {
+			c := *ext
+			defs[ext.Name] = &c
+			order = append(order, &c)
 			continue
 		}
-		defs = append(defs, d)
+		d.Fields = append(append(ast.FieldList(nil), d.Fields...), ext.Fields...)
+		d.EnumValues = append(append(ast.EnumValueList(nil), d.EnumValues...), ext.EnumValues...)
+		d.Interfaces = append(append([]string(nil), d.Interfaces...), ext.Interfaces...)
+		d.Types = append(append([]string(nil), d.Types...), ext.Types...)
 	}
-	sort.Slice(defs, func(i, j int) bool {
-		a, b := defs[i].Position, defs[j].Position
-		if a.Line != b.Line {
-			return a.Line < b.Line
+	return defs, order
+}
+
+// rootTypes names the query, mutation and subscription types: as the
+// schema definition says, else the types named Query, Mutation and
+// Subscription.
+func rootTypes(doc *ast.SchemaDocument, defs map[string]*ast.Definition) [3]string {
+	var roots [3]string
+	declared := false
+	for _, sd := range append(doc.Schema, doc.SchemaExtension...) {
+		for _, ot := range sd.OperationTypes {
+			declared = true
+			switch ot.Operation {
+			case ast.Query:
+				roots[0] = ot.Type
+			case ast.Mutation:
+				roots[1] = ot.Type
+			case ast.Subscription:
+				roots[2] = ot.Type
+			}
 		}
-		return a.Column < b.Column
-	})
-	return defs
+	}
+	if !declared {
+		for i, name := range []string{"Query", "Mutation", "Subscription"} {
+			if defs[name] != nil {
+				roots[i] = name
+			}
+		}
+	}
+	return roots
 }
 
 func fieldsOf(list ast.FieldList) []Field {

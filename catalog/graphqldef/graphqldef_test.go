@@ -3,6 +3,7 @@ package graphqldef
 import (
 	"errors"
 	"os"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -104,22 +105,33 @@ scalar Time
 }
 
 func TestParseErrorsCarryLineAndColumn(t *testing.T) {
-	for name, tc := range map[string]struct {
-		sdl       string
-		line, col int
-	}{
-		"syntax":       {"type Q {\n  a: String\n  b String\n}", 3, 5},
-		"unknown type": {"type Query {\n  a: Missing\n}", 2, 6},
-	} {
-		t.Run(name, func(t *testing.T) {
-			_, err := Parse("x.graphql", []byte(tc.sdl))
-			var se *SyntaxError
-			if !errors.As(err, &se) {
-				t.Fatalf("want *SyntaxError, got %v", err)
-			}
-			if se.Line != tc.line || se.Column != tc.col {
-				t.Errorf("at %d:%d, want %d:%d (%s)", se.Line, se.Column, tc.line, tc.col, se)
-			}
-		})
+	_, err := Parse("x.graphql", []byte("type Q {\n  a: String\n  b String\n}"))
+	var se *SyntaxError
+	if !errors.As(err, &se) {
+		t.Fatalf("want *SyntaxError, got %v", err)
+	}
+	if se.Line != 3 || se.Column != 5 {
+		t.Errorf("at %d:%d, want 3:5 (%s)", se.Line, se.Column, se)
+	}
+}
+
+func TestParseShowsSchemasThatDoNotValidateWithWarnings(t *testing.T) {
+	// Real schemas often fail validation (GitHub's declares
+	// EnterpriseOwnerInfo.repositoryDeployKeySetting twice): they are
+	// read anyway, the problem listed with its place.
+	sdl := "type Query {\n  a: Missing\n  b: Int\n  b: Int\n}\nextend type Query { c: String }\n"
+	s, err := Parse("x.graphql", []byte(sdl))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, q := range s.Queries {
+		names = append(names, q.Name+":"+q.Type)
+	}
+	if diff := cmp.Diff([]string{"a:Missing", "b:Int", "b:Int", "c:String"}, names); diff != "" {
+		t.Errorf("queries (-want +got):\n%s", diff)
+	}
+	if len(s.Warnings) != 1 || !strings.HasPrefix(s.Warnings[0], "line ") {
+		t.Errorf("warnings %q", s.Warnings)
 	}
 }

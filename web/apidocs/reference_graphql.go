@@ -18,7 +18,7 @@ func graphQLView(file string, data []byte) av.ReferenceView {
 		}
 		return av.ReferenceView{Format: "GraphQL schema", Error: re}
 	}
-	v := av.ReferenceView{Format: "GraphQL schema", Description: s.Description}
+	v := av.ReferenceView{Format: "GraphQL schema", Description: s.Description, Problems: s.Warnings}
 	ids := newAnchors()
 	typeIDs := map[string]string{}
 	for _, t := range s.Types {
