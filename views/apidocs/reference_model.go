@@ -1,5 +1,7 @@
 package apidocs
 
+import "strconv"
+
 // ReferenceView is a definition other than OpenAPI (AsyncAPI, GraphQL,
 // gRPC) shown structured: a sidebar of sections (channels, operations,
 // types, services...) and their items. One shape serves the three formats,
@@ -12,7 +14,48 @@ type ReferenceView struct {
 	Facts       []Fact
 	Error       *ReferenceError // the definition could not be read
 	Problems    []string        // read, but with parts that could not be resolved
-	Sections    []RefSection
+	// Sections hold every item, for the sidebar; the page shows the items
+	// of Pager.Page only, so a schema of thousands of types is served a
+	// page at a time.
+	Sections []RefSection
+	Pager    Pager
+	// ItemPage is the page of each item's ID (absent: page 1).
+	ItemPage map[string]int
+}
+
+// ItemsPerPage bounds the items one reference page shows.
+const ItemsPerPage = 50
+
+// Href links to an item from the page the view is on: a fragment, or a
+// query relative to the Definition tab's own URL for an item on another
+// page.
+func (r ReferenceView) Href(id string) string {
+	if p := r.page(id); p != max(r.Pager.Page, 1) {
+		return "?page=" + strconv.Itoa(p) + "#" + id
+	}
+	return "#" + id
+}
+
+func (r ReferenceView) page(id string) int {
+	if p, ok := r.ItemPage[id]; ok {
+		return p
+	}
+	return 1
+}
+
+// Shows reports whether the current page shows the item.
+func (r ReferenceView) Shows(id string) bool {
+	return r.page(id) == max(r.Pager.Page, 1)
+}
+
+// ShowsAny reports whether the current page shows any item of s.
+func (r ReferenceView) ShowsAny(s RefSection) bool {
+	for _, it := range s.Items {
+		if r.Shows(it.ID) {
+			return true
+		}
+	}
+	return false
 }
 
 // ReferenceError is why a definition cannot be shown, and where.

@@ -11,6 +11,10 @@ const (
 	warnBox  = "border-amber-300 bg-amber-50 text-amber-950 dark:border-amber-800 dark:bg-amber-950 dark:text-amber-100"
 )
 
+// sidebarBadges is the most items a sidebar section shows with kind
+// badges; longer sections list names only, to keep the page small.
+const sidebarBadges = 100
+
 // kindClass colours an item's kind badge.
 func kindClass(kind string) string {
 	base := "inline-block rounded px-1.5 text-xs font-semibold "

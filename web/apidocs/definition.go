@@ -116,7 +116,8 @@ func (h *Handler) definition(c *echo.Context) error {
 	v := h.baseView(d)
 	// AsyncAPI, GraphQL and gRPC render structured (reference*.go).
 	if hasReference(d.typ) && c.QueryParam("view") != "raw" {
-		ref := d.reference()
+		page, _ := strconv.Atoi(c.QueryParam("page"))
+		ref := atPage(d.reference(), page)
 		return h.renderDefinition(c, d, v, func(v av.DefinitionView) templ.Component { return av.ReferencePage(v, ref) })
 	}
 	if c.QueryParam("view") == "raw" || !d.isOpenAPI() {

@@ -24,15 +24,43 @@ func hasReference(typ string) bool {
 // structured view; name is the file name parse errors carry. A definition
 // that cannot be read gives a view with Error set.
 func referenceView(ctx context.Context, typ, name string, data []byte) av.ReferenceView {
+	var v av.ReferenceView
 	switch strings.ToLower(typ) {
 	case "asyncapi":
-		return asyncAPIView(data)
+		v = asyncAPIView(data)
 	case "graphql":
-		return graphQLView(name+".graphql", data)
+		v = graphQLView(name+".graphql", data)
 	case "grpc":
-		return grpcView(ctx, name+".proto", data)
+		v = grpcView(ctx, name+".proto", data)
+	default:
+		v.Error = &av.ReferenceError{Message: "spec.type " + strconv.Quote(typ) + " has no structured view"}
 	}
-	return av.ReferenceView{Error: &av.ReferenceError{Message: "spec.type " + strconv.Quote(typ) + " has no structured view"}}
+	paginate(&v)
+	return v
+}
+
+// paginate puts the items on pages of av.ItemsPerPage, in order.
+func paginate(v *av.ReferenceView) {
+	v.ItemPage = map[string]int{}
+	n := 0
+	for _, s := range v.Sections {
+		for _, it := range s.Items {
+			if p := n/av.ItemsPerPage + 1; p > 1 {
+				v.ItemPage[it.ID] = p
+			}
+			n++
+		}
+	}
+	v.Pager = av.Pager{Page: 1, Pages: max(1, (n+av.ItemsPerPage-1)/av.ItemsPerPage), Total: n}
+}
+
+// atPage is the view on page p (1 when p is out of range).
+func atPage(v av.ReferenceView, p int) av.ReferenceView {
+	if p < 1 || p > v.Pager.Pages {
+		p = 1
+	}
+	v.Pager.Page = p
+	return v
 }
 
 // referenceTimeout bounds reading one definition into the view.
@@ -59,7 +87,7 @@ type ReferenceItem struct {
 	Name      string
 	Signature string
 	Summary   string
-	Anchor    string // "#id" on the Definition tab
+	Anchor    string // appended to the Definition tab's URL: "#id" or "?page=2#id"
 }
 
 // ReferenceItems lists what operation search should index in a definition
@@ -77,7 +105,7 @@ func ReferenceItems(ctx context.Context, typ, name string, data []byte) []Refere
 			if summary == "" {
 				summary = firstLineOf(it.Description)
 			}
-			out = append(out, ReferenceItem{Section: s.Title, Kind: it.Kind, Name: it.Name, Signature: it.Signature, Summary: summary, Anchor: "#" + it.ID})
+			out = append(out, ReferenceItem{Section: s.Title, Kind: it.Kind, Name: it.Name, Signature: it.Signature, Summary: summary, Anchor: v.Href(it.ID)})
 		}
 	}
 	return out

@@ -42,12 +42,20 @@ func graphQLView(file string, data []byte) av.ReferenceView {
 		}
 		v.Sections = append(v.Sections, sec)
 	}
-	if len(s.Types) > 0 {
-		sec := av.RefSection{ID: "types", Title: "Types"}
+	// Types by kind, as GraphiQL's documentation groups them.
+	for _, k := range []struct{ kind, id, title string }{
+		{"object", "objects", "Objects"}, {"interface", "interfaces", "Interfaces"}, {"union", "unions", "Unions"},
+		{"enum", "enums", "Enums"}, {"input", "inputs", "Input objects"}, {"scalar", "scalars", "Scalars"},
+	} {
+		sec := av.RefSection{ID: k.id, Title: k.title}
 		for _, t := range s.Types {
-			sec.Items = append(sec.Items, graphQLType(typeIDs[t.Name], t, typeIDs))
+			if t.Kind == k.kind {
+				sec.Items = append(sec.Items, graphQLType(typeIDs[t.Name], t, typeIDs))
+			}
 		}
-		v.Sections = append(v.Sections, sec)
+		if len(sec.Items) > 0 {
+			v.Sections = append(v.Sections, sec)
+		}
 	}
 	return v
 }

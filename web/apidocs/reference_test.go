@@ -9,6 +9,8 @@ import (
 
 	"github.com/PuerkitoBio/goquery"
 	"github.com/google/go-cmp/cmp"
+
+	av "github.com/porticohq/portico/views/apidocs"
 )
 
 func catalogTestdata(tb testing.TB, pkg, name string) string {
@@ -111,14 +113,28 @@ func TestReferencePageShowsGraphQLStructured(t *testing.T) {
 	if k, _ := ty.Attr("data-kind"); k != "object" || !strings.Contains(ty.Text(), "A single film.") {
 		t.Errorf("Film type: kind %q", k)
 	}
-	if ty.Find("a[href='#type-Node']").Length() == 0 {
-		t.Error("Film does not link to the interface it implements")
-	}
 	if rows := ty.Find("[data-testid=ref-table] tbody tr").Length(); rows < 10 {
 		t.Errorf("Film lists %d fields", rows)
 	}
-	if page.Find("#type-Node").AttrOr("data-kind", "") != "interface" {
-		t.Error("Node interface not shown")
+	// SWAPI's 60-odd items span two pages: the page shows its own, the
+	// sidebar lists all, and links reach items on the other page.
+	if n := page.Find("[data-testid=reference-items] > section > [data-testid=ref-item]").Length(); n != av.ItemsPerPage {
+		t.Errorf("page 1 shows %d items, want %d", n, av.ItemsPerPage)
+	}
+	total := page.Find("[data-testid=reference-sidebar] a").Length()
+	if total <= av.ItemsPerPage || page.Find("[data-testid=reference-pager]").Length() == 0 {
+		t.Errorf("sidebar lists %d items, no pager", total)
+	}
+	href := ty.Find("a:contains('Node')").AttrOr("href", "")
+	if href != "?page=2#type-Node" {
+		t.Fatalf("Film links to its interface at %q", href)
+	}
+	page2 := r.doc(t, "GET", "/catalog/default/api/swapi/definition"+strings.TrimSuffix(href, "#type-Node"), nil, false)
+	if page2.Find("#type-Node").AttrOr("data-kind", "") != "interface" {
+		t.Error("Node interface not on page 2")
+	}
+	if page2.Find("#type-Film").Length() != 0 || page2.Find("[data-testid=reference-sidebar] a[href='?page=1#type-Film']").Length() != 1 {
+		t.Error("page 2 should link back to Film on page 1, not show it")
 	}
 
 	bad := r.doc(t, "GET", "/catalog/default/api/broken/definition", nil, false)
