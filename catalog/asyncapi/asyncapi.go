@@ -103,6 +103,7 @@ type Operation struct {
 // Message is one message type.
 type Message struct {
 	Key           string // component or channel key, when it has one
+	Component     string // the key under components.messages it comes from, if any
 	Name          string
 	Title         string
 	Summary       string
@@ -344,7 +345,7 @@ func (r *resolver) messagesIn(v any, key string, depth int) []Message {
 	}
 	m = r.mergeTraits(m)
 	msg := Message{
-		Key: key, Name: m.str("name"), Title: m.str("title"), Summary: m.str("summary"),
+		Key: key, Component: componentKey(ref, "#/components/messages/"), Name: m.str("name"), Title: m.str("title"), Summary: m.str("summary"),
 		Description: m.str("description"), ContentType: m.str("contentType"),
 		Bindings: r.bindings(m.get("bindings")),
 	}
@@ -383,6 +384,14 @@ func examples(m *obj) []string {
 		return out
 	}
 	return nil
+}
+
+// componentKey is the key a "#/components/<kind>/<key>" $ref names.
+func componentKey(ref, prefix string) string {
+	if !strings.HasPrefix(ref, prefix) || strings.Contains(ref[len(prefix):], "/") {
+		return ""
+	}
+	return unescapePointer(ref[len(prefix):])
 }
 
 func orRef(ref string) string {

@@ -130,8 +130,11 @@ func TestParseStreetlights30ResolvesOperationChannelsAndMessages(t *testing.T) {
 		t.Errorf("operation address %q", a)
 	}
 	ch := d.Channels[0]
-	if ch.Key != "lightingMeasured" || len(ch.Messages) != 1 || ch.Messages[0].Key != "lightMeasured" || ch.Parameters[0].Description != "The ID of the streetlight." {
+	if ch.Key != "lightingMeasured" || len(ch.Messages) != 1 || ch.Messages[0].Key != "lightMeasured" || ch.Messages[0].Component != "lightMeasured" || ch.Parameters[0].Description != "The ID of the streetlight." {
 		t.Errorf("channel: %+v", ch)
+	}
+	if m := d.Operations[1].Messages[0]; m.Component != "turnOnOff" {
+		t.Errorf("operation message through the channel: component %q", m.Component)
 	}
 	if h := d.Operations[1].Messages[0].Headers; h == nil || h.Children[0].Name != "my-app-header" {
 		t.Errorf("3.0 message trait headers: %+v", h)

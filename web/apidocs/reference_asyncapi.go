@@ -22,6 +22,10 @@ func asyncAPIView(data []byte) av.ReferenceView {
 	for _, c := range d.Channels {
 		chanIDs[c.Key] = ids.make("channel", c.Key)
 	}
+	msgIDs := map[string]string{}
+	for _, m := range d.Messages {
+		msgIDs[m.Key] = ids.make("message", orStr(m.Key, m.Name))
+	}
 	opIDs := make([]string, len(d.Operations))
 	for i, op := range d.Operations {
 		opIDs[i] = ids.make("operation", op.Key)
@@ -43,7 +47,7 @@ func asyncAPIView(data []byte) av.ReferenceView {
 	if len(d.Channels) > 0 {
 		sec := av.RefSection{ID: "channels", Title: "Channels"}
 		for _, c := range d.Channels {
-			sec.Items = append(sec.Items, asyncChannel(chanIDs[c.Key], c, d.Operations, opIDs))
+			sec.Items = append(sec.Items, asyncChannel(chanIDs[c.Key], c, d.Operations, opIDs, msgIDs))
 		}
 		v.Sections = append(v.Sections, sec)
 	}
@@ -51,7 +55,7 @@ func asyncAPIView(data []byte) av.ReferenceView {
 		sec := av.RefSection{ID: "messages", Title: "Messages"}
 		for _, m := range d.Messages {
 			it := asyncMessage(m)
-			it.ID = ids.make("message", orStr(m.Key, m.Name))
+			it.ID = msgIDs[m.Key]
 			sec.Items = append(sec.Items, it)
 		}
 		v.Sections = append(v.Sections, sec)
@@ -102,7 +106,7 @@ func asyncOperation(ids *anchors, id string, op asyncapi.Operation, chanIDs, sch
 	return it
 }
 
-func asyncChannel(id string, c asyncapi.Channel, ops []asyncapi.Operation, opIDs []string) av.RefItem {
+func asyncChannel(id string, c asyncapi.Channel, ops []asyncapi.Operation, opIDs []string, msgIDs map[string]string) av.RefItem {
 	it := av.RefItem{ID: id, Name: c.Key, Signature: c.Address, Summary: orStr(c.Summary, c.Title), Description: c.Description, Data: bindingData(c.Bindings)}
 	if c.Address == c.Key {
 		it.Signature = ""
@@ -112,7 +116,7 @@ func asyncChannel(id string, c asyncapi.Channel, ops []asyncapi.Operation, opIDs
 	}
 	var names []av.LinkTarget
 	for _, m := range c.Messages {
-		names = append(names, av.LinkTarget{Text: orStr(m.Name, m.Key)})
+		names = append(names, av.LinkTarget{Text: orStr(m.Name, m.Key), ID: msgIDs[m.Component]})
 	}
 	if len(names) > 0 {
 		it.Links = append(it.Links, av.RefLink{Label: "Messages", Items: names})

@@ -73,6 +73,9 @@ func TestReferencePageShowsAsyncAPIStructured(t *testing.T) {
 		t.Error("operation binding not shown")
 	}
 	ch := page.Find("#channel-lightingMeasured")
+	if ch.Find("a[href='#message-lightMeasured']").Length() != 1 {
+		t.Error("channel does not link to its message")
+	}
 	if !strings.Contains(ch.Find("[data-testid=ref-table]").Text(), "streetlightId") {
 		t.Error("channel parameters not shown")
 	}
