@@ -284,3 +284,22 @@ func TestParseBoundsSchemaNodesAcrossMessages(t *testing.T) {
 		t.Errorf("%d schema nodes (%d cut), want at most about %d", nodes, cut, maxDocumentSchemaNodes)
 	}
 }
+
+func TestParseJSONWithRequestReply(t *testing.T) {
+	doc := `{"asyncapi": "3.0.0", "info": {"title": "RPC", "version": "1"},
+ "channels": {"q": {"address": "rpc_queue", "messages": {"req": {"payload": {"type": "object", "properties": {"n": {"type": "integer"}}}}}},
+   "r": {"address": null, "messages": {"res": {"payload": {"type": "integer"}}}}},
+ "operations": {"sum": {"action": "receive", "channel": {"$ref": "#/channels/q"},
+   "reply": {"address": {"location": "$message.header#/replyTo"}, "channel": {"$ref": "#/channels/r"}, "messages": [{"$ref": "#/channels/r/messages/res"}]}}}}`
+	d, err := Parse([]byte(doc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	op := d.Operations[0]
+	if op.Address != "rpc_queue" || len(op.Messages) != 1 || op.Messages[0].Key != "req" {
+		t.Errorf("operation without messages takes its channel's: %+v", op)
+	}
+	if op.ReplyAddress != "$message.header#/replyTo" || len(op.ReplyMessages) != 1 || op.ReplyMessages[0].Payload.Type != "integer" {
+		t.Errorf("reply: %q %+v", op.ReplyAddress, op.ReplyMessages)
+	}
+}
