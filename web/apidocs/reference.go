@@ -2,10 +2,12 @@ package apidocs
 
 import (
 	"context"
+	"path"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/porticohq/portico/catalog"
 	"github.com/porticohq/portico/catalog/openapi"
 	av "github.com/porticohq/portico/views/apidocs"
 )
@@ -73,9 +75,27 @@ func (d *apiDef) reference() av.ReferenceView {
 	d.refOnce.Do(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), referenceTimeout)
 		defer cancel()
-		d.refView = referenceView(ctx, d.typ, d.ref.Name, d.data)
+		d.refView = referenceView(ctx, d.typ, d.fileName(), d.data)
 	})
 	return d.refView
+}
+
+// fileName names the definition in parse errors: the file it was read
+// from ($text), without its extension, else the entity's name.
+func (d *apiDef) fileName() string {
+	loc := d.entity.Metadata.Annotations[catalog.AnnotationDefinitionLocation]
+	if loc == "" {
+		return d.ref.Name
+	}
+	loc = strings.TrimPrefix(strings.TrimPrefix(loc, "file:"), "url:")
+	base := path.Base(strings.ReplaceAll(loc, "\\", "/"))
+	if i := strings.IndexAny(base, "?#"); i >= 0 {
+		base = base[:i]
+	}
+	if base = strings.TrimSuffix(base, path.Ext(base)); base == "" || base == "." || base == "/" {
+		return d.ref.Name
+	}
+	return base
 }
 
 // ReferenceItem is one searchable item of an AsyncAPI, GraphQL or gRPC

@@ -10,6 +10,7 @@ import (
 	"github.com/PuerkitoBio/goquery"
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/porticohq/portico/catalog"
 	av "github.com/porticohq/portico/views/apidocs"
 )
 
@@ -271,5 +272,22 @@ func BenchmarkReferenceView(b *testing.B) {
 				}
 			}
 		})
+	}
+}
+
+func TestReferenceErrorsNameTheDefinitionFile(t *testing.T) {
+	for _, tc := range []struct{ loc, want string }{
+		{"", "orders"},
+		{"file:/srv/catalog/protos/orders-v1.proto", "orders-v1"},
+		{"url:https://example.com/x/orders.graphql?ref=main", "orders"},
+		{"file:/", "orders"},
+	} {
+		d := &apiDef{ref: catalog.Ref{Kind: "API", Namespace: "default", Name: "orders"}, entity: &catalog.Entity{}}
+		if tc.loc != "" {
+			d.entity.Metadata.Annotations = map[string]string{catalog.AnnotationDefinitionLocation: tc.loc}
+		}
+		if got := d.fileName(); got != tc.want {
+			t.Errorf("%q: file name %q, want %q", tc.loc, got, tc.want)
+		}
 	}
 }
