@@ -21,6 +21,12 @@ type ReferenceView struct {
 	Pager    Pager
 	// ItemPage is the page of each item's ID (absent: page 1).
 	ItemPage map[string]int
+	// Filter is the sidebar filter's text; when set, Matches holds the
+	// IDs of the items it keeps, all shown on one page, and MoreMatches
+	// counts those left out past ItemsPerPage.
+	Filter      string
+	Matches     map[string]bool
+	MoreMatches int
 }
 
 // ItemsPerPage bounds the items one reference page shows.
@@ -30,10 +36,10 @@ const ItemsPerPage = 50
 // query relative to the Definition tab's own URL for an item on another
 // page.
 func (r ReferenceView) Href(id string) string {
-	if p := r.page(id); p != max(r.Pager.Page, 1) {
-		return "?page=" + strconv.Itoa(p) + "#" + id
+	if r.Shows(id) {
+		return "#" + id
 	}
-	return "#" + id
+	return "?page=" + strconv.Itoa(r.page(id)) + "#" + id
 }
 
 func (r ReferenceView) page(id string) int {
@@ -45,7 +51,15 @@ func (r ReferenceView) page(id string) int {
 
 // Shows reports whether the current page shows the item.
 func (r ReferenceView) Shows(id string) bool {
+	if r.Matches != nil {
+		return r.Matches[id]
+	}
 	return r.page(id) == max(r.Pager.Page, 1)
+}
+
+// Lists reports whether the sidebar lists the item.
+func (r ReferenceView) Lists(id string) bool {
+	return r.Matches == nil || r.Matches[id]
 }
 
 // ShowsAny reports whether the current page shows any item of s.

@@ -65,3 +65,10 @@ func prefixed(prefix, s string) string {
 	}
 	return prefix + s
 }
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}

@@ -117,7 +117,7 @@ func (h *Handler) definition(c *echo.Context) error {
 	// AsyncAPI, GraphQL and gRPC render structured (reference*.go).
 	if hasReference(d.typ) && c.QueryParam("view") != "raw" {
 		page, _ := strconv.Atoi(c.QueryParam("page"))
-		ref := atPage(d.reference(), page)
+		ref := filtered(atPage(d.reference(), page), c.QueryParam("q"))
 		return h.renderDefinition(c, d, v, func(v av.DefinitionView) templ.Component { return av.ReferencePage(v, ref) })
 	}
 	if c.QueryParam("view") == "raw" || !d.isOpenAPI() {

@@ -56,6 +56,30 @@ func paginate(v *av.ReferenceView) {
 	v.Pager = av.Pager{Page: 1, Pages: max(1, (n+av.ItemsPerPage-1)/av.ItemsPerPage), Total: n}
 }
 
+// filtered keeps the items whose name, signature or kind contains q
+// (ignoring case), the first av.ItemsPerPage of them on one page.
+func filtered(v av.ReferenceView, q string) av.ReferenceView {
+	q = strings.ToLower(strings.TrimSpace(q))
+	if q == "" {
+		return v
+	}
+	v.Filter, v.Matches = q, map[string]bool{}
+	for _, s := range v.Sections {
+		for _, it := range s.Items {
+			text := strings.ToLower(it.Name + "\x00" + it.Signature + "\x00" + it.Kind)
+			if !strings.Contains(text, q) {
+				continue
+			}
+			if len(v.Matches) == av.ItemsPerPage {
+				v.MoreMatches++
+				continue
+			}
+			v.Matches[it.ID] = true
+		}
+	}
+	return v
+}
+
 // atPage is the view on page p (1 when p is out of range).
 func atPage(v av.ReferenceView, p int) av.ReferenceView {
 	if p < 1 || p > v.Pager.Pages {

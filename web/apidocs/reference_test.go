@@ -291,3 +291,39 @@ func TestReferenceErrorsNameTheDefinitionFile(t *testing.T) {
 		}
 	}
 }
+
+func TestReferenceSidebarFilterWorksWithoutJavaScript(t *testing.T) {
+	r := newRig(t, Options{Policy: enabled()},
+		testAPI{name: "swapi", typ: "graphql", definition: catalogTestdata(t, "graphqldef", "swapi.graphql")},
+	)
+	page := r.doc(t, "GET", "/catalog/default/api/swapi/definition?q=STARSHIP", nil, false)
+	if v := page.Find("[data-testid=reference-filter]").AttrOr("value", ""); v != "starship" {
+		t.Errorf("filter box keeps %q", v)
+	}
+	var names []string
+	page.Find("[data-testid=reference-items] [data-testid=ref-item-name]").Each(func(_ int, s *goquery.Selection) {
+		names = append(names, s.Text())
+	})
+	if len(names) < 5 {
+		t.Fatalf("matches %q", names)
+	}
+	for _, n := range names {
+		if !strings.Contains(strings.ToLower(n), "starship") && n != "allStarships" {
+			// Items match by name, signature or kind.
+			sig := page.Find("[data-testid=ref-item]:has([data-testid=ref-item-name]:contains('" + n + "'))").First().Find("[data-testid=ref-signature]").Text()
+			if !strings.Contains(strings.ToLower(sig), "starship") {
+				t.Errorf("%s shown but does not match", n)
+			}
+		}
+	}
+	if got := page.Find("[data-testid=reference-sidebar] a[href^='#']").Length(); got != len(names) {
+		t.Errorf("sidebar lists %d, page shows %d", got, len(names))
+	}
+	if page.Find("[data-testid=reference-pager]").Length() != 0 || !strings.Contains(page.Find("[data-testid=reference-filter-result]").Text(), "matches") {
+		t.Error("filtered page shows the pager or no match count")
+	}
+	// A link from a match to a type it does not keep leaves the filter.
+	if page.Find("[data-testid=reference-items] a[href^='?page=']").Length() == 0 {
+		t.Error("links to items outside the filter should name their page")
+	}
+}
