@@ -51,29 +51,7 @@ func asyncAPIView(data []byte) av.ReferenceView {
 		}
 		v.Sections = append(v.Sections, sec)
 	}
-	if len(d.Messages) > 0 {
-		sec := av.RefSection{ID: "messages", Title: "Messages"}
-		for _, m := range d.Messages {
-			it := asyncMessage(m)
-			it.ID = msgIDs[m.Key]
-			sec.Items = append(sec.Items, it)
-		}
-		v.Sections = append(v.Sections, sec)
-	}
-	if len(d.Servers) > 0 {
-		sec := av.RefSection{ID: "servers", Title: "Servers"}
-		for _, s := range d.Servers {
-			sec.Items = append(sec.Items, asyncServer(ids.make("server", s.Name), s, schemeIDs))
-		}
-		v.Sections = append(v.Sections, sec)
-	}
-	if len(d.SecuritySchemes) > 0 {
-		sec := av.RefSection{ID: "security", Title: "Security schemes"}
-		for _, s := range d.SecuritySchemes {
-			sec.Items = append(sec.Items, securityItem(schemeIDs[s.Name], s))
-		}
-		v.Sections = append(v.Sections, sec)
-	}
+	v.Sections = append(v.Sections, asyncTrailingSections(d, ids, msgIDs, schemeIDs)...)
 	return v
 }
 
@@ -260,4 +238,34 @@ func orStr(a, b string) string {
 		return a
 	}
 	return b
+}
+
+// asyncTrailingSections are the component messages, servers and security
+// schemes, after the operations and channels.
+func asyncTrailingSections(d *asyncapi.Document, ids *anchors, msgIDs, schemeIDs map[string]string) []av.RefSection {
+	var out []av.RefSection
+	if len(d.Messages) > 0 {
+		sec := av.RefSection{ID: "messages", Title: "Messages"}
+		for _, m := range d.Messages {
+			it := asyncMessage(m)
+			it.ID = msgIDs[m.Key]
+			sec.Items = append(sec.Items, it)
+		}
+		out = append(out, sec)
+	}
+	if len(d.Servers) > 0 {
+		sec := av.RefSection{ID: "servers", Title: "Servers"}
+		for _, s := range d.Servers {
+			sec.Items = append(sec.Items, asyncServer(ids.make("server", s.Name), s, schemeIDs))
+		}
+		out = append(out, sec)
+	}
+	if len(d.SecuritySchemes) > 0 {
+		sec := av.RefSection{ID: "security", Title: "Security schemes"}
+		for _, s := range d.SecuritySchemes {
+			sec.Items = append(sec.Items, securityItem(schemeIDs[s.Name], s))
+		}
+		out = append(out, sec)
+	}
+	return out
 }

@@ -42,36 +42,10 @@ func grpcView(ctx context.Context, file string, data []byte) av.ReferenceView {
 		v.Sections = append(v.Sections, sec)
 	}
 	if len(f.Messages) > 0 {
-		sec := av.RefSection{ID: "messages", Title: "Messages"}
-		for _, m := range f.Messages {
-			it := av.RefItem{ID: typeIDs[m.FullName], Name: m.Name, Kind: "message", Description: m.Comment, Deprecated: m.Deprecated}
-			t := av.RefTable{Title: "Fields"}
-			for _, fl := range m.Fields {
-				row := av.RefRow{Name: fl.Name, Type: fl.Type, TypeID: typeIDs[fl.TypeRef], Note: "= " + strconv.Itoa(fl.Number), Description: fl.Comment, Deprecated: fl.Deprecated}
-				if fl.Oneof != "" {
-					row.Note += ", oneof " + fl.Oneof
-				}
-				t.Rows = append(t.Rows, row)
-			}
-			if len(t.Rows) > 0 {
-				it.Tables = []av.RefTable{t}
-			}
-			sec.Items = append(sec.Items, it)
-		}
-		v.Sections = append(v.Sections, sec)
+		v.Sections = append(v.Sections, messageSection(f.Messages, typeIDs))
 	}
 	if len(f.Enums) > 0 {
-		sec := av.RefSection{ID: "enums", Title: "Enums"}
-		for _, e := range f.Enums {
-			it := av.RefItem{ID: typeIDs[e.FullName], Name: e.Name, Kind: "enum", Description: e.Comment, Deprecated: e.Deprecated}
-			t := av.RefTable{Title: "Values"}
-			for _, ev := range e.Values {
-				t.Rows = append(t.Rows, av.RefRow{Name: ev.Name, Type: strconv.Itoa(ev.Number), Description: ev.Comment, Deprecated: ev.Deprecated})
-			}
-			it.Tables = []av.RefTable{t}
-			sec.Items = append(sec.Items, it)
-		}
-		v.Sections = append(v.Sections, sec)
+		v.Sections = append(v.Sections, enumSection(f.Enums, typeIDs))
 	}
 	return v
 }
@@ -103,4 +77,38 @@ func streamed(on bool) string {
 		return "stream "
 	}
 	return ""
+}
+
+func messageSection(msgs []grpcdef.Message, typeIDs map[string]string) av.RefSection {
+	sec := av.RefSection{ID: "messages", Title: "Messages"}
+	for _, m := range msgs {
+		it := av.RefItem{ID: typeIDs[m.FullName], Name: m.Name, Kind: "message", Description: m.Comment, Deprecated: m.Deprecated}
+		t := av.RefTable{Title: "Fields"}
+		for _, fl := range m.Fields {
+			row := av.RefRow{Name: fl.Name, Type: fl.Type, TypeID: typeIDs[fl.TypeRef], Note: "= " + strconv.Itoa(fl.Number), Description: fl.Comment, Deprecated: fl.Deprecated}
+			if fl.Oneof != "" {
+				row.Note += ", oneof " + fl.Oneof
+			}
+			t.Rows = append(t.Rows, row)
+		}
+		if len(t.Rows) > 0 {
+			it.Tables = []av.RefTable{t}
+		}
+		sec.Items = append(sec.Items, it)
+	}
+	return sec
+}
+
+func enumSection(enums []grpcdef.Enum, typeIDs map[string]string) av.RefSection {
+	sec := av.RefSection{ID: "enums", Title: "Enums"}
+	for _, e := range enums {
+		it := av.RefItem{ID: typeIDs[e.FullName], Name: e.Name, Kind: "enum", Description: e.Comment, Deprecated: e.Deprecated}
+		t := av.RefTable{Title: "Values"}
+		for _, ev := range e.Values {
+			t.Rows = append(t.Rows, av.RefRow{Name: ev.Name, Type: strconv.Itoa(ev.Number), Description: ev.Comment, Deprecated: ev.Deprecated})
+		}
+		it.Tables = []av.RefTable{t}
+		sec.Items = append(sec.Items, it)
+	}
+	return sec
 }
