@@ -76,4 +76,12 @@ func TestAPIDocsStructuredFormats(t *testing.T) {
 		step("desktop again", page.SetViewportSize(1280, 900))
 		step("light again", page.EmulateMedia(playwright.PageEmulateMediaOptions{ColorScheme: playwright.ColorSchemeLight}))
 	}
+	// The sidebar filter is a plain GET form.
+	_, err := page.Goto(base + "/catalog/default/api/product-catalog-graphql/definition")
+	step("open graphql", err)
+	step("type a filter", page.Locator(`[data-testid="reference-filter"]`).Fill("status"))
+	step("submit it", page.Locator(`[data-testid="reference-filter"]`).Press("Enter"))
+	step("filtered url", expect.Page(page).ToHaveURL(base+"/catalog/default/api/product-catalog-graphql/definition?q=status"))
+	step("matches", expect.Locator(page.Locator(`[data-testid="reference-items"] [data-testid="ref-item-name"]`)).ToHaveText([]string{"pets", "petStatusChanged", "PetStatus"}))
+	Screenshot(t, page, "graphql-filtered")
 }
