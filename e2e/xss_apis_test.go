@@ -24,13 +24,22 @@ func (c *xssCatalog) writeAPIs() {
 		apis = append(apis, api(fmt.Sprintf("xss-info-%02d", r), "openapi", jsonText(c.t, xssInfoOpenAPI(run))))
 	}
 	var async, graphql, grpc strings.Builder
+	q := func(place string, i int) string { return strings.TrimSpace(jsonText(c.t, placed(place, i))) }
 	async.WriteString("asyncapi: 2.6.0\ninfo:\n  title: XSS events\n  version: '1'\nchannels:\n")
 	graphql.WriteString("type Query {\n")
 	grpc.WriteString("syntax = \"proto3\";\npackage xss;\n")
 	for i := range n {
-		fmt.Fprintf(&async, "  c%02d:\n    description: %s\n", i, jsonText(c.t, placed("aa", i)))
-		fmt.Fprintf(&graphql, "  # %s\n  f%02d: String\n", oneLine(placed("ag", i)), i)
-		fmt.Fprintf(&grpc, "// %s\nmessage M%02d { string s = 1; }\n", oneLine(placed("ar", i)), i)
+		// AsyncAPI: the channel's address (its key), description and
+		// parameter; the operation's summary; the message's name, title,
+		// summary, payload property and its description.
+		fmt.Fprintf(&async, "  %s:\n    description: %s\n    parameters:\n      p: {description: %s}\n", q("ak", i), q("aa", i), q("ap", i))
+		fmt.Fprintf(&async, "    subscribe:\n      operationId: o%02d\n      summary: %s\n      message:\n        name: %s\n        title: %s\n        summary: %s\n", i, q("ao", i), q("an", i), q("at", i), q("as", i))
+		fmt.Fprintf(&async, "        payload: {type: object, properties: {%s: {type: string, description: %s}}}\n", q("aq", i), q("ad", i))
+		// GraphQL: a comment, a description and a deprecation reason.
+		fmt.Fprintf(&graphql, "  # %s\n  %s\n  f%02d(a: String = %s): String @deprecated(reason: %s)\n", oneLine(placed("ag", i)), q("gd", i), i, q("gv", i), q("gr", i))
+		// gRPC: comments of a message, a field, a service and an RPC.
+		fmt.Fprintf(&grpc, "// %s\nmessage M%02d {\n  // %s\n  string s = 1;\n}\n", oneLine(placed("ar", i)), i, oneLine(placed("rf", i)))
+		fmt.Fprintf(&grpc, "// %s\nservice S%02d {\n  // %s\n  rpc R(M%02d) returns (stream M%02d);\n}\n", oneLine(placed("rs", i)), i, oneLine(placed("rm", i)), i, i)
 	}
 	graphql.WriteString("}\n")
 	apis = append(apis, api("xss-asyncapi", "asyncapi", async.String()),

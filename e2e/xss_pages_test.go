@@ -142,10 +142,17 @@ func xssOpenAPIPages(w *xssWatch) {
 	}
 }
 
-// xssOtherDefinitions: AsyncAPI, GraphQL and gRPC definitions, shown raw.
+// xssOtherDefinitions: AsyncAPI, GraphQL and gRPC definitions, shown
+// structured (names, descriptions, comments, deprecations) and raw.
 func xssOtherDefinitions(w *xssWatch) {
 	for _, name := range []string{"xss-asyncapi", "xss-graphql", "xss-grpc"} {
-		w.visit("/catalog/default/api/" + name + "/definition")
+		def := "/catalog/default/api/" + name + "/definition"
+		w.visit(def)
+		if n, err := w.page.Locator(`[data-testid="ref-item"]`).Count(); err != nil || n == 0 {
+			Screenshot(w.t, w.page, "failed-"+name)
+			w.t.Fatalf("%s is not shown structured (%d items, %v): %s", name, n, err, def)
+		}
+		w.visit(def + "?view=raw")
 	}
 }
 

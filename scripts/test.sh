@@ -44,7 +44,8 @@ go test -count=1 -timeout 20m ./...
 # corpora (testdata/fuzz), which the run above replays as regression tests.
 # A crasher is written to testdata/fuzz/<target>/ and fails the build.
 for target in "FuzzParseYAML ./catalog" "FuzzBuild ./web/apidocs" \
-  "FuzzDefinition ./catalog/openapi" "FuzzShellQuote ./web/apidocs"; do
+  "FuzzDefinition ./catalog/openapi" "FuzzShellQuote ./web/apidocs" \
+  "FuzzParse ./catalog/asyncapi"; do
   set -- $target
   go test -run '^$' -fuzz "^$1\$" -fuzztime "${PORTICO_FUZZTIME:-10s}" -fuzzminimizetime 1s "$2"
 done

@@ -6,6 +6,9 @@ import (
 	"testing"
 
 	"github.com/porticohq/portico/catalog"
+	"github.com/porticohq/portico/catalog/asyncapi"
+	"github.com/porticohq/portico/catalog/graphqldef"
+	"github.com/porticohq/portico/catalog/grpcdef"
 )
 
 func TestDemoCatalogIsValid(t *testing.T) {
@@ -39,6 +42,46 @@ func TestDemoCatalogIsValid(t *testing.T) {
 	for _, typ := range []string{"openapi", "asyncapi", "graphql", "grpc"} {
 		if !apiTypes[typ] {
 			t.Errorf("no %s API", typ)
+		}
+	}
+}
+
+// The demo's AsyncAPI, GraphQL and gRPC definitions read cleanly, so the
+// demo shows them structured rather than as an error.
+func TestDemoDefinitionsOfEveryFormatParse(t *testing.T) {
+	m, err := Mutation()
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := catalog.New(nil, catalog.Options{})
+	seen := map[string]bool{}
+	for _, d := range m.Entities {
+		pe := c.Process(context.Background(), ProviderName, d)
+		if pe.Entity == nil || pe.Entity.Kind != "API" {
+			continue
+		}
+		def := []byte(pe.Entity.SpecString("definition"))
+		typ := pe.Entity.SpecString("type")
+		seen[typ] = true
+		switch typ {
+		case "asyncapi":
+			d, err := asyncapi.Parse(def)
+			if err != nil || len(d.Problems) > 0 || len(d.Operations) == 0 {
+				t.Errorf("%s: %v %v", pe.Ref, err, d)
+			}
+		case "graphql":
+			if s, err := graphqldef.Parse("demo.graphql", def); err != nil || len(s.Mutations) == 0 {
+				t.Errorf("%s: %v", pe.Ref, err)
+			}
+		case "grpc":
+			if f, err := grpcdef.Parse(context.Background(), "demo.proto", def); err != nil || len(f.Services) == 0 {
+				t.Errorf("%s: %v", pe.Ref, err)
+			}
+		}
+	}
+	for _, typ := range []string{"asyncapi", "graphql", "grpc"} {
+		if !seen[typ] {
+			t.Errorf("no %s API in the demo", typ)
 		}
 	}
 }

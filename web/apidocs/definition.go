@@ -36,6 +36,10 @@ type apiDef struct {
 	// location), so two APIs with the same text in different locations
 	// never share each other's resolved files.
 	defKey string
+	// The structured view of an AsyncAPI, GraphQL or gRPC definition,
+	// read once per memoized entity version (reference.go).
+	refOnce sync.Once
+	refView av.ReferenceView
 }
 
 func (a *apiDef) isOpenAPI() bool {
@@ -110,10 +114,16 @@ func (h *Handler) definition(c *echo.Context) error {
 		return err
 	}
 	v := h.baseView(d)
+	// AsyncAPI, GraphQL and gRPC render structured (reference*.go).
+	if hasReference(d.typ) && c.QueryParam("view") != "raw" {
+		page, _ := strconv.Atoi(c.QueryParam("page"))
+		ref := filtered(atPage(d.reference(), page), c.QueryParam("q"))
+		return h.renderDefinition(c, d, v, func(v av.DefinitionView) templ.Component { return av.ReferencePage(v, ref) })
+	}
 	if c.QueryParam("view") == "raw" || !d.isOpenAPI() {
 		v.Tab = "raw"
 		v.Raw = rawView(d)
-		if !d.isOpenAPI() {
+		if !d.isOpenAPI() && !hasReference(d.typ) {
 			return h.renderDefinition(c, d, v, av.RawPage)
 		}
 		return h.renderDefinition(c, d, v, av.Definition)

@@ -129,6 +129,7 @@ func TestRawDownloadAndNonOpenAPITypes(t *testing.T) {
 	r := newRig(t, Options{Policy: enabled()},
 		testAPI{name: "payments", definition: testdata(t, "oas30.json")},
 		testAPI{name: "graph", typ: "graphql", definition: "type Query { pets: [Pet] }\n# <script>alert(1)</script>"},
+		testAPI{name: "rpc", typ: "trpc", definition: "export const appRouter = router({}) // <script>alert(1)</script>"},
 	)
 	rec := r.do(t, "GET", "/catalog/default/api/payments/definition/raw", nil, false)
 	if rec.Code != http.StatusOK || !strings.HasPrefix(rec.Header().Get("Content-Disposition"), "attachment;") || !strings.HasPrefix(rec.Header().Get("Content-Type"), "text/plain") {
@@ -138,10 +139,15 @@ func TestRawDownloadAndNonOpenAPITypes(t *testing.T) {
 	if !strings.Contains(page.Find("[data-testid=raw-definition] pre").Text(), `"refunds"`) {
 		t.Error("raw tab does not show the definition")
 	}
-	g := r.doc(t, "GET", "/catalog/default/api/graph/definition", nil, false)
+	g := r.doc(t, "GET", "/catalog/default/api/graph/definition?view=raw", nil, false)
 	code := g.Find("[data-testid=raw-definition] code.language-graphql")
 	if !strings.Contains(code.Text(), "<script>alert(1)</script>") || g.Find("code script").Length() != 0 {
-		t.Errorf("graphql definition not shown as escaped text")
+		t.Errorf("graphql definition not shown as escaped text on the raw tab")
+	}
+	// A type without a structured view is shown as raw text.
+	tr := r.doc(t, "GET", "/catalog/default/api/rpc/definition", nil, false)
+	if code := tr.Find("[data-testid=raw-definition] code.language-text"); !strings.Contains(code.Text(), "<script>alert(1)</script>") || tr.Find("code script").Length() != 0 {
+		t.Errorf("trpc definition not shown as escaped raw text")
 	}
 }
 

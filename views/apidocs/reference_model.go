@@ -1,0 +1,173 @@
+package apidocs
+
+import "strconv"
+
+// ReferenceView is a definition other than OpenAPI (AsyncAPI, GraphQL,
+// gRPC) shown structured: a sidebar of sections (channels, operations,
+// types, services...) and their items. One shape serves the three formats,
+// so they look alike and share one set of components.
+type ReferenceView struct {
+	Title       string
+	Version     string
+	Format      string // "AsyncAPI 3.0.0", "GraphQL schema", "Protocol Buffers (proto3)"
+	Description string // Markdown, sanitized when rendered
+	Facts       []Fact
+	Error       *ReferenceError // the definition could not be read
+	Problems    []string        // read, but with parts that could not be resolved
+	// Sections hold every item, for the sidebar; the page shows the items
+	// of Pager.Page only, so a schema of thousands of types is served a
+	// page at a time.
+	Sections []RefSection
+	Pager    Pager
+	// ItemPage is the page of each item's ID (absent: page 1).
+	ItemPage map[string]int
+	// Filter is the sidebar filter's text; when set, Matches holds the
+	// IDs of the items it keeps, all shown on one page, and MoreMatches
+	// counts those left out past ItemsPerPage.
+	Filter      string
+	Matches     map[string]bool
+	MoreMatches int
+}
+
+// ItemsPerPage bounds the items one reference page shows.
+const ItemsPerPage = 50
+
+// Href links to an item from the page the view is on: a fragment, or a
+// query relative to the Definition tab's own URL for an item on another
+// page.
+func (r ReferenceView) Href(id string) string {
+	if r.Shows(id) {
+		return "#" + id
+	}
+	return "?page=" + strconv.Itoa(r.page(id)) + "#" + id
+}
+
+func (r ReferenceView) page(id string) int {
+	if p, ok := r.ItemPage[id]; ok {
+		return p
+	}
+	return 1
+}
+
+// Shows reports whether the current page shows the item.
+func (r ReferenceView) Shows(id string) bool {
+	if r.Matches != nil {
+		return r.Matches[id]
+	}
+	return r.page(id) == max(r.Pager.Page, 1)
+}
+
+// Lists reports whether the sidebar lists the item.
+func (r ReferenceView) Lists(id string) bool {
+	return r.Matches == nil || r.Matches[id]
+}
+
+// ShowsAny reports whether the current page shows any item of s.
+func (r ReferenceView) ShowsAny(s RefSection) bool {
+	for _, it := range s.Items {
+		if r.Shows(it.ID) {
+			return true
+		}
+	}
+	return false
+}
+
+// ReferenceError is why a definition cannot be shown, and where.
+type ReferenceError struct {
+	File         string
+	Line, Column int // 0 when unknown
+	Message      string
+}
+
+// Fact is one labelled value.
+type Fact struct {
+	Label, Value string
+}
+
+// RefSection is one group of the sidebar and the page.
+type RefSection struct {
+	ID          string // anchor, unique on the page
+	Title       string
+	Description string // Markdown
+	Items       []RefItem
+}
+
+// RefItem is one documented thing: a channel, an operation, a type, an RPC.
+type RefItem struct {
+	ID                string // anchor, unique on the page
+	Name              string
+	Kind              string // badge: send, receive, query, object, rpc, ...
+	Signature         string // shown in monospace under the name
+	Summary           string // plain text
+	Description       string // Markdown
+	Deprecated        bool
+	DeprecationReason string
+	Facts             []Fact
+	Links             []RefLink
+	Tables            []RefTable
+	Schemas           []RefSchema
+	Data              []RefData
+	Children          []RefItem // an operation's messages
+}
+
+// RefLink points at another item of the page.
+type RefLink struct {
+	Label string // "Channel", "Implements", "Returns"
+	Items []LinkTarget
+}
+
+// LinkTarget is one linked item; ID is "" when the target is not on the page.
+type LinkTarget struct {
+	Text, ID string
+}
+
+// RefTable is a table of fields, arguments, parameters or values.
+type RefTable struct {
+	Title string
+	Rows  []RefRow
+}
+
+// RefRow is one row of a RefTable.
+type RefRow struct {
+	Name              string
+	Type              string
+	TypeID            string // anchor of the type's item, when on the page
+	Default           string
+	Note              string // "= 1", "oneof pay", "enum: a, b"
+	Description       string // Markdown
+	Required          bool
+	Deprecated        bool
+	DeprecationReason string
+}
+
+// RefSchema is a titled schema tree (a message's headers or payload).
+type RefSchema struct {
+	Title string
+	Root  *SchemaView
+}
+
+// SchemaView is one node of a schema tree, shaped like the OpenAPI view's.
+type SchemaView struct {
+	Name        string
+	Ref         string
+	Type        string
+	Format      string
+	Description string // plain text
+	Required    bool
+	Deprecated  bool
+	ReadOnly    bool
+	WriteOnly   bool
+	Enum        []string
+	Constraints []string
+	Combinator  string
+	Children    []*SchemaView
+	Cycle       bool
+	Truncated   bool
+}
+
+// RefData is data shown as text: bindings, examples.
+type RefData struct {
+	Title string
+	Lang  string // yaml, json
+	Text  string
+}
