@@ -34,7 +34,7 @@ func (s *Settings) publicURLSource() (raw, key string) {
 	case strings.TrimSpace(s.App.BaseURL) != "":
 		return strings.TrimSpace(s.App.BaseURL), "app.baseUrl"
 	}
-	return "http://" + selfAddr(s.Backend.Listen), ""
+	return "http://" + s.Backend.Listen.SelfAddr(), ""
 }
 
 // checkPublicURL refuses a base URL that cannot serve as the public URL,
@@ -49,4 +49,13 @@ func checkPublicURL(c *Config, s *Settings) error {
 		return c.Sub(key).Errorf("", "expected Portico's public URL as an absolute http(s) URL without query (e.g. https://portal.example.com), got %q", raw)
 	}
 	return nil
+}
+
+// SelfAddr is the address the portal reaches itself on: the listen address,
+// with loopback standing in for "all interfaces".
+func (l ListenSettings) SelfAddr() string {
+	if l.Host == "" || l.Host == "0.0.0.0" || l.Host == "::" {
+		l.Host = "127.0.0.1"
+	}
+	return l.Addr()
 }

@@ -181,13 +181,12 @@ func serverURL(dbURL string) string {
 // open store.
 func (rt *runtime) build() error {
 	s := rt.settings
-	opts := catalog.Options{Logger: rt.log.With("component", "ingest"), AllowedKinds: s.Catalog.AllowedKinds(nil),
-		OrphanStrategy: s.Catalog.OrphanStrategy}
-	if s.Catalog.hasLocationRules() {
-		// Per-location rules widen the global ones, so the check moves
-		// into a processor that knows each entity's location.
-		opts.AllowedKinds = nil
-		opts.Processors = []catalog.Processor{newKindRules(&s.Catalog)}
+	opts := catalog.Options{Logger: rt.log.With("component", "ingest"), OrphanStrategy: s.Catalog.OrphanStrategy}
+	if !s.Catalog.hasLocationRules() {
+		// Per-location rules widen the global ones; with them, the catalog
+		// plugin checks kinds in a processor that knows each entity's
+		// location instead.
+		opts.AllowedKinds = s.Catalog.AllowedKinds(nil)
 	}
 	rt.catalog = catalog.New(rt.store, opts)
 	allow := make([]catalog.ReadAllowRule, 0, len(s.Backend.Reading.Allow))

@@ -1,4 +1,4 @@
-package portico
+package appplugin
 
 import (
 	"context"
@@ -24,10 +24,13 @@ func TestReaderForResolvesRefsBesideTheDefinition(t *testing.T) {
 		"catalog/schemas/pet.yaml":       "beside the entity",
 		"secret.txt":                     "outside the base",
 	} {
-		if err := os.MkdirAll(filepath.Dir(filepath.Join(root, name)), 0o755); err != nil {
+		p := filepath.Join(root, name)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
 			t.Fatal(err)
 		}
-		writeFile(t, root, name, content)
+		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
 	}
 	entityFile := filepath.Join(base, "catalog-info.yaml")
 	readerWith := func(def, origin string) catalog.Reader {

@@ -1,17 +1,13 @@
-package portico
+package catalogplugin
 
 import (
 	"context"
-	"errors"
 	"fmt"
 
+	"github.com/porticohq/portico"
 	"github.com/porticohq/portico/catalog"
 	"github.com/porticohq/portico/providers/file"
 )
-
-// errNoCatalogExtensions is what catalog modules return when the catalog
-// plugin offers no CatalogExtensions (it always does; a test double may not).
-var errNoCatalogExtensions = errors.New("the catalog plugin offers no CatalogExtensions")
 
 // FileLocationsModule makes every catalog.locations entry of type file an
 // entity provider named "file:<target>": the matching files, and everything
@@ -19,11 +15,11 @@ var errNoCatalogExtensions = errors.New("the catalog plugin offers no CatalogExt
 // on disk (notifications plus a periodic re-scan). Relative targets are
 // relative to the working directory, as in Backstage. A Location may name
 // files under any configured file location's directory, nothing else.
-func FileLocationsModule() Feature {
-	return NewModule(CatalogPluginID, "file-locations", func(r ModuleRegistrar) error {
-		var cat CatalogExtensions
-		if !r.ExtensionPoint(&cat) {
-			return errNoCatalogExtensions
+func FileLocationsModule() portico.Feature {
+	return portico.NewModule(ID, "file-locations", func(r portico.ModuleRegistrar) error {
+		cat, err := portico.ExtensionPoint[Extensions](r)
+		if err != nil {
+			return err
 		}
 		s := r.Services()
 		roots := FileRoots(s.Settings.Catalog.Locations)
@@ -33,7 +29,6 @@ func FileLocationsModule() Feature {
 			}
 			cat.AddEntityProvider(file.New(file.Options{
 				Target: loc.Target,
-				Retry:  fileRetry,
 				Roots:  roots,
 				URLs:   s.URLReader,
 				Logger: s.Logger.With("location", "file:"+loc.Target),
@@ -43,15 +38,11 @@ func FileLocationsModule() Feature {
 	})
 }
 
-// fileRetry is how soon a file location's failed first load is retried
-// (file.DefaultRetry; tests shorten it).
-var fileRetry = file.DefaultRetry
-
 // FileRoots returns the directories of the configured file locations: the
 // absolute part of each target before any glob. File reads of every file
 // location (Location targets, placeholders, definition $refs) stay inside
 // them.
-func FileRoots(locs []LocationSettings) []string {
+func FileRoots(locs []portico.LocationSettings) []string {
 	var roots []string
 	for _, l := range locs {
 		if l.Type == "file" {
@@ -65,11 +56,11 @@ func FileRoots(locs []LocationSettings) []string {
 // URL reader (hosts must be allowed by backend.reading.allow), every
 // catalog.processingInterval, following its Location entities; relative
 // targets and $text placeholders resolve against the naming URL.
-func URLLocationsModule() Feature {
-	return NewModule(CatalogPluginID, "url-locations", func(r ModuleRegistrar) error {
-		var cat CatalogExtensions
-		if !r.ExtensionPoint(&cat) {
-			return errNoCatalogExtensions
+func URLLocationsModule() portico.Feature {
+	return portico.NewModule(ID, "url-locations", func(r portico.ModuleRegistrar) error {
+		cat, err := portico.ExtensionPoint[Extensions](r)
+		if err != nil {
+			return err
 		}
 		s := r.Services()
 		cat.AddLocationReader("url", URLTreeReader{Targets: &catalog.Targets{URLs: s.URLReader}})

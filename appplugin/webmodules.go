@@ -1,31 +1,28 @@
-package portico
+package appplugin
 
 import (
-	"errors"
 	"net/url"
 
 	"github.com/labstack/echo/v5"
 
+	"github.com/porticohq/portico"
 	"github.com/porticohq/portico/auth"
 	"github.com/porticohq/portico/catalog"
+	"github.com/porticohq/portico/catalogplugin"
 	"github.com/porticohq/portico/views"
 	"github.com/porticohq/portico/web/apidocs"
 	"github.com/porticohq/portico/web/syncstatus"
 )
 
-// errNoPagesExtensions is what app modules return when the app plugin
-// offers no PagesExtensions.
-var errNoPagesExtensions = errors.New("the app plugin offers no PagesExtensions")
-
 // APIDocsModule adds API documentation to the pages: the Definition tab of
 // API entities (operations rendered on the server), operation search, and
 // the try-it-out proxy configured by apiDocs.tryItOut. In demo mode it also
 // serves the demo Petstore API and lets try-it-out reach it.
-func APIDocsModule() Feature {
-	return NewModule(AppPluginID, "api-docs", func(r ModuleRegistrar) error {
-		var pages PagesExtensions
-		if !r.ExtensionPoint(&pages) {
-			return errNoPagesExtensions
+func APIDocsModule() portico.Feature {
+	return portico.NewModule(ID, "api-docs", func(r portico.ModuleRegistrar) error {
+		pages, err := portico.ExtensionPoint[Extensions](r)
+		if err != nil {
+			return err
 		}
 		s := r.Services()
 		policy := apidocs.DefaultPolicy()
@@ -39,12 +36,12 @@ func APIDocsModule() Feature {
 			// The demo Petstore's server is the portal itself: reachable at
 			// the address it listens on, and at its public URL when that is
 			// a private name (a public address needs no entry).
-			policy.Allow = append(policy.Allow, selfAddr(s.Settings.Backend.Listen))
+			policy.Allow = append(policy.Allow, s.Settings.Backend.Listen.SelfAddr())
 			if u, err := url.Parse(baseURL); err == nil {
 				policy.Allow = append(policy.Allow, u.Host)
 			}
 		}
-		_, err := apidocs.Register(s.Echo, apidocs.Options{
+		_, err = apidocs.Register(s.Echo, apidocs.Options{
 			BaseURL:     baseURL,
 			Store:       s.Store,
 			Logger:      s.Logger,
@@ -56,7 +53,7 @@ func APIDocsModule() Feature {
 			},
 			EntityPage: pages.EntityPage,
 			UserKey:    userKey,
-			ReaderFor:  readerFor(s.URLReader, FileRoots(s.Settings.Catalog.Locations)),
+			ReaderFor:  readerFor(s.URLReader, catalogplugin.FileRoots(s.Settings.Catalog.Locations)),
 		})
 		if err != nil {
 			return err
@@ -69,11 +66,11 @@ func APIDocsModule() Feature {
 // SyncStatusModule serves /providers: every scheduled provider with its
 // schedule, last and next run, counts and errors, and "Sync now" (for
 // signed-in users when sign-in is configured).
-func SyncStatusModule() Feature {
-	return NewModule(AppPluginID, "sync-status", func(r ModuleRegistrar) error {
-		var pages PagesExtensions
-		if !r.ExtensionPoint(&pages) {
-			return errNoPagesExtensions
+func SyncStatusModule() portico.Feature {
+	return portico.NewModule(ID, "sync-status", func(r portico.ModuleRegistrar) error {
+		pages, err := portico.ExtensionPoint[Extensions](r)
+		if err != nil {
+			return err
 		}
 		s := r.Services()
 		syncstatus.Register(s.Echo, syncstatus.Options{
@@ -143,13 +140,4 @@ func readerFor(urls *catalog.URLReader, roots []string) func(e *catalog.StoredEn
 		}
 		return nil
 	}
-}
-
-// selfAddr is the address the portal reaches itself on: the listen address,
-// with loopback standing in for "all interfaces".
-func selfAddr(l ListenSettings) string {
-	if l.Host == "" || l.Host == "0.0.0.0" || l.Host == "::" {
-		l.Host = "127.0.0.1"
-	}
-	return l.Addr()
 }

@@ -1,4 +1,4 @@
-package portico
+package catalogplugin
 
 import (
 	"context"
@@ -7,27 +7,28 @@ import (
 	"sync"
 	"time"
 
+	"github.com/porticohq/portico"
 	"github.com/porticohq/portico/catalog"
 	"github.com/porticohq/portico/providers"
 	"github.com/porticohq/portico/web"
 )
 
-// CatalogPluginID is the catalog plugin's id; catalog modules pass it to
+// ID is the catalog plugin's id; catalog modules pass it to
 // NewModule.
-const CatalogPluginID = "catalog"
+const ID = "catalog"
 
 // DefaultLocationTimeout bounds one read of a location by a LocationReader
 // (url locations, registered locations, custom types); they are read every
 // catalog.processingInterval unless the reader chooses its own schedule.
 const DefaultLocationTimeout = 2 * time.Minute
 
-// CatalogPlugin is the catalog: it offers CatalogExtensions to its modules
+// CatalogPlugin is the catalog: it offers Extensions to its modules
 // and, when the backend starts, adds their processors to ingest, connects
 // every entity provider (the first ingest of each counts towards /readyz)
 // and starts the scheduler for scheduled providers. The REST API under
 // /api/catalog is served by the web server over the same store.
-func CatalogPlugin() Feature {
-	return NewPlugin(CatalogPluginID, func(r PluginRegistrar) error {
+func Plugin() portico.Feature {
+	return portico.NewPlugin(ID, func(r portico.PluginRegistrar) error {
 		ext := &catalogExtensions{readers: map[string]LocationReader{}}
 		r.RegisterExtensionPoint(ext)
 		s := r.Services()
@@ -45,7 +46,7 @@ type catalogExtensions struct {
 	readers    map[string]LocationReader
 }
 
-var _ CatalogExtensions = (*catalogExtensions)(nil)
+var _ Extensions = (*catalogExtensions)(nil)
 
 func (x *catalogExtensions) AddEntityProvider(p providers.EntityProvider) {
 	x.mu.Lock()
@@ -72,13 +73,19 @@ func (x *catalogExtensions) AddLocationReader(locationType string, r LocationRea
 }
 
 // start wires everything the modules added into the running catalog.
-func (x *catalogExtensions) start(ctx context.Context, s *Services) error {
+func (x *catalogExtensions) start(ctx context.Context, s *portico.Services) error {
 	x.mu.Lock()
 	procs := slices.Clone(x.processors)
 	provs := slices.Clone(x.providers)
 	kinds := slices.Clone(x.kinds)
 	x.mu.Unlock()
 
+	if slices.ContainsFunc(s.Settings.Catalog.Locations, func(l portico.LocationSettings) bool { return len(l.Rules) > 0 }) {
+		// Per-location rules widen the global ones, so the check is a
+		// processor that knows each entity's location (the backend leaves
+		// the catalog's own allow-list empty then), ahead of the modules'.
+		s.Catalog.AddProcessor(newKindRules(&s.Settings.Catalog))
+	}
 	for _, p := range procs {
 		s.Catalog.AddProcessor(p)
 	}
@@ -145,7 +152,7 @@ func (x *catalogExtensions) start(ctx context.Context, s *Services) error {
 // A provider whose first load fails is not ready, and /readyz says why,
 // until it reports a later whole load (providers.LoadReporter: a file
 // location's retry).
-func (x *catalogExtensions) connect(ctx context.Context, s *Services, p providers.EntityProvider, conn *connection) {
+func (x *catalogExtensions) connect(ctx context.Context, s *portico.Services, p providers.EntityProvider, conn *connection) {
 	conn.done = s.Readiness.Add(p.Name())
 	go func() {
 		start := time.Now()
@@ -185,7 +192,7 @@ func readyWhenApplied(ctx context.Context, sched *providers.Scheduler, lp *locat
 // locationProviders makes a scheduled provider of every configured
 // location whose type has a LocationReader, and warns about locations no
 // module reads.
-func (x *catalogExtensions) locationProviders(s *Services) []providers.EntityProvider {
+func (x *catalogExtensions) locationProviders(s *portico.Services) []providers.EntityProvider {
 	x.mu.Lock()
 	defer x.mu.Unlock()
 	var out []providers.EntityProvider
@@ -217,7 +224,7 @@ type connection struct {
 	// once its whole first load is written (Loaded).
 	done      func()
 	scheduled bool
-	readiness *Readiness
+	readiness *portico.Readiness
 	metrics   *web.Metrics
 	tracker   *providers.ConnectedTracker // push-style providers: /providers lists them
 }
@@ -287,7 +294,7 @@ type locationProvider struct {
 	typ, target string
 	reader      LocationReader
 	schedule    providers.Schedule // unless the reader chooses its own
-	readiness   *Readiness
+	readiness   *portico.Readiness
 	ready       chan struct{} // closed once the location is ready
 	markReady   func()
 }

@@ -1,4 +1,4 @@
-package portico
+package appplugin
 
 import (
 	"context"
@@ -12,23 +12,28 @@ import (
 	"github.com/a-h/templ"
 	"github.com/labstack/echo/v5"
 
+	"github.com/porticohq/portico"
 	"github.com/porticohq/portico/auth"
+	"github.com/porticohq/portico/authplugin"
 	"github.com/porticohq/portico/catalog"
 	"github.com/porticohq/portico/views"
 	"github.com/porticohq/portico/web"
 	"github.com/porticohq/portico/web/pages"
 )
 
-// AppPluginID is the id of the plugin that serves the portal's pages;
-// modules that add entity tabs or pages extend it.
-const AppPluginID = "app"
+// ID is the id of the plugin that serves the portal's pages; modules that
+// add entity tabs or pages extend it.
+const ID = "app"
 
-// AppPlugin serves the portal's pages (home, catalog, entity pages, API
-// explorer, static assets) and offers PagesExtensions to its modules.
-func AppPlugin() Feature {
-	return NewPlugin(AppPluginID, func(r PluginRegistrar) error {
+// Plugin serves the portal's pages (home, catalog, entity pages, API
+// explorer, static assets) and offers Extensions to its modules.
+func Plugin() portico.Feature {
+	return portico.NewPlugin(ID, func(r portico.PluginRegistrar) error {
 		s := r.Services()
-		authCfg, _ := parseAuthConfig(s) // errors are the auth plugin's to report
+		authCfg, err := authplugin.ParseConfig(s)
+		if err != nil {
+			return err
+		}
 		h := pages.New(pages.Options{
 			Store:    s.Store,
 			Logger:   s.Logger,
@@ -53,19 +58,24 @@ func AppPlugin() Feature {
 		})
 		s.Web.ErrorPage = h.ErrorPage
 		h.Register(s.Echo)
-		r.RegisterExtensionPoint(&pagesExtensions{h: h, e: s.Echo})
+		ext := &pagesExtensions{h: h, e: s.Echo}
+		r.RegisterExtensionPoint(ext)
+		// Modules add their tabs while they register; a mistake among them
+		// stops start-up here, once they all have.
+		r.RegisterInit(func(context.Context) error { return errors.Join(ext.errs...) })
 		return nil
 	})
 }
 
 // pagesExtensions adds modules' tabs and routes to the pages.
 type pagesExtensions struct {
-	h   *pages.Handler
-	e   *echo.Echo
-	ids []string
+	h    *pages.Handler
+	e    *echo.Echo
+	ids  []string
+	errs []error
 }
 
-var _ PagesExtensions = (*pagesExtensions)(nil)
+var _ Extensions = (*pagesExtensions)(nil)
 
 func (x *pagesExtensions) AddRoute(method, path string, h echo.HandlerFunc) {
 	x.e.Add(method, path, h)
@@ -84,9 +94,11 @@ func (x *pagesExtensions) EntityPage(c *echo.Context, ref catalog.Ref, tab strin
 }
 
 // AddEntityTab shows the tab on the pages of the tab's kinds and serves it
-// at <entity page>/<tab id>, inside the entity page's frame.
+// at <entity page>/<tab id>, inside the entity page's frame. A second tab
+// with the same id is refused: the app plugin's init then fails naming it.
 func (x *pagesExtensions) AddEntityTab(tab EntityTab) {
 	if slices.Contains(x.ids, tab.ID) {
+		x.errs = append(x.errs, fmt.Errorf("entity tab %q added twice (tab ids must be unique)", tab.ID))
 		return
 	}
 	x.ids = append(x.ids, tab.ID)
@@ -141,18 +153,4 @@ func (t EntityTab) appliesTo(kind string) bool {
 func entityPageURL(r catalog.Ref) string {
 	return "/catalog/" + url.PathEscape(r.Namespace) + "/" +
 		url.PathEscape(strings.ToLower(r.Kind)) + "/" + url.PathEscape(r.Name)
-}
-
-// parseAuthConfig reads auth and backend.auth for the auth package.
-func parseAuthConfig(s *Services) (auth.Config, error) {
-	authRaw, _ := s.RootConfig.Sub("auth").Raw().(map[string]any)
-	backendRaw, _ := s.RootConfig.Sub("backend.auth").Raw().(map[string]any)
-	cfg, err := auth.ParseConfig(authRaw, backendRaw)
-	if err != nil {
-		if file := s.RootConfig.fileOf("auth"); file != "" {
-			return cfg, fmt.Errorf("%s: %w", file, err)
-		}
-		return cfg, err
-	}
-	return cfg, nil
 }

@@ -1,10 +1,11 @@
-package portico
+package catalogplugin
 
 import (
 	"context"
 	"fmt"
 	"strings"
 
+	"github.com/porticohq/portico"
 	"github.com/porticohq/portico/catalog"
 )
 
@@ -17,7 +18,7 @@ type kindRules struct {
 	byOrigin map[string]map[string]bool // "<type>:<target>" -> kinds allowed there
 }
 
-func newKindRules(s *CatalogSettings) kindRules {
+func newKindRules(s *portico.CatalogSettings) kindRules {
 	k := kindRules{global: kindSet(s.AllowedKinds(nil)), byOrigin: map[string]map[string]bool{}}
 	for i := range s.Locations {
 		loc := &s.Locations[i]

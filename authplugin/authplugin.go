@@ -1,25 +1,27 @@
-package portico
+package authplugin
 
 import (
 	"context"
+	"fmt"
 
+	"github.com/porticohq/portico"
 	"github.com/porticohq/portico/auth"
 	"github.com/porticohq/portico/catalog/store"
 )
 
-// AuthPluginID is the id of the sign-in plugin; modules that add sign-in
-// resolvers extend it.
-const AuthPluginID = "auth"
+// ID is the id of the sign-in plugin; modules that add sign-in resolvers
+// extend it.
+const ID = "auth"
 
-// AuthPlugin is sign-in: GitHub (auth.providers.github.<env>), guest mode,
+// Plugin is sign-in: GitHub (auth.providers.github.<env>), guest mode,
 // sessions, static API tokens (backend.auth.externalAccess), CSRF protection
-// and security headers. It offers SignInExtensions, so a module can add a
+// and security headers. It offers Extensions, so a module can add a
 // resolver that signIn.resolvers then names. With no auth section the
 // portal is open.
-func AuthPlugin() Feature {
-	return NewPlugin(AuthPluginID, func(r PluginRegistrar) error {
+func Plugin() portico.Feature {
+	return portico.NewPlugin(ID, func(r portico.PluginRegistrar) error {
 		s := r.Services()
-		cfg, err := parseAuthConfig(s)
+		cfg, err := ParseConfig(s)
 		if err != nil {
 			return err
 		}
@@ -48,4 +50,22 @@ func AuthPlugin() Feature {
 
 type signInExtensions struct{ r *auth.Resolvers }
 
+var _ Extensions = signInExtensions{}
+
 func (x signInExtensions) AddSignInResolver(name string, r auth.SignInResolver) { x.r.Add(name, r) }
+
+// ParseConfig reads auth and backend.auth for the auth package; the app
+// plugin reads it too, to know whether sign-in is on. An error names the
+// file that set the auth section.
+func ParseConfig(s *portico.Services) (auth.Config, error) {
+	authRaw, _ := s.RootConfig.Sub("auth").Raw().(map[string]any)
+	backendRaw, _ := s.RootConfig.Sub("backend.auth").Raw().(map[string]any)
+	cfg, err := auth.ParseConfig(authRaw, backendRaw)
+	if err != nil {
+		if file := s.RootConfig.Sub("auth").File(); file != "" {
+			return cfg, fmt.Errorf("%s: %w", file, err)
+		}
+		return cfg, err
+	}
+	return cfg, nil
+}

@@ -1,10 +1,11 @@
-package portico
+package catalogplugin
 
 import (
 	"context"
 	"crypto/sha1"
 	"encoding/hex"
 
+	"github.com/porticohq/portico"
 	"github.com/porticohq/portico/catalog"
 	"github.com/porticohq/portico/providers/file"
 )
@@ -19,7 +20,7 @@ const BootstrapProvider = "bootstrap"
 // managed-by annotations (and the location key) "<type>:<target>", file
 // targets made absolute. Scripts that list a catalog's locations through
 // `filter=kind=location` find them as they would in Backstage.
-func locationEntities(locs []LocationSettings) []catalog.DeferredEntity {
+func locationEntities(locs []portico.LocationSettings) []catalog.DeferredEntity {
 	out := make([]catalog.DeferredEntity, 0, len(locs))
 	for _, l := range locs {
 		target := l.Target
@@ -52,7 +53,7 @@ func GeneratedLocation(spec catalog.LocationSpec) catalog.DeferredEntity {
 
 // applyLocationEntities replaces the bootstrap bucket with the configured
 // locations, so a location removed from the config loses its entity too.
-func applyLocationEntities(ctx context.Context, s *Services) error {
+func applyLocationEntities(ctx context.Context, s *portico.Services) error {
 	_, err := s.Catalog.Apply(ctx, BootstrapProvider, catalog.Mutation{
 		Type:     catalog.Full,
 		Entities: locationEntities(s.Settings.Catalog.Locations),

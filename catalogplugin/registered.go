@@ -1,4 +1,4 @@
-package portico
+package catalogplugin
 
 import (
 	"context"
@@ -10,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/porticohq/portico"
 	"github.com/porticohq/portico/catalog"
 	"github.com/porticohq/portico/providers"
 	"github.com/porticohq/portico/web"
@@ -31,7 +32,7 @@ const locationSyncEvery = 10 * time.Second
 // names, read again every catalog.processingInterval, one runner across
 // replicas.
 type locationService struct {
-	s          *Services
+	s          *portico.Services
 	store      catalog.LocationStore
 	targets    catalog.TargetReader
 	configured []catalog.RegisteredLocation
@@ -51,7 +52,7 @@ type refresher interface {
 
 var _ web.Locations = (*locationService)(nil)
 
-func newLocationService(s *Services, connect func(string) providers.Connection) *locationService {
+func newLocationService(s *portico.Services, connect func(string) providers.Connection) *locationService {
 	ls, _ := s.Store.(catalog.LocationStore)
 	svc := &locationService{
 		s: s, store: ls, connect: connect,
@@ -69,7 +70,7 @@ func newLocationService(s *Services, connect func(string) providers.Connection) 
 
 // locationSchedule is how url locations are read: every processing
 // interval, or practically never when it is false.
-func locationSchedule(i IntervalSettings) providers.Schedule {
+func locationSchedule(i portico.IntervalSettings) providers.Schedule {
 	every := i.Every
 	if i.Off {
 		every = 100 * 365 * 24 * time.Hour
