@@ -12,7 +12,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/porticohq/portico/auth"
 	"github.com/porticohq/portico/catalog"
 	"github.com/porticohq/portico/catalog/egress"
 	"github.com/porticohq/portico/catalog/store"
@@ -209,22 +208,12 @@ func (rt *runtime) build() error {
 	}
 	rt.scheduler = sched
 	rt.web = web.New(web.Options{
-		Store:    rt.store,
-		Catalog:  rt.catalog,
-		Logger:   rt.log.With("component", "http"),
-		AppTitle: s.App.Title,
-		BaseURL:  s.PublicURL(),
-		Ready:    rt.readiness.Err,
+		Store:  rt.store,
+		Logger: rt.log.With("component", "http"),
+		Ready:  rt.readiness.Err,
 		// Request lines at info only when asked: 116 MB of them in two
 		// minutes of load buried everything else (issue 15).
 		AccessLog: s.Backend.Logging.AccessLog,
-		// Catalog writes need a signed-in user or a static token whenever
-		// sign-in is configured.
-		RequireWriter: auth.RequireUserOrToken,
-		URLReader:     rt.urls,
-		// Generation only sees this process's commits; with a database
-		// shared by several replicas, cached answers also expire.
-		CacheTTL: sharedCacheTTL(rt.store.Dialect()),
 	})
 	rt.web.Metrics.Register(func(w io.Writer) { _ = sched.WriteMetrics(w) })
 	return nil
@@ -311,14 +300,4 @@ func (b *Backend) listen(ctx context.Context, s *Settings) (net.Listener, error)
 		return nil, fmt.Errorf("listen on %s: %w", addr, err)
 	}
 	return ln, nil
-}
-
-// sharedCacheTTL bounds how stale a cached API answer can be when other
-// replicas write to the same PostgreSQL database; zero (no expiry) for the
-// embedded SQLite, which only this process writes.
-func sharedCacheTTL(dialect string) time.Duration {
-	if dialect == "pg" {
-		return 5 * time.Second
-	}
-	return 0
 }

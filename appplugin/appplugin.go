@@ -53,7 +53,7 @@ func Plugin() portico.Feature {
 			// person, as Sync now does.
 			RequireUser: auth.RequireUser,
 			Catalog:     s.Catalog,
-			Locations:   s.Web.Locations,
+			Locations:   s.Catalog.Locations,
 			Runs:        s.Scheduler,
 		})
 		s.Web.ErrorPage = h.ErrorPage

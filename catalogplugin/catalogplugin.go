@@ -8,9 +8,10 @@ import (
 	"time"
 
 	"github.com/porticohq/portico"
+	"github.com/porticohq/portico/auth"
 	"github.com/porticohq/portico/catalog"
 	"github.com/porticohq/portico/providers"
-	"github.com/porticohq/portico/web"
+	"github.com/porticohq/portico/web/catalogapi"
 )
 
 // ID is the catalog plugin's id; catalog modules pass it to
@@ -25,16 +26,37 @@ const DefaultLocationTimeout = 2 * time.Minute
 // CatalogPlugin is the catalog: it offers Extensions to its modules
 // and, when the backend starts, adds their processors to ingest, connects
 // every entity provider (the first ingest of each counts towards /readyz)
-// and starts the scheduler for scheduled providers. The REST API under
-// /api/catalog is served by the web server over the same store.
+// and starts the scheduler for scheduled providers. It serves the catalog
+// REST API (package catalogapi) under /api/catalog.
 func Plugin() portico.Feature {
 	return portico.NewPlugin(ID, func(r portico.PluginRegistrar) error {
 		ext := &catalogExtensions{readers: map[string]LocationReader{}}
 		r.RegisterExtensionPoint(ext)
 		s := r.Services()
+		catalogapi.New(catalogapi.Options{
+			Store:   s.Store,
+			Catalog: s.Catalog,
+			Logger:  s.Logger,
+			// Catalog writes need a signed-in user or a static token
+			// whenever sign-in is configured.
+			RequireWriter: auth.RequireUserOrToken,
+			URLReader:     s.URLReader,
+			CacheTTL:      sharedCacheTTL(s.Store),
+		}).Register(s.Router)
 		r.RegisterInit(func(ctx context.Context) error { return ext.start(ctx, s) })
 		return nil
 	})
+}
+
+// sharedCacheTTL bounds how stale a cached API answer can be when other
+// replicas write to the same PostgreSQL database: generations only count
+// this process's commits. Zero (no expiry) for the embedded SQLite, which
+// only this process writes.
+func sharedCacheTTL(st catalog.Store) time.Duration {
+	if d, ok := st.(interface{ Dialect() string }); ok && d.Dialect() == "pg" {
+		return 5 * time.Second
+	}
+	return 0
 }
 
 // catalogExtensions collects what modules add until the catalog starts.
@@ -98,8 +120,10 @@ func (x *catalogExtensions) start(ctx context.Context, s *portico.Services) erro
 		return fmt.Errorf("location entities: %w", err)
 	}
 	provs = append(provs, x.locationProviders(s)...)
+	watch := &ingestWatch{metrics: s.Web.Metrics, readiness: s.Readiness, byName: map[string]*watched{}}
+	s.Catalog.AddCommitHook(watch.observe)
 	connect := func(name string) providers.Connection {
-		return &connection{catalog: s.Catalog, name: name, metrics: s.Web.Metrics}
+		return &connection{catalog: s.Catalog, name: name, w: watch.add(name, &watched{})}
 	}
 	locs := newLocationService(s, connect)
 	names := map[string]bool{}
@@ -111,16 +135,18 @@ func (x *catalogExtensions) start(ctx context.Context, s *portico.Services) erro
 	}
 	var locations []*locationProvider
 	for _, p := range provs {
-		conn := &connection{catalog: s.Catalog, name: p.Name(), metrics: s.Web.Metrics, readiness: s.Readiness}
+		w := &watched{failReady: true}
 		if lp, ok := p.(*locationProvider); ok {
-			conn.done = lp.done
+			w.done = lp.done
 			locations = append(locations, lp)
 		}
 		if r, ok := p.(refresher); ok {
 			locs.refreshers[p.Name()] = r
 		}
+		conn := &connection{catalog: s.Catalog, name: p.Name(), w: w}
 		if sp, ok := p.(providers.ScheduledProvider); ok {
-			conn.scheduled = true
+			w.scheduled = true
+			watch.add(p.Name(), w)
 			if err := s.Scheduler.Add(sp, conn); err != nil {
 				return fmt.Errorf("schedule provider %s: %w", p.Name(), err)
 			}
@@ -130,7 +156,9 @@ func (x *catalogExtensions) start(ctx context.Context, s *portico.Services) erro
 		if f, ok := p.(providers.Follower); ok {
 			follows = f.Follows()
 		}
-		conn.tracker = s.Scheduler.Track(p.Name(), follows)
+		w.tracker = s.Scheduler.Track(p.Name(), follows)
+		w.done = s.Readiness.Add(p.Name())
+		watch.add(p.Name(), w)
 		x.connect(ctx, s, p, conn)
 	}
 	if err := s.Scheduler.Start(ctx); err != nil {
@@ -139,7 +167,7 @@ func (x *catalogExtensions) start(ctx context.Context, s *portico.Services) erro
 	for _, lp := range locations {
 		go readyWhenApplied(ctx, s.Scheduler, lp)
 	}
-	s.Web.SetLocations(locs)
+	s.Catalog.SetLocations(locs)
 	if err := locs.start(ctx); err != nil {
 		return fmt.Errorf("registered locations: %w", err)
 	}
@@ -153,7 +181,6 @@ func (x *catalogExtensions) start(ctx context.Context, s *portico.Services) erro
 // until it reports a later whole load (providers.LoadReporter: a file
 // location's retry).
 func (x *catalogExtensions) connect(ctx context.Context, s *portico.Services, p providers.EntityProvider, conn *connection) {
-	conn.done = s.Readiness.Add(p.Name())
 	go func() {
 		start := time.Now()
 		if err := p.Connect(ctx, conn); err != nil {
@@ -215,54 +242,28 @@ func (x *catalogExtensions) locationProviders(s *portico.Services) []providers.E
 	return out
 }
 
-// connection applies one provider's mutations through ingest.
+// connection applies one provider's mutations through ingest; the
+// catalog's commit hook (ingestWatch) records what each apply did.
 type connection struct {
 	catalog *catalog.Catalog
 	name    string
-	// done marks the provider ready: a scheduled provider after any
-	// successful apply (a run is one whole mutation), a push-style one
-	// once its whole first load is written (Loaded).
-	done      func()
-	scheduled bool
-	readiness *portico.Readiness
-	metrics   *web.Metrics
-	tracker   *providers.ConnectedTracker // push-style providers: /providers lists them
+	w       *watched
 }
 
 var _ providers.LoadReporter = (*connection)(nil)
 
 // Loaded marks a push-style provider's first whole load as written.
 func (c *connection) Loaded() {
-	if c.tracker != nil {
-		c.tracker.Loaded()
+	if c.w.tracker != nil {
+		c.w.tracker.Loaded()
 	}
-	if c.done != nil {
-		c.done()
+	if c.w.done != nil {
+		c.w.done()
 	}
 }
 
 func (c *connection) ApplyMutation(ctx context.Context, m catalog.Mutation) (catalog.ApplyResult, error) {
-	start := time.Now()
-	res, err := c.catalog.Apply(ctx, c.name, m)
-	c.applied(start, res, err)
-	return res, err
-}
-
-// applied records an apply that began at start in the ingest metrics and
-// counts it for readiness.
-func (c *connection) applied(start time.Time, res catalog.ApplyResult, err error) {
-	if c.metrics != nil {
-		c.metrics.ObserveIngest(c.name, time.Since(start), res, err)
-	}
-	if c.tracker != nil {
-		c.tracker.Applied(res, err)
-	}
-	switch {
-	case err != nil && c.readiness != nil:
-		c.readiness.Fail(c.name, err)
-	case err == nil && c.scheduled && c.done != nil:
-		c.done()
-	}
+	return c.catalog.Apply(ctx, c.name, m)
 }
 
 var _ providers.MutationPreparer = (*connection)(nil)
@@ -273,13 +274,9 @@ func (c *connection) PrepareMutation(ctx context.Context, m catalog.Mutation) (*
 	return c.catalog.Prepare(ctx, c.name, m)
 }
 
-// ApplyPrepared writes a prepared mutation, with ApplyMutation's metrics
-// and readiness.
+// ApplyPrepared writes a prepared mutation.
 func (c *connection) ApplyPrepared(ctx context.Context, p *catalog.PreparedMutation) (catalog.ApplyResult, error) {
-	start := time.Now()
-	res, err := c.catalog.ApplyPrepared(ctx, p)
-	c.applied(start, res, err)
-	return res, err
+	return c.catalog.ApplyPrepared(ctx, p)
 }
 
 // BucketRefs lets push-style providers (file locations) load a large source

@@ -13,7 +13,6 @@ import (
 	"github.com/porticohq/portico"
 	"github.com/porticohq/portico/catalog"
 	"github.com/porticohq/portico/providers"
-	"github.com/porticohq/portico/web"
 )
 
 // RegisteredLocationTypes are the location types POST /locations accepts,
@@ -50,7 +49,7 @@ type refresher interface {
 	Refresh(ctx context.Context, location string) (bool, error)
 }
 
-var _ web.Locations = (*locationService)(nil)
+var _ catalog.LocationService = (*locationService)(nil)
 
 func newLocationService(s *portico.Services, connect func(string) providers.Connection) *locationService {
 	ls, _ := s.Store.(catalog.LocationStore)
@@ -233,13 +232,13 @@ func (l *locationService) checkRegistrable(ctx context.Context, spec catalog.Loc
 
 // Register records and reads a location, or with dryRun only reads and
 // processes it.
-func (l *locationService) Register(ctx context.Context, spec catalog.LocationSpec, opts web.RegisterOptions) (web.Registration, error) {
+func (l *locationService) Register(ctx context.Context, spec catalog.LocationSpec, opts catalog.RegisterOptions) (catalog.Registration, error) {
 	if l.store == nil {
-		return web.Registration{}, catalog.Errorf(catalog.EINVALID, "this store cannot keep registered locations")
+		return catalog.Registration{}, catalog.Errorf(catalog.EINVALID, "this store cannot keep registered locations")
 	}
 	exists, err := l.checkRegistrable(ctx, spec)
 	if err != nil {
-		return web.Registration{}, err
+		return catalog.Registration{}, err
 	}
 	if opts.DryRun {
 		return l.dryRun(ctx, spec, exists)
@@ -249,13 +248,13 @@ func (l *locationService) Register(ctx context.Context, spec catalog.LocationSpe
 	}
 	row, err := l.store.CreateLocation(ctx, spec)
 	if err != nil {
-		return web.Registration{}, err
+		return catalog.Registration{}, err
 	}
 	if err := l.activate(ctx, row); err != nil {
-		return web.Registration{}, err
+		return catalog.Registration{}, err
 	}
 	l.s.Logger.Info("location registered", "location", spec.String(), "id", row.ID)
-	return web.Registration{Location: row}, nil
+	return catalog.Registration{Location: row}, nil
 }
 
 // activate gives a registered location its Location entity at once
@@ -297,19 +296,19 @@ func (l *locationService) release(ctx context.Context, row catalog.RegisteredLoc
 
 // conflict answers the registration of an existing location: a 409, or
 // with onConflict=refresh a read of it and its answer.
-func (l *locationService) conflict(ctx context.Context, spec catalog.LocationSpec, onConflict string) (web.Registration, error) {
+func (l *locationService) conflict(ctx context.Context, spec catalog.LocationSpec, onConflict string) (catalog.Registration, error) {
 	if onConflict != "refresh" {
-		return web.Registration{}, catalog.Errorf(catalog.ECONFLICT, "Location %s already exists", spec)
+		return catalog.Registration{}, catalog.Errorf(catalog.ECONFLICT, "Location %s already exists", spec)
 	}
 	all, err := l.List(ctx)
 	if err != nil {
-		return web.Registration{}, err
+		return catalog.Registration{}, err
 	}
 	i := slices.IndexFunc(all, func(r catalog.RegisteredLocation) bool { return r.Spec() == spec })
 	if _, err := l.s.Scheduler.Refresh(ctx, spec.String()); err != nil && !isUnknownProvider(err) {
-		return web.Registration{}, err
+		return catalog.Registration{}, err
 	}
-	return web.Registration{Location: all[i]}, nil
+	return catalog.Registration{Location: all[i]}, nil
 }
 
 // Update moves a registered location to another type and target: the old
@@ -352,8 +351,8 @@ func (l *locationService) Update(ctx context.Context, id string, spec catalog.Lo
 }
 
 // dryRun reads and processes what registering spec would store.
-func (l *locationService) dryRun(ctx context.Context, spec catalog.LocationSpec, exists bool) (web.Registration, error) {
-	reg := web.Registration{Location: catalog.RegisteredLocation{ID: spec.String(), Type: spec.Type, Target: spec.Target}, Exists: &exists}
+func (l *locationService) dryRun(ctx context.Context, spec catalog.LocationSpec, exists bool) (catalog.Registration, error) {
+	reg := catalog.Registration{Location: catalog.RegisteredLocation{ID: spec.String(), Type: spec.Type, Target: spec.Target}, Exists: &exists}
 	reads := catalog.FollowLocations(ctx, l.targets, []catalog.LocationSpec{spec}, spec.String())
 	deferred := []catalog.DeferredEntity{GeneratedLocation(spec)}
 	for _, r := range reads {

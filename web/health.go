@@ -24,7 +24,7 @@ func (s *Server) registerOps() {
 }
 
 func (s *Server) healthz(c *echo.Context) error {
-	return writeBody(c, http.StatusOK, echo.MIMETextPlainCharsetUTF8, []byte("ok\n"))
+	return WriteBody(c, http.StatusOK, echo.MIMETextPlainCharsetUTF8, []byte("ok\n"))
 }
 
 // readyStatus is the JSON body of /readyz.
@@ -52,7 +52,7 @@ func (s *Server) readyz(c *echo.Context) error {
 		st.Reason = ""
 	}
 	body, _ := json.Marshal(st)
-	return writeBody(c, status, mimeJSON, body)
+	return WriteBody(c, status, mimeJSON, body)
 }
 
 func (s *Server) metrics(c *echo.Context) error {
@@ -60,7 +60,7 @@ func (s *Server) metrics(c *echo.Context) error {
 	if err := s.writeMetrics(c.Request().Context(), &buf); err != nil {
 		return err
 	}
-	return writeBody(c, http.StatusOK, "text/plain; version=0.0.4; charset=utf-8", buf.Bytes())
+	return WriteBody(c, http.StatusOK, "text/plain; version=0.0.4; charset=utf-8", buf.Bytes())
 }
 
 // mayReadDetails reports whether the caller is a signed-in user or carries

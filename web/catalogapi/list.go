@@ -1,4 +1,4 @@
-package web
+package catalogapi
 
 import (
 	"bytes"
@@ -41,7 +41,7 @@ type afterCursor struct {
 // break ties, entities lacking a field come last), and offset, limit and
 // after. When more entities follow a limited page, a Link header names the
 // next page, with an after cursor in place of offset.
-func (s *Server) listEntities(c *echo.Context) (*apiResponse, error) {
+func (s *API) listEntities(c *echo.Context) (*apiResponse, error) {
 	q := c.QueryParams()
 	fields, err := parseFields(q["fields"])
 	if err != nil {

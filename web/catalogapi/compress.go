@@ -1,4 +1,4 @@
-package web
+package catalogapi
 
 import (
 	"bytes"
@@ -7,6 +7,8 @@ import (
 	"strings"
 
 	"github.com/labstack/echo/v5"
+
+	"github.com/porticohq/portico/web"
 )
 
 // gzipMinBytes is the smallest body worth compressing: below it the gzip
@@ -70,5 +72,5 @@ func writeAPIResponse(c *echo.Context, resp *apiResponse, keep func(gz []byte)) 
 			return c.NoContent(http.StatusNotModified)
 		}
 	}
-	return writeBody(c, resp.status, mimeJSON, body)
+	return web.WriteBody(c, resp.status, mimeJSON, body)
 }

@@ -1,4 +1,4 @@
-package web
+package catalogapi
 
 import (
 	"encoding/json"

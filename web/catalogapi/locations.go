@@ -1,8 +1,7 @@
-package web
+package catalogapi
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -13,48 +12,6 @@ import (
 
 	"github.com/porticohq/portico/catalog"
 )
-
-// Locations is what the catalog API's location endpoints need; the catalog
-// plugin implements it over the configured and registered locations.
-type Locations interface {
-	// List returns the configured and the registered locations.
-	List(ctx context.Context) ([]catalog.RegisteredLocation, error)
-	// Get returns one location by id; ENOTFOUND for an unknown id.
-	Get(ctx context.Context, id string) (catalog.RegisteredLocation, error)
-	// ByEntity returns the location an entity came from (its origin);
-	// ENOTFOUND when the entity or its location is unknown.
-	ByEntity(ctx context.Context, ref catalog.Ref) (catalog.RegisteredLocation, error)
-	// Register records a location and reads it; with DryRun it only reads
-	// and processes it, writing nothing. EINVALID for a type that may not
-	// be registered, ECONFLICT for a location that exists (unless
-	// OnConflict is "refresh": then it is read again).
-	Register(ctx context.Context, spec catalog.LocationSpec, opts RegisterOptions) (Registration, error)
-	// Update gives a registered location another type and target, keeping
-	// its id; what the old target emitted becomes orphans.
-	Update(ctx context.Context, id string, spec catalog.LocationSpec) (catalog.RegisteredLocation, error)
-	// Unregister removes a registered location; its entities become
-	// orphans (or go, per catalog.orphanStrategy).
-	Unregister(ctx context.Context, id string) error
-	// Refresh reads again the location the entity came from.
-	Refresh(ctx context.Context, ref catalog.Ref) error
-}
-
-// RegisterOptions are POST /locations' query parameters.
-type RegisterOptions struct {
-	DryRun bool
-	// OnConflict is "reject" (the default: 409) or "refresh".
-	OnConflict string
-}
-
-// Registration is the answer to POST /locations, as Backstage shapes it.
-// Problems is Portico's addition: the dry run's validation problems, which
-// Backstage answers with a 400 instead.
-type Registration struct {
-	Location catalog.RegisteredLocation `json:"location"`
-	Exists   *bool                      `json:"exists,omitempty"`
-	Entities []json.RawMessage          `json:"entities"`
-	Problems []catalog.Problem          `json:"problems,omitempty"`
-}
 
 // registerLocationRoutes adds Backstage's location endpoints:
 //
@@ -67,7 +24,7 @@ type Registration struct {
 //	PUT    /locations/:id                             {type, target} → {id, type, target}
 //	POST   /refresh                                   {entityRef} → 200
 //	POST   /analyze-location                          501: Portico does not analyze repositories
-func (s *Server) registerLocationRoutes(g *echo.Group) {
+func (s *API) registerLocationRoutes(g *echo.Group) {
 	g.GET("/locations", s.listLocations)
 	g.POST("/locations", s.createLocation)
 	g.POST("/locations/by-query", s.queryLocations)
@@ -84,11 +41,12 @@ type locationItem struct {
 	Data catalog.RegisteredLocation `json:"data"`
 }
 
-func (s *Server) listLocations(c *echo.Context) error {
-	if s.locations == nil {
+func (s *API) listLocations(c *echo.Context) error {
+	locs := s.locations()
+	if locs == nil {
 		return c.JSON(http.StatusOK, []locationItem{})
 	}
-	list, err := s.locations.List(c.Request().Context())
+	list, err := locs.List(c.Request().Context())
 	if err != nil {
 		return err
 	}
@@ -99,23 +57,25 @@ func (s *Server) listLocations(c *echo.Context) error {
 	return c.JSON(http.StatusOK, items)
 }
 
-func (s *Server) getLocation(c *echo.Context) error {
-	if s.locations == nil {
+func (s *API) getLocation(c *echo.Context) error {
+	locs := s.locations()
+	if locs == nil {
 		return catalog.Errorf(catalog.ENOTFOUND, "Found no location with ID %s", c.Param("id"))
 	}
-	l, err := s.locations.Get(c.Request().Context(), c.Param("id"))
+	l, err := locs.Get(c.Request().Context(), c.Param("id"))
 	if err != nil {
 		return err
 	}
 	return c.JSON(http.StatusOK, l)
 }
 
-func (s *Server) locationByEntity(c *echo.Context) error {
+func (s *API) locationByEntity(c *echo.Context) error {
 	ref := catalog.Ref{Kind: c.Param("kind"), Namespace: c.Param("namespace"), Name: c.Param("name")}
-	if s.locations == nil {
+	locs := s.locations()
+	if locs == nil {
 		return catalog.Errorf(catalog.ENOTFOUND, "found no entity for ref %s", ref)
 	}
-	l, err := s.locations.ByEntity(c.Request().Context(), ref)
+	l, err := locs.ByEntity(c.Request().Context(), ref)
 	if err != nil {
 		return err
 	}
@@ -133,7 +93,7 @@ type locationInput struct {
 	Presence string `json:"presence,omitempty"`
 }
 
-func (s *Server) createLocation(c *echo.Context) error {
+func (s *API) createLocation(c *echo.Context) error {
 	if err := s.requireWriter(c); err != nil {
 		return err
 	}
@@ -147,15 +107,16 @@ func (s *Server) createLocation(c *echo.Context) error {
 	if in.Presence != "" && in.Presence != "required" && in.Presence != "optional" {
 		return catalog.Errorf(catalog.EINVALID, "request/body/presence must be required or optional")
 	}
-	opts := RegisterOptions{OnConflict: c.QueryParam("onConflict")}
+	opts := catalog.RegisterOptions{OnConflict: c.QueryParam("onConflict")}
 	opts.DryRun, _ = strconv.ParseBool(c.QueryParam("dryRun"))
 	if opts.OnConflict != "" && opts.OnConflict != "reject" && opts.OnConflict != "refresh" {
 		return catalog.Errorf(catalog.EINVALID, "request/query/onConflict must be equal to one of the allowed values: reject, refresh")
 	}
-	if s.locations == nil {
+	locs := s.locations()
+	if locs == nil {
 		return catalog.Errorf(catalog.EINVALID, "locations cannot be registered here")
 	}
-	reg, err := s.locations.Register(c.Request().Context(), catalog.LocationSpec{Type: in.Type, Target: in.Target}, opts)
+	reg, err := locs.Register(c.Request().Context(), catalog.LocationSpec{Type: in.Type, Target: in.Target}, opts)
 	if err != nil {
 		return err
 	}
@@ -165,20 +126,21 @@ func (s *Server) createLocation(c *echo.Context) error {
 	return c.JSON(http.StatusCreated, reg)
 }
 
-func (s *Server) deleteLocation(c *echo.Context) error {
+func (s *API) deleteLocation(c *echo.Context) error {
 	if err := s.requireWriter(c); err != nil {
 		return err
 	}
-	if s.locations == nil {
+	locs := s.locations()
+	if locs == nil {
 		return catalog.Errorf(catalog.ENOTFOUND, "Found no location with ID %s", c.Param("id"))
 	}
-	if err := s.locations.Unregister(c.Request().Context(), c.Param("id")); err != nil {
+	if err := locs.Unregister(c.Request().Context(), c.Param("id")); err != nil {
 		return err
 	}
 	return c.NoContent(http.StatusNoContent)
 }
 
-func (s *Server) updateLocation(c *echo.Context) error {
+func (s *API) updateLocation(c *echo.Context) error {
 	if err := s.requireWriter(c); err != nil {
 		return err
 	}
@@ -192,10 +154,11 @@ func (s *Server) updateLocation(c *echo.Context) error {
 	if in.Target == "" {
 		return catalog.Errorf(catalog.EINVALID, "request/body must have required property target")
 	}
-	if s.locations == nil {
+	locs := s.locations()
+	if locs == nil {
 		return catalog.Errorf(catalog.ENOTFOUND, "Found no location with ID %s", c.Param("id"))
 	}
-	l, err := s.locations.Update(c.Request().Context(), c.Param("id"), catalog.LocationSpec{Type: in.Type, Target: in.Target})
+	l, err := locs.Update(c.Request().Context(), c.Param("id"), catalog.LocationSpec{Type: in.Type, Target: in.Target})
 	if err != nil {
 		return err
 	}
@@ -215,7 +178,7 @@ type refreshInput struct {
 	AuthorizationToken string `json:"authorizationToken,omitempty"`
 }
 
-func (s *Server) refreshEntity(c *echo.Context) error {
+func (s *API) refreshEntity(c *echo.Context) error {
 	if err := s.requireWriter(c); err != nil {
 		return err
 	}
@@ -227,10 +190,11 @@ func (s *Server) refreshEntity(c *echo.Context) error {
 	if err != nil {
 		return catalog.Errorf(catalog.EINVALID, "request/body/entityRef: %v", err)
 	}
-	if s.locations == nil {
+	locs := s.locations()
+	if locs == nil {
 		return catalog.Errorf(catalog.ENOTFOUND, "No entity named %s found", ref)
 	}
-	if err := s.locations.Refresh(c.Request().Context(), ref); err != nil {
+	if err := locs.Refresh(c.Request().Context(), ref); err != nil {
 		return err
 	}
 	return c.NoContent(http.StatusOK)

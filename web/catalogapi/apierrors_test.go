@@ -1,4 +1,4 @@
-package web
+package catalogapi
 
 import (
 	"encoding/json"
@@ -80,4 +80,26 @@ func assertErrorBody(t *testing.T, res *http.Response, body string, want errorBo
 	if body != string(wantJSON) {
 		t.Errorf("body\n got %s\nwant %s", body, wantJSON)
 	}
+}
+
+// errorBody is the JSON of package web's error answers (Backstage's
+// shape), which API clients read.
+type errorBody struct {
+	Error    errorInfo    `json:"error"`
+	Request  errorRequest `json:"request"`
+	Response errorStatus  `json:"response"`
+}
+
+type errorInfo struct {
+	Name    string `json:"name"`
+	Message string `json:"message"`
+}
+
+type errorRequest struct {
+	Method string `json:"method"`
+	URL    string `json:"url"`
+}
+
+type errorStatus struct {
+	StatusCode int `json:"statusCode"`
 }

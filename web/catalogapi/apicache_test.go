@@ -1,4 +1,4 @@
-package web
+package catalogapi
 
 import (
 	"compress/gzip"
@@ -22,12 +22,12 @@ func TestResponseCacheServesRepeatedQueriesAndSkipsErrors(t *testing.T) {
 		if first != second {
 			t.Error("the same query with reordered parameters gave a different body")
 		}
-		n, _ := env.srv.cache.stats()
+		n, _ := env.api.cache.stats()
 		if n != 1 {
 			t.Errorf("cache entries = %d, want 1 (parameter order is normalized)", n)
 		}
 		env.do(t, "GET", "/api/catalog/entities/by-name/api/default/missing", "")
-		if n2, _ := env.srv.cache.stats(); n2 != n {
+		if n2, _ := env.api.cache.stats(); n2 != n {
 			t.Error("an error answer was cached")
 		}
 		ingest(t, env.cat, "file:/catalog/more.yaml", apiEntity(100, 200))
@@ -40,7 +40,7 @@ func TestResponseCacheServesRepeatedQueriesAndSkipsErrors(t *testing.T) {
 
 func TestAPIWithoutCache(t *testing.T) {
 	forEachDatabase(t, Options{CacheBytes: -1}, func(t *testing.T, env *testEnv) {
-		if env.srv.cache != nil {
+		if env.api.cache != nil {
 			t.Fatal("cache is on")
 		}
 		page := decode[queryPage](t, mustGet(t, env, "/api/catalog/entities/by-query?filter=kind=api&limit=3"))
@@ -61,7 +61,7 @@ func TestAPIMiddlewareRunsBeforeTheCache(t *testing.T) {
 			return next(c)
 		}
 	}
-	forEachDatabase(t, Options{APIMiddleware: []echo.MiddlewareFunc{deny}}, func(t *testing.T, env *testEnv) {
+	forEachDatabase(t, Options{Middleware: []echo.MiddlewareFunc{deny}}, func(t *testing.T, env *testEnv) {
 		calls = 0
 		target := "/api/catalog/entities/by-name/api/default/api-000001"
 		if res, _ := env.do(t, "GET", target, "", "Authorization", "Bearer x"); res.StatusCode != 200 {

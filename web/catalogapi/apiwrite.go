@@ -1,4 +1,4 @@
-package web
+package catalogapi
 
 import (
 	"encoding/json"
@@ -11,12 +11,13 @@ import (
 	"github.com/labstack/echo/v5"
 
 	"github.com/porticohq/portico/catalog"
+	"github.com/porticohq/portico/web"
 )
 
 // removeEntityByUID answers DELETE /entities/by-uid/:uid with 204. As in
 // Backstage 4.0 an unknown uid is not an error (there is nothing left to
 // remove), so a client's retry of a removal that went through succeeds.
-func (s *Server) removeEntityByUID(c *echo.Context) error {
+func (s *API) removeEntityByUID(c *echo.Context) error {
 	if err := s.requireWriter(c); err != nil {
 		return err
 	}
@@ -29,7 +30,7 @@ func (s *Server) removeEntityByUID(c *echo.Context) error {
 }
 
 // requireWriter runs Options.RequireWriter, when set.
-func (s *Server) requireWriter(c *echo.Context) error {
+func (s *API) requireWriter(c *echo.Context) error {
 	if s.writeGuard == nil {
 		return nil
 	}
@@ -50,14 +51,14 @@ func validationFailed(c *echo.Context, errs ...serializedError) error {
 	if err != nil {
 		return fmt.Errorf("encode validation errors: %w", err)
 	}
-	return writeBody(c, http.StatusBadRequest, mimeJSON, body)
+	return web.WriteBody(c, http.StatusBadRequest, mimeJSON, body)
 }
 
 // validateEntity answers POST /validate-entity {entity, location}: 200 with
 // no body when the entity would be accepted, else 400 with the problems
 // that ingest processing (placeholders read relative to location,
 // validation, processors) reports, each as an InputError.
-func (s *Server) validateEntity(c *echo.Context) error {
+func (s *API) validateEntity(c *echo.Context) error {
 	raw, location, bad := readValidateRequest(c)
 	if bad != nil {
 		return validationFailed(c, *bad)

@@ -1,4 +1,4 @@
-package web
+package catalogapi
 
 import (
 	"bytes"
@@ -23,7 +23,7 @@ const mimeJSON = "application/json; charset=utf-8"
 // cache and writes it.
 type apiHandler func(c *echo.Context) (*apiResponse, error)
 
-// registerAPI adds Backstage's catalog REST API under /api/catalog.
+// Register adds Backstage's catalog REST API to g, the /api/catalog group.
 //
 //	GET    /entities/by-query                        filter, fields, limit, orderField, cursor, fullTextFilterTerm
 //	GET    /entities                                 filter, fields, order, offset, limit, after (the older list)
@@ -37,8 +37,8 @@ type apiHandler func(c *echo.Context) (*apiResponse, error)
 //	POST   /entities/by-query, POST /entity-facets   filter predicates: 501 for now
 //
 // and the location endpoints of registerLocationRoutes.
-func (s *Server) registerAPI(mw []echo.MiddlewareFunc) {
-	g := s.Echo.Group("/api/catalog", mw...)
+func (s *API) Register(g *echo.Group) {
+	g = g.Group("", s.middleware...)
 	g.GET("/entities/by-query", s.cached(s.queryEntities))
 	g.GET("/entities", s.cached(s.listEntities))
 	g.GET("/entities/by-name/:kind/:namespace/:name", s.cached(s.entityByName))
@@ -58,7 +58,7 @@ func (s *Server) registerAPI(mw []echo.MiddlewareFunc) {
 // cached serves GET answers from the response cache when the store has not
 // changed since they were computed, and writes every answer with an
 // explicit Content-Length.
-func (s *Server) cached(h apiHandler) echo.HandlerFunc {
+func (s *API) cached(h apiHandler) echo.HandlerFunc {
 	return func(c *echo.Context) error {
 		if s.cache == nil {
 			resp, err := h(c)
@@ -96,7 +96,7 @@ func (s *Server) cached(h apiHandler) echo.HandlerFunc {
 }
 
 // queryEntities answers GET /entities/by-query.
-func (s *Server) queryEntities(c *echo.Context) (*apiResponse, error) {
+func (s *API) queryEntities(c *echo.Context) (*apiResponse, error) {
 	query, fields, err := parseQuery(c.QueryParams())
 	if err != nil {
 		return nil, err
@@ -139,7 +139,7 @@ func (s *Server) queryEntities(c *echo.Context) (*apiResponse, error) {
 }
 
 // entityByName answers GET /entities/by-name/:kind/:namespace/:name.
-func (s *Server) entityByName(c *echo.Context) (*apiResponse, error) {
+func (s *API) entityByName(c *echo.Context) (*apiResponse, error) {
 	kind, namespace, name := c.Param("kind"), c.Param("namespace"), c.Param("name")
 	e, err := s.Store.ByRef(c.Request().Context(), catalog.Ref{Kind: kind, Namespace: namespace, Name: name})
 	if catalog.ErrorCode(err) == catalog.ENOTFOUND {
@@ -152,7 +152,7 @@ func (s *Server) entityByName(c *echo.Context) (*apiResponse, error) {
 }
 
 // entityByUID answers GET /entities/by-uid/:uid.
-func (s *Server) entityByUID(c *echo.Context) (*apiResponse, error) {
+func (s *API) entityByUID(c *echo.Context) (*apiResponse, error) {
 	uid := c.Param("uid")
 	e, err := s.Store.ByUID(c.Request().Context(), uid)
 	if catalog.ErrorCode(err) == catalog.ENOTFOUND {
@@ -184,7 +184,7 @@ type byRefsRequest struct {
 // spelled exactly as the catalog keys entities: kind:namespace/name, all in
 // lower case ("component:default/web"); "web", "component:web" or
 // "Component:default/web" answer null.
-func (s *Server) entitiesByRefs(c *echo.Context) error {
+func (s *API) entitiesByRefs(c *echo.Context) error {
 	var req byRefsRequest
 	dec := json.NewDecoder(http.MaxBytesReader(c.Response(), c.Request().Body, 4<<20))
 	if err := dec.Decode(&req); err != nil {
@@ -220,7 +220,7 @@ func (s *Server) entitiesByRefs(c *echo.Context) error {
 
 // lookupRefs returns one item per raw ref, nil where the ref is not an
 // exact entity key or no entity matching filter has it.
-func (s *Server) lookupRefs(ctx context.Context, raw []string, filter catalog.Filter) ([]*catalog.StoredEntity, error) {
+func (s *API) lookupRefs(ctx context.Context, raw []string, filter catalog.Filter) ([]*catalog.StoredEntity, error) {
 	valid := make([]bool, len(raw))
 	var lookup []catalog.Ref
 	for i, r := range raw {
@@ -253,7 +253,7 @@ type facetsResponse struct {
 }
 
 // entityFacets answers GET /entity-facets, keyed by the facets as requested.
-func (s *Server) entityFacets(c *echo.Context) (*apiResponse, error) {
+func (s *API) entityFacets(c *echo.Context) (*apiResponse, error) {
 	q := c.QueryParams()
 	facets, err := parseFacets(q)
 	if err != nil {

@@ -1,4 +1,4 @@
-package web
+package catalogapi
 
 import (
 	"encoding/base64"
@@ -40,7 +40,7 @@ type locationPage struct {
 // queryLocations answers POST /locations/by-query: the locations (configured
 // and registered) that match query, ordered by id, a page at a time, with an
 // opaque cursor that carries the query on.
-func (s *Server) queryLocations(c *echo.Context) error {
+func (s *API) queryLocations(c *echo.Context) error {
 	var in locationQuery
 	if err := decodeStrict(c, &in); err != nil {
 		return err
@@ -60,9 +60,10 @@ func (s *Server) queryLocations(c *echo.Context) error {
 		limit = *in.Limit
 	}
 	var all []catalog.RegisteredLocation
-	if s.locations != nil {
+	locs := s.locations()
+	if locs != nil {
 		var err error
-		if all, err = s.locations.List(c.Request().Context()); err != nil {
+		if all, err = locs.List(c.Request().Context()); err != nil {
 			return err
 		}
 	}

@@ -1,4 +1,4 @@
-package web
+package catalogapi
 
 import (
 	"bytes"
@@ -15,7 +15,7 @@ import (
 // in Backstage's shape: {rootEntityRef, items: [{entity, parentEntityRefs}]},
 // the root first, then the Location entities that emitted it, generation by
 // generation (catalog.Ancestry).
-func (s *Server) entityAncestry(c *echo.Context) (*apiResponse, error) {
+func (s *API) entityAncestry(c *echo.Context) (*apiResponse, error) {
 	ref := catalog.Ref{Kind: c.Param("kind"), Namespace: c.Param("namespace"), Name: c.Param("name")}
 	items, err := catalog.Ancestry(c.Request().Context(), s.Store, ref)
 	if catalog.ErrorCode(err) == catalog.ENOTFOUND {

@@ -1,4 +1,4 @@
-package web
+package catalogapi
 
 import (
 	"fmt"
@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/porticohq/portico/catalog"
+	"github.com/porticohq/portico/web"
 )
 
 // BenchmarkCatalogAPI measures the two endpoints of the shared Backstage
@@ -30,7 +31,7 @@ func BenchmarkCatalogAPI(b *testing.B) {
 
 // benchServers ingests n generated APIs of ~11 KB into a SQLite store and
 // returns a server with the response cache and one without.
-func benchServers(b *testing.B, n int) (cached, uncached *Server) {
+func benchServers(b *testing.B, n int) (cached, uncached *web.Server) {
 	b.Helper()
 	st := openSQLiteStore(b)
 	cat := catalog.New(st, catalog.Options{})
@@ -39,12 +40,12 @@ func benchServers(b *testing.B, n int) (cached, uncached *Server) {
 		entities = append(entities, apiEntity(i, 10800))
 	}
 	ingest(b, cat, "file:/bench/apis", entities...)
-	cached = New(Options{Store: st, Catalog: cat})
-	uncached = New(Options{Store: st, Catalog: cat, CacheBytes: -1})
+	cached, _ = serve(Options{Store: st, Catalog: cat})
+	uncached, _ = serve(Options{Store: st, Catalog: cat, CacheBytes: -1})
 	return cached, uncached
 }
 
-func benchGET(b *testing.B, srv *Server, target string) {
+func benchGET(b *testing.B, srv *web.Server, target string) {
 	w := &discardResponse{header: http.Header{}}
 	srv.ServeHTTP(w, httptest.NewRequest("GET", target, nil))
 	if w.status != http.StatusOK {
