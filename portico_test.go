@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -390,5 +391,36 @@ auth:
 	}
 	if err := run(true); err != nil {
 		t.Errorf("with the module: %v", err)
+	}
+}
+
+// A newcomer's first line says where to open the portal (listening on all
+// interfaces means localhost), and no empty "applied mutation" comes
+// before it to read as "nothing loaded".
+func TestStartupLogsTheURLToOpenFirst(t *testing.T) {
+	b, logs := testBackend(t, portico.WithAddress("0.0.0.0:0"))
+	b.Add(catalogplugin.Plugin())
+	start(t, b)
+	_, port, _ := net.SplitHostPort(b.Addr().String())
+	lines := strings.Split(logs.String(), "\n")
+	first := slices.IndexFunc(lines, func(l string) bool { return strings.Contains(l, `msg="Portico is running"`) })
+	if first < 0 {
+		t.Fatalf("no start-up line in\n%s", logs)
+	}
+	if want := "url=http://localhost:" + port + " "; !strings.Contains(lines[first], want) {
+		t.Errorf("start-up line %q lacks %s", lines[first], want)
+	}
+	for _, l := range lines[:first] {
+		if strings.Contains(l, "applied mutation") {
+			t.Errorf("before the start-up line: %s", l)
+		}
+	}
+}
+
+func TestBadListenAddressStopsStartUp(t *testing.T) {
+	b, _ := testBackend(t, portico.WithAddress("localhost:http-alt:9"))
+	err := b.Run(context.Background())
+	if err == nil || !strings.Contains(err.Error(), `listen address "localhost:http-alt:9"`) {
+		t.Fatalf("Run() = %v, want an error naming the listen address", err)
 	}
 }

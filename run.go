@@ -71,9 +71,10 @@ func (b *Backend) run(ctx context.Context) error {
 	b.mu.Lock()
 	b.addr = ln.Addr()
 	b.mu.Unlock()
+	// The first line a newcomer reads: where to open the portal.
+	rt.log.Info("Portico is running", "url", rt.openURL(ln.Addr()), "address", ln.Addr().String(),
+		"database", rt.databaseName(), "demo", rt.demo, "replica", rt.scheduler.Owner())
 	close(b.ready)
-	rt.log.Info("portico started", "address", ln.Addr().String(), "database", rt.databaseName(), "demo", rt.demo,
-		"replica", rt.scheduler.Owner())
 	return rt.web.Serve(ctx, ln)
 }
 
@@ -113,9 +114,10 @@ func (b *Backend) setup(ctx context.Context) (*runtime, error) {
 	}
 	if addr != "" {
 		var l ListenSettings
-		if l.UnmarshalConfig(NewConfig(map[string]any{"l": addr}).Sub("l")) == nil {
-			rt.settings.Backend.Listen = l
+		if err := l.UnmarshalConfig(NewConfig(map[string]any{"l": addr}).Sub("l")); err != nil {
+			return nil, fmt.Errorf("listen address %q: %w", addr, err)
 		}
+		rt.settings.Backend.Listen = l
 	}
 	if err := b.openStore(ctx, rt); err != nil {
 		return nil, err
@@ -273,6 +275,23 @@ func (rt *runtime) warnUnused() {
 	}
 }
 
+// openURL is the URL to open in a browser: the public URL when one is
+// configured, else the address the backend listens on, with localhost for
+// "all interfaces".
+func (rt *runtime) openURL(addr net.Addr) string {
+	if rt.settings.PublicURLConfigured() {
+		return rt.settings.PublicURL()
+	}
+	host, port, err := net.SplitHostPort(addr.String())
+	if err != nil {
+		return "http://" + addr.String()
+	}
+	if ip := net.ParseIP(host); host == "" || (ip != nil && ip.IsUnspecified()) {
+		host = "localhost"
+	}
+	return "http://" + net.JoinHostPort(host, port)
+}
+
 func (rt *runtime) databaseName() string {
 	return rt.store.Dialect()
 }
@@ -280,7 +299,7 @@ func (rt *runtime) databaseName() string {
 func (rt *runtime) close() {
 	if rt.ownStore && rt.store != nil {
 		if err := rt.store.Close(); err != nil {
-			rt.log.Warn("close database", "error", err)
+			rt.log.Warn("close database", "err", err)
 		}
 	}
 }

@@ -53,7 +53,18 @@ func GeneratedLocation(spec catalog.LocationSpec) catalog.DeferredEntity {
 
 // applyLocationEntities replaces the bootstrap bucket with the configured
 // locations, so a location removed from the config loses its entity too.
+// With no locations and nothing to remove it writes nothing: an empty
+// "applied mutation" as the first line of the demo read as "nothing loaded".
 func applyLocationEntities(ctx context.Context, s *portico.Services) error {
+	if len(s.Settings.Catalog.Locations) == 0 && s.Catalog.CanListBuckets() {
+		refs, err := s.Catalog.BucketRefs(ctx, BootstrapProvider)
+		if err != nil {
+			return err
+		}
+		if len(refs) == 0 {
+			return nil
+		}
+	}
 	_, err := s.Catalog.Apply(ctx, BootstrapProvider, catalog.Mutation{
 		Type:     catalog.Full,
 		Entities: locationEntities(s.Settings.Catalog.Locations),

@@ -46,7 +46,7 @@ func FileRoots(locs []portico.LocationSettings) []string {
 	var roots []string
 	for _, l := range locs {
 		if l.Type == "file" {
-			roots = append(roots, catalog.ParseGlob(file.AbsTarget(l.Target, "")).Base)
+			roots = append(roots, file.Root(l.Target, ""))
 		}
 	}
 	return roots

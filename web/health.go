@@ -33,16 +33,17 @@ type readyStatus struct {
 	Reason string `json:"reason,omitempty"`
 }
 
-// readyz answers 200 or 503. Why it is not ready (a database error with
-// its address, the locations still loading) is told only to signed-in
-// users and static-token callers: anonymous probes need the status alone.
+// readyz answers 200 or 503. Which check failed (the database, the
+// locations still loading) is told only to signed-in users and static-token
+// callers: anonymous probes need the status alone.
 func (s *Server) readyz(c *echo.Context) error {
 	ctx, cancel := context.WithTimeout(c.Request().Context(), 2*time.Second)
 	defer cancel()
 	st, status := readyStatus{Status: "ok"}, http.StatusOK
 	if err := s.Store.Ping(ctx); err != nil {
+		// The driver's text (addresses, user names) stays in the log.
 		s.log.Warn("readiness: database ping failed", "err", err)
-		st, status = readyStatus{Status: "unavailable", Reason: "database: " + err.Error()}, http.StatusServiceUnavailable
+		st, status = readyStatus{Status: "unavailable", Reason: "database unreachable"}, http.StatusServiceUnavailable
 	} else if s.ready != nil {
 		if err := s.ready(); err != nil {
 			st, status = readyStatus{Status: "unavailable", Reason: err.Error()}, http.StatusServiceUnavailable
