@@ -1,8 +1,9 @@
 // Package demo is the catalog Portico loads when it starts without any
 // configuration, so a newcomer sees a populated portal at once: a few groups
-// and users, a domain, two systems, three components and APIs of every
-// common type, including a Petstore OpenAPI definition that the portal
-// itself serves under /demo-api/petstore in demo mode.
+// and users, a domain, two systems, three components, a resource and five
+// APIs of the common types, including a Petstore OpenAPI definition that the
+// portal itself serves under /demo-api/petstore in demo mode. It is a
+// provider like the others; the catalog plugin's demo module adds it.
 package demo
 
 import (
