@@ -83,16 +83,6 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.Echo.ServeHTTP(w, r)
 }
 
-// Start listens on address and serves until ctx ends, then shuts down
-// gracefully (in-flight requests get up to 10 s).
-func (s *Server) Start(ctx context.Context, address string) error {
-	ln, err := (&net.ListenConfig{}).Listen(ctx, "tcp", address)
-	if err != nil {
-		return fmt.Errorf("listen on %s: %w", address, err)
-	}
-	return s.Serve(ctx, ln)
-}
-
 // Serve serves on ln until ctx ends, then shuts down gracefully. Tests pass
 // a listener on 127.0.0.1:0.
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
