@@ -1,3 +1,7 @@
+// Package appplugin is the app plugin (id "app"): the portal's pages
+// (web/pages), and Extensions for modules that add entity tabs and routes.
+// Its modules add the API documentation (web/apidocs) and the providers'
+// status page (web/syncstatus).
 package appplugin
 
 import (

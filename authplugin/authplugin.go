@@ -1,3 +1,6 @@
+// Package authplugin is the sign-in plugin (id "auth"): it reads the auth
+// configuration, registers package auth's routes and middleware, and
+// offers Extensions for modules that add sign-in resolvers.
 package authplugin
 
 import (

@@ -1,3 +1,10 @@
+// Package catalogplugin is the catalog plugin (id "catalog"): it offers
+// Extensions (entity providers, processors, kinds, location readers) to its
+// modules, connects every provider to ingest, schedules the scheduled ones,
+// keeps the Location entities of the configured locations, serves the
+// catalog REST API (web/catalogapi) with the registered locations behind
+// it, and records ingest metrics and readiness through the catalog's commit
+// hook. Its modules read file, url and demo locations.
 package catalogplugin
 
 import (
@@ -23,7 +30,7 @@ const ID = "catalog"
 // catalog.processingInterval unless the reader chooses its own schedule.
 const DefaultLocationTimeout = 2 * time.Minute
 
-// CatalogPlugin is the catalog: it offers Extensions to its modules
+// Plugin is the catalog: it offers Extensions to its modules
 // and, when the backend starts, adds their processors to ingest, connects
 // every entity provider (the first ingest of each counts towards /readyz)
 // and starts the scheduler for scheduled providers. It serves the catalog
