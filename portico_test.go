@@ -424,3 +424,19 @@ func TestBadListenAddressStopsStartUp(t *testing.T) {
 		t.Fatalf("Run() = %v, want an error naming the listen address", err)
 	}
 }
+
+// The app plugin reads the auth section too (is sign-in on?); a mistake in
+// it stops start-up even without the auth plugin, instead of an open
+// portal.
+func TestAppPluginReportsABadAuthSection(t *testing.T) {
+	cfg, err := portico.ParseConfig("app-config.yaml", []byte("auth:\n  requireSignIn: true\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := testBackend(t, portico.WithConfig(cfg))
+	b.Add(appplugin.Plugin())
+	err = b.Run(context.Background())
+	if err == nil || !strings.Contains(err.Error(), `plugin "app": register: app-config.yaml: auth.requireSignIn: is true but no sign-in provider`) {
+		t.Fatalf("Run() = %v, want the auth section's error from the app plugin", err)
+	}
+}
