@@ -59,7 +59,7 @@ type Services struct {
 	// the app plugin. Routes must be added before the backend starts
 	// serving (during registration or init).
 	Echo *echo.Echo
-	// Web is the HTTP server: its error page, metrics and title.
+	// Web is the HTTP server: its error page and metrics.
 	Web *web.Server
 	// Readiness tracks work that must finish before /readyz answers ok.
 	Readiness *Readiness
