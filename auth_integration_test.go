@@ -1,4 +1,4 @@
-package portico
+package portico_test
 
 import (
 	"crypto/rand"
@@ -19,7 +19,9 @@ import (
 
 	"github.com/uptrace/bun/driver/pgdriver"
 
+	"github.com/porticohq/portico"
 	"github.com/porticohq/portico/auth/authtest"
+	"github.com/porticohq/portico/defaults"
 )
 
 // These tests run the real backend (Defaults(): catalog, sign-in, pages,
@@ -99,19 +101,19 @@ catalog:
 	if pg {
 		yaml = strings.Replace(yaml, "backend:\n", "backend:\n"+pgDatabaseYAML(t), 1)
 	}
-	cfg, err := ParseConfig("app-config.yaml", []byte(yaml))
+	cfg, err := portico.ParseConfig("app-config.yaml", []byte(yaml))
 	if err != nil {
 		ln.Close()
 		t.Fatal(err)
 	}
-	opts := []Option{WithConfig(cfg), WithListener(ln)}
-	var b *Backend
+	opts := []portico.Option{portico.WithConfig(cfg), portico.WithListener(ln)}
+	var b *portico.Backend
 	if pg {
-		b = New(append(opts, WithDemo(false), WithLogger(slogText(&syncBuffer{})))...)
+		b = portico.New(append(opts, portico.WithDemo(false), portico.WithLogger(slogText(&syncBuffer{})))...)
 	} else {
 		b, _ = testBackend(t, opts...)
 	}
-	b.Add(Defaults()...)
+	b.Add(defaults.Features()...)
 	if got := start(t, b); got != base {
 		t.Fatalf("backend serves on %s, want %s", got, base)
 	}

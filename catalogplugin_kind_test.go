@@ -1,4 +1,4 @@
-package portico
+package portico_test
 
 import (
 	"context"
@@ -8,15 +8,17 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/porticohq/portico"
 	"github.com/porticohq/portico/catalog"
+	"github.com/porticohq/portico/catalogplugin"
 )
 
 // kindModule is a catalog module that adds kind k.
-func kindModule(k catalog.Kind) Feature {
-	return NewModule(CatalogPluginID, "frobs", func(r ModuleRegistrar) error {
-		var cat CatalogExtensions
-		if !r.ExtensionPoint(&cat) {
-			return errNoCatalogExtensions
+func kindModule(k catalog.Kind) portico.Feature {
+	return portico.NewModule(catalogplugin.ID, "frobs", func(r portico.ModuleRegistrar) error {
+		cat, err := portico.ExtensionPoint[catalogplugin.Extensions](r)
+		if err != nil {
+			return err
 		}
 		cat.AddKind(k)
 		return nil
@@ -34,12 +36,12 @@ apiVersion: example.com/v1
 kind: Widget
 metadata: {name: unknown}
 `)
-	cfg, err := ParseConfig("app-config.yaml", []byte(fmt.Sprintf("catalog:\n  locations:\n    - {type: file, target: %s}\n", filepath.Join(dir, "*.yaml"))))
+	cfg, err := portico.ParseConfig("app-config.yaml", []byte(fmt.Sprintf("catalog:\n  locations:\n    - {type: file, target: %s}\n", filepath.Join(dir, "*.yaml"))))
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, logs := testBackend(t, WithConfig(cfg))
-	b.Add(CatalogPlugin(), FileLocationsModule(), kindModule(catalog.Kind{Name: "Frob", APIVersions: []string{"example.com/v1"}}))
+	b, logs := testBackend(t, portico.WithConfig(cfg))
+	b.Add(catalogplugin.Plugin(), catalogplugin.FileLocationsModule(), kindModule(catalog.Kind{Name: "Frob", APIVersions: []string{"example.com/v1"}}))
 	base := start(t, b)
 	waitReady(t, base)
 	var e catalog.Entity
@@ -56,7 +58,7 @@ metadata: {name: unknown}
 
 func TestInvalidAddedKindStopsTheCatalog(t *testing.T) {
 	b, _ := testBackend(t)
-	b.Add(CatalogPlugin(), kindModule(catalog.Kind{Name: "API", APIVersions: []string{"backstage.io/v1alpha1"}}))
+	b.Add(catalogplugin.Plugin(), kindModule(catalog.Kind{Name: "API", APIVersions: []string{"backstage.io/v1alpha1"}}))
 	err := b.Run(context.Background())
 	if err == nil || !strings.Contains(err.Error(), "add kind API: apiVersion backstage.io/v1alpha1 is already registered") {
 		t.Fatalf("Run() = %v, want the AddKind error", err)

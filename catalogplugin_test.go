@@ -1,4 +1,4 @@
-package portico
+package portico_test
 
 import (
 	"context"
@@ -20,7 +20,9 @@ import (
 
 	"github.com/uptrace/bun/driver/pgdriver"
 
+	"github.com/porticohq/portico"
 	"github.com/porticohq/portico/catalog"
+	"github.com/porticohq/portico/catalogplugin"
 )
 
 const componentYAML = `apiVersion: backstage.io/v1alpha1
@@ -66,7 +68,7 @@ func TestCatalogPluginRunsLocationsProvidersAndProcessors(t *testing.T) {
 	}))
 	defer srv.Close()
 	u, _ := url.Parse(srv.URL)
-	cfg, err := ParseConfig("app-config.yaml", []byte(fmt.Sprintf(`
+	cfg, err := portico.ParseConfig("app-config.yaml", []byte(fmt.Sprintf(`
 backend:
   reading:
     allow: [{host: '%s'}]
@@ -80,12 +82,12 @@ catalog:
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, logs := testBackend(t, WithConfig(cfg))
-	b.Add(CatalogPlugin(), FileLocationsModule(), URLLocationsModule(),
-		NewModule(CatalogPluginID, "test", func(r ModuleRegistrar) error {
-			var cat CatalogExtensions
-			if !r.ExtensionPoint(&cat) {
-				return errNoCatalogExtensions
+	b, logs := testBackend(t, portico.WithConfig(cfg))
+	b.Add(catalogplugin.Plugin(), catalogplugin.FileLocationsModule(), catalogplugin.URLLocationsModule(),
+		portico.NewModule(catalogplugin.ID, "test", func(r portico.ModuleRegistrar) error {
+			cat, err := portico.ExtensionPoint[catalogplugin.Extensions](r)
+			if err != nil {
+				return err
 			}
 			cat.AddProcessor(catalog.ProcessorFunc{ID: "label", Fn: func(_ context.Context, pc *catalog.ProcessContext) error {
 				if pc.Entity.Metadata.Labels == nil {
@@ -94,7 +96,7 @@ catalog:
 				pc.Entity.Metadata.Labels["processed-by"] = "test"
 				return nil
 			}})
-			cat.AddLocationReader("inline", LocationReaderFunc(func(_ context.Context, target string) (catalog.Mutation, error) {
+			cat.AddLocationReader("inline", catalogplugin.LocationReaderFunc(func(_ context.Context, target string) (catalog.Mutation, error) {
 				ents, problems := catalog.ParseYAML([]byte(fmt.Sprintf(componentYAML, target)), catalog.Source{Location: "inline:" + target})
 				if len(problems) > 0 {
 					return catalog.Mutation{}, catalog.Problems(problems)
@@ -170,7 +172,7 @@ catalog:
 }
 
 func TestUnknownLocationTypeAndProviderSectionsAreWarnings(t *testing.T) {
-	cfg, err := ParseConfig("app-config.yaml", []byte(`
+	cfg, err := portico.ParseConfig("app-config.yaml", []byte(`
 catalog:
   locations:
     - {type: system-x, target: http://systemx.example/api}
@@ -180,8 +182,8 @@ catalog:
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, logs := testBackend(t, WithConfig(cfg))
-	b.Add(CatalogPlugin(), FileLocationsModule())
+	b, logs := testBackend(t, portico.WithConfig(cfg))
+	b.Add(catalogplugin.Plugin(), catalogplugin.FileLocationsModule())
 	start(t, b)
 	for _, want := range []string{
 		`no module reads catalog locations of this type; ignored" plugin=catalog location=catalog.locations[0] type=system-x`,
@@ -213,7 +215,7 @@ func TestBackendOnPostgreSQL(t *testing.T) {
 	})
 	dir := t.TempDir()
 	writeFile(t, dir, "c.yaml", fmt.Sprintf(componentYAML, "on-postgres"))
-	cfg, err := ParseConfig("app-config.yaml", []byte(fmt.Sprintf(`
+	cfg, err := portico.ParseConfig("app-config.yaml", []byte(fmt.Sprintf(`
 backend:
   database: {client: pg, prefix: %s, connection: '%s'}
 catalog:
@@ -223,8 +225,8 @@ catalog:
 		t.Fatal(err)
 	}
 	logs := &syncBuffer{}
-	b := New(WithConfig(cfg), WithAddress("127.0.0.1:0"), WithDemo(false), WithLogger(slogText(logs)))
-	b.Add(CatalogPlugin(), FileLocationsModule())
+	b := portico.New(portico.WithConfig(cfg), portico.WithAddress("127.0.0.1:0"), portico.WithDemo(false), portico.WithLogger(slogText(logs)))
+	b.Add(catalogplugin.Plugin(), catalogplugin.FileLocationsModule())
 	base := start(t, b)
 	waitReady(t, base)
 	if status := getJSON(t, base, "/api/catalog/entities/by-name/component/default/on-postgres", nil); status != http.StatusOK {
@@ -243,7 +245,7 @@ spec: {type: openapi, lifecycle: production, owner: team-a, definition: "openapi
 	os.MkdirAll(filepath.Join(dir, "b"), 0o755)
 	writeFile(t, dir, "a/api.yaml", fmt.Sprintf(api, "api-in-a")+"---\n"+fmt.Sprintf(componentYAML, "component-in-a"))
 	writeFile(t, dir, "b/api.yaml", fmt.Sprintf(api, "api-in-b"))
-	cfg, err := ParseConfig("app-config.yaml", []byte(fmt.Sprintf(`
+	cfg, err := portico.ParseConfig("app-config.yaml", []byte(fmt.Sprintf(`
 catalog:
   rules: [{allow: [Component]}]
   locations:
@@ -253,8 +255,8 @@ catalog:
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, _ := testBackend(t, WithConfig(cfg))
-	b.Add(CatalogPlugin(), FileLocationsModule())
+	b, _ := testBackend(t, portico.WithConfig(cfg))
+	b.Add(catalogplugin.Plugin(), catalogplugin.FileLocationsModule())
 	base := start(t, b)
 	waitReady(t, base)
 	for path, want := range map[string]int{

@@ -1,4 +1,4 @@
-package portico
+package portico_test
 
 import (
 	"errors"
@@ -11,6 +11,12 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/porticohq/portico"
+	"github.com/porticohq/portico/appplugin"
+	"github.com/porticohq/portico/authplugin"
+	"github.com/porticohq/portico/catalogplugin"
+	"github.com/porticohq/portico/providers/file"
 )
 
 // mountTmpfs mounts a tmpfs of the given size (in MB) on a new directory,
@@ -41,10 +47,6 @@ func resizeTmpfs(t *testing.T, dir string, mb int) {
 // WAL recover on their own, without a restart.
 func TestDiskFullRecoversWithoutRestart(t *testing.T) {
 	disk := mountTmpfs(t, 2)
-	old := fileRetry
-	fileRetry = 200 * time.Millisecond
-	t.Cleanup(func() { fileRetry = old })
-
 	files := t.TempDir()
 	const n = 500 // more than one batch of the first load
 	desc := strings.Repeat("Describes the thing at length. ", 200)
@@ -55,7 +57,7 @@ func TestDiskFullRecoversWithoutRestart(t *testing.T) {
 		}
 	}
 	db := filepath.Join(disk, "portico.db")
-	cfg, err := ParseConfig("app-config.yaml", []byte(fmt.Sprintf(`
+	cfg, err := portico.ParseConfig("app-config.yaml", []byte(fmt.Sprintf(`
 backend:
   database: {client: better-sqlite3, connection: '%s'}
   auth:
@@ -67,8 +69,20 @@ catalog:
 		t.Fatal(err)
 	}
 	var logs syncBuffer
-	b := New(WithConfig(cfg), WithAddress("127.0.0.1:0"), WithDemo(false), WithLogger(slogText(&logs)))
-	b.Add(CatalogPlugin(), FileLocationsModule(), AuthPlugin(), AppPlugin(), SyncStatusModule())
+	b := portico.New(portico.WithConfig(cfg), portico.WithAddress("127.0.0.1:0"), portico.WithDemo(false), portico.WithLogger(slogText(&logs)))
+	// The file location's own module, with its failed first load retried
+	// sooner than file.DefaultRetry.
+	fastRetry := catalogplugin.NewModule("file-fast-retry", func(cat catalogplugin.Extensions, s *catalogplugin.Services) error {
+		cat.AddEntityProvider(file.New(file.Options{
+			Target: files + "/*.yaml",
+			Retry:  200 * time.Millisecond,
+			Roots:  catalogplugin.FileRoots(s.Settings.Catalog.Locations),
+			URLs:   s.URLReader,
+			Logger: s.Logger,
+		}))
+		return nil
+	})
+	b.Add(catalogplugin.Plugin(), fastRetry, authplugin.Plugin(), appplugin.Plugin(), appplugin.SyncStatusModule())
 	base := start(t, b)
 
 	name := "file:" + files + "/*.yaml"

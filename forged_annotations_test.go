@@ -1,4 +1,4 @@
-package portico
+package portico_test
 
 import (
 	"fmt"
@@ -9,6 +9,9 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/porticohq/portico"
+	"github.com/porticohq/portico/defaults"
 )
 
 // The forged-annotation half of issue 13's confinement table (the $text,
@@ -73,12 +76,12 @@ func TestForgedAnnotationsCannotWidenDefinitionReads(t *testing.T) {
 		docs = append(docs, forgedAPI(name+"-missing", "../../outside/missing.yaml#/Secret", ann))
 	}
 	writeFile(t, apis, "catalog-info.yaml", strings.Join(docs, "---\n"))
-	cfg, err := ParseConfig("app-config.yaml", []byte(fmt.Sprintf("catalog:\n  locations: [{type: file, target: '%s'}]\n", filepath.Join(apis, "*.yaml"))))
+	cfg, err := portico.ParseConfig("app-config.yaml", []byte(fmt.Sprintf("catalog:\n  locations: [{type: file, target: '%s'}]\n", filepath.Join(apis, "*.yaml"))))
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, _ := testBackend(t, WithConfig(cfg))
-	b.Add(Defaults()...)
+	b, _ := testBackend(t, portico.WithConfig(cfg))
+	b.Add(defaults.Features()...)
 	base := start(t, b)
 	waitReady(t, base)
 	page := func(name string) string {

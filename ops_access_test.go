@@ -1,4 +1,4 @@
-package portico
+package portico_test
 
 import (
 	"net/http"

@@ -16,16 +16,15 @@ import (
 type Option func(*options)
 
 type options struct {
-	clock      func() time.Time
-	logger     *slog.Logger
-	config     *Config
-	files      []string
-	database   *Database
-	store      *store.Store
-	listener   net.Listener
-	address    string
-	demo       *bool
-	shutdownIn time.Duration
+	clock    func() time.Time
+	logger   *slog.Logger
+	config   *Config
+	files    []string
+	database *Database
+	store    *store.Store
+	listener net.Listener
+	address  string
+	demo     *bool
 }
 
 // WithClock replaces the clock every feature (and the scheduler) reads.

@@ -4,10 +4,11 @@
 //
 // It keeps the shape of Backstage's backend system in plain Go: services are
 // ordinary values handed to each feature at registration (see Services),
-// extension points are small interfaces offered by plugins (see
-// CatalogExtensions, PagesExtensions, SignInExtensions), and the built-in
-// features (catalog, file and url locations, 3scale, S3, sign-in, pages) are
-// added through the same API a user's own main.go uses:
+// extension points are small interfaces offered by plugins and found by
+// type with ExtensionPoint, and the built-in features (packages
+// catalogplugin, appplugin and authplugin, and the providers; package
+// defaults lists them) are added through the same API a user's own main.go
+// uses:
 //
 //	b := portico.New(portico.WithConfigFiles("app-config.yaml"))
 //	b.Add(defaults.Features()...)
@@ -58,10 +59,9 @@ type PluginRegistrar interface {
 type ModuleRegistrar interface {
 	// Services returns the services scoped to this module.
 	Services() *Services
-	// ExtensionPoint sets *target (a pointer to an interface type) to the
-	// extended plugin's extension point of that type, and reports whether
-	// the plugin offers one.
-	ExtensionPoint(target any) bool
+	// extended returns the id of the plugin the module extends and the
+	// extension points it offers; ExtensionPoint looks them up by type.
+	extended() (pluginID string, eps []any)
 	// RegisterInit runs init when the backend starts, before the extended
 	// plugin initialises.
 	RegisterInit(init func(ctx context.Context) error)

@@ -1,4 +1,4 @@
-package portico
+package portico_test
 
 import (
 	"bytes"
@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -16,29 +17,33 @@ import (
 
 	"github.com/labstack/echo/v5"
 
+	"github.com/porticohq/portico"
+	"github.com/porticohq/portico/appplugin"
 	"github.com/porticohq/portico/auth"
+	"github.com/porticohq/portico/authplugin"
 	"github.com/porticohq/portico/catalog"
 	"github.com/porticohq/portico/catalog/store"
+	"github.com/porticohq/portico/catalogplugin"
 )
 
 // testBackend returns a backend on a temporary SQLite file, listening on
 // 127.0.0.1:0, logging into the returned buffer.
-func testBackend(t *testing.T, opts ...Option) (*Backend, *syncBuffer) {
+func testBackend(t *testing.T, opts ...portico.Option) (*portico.Backend, *syncBuffer) {
 	t.Helper()
 	logs := &syncBuffer{}
-	base := []Option{
-		WithConfig(NewConfig(nil)),
-		WithDatabase(Database{Driver: DriverSQLite, Path: filepath.Join(t.TempDir(), "portico.db")}),
-		WithAddress("127.0.0.1:0"),
-		WithLogger(slog.New(slog.NewTextHandler(logs, nil))),
-		WithDemo(false),
+	base := []portico.Option{
+		portico.WithConfig(portico.NewConfig(nil)),
+		portico.WithDatabase(portico.Database{Driver: portico.DriverSQLite, Path: filepath.Join(t.TempDir(), "portico.db")}),
+		portico.WithAddress("127.0.0.1:0"),
+		portico.WithLogger(slog.New(slog.NewTextHandler(logs, nil))),
+		portico.WithDemo(false),
 	}
-	return New(append(base, opts...)...), logs
+	return portico.New(append(base, opts...)...), logs
 }
 
 // start runs b in the background and waits until it serves; the backend
 // stops when the test ends.
-func start(t *testing.T, b *Backend) string {
+func start(t *testing.T, b *portico.Backend) string {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	errc := make(chan error, 1)
@@ -78,43 +83,61 @@ func (s *syncBuffer) String() string {
 	return s.buf.String()
 }
 
-func okPlugin(id string) Feature {
-	return NewPlugin(id, func(PluginRegistrar) error { return nil })
+func okPlugin(id string) portico.Feature {
+	return portico.NewPlugin(id, func(portico.PluginRegistrar) error { return nil })
 }
 
-func okModule(pluginID, id string) Feature {
-	return NewModule(pluginID, id, func(ModuleRegistrar) error { return nil })
+func okModule(pluginID, id string) portico.Feature {
+	return portico.NewModule(pluginID, id, func(portico.ModuleRegistrar) error { return nil })
+}
+
+// tabModule is an app module that adds an entity tab with id tabID.
+func tabModule(id, tabID string) portico.Feature {
+	return portico.NewModule(appplugin.ID, id, func(r portico.ModuleRegistrar) error {
+		pages, err := portico.ExtensionPoint[appplugin.Extensions](r)
+		if err != nil {
+			return err
+		}
+		pages.AddEntityTab(appplugin.EntityTab{ID: tabID, Title: "Frobs"})
+		return nil
+	})
 }
 
 func TestStartupFailuresNameTheFeatureAndLeaveNoListener(t *testing.T) {
 	tests := []struct {
 		name     string
-		features []Feature
+		features []portico.Feature
 		want     string
 	}{
-		{"duplicate plugin id", []Feature{okPlugin("frobs"), okPlugin("frobs")},
+		{"duplicate plugin id", []portico.Feature{okPlugin("frobs"), okPlugin("frobs")},
 			`plugin "frobs": added twice (plugin ids must be unique)`},
-		{"duplicate module id", []Feature{okPlugin("catalog"), okModule("catalog", "frobs"), okModule("catalog", "frobs")},
+		{"duplicate module id", []portico.Feature{okPlugin("catalog"), okModule("catalog", "frobs"), okModule("catalog", "frobs")},
 			`module "catalog.frobs": added twice (module ids must be unique within their plugin)`},
-		{"module without its plugin", []Feature{okModule("catalog", "frobs")},
+		{"module without its plugin", []portico.Feature{okModule("catalog", "frobs")},
 			`module "catalog.frobs": extends plugin "catalog", which is not added`},
-		{"failing plugin registration", []Feature{NewPlugin("frobs", func(PluginRegistrar) error {
+		{"failing plugin registration", []portico.Feature{portico.NewPlugin("frobs", func(portico.PluginRegistrar) error {
 			return errors.New("frobs.baseUrl is required")
 		})}, `plugin "frobs": register: frobs.baseUrl is required`},
-		{"failing module registration", []Feature{okPlugin("catalog"), NewModule("catalog", "frobs", func(ModuleRegistrar) error {
+		{"failing module registration", []portico.Feature{okPlugin("catalog"), portico.NewModule("catalog", "frobs", func(portico.ModuleRegistrar) error {
 			return errors.New("boom")
 		})}, `module "catalog.frobs": register: boom`},
-		{"panicking registration", []Feature{NewPlugin("frobs", func(PluginRegistrar) error {
+		{"panicking registration", []portico.Feature{portico.NewPlugin("frobs", func(portico.PluginRegistrar) error {
 			panic("nil map")
 		})}, `plugin "frobs": register: panic: nil map`},
-		{"failing init", []Feature{NewPlugin("frobs", func(r PluginRegistrar) error {
+		{"failing init", []portico.Feature{portico.NewPlugin("frobs", func(r portico.PluginRegistrar) error {
 			r.RegisterInit(func(context.Context) error { return errors.New("cannot reach frobs") })
 			return nil
 		})}, `plugin "frobs": init: cannot reach frobs`},
-		{"dependency on an absent plugin", []Feature{NewPlugin("frobs", func(r PluginRegistrar) error {
+		{"dependency on an absent plugin", []portico.Feature{portico.NewPlugin("frobs", func(r portico.PluginRegistrar) error {
 			r.DependsOn("widgets")
 			return nil
 		})}, `plugin "frobs": depends on plugin "widgets", which is not added`},
+		{"extension point the plugin does not offer", []portico.Feature{okPlugin("catalog"), portico.NewModule("catalog", "frobs", func(r portico.ModuleRegistrar) error {
+			_, err := portico.ExtensionPoint[catalogplugin.Extensions](r)
+			return err
+		})}, `module "catalog.frobs": register: plugin "catalog" offers no catalogplugin.Extensions extension point`},
+		{"two entity tabs with one id", []portico.Feature{appplugin.Plugin(), tabModule("a", "frobs"), tabModule("b", "frobs")},
+			`plugin "app": init: entity tab "frobs" added twice (tab ids must be unique)`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -123,13 +146,13 @@ func TestStartupFailuresNameTheFeatureAndLeaveNoListener(t *testing.T) {
 				t.Fatal(err)
 			}
 			addr := ln.Addr().String()
-			b, _ := testBackend(t, WithListener(ln))
+			b, _ := testBackend(t, portico.WithListener(ln))
 			b.Add(tt.features...)
 			err = b.Run(context.Background())
 			if err == nil || err.Error() != tt.want {
 				t.Fatalf("Run() = %v\nwant %s", err, tt.want)
 			}
-			var fe *FeatureError
+			var fe *portico.FeatureError
 			if !errors.As(err, &fe) {
 				t.Errorf("error is %T, want a *FeatureError", err)
 			}
@@ -151,26 +174,26 @@ func TestStartOrderModulesBeforeTheirPluginPluginsByDependency(t *testing.T) {
 	type ext interface{ Add(string) }
 	b, _ := testBackend(t)
 	b.Add(
-		NewModule("b", "m1", func(r ModuleRegistrar) error {
-			var e ext
-			if !r.ExtensionPoint(&e) {
-				return errors.New("no extension point")
+		portico.NewModule("b", "m1", func(r portico.ModuleRegistrar) error {
+			e, err := portico.ExtensionPoint[ext](r)
+			if err != nil {
+				return err
 			}
 			e.Add("m1")
 			r.RegisterInit(record("b.m1"))
 			return nil
 		}),
-		NewPlugin("a", func(r PluginRegistrar) error {
+		portico.NewPlugin("a", func(r portico.PluginRegistrar) error {
 			r.DependsOn("b")
 			r.RegisterInit(record("a"))
 			return nil
 		}),
-		NewPlugin("b", func(r PluginRegistrar) error {
+		portico.NewPlugin("b", func(r portico.PluginRegistrar) error {
 			r.RegisterExtensionPoint(&recorder{log: &order})
 			r.RegisterInit(record("b"))
 			return nil
 		}),
-		NewPlugin("c", func(r PluginRegistrar) error {
+		portico.NewPlugin("c", func(r portico.PluginRegistrar) error {
 			r.RegisterInit(record("c"))
 			return nil
 		}),
@@ -189,16 +212,16 @@ func (r *recorder) Add(s string) { *r.log = append(*r.log, "ext:"+s) }
 func TestWithClockReplacesTheClockEveryFeatureSees(t *testing.T) {
 	fixed := time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)
 	var seen []time.Time
-	b, _ := testBackend(t, WithClock(func() time.Time { return fixed }))
+	b, _ := testBackend(t, portico.WithClock(func() time.Time { return fixed }))
 	b.Add(
-		NewPlugin("clocked", func(r PluginRegistrar) error {
+		portico.NewPlugin("clocked", func(r portico.PluginRegistrar) error {
 			seen = append(seen, r.Services().Clock())
 			r.Services().Router.GET("/now", func(c *echo.Context) error {
 				return c.String(http.StatusOK, r.Services().Clock().Format(time.RFC3339))
 			})
 			return nil
 		}),
-		NewModule("clocked", "m", func(r ModuleRegistrar) error {
+		portico.NewModule("clocked", "m", func(r portico.ModuleRegistrar) error {
 			seen = append(seen, r.Services().Clock())
 			return nil
 		}),
@@ -222,17 +245,17 @@ func TestWithClockReplacesTheClockEveryFeatureSees(t *testing.T) {
 }
 
 func TestServicesAreScopedToTheFeature(t *testing.T) {
-	cfg, err := ParseConfig("app-config.yaml", []byte("frobs:\n  baseUrl: http://frobs.example\n"))
+	cfg, err := portico.ParseConfig("app-config.yaml", []byte("frobs:\n  baseUrl: http://frobs.example\n"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, logs := testBackend(t, WithConfig(cfg))
+	b, logs := testBackend(t, portico.WithConfig(cfg))
 	var got string
 	b.Add(
-		NewPlugin("frobs", func(r PluginRegistrar) error {
+		portico.NewPlugin("frobs", func(r portico.PluginRegistrar) error {
 			return r.Services().Config.Decode(&struct{}{})
 		}),
-		NewModule("frobs", "reader", func(r ModuleRegistrar) error {
+		portico.NewModule("frobs", "reader", func(r portico.ModuleRegistrar) error {
 			s := r.Services()
 			var c struct {
 				BaseURL string `yaml:"baseUrl"`
@@ -260,7 +283,7 @@ func TestServicesAreScopedToTheFeature(t *testing.T) {
 func TestReadyzWaitsForTrackedWork(t *testing.T) {
 	release := make(chan struct{})
 	b, _ := testBackend(t)
-	b.Add(NewPlugin("slow", func(r PluginRegistrar) error {
+	b.Add(portico.NewPlugin("slow", func(r portico.PluginRegistrar) error {
 		done := r.Services().Readiness.Add("slow:first-sync")
 		go func() { <-release; done() }()
 		return nil
@@ -296,8 +319,8 @@ func TestWithStoreUsesTheGivenStoreAndLeavesItOpen(t *testing.T) {
 	}
 	defer st.Close()
 	var seen catalog.Store
-	b, _ := testBackend(t, WithStore(st))
-	b.Add(NewPlugin("probe", func(r PluginRegistrar) error {
+	b, _ := testBackend(t, portico.WithStore(st))
+	b.Add(portico.NewPlugin("probe", func(r portico.PluginRegistrar) error {
 		seen = r.Services().Store
 		return nil
 	}))
@@ -331,17 +354,17 @@ auth:
           resolvers: [{resolver: employeeNumberMatchingUserEntity}]
 `
 	run := func(withModule bool) error {
-		cfg, err := ParseConfig("app-config.yaml", []byte(yaml))
+		cfg, err := portico.ParseConfig("app-config.yaml", []byte(yaml))
 		if err != nil {
 			t.Fatal(err)
 		}
-		b, _ := testBackend(t, WithConfig(cfg))
-		b.Add(AuthPlugin())
+		b, _ := testBackend(t, portico.WithConfig(cfg))
+		b.Add(authplugin.Plugin())
 		if withModule {
-			b.Add(NewModule(AuthPluginID, "employee-numbers", func(r ModuleRegistrar) error {
-				var signIn SignInExtensions
-				if !r.ExtensionPoint(&signIn) {
-					return errors.New("no SignInExtensions")
+			b.Add(portico.NewModule(authplugin.ID, "employee-numbers", func(r portico.ModuleRegistrar) error {
+				signIn, err := portico.ExtensionPoint[authplugin.Extensions](r)
+				if err != nil {
+					return err
 				}
 				signIn.AddSignInResolver("employeeNumberMatchingUserEntity", auth.ResolverFunc(
 					func(context.Context, auth.Profile, auth.Lookup) (auth.Identity, error) {
@@ -368,5 +391,52 @@ auth:
 	}
 	if err := run(true); err != nil {
 		t.Errorf("with the module: %v", err)
+	}
+}
+
+// A newcomer's first line says where to open the portal (listening on all
+// interfaces means localhost), and no empty "applied mutation" comes
+// before it to read as "nothing loaded".
+func TestStartupLogsTheURLToOpenFirst(t *testing.T) {
+	b, logs := testBackend(t, portico.WithAddress("0.0.0.0:0"))
+	b.Add(catalogplugin.Plugin())
+	start(t, b)
+	_, port, _ := net.SplitHostPort(b.Addr().String())
+	lines := strings.Split(logs.String(), "\n")
+	first := slices.IndexFunc(lines, func(l string) bool { return strings.Contains(l, `msg="Portico is running"`) })
+	if first < 0 {
+		t.Fatalf("no start-up line in\n%s", logs)
+	}
+	if want := "url=http://localhost:" + port + " "; !strings.Contains(lines[first], want) {
+		t.Errorf("start-up line %q lacks %s", lines[first], want)
+	}
+	for _, l := range lines[:first] {
+		if strings.Contains(l, "applied mutation") {
+			t.Errorf("before the start-up line: %s", l)
+		}
+	}
+}
+
+func TestBadListenAddressStopsStartUp(t *testing.T) {
+	b, _ := testBackend(t, portico.WithAddress("localhost:http-alt:9"))
+	err := b.Run(context.Background())
+	if err == nil || !strings.Contains(err.Error(), `listen address "localhost:http-alt:9"`) {
+		t.Fatalf("Run() = %v, want an error naming the listen address", err)
+	}
+}
+
+// The app plugin reads the auth section too (is sign-in on?); a mistake in
+// it stops start-up even without the auth plugin, instead of an open
+// portal.
+func TestAppPluginReportsABadAuthSection(t *testing.T) {
+	cfg, err := portico.ParseConfig("app-config.yaml", []byte("auth:\n  requireSignIn: true\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := testBackend(t, portico.WithConfig(cfg))
+	b.Add(appplugin.Plugin())
+	err = b.Run(context.Background())
+	if err == nil || !strings.Contains(err.Error(), `plugin "app": register: app-config.yaml: auth.requireSignIn: is true but no sign-in provider`) {
+		t.Fatalf("Run() = %v, want the auth section's error from the app plugin", err)
 	}
 }

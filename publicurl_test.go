@@ -1,4 +1,4 @@
-package portico
+package portico_test
 
 import (
 	"fmt"
@@ -9,7 +9,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/porticohq/portico"
 	"github.com/porticohq/portico/auth/authtest"
+	"github.com/porticohq/portico/defaults"
 )
 
 func TestPublicURLPrefersBackendBaseURL(t *testing.T) {
@@ -23,11 +25,11 @@ func TestPublicURLPrefersBackendBaseURL(t *testing.T) {
 		{"Backstage's layout: the backend wins", "app: {baseUrl: 'http://localhost:3000'}\nbackend: {baseUrl: 'http://localhost:7007'}", "http://localhost:7007"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			cfg, err := ParseConfig("app-config.yaml", []byte(tc.yaml))
+			cfg, err := portico.ParseConfig("app-config.yaml", []byte(tc.yaml))
 			if err != nil {
 				t.Fatal(err)
 			}
-			s, err := ParseSettings(cfg)
+			s, err := portico.ParseSettings(cfg)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -47,11 +49,11 @@ func TestPublicURLMustBeAnAbsoluteHTTPURL(t *testing.T) {
 		// checked either.
 		{"app: {baseUrl: '/portal'}\nbackend: {baseUrl: 'http://portal.example'}", ``},
 	} {
-		cfg, err := ParseConfig("app-config.yaml", []byte(tc.yaml))
+		cfg, err := portico.ParseConfig("app-config.yaml", []byte(tc.yaml))
 		if err != nil {
 			t.Fatal(err)
 		}
-		_, err = ParseSettings(cfg)
+		_, err = portico.ParseSettings(cfg)
 		switch {
 		case tc.want == "" && err != nil:
 			t.Errorf("%s: %v, want no error", tc.yaml, err)
@@ -183,13 +185,13 @@ auth:
 ` + github + `catalog:
   locations: [{type: file, target: '` + filepath.Join(dir, "catalog.yaml") + `'}]
 `
-	cfg, err := ParseConfig("app-config.yaml", []byte(yaml))
+	cfg, err := portico.ParseConfig("app-config.yaml", []byte(yaml))
 	if err != nil {
 		ln.Close()
 		t.Fatalf("%v\n%s", err, yaml)
 	}
-	b, _ := testBackend(t, WithConfig(cfg), WithListener(ln))
-	b.Add(Defaults()...)
+	b, _ := testBackend(t, portico.WithConfig(cfg), portico.WithListener(ln))
+	b.Add(defaults.Features()...)
 	start(t, b)
 	base := browse(port)
 	waitReady(t, base)
@@ -206,12 +208,12 @@ func TestDemoTryItServerIsThePublicURL(t *testing.T) {
 	}
 	_, port, _ := net.SplitHostPort(ln.Addr().String())
 	public := "http://localhost:" + port
-	cfg, err := ParseConfig("app-config.yaml", []byte("backend: {baseUrl: '"+public+"'}\n"))
+	cfg, err := portico.ParseConfig("app-config.yaml", []byte("backend: {baseUrl: '"+public+"'}\n"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, _ := testBackend(t, WithConfig(cfg), WithListener(ln), WithDemo(true))
-	b.Add(Defaults()...)
+	b, _ := testBackend(t, portico.WithConfig(cfg), portico.WithListener(ln), portico.WithDemo(true))
+	b.Add(defaults.Features()...)
 	base := start(t, b)
 	waitReady(t, base)
 	resp, body := newBrowser(t, false).get(base + "/catalog/default/api/petstore/definition/op/listPets")
@@ -233,8 +235,8 @@ func TestDemoPetstoreWritesPassThePortalsOwnChecks(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, _ := testBackend(t, WithListener(ln), WithDemo(true))
-	b.Add(Defaults()...)
+	b, _ := testBackend(t, portico.WithListener(ln), portico.WithDemo(true))
+	b.Add(defaults.Features()...)
 	base := start(t, b)
 	waitReady(t, base)
 

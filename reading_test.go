@@ -1,4 +1,4 @@
-package portico
+package portico_test
 
 import (
 	"fmt"
@@ -11,8 +11,10 @@ import (
 
 	"github.com/PuerkitoBio/goquery"
 
+	"github.com/porticohq/portico"
 	"github.com/porticohq/portico/catalog"
 	"github.com/porticohq/portico/catalog/openapi/openapitest"
+	"github.com/porticohq/portico/defaults"
 )
 
 func TestReadingMaxBytes(t *testing.T) {
@@ -26,11 +28,11 @@ func TestReadingMaxBytes(t *testing.T) {
 		{"backend: {reading: {maxBytes: -1}}", 0, "app-config.yaml: backend.reading.maxBytes: must be a positive number of bytes, got -1"},
 		{"backend: {reading: {maxBytes: lots}}", 0, "backend.reading.maxBytes"},
 	} {
-		cfg, err := ParseConfig("app-config.yaml", []byte(tc.yaml))
+		cfg, err := portico.ParseConfig("app-config.yaml", []byte(tc.yaml))
 		if err != nil {
 			t.Fatal(err)
 		}
-		s, err := ParseSettings(cfg)
+		s, err := portico.ParseSettings(cfg)
 		if tc.wantErr != "" {
 			if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
 				t.Errorf("%s: error %v, want one containing %q", tc.yaml, err, tc.wantErr)
@@ -109,12 +111,12 @@ func TestGitHubDescriptionLoadsAsATextTarget(t *testing.T) {
 // location, plus extra config.
 func startWithLocation(t *testing.T, dir, extra string) string {
 	t.Helper()
-	cfg, err := ParseConfig("app-config.yaml", []byte(extra+"catalog:\n  locations: [{type: file, target: '"+filepath.Join(dir, "catalog-info.yaml")+"'}]\n"))
+	cfg, err := portico.ParseConfig("app-config.yaml", []byte(extra+"catalog:\n  locations: [{type: file, target: '"+filepath.Join(dir, "catalog-info.yaml")+"'}]\n"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, _ := testBackend(t, WithConfig(cfg))
-	b.Add(Defaults()...)
+	b, _ := testBackend(t, portico.WithConfig(cfg))
+	b.Add(defaults.Features()...)
 	base := start(t, b)
 	waitReady(t, base)
 	return base

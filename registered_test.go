@@ -1,4 +1,4 @@
-package portico
+package portico_test
 
 import (
 	"bytes"
@@ -19,7 +19,10 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
 
+	"github.com/porticohq/portico"
+	"github.com/porticohq/portico/authplugin"
 	"github.com/porticohq/portico/catalog"
+	"github.com/porticohq/portico/catalogplugin"
 )
 
 // repoServer serves descriptor files over HTTP, as a repository's raw view
@@ -119,7 +122,7 @@ func errorName(body map[string]any) string {
 func registryBackend(t *testing.T, repo *repoServer, dbPath string) string {
 	t.Helper()
 	u, _ := url.Parse(repo.URL)
-	cfg, err := ParseConfig("app-config.yaml", []byte(fmt.Sprintf(`
+	cfg, err := portico.ParseConfig("app-config.yaml", []byte(fmt.Sprintf(`
 backend:
   reading:
     allow: [{host: '%s'}]
@@ -130,12 +133,12 @@ catalog:
 	if err != nil {
 		t.Fatal(err)
 	}
-	opts := []Option{WithConfig(cfg)}
+	opts := []portico.Option{portico.WithConfig(cfg)}
 	if dbPath != "" {
-		opts = append(opts, WithDatabase(Database{Driver: DriverSQLite, Path: dbPath}))
+		opts = append(opts, portico.WithDatabase(portico.Database{Driver: portico.DriverSQLite, Path: dbPath}))
 	}
 	b, _ := testBackend(t, opts...)
-	b.Add(CatalogPlugin(), FileLocationsModule(), URLLocationsModule(), AuthPlugin())
+	b.Add(catalogplugin.Plugin(), catalogplugin.FileLocationsModule(), catalogplugin.URLLocationsModule(), authplugin.Plugin())
 	base := start(t, b)
 	waitReady(t, base)
 	return base
@@ -361,12 +364,12 @@ func TestRegisteredLocationsTwoReplicasOnePostgreSQL(t *testing.T) {
 	u, _ := url.Parse(repo.URL)
 	dbYAML := pgDatabaseYAML(t)
 	replica := func() string {
-		cfg, err := ParseConfig("app-config.yaml", []byte(fmt.Sprintf("backend:\n%s  reading:\n    allow: [{host: '%s'}]\n    allowAddresses: ['127.0.0.1']\ncatalog:\n  processingInterval: {minutes: 30}\n", dbYAML, u.Host)))
+		cfg, err := portico.ParseConfig("app-config.yaml", []byte(fmt.Sprintf("backend:\n%s  reading:\n    allow: [{host: '%s'}]\n    allowAddresses: ['127.0.0.1']\ncatalog:\n  processingInterval: {minutes: 30}\n", dbYAML, u.Host)))
 		if err != nil {
 			t.Fatal(err)
 		}
-		b := New(WithConfig(cfg), WithAddress("127.0.0.1:0"), WithDemo(false), WithLogger(slogText(&syncBuffer{})))
-		b.Add(CatalogPlugin(), URLLocationsModule(), AuthPlugin())
+		b := portico.New(portico.WithConfig(cfg), portico.WithAddress("127.0.0.1:0"), portico.WithDemo(false), portico.WithLogger(slogText(&syncBuffer{})))
+		b.Add(catalogplugin.Plugin(), catalogplugin.URLLocationsModule(), authplugin.Plugin())
 		base := start(t, b)
 		waitReady(t, base)
 		return base

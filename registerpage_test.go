@@ -1,4 +1,4 @@
-package portico
+package portico_test
 
 import (
 	"fmt"
@@ -15,7 +15,9 @@ import (
 	"github.com/PuerkitoBio/goquery"
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/porticohq/portico"
 	"github.com/porticohq/portico/catalog"
+	"github.com/porticohq/portico/defaults"
 )
 
 // registerPortal runs every built-in feature with backend.reading.allow
@@ -26,7 +28,7 @@ func registerPortal(t *testing.T, repoURL string) (string, *browser) {
 	u, _ := url.Parse(repoURL)
 	dir := t.TempDir()
 	writeFile(t, dir, "configured.yaml", fmt.Sprintf(componentYAML, "configured-one"))
-	cfg, err := ParseConfig("app-config.yaml", []byte(fmt.Sprintf(`
+	cfg, err := portico.ParseConfig("app-config.yaml", []byte(fmt.Sprintf(`
 backend:
   reading:
     allow: [{host: '%s'}]
@@ -38,8 +40,8 @@ catalog:
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, _ := testBackend(t, WithConfig(cfg))
-	b.Add(Defaults()...)
+	b, _ := testBackend(t, portico.WithConfig(cfg))
+	b.Add(defaults.Features()...)
 	base := start(t, b)
 	waitReady(t, base)
 	return base, newBrowser(t, false)

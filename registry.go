@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"reflect"
 	"slices"
 )
 
@@ -221,18 +220,4 @@ func (r *moduleRegistrar) RegisterInit(init func(context.Context) error) {
 	r.e.inits = append(r.e.inits, init)
 }
 
-func (r *moduleRegistrar) ExtensionPoint(target any) bool {
-	pv := reflect.ValueOf(target)
-	if pv.Kind() != reflect.Pointer || pv.IsNil() {
-		return false
-	}
-	want := pv.Elem().Type()
-	for _, ep := range r.e.plugin.eps {
-		t := reflect.TypeOf(ep)
-		if (want.Kind() == reflect.Interface && t.Implements(want)) || t.AssignableTo(want) {
-			pv.Elem().Set(reflect.ValueOf(ep))
-			return true
-		}
-	}
-	return false
-}
+func (r *moduleRegistrar) extended() (string, []any) { return r.e.plugin.p.id, r.e.plugin.eps }

@@ -12,7 +12,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/porticohq/portico/auth"
 	"github.com/porticohq/portico/catalog"
 	"github.com/porticohq/portico/catalog/egress"
 	"github.com/porticohq/portico/catalog/store"
@@ -72,9 +71,10 @@ func (b *Backend) run(ctx context.Context) error {
 	b.mu.Lock()
 	b.addr = ln.Addr()
 	b.mu.Unlock()
+	// The first line a newcomer reads: where to open the portal.
+	rt.log.Info("Portico is running", "url", rt.openURL(ln.Addr()), "address", ln.Addr().String(),
+		"database", rt.databaseName(), "demo", rt.demo, "replica", rt.scheduler.Owner())
 	close(b.ready)
-	rt.log.Info("portico started", "address", ln.Addr().String(), "database", rt.databaseName(), "demo", rt.demo,
-		"replica", rt.scheduler.Owner())
 	return rt.web.Serve(ctx, ln)
 }
 
@@ -114,9 +114,10 @@ func (b *Backend) setup(ctx context.Context) (*runtime, error) {
 	}
 	if addr != "" {
 		var l ListenSettings
-		if l.UnmarshalConfig(NewConfig(map[string]any{"l": addr}).Sub("l")) == nil {
-			rt.settings.Backend.Listen = l
+		if err := l.UnmarshalConfig(NewConfig(map[string]any{"l": addr}).Sub("l")); err != nil {
+			return nil, fmt.Errorf("listen address %q: %w", addr, err)
 		}
+		rt.settings.Backend.Listen = l
 	}
 	if err := b.openStore(ctx, rt); err != nil {
 		return nil, err
@@ -181,13 +182,12 @@ func serverURL(dbURL string) string {
 // open store.
 func (rt *runtime) build() error {
 	s := rt.settings
-	opts := catalog.Options{Logger: rt.log.With("component", "ingest"), AllowedKinds: s.Catalog.AllowedKinds(nil),
-		OrphanStrategy: s.Catalog.OrphanStrategy}
-	if s.Catalog.HasLocationRules() {
-		// Per-location rules widen the global ones, so the check moves
-		// into a processor that knows each entity's location.
-		opts.AllowedKinds = nil
-		opts.Processors = []catalog.Processor{newKindRules(&s.Catalog)}
+	opts := catalog.Options{Logger: rt.log.With("component", "ingest"), OrphanStrategy: s.Catalog.OrphanStrategy}
+	if !s.Catalog.HasLocationRules() {
+		// Per-location rules widen the global ones; with them, the catalog
+		// plugin checks kinds in a processor that knows each entity's
+		// location instead.
+		opts.AllowedKinds = s.Catalog.AllowedKinds(nil)
 	}
 	rt.catalog = catalog.New(rt.store, opts)
 	allow := make([]catalog.ReadAllowRule, 0, len(s.Backend.Reading.Allow))
@@ -210,22 +210,12 @@ func (rt *runtime) build() error {
 	}
 	rt.scheduler = sched
 	rt.web = web.New(web.Options{
-		Store:    rt.store,
-		Catalog:  rt.catalog,
-		Logger:   rt.log.With("component", "http"),
-		AppTitle: s.App.Title,
-		BaseURL:  s.PublicURL(),
-		Ready:    rt.readiness.Err,
+		Store:  rt.store,
+		Logger: rt.log.With("component", "http"),
+		Ready:  rt.readiness.Err,
 		// Request lines at info only when asked: 116 MB of them in two
 		// minutes of load buried everything else (issue 15).
 		AccessLog: s.Backend.Logging.AccessLog,
-		// Catalog writes need a signed-in user or a static token whenever
-		// sign-in is configured.
-		RequireWriter: auth.RequireUserOrToken,
-		URLReader:     rt.urls,
-		// Generation only sees this process's commits; with a database
-		// shared by several replicas, cached answers also expire.
-		CacheTTL: sharedCacheTTL(rt.store.Dialect()),
 	})
 	rt.web.Metrics.Register(func(w io.Writer) { _ = sched.WriteMetrics(w) })
 	return nil
@@ -278,6 +268,23 @@ func (rt *runtime) warnUnused() {
 	}
 }
 
+// openURL is the URL to open in a browser: the public URL when one is
+// configured, else the address the backend listens on, with localhost for
+// "all interfaces".
+func (rt *runtime) openURL(addr net.Addr) string {
+	if rt.settings.PublicURLConfigured() {
+		return rt.settings.PublicURL()
+	}
+	host, port, err := net.SplitHostPort(addr.String())
+	if err != nil {
+		return "http://" + addr.String()
+	}
+	if ip := net.ParseIP(host); host == "" || (ip != nil && ip.IsUnspecified()) {
+		host = "localhost"
+	}
+	return "http://" + net.JoinHostPort(host, port)
+}
+
 func (rt *runtime) databaseName() string {
 	return rt.store.Dialect()
 }
@@ -285,7 +292,7 @@ func (rt *runtime) databaseName() string {
 func (rt *runtime) close() {
 	if rt.ownStore && rt.store != nil {
 		if err := rt.store.Close(); err != nil {
-			rt.log.Warn("close database", "error", err)
+			rt.log.Warn("close database", "err", err)
 		}
 	}
 }
@@ -305,14 +312,4 @@ func (b *Backend) listen(ctx context.Context, s *Settings) (net.Listener, error)
 		return nil, fmt.Errorf("listen on %s: %w", addr, err)
 	}
 	return ln, nil
-}
-
-// sharedCacheTTL bounds how stale a cached API answer can be when other
-// replicas write to the same PostgreSQL database; zero (no expiry) for the
-// embedded SQLite, which only this process writes.
-func sharedCacheTTL(dialect string) time.Duration {
-	if dialect == "pg" {
-		return 5 * time.Second
-	}
-	return 0
 }

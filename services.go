@@ -47,7 +47,7 @@ type Services struct {
 	// Features other than the catalog read through Store.
 	Catalog *catalog.Catalog
 	// Scheduler runs scheduled providers, one runner per task across
-	// replicas. Use CatalogExtensions.AddEntityProvider rather than adding
+	// replicas. Use catalogplugin.Extensions.AddEntityProvider rather than adding
 	// to it directly; it is here for status pages and "sync now".
 	Scheduler *providers.Scheduler
 	// URLReader reads URLs that backend.reading.allow permits, within time
@@ -55,11 +55,11 @@ type Services struct {
 	URLReader *catalog.URLReader
 	// Router is the feature's route group, /api/<pluginId>.
 	Router *echo.Group
-	// Echo serves pages; prefer PagesExtensions.AddRoute from a module of
+	// Echo serves pages; prefer appplugin.Extensions.AddRoute from a module of
 	// the app plugin. Routes must be added before the backend starts
 	// serving (during registration or init).
 	Echo *echo.Echo
-	// Web is the HTTP server: its error page, metrics and title.
+	// Web is the HTTP server: its error page and metrics.
 	Web *web.Server
 	// Readiness tracks work that must finish before /readyz answers ok.
 	Readiness *Readiness

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 )
 
 // Options configure a Catalog. The zero value is usable: a discarding
@@ -35,9 +36,25 @@ const (
 	OrphanDelete = "delete"
 )
 
-// CommitHook is called after a mutation commits, e.g. to update metrics or
-// drop caches. It runs on the applying goroutine and must be quick.
-type CommitHook func(ctx context.Context, provider string, res ApplyResult)
+// Applied is what a CommitHook learns about one apply of a provider's
+// mutation: its result, how long it took and, when it failed, why.
+type Applied struct {
+	Provider string
+	Result   ApplyResult
+	// Duration is the whole Apply (processing and writing), or the write
+	// alone for ApplyPrepared.
+	Duration time.Duration
+	// Err is set when the mutation was not written; nothing changed then.
+	Err error
+	// Removal is true for an entity deleted by RemoveEntity rather than a
+	// mutation of the provider.
+	Removal bool
+}
+
+// CommitHook is called after every apply of a mutation, written or failed
+// (Applied.Err), e.g. to update ingest metrics or readiness. It runs on the
+// applying goroutine and must be quick.
+type CommitHook func(ctx context.Context, a Applied)
 
 // Catalog is the ingest pipeline in front of a Store: it processes each
 // mutation (placeholders, validation, processors, relations) and writes it
@@ -54,6 +71,7 @@ type Catalog struct {
 	mu         sync.RWMutex
 	processors []Processor
 	hooks      []CommitHook
+	locations  LocationService
 
 	problems problemLog
 }
@@ -95,7 +113,7 @@ func (c *Catalog) AddProcessor(p Processor) {
 	c.processors = append(c.processors, p)
 }
 
-// AddCommitHook registers h to run after every committed mutation.
+// AddCommitHook registers h to run after every apply, written or failed.
 func (c *Catalog) AddCommitHook(h CommitHook) {
 	c.mu.Lock()
 	defer c.mu.Unlock()

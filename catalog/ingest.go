@@ -20,11 +20,13 @@ const parallelThreshold = 64
 // Invalid and Problems are filled here, from processing and from m.Failed.
 // Apply is Prepare followed by ApplyPrepared.
 func (c *Catalog) Apply(ctx context.Context, provider string, m Mutation) (ApplyResult, error) {
+	start := time.Now()
 	p, err := c.Prepare(ctx, provider, m)
 	if err != nil {
+		c.runHooks(ctx, Applied{Provider: provider, Duration: time.Since(start), Err: err})
 		return ApplyResult{}, err
 	}
-	return c.ApplyPrepared(ctx, p)
+	return c.applyPrepared(ctx, p, start)
 }
 
 // PreparedMutation is a mutation whose entities are processed (and, where
@@ -68,8 +70,13 @@ func (c *Catalog) Prepare(ctx context.Context, provider string, m Mutation) (*Pr
 // ApplyPrepared writes a prepared mutation in one store transaction and
 // runs the commit hooks; see Apply.
 func (c *Catalog) ApplyPrepared(ctx context.Context, p *PreparedMutation) (ApplyResult, error) {
+	return c.applyPrepared(ctx, p, time.Now())
+}
+
+// applyPrepared writes p; the commit hooks see the time since began (the
+// start of Apply, or of the write alone).
+func (c *Catalog) applyPrepared(ctx context.Context, p *PreparedMutation, began time.Time) (ApplyResult, error) {
 	start := time.Now()
-	_, hooks := c.snapshot()
 	provider, m := p.provider, p.m
 	res, err := c.store.Apply(ctx, StoreMutation{
 		Provider: provider,
@@ -80,7 +87,9 @@ func (c *Catalog) ApplyPrepared(ctx context.Context, p *PreparedMutation) (Apply
 		Orphan:   m.Orphans && c.orphanStrategy != OrphanDelete,
 	})
 	if err != nil {
-		return res, fmt.Errorf("apply mutation of %s: %w", provider, err)
+		err = fmt.Errorf("apply mutation of %s: %w", provider, err)
+		c.runHooks(ctx, Applied{Provider: provider, Result: res, Duration: time.Since(began), Err: err})
+		return res, err
 	}
 	res.Invalid, res.Problems = collectProblems(p.processed, m.Failed)
 	c.logger.Info("applied mutation", "provider", provider, "type", string(m.Type),
@@ -88,10 +97,15 @@ func (c *Catalog) ApplyPrepared(ctx context.Context, p *PreparedMutation) (Apply
 		"unchanged", res.Unchanged, "invalid", res.Invalid, "failed_sources", len(m.Failed),
 		"conflicts", len(res.Conflicts), "duration", p.prepTime+time.Since(start))
 	c.problems.record(c.logger, provider, m, p.processed)
-	for _, h := range hooks {
-		h(ctx, provider, res)
-	}
+	c.runHooks(ctx, Applied{Provider: provider, Result: res, Duration: time.Since(began)})
 	return res, nil
+}
+
+func (c *Catalog) runHooks(ctx context.Context, a Applied) {
+	_, hooks := c.snapshot()
+	for _, h := range hooks {
+		h(ctx, a)
+	}
 }
 
 // Process runs the ingest steps on one entity without storing it; the

@@ -142,7 +142,7 @@ func TestApplyMarksOnlyInvalidEntities(t *testing.T) {
 	st := &recordingStore{}
 	c := New(st, Options{})
 	var hooked ApplyResult
-	c.AddCommitHook(func(_ context.Context, provider string, res ApplyResult) { hooked = res })
+	c.AddCommitHook(func(_ context.Context, a Applied) { hooked = a.Result })
 	c.AddProcessor(ProcessorFunc{ID: "reject-b", Fn: func(_ context.Context, pc *ProcessContext) error {
 		if pc.Entity.Metadata.Name == "b" {
 			pc.AddProblem("metadata.name", "b is reserved")

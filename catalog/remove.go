@@ -16,9 +16,6 @@ func (c *Catalog) RemoveEntity(ctx context.Context, uid string) (*StoredEntity, 
 		return nil, fmt.Errorf("remove entity %s: %w", uid, err)
 	}
 	c.logger.Info("removed entity", "entity", removed.Ref.String(), "uid", uid, "provider", removed.Provider)
-	_, hooks := c.snapshot()
-	for _, h := range hooks {
-		h(ctx, removed.Provider, ApplyResult{Removed: 1})
-	}
+	c.runHooks(ctx, Applied{Provider: removed.Provider, Result: ApplyResult{Removed: 1}, Removal: true})
 	return removed, nil
 }

@@ -52,7 +52,7 @@ func (p *FrobsProvider) Run(ctx context.Context) (catalog.Mutation, error) {
 }
 
 // Example_frobs shows a custom provider; a module adds it with
-// portico.CatalogExtensions.AddEntityProvider (see docs/extending.md).
+// catalogplugin.Extensions.AddEntityProvider (see docs/extending.md).
 func Example_frobs() {
 	p := &FrobsProvider{env: "production", frobs: func(context.Context) ([]string, error) {
 		return []string{"frob-a", "frob-b"}, nil

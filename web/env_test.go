@@ -5,6 +5,8 @@ import (
 	"crypto/rand"
 	"database/sql"
 	"encoding/hex"
+	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -14,6 +16,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/labstack/echo/v5"
 	"github.com/uptrace/bun/driver/pgdriver"
 
 	"github.com/porticohq/portico/catalog"
@@ -173,8 +176,27 @@ func newTestEnv(tb testing.TB, open func(testing.TB) *store.Store, opts Options)
 		entities = append(entities, apiEntity(i, 200))
 	}
 	ingest(tb, cat, "file:/catalog/all.yaml", entities...)
-	opts.Store, opts.Catalog = st, cat
-	return &testEnv{srv: New(opts), store: st, cat: cat}
+	opts.Store = st
+	srv := New(opts)
+	srv.Echo.GET("/api/catalog/entities/by-name/:kind/:namespace/:name", entityByName(st))
+	return &testEnv{srv: srv, store: st, cat: cat}
+}
+
+// entityByName stands in for the catalog API's route of that name (package
+// catalogapi, which the catalog plugin mounts): the server's tests need a
+// real route that answers 200 or a catalog error.
+func entityByName(st catalog.Store) echo.HandlerFunc {
+	return func(c *echo.Context) error {
+		ref := catalog.Ref{Kind: c.Param("kind"), Namespace: c.Param("namespace"), Name: c.Param("name")}
+		e, err := st.ByRef(c.Request().Context(), ref)
+		if err != nil {
+			if errors.Is(err, catalog.ErrNotFound) {
+				return catalog.Errorf(catalog.ENOTFOUND, "No such entity %s", ref)
+			}
+			return err
+		}
+		return WriteBody(c, http.StatusOK, mimeJSON, e.JSON)
+	}
 }
 
 // do sends a request through the server and returns status and body.
@@ -196,4 +218,29 @@ func (e *testEnv) do(tb testing.TB, method, target, body string, header ...strin
 	res := rec.Result()
 	b, _ := io.ReadAll(res.Body)
 	return res, string(b)
+}
+
+// mustGet returns the body of a GET that must answer 200.
+func mustGet(t *testing.T, env *testEnv, target string) string {
+	t.Helper()
+	res, body := env.do(t, "GET", target, "")
+	if res.StatusCode != http.StatusOK {
+		t.Fatalf("GET %s: status %d: %s", target, res.StatusCode, body)
+	}
+	return body
+}
+
+// assertErrorBody checks an error answer's status, type and JSON body.
+func assertErrorBody(t *testing.T, res *http.Response, body string, want errorBody) {
+	t.Helper()
+	if res.StatusCode != want.Response.StatusCode {
+		t.Errorf("status = %d, want %d", res.StatusCode, want.Response.StatusCode)
+	}
+	if ct := res.Header.Get("Content-Type"); ct != mimeJSON {
+		t.Errorf("Content-Type = %q", ct)
+	}
+	wantJSON, _ := json.Marshal(want)
+	if body != string(wantJSON) {
+		t.Errorf("body\n got %s\nwant %s", body, wantJSON)
+	}
 }

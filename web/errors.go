@@ -13,6 +13,9 @@ import (
 	"github.com/porticohq/portico/catalog"
 )
 
+// mimeJSON is what Backstage (express res.json) answers with.
+const mimeJSON = "application/json; charset=utf-8"
+
 // errorBody is Backstage's error response: API clients written for
 // Backstage read error.name and error.message.
 type errorBody struct {
@@ -33,23 +36,6 @@ type errorRequest struct {
 
 type errorStatus struct {
 	StatusCode int `json:"statusCode"`
-}
-
-// inputError returns the error the API answers with for bad request
-// parameters (Backstage's InputError, 400).
-func inputError(format string, args ...any) error {
-	return catalog.Errorf(catalog.EINVALID, format, args...)
-}
-
-// errPredicates answers the forms of Backstage's API that take filter
-// predicates ({"$all": [...]}, $in, $contains, ...), which Portico does not
-// evaluate yet: a clear 501 rather than a silent wrong answer.
-var errPredicates = echo.NewHTTPError(http.StatusNotImplemented,
-	"Filter predicates (the query field) are not supported by this catalog yet; use the filter parameter")
-
-// notFound returns Backstage's NotFoundError (404).
-func notFound(format string, args ...any) error {
-	return catalog.Errorf(catalog.ENOTFOUND, format, args...)
 }
 
 // describeError decides, in one place, the status, the Backstage error name
@@ -156,7 +142,7 @@ func writeAPIError(c *echo.Context, status int, name, message string) error {
 	if req.Method == http.MethodHead {
 		return c.NoContent(status)
 	}
-	return writeBody(c, status, mimeJSON, body)
+	return WriteBody(c, status, mimeJSON, body)
 }
 
 // plainErrorPage is the default Server.ErrorPage until the views provide a
@@ -166,12 +152,12 @@ func plainErrorPage(c *echo.Context, status int, message string) error {
 	if message != "" && message != http.StatusText(status) {
 		text += ": " + message
 	}
-	return writeBody(c, status, echo.MIMETextPlainCharsetUTF8, []byte(text+"\n"))
+	return WriteBody(c, status, echo.MIMETextPlainCharsetUTF8, []byte(text+"\n"))
 }
 
-// writeBody writes b with an explicit Content-Length, which keeps net/http
+// WriteBody writes b with an explicit Content-Length, which keeps net/http
 // from chunking the body (measurably faster for the large catalog bodies).
-func writeBody(c *echo.Context, status int, contentType string, b []byte) error {
+func WriteBody(c *echo.Context, status int, contentType string, b []byte) error {
 	h := c.Response().Header()
 	h.Set(echo.HeaderContentType, contentType)
 	h.Set(echo.HeaderContentLength, strconv.Itoa(len(b)))

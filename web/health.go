@@ -24,7 +24,7 @@ func (s *Server) registerOps() {
 }
 
 func (s *Server) healthz(c *echo.Context) error {
-	return writeBody(c, http.StatusOK, echo.MIMETextPlainCharsetUTF8, []byte("ok\n"))
+	return WriteBody(c, http.StatusOK, echo.MIMETextPlainCharsetUTF8, []byte("ok\n"))
 }
 
 // readyStatus is the JSON body of /readyz.
@@ -33,16 +33,17 @@ type readyStatus struct {
 	Reason string `json:"reason,omitempty"`
 }
 
-// readyz answers 200 or 503. Why it is not ready (a database error with
-// its address, the locations still loading) is told only to signed-in
-// users and static-token callers: anonymous probes need the status alone.
+// readyz answers 200 or 503. Which check failed (the database, the
+// locations still loading) is told only to signed-in users and static-token
+// callers: anonymous probes need the status alone.
 func (s *Server) readyz(c *echo.Context) error {
 	ctx, cancel := context.WithTimeout(c.Request().Context(), 2*time.Second)
 	defer cancel()
 	st, status := readyStatus{Status: "ok"}, http.StatusOK
 	if err := s.Store.Ping(ctx); err != nil {
+		// The driver's text (addresses, user names) stays in the log.
 		s.log.Warn("readiness: database ping failed", "err", err)
-		st, status = readyStatus{Status: "unavailable", Reason: "database: " + err.Error()}, http.StatusServiceUnavailable
+		st, status = readyStatus{Status: "unavailable", Reason: "database unreachable"}, http.StatusServiceUnavailable
 	} else if s.ready != nil {
 		if err := s.ready(); err != nil {
 			st, status = readyStatus{Status: "unavailable", Reason: err.Error()}, http.StatusServiceUnavailable
@@ -52,7 +53,7 @@ func (s *Server) readyz(c *echo.Context) error {
 		st.Reason = ""
 	}
 	body, _ := json.Marshal(st)
-	return writeBody(c, status, mimeJSON, body)
+	return WriteBody(c, status, mimeJSON, body)
 }
 
 func (s *Server) metrics(c *echo.Context) error {
@@ -60,7 +61,7 @@ func (s *Server) metrics(c *echo.Context) error {
 	if err := s.writeMetrics(c.Request().Context(), &buf); err != nil {
 		return err
 	}
-	return writeBody(c, http.StatusOK, "text/plain; version=0.0.4; charset=utf-8", buf.Bytes())
+	return WriteBody(c, http.StatusOK, "text/plain; version=0.0.4; charset=utf-8", buf.Bytes())
 }
 
 // mayReadDetails reports whether the caller is a signed-in user or carries

@@ -1,7 +1,9 @@
-// Package web serves Portico over HTTP with echo v5: the catalog REST API,
-// the pages (templ views, htmx partials), the try-it-out proxy, health and
-// metrics. Handlers read through catalog.Store and render views; they never
-// touch the database directly.
+// Package web is Portico's HTTP server around echo v5: error answers
+// (Backstage's JSON under /api, an HTML page elsewhere), rendering,
+// request logging and metrics, recovery, /healthz, /readyz and /metrics.
+// Features add their routes: the catalog REST API (web/catalogapi), the
+// pages (web/pages), API docs (web/apidocs) and the providers' status
+// (web/syncstatus).
 package web
 
 import (
@@ -23,41 +25,15 @@ import (
 
 // Options configure New. Store is required; everything else has a default.
 type Options struct {
-	Store   catalog.Store
-	Catalog *catalog.Catalog
-	Logger  *slog.Logger
-	// AppTitle is app.title; BaseURL is the public URL (backend.baseUrl,
-	// else app.baseUrl, else the listen address).
-	AppTitle string
-	BaseURL  string
+	// Store is pinged by /readyz and counted by /metrics.
+	Store  catalog.Store
+	Logger *slog.Logger
 	// Ready reports whether the backend is ready for traffic (every
 	// configured location ingested once); a non-nil error is the reason
 	// /readyz gives. Nil means always ready once the database answers.
 	Ready func() error
 	// Metrics collects request and ingest metrics; New creates one if nil.
 	Metrics *Metrics
-	// Locations answers the location endpoints (GET/POST /locations, ...);
-	// nil lists none and registers none.
-	Locations Locations
-	// CacheBytes bounds the catalog API's response cache; 0 means 32 MB and a
-	// negative value disables it.
-	CacheBytes int64
-	// CacheTTL bounds how long a cached answer is served. The cache is
-	// always dropped when the store's generation changes; a TTL matters only
-	// when other processes write the same database (PostgreSQL replicas).
-	// 0 means no limit.
-	CacheTTL time.Duration
-	// APIMiddleware runs before every /api/catalog handler (and before its
-	// response cache), e.g. sign-in checks.
-	APIMiddleware []echo.MiddlewareFunc
-	// RequireWriter, when set, runs before every catalog API call that
-	// changes the catalog (DELETE /entities/by-uid); an error refuses the
-	// call. Sign-in sets it (a signed-in user or a static token).
-	RequireWriter func(c *echo.Context) error
-	// URLReader reads the placeholders of entities sent to
-	// POST /validate-entity, relative to their url: location; nil refuses
-	// placeholders there.
-	URLReader *catalog.URLReader
 	// AccessLog logs every request at info level (backend.logging.accessLog);
 	// off, request lines are at debug level.
 	AccessLog bool
@@ -68,82 +44,43 @@ type Options struct {
 type Server struct {
 	Echo    *echo.Echo
 	Store   catalog.Store
-	Catalog *catalog.Catalog
-	Log     *slog.Logger
-	Title   string // app.title
-	BaseURL string // the public URL, without a trailing slash
 	Metrics *Metrics
 	// ErrorPage renders the HTML answer for errors outside /api (the views
 	// set a styled page; the default is plain text). message is safe to
 	// show: internal errors arrive as a generic message.
 	ErrorPage func(c *echo.Context, status int, message string) error
 
-	log        *slog.Logger
-	ready      func() error
-	locations  Locations
-	cache      *responseCache
-	writeGuard func(c *echo.Context) error
-	urls       *catalog.URLReader
-	accessLog  bool
+	log       *slog.Logger
+	ready     func() error
+	accessLog bool
 }
 
 // New builds the server: echo with recovery, request logging and metrics,
-// the error handler, /healthz, /readyz, /metrics and the catalog REST API
-// under /api/catalog.
+// the error handler, /healthz, /readyz and /metrics.
 func New(opts Options) *Server {
 	log := cmp.Or(opts.Logger, slog.New(slog.DiscardHandler))
 	s := &Server{
-		Echo:       echo.New(),
-		Store:      opts.Store,
-		Catalog:    opts.Catalog,
-		Log:        log,
-		Title:      opts.AppTitle,
-		BaseURL:    opts.BaseURL,
-		Metrics:    opts.Metrics,
-		ErrorPage:  plainErrorPage,
-		log:        log,
-		ready:      opts.Ready,
-		locations:  opts.Locations,
-		writeGuard: opts.RequireWriter,
-		urls:       opts.URLReader,
-		accessLog:  opts.AccessLog,
+		Echo:      echo.New(),
+		Store:     opts.Store,
+		Metrics:   opts.Metrics,
+		ErrorPage: plainErrorPage,
+		log:       log,
+		ready:     opts.Ready,
+		accessLog: opts.AccessLog,
 	}
 	if s.Metrics == nil {
 		s.Metrics = NewMetrics()
-	}
-	if opts.CacheBytes >= 0 {
-		s.cache = newResponseCache(cmp.Or(opts.CacheBytes, 32<<20), opts.CacheTTL)
 	}
 	s.Echo.Logger = log
 	s.Echo.HTTPErrorHandler = s.handleError
 	s.Echo.Use(s.observe, s.recover)
 	s.registerOps()
-	s.registerAPI(opts.APIMiddleware)
 	return s
 }
-
-// SetLocations sets what answers the location endpoints; the catalog
-// plugin calls it when it starts, before the server listens.
-func (s *Server) SetLocations(l Locations) { s.locations = l }
-
-// Locations returns what SetLocations set, nil before (or without) the
-// catalog plugin. Pages read it per request: they register their routes
-// before the catalog plugin starts.
-func (s *Server) Locations() Locations { return s.locations }
 
 // ServeHTTP lets the server be used as an http.Handler (tests, embedding).
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.Echo.ServeHTTP(w, r)
-}
-
-// Start listens on address and serves until ctx ends, then shuts down
-// gracefully (in-flight requests get up to 10 s).
-func (s *Server) Start(ctx context.Context, address string) error {
-	ln, err := (&net.ListenConfig{}).Listen(ctx, "tcp", address)
-	if err != nil {
-		return fmt.Errorf("listen on %s: %w", address, err)
-	}
-	return s.Serve(ctx, ln)
 }
 
 // Serve serves on ln until ctx ends, then shuts down gracefully. Tests pass

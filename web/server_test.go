@@ -44,7 +44,7 @@ func TestReadyz(t *testing.T) {
 			wantStatus: 503,
 			wantBody:   `{"status":"unavailable","reason":"waiting for the first ingest of file:/catalog/*.yaml"}`,
 		},
-		{name: "database closed", closeStore: true, wantStatus: 503, wantBody: `{"status":"unavailable","reason":"database: `},
+		{name: "database closed", closeStore: true, wantStatus: 503, wantBody: `{"status":"unavailable","reason":"database unreachable"}`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -123,7 +123,7 @@ catalog:
 		for i, r := range replicas {
 			for _, line := range strings.Split(r.stderr.String(), "\n") {
 				var l struct{ Msg, Replica string }
-				if json.Unmarshal([]byte(line), &l) == nil && l.Msg == "portico started" {
+				if json.Unmarshal([]byte(line), &l) == nil && l.Msg == "Portico is running" {
 					owners[l.Replica] = i
 				}
 			}

@@ -152,7 +152,7 @@ func freePort(t *testing.T) int {
 }
 
 // serveLog collects a process's JSON log lines and reports the address of
-// its "portico started" line.
+// its "Portico is running" line.
 type serveLog struct {
 	mu      sync.Mutex
 	lines   []string
@@ -171,7 +171,7 @@ func watchLog(r io.Reader) *serveLog {
 			l.lines = append(l.lines, sc.Text())
 			l.mu.Unlock()
 			var rec struct{ Msg, Address string }
-			if json.Unmarshal(sc.Bytes(), &rec) == nil && rec.Msg == "portico started" {
+			if json.Unmarshal(sc.Bytes(), &rec) == nil && rec.Msg == "Portico is running" {
 				l.started <- rec.Address
 			}
 		}
@@ -186,7 +186,7 @@ func (l *serveLog) String() string {
 	return strings.Join(l.lines, "\n")
 }
 
-// address waits for the "portico started" line.
+// address waits for the "Portico is running" line.
 func (l *serveLog) address(t *testing.T) string {
 	t.Helper()
 	select {

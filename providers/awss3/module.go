@@ -2,18 +2,16 @@ package awss3
 
 import (
 	"context"
-	"errors"
 
-	"github.com/porticohq/portico"
+	"github.com/porticohq/portico/catalogplugin"
 )
 
 // Module adds one provider per bucket configured under
 // catalog.providers.awsS3 to the catalog, with endpoint and keys from
 // integrations.awsS3[0] when the provider does not set them. Without that
 // section it does nothing.
-func Module() portico.Feature {
-	return portico.NewModule("catalog", "awss3-provider", func(r portico.ModuleRegistrar) error {
-		s := r.Services()
+func Module() catalogplugin.Feature {
+	return catalogplugin.NewModule("awss3-provider", func(cat catalogplugin.Extensions, s *catalogplugin.Services) error {
 		section := s.Config.Sub("providers.awsS3")
 		if !section.Has("") {
 			return nil
@@ -21,10 +19,6 @@ func Module() portico.Feature {
 		cfgs, err := ParseConfig(section, s.RootConfig.Sub("integrations.awsS3"))
 		if err != nil {
 			return err
-		}
-		var cat portico.CatalogExtensions
-		if !r.ExtensionPoint(&cat) {
-			return errors.New("awss3-provider: the catalog plugin offers no CatalogExtensions")
 		}
 		for _, c := range cfgs {
 			c.MaxBytes = s.Settings.Backend.Reading.MaxBytes

@@ -125,7 +125,7 @@ func New(opts Options) *Provider {
 	}
 	abs := AbsTarget(opts.Target, opts.Dir)
 	g := catalog.ParseGlob(abs)
-	roots := []string{g.Base}
+	roots := []string{Root(opts.Target, opts.Dir)}
 	for _, r := range opts.Roots {
 		if !slices.Contains(roots, r) {
 			roots = append(roots, r)
@@ -169,6 +169,14 @@ func AbsTarget(target, dir string) string {
 		return filepath.Clean(target)
 	}
 	return abs
+}
+
+// Root is the directory that confines a file location's reads (its
+// Location targets, placeholders and API definitions' $refs): the absolute
+// target's part before any glob, or a plain file's directory. Every place
+// that confines reads to file locations asks this function.
+func Root(target, dir string) string {
+	return catalog.ParseGlob(AbsTarget(target, dir)).Base
 }
 
 // Name is "file:<target as configured>", the bucket's name.

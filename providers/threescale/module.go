@@ -1,17 +1,14 @@
 package threescale
 
 import (
-	"errors"
-
-	"github.com/porticohq/portico"
+	"github.com/porticohq/portico/catalogplugin"
 )
 
 // Module adds one provider per configured tenant
 // (catalog.providers.threeScaleApiEntity.<id>) to the catalog. Without that
 // section it does nothing.
-func Module() portico.Feature {
-	return portico.NewModule("catalog", "threescale-provider", func(r portico.ModuleRegistrar) error {
-		s := r.Services()
+func Module() catalogplugin.Feature {
+	return catalogplugin.NewModule("threescale-provider", func(cat catalogplugin.Extensions, s *catalogplugin.Services) error {
 		section := s.Config.Sub("providers.threeScaleApiEntity")
 		if !section.Has("") {
 			return nil
@@ -19,10 +16,6 @@ func Module() portico.Feature {
 		cfgs, err := ParseConfig(section)
 		if err != nil {
 			return err
-		}
-		var cat portico.CatalogExtensions
-		if !r.ExtensionPoint(&cat) {
-			return errors.New("threescale-provider: the catalog plugin offers no CatalogExtensions")
 		}
 		for _, c := range cfgs {
 			cat.AddEntityProvider(New(c, nil, s.Logger))

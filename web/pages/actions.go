@@ -22,7 +22,7 @@ var notices = map[string]string{
 const refreshNotice = "Its location is being read again; reload the page in a moment to see any change."
 
 // locs returns the location service, nil while there is none.
-func (h *Handler) locs() web.Locations {
+func (h *Handler) locs() catalog.LocationService {
 	if h.locations == nil {
 		return nil
 	}
@@ -72,7 +72,7 @@ func (h *Handler) entityActions(c *echo.Context, se *catalog.StoredEntity, e *ca
 
 // origin returns the location an entity came from; nil, nil when it came
 // from none the location service knows (a provider, an unregistered one).
-func (h *Handler) origin(ctx context.Context, locs web.Locations, ref catalog.Ref) (*views.OriginLocation, error) {
+func (h *Handler) origin(ctx context.Context, locs catalog.LocationService, ref catalog.Ref) (*views.OriginLocation, error) {
 	loc, err := locs.ByEntity(ctx, ref)
 	if catalog.ErrorCode(err) == catalog.ENOTFOUND {
 		return nil, nil

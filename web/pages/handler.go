@@ -54,7 +54,7 @@ type Options struct {
 	// Locations returns the location service (registration, Refresh,
 	// Unregister), nil while there is none: the catalog plugin sets it
 	// after the pages register, so it is read per request.
-	Locations func() web.Locations
+	Locations func() catalog.LocationService
 	// Runs reports a registered location's reads (the scheduler).
 	Runs Runs
 	// RequireUser guards the actions pages take for a person (register,
@@ -82,7 +82,7 @@ type Handler struct {
 	myGroups    func(c *echo.Context, ref catalog.Ref) []string
 	assets      string
 	cat         *catalog.Catalog
-	locations   func() web.Locations
+	locations   func() catalog.LocationService
 	runs        Runs
 	requireUser func(c *echo.Context) error
 

@@ -56,7 +56,7 @@ func newPortalWith(t *testing.T, opts pages.Options) *portal {
 		t.Fatalf("apply testdata: %v", err)
 	}
 
-	srv := web.New(web.Options{Store: st, Catalog: cat, AppTitle: "Test Portal", CacheBytes: -1})
+	srv := web.New(web.Options{Store: st})
 	opts.Store, opts.AppTitle = st, "Test Portal"
 	if opts.Catalog == nil {
 		opts.Catalog = cat

@@ -14,7 +14,6 @@ import (
 
 	"github.com/porticohq/portico/catalog"
 	"github.com/porticohq/portico/views"
-	"github.com/porticohq/portico/web"
 )
 
 // maxTargetLength bounds the URL a person may register.
@@ -70,7 +69,7 @@ func (h *Handler) registerLocation(c *echo.Context) error {
 	if locs == nil {
 		return fail(http.StatusServiceUnavailable, unavailable())
 	}
-	reg, err := locs.Register(c.Request().Context(), spec, web.RegisterOptions{})
+	reg, err := locs.Register(c.Request().Context(), spec, catalog.RegisterOptions{})
 	if err != nil {
 		status, ie := importError(err, spec)
 		if ie == nil {
@@ -107,7 +106,7 @@ func (h *Handler) preview(ctx context.Context, target, csrf string) (views.Impor
 		pv.Error = unavailable()
 		return pv, http.StatusServiceUnavailable, nil
 	}
-	reg, err := locs.Register(ctx, spec, web.RegisterOptions{DryRun: true})
+	reg, err := locs.Register(ctx, spec, catalog.RegisterOptions{DryRun: true})
 	if err != nil {
 		status, ie := importError(err, spec)
 		if ie == nil {
@@ -128,7 +127,7 @@ func (h *Handler) preview(ctx context.Context, target, csrf string) (views.Impor
 
 // fillPreview lists the dry run's entities, each with its own problems;
 // the problems of no listed entity are the tree's.
-func fillPreview(pv *views.ImportPreview, reg web.Registration) error {
+func fillPreview(pv *views.ImportPreview, reg catalog.Registration) error {
 	index := map[string]int{}
 	for _, raw := range reg.Entities {
 		var e catalog.Entity

@@ -2,13 +2,14 @@ package frobs
 
 import (
 	"context"
-	"errors"
 	"net/url"
 
 	"github.com/a-h/templ"
 
 	"github.com/porticohq/portico"
+	"github.com/porticohq/portico/appplugin"
 	"github.com/porticohq/portico/catalog"
+	"github.com/porticohq/portico/catalogplugin"
 )
 
 // Features returns the frobs feature: a module of the catalog plugin and a
@@ -22,10 +23,10 @@ func Features() []portico.Feature {
 // catalog.providers.frobs is configured: a module whose config section is
 // absent adds no provider.
 func CatalogModule() portico.Feature {
-	return portico.NewModule(portico.CatalogPluginID, "frobs", func(r portico.ModuleRegistrar) error {
-		var cat portico.CatalogExtensions
-		if !r.ExtensionPoint(&cat) {
-			return errors.New("the catalog plugin offers no CatalogExtensions")
+	return portico.NewModule(catalogplugin.ID, "frobs", func(r portico.ModuleRegistrar) error {
+		cat, err := portico.ExtensionPoint[catalogplugin.Extensions](r)
+		if err != nil {
+			return err
 		}
 		cat.AddProcessor(TierProcessor{})
 
@@ -46,12 +47,12 @@ func CatalogModule() portico.Feature {
 
 // PagesModule adds the Frobs tab to component and API pages.
 func PagesModule() portico.Feature {
-	return portico.NewModule(portico.AppPluginID, "frobs-tab", func(r portico.ModuleRegistrar) error {
-		var pages portico.PagesExtensions
-		if !r.ExtensionPoint(&pages) {
-			return errors.New("the app plugin offers no PagesExtensions")
+	return portico.NewModule(appplugin.ID, "frobs-tab", func(r portico.ModuleRegistrar) error {
+		pages, err := portico.ExtensionPoint[appplugin.Extensions](r)
+		if err != nil {
+			return err
 		}
-		pages.AddEntityTab(portico.EntityTab{
+		pages.AddEntityTab(appplugin.EntityTab{
 			ID:     "frobs",
 			Title:  "Frobs",
 			Kinds:  []string{"Component", "API"},

@@ -11,11 +11,12 @@ import (
 	"os"
 
 	"github.com/porticohq/portico"
+	"github.com/porticohq/portico/defaults"
 )
 
 func main() {
 	b := portico.New(portico.WithConfigFiles(os.Args[2:]...))
-	b.Add(portico.Defaults()...)
+	b.Add(defaults.Features()...)
 	switch os.Args[1] {
 	case "duplicate":
 		b.Add(portico.NewPlugin("frobs", ok), portico.NewPlugin("frobs", ok))

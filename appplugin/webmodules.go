@@ -1,0 +1,143 @@
+package appplugin
+
+import (
+	"net/url"
+
+	"github.com/labstack/echo/v5"
+
+	"github.com/porticohq/portico"
+	"github.com/porticohq/portico/auth"
+	"github.com/porticohq/portico/catalog"
+	"github.com/porticohq/portico/catalogplugin"
+	"github.com/porticohq/portico/views"
+	"github.com/porticohq/portico/web/apidocs"
+	"github.com/porticohq/portico/web/syncstatus"
+)
+
+// APIDocsModule adds API documentation to the pages: the Definition tab of
+// API entities (operations rendered on the server), operation search, and
+// the try-it-out proxy configured by apiDocs.tryItOut. In demo mode it also
+// serves the demo Petstore API and lets try-it-out reach it.
+func APIDocsModule() portico.Feature {
+	return portico.NewModule(ID, "api-docs", func(r portico.ModuleRegistrar) error {
+		pages, err := portico.ExtensionPoint[Extensions](r)
+		if err != nil {
+			return err
+		}
+		s := r.Services()
+		policy := apidocs.DefaultPolicy()
+		if err := s.RootConfig.Sub("apiDocs.tryItOut").Decode(&policy); err != nil {
+			return err
+		}
+		// Relative servers (the demo Petstore's) resolve against the public
+		// URL, as OpenAPI resolves them against where the document is served.
+		baseURL := s.Settings.PublicURL()
+		if s.Demo {
+			// The demo Petstore's server is the portal itself: reachable at
+			// the address it listens on, and at its public URL when that is
+			// a private name (a public address needs no entry).
+			policy.Allow = append(policy.Allow, s.Settings.Backend.Listen.LocalAddr())
+			if u, err := url.Parse(baseURL); err == nil {
+				policy.Allow = append(policy.Allow, u.Host)
+			}
+		}
+		_, err = apidocs.Register(s.Echo, apidocs.Options{
+			BaseURL:     baseURL,
+			Store:       s.Store,
+			Logger:      s.Logger,
+			Policy:      policy,
+			Demo:        s.Demo,
+			RequireUser: auth.RequireUser,
+			Page: func(c *echo.Context, title string) views.Page {
+				return pages.Page(c, title, views.NavAPIs)
+			},
+			EntityPage: pages.EntityPage,
+			UserKey:    userKey,
+			ReaderFor:  readerFor(s.URLReader, catalogplugin.FileRoots(s.Settings.Catalog.Locations)),
+		})
+		if err != nil {
+			return err
+		}
+		pages.AddEntityTab(EntityTab{ID: "definition", Title: "Definition", Kinds: []string{"API"}})
+		return nil
+	})
+}
+
+// SyncStatusModule serves /providers: every scheduled provider with its
+// schedule, last and next run, counts and errors, and "Sync now" (for
+// signed-in users when sign-in is configured).
+func SyncStatusModule() portico.Feature {
+	return portico.NewModule(ID, "sync-status", func(r portico.ModuleRegistrar) error {
+		pages, err := portico.ExtensionPoint[Extensions](r)
+		if err != nil {
+			return err
+		}
+		s := r.Services()
+		syncstatus.Register(s.Echo, syncstatus.Options{
+			Scheduler: s.Scheduler,
+			Page: func(c *echo.Context) views.Page {
+				return pages.Page(c, "Providers", views.NavProviders)
+			},
+			RequireUser: func(next echo.HandlerFunc) echo.HandlerFunc {
+				return func(c *echo.Context) error {
+					if err := auth.RequireUser(c); err != nil {
+						return err
+					}
+					return next(c)
+				}
+			},
+		})
+		return nil
+	})
+}
+
+// userKey names the caller for try-it-out's rate limit: the signed-in user,
+// else the client address.
+func userKey(c *echo.Context) string {
+	if id := auth.IdentityFrom(c); id != nil {
+		return id.UserRef
+	}
+	return c.RealIP()
+}
+
+// readerFor resolves an API definition's relative $refs where the
+// definition came from: beside the file or URL its $text placeholder read
+// (the definition-location annotation, which only ingest sets), else beside
+// the entity's own file or URL. Where that is comes from the store's
+// location record (the entity's location key) when it names a file or URL,
+// else from the managed-by-location annotation, which ingest always sets
+// from the provider's source. File reads stay inside the configured file
+// location that holds the file (never a directory an entity names), URL
+// reads within backend.reading.allow; other sources refuse them.
+func readerFor(urls *catalog.URLReader, roots []string) func(e *catalog.StoredEntity) catalog.Reader {
+	targets := &catalog.Targets{Roots: roots, URLs: urls}
+	return func(se *catalog.StoredEntity) catalog.Reader {
+		e, err := se.Decode()
+		if err != nil {
+			return nil
+		}
+		loc, err := catalog.ParseLocationRef(se.LocationKey)
+		if err != nil || (loc.Type != "file" && loc.Type != "url") {
+			loc, err = catalog.ParseLocationRef(e.Metadata.Annotations[catalog.AnnotationManagedByLocation])
+			if err != nil {
+				return nil
+			}
+		}
+		if def, err := catalog.ParseLocationRef(e.Metadata.Annotations[catalog.AnnotationDefinitionLocation]); err == nil {
+			loc = def
+		}
+		switch loc.Type {
+		case "file":
+			root, err := targets.Root(loc.Target)
+			if err != nil {
+				return nil
+			}
+			r := catalog.NewFileReader(root, loc.Target)
+			r.URLs = urls
+			return r
+		case "url":
+			return urls.ForURL(loc.Target)
+		}
+		return nil
+	}
+}

@@ -1,0 +1,145 @@
+package catalogapi
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"strings"
+)
+
+// projectJSON returns the parts of the JSON object doc named by fields
+// (dotted paths such as metadata.name or spec.type), as Backstage's `fields`
+// parameter does. A path segment may itself contain dots (annotation keys
+// like backstage.io/managed-by-location): the shortest key that exists is
+// taken at each level. A field that does not exist is left out. Only the
+// objects on the paths are decoded; every value is copied as raw JSON.
+func projectJSON(doc []byte, fields []string) ([]byte, error) {
+	root, err := newLazyObject(doc)
+	if err != nil {
+		return nil, fmt.Errorf("project fields: %w", err)
+	}
+	out := &outObject{}
+	for _, field := range fields {
+		keys, value, ok := root.resolve(strings.Split(field, "."))
+		if ok {
+			out.set(keys, value)
+		}
+	}
+	var buf bytes.Buffer
+	buf.Grow(64)
+	out.write(&buf)
+	return buf.Bytes(), nil
+}
+
+// lazyObject is a JSON object decoded one level at a time, on demand.
+type lazyObject struct {
+	fields   map[string]json.RawMessage
+	children map[string]*lazyObject
+}
+
+func newLazyObject(raw []byte) (*lazyObject, error) {
+	var fields map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &fields); err != nil {
+		return nil, err
+	}
+	return &lazyObject{fields: fields}, nil
+}
+
+// child returns the object under key, or nil when the value is not an object.
+func (o *lazyObject) child(key string) *lazyObject {
+	if c, ok := o.children[key]; ok {
+		return c
+	}
+	raw := o.fields[key]
+	var c *lazyObject
+	if t := bytes.TrimLeft(raw, " \t\r\n"); len(t) > 0 && t[0] == '{' {
+		c, _ = newLazyObject(raw)
+	}
+	if o.children == nil {
+		o.children = map[string]*lazyObject{}
+	}
+	o.children[key] = c
+	return c
+}
+
+// resolve follows parts, joining consecutive parts with dots until a key
+// exists. It returns the keys of the path and the value at its end.
+func (o *lazyObject) resolve(parts []string) (keys []string, value json.RawMessage, ok bool) {
+	cur := o
+	pending := ""
+	for i, part := range parts {
+		if cur == nil {
+			return nil, nil, false
+		}
+		if pending == "" {
+			pending = part
+		} else {
+			pending += "." + part
+		}
+		raw, exists := cur.fields[pending]
+		if !exists {
+			continue
+		}
+		keys = append(keys, pending)
+		pending = ""
+		if i == len(parts)-1 {
+			return keys, raw, true
+		}
+		cur = cur.child(keys[len(keys)-1])
+	}
+	return nil, nil, false
+}
+
+// outObject is the projection being built: keys in the order they were
+// first requested, each either a raw value or a nested object.
+type outObject struct {
+	keys   []string
+	values map[string]json.RawMessage
+	nested map[string]*outObject
+}
+
+func (o *outObject) set(keys []string, value json.RawMessage) {
+	k := keys[0]
+	if _, isValue := o.values[k]; isValue {
+		return // an enclosing value was already taken whole
+	}
+	_, isNested := o.nested[k]
+	if !isNested {
+		o.keys = append(o.keys, k)
+	}
+	if len(keys) == 1 {
+		if o.values == nil {
+			o.values = map[string]json.RawMessage{}
+		}
+		o.values[k] = value
+		delete(o.nested, k)
+		return
+	}
+	if o.nested == nil {
+		o.nested = map[string]*outObject{}
+	}
+	n, ok := o.nested[k]
+	if !ok {
+		n = &outObject{}
+		o.nested[k] = n
+	}
+	n.set(keys[1:], value)
+}
+
+func (o *outObject) write(buf *bytes.Buffer) {
+	buf.WriteByte('{')
+	for i, k := range o.keys {
+		if i > 0 {
+			buf.WriteByte(',')
+		}
+		name, _ := json.Marshal(k)
+		buf.Write(name)
+		buf.WriteByte(':')
+		if v, ok := o.values[k]; ok {
+			buf.Write(v)
+		} else {
+			o.nested[k].write(buf)
+		}
+	}
+	buf.WriteByte('}')
+}
