@@ -1,0 +1,354 @@
+package apihistory
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"strings"
+	"sync"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/porticohq/portico/catalog"
+	"github.com/porticohq/portico/catalog/apidiff"
+	"github.com/porticohq/portico/catalog/openapi"
+)
+
+// maxAttempts is how many flushes a noted definition waits to be found in
+// the store (its mutation still being written, or the entity rejected)
+// before it is forgotten.
+const maxAttempts = 5
+
+// Recorder records API definitions as the catalog ingests them. Its
+// processor notes each API whose definition differs from the current
+// version it knows (a hash compare: unchanged syncs cost no query); its
+// commit hook wakes Run, which reads the noted APIs back from the store,
+// so only committed definitions are recorded, off the ingest transaction,
+// and then diffs each new version against the previous one.
+type Recorder struct {
+	hist   *Store
+	store  catalog.Store
+	log    *slog.Logger
+	limits openapi.Limits
+
+	headsOnce sync.Once
+	mu        sync.Mutex
+	heads     map[string]string         // entity key → current hash
+	pending   map[string]map[string]int // entity key → noted hash → flushes waited
+	wake      chan struct{}
+
+	flights flights
+}
+
+// RecorderOptions configure NewRecorder.
+type RecorderOptions struct {
+	Logger *slog.Logger
+	// Limits bound loading definitions for diffs; zero means defaults.
+	Limits openapi.Limits
+}
+
+// NewRecorder returns a recorder writing to hist and reading entities
+// from st.
+func NewRecorder(hist *Store, st catalog.Store, opts RecorderOptions) *Recorder {
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	return &Recorder{
+		hist: hist, store: st, log: opts.Logger, limits: opts.Limits,
+		pending: map[string]map[string]int{},
+		wake:    make(chan struct{}, 1),
+	}
+}
+
+// Processor notes API entities whose definition is not the current
+// version; it changes nothing.
+func (r *Recorder) Processor() catalog.Processor {
+	return catalog.ProcessorFunc{ID: "api-history", Fn: func(ctx context.Context, pc *catalog.ProcessContext) error {
+		e := pc.Entity
+		if !strings.EqualFold(e.Kind, "API") {
+			return nil
+		}
+		def := e.Definition()
+		if len(def) == 0 {
+			return nil
+		}
+		r.note(ctx, e.Ref().Key(), Hash(def))
+		return nil
+	}}
+}
+
+func (r *Recorder) note(ctx context.Context, key, hash string) {
+	r.headsOnce.Do(func() {
+		heads, err := r.hist.Heads(ctx)
+		if err != nil {
+			// Every API is then noted once; Record still adds nothing
+			// for a definition already current.
+			r.log.Warn("api history: read current versions", "err", err)
+			heads = map[string]string{}
+		}
+		r.mu.Lock()
+		r.heads = heads
+		r.mu.Unlock()
+	})
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.heads[key] == hash {
+		return
+	}
+	if r.pending[key] == nil {
+		r.pending[key] = map[string]int{}
+	}
+	if _, ok := r.pending[key][hash]; !ok {
+		r.pending[key][hash] = 0
+	}
+}
+
+// CommitHook wakes Run after a mutation commits.
+func (r *Recorder) CommitHook() catalog.CommitHook {
+	return func(context.Context, string, catalog.ApplyResult) {
+		select {
+		case r.wake <- struct{}{}:
+		default:
+		}
+	}
+}
+
+// Run records noted definitions whenever a commit wakes it, until ctx
+// ends.
+func (r *Recorder) Run(ctx context.Context) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-r.wake:
+			r.Flush(ctx)
+		}
+	}
+}
+
+// Pending is the number of APIs with noted definitions not yet recorded.
+func (r *Recorder) Pending() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return len(r.pending)
+}
+
+// Flush records the noted definitions that the store now holds, then
+// computes the diff of each new version against the one before it.
+func (r *Recorder) Flush(ctx context.Context) {
+	r.mu.Lock()
+	keys := make([]string, 0, len(r.pending))
+	for k := range r.pending {
+		keys = append(keys, k)
+	}
+	r.mu.Unlock()
+	var fresh []Version
+	for _, key := range keys {
+		if ctx.Err() != nil {
+			return
+		}
+		v, ok := r.recordOne(ctx, key)
+		if ok {
+			fresh = append(fresh, v)
+		}
+	}
+	for _, v := range fresh {
+		if v.PrevID == 0 || v.SpecType != "openapi" {
+			continue
+		}
+		if _, err := r.DiffBetween(ctx, v.PrevID, v.ID); err != nil {
+			r.log.Warn("api history: diff against the previous version", "entity", v.EntityKey, "err", err)
+		}
+	}
+}
+
+// recordOne records the stored definition of key if it is one the
+// processor noted; it reports the version when that changed the current
+// one.
+func (r *Recorder) recordOne(ctx context.Context, key string) (Version, bool) {
+	ref, err := catalog.ParseRef(key, "API", catalog.DefaultNamespace)
+	if err != nil {
+		r.forget(key, "")
+		return Version{}, false
+	}
+	se, err := r.store.ByRef(ctx, ref)
+	var e *catalog.Entity
+	if err == nil {
+		e, err = se.Decode()
+	}
+	if err != nil {
+		if errors.Is(err, catalog.ErrNotFound) {
+			r.forget(key, "")
+		} else {
+			r.log.Warn("api history: read entity", "entity", key, "err", err)
+			r.wait(key)
+		}
+		return Version{}, false
+	}
+	def := e.Definition()
+	hash := Hash(def)
+	r.mu.Lock()
+	_, noted := r.pending[key][hash]
+	r.mu.Unlock()
+	if !noted || len(def) == 0 {
+		r.wait(key)
+		return Version{}, false
+	}
+	v, changed, err := r.hist.Record(ctx, Version{
+		EntityKey:   key,
+		SpecType:    e.SpecString("type"),
+		InfoVersion: infoVersion(def),
+		Provider:    se.Provider,
+		Location:    e.Metadata.Annotations[catalog.AnnotationManagedByLocation],
+	}, def)
+	if err != nil {
+		r.log.Warn("api history: record version", "entity", key, "err", err)
+		r.wait(key)
+		return Version{}, false
+	}
+	r.forget(key, hash)
+	if changed {
+		r.log.Info("api history: new version", "entity", key, "version", v.InfoVersion, "id", v.ID)
+	}
+	return v, changed
+}
+
+// forget drops key's noted definition hash (all of them when hash is
+// empty) and makes a recorded hash the head.
+func (r *Recorder) forget(key, hash string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if hash != "" && r.heads != nil {
+		r.heads[key] = hash
+	}
+	delete(r.pending[key], hash)
+	if hash == "" || len(r.pending[key]) == 0 {
+		delete(r.pending, key)
+	}
+}
+
+// wait counts a flush that did not find key's noted definitions stored.
+func (r *Recorder) wait(key string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for h, n := range r.pending[key] {
+		if n+1 >= maxAttempts {
+			delete(r.pending[key], h)
+		} else {
+			r.pending[key][h] = n + 1
+		}
+	}
+	if len(r.pending[key]) == 0 {
+		delete(r.pending, key)
+	}
+}
+
+// infoVersion reads info.version from an OpenAPI or AsyncAPI definition
+// ("" when it has none).
+func infoVersion(def []byte) string {
+	var doc struct {
+		Info struct {
+			Version any `yaml:"version"`
+		} `yaml:"info"`
+	}
+	if yaml.Unmarshal(def, &doc) != nil || doc.Info.Version == nil {
+		return ""
+	}
+	switch v := doc.Info.Version.(type) {
+	case string:
+		return v
+	default:
+		b, _ := yaml.Marshal(v)
+		return strings.TrimSpace(string(b))
+	}
+}
+
+// DiffBetween returns the diff from one version of an API to another:
+// the cached report, or one computed now (once, however many callers ask)
+// and cached.
+func (r *Recorder) DiffBetween(ctx context.Context, from, to int64) (*apidiff.Report, error) {
+	if rep, err := r.hist.Diff(ctx, from, to); err == nil || !errors.Is(err, ErrNotFound) {
+		return rep, err
+	}
+	return r.flights.do(pair{from, to}, func() (*apidiff.Report, error) {
+		return r.computeDiff(ctx, from, to)
+	})
+}
+
+func (r *Recorder) computeDiff(ctx context.Context, from, to int64) (*apidiff.Report, error) {
+	a, err := r.hist.Get(ctx, from)
+	if err != nil {
+		return nil, err
+	}
+	b, err := r.hist.Get(ctx, to)
+	if err != nil {
+		return nil, err
+	}
+	if a.EntityKey != b.EntityKey {
+		return nil, catalog.Errorf(catalog.EINVALID, "versions %d and %d belong to different APIs", from, to)
+	}
+	if a.SpecType != "openapi" || b.SpecType != "openapi" {
+		return nil, catalog.Errorf(catalog.EINVALID, "only OpenAPI definitions are diffed (versions are %s and %s)", a.SpecType, b.SpecType)
+	}
+	da, err := r.hist.Definition(ctx, from)
+	if err != nil {
+		return nil, err
+	}
+	db, err := r.hist.Definition(ctx, to)
+	if err != nil {
+		return nil, err
+	}
+	rep, err := apidiff.OpenAPI(ctx,
+		apidiff.Input{Name: versionName(a), Data: da},
+		apidiff.Input{Name: versionName(b), Data: db}, r.limits)
+	if err != nil {
+		return nil, err
+	}
+	if err := r.hist.SaveDiff(ctx, from, to, rep); err != nil {
+		return nil, err
+	}
+	return rep, nil
+}
+
+func versionName(v Version) string {
+	if v.InfoVersion != "" {
+		return v.EntityKey + " version " + v.InfoVersion
+	}
+	return v.EntityKey + " of " + v.CurrentSince.Format("2006-01-02 15:04")
+}
+
+type pair struct{ from, to int64 }
+
+// flights runs one computation per pair at a time; callers asking for a
+// pair in flight wait for its result.
+type flights struct {
+	mu sync.Mutex
+	m  map[pair]*flight
+}
+
+type flight struct {
+	done chan struct{}
+	rep  *apidiff.Report
+	err  error
+}
+
+func (f *flights) do(k pair, fn func() (*apidiff.Report, error)) (*apidiff.Report, error) {
+	f.mu.Lock()
+	if f.m == nil {
+		f.m = map[pair]*flight{}
+	}
+	if c, ok := f.m[k]; ok {
+		f.mu.Unlock()
+		<-c.done
+		return c.rep, c.err
+	}
+	c := &flight{done: make(chan struct{})}
+	f.m[k] = c
+	f.mu.Unlock()
+	c.rep, c.err = fn()
+	close(c.done)
+	f.mu.Lock()
+	delete(f.m, k)
+	f.mu.Unlock()
+	return c.rep, c.err
+}
