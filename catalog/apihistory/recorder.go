@@ -302,7 +302,8 @@ func (r *Recorder) computeDiff(ctx context.Context, from, to int64) (*apidiff.Re
 		apidiff.Input{Name: versionName(a), Data: da},
 		apidiff.Input{Name: versionName(b), Data: db}, r.limits)
 	if err != nil {
-		return nil, err
+		// A definition that cannot be loaded is the API's problem.
+		return nil, catalog.Errorf(catalog.EINVALID, "%v", err)
 	}
 	if err := r.hist.SaveDiff(ctx, from, to, rep); err != nil {
 		return nil, err
