@@ -8,15 +8,17 @@ import (
 	"github.com/porticohq/portico"
 	"github.com/porticohq/portico/providers/awss3"
 	"github.com/porticohq/portico/providers/threescale"
+	"github.com/porticohq/portico/web/apichanges"
 )
 
 // Features returns every built-in feature: catalog, file and url
 // locations, the demo catalog, sign-in, pages, API docs, the providers'
-// status page, and the 3scale and S3 providers.
+// status page, the 3scale and S3 providers, and API change history.
 // Providers whose config section is absent do nothing.
 func Features() []portico.Feature {
 	return append(portico.Defaults(),
 		threescale.Module(),
 		awss3.Module(),
+		apichanges.Module(), // API change history (issue 16): versions, diffs, /api/apidocs/...
 	)
 }

@@ -58,21 +58,33 @@ type Version struct {
 
 // Store reads and writes versions in the catalog's database.
 type Store struct {
+	bun *bun.DB
 	db  *sql.DB
 	pg  bool
 	now func() time.Time
 }
 
-// Open migrates the history tables and returns the store. now is the
-// clock (nil: time.Now).
-func Open(ctx context.Context, db *bun.DB, now func() time.Time) (*Store, error) {
-	if err := store.Migrate(ctx, db, MigrationOwner, Migrations()); err != nil {
-		return nil, err
-	}
+// NewStore returns the store over db without touching the database; run
+// Migrate before using it. now is the clock (nil: time.Now).
+func NewStore(db *bun.DB, now func() time.Time) *Store {
 	if now == nil {
 		now = time.Now
 	}
-	return &Store{db: db.DB, pg: db.Dialect().Name() == dialect.PG, now: now}, nil
+	return &Store{bun: db, db: db.DB, pg: db.Dialect().Name() == dialect.PG, now: now}
+}
+
+// Migrate creates or updates the history tables.
+func (s *Store) Migrate(ctx context.Context) error {
+	return store.Migrate(ctx, s.bun, MigrationOwner, Migrations())
+}
+
+// Open is NewStore followed by Migrate.
+func Open(ctx context.Context, db *bun.DB, now func() time.Time) (*Store, error) {
+	s := NewStore(db, now)
+	if err := s.Migrate(ctx); err != nil {
+		return nil, err
+	}
+	return s, nil
 }
 
 // rebind numbers the placeholders for PostgreSQL; the queries here never
