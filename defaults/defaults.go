@@ -19,6 +19,7 @@ func Features() []portico.Feature {
 	return append(portico.Defaults(),
 		threescale.Module(),
 		awss3.Module(),
-		apichanges.Module(), // API change history (issue 16): versions, diffs, /api/apidocs/...
+		apichanges.Module(),      // API change history (issue 16): versions, diffs, /api/apidocs/...
+		apichanges.PagesModule(), // the Changes tab of API pages
 	)
 }

@@ -112,7 +112,7 @@ func groupOf(c checker.Change, a, b *side) Group {
 	g := Group{Method: c.GetOperation(), Path: c.GetPath(), OperationID: c.GetOperationId()}
 	op := g.Method + " " + g.Path
 	if k, ok := b.keys[op]; ok {
-		g.OperationKey = k
+		g.OperationKey, g.InRevision = k, true
 	} else {
 		g.OperationKey = a.keys[op]
 	}

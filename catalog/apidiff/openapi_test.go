@@ -179,6 +179,9 @@ func TestOpenAPIClassifiesEachRule(t *testing.T) {
 			if g.OperationKey != tt.opKey {
 				t.Errorf("operation key = %q, want %q", g.OperationKey, tt.opKey)
 			}
+			if removed := strings.HasPrefix(tt.id, "api-"); g.InRevision == removed {
+				t.Errorf("InRevision = %v for %s", g.InRevision, tt.id)
+			}
 			for _, c := range g.Changes {
 				if c.ID == tt.id && c.Level != tt.level {
 					t.Errorf("%s level = %s, want %s", tt.id, c.Level, tt.level)

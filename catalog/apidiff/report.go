@@ -46,10 +46,13 @@ type Group struct {
 	// OperationKey is the operation's key on the API's reference page
 	// (see openapi.OperationSummary.Key), in the newer definition when it
 	// still has the operation, else in the older one; empty for a section.
-	OperationKey string   `json:"operationKey,omitempty"`
-	Section      string   `json:"section,omitempty"`
-	Level        Level    `json:"level"` // the most severe of Changes
-	Changes      []Change `json:"changes"`
+	OperationKey string `json:"operationKey,omitempty"`
+	// InRevision is true when the newer definition has the operation, so
+	// OperationKey links to it there.
+	InRevision bool     `json:"inRevision,omitempty"`
+	Section    string   `json:"section,omitempty"`
+	Level      Level    `json:"level"` // the most severe of Changes
+	Changes    []Change `json:"changes"`
 }
 
 // Counts tallies changes by level.

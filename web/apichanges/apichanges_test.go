@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
-	"strconv"
 	"strings"
 	"testing"
 
@@ -123,12 +122,12 @@ func TestDiffEndpoint(t *testing.T) {
 			t.Fatalf("default diff: %d %+v", code, d)
 		}
 		d = DiffJSON{}
-		path := "/api/apidocs/default/pets/diff?from=" + itoa(s.ids[0]) + "&to=" + itoa(s.ids[2])
+		path := "/api/apidocs/default/pets/diff?from=" + id64(s.ids[0]) + "&to=" + id64(s.ids[2])
 		if code := s.get(path, &d); code != 200 || d.Counts.Breaking != 1 || d.Groups[0].Method != "DELETE" || d.Groups[0].OperationKey != "deletePet" {
 			t.Fatalf("first→current: %d %+v", code, d)
 		}
 		for q, want := range map[string]int{
-			"?to=" + itoa(s.ids[0]): 400, // the first version has no previous one
+			"?to=" + id64(s.ids[0]): 400, // the first version has no previous one
 			"?from=abc":             400,
 			"?from=999999":          404,
 		} {
@@ -139,6 +138,4 @@ func TestDiffEndpoint(t *testing.T) {
 		}
 	})
 }
-
-func itoa(n int64) string { return strconv.FormatInt(n, 10) }
 

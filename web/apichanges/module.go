@@ -3,10 +3,14 @@ package apichanges
 import (
 	"context"
 	"errors"
+	"net/http"
+	"net/url"
 	"time"
 
 	"github.com/porticohq/portico"
+	"github.com/porticohq/portico/catalog"
 	"github.com/porticohq/portico/catalog/apihistory"
+	"github.com/porticohq/portico/web/apidocs"
 )
 
 // Config is apiDocs.history.
@@ -60,5 +64,42 @@ func Module() portico.Feature {
 		return nil
 	})
 }
+
+// PagesModule adds the Changes tab to API pages (a module of the app
+// plugin): the diff between two versions, breaking changes first, each
+// operation linked to the Definition tab, a picker for any two versions,
+// and the timeline.
+func PagesModule() portico.Feature {
+	return portico.NewModule(portico.AppPluginID, "api-changes", func(r portico.ModuleRegistrar) error {
+		s := r.Services()
+		var cfg Config
+		if err := s.RootConfig.Sub("apiDocs.history").Decode(&cfg); err != nil {
+			return err
+		}
+		if cfg.Enabled != nil && !*cfg.Enabled {
+			return nil
+		}
+		var pages portico.PagesExtensions
+		if !r.ExtensionPoint(&pages) {
+			return errNoPages
+		}
+		// The catalog module migrates the tables; this store only reads,
+		// and its recorder only computes diffs asked for here.
+		hist := apihistory.NewStore(s.DB, s.Clock)
+		p := &Page{
+			History:    hist,
+			Differ:     apihistory.NewRecorder(hist, s.Store, apihistory.RecorderOptions{Logger: s.Logger}),
+			EntityPage: pages.EntityPage,
+			OperationURL: func(ref catalog.Ref, opKey string) string {
+				return apidocs.DefinitionURL(ref) + "?op=" + url.QueryEscape(opKey)
+			},
+		}
+		pages.AddEntityTab(portico.EntityTab{ID: "changes", Title: "Changes", Kinds: []string{"API"}})
+		pages.AddRoute(http.MethodGet, Path, p.Serve)
+		return nil
+	})
+}
+
+var errNoPages = errors.New("api-changes: the app plugin offers no PagesExtensions")
 
 var errNoCatalog = errors.New("api-history: the catalog plugin offers no CatalogExtensions")

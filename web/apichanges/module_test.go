@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/PuerkitoBio/goquery"
+
 	"github.com/porticohq/portico"
 	"github.com/porticohq/portico/web/apichanges"
 )
@@ -63,7 +65,8 @@ apiDocs:
 	b := portico.New(portico.WithConfig(cfg), portico.WithAddress("127.0.0.1:0"), portico.WithDemo(false),
 		portico.WithDatabase(portico.Database{Driver: portico.DriverSQLite, Path: filepath.Join(t.TempDir(), "portico.db")}),
 		portico.WithLogger(slog.New(slog.DiscardHandler)))
-	b.Add(portico.CatalogPlugin(), portico.FileLocationsModule(), apichanges.Module())
+	b.Add(portico.Defaults()...)
+	b.Add(apichanges.Module(), apichanges.PagesModule())
 	ctx, cancel := context.WithCancel(context.Background())
 	errc := make(chan error, 1)
 	go func() { errc <- b.Run(ctx) }()
@@ -95,6 +98,51 @@ apiDocs:
 	if items[0].InfoVersion != "1.1" || items[0].Changes.Breaking != 1 || !items[0].Current {
 		t.Errorf("after the edit: %+v", items[0])
 	}
+
+	// The Changes tab: linked from the entity page, the diff with the
+	// breaking change first, the timeline.
+	doc := getPage(t, base+"/catalog/default/api/pets")
+	if href, _ := doc.Find(`a[href="/catalog/default/api/pets/changes"]`).Attr("href"); href == "" {
+		t.Error("the API page has no Changes tab")
+	}
+	doc = getPage(t, base+"/catalog/default/api/pets/changes")
+	groups := doc.Find(`[data-testid="diff-group"]`)
+	if groups.Length() != 1 || groups.AttrOr("data-level", "") != "breaking" ||
+		!strings.Contains(groups.Find("h3").Text(), "DELETE /pets/{id}") {
+		t.Errorf("diff groups: %d, first %q (%s)", groups.Length(), groups.First().Text(), groups.AttrOr("data-level", ""))
+	}
+	if groups.Find(`[data-testid="operation-link"]`).Length() != 0 {
+		t.Error("a removed operation links to the current definition")
+	}
+	if n := doc.Find(`[data-testid="version"]`).Length(); n != 2 {
+		t.Errorf("timeline rows: %d, want 2", n)
+	}
+	if got := strings.TrimSpace(doc.Find(`[data-testid="version"] [data-testid="breaking-count"]`).First().Text()); got != "1" {
+		t.Errorf("breaking count of the current version: %q", got)
+	}
+	// Compared the other way round, the operation is added: non-breaking,
+	// and not linked either (to is not the current version).
+	doc = getPage(t, fmt.Sprintf("%s/catalog/default/api/pets/changes?from=%d&to=%d", base, items[0].ID, items[1].ID))
+	if lvl := doc.Find(`[data-testid="diff-group"]`).AttrOr("data-level", ""); lvl != "info" {
+		t.Errorf("reverse diff level %q", lvl)
+	}
+}
+
+func getPage(t *testing.T, u string) *goquery.Document {
+	t.Helper()
+	resp, err := http.Get(u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("GET %s: %d", u, resp.StatusCode)
+	}
+	doc, err := goquery.NewDocumentFromReader(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return doc
 }
 
 func waitVersions(t *testing.T, base string, ok func([]apichanges.VersionJSON) bool) []apichanges.VersionJSON {
