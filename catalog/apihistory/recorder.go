@@ -4,10 +4,9 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"slices"
 	"strings"
 	"sync"
-
-	"go.yaml.in/yaml/v3"
 
 	"github.com/porticohq/portico/catalog"
 	"github.com/porticohq/portico/catalog/apidiff"
@@ -133,6 +132,10 @@ func (r *Recorder) Pending() int {
 	return len(r.pending)
 }
 
+// flushBatch is how many noted APIs Flush reads and records per
+// transaction.
+const flushBatch = 200
+
 // Flush records the noted definitions that the store now holds, then
 // computes the diff of each new version against the one before it.
 func (r *Recorder) Flush(ctx context.Context) {
@@ -142,15 +145,13 @@ func (r *Recorder) Flush(ctx context.Context) {
 		keys = append(keys, k)
 	}
 	r.mu.Unlock()
+	slices.Sort(keys)
 	var fresh []Version
-	for _, key := range keys {
+	for chunk := range slices.Chunk(keys, flushBatch) {
 		if ctx.Err() != nil {
 			return
 		}
-		v, ok := r.recordOne(ctx, key)
-		if ok {
-			fresh = append(fresh, v)
-		}
+		fresh = append(fresh, r.recordChunk(ctx, chunk)...)
 	}
 	for _, v := range fresh {
 		if v.PrevID == 0 || v.SpecType != "openapi" {
@@ -162,28 +163,66 @@ func (r *Recorder) Flush(ctx context.Context) {
 	}
 }
 
-// recordOne records the stored definition of key if it is one the
-// processor noted; it reports the version when that changed the current
-// one.
-func (r *Recorder) recordOne(ctx context.Context, key string) (Version, bool) {
-	ref, err := catalog.ParseRef(key, "API", catalog.DefaultNamespace)
-	if err != nil {
-		r.forget(key, "")
-		return Version{}, false
-	}
-	se, err := r.store.ByRef(ctx, ref)
-	var e *catalog.Entity
-	if err == nil {
-		e, err = se.Decode()
-	}
-	if err != nil {
-		if errors.Is(err, catalog.ErrNotFound) {
+// recordChunk records the stored definitions of keys that the processor
+// noted, in one transaction, and returns the versions that became current.
+func (r *Recorder) recordChunk(ctx context.Context, keys []string) []Version {
+	refs := make([]catalog.Ref, 0, len(keys))
+	valid := keys[:0:0]
+	for _, key := range keys {
+		ref, err := catalog.ParseRef(key, "API", catalog.DefaultNamespace)
+		if err != nil {
 			r.forget(key, "")
-		} else {
-			r.log.Warn("api history: read entity", "entity", key, "err", err)
+			continue
+		}
+		refs, valid = append(refs, ref), append(valid, key)
+	}
+	stored, err := r.store.ByRefs(ctx, refs, catalog.Filter{})
+	if err != nil {
+		r.log.Warn("api history: read entities", "err", err)
+		for _, key := range valid {
 			r.wait(key)
 		}
-		return Version{}, false
+		return nil
+	}
+	var items []Item
+	for i, se := range stored {
+		if it, ok := r.item(valid[i], se); ok {
+			items = append(items, it)
+		}
+	}
+	if len(items) == 0 {
+		return nil
+	}
+	res, err := r.hist.RecordAll(ctx, items)
+	if err != nil {
+		r.log.Warn("api history: record versions", "err", err)
+		for _, it := range items {
+			r.wait(it.Version.EntityKey)
+		}
+		return nil
+	}
+	var fresh []Version
+	for _, rec := range res {
+		r.forget(rec.Version.EntityKey, rec.Version.Hash)
+		if rec.Changed {
+			r.log.Debug("api history: new version", "entity", rec.Version.EntityKey, "version", rec.Version.InfoVersion, "id", rec.Version.ID)
+			fresh = append(fresh, rec.Version)
+		}
+	}
+	return fresh
+}
+
+// item is what to record for key, stored as se, when its stored
+// definition is one the processor noted.
+func (r *Recorder) item(key string, se *catalog.StoredEntity) (Item, bool) {
+	if se == nil {
+		r.forget(key, "")
+		return Item{}, false
+	}
+	e, err := se.Decode()
+	if err != nil {
+		r.forget(key, "")
+		return Item{}, false
 	}
 	def := e.Definition()
 	hash := Hash(def)
@@ -192,25 +231,15 @@ func (r *Recorder) recordOne(ctx context.Context, key string) (Version, bool) {
 	r.mu.Unlock()
 	if !noted || len(def) == 0 {
 		r.wait(key)
-		return Version{}, false
+		return Item{}, false
 	}
-	v, changed, err := r.hist.Record(ctx, Version{
+	return Item{Version: Version{
 		EntityKey:   key,
 		SpecType:    e.SpecString("type"),
 		InfoVersion: infoVersion(def),
 		Provider:    se.Provider,
 		Location:    e.Metadata.Annotations[catalog.AnnotationManagedByLocation],
-	}, def)
-	if err != nil {
-		r.log.Warn("api history: record version", "entity", key, "err", err)
-		r.wait(key)
-		return Version{}, false
-	}
-	r.forget(key, hash)
-	if changed {
-		r.log.Info("api history: new version", "entity", key, "version", v.InfoVersion, "id", v.ID)
-	}
-	return v, changed
+	}, Definition: def}, true
 }
 
 // forget drops key's noted definition hash (all of them when hash is
@@ -240,26 +269,6 @@ func (r *Recorder) wait(key string) {
 	}
 	if len(r.pending[key]) == 0 {
 		delete(r.pending, key)
-	}
-}
-
-// infoVersion reads info.version from an OpenAPI or AsyncAPI definition
-// ("" when it has none).
-func infoVersion(def []byte) string {
-	var doc struct {
-		Info struct {
-			Version any `yaml:"version"`
-		} `yaml:"info"`
-	}
-	if yaml.Unmarshal(def, &doc) != nil || doc.Info.Version == nil {
-		return ""
-	}
-	switch v := doc.Info.Version.(type) {
-	case string:
-		return v
-	default:
-		b, _ := yaml.Marshal(v)
-		return strings.TrimSpace(string(b))
 	}
 }
 

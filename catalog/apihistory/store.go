@@ -14,6 +14,7 @@ import (
 	"io/fs"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/uptrace/bun"
@@ -140,48 +141,119 @@ func (s *Store) Heads(ctx context.Context) (map[string]string, error) {
 // before becomes current again; a new one is stored. The returned version
 // is the current one, with PrevID set when it changed.
 func (s *Store) Record(ctx context.Context, v Version, definition []byte) (cur Version, changed bool, err error) {
-	v.Hash, v.Size = Hash(definition), int64(len(definition))
-	tx, err := s.db.BeginTx(ctx, nil)
+	res, err := s.RecordAll(ctx, []Item{{Version: v, Definition: definition}})
 	if err != nil {
 		return Version{}, false, err
 	}
+	return res[0].Version, res[0].Changed, nil
+}
+
+// Item is one definition to record.
+type Item struct {
+	Version    Version // EntityKey and the source fields; the rest is filled in
+	Definition []byte
+}
+
+// Recorded is what recording an Item did.
+type Recorded struct {
+	Version Version // the current version
+	Changed bool
+}
+
+// RecordAll records items as Record does, in one transaction.
+func (s *Store) RecordAll(ctx context.Context, items []Item) ([]Recorded, error) {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, err
+	}
 	defer tx.Rollback()
-	head, err := s.scanVersion(tx.QueryRowContext(ctx, s.rebind(selectVersion+` WHERE entity_key = ? `+latest+` LIMIT 1`), v.EntityKey))
+	st, err := s.prepare(ctx, tx)
+	if err != nil {
+		return nil, fmt.Errorf("record api versions: %w", err)
+	}
+	defer st.close()
+	out := make([]Recorded, len(items))
+	for i, it := range items {
+		v, changed, err := s.recordIn(ctx, st, it.Version, it.Definition)
+		if err != nil {
+			return nil, fmt.Errorf("record %s: %w", it.Version.EntityKey, err)
+		}
+		out[i] = Recorded{Version: v, Changed: changed}
+	}
+	if err := tx.Commit(); err != nil {
+		return nil, fmt.Errorf("record api versions: %w", err)
+	}
+	return out, nil
+}
+
+// recordStmts are RecordAll's statements, prepared once per transaction.
+type recordStmts struct{ head, update, insert *sql.Stmt }
+
+func (s *Store) prepare(ctx context.Context, tx *sql.Tx) (*recordStmts, error) {
+	var st recordStmts
+	var err error
+	if st.head, err = tx.PrepareContext(ctx, s.rebind(selectVersion+` WHERE entity_key = ? `+latest+` LIMIT 1`)); err != nil {
+		return nil, err
+	}
+	if st.update, err = tx.PrepareContext(ctx, s.rebind(`UPDATE api_versions SET current_since = ?, prev_id = ?
+WHERE entity_key = ? AND hash = ? RETURNING id, spec_type, info_version, provider, location, first_seen`)); err != nil {
+		st.close()
+		return nil, err
+	}
+	if st.insert, err = tx.PrepareContext(ctx, s.rebind(`INSERT INTO api_versions
+(entity_key, hash, spec_type, info_version, provider, location, size, first_seen, current_since, prev_id, definition)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`)); err != nil {
+		st.close()
+		return nil, err
+	}
+	return &st, nil
+}
+
+func (st *recordStmts) close() {
+	for _, s := range []*sql.Stmt{st.head, st.update, st.insert} {
+		if s != nil {
+			s.Close()
+		}
+	}
+}
+
+func (s *Store) recordIn(ctx context.Context, st *recordStmts, v Version, definition []byte) (Version, bool, error) {
+	v.Hash, v.Size = Hash(definition), int64(len(definition))
+	head, err := s.scanVersion(st.head.QueryRowContext(ctx, v.EntityKey))
 	switch {
 	case errors.Is(err, ErrNotFound):
 	case err != nil:
-		return Version{}, false, fmt.Errorf("record %s: %w", v.EntityKey, err)
+		return Version{}, false, err
 	case head.Hash == v.Hash:
 		return head, false, nil
 	}
-	now := s.now()
-	if !head.CurrentSince.Before(now) { // keep the timeline strictly ordered
+	now := unixMilli(s.now().UnixMilli()) // as stored
+	if !head.CurrentSince.Before(now) {   // keep the timeline strictly ordered
 		now = head.CurrentSince.Add(time.Millisecond)
 	}
 	v.CurrentSince, v.PrevID = now, head.ID
-	var id int64
-	err = tx.QueryRowContext(ctx, s.rebind(`UPDATE api_versions SET current_since = ?, prev_id = ?
-WHERE entity_key = ? AND hash = ? RETURNING id`), now.UnixMilli(), nullID(head.ID), v.EntityKey, v.Hash).Scan(&id)
-	if errors.Is(err, sql.ErrNoRows) {
-		gz, gzErr := compress(definition)
-		if gzErr != nil {
-			return Version{}, false, gzErr
-		}
-		v.FirstSeen = now
-		err = tx.QueryRowContext(ctx, s.rebind(`INSERT INTO api_versions
-(entity_key, hash, spec_type, info_version, provider, location, size, first_seen, current_since, prev_id, definition)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`),
-			v.EntityKey, v.Hash, v.SpecType, v.InfoVersion, v.Provider, v.Location, v.Size,
-			now.UnixMilli(), now.UnixMilli(), nullID(head.ID), gz).Scan(&id)
+	// A definition seen before becomes current again, keeping its first
+	// sighting and source.
+	var first int64
+	err = st.update.QueryRowContext(ctx, now.UnixMilli(), nullID(head.ID), v.EntityKey, v.Hash).Scan(&v.ID, &v.SpecType, &v.InfoVersion, &v.Provider, &v.Location, &first)
+	if err == nil {
+		v.FirstSeen = unixMilli(first)
+		return v, true, nil
 	}
+	if !errors.Is(err, sql.ErrNoRows) {
+		return Version{}, false, err
+	}
+	gz, err := compress(definition)
 	if err != nil {
-		return Version{}, false, fmt.Errorf("record %s: %w", v.EntityKey, err)
+		return Version{}, false, err
 	}
-	if err := tx.Commit(); err != nil {
-		return Version{}, false, fmt.Errorf("record %s: %w", v.EntityKey, err)
+	v.FirstSeen = now
+	err = st.insert.QueryRowContext(ctx, v.EntityKey, v.Hash, v.SpecType, v.InfoVersion, v.Provider, v.Location, v.Size,
+		now.UnixMilli(), now.UnixMilli(), nullID(head.ID), gz).Scan(&v.ID)
+	if err != nil {
+		return Version{}, false, err
 	}
-	cur, err = s.Get(ctx, id)
-	return cur, err == nil, err
+	return v, true, nil
 }
 
 func nullID(id int64) any {
@@ -243,9 +315,20 @@ func (s *Store) Definition(ctx context.Context, id int64) ([]byte, error) {
 	return decompress(gz)
 }
 
+// gzipWriters are reused: a new flate compressor allocates about a
+// megabyte, which dominated recording a cold ingest.
+var gzipWriters = sync.Pool{New: func() any {
+	w, _ := gzip.NewWriterLevel(io.Discard, gzip.BestSpeed)
+	return w
+}}
+
+// compress gzips data at the fastest level: definitions are repetitive
+// text, so even that shrinks them several times.
 func compress(data []byte) ([]byte, error) {
 	var b bytes.Buffer
-	w := gzip.NewWriter(&b)
+	w := gzipWriters.Get().(*gzip.Writer)
+	defer gzipWriters.Put(w)
+	w.Reset(&b)
 	if _, err := w.Write(data); err != nil {
 		return nil, err
 	}
