@@ -200,3 +200,27 @@ func TestRecorderDiffBetweenComputesOnDemandAndCaches(t *testing.T) {
 		}
 	})
 }
+
+// TestTwoReplicasRecordOneVersion: two processes sharing a database both
+// ingest the same new definition; one version is stored, and the recorder
+// that lost the race finds it current on a later flush.
+func TestTwoReplicasRecordOneVersion(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		a, b := newRig(t, st), newRig(t, st)
+		files := map[string]string{"file:/srv/pets.yaml": apiFile("pets", recPets)}
+		done := make(chan struct{})
+		go func() { defer close(done); a.sync(files) }()
+		b.sync(files)
+		<-done
+		for range 2 { // a loser retries on the next flush
+			a.rec.Flush(context.Background())
+			b.rec.Flush(context.Background())
+		}
+		if tl := a.versions("api:default/pets"); len(tl) != 1 {
+			t.Errorf("%d versions, want 1", len(tl))
+		}
+		if a.rec.Pending()+b.rec.Pending() != 0 {
+			t.Errorf("still pending: %d + %d", a.rec.Pending(), b.rec.Pending())
+		}
+	})
+}
