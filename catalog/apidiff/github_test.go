@@ -3,7 +3,10 @@ package apidiff
 import (
 	"context"
 	"encoding/json"
+	"os"
 	"testing"
+
+	"github.com/google/go-cmp/cmp"
 
 	"github.com/porticohq/portico/catalog/openapi"
 	"github.com/porticohq/portico/catalog/openapi/openapitest"
@@ -59,6 +62,39 @@ func BenchmarkOpenAPIGitHub(b *testing.B) {
 	for b.Loop() {
 		if _, err := OpenAPI(context.Background(), Input{Name: "old", Data: old}, Input{Name: "new", Data: rev}, openapi.Limits{}); err != nil {
 			b.Fatal(err)
+		}
+	}
+}
+
+// TestOpenAPIGitHubReleases diffs two published releases of GitHub's
+// description (@octokit/openapi 22.0.0 and the current one, which
+// scripts/setup.sh installs) and asserts the report holds exactly the
+// changes oasdiff's own pipeline finds, at the same levels.
+func TestOpenAPIGitHubReleases(t *testing.T) {
+	if testing.Short() {
+		t.Skip("loads GitHub's description four times")
+	}
+	prev := os.Getenv("PORTICO_GITHUB_OPENAPI_PREVIOUS")
+	old, err := os.ReadFile(prev)
+	if err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("PORTICO_GITHUB_OPENAPI_PREVIOUS (%q): %v; run scripts/setup.sh", prev, err)
+		}
+		t.Skip("an earlier release of GitHub's description is absent: run scripts/setup.sh")
+	}
+	rev := openapitest.GitHubSpec(t)
+	rep := diffBytes(t, old, rev)
+	want, got := oasdiffSays(t, old, rev), flatten(rep)
+	if d := cmp.Diff(want, got); d != "" {
+		t.Errorf("report differs from oasdiff (-oasdiff +report):\n%s", d)
+	}
+	t.Logf("%s → %s: %+v in %d groups", rep.FromVersion, rep.ToVersion, rep.Counts, len(rep.Groups))
+	if rep.Counts.Total() == 0 {
+		t.Error("no changes between two releases")
+	}
+	for i, g := range rep.Groups[1:] {
+		if g.Level.rank() > rep.Groups[i].Level.rank() {
+			t.Fatalf("group %d (%s) is more severe than the one before it", i+1, g.Level)
 		}
 	}
 }
