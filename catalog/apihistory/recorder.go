@@ -36,7 +36,8 @@ type Recorder struct {
 	pending   map[string]map[string]int // entity key → noted hash → flushes waited
 	wake      chan struct{}
 
-	flights flights
+	flights  flights
+	failures map[pair]error // pairs that cannot be diffed (guarded by mu)
 }
 
 // RecorderOptions configure NewRecorder.
@@ -279,9 +280,38 @@ func (r *Recorder) DiffBetween(ctx context.Context, from, to int64) (*apidiff.Re
 	if rep, err := r.hist.Diff(ctx, from, to); err == nil || !errors.Is(err, ErrNotFound) {
 		return rep, err
 	}
-	return r.flights.do(pair{from, to}, func() (*apidiff.Report, error) {
-		return r.computeDiff(ctx, from, to)
+	k := pair{from, to}
+	if err := r.failed(k); err != nil {
+		return nil, err
+	}
+	return r.flights.do(k, func() (*apidiff.Report, error) {
+		rep, err := r.computeDiff(ctx, from, to)
+		if catalog.ErrorCode(err) == catalog.EINVALID {
+			r.remember(k, err)
+		}
+		return rep, err
 	})
+}
+
+// maxFailures bounds the pairs remembered as not diffable.
+const maxFailures = 256
+
+// failed returns the error a pair failed with before: a definition that
+// cannot be loaded (or a type that is not diffed) fails the same way every
+// time, and loading a large one costs seconds.
+func (r *Recorder) failed(k pair) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return r.failures[k]
+}
+
+func (r *Recorder) remember(k pair, err error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.failures == nil || len(r.failures) >= maxFailures {
+		r.failures = map[pair]error{}
+	}
+	r.failures[k] = err
 }
 
 func (r *Recorder) computeDiff(ctx context.Context, from, to int64) (*apidiff.Report, error) {

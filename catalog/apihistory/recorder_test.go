@@ -224,3 +224,30 @@ func TestTwoReplicasRecordOneVersion(t *testing.T) {
 		}
 	})
 }
+
+// TestRecorderRemembersPairsThatCannotBeDiffed: a definition oasdiff
+// cannot load fails the same way every time; the error is kept, not
+// recomputed on each page view.
+func TestRecorderRemembersPairsThatCannotBeDiffed(t *testing.T) {
+	st := storetest.SQLite(t)
+	ctx := context.Background()
+	r := newRig(t, st)
+	a, _, err := r.hist.Record(ctx, Version{EntityKey: "api:default/x", SpecType: "openapi"}, []byte(recPets))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _, err := r.hist.Record(ctx, Version{EntityKey: "api:default/x", SpecType: "openapi"}, []byte("openapi: 3.0.3\npaths: ["))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = r.rec.DiffBetween(ctx, a.ID, b.ID)
+	if catalog.ErrorCode(err) != catalog.EINVALID {
+		t.Fatalf("broken definition: %v, want an EINVALID error", err)
+	}
+	if r.rec.failed(pair{a.ID, b.ID}) == nil {
+		t.Fatal("failure not remembered")
+	}
+	if _, again := r.rec.DiffBetween(ctx, a.ID, b.ID); again == nil || again.Error() != err.Error() {
+		t.Errorf("second call: %v", again)
+	}
+}
