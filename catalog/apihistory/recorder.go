@@ -34,6 +34,7 @@ type Recorder struct {
 	mu        sync.Mutex
 	heads     map[string]string         // entity key → current hash
 	pending   map[string]map[string]int // entity key → noted hash → flushes waited
+	sizes     map[string]int            // entity key → size of the last noted definition
 	wake      chan struct{}
 
 	flights  flights
@@ -56,6 +57,7 @@ func NewRecorder(hist *Store, st catalog.Store, opts RecorderOptions) *Recorder 
 	return &Recorder{
 		hist: hist, store: st, log: opts.Logger, limits: opts.Limits,
 		pending: map[string]map[string]int{},
+		sizes:   map[string]int{},
 		wake:    make(chan struct{}, 1),
 	}
 }
@@ -72,12 +74,12 @@ func (r *Recorder) Processor() catalog.Processor {
 		if len(def) == 0 {
 			return nil
 		}
-		r.note(ctx, e.Ref().Key(), Hash(def))
+		r.note(ctx, e.Ref().Key(), Hash(def), len(def))
 		return nil
 	}}
 }
 
-func (r *Recorder) note(ctx context.Context, key, hash string) {
+func (r *Recorder) note(ctx context.Context, key, hash string, size int) {
 	r.headsOnce.Do(func() {
 		heads, err := r.hist.Heads(ctx)
 		if err != nil {
@@ -101,6 +103,7 @@ func (r *Recorder) note(ctx context.Context, key, hash string) {
 	if _, ok := r.pending[key][hash]; !ok {
 		r.pending[key][hash] = 0
 	}
+	r.sizes[key] = size
 }
 
 // CommitHook wakes Run after a mutation commits.
@@ -133,22 +136,19 @@ func (r *Recorder) Pending() int {
 	return len(r.pending)
 }
 
-// flushBatch is how many noted APIs Flush reads and records per
-// transaction.
-const flushBatch = 200
+// Flush reads and records noted APIs in chunks of at most flushBatch
+// APIs and flushBytes of definitions (a catalog of large definitions
+// must not be read into memory at once), one transaction per chunk.
+const (
+	flushBatch = 200
+	flushBytes = 16 << 20
+)
 
 // Flush records the noted definitions that the store now holds, then
 // computes the diff of each new version against the one before it.
 func (r *Recorder) Flush(ctx context.Context) {
-	r.mu.Lock()
-	keys := make([]string, 0, len(r.pending))
-	for k := range r.pending {
-		keys = append(keys, k)
-	}
-	r.mu.Unlock()
-	slices.Sort(keys)
 	var fresh []Version
-	for chunk := range slices.Chunk(keys, flushBatch) {
+	for _, chunk := range r.chunks() {
 		if ctx.Err() != nil {
 			return
 		}
@@ -162,6 +162,30 @@ func (r *Recorder) Flush(ctx context.Context) {
 			r.log.Warn("api history: diff against the previous version", "entity", v.EntityKey, "err", err)
 		}
 	}
+}
+
+// chunks splits the noted APIs into Flush's chunks.
+func (r *Recorder) chunks() [][]string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	keys := make([]string, 0, len(r.pending))
+	for k := range r.pending {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	var out [][]string
+	var cur []string
+	bytes := 0
+	for _, k := range keys {
+		if len(cur) > 0 && (len(cur) >= flushBatch || bytes+r.sizes[k] > flushBytes) {
+			out, cur, bytes = append(out, cur), nil, 0
+		}
+		cur, bytes = append(cur, k), bytes+r.sizes[k]
+	}
+	if len(cur) > 0 {
+		out = append(out, cur)
+	}
+	return out
 }
 
 // recordChunk records the stored definitions of keys that the processor
@@ -254,6 +278,7 @@ func (r *Recorder) forget(key, hash string) {
 	delete(r.pending[key], hash)
 	if hash == "" || len(r.pending[key]) == 0 {
 		delete(r.pending, key)
+		delete(r.sizes, key)
 	}
 }
 
@@ -270,6 +295,7 @@ func (r *Recorder) wait(key string) {
 	}
 	if len(r.pending[key]) == 0 {
 		delete(r.pending, key)
+		delete(r.sizes, key)
 	}
 }
 

@@ -2,6 +2,7 @@ package apihistory
 
 import (
 	"context"
+	"fmt"
 	"encoding/json"
 	"strings"
 	"testing"
@@ -249,5 +250,24 @@ func TestRecorderRemembersPairsThatCannotBeDiffed(t *testing.T) {
 	}
 	if _, again := r.rec.DiffBetween(ctx, a.ID, b.ID); again == nil || again.Error() != err.Error() {
 		t.Errorf("second call: %v", again)
+	}
+}
+
+func TestFlushChunksBoundCountAndBytes(t *testing.T) {
+	r := NewRecorder(nil, nil, RecorderOptions{})
+	r.headsOnce.Do(func() { r.heads = map[string]string{} })
+	for i := range 450 {
+		r.note(context.Background(), fmt.Sprintf("api:default/a%03d", i), "h", 1000)
+	}
+	r.note(context.Background(), "api:default/big1", "h", flushBytes)
+	r.note(context.Background(), "api:default/big2", "h", flushBytes)
+	var sizes []int
+	for _, c := range r.chunks() {
+		sizes = append(sizes, len(c))
+	}
+	// a000-a199, a200-a399, a400-a449, then each big definition alone
+	// (big1 sorts after a449; the 50 small ones fit with nothing else).
+	if fmt.Sprint(sizes) != "[200 200 50 1 1]" {
+		t.Errorf("chunk sizes %v", sizes)
 	}
 }
