@@ -138,4 +138,3 @@ func TestDiffEndpoint(t *testing.T) {
 		}
 	})
 }
-
