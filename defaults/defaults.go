@@ -12,10 +12,10 @@ import (
 	"github.com/porticohq/portico/providers/threescale"
 )
 
-// Features returns every built-in feature: the catalog with file and url
-// locations (and the demo catalog in demo mode), sign-in, the pages, API
-// docs with try-it-out, the providers' status page, and the 3scale and S3
-// providers. Providers whose config section is absent do nothing.
+// Features returns every built-in feature: catalog, file and url
+// locations, the demo catalog, sign-in, pages, API docs, the providers'
+// status page, the 3scale and S3 providers, and API change history.
+// Providers whose config section is absent do nothing.
 func Features() []portico.Feature {
 	return []portico.Feature{
 		catalogplugin.Plugin(),
@@ -28,5 +28,7 @@ func Features() []portico.Feature {
 		appplugin.Plugin(),
 		appplugin.APIDocsModule(),
 		appplugin.SyncStatusModule(),
+		catalogplugin.HistoryModule(), // API change history: versions, diffs, /api/apidocs/...
+		appplugin.ChangesModule(),     // the Changes tab of API pages
 	}
 }

@@ -31,3 +31,10 @@ if [ ! -f .cache/octokit/node_modules/@octokit/openapi/package.json ]; then
   mkdir -p .cache/octokit
   npm install --prefix .cache/octokit --no-save --no-audit --no-fund --loglevel=error @octokit/openapi >/dev/null
 fi
+
+# An earlier release of it, so the API diff is tested on a real pair.
+if [ ! -f .cache/octokit-22/node_modules/@octokit/openapi/package.json ]; then
+  echo "setup: npm install @octokit/openapi@22.0.0"
+  mkdir -p .cache/octokit-22
+  npm install --prefix .cache/octokit-22 --no-save --no-audit --no-fund --loglevel=error @octokit/openapi@22.0.0 >/dev/null
+fi

@@ -28,6 +28,7 @@ fi
 export PLAYWRIGHT_DRIVER_PATH="$PWD/.cache/pwdriver"
 export PLAYWRIGHT_NODEJS_PATH="$(command -v node)"
 export PORTICO_GITHUB_OPENAPI="$PWD/.cache/octokit/node_modules/@octokit/openapi/generated/api.github.com.json"
+export PORTICO_GITHUB_OPENAPI_PREVIOUS="$PWD/.cache/octokit-22/node_modules/@octokit/openapi/generated/api.github.com.json"
 
 go vet ./...
 CGO_ENABLED=0 go build -o /dev/null ./cmd/portico

@@ -39,7 +39,7 @@ func version() string {
 func command(args []string) (string, []string) {
 	if len(args) > 0 {
 		switch args[0] {
-		case "serve", "validate", "version":
+		case "serve", "validate", "diff", "version":
 			return args[0], args[1:]
 		case "help", "-h", "-help", "--help":
 			return "serve", []string{"-h"}
@@ -68,6 +68,7 @@ func serveOptions(args []string, getenv func(string) string, stderr io.Writer) (
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, "usage: portico [serve] [--config FILE]... [--database DB] [--listen ADDR]")
 		fmt.Fprintln(stderr, "       portico validate PATH...")
+		fmt.Fprintln(stderr, "       portico diff [--fail-on breaking|warning|any|none] [--format text|json] OLD NEW")
 		fmt.Fprintln(stderr, "       portico version")
 		fs.PrintDefaults()
 	}

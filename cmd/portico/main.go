@@ -2,6 +2,7 @@
 //
 //	portico [serve] [--config FILE]... [--database DB]   serve the portal (the default)
 //	portico validate PATH...                             check catalog descriptor files
+//	portico diff OLD NEW                                 classify the changes between two OpenAPI definitions
 //	portico version                                      print the version
 //
 // With no --config it serves the embedded demo catalog on 127.0.0.1:7007,
@@ -29,6 +30,8 @@ func main() {
 		fmt.Println("portico", version())
 	case "validate":
 		os.Exit(validate(ctx, args, os.Stdout, os.Stderr))
+	case "diff":
+		os.Exit(diffCmd(ctx, args, os.Stdout, os.Stderr))
 	default:
 		opts, err := serveOptions(args, os.Getenv, os.Stderr)
 		if errors.Is(err, flag.ErrHelp) {

@@ -1,0 +1,47 @@
+package appplugin
+
+import (
+	"net/http"
+	"net/url"
+
+	"github.com/porticohq/portico"
+	"github.com/porticohq/portico/catalog"
+	"github.com/porticohq/portico/catalog/apihistory"
+	"github.com/porticohq/portico/web/apichanges"
+	"github.com/porticohq/portico/web/apidocs"
+)
+
+// ChangesModule adds the Changes tab to API pages: the diff between two
+// versions, breaking changes first, each operation linked to the
+// Definition tab, a picker for any two versions, and the timeline. The
+// catalog plugin's HistoryModule records the versions. Issue 16.
+func ChangesModule() portico.Feature {
+	return portico.NewModule(ID, "api-changes", func(r portico.ModuleRegistrar) error {
+		s := r.Services()
+		var cfg apichanges.Config
+		if err := s.RootConfig.Sub("apiDocs.history").Decode(&cfg); err != nil {
+			return err
+		}
+		if cfg.Enabled != nil && !*cfg.Enabled {
+			return nil
+		}
+		pages, err := portico.ExtensionPoint[Extensions](r)
+		if err != nil {
+			return err
+		}
+		// HistoryModule migrates the tables; this store only reads, and
+		// its recorder only computes diffs asked for here.
+		hist := apihistory.NewStore(s.DB, s.Clock)
+		p := &apichanges.Page{
+			History:    hist,
+			Differ:     apihistory.NewRecorder(hist, s.Store, apihistory.RecorderOptions{Logger: s.Logger}),
+			EntityPage: pages.EntityPage,
+			OperationURL: func(ref catalog.Ref, opKey string) string {
+				return apidocs.DefinitionURL(ref) + "?op=" + url.QueryEscape(opKey)
+			},
+		}
+		pages.AddEntityTab(EntityTab{ID: "changes", Title: "Changes", Kinds: []string{"API"}})
+		pages.AddRoute(http.MethodGet, apichanges.Path, p.Serve)
+		return nil
+	})
+}

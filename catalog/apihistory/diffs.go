@@ -1,0 +1,91 @@
+package apihistory
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+
+	"github.com/porticohq/portico/catalog/apidiff"
+)
+
+// SaveDiff keeps the report of the diff from one version to another; a
+// pair already saved is left as it is.
+func (s *Store) SaveDiff(ctx context.Context, from, to int64, rep *apidiff.Report) error {
+	b, err := json.Marshal(rep)
+	if err != nil {
+		return err
+	}
+	gz, err := compress(b)
+	if err != nil {
+		return err
+	}
+	_, err = s.db.ExecContext(ctx, s.rebind(`INSERT INTO api_version_diffs
+(from_id, to_id, breaking, warning, info, report, computed_at) VALUES (?, ?, ?, ?, ?, ?, ?)
+ON CONFLICT (from_id, to_id) DO NOTHING`),
+		from, to, rep.Counts.Breaking, rep.Counts.Warning, rep.Counts.Info, gz, s.now().UnixMilli())
+	if err != nil {
+		return fmt.Errorf("save diff %d→%d: %w", from, to, err)
+	}
+	return nil
+}
+
+// Diff returns the saved report of the diff from one version to another,
+// ErrNotFound when it was not computed.
+func (s *Store) Diff(ctx context.Context, from, to int64) (*apidiff.Report, error) {
+	var gz []byte
+	err := s.db.QueryRowContext(ctx, s.rebind("SELECT report FROM api_version_diffs WHERE from_id = ? AND to_id = ?"), from, to).Scan(&gz)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, ErrNotFound
+	}
+	if err != nil {
+		return nil, fmt.Errorf("read diff %d→%d: %w", from, to, err)
+	}
+	b, err := decompress(gz)
+	if err != nil {
+		return nil, err
+	}
+	var rep apidiff.Report
+	if err := json.Unmarshal(b, &rep); err != nil {
+		return nil, fmt.Errorf("decode diff %d→%d: %w", from, to, err)
+	}
+	return &rep, nil
+}
+
+// Entry is a version on an API's timeline with the counts of its diff
+// from the version before it (nil until computed, or for a first version
+// or a definition type that is not diffed).
+type Entry struct {
+	Version
+	Changes *apidiff.Counts
+}
+
+// Timeline lists an API's versions, the current one first, each with its
+// change counts; one query.
+func (s *Store) Timeline(ctx context.Context, entityKey string) ([]Entry, error) {
+	rows, err := s.db.QueryContext(ctx, s.rebind(`SELECT v.id, v.entity_key, v.hash, v.spec_type, v.info_version,
+v.provider, v.location, v.size, v.first_seen, v.current_since, v.prev_id, d.breaking, d.warning, d.info
+FROM api_versions v LEFT JOIN api_version_diffs d ON d.from_id = v.prev_id AND d.to_id = v.id
+WHERE v.entity_key = ? ORDER BY v.current_since DESC, v.id DESC`), entityKey)
+	if err != nil {
+		return nil, fmt.Errorf("timeline of %s: %w", entityKey, err)
+	}
+	defer rows.Close()
+	var out []Entry
+	for rows.Next() {
+		var e Entry
+		var first, since int64
+		var prev, br, wa, in sql.NullInt64
+		if err := rows.Scan(&e.ID, &e.EntityKey, &e.Hash, &e.SpecType, &e.InfoVersion, &e.Provider, &e.Location,
+			&e.Size, &first, &since, &prev, &br, &wa, &in); err != nil {
+			return nil, err
+		}
+		e.FirstSeen, e.CurrentSince, e.PrevID = unixMilli(first), unixMilli(since), prev.Int64
+		if br.Valid {
+			e.Changes = &apidiff.Counts{Breaking: int(br.Int64), Warning: int(wa.Int64), Info: int(in.Int64)}
+		}
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}

@@ -1,0 +1,273 @@
+package apihistory
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/porticohq/portico/catalog"
+	"github.com/porticohq/portico/catalog/store"
+	"github.com/porticohq/portico/catalog/store/storetest"
+)
+
+const recPets = `openapi: 3.0.3
+info: {title: Pets, version: "1.0"}
+paths:
+  /pets:
+    get:
+      responses:
+        "200": {description: ok}
+  /pets/{id}:
+    delete:
+      parameters:
+        - {name: id, in: path, required: true, schema: {type: string}}
+      responses:
+        "204": {description: deleted}
+`
+
+// recPetsV2 removes DELETE /pets/{id}: one breaking change.
+var recPetsV2 = strings.Replace(strings.Replace(recPets, `  /pets/{id}:
+    delete:
+      parameters:
+        - {name: id, in: path, required: true, schema: {type: string}}
+      responses:
+        "204": {description: deleted}
+`, "", 1), `"1.0"`, `"2.0"`, 1)
+
+func apiFile(name, definition string) string {
+	def, _ := json.Marshal(definition)
+	return "apiVersion: backstage.io/v1alpha1\nkind: API\nmetadata: {name: " + name + "}\n" +
+		"spec: {type: openapi, lifecycle: production, owner: team-a, definition: " + string(def) + "}\n"
+}
+
+type rig struct {
+	t    *testing.T
+	cat  *catalog.Catalog
+	hist *Store
+	rec  *Recorder
+}
+
+func newRig(t *testing.T, st *store.Store) *rig {
+	t.Helper()
+	hist, err := Open(context.Background(), st.DB(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := NewRecorder(hist, st, RecorderOptions{})
+	cat := catalog.New(st, catalog.Options{Processors: []catalog.Processor{rec.Processor()}})
+	cat.AddCommitHook(rec.CommitHook())
+	return &rig{t: t, cat: cat, hist: hist, rec: rec}
+}
+
+// sync applies the files as one provider run and flushes the recorder, as
+// Run does when the commit hook wakes it.
+func (r *rig) sync(files map[string]string) {
+	r.t.Helper()
+	m := catalog.Mutation{Type: catalog.Full}
+	for loc, content := range files {
+		ents, problems := catalog.ParseYAML([]byte(content), catalog.Source{Location: loc})
+		if len(problems) > 0 {
+			r.t.Fatalf("%s: %v", loc, problems)
+		}
+		m.Entities = append(m.Entities, ents...)
+	}
+	if _, err := r.cat.Apply(context.Background(), "file:/srv/*.yaml", m); err != nil {
+		r.t.Fatal(err)
+	}
+	r.rec.Flush(context.Background())
+}
+
+func (r *rig) versions(key string) []Entry {
+	r.t.Helper()
+	tl, err := r.hist.Timeline(context.Background(), key)
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	return tl
+}
+
+func TestRecorderRecordsOnlyChangedDefinitions(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		r := newRig(t, st)
+		files := map[string]string{
+			"file:/srv/pets.yaml":  apiFile("pets", recPets),
+			"file:/srv/other.yaml": apiFile("other", recPets),
+		}
+		r.sync(files)
+		tl := r.versions("api:default/pets")
+		if len(tl) != 1 || tl[0].InfoVersion != "1.0" || tl[0].Provider != "file:/srv/*.yaml" ||
+			tl[0].Location != "file:/srv/pets.yaml" || tl[0].SpecType != "openapi" {
+			t.Fatalf("after the first sync: %+v", tl)
+		}
+
+		r.sync(files) // unchanged
+		if n := r.rec.Pending(); n != 0 {
+			t.Errorf("unchanged sync noted %d APIs", n)
+		}
+		if tl := r.versions("api:default/pets"); len(tl) != 1 {
+			t.Errorf("unchanged sync added a version: %+v", tl)
+		}
+
+		files["file:/srv/pets.yaml"] = apiFile("pets", recPetsV2) // the file is edited
+		r.sync(files)
+		tl = r.versions("api:default/pets")
+		if len(tl) != 2 || tl[0].InfoVersion != "2.0" || tl[0].PrevID != tl[1].ID {
+			t.Fatalf("after the edit: %+v", tl)
+		}
+		// The diff against the previous version was computed once, when
+		// the version arrived.
+		if tl[0].Changes == nil || tl[0].Changes.Breaking != 1 {
+			t.Errorf("diff counts of the new version: %+v", tl[0].Changes)
+		}
+		rep, err := r.hist.Diff(context.Background(), tl[1].ID, tl[0].ID)
+		if err != nil || len(rep.Groups) == 0 || rep.Groups[0].Method != "DELETE" {
+			t.Errorf("cached diff: %+v, %v", rep, err)
+		}
+		if tl := r.versions("api:default/other"); len(tl) != 1 {
+			t.Errorf("the unchanged API got %d versions", len(tl))
+		}
+	})
+}
+
+// TestRecorderAddsNothingOnAnUnchangedRestart: a new process (new
+// recorder over the same database) reads the current versions once and
+// notes nothing when the same definitions are ingested again.
+func TestRecorderAddsNothingOnAnUnchangedRestart(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		files := map[string]string{"file:/srv/pets.yaml": apiFile("pets", recPets)}
+		newRig(t, st).sync(files)
+		r := newRig(t, st)
+		m := catalog.Mutation{Type: catalog.Full}
+		ents, _ := catalog.ParseYAML([]byte(files["file:/srv/pets.yaml"]), catalog.Source{Location: "file:/srv/pets.yaml"})
+		m.Entities = ents
+		if _, err := r.cat.Apply(context.Background(), "file:/srv/*.yaml", m); err != nil {
+			t.Fatal(err)
+		}
+		if n := r.rec.Pending(); n != 0 {
+			t.Errorf("restart noted %d APIs", n)
+		}
+		if tl := r.versions("api:default/pets"); len(tl) != 1 {
+			t.Errorf("%d versions after the restart", len(tl))
+		}
+	})
+}
+
+// TestRecorderSkipsRejectedDefinitions: an entity that fails validation
+// keeps its last good version in the store, so its new definition is not
+// recorded.
+func TestRecorderSkipsRejectedDefinitions(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		r := newRig(t, st)
+		r.sync(map[string]string{"file:/srv/pets.yaml": apiFile("pets", recPets)})
+		bad := strings.Replace(apiFile("pets", recPetsV2), "owner: team-a", "owner: ''", 1)
+		for range maxAttempts + 1 {
+			r.sync(map[string]string{"file:/srv/pets.yaml": bad})
+		}
+		if tl := r.versions("api:default/pets"); len(tl) != 1 {
+			t.Errorf("rejected definition recorded: %+v", tl)
+		}
+		if n := r.rec.Pending(); n != 0 {
+			t.Errorf("rejected definition still pending after %d flushes", maxAttempts+1)
+		}
+	})
+}
+
+func TestRecorderDiffBetweenComputesOnDemandAndCaches(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		r := newRig(t, st)
+		for _, def := range []string{recPets, recPetsV2, strings.Replace(recPetsV2, `"2.0"`, `"3.0"`, 1)} {
+			r.sync(map[string]string{"file:/srv/pets.yaml": apiFile("pets", def)})
+		}
+		tl := r.versions("api:default/pets")
+		first, last := tl[2].ID, tl[0].ID
+		if _, err := r.hist.Diff(ctx, first, last); err == nil {
+			t.Fatal("first→last diff exists before anyone asked")
+		}
+		rep, err := r.rec.DiffBetween(ctx, first, last)
+		if err != nil || rep.Counts.Breaking != 1 || rep.FromVersion != "1.0" || rep.ToVersion != "3.0" {
+			t.Fatalf("on-demand diff: %+v, %v", rep, err)
+		}
+		if _, err := r.hist.Diff(ctx, first, last); err != nil {
+			t.Errorf("on-demand diff not cached: %v", err)
+		}
+		other := newRig(t, st)
+		other.sync(map[string]string{"file:/srv/pets.yaml": apiFile("pets", recPets), "file:/srv/x.yaml": apiFile("x", recPets)})
+		x := other.versions("api:default/x")[0].ID
+		if _, err := r.rec.DiffBetween(ctx, first, x); err == nil {
+			t.Error("diffed versions of two different APIs")
+		}
+	})
+}
+
+// TestTwoReplicasRecordOneVersion: two processes sharing a database both
+// ingest the same new definition; one version is stored, and the recorder
+// that lost the race finds it current on a later flush.
+func TestTwoReplicasRecordOneVersion(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		a, b := newRig(t, st), newRig(t, st)
+		files := map[string]string{"file:/srv/pets.yaml": apiFile("pets", recPets)}
+		done := make(chan struct{})
+		go func() { defer close(done); a.sync(files) }()
+		b.sync(files)
+		<-done
+		for range 2 { // a loser retries on the next flush
+			a.rec.Flush(context.Background())
+			b.rec.Flush(context.Background())
+		}
+		if tl := a.versions("api:default/pets"); len(tl) != 1 {
+			t.Errorf("%d versions, want 1", len(tl))
+		}
+		if a.rec.Pending()+b.rec.Pending() != 0 {
+			t.Errorf("still pending: %d + %d", a.rec.Pending(), b.rec.Pending())
+		}
+	})
+}
+
+// TestRecorderRemembersPairsThatCannotBeDiffed: a definition oasdiff
+// cannot load fails the same way every time; the error is kept, not
+// recomputed on each page view.
+func TestRecorderRemembersPairsThatCannotBeDiffed(t *testing.T) {
+	st := storetest.SQLite(t)
+	ctx := context.Background()
+	r := newRig(t, st)
+	a, _, err := r.hist.Record(ctx, Version{EntityKey: "api:default/x", SpecType: "openapi"}, []byte(recPets))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _, err := r.hist.Record(ctx, Version{EntityKey: "api:default/x", SpecType: "openapi"}, []byte("openapi: 3.0.3\npaths: ["))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = r.rec.DiffBetween(ctx, a.ID, b.ID)
+	if catalog.ErrorCode(err) != catalog.EINVALID {
+		t.Fatalf("broken definition: %v, want an EINVALID error", err)
+	}
+	if r.rec.failed(pair{a.ID, b.ID}) == nil {
+		t.Fatal("failure not remembered")
+	}
+	if _, again := r.rec.DiffBetween(ctx, a.ID, b.ID); again == nil || again.Error() != err.Error() {
+		t.Errorf("second call: %v", again)
+	}
+}
+
+func TestFlushChunksBoundCountAndBytes(t *testing.T) {
+	r := NewRecorder(nil, nil, RecorderOptions{})
+	r.headsOnce.Do(func() { r.heads = map[string]string{} })
+	for i := range 450 {
+		r.note(context.Background(), fmt.Sprintf("api:default/a%03d", i), "h", 1000)
+	}
+	r.note(context.Background(), "api:default/big1", "h", flushBytes)
+	r.note(context.Background(), "api:default/big2", "h", flushBytes)
+	var sizes []int
+	for _, c := range r.chunks() {
+		sizes = append(sizes, len(c))
+	}
+	// a000-a199, a200-a399, a400-a449, then each big definition alone
+	// (big1 sorts after a449; the 50 small ones fit with nothing else).
+	if fmt.Sprint(sizes) != "[200 200 50 1 1]" {
+		t.Errorf("chunk sizes %v", sizes)
+	}
+}

@@ -1,0 +1,46 @@
+package catalogplugin
+
+import (
+	"context"
+
+	"github.com/porticohq/portico"
+	"github.com/porticohq/portico/catalog/apihistory"
+	"github.com/porticohq/portico/web/apichanges"
+)
+
+// HistoryModule records every distinct definition of each API (its
+// processor notes changed definitions, the commit hook wakes the recorder,
+// which writes after the commit) and serves GET
+// /api/apidocs/{namespace}/{name}/versions and .../diff. Retention
+// (apiDocs.history.keep) runs every few hours. Issue 16.
+func HistoryModule() Feature {
+	return portico.NewModule(ID, "api-history", func(r portico.ModuleRegistrar) error {
+		s := r.Services()
+		var cfg apichanges.Config
+		if err := s.RootConfig.Sub("apiDocs.history").Decode(&cfg); err != nil {
+			return err
+		}
+		if cfg.Enabled != nil && !*cfg.Enabled {
+			return nil
+		}
+		cat, err := portico.ExtensionPoint[Extensions](r)
+		if err != nil {
+			return err
+		}
+		hist := apihistory.NewStore(s.DB, s.Clock)
+		rec := apihistory.NewRecorder(hist, s.Store, apihistory.RecorderOptions{Logger: s.Logger})
+		cat.AddProcessor(rec.Processor())
+		s.Catalog.AddCommitHook(rec.CommitHook())
+		apichanges.Register(s.Echo, &apichanges.Handler{History: hist, Differ: rec})
+		policy := apihistory.Policy{MaxAge: cfg.Keep.MaxAge, MinKeep: cfg.Keep.Min}
+		r.RegisterInit(func(ctx context.Context) error {
+			if err := hist.Migrate(ctx); err != nil {
+				return err
+			}
+			go rec.Run(ctx)
+			go hist.PruneEvery(ctx, policy, apichanges.PruneInterval, s.Logger)
+			return nil
+		})
+		return nil
+	})
+}

@@ -1,0 +1,140 @@
+package apichanges
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/porticohq/portico/catalog"
+	"github.com/porticohq/portico/catalog/apihistory"
+	"github.com/porticohq/portico/catalog/store"
+	"github.com/porticohq/portico/catalog/store/storetest"
+	"github.com/porticohq/portico/web"
+)
+
+const v1 = `openapi: 3.0.3
+info: {title: Pets, version: "1.0"}
+paths:
+  /pets:
+    get:
+      responses:
+        "200": {description: ok}
+  /pets/{id}:
+    delete:
+      operationId: deletePet
+      parameters:
+        - {name: id, in: path, required: true, schema: {type: string}}
+      responses:
+        "204": {description: deleted}
+`
+
+var (
+	v2 = strings.Replace(strings.Replace(v1, "  /pets/{id}:\n    delete:\n      operationId: deletePet\n      parameters:\n        - {name: id, in: path, required: true, schema: {type: string}}\n      responses:\n        \"204\": {description: deleted}\n", "", 1), `"1.0"`, `"2.0"`, 1)
+	v3 = strings.Replace(v2, "paths:\n", "paths:\n  /owners:\n    get:\n      responses:\n        \"200\": {description: ok}\n", 1)
+)
+
+type server struct {
+	t   *testing.T
+	srv *httptest.Server
+	ids []int64 // versions, oldest first
+}
+
+func newServer(t *testing.T, st *store.Store) *server {
+	t.Helper()
+	ctx := context.Background()
+	hist, err := apihistory.Open(ctx, st.DB(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := apihistory.NewRecorder(hist, st, apihistory.RecorderOptions{})
+	cat := catalog.New(st, catalog.Options{Processors: []catalog.Processor{rec.Processor()}})
+	s := &server{t: t}
+	for _, def := range []string{v1, v2, v3} {
+		d, _ := json.Marshal(def)
+		ents, probs := catalog.ParseYAML([]byte("apiVersion: backstage.io/v1alpha1\nkind: API\nmetadata: {name: pets}\n"+
+			"spec: {type: openapi, lifecycle: production, owner: team-a, definition: "+string(d)+"}\n"), catalog.Source{Location: "file:/srv/pets.yaml"})
+		if len(probs) > 0 {
+			t.Fatal(probs)
+		}
+		if _, err := cat.Apply(ctx, "file", catalog.Mutation{Type: catalog.Full, Entities: ents}); err != nil {
+			t.Fatal(err)
+		}
+		rec.Flush(ctx)
+	}
+	tl, err := hist.Timeline(ctx, "api:default/pets")
+	if err != nil || len(tl) != 3 {
+		t.Fatalf("timeline: %d, %v", len(tl), err)
+	}
+	for i := len(tl) - 1; i >= 0; i-- {
+		s.ids = append(s.ids, tl[i].ID)
+	}
+	w := web.New(web.Options{Store: st})
+	Register(w.Echo, &Handler{History: hist, Differ: rec})
+	s.srv = httptest.NewServer(w.Echo)
+	t.Cleanup(s.srv.Close)
+	return s
+}
+
+func (s *server) get(path string, into any) int {
+	s.t.Helper()
+	resp, err := http.Get(s.srv.URL + path)
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if err := json.NewDecoder(resp.Body).Decode(into); err != nil {
+		s.t.Fatalf("GET %s: %v", path, err)
+	}
+	return resp.StatusCode
+}
+
+func TestVersionsListsCurrentFirstWithCounts(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		s := newServer(t, st)
+		var body struct{ Items []VersionJSON }
+		if code := s.get("/api/apidocs/default/pets/versions", &body); code != 200 {
+			t.Fatalf("status %d", code)
+		}
+		it := body.Items
+		if len(it) != 3 || it[0].ID != s.ids[2] || !it[0].Current || it[1].Current || it[0].InfoVersion != "2.0" {
+			t.Fatalf("items = %+v", it)
+		}
+		if it[1].Changes == nil || it[1].Changes.Breaking != 1 || it[0].Changes == nil || it[0].Changes.Breaking != 0 || it[2].Changes != nil {
+			t.Errorf("change counts: %+v / %+v / %+v", it[0].Changes, it[1].Changes, it[2].Changes)
+		}
+		var e map[string]any
+		if code := s.get("/api/apidocs/default/absent/versions", &e); code != 404 {
+			t.Errorf("unknown API: %d %v", code, e)
+		}
+	})
+}
+
+func TestDiffEndpoint(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		s := newServer(t, st)
+		var d DiffJSON
+		// Default: the current version against the one before it.
+		if code := s.get("/api/apidocs/default/pets/diff", &d); code != 200 || d.To.ID != s.ids[2] || d.From.ID != s.ids[1] ||
+			d.Report == nil || d.Counts.Breaking != 0 || d.Counts.Info == 0 {
+			t.Fatalf("default diff: %d %+v", code, d)
+		}
+		d = DiffJSON{}
+		path := "/api/apidocs/default/pets/diff?from=" + id64(s.ids[0]) + "&to=" + id64(s.ids[2])
+		if code := s.get(path, &d); code != 200 || d.Counts.Breaking != 1 || d.Groups[0].Method != "DELETE" || d.Groups[0].OperationKey != "deletePet" {
+			t.Fatalf("first→current: %d %+v", code, d)
+		}
+		for q, want := range map[string]int{
+			"?to=" + id64(s.ids[0]): 400, // the first version has no previous one
+			"?from=abc":             400,
+			"?from=999999":          404,
+		} {
+			var e struct{ Error struct{ Message string } }
+			if code := s.get("/api/apidocs/default/pets/diff"+q, &e); code != want || e.Error.Message == "" {
+				t.Errorf("%s: %d %+v, want %d with a message", q, code, e, want)
+			}
+		}
+	})
+}

@@ -1,0 +1,57 @@
+package apichanges
+
+import (
+	"bytes"
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/PuerkitoBio/goquery"
+
+	"github.com/porticohq/portico/catalog/apidiff"
+)
+
+func TestDiffViewLinksOnlyOperationsOfTheCurrentDefinition(t *testing.T) {
+	rep := &apidiff.Report{Groups: []apidiff.Group{
+		{Method: "GET", Path: "/pets", OperationKey: "listPets", InRevision: true, Level: apidiff.Breaking,
+			Changes: []apidiff.Change{{ID: "new-required-request-parameter", Level: apidiff.Breaking, Text: "added required parameter"}}},
+		{Method: "DELETE", Path: "/pets/{id}", OperationKey: "deletePet", Level: apidiff.Breaking},
+		{Section: "components/schemas", Level: apidiff.Info},
+	}}
+	link := func(key string) string { return "/def?op=" + key }
+	v := diffView(rep, true, link)
+	if v.Groups[0].Link != "/def?op=listPets" || v.Groups[1].Link != "" || v.Groups[2].Link != "" {
+		t.Errorf("links: %q %q %q", v.Groups[0].Link, v.Groups[1].Link, v.Groups[2].Link)
+	}
+	if v.Groups[0].Title != "GET /pets" || v.Groups[2].Title != "components/schemas" {
+		t.Errorf("titles: %q %q", v.Groups[0].Title, v.Groups[2].Title)
+	}
+	if v := diffView(rep, false, link); v.Groups[0].Link != "" {
+		t.Errorf("linked to the current definition from an older pair: %q", v.Groups[0].Link)
+	}
+}
+
+// TestTabEscapesDefinitionText: paths and change texts come from the
+// definition, which is untrusted.
+func TestTabEscapesDefinitionText(t *testing.T) {
+	evil := `<script>alert(1)</script>`
+	v := TabView{
+		Versions: []VersionRow{{ID: 2, InfoVersion: evil, Source: evil, Label: evil, Current: true}, {ID: 1}},
+		Diff: &DiffView{Title: evil, Groups: []GroupView{{Title: "GET /" + evil, Level: "breaking",
+			Change: []ChangeView{{Level: "breaking", Text: evil, ID: evil}}}}},
+	}
+	var b bytes.Buffer
+	if err := Tab(v).Render(context.Background(), &b); err != nil {
+		t.Fatal(err)
+	}
+	doc, err := goquery.NewDocumentFromReader(&b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := doc.Find("script").Length(); n != 0 {
+		t.Fatalf("%d script elements rendered from definition text", n)
+	}
+	if !strings.Contains(doc.Find(`[data-testid="change"]`).Text(), evil) {
+		t.Error("change text not shown as text")
+	}
+}
