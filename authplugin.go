@@ -4,7 +4,6 @@ import (
 	"context"
 
 	"github.com/porticohq/portico/auth"
-	"github.com/porticohq/portico/catalog/store"
 )
 
 // AuthPluginID is the id of the sign-in plugin; modules that add sign-in
@@ -35,7 +34,6 @@ func AuthPlugin() Feature {
 				AppTitle:     s.Settings.App.Title,
 				Store:        s.Store,
 				DB:           s.DB,
-				Migrate:      store.Migrate,
 				Resolvers:    resolvers,
 				Logger:       s.Logger,
 				Clock:        s.Clock,

@@ -101,7 +101,7 @@ func startPortal(t *testing.T, cfg Config, st *store.Store, db *bun.DB) *portal 
 	srv := httptest.NewUnstartedServer(nil)
 	base := "http://" + srv.Listener.Addr().String()
 	e := echo.New()
-	opts := Options{Config: cfg, BaseURL: base, AppTitle: "Test Portal", DB: db, Migrate: store.Migrate}
+	opts := Options{Config: cfg, BaseURL: base, AppTitle: "Test Portal", DB: db}
 	if st != nil {
 		opts.Store = st
 	}

@@ -40,9 +40,6 @@ type Options struct {
 	Store catalog.Store
 	// DB holds the session tables (the catalog store's database).
 	DB *bun.DB
-	// Migrate creates auth's tables (required with sign-in): pass
-	// catalog/store.Migrate, which records what ran on both dialects.
-	Migrate Migrator
 	// Resolvers are the named sign-in resolvers; nil means NewResolvers().
 	Resolvers *Resolvers
 	Logger    *slog.Logger
@@ -150,10 +147,7 @@ func (a *Auth) openTables(ctx context.Context, opts Options) error {
 	if opts.DB == nil {
 		return fmt.Errorf("auth: sign-in is configured but no database was given for sessions")
 	}
-	if opts.Migrate == nil {
-		return fmt.Errorf("auth: sign-in is configured but no Migrate was given for the session tables")
-	}
-	if err := opts.Migrate(ctx, opts.DB, MigrationOwner, Migrations()); err != nil {
+	if err := Migrate(ctx, opts.DB); err != nil {
 		return fmt.Errorf("auth: create session tables: %w", err)
 	}
 	a.sessions = NewSessions(opts.DB, a.now, a.cfg.SessionDuration, min(a.cfg.IdleTimeout, a.cfg.SessionDuration))

@@ -55,7 +55,7 @@ func heldRig(t *testing.T, db testDB, p *listingProvider) (*Scheduler, *store.St
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	s, err := New(Options{DB: st.DB(), Migrate: store.Migrate})
+	s, err := New(Options{DB: st.DB()})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"github.com/porticohq/portico/catalog/store"
 	"os"
 	"path/filepath"
 	"strings"
@@ -93,7 +92,7 @@ func replaceDBName(dsn, name string) string {
 
 func migrated(t *testing.T, db *bun.DB) *bun.DB {
 	t.Helper()
-	if err := store.Migrate(context.Background(), db, "providers", Migrations()); err != nil {
+	if err := migrate(context.Background(), db); err != nil {
 		t.Fatal(err)
 	}
 	return db

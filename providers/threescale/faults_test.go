@@ -71,7 +71,7 @@ func testFaultTable(t *testing.T, st *store.Store) {
 	cfg.Schedule.Timeout = 2 * time.Second
 	var logs lockedBuffer
 	p := New(cfg, nil, slog.New(slog.NewTextHandler(&logs, nil)))
-	s, err := providers.New(providers.Options{DB: st.DB(), Migrate: store.Migrate})
+	s, err := providers.New(providers.Options{DB: st.DB()})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -48,7 +48,7 @@ func TestHeldRemovalsShowWithApplyNow(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	sched, err := providers.New(providers.Options{DB: st.DB(), Migrate: store.Migrate})
+	sched, err := providers.New(providers.Options{DB: st.DB()})
 	if err != nil {
 		t.Fatal(err)
 	}
