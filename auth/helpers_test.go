@@ -2,7 +2,6 @@ package auth
 
 import (
 	"context"
-	"crypto/rand"
 	"fmt"
 	"net/http"
 	"net/http/cookiejar"
@@ -16,54 +15,18 @@ import (
 
 	"github.com/porticohq/portico/catalog"
 	"github.com/porticohq/portico/catalog/store"
+	"github.com/porticohq/portico/catalog/store/storetest"
 	"github.com/porticohq/portico/views"
 )
 
 // openStore opens a real store: SQLite in a temp dir, or with pg=true a
-// fresh PostgreSQL database (skipped without PORTICO_TEST_PG_DSN).
+// fresh PostgreSQL database (skipped without storetest.EnvPG).
 func openStore(t *testing.T, pg bool) *store.Store {
 	t.Helper()
-	ctx := context.Background()
-	cfg := store.Config{Driver: store.SQLite, DSN: t.TempDir() + "/portico.db"}
 	if pg {
-		server := os.Getenv("PORTICO_TEST_PG_DSN")
-		if server == "" {
-			t.Skip("PostgreSQL half skipped: set PORTICO_TEST_PG_DSN (e.g. postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable)")
-		}
-		name := "portico_auth_" + strings.ToLower(rand.Text()[:10])
-		if err := store.EnsurePGDatabase(ctx, server, name); err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { dropPGDatabase(t, server, name) })
-		cfg = store.Config{Driver: store.Postgres, DSN: replaceDBName(server, name)}
+		return storetest.Postgres(t)
 	}
-	st, err := store.Open(ctx, cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	return st
-}
-
-func replaceDBName(dsn, name string) string {
-	i := strings.LastIndex(dsn, "/")
-	rest := ""
-	if q := strings.Index(dsn[i:], "?"); q >= 0 {
-		rest = dsn[i+q:]
-	}
-	return dsn[:i+1] + name + rest
-}
-
-func dropPGDatabase(t *testing.T, server, name string) {
-	db, err := store.Open(context.Background(), store.Config{Driver: store.Postgres, DSN: server})
-	if err != nil {
-		t.Logf("drop %s: %v", name, err)
-		return
-	}
-	defer db.Close()
-	if _, err := db.DB().ExecContext(context.Background(), fmt.Sprintf(`DROP DATABASE IF EXISTS %q WITH (FORCE)`, name)); err != nil {
-		t.Logf("drop %s: %v", name, err)
-	}
+	return storetest.SQLite(t)
 }
 
 // loadCatalog ingests testdata/catalog.yaml through the real pipeline, so
