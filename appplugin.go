@@ -138,10 +138,7 @@ func (t EntityTab) appliesTo(kind string) bool {
 }
 
 // entityPageURL is /catalog/<namespace>/<kind>/<name>, as the pages link it.
-func entityPageURL(r catalog.Ref) string {
-	return "/catalog/" + url.PathEscape(r.Namespace) + "/" +
-		url.PathEscape(strings.ToLower(r.Kind)) + "/" + url.PathEscape(r.Name)
-}
+func entityPageURL(r catalog.Ref) string { return views.EntityURL(r.Namespace, r.Kind, r.Name) }
 
 // parseAuthConfig reads auth and backend.auth for the auth package.
 func parseAuthConfig(s *Services) (auth.Config, error) {

@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net/url"
-	"strings"
 
 	"github.com/a-h/templ"
 	"github.com/labstack/echo/v5"
@@ -141,5 +140,5 @@ func DefinitionURL(ref catalog.Ref) string {
 }
 
 func defaultEntityURL(ref catalog.Ref) string {
-	return "/catalog/" + url.PathEscape(ref.Namespace) + "/" + url.PathEscape(strings.ToLower(ref.Kind)) + "/" + url.PathEscape(ref.Name)
+	return views.EntityURL(ref.Namespace, ref.Kind, ref.Name)
 }

@@ -3,12 +3,12 @@ package frobs
 import (
 	"context"
 	"errors"
-	"net/url"
 
 	"github.com/a-h/templ"
 
 	"github.com/porticohq/portico"
 	"github.com/porticohq/portico/catalog"
+	"github.com/porticohq/portico/views"
 )
 
 // Features returns the frobs feature: a module of the catalog plugin and a
@@ -77,7 +77,7 @@ func renderTab(_ context.Context, e *catalog.Entity) (templ.Component, error) {
 			continue
 		}
 		v.SupportGroup = ref.String()
-		v.SupportURL = templ.SafeURL("/catalog/" + url.PathEscape(ref.Namespace) + "/group/" + url.PathEscape(ref.Name))
+		v.SupportURL = templ.SafeURL(views.EntityURL(ref.Namespace, "group", ref.Name))
 	}
 	return Tab(v), nil
 }
