@@ -35,8 +35,10 @@ func AppPlugin() Feature {
 			AppTitle: s.Settings.App.Title,
 			SignIn:   authCfg.SignInEnabled(),
 			Viewer: func(c *echo.Context) *views.User {
-				u, _, _ := auth.PageInfo(c)
-				return u
+				if id, _, _ := auth.PageInfo(c); id != nil {
+					return &views.User{Ref: id.UserRef, Name: id.Name, AvatarURL: id.AvatarURL}
+				}
+				return nil
 			},
 			CSRFToken: func(c *echo.Context) string {
 				_, _, token := auth.PageInfo(c)

@@ -3,7 +3,10 @@ package portico
 import (
 	"context"
 
+	"github.com/a-h/templ"
 	"github.com/porticohq/portico/auth"
+	"github.com/porticohq/portico/views"
+	"github.com/porticohq/portico/views/authviews"
 )
 
 // AuthPluginID is the id of the sign-in plugin; modules that add sign-in
@@ -37,11 +40,25 @@ func AuthPlugin() Feature {
 				Resolvers:    resolvers,
 				Logger:       s.Logger,
 				Clock:        s.Clock,
+				SignInPage:   signInPage,
 			})
 			return err
 		})
 		return nil
 	})
+}
+
+// signInPage renders auth's sign-in page in the portal's layout.
+func signInPage(v auth.SignInView) templ.Component {
+	p := views.Page{Title: "Sign in", AppTitle: v.AppTitle, SignIn: v.SignInEnabled, CSRFToken: v.CSRFToken}
+	if id := v.Viewer; id != nil {
+		p.User = &views.User{Ref: id.UserRef, Name: id.Name, AvatarURL: id.AvatarURL}
+	}
+	props := authviews.SignInProps{GitHub: v.GitHub, Guest: v.Guest, Next: v.Next, Notice: v.Notice}
+	if e := v.Error; e != nil {
+		props.Error = &authviews.SignInError{Title: e.Title, Message: e.Message, Retry: e.Retry}
+	}
+	return authviews.SignInPage(p, props)
 }
 
 type signInExtensions struct{ r *auth.Resolvers }

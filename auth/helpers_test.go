@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/a-h/templ"
 	"github.com/labstack/echo/v5"
 	"github.com/uptrace/bun"
 
@@ -17,6 +18,7 @@ import (
 	"github.com/porticohq/portico/catalog/store"
 	"github.com/porticohq/portico/catalog/store/storetest"
 	"github.com/porticohq/portico/views"
+	"github.com/porticohq/portico/views/authviews"
 )
 
 // openStore opens a real store: SQLite in a temp dir, or with pg=true a
@@ -64,7 +66,7 @@ func startPortal(t *testing.T, cfg Config, st *store.Store, db *bun.DB) *portal 
 	srv := httptest.NewUnstartedServer(nil)
 	base := "http://" + srv.Listener.Addr().String()
 	e := echo.New()
-	opts := Options{Config: cfg, BaseURL: base, AppTitle: "Test Portal", DB: db}
+	opts := Options{Config: cfg, BaseURL: base, AppTitle: "Test Portal", DB: db, SignInPage: signInPage}
 	if st != nil {
 		opts.Store = st
 	}
@@ -73,8 +75,7 @@ func startPortal(t *testing.T, cfg Config, st *store.Store, db *bun.DB) *portal 
 		t.Fatal(err)
 	}
 	page := func(c *echo.Context) error {
-		p := views.Page{Title: "Catalog", AppTitle: "Test Portal"}
-		FillPage(c, &p)
+		p := pageOf(c, "Catalog", "Test Portal")
 		who := "nobody"
 		if p.User != nil {
 			who = p.User.Name + " (" + p.User.Ref + ")"
@@ -123,4 +124,28 @@ func noRedirect(c *http.Client) *http.Client {
 	cp := *c
 	cp.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 	return &cp
+}
+
+// pageOf is the page header of the request, as the portal fills it.
+func pageOf(c *echo.Context, title, appTitle string) views.Page {
+	p := views.Page{Title: title, AppTitle: appTitle}
+	id, signIn, csrf := PageInfo(c)
+	p.SignIn, p.CSRFToken = signIn, csrf
+	if id != nil {
+		p.User = &views.User{Ref: id.UserRef, Name: id.Name, AvatarURL: id.AvatarURL}
+	}
+	return p
+}
+
+// signInPage renders the real sign-in page, as the auth plugin wires it.
+func signInPage(v SignInView) templ.Component {
+	p := views.Page{Title: "Sign in", AppTitle: v.AppTitle, SignIn: v.SignInEnabled, CSRFToken: v.CSRFToken}
+	if id := v.Viewer; id != nil {
+		p.User = &views.User{Ref: id.UserRef, Name: id.Name, AvatarURL: id.AvatarURL}
+	}
+	props := authviews.SignInProps{GitHub: v.GitHub, Guest: v.Guest, Next: v.Next, Notice: v.Notice}
+	if e := v.Error; e != nil {
+		props.Error = &authviews.SignInError{Title: e.Title, Message: e.Message, Retry: e.Retry}
+	}
+	return authviews.SignInPage(p, props)
 }

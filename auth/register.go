@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/a-h/templ"
 	"github.com/labstack/echo/v5"
 	"github.com/uptrace/bun"
 
@@ -46,22 +47,26 @@ type Options struct {
 	Clock     func() time.Time
 	// HTTPClient talks to GitHub; nil means a client with a 15 s timeout.
 	HTTPClient *http.Client
+	// SignInPage renders the sign-in page (choices, errors) in the portal's
+	// layout; required with sign-in. auth keeps no markup of its own.
+	SignInPage func(SignInView) templ.Component
 }
 
 // Auth is sign-in wired into one echo server.
 type Auth struct {
-	cfg        Config
-	log        *slog.Logger
-	now        func() time.Time
-	appTitle   string
-	baseOrigin string
-	cookies    *cookieJar
-	hosts      hostPolicy
-	sessions   *Sessions
-	states     *oauthStates
-	github     *githubClient
-	chain      *Chain
-	lookup     Lookup
+	cfg          Config
+	log          *slog.Logger
+	now          func() time.Time
+	appTitle     string
+	renderSignIn func(SignInView) templ.Component
+	baseOrigin   string
+	cookies      *cookieJar
+	hosts        hostPolicy
+	sessions     *Sessions
+	states       *oauthStates
+	github       *githubClient
+	chain        *Chain
+	lookup       Lookup
 }
 
 // Register creates auth's tables, installs its middleware on e (security
@@ -89,9 +94,10 @@ func Register(ctx context.Context, e *echo.Echo, opts Options) (*Auth, error) {
 func New(ctx context.Context, opts Options) (*Auth, error) {
 	cfg := opts.Config
 	a := &Auth{
-		log:      cmp.Or(opts.Logger, slog.New(slog.DiscardHandler)),
-		now:      opts.Clock,
-		appTitle: cmp.Or(opts.AppTitle, "Portico"),
+		log:          cmp.Or(opts.Logger, slog.New(slog.DiscardHandler)),
+		now:          opts.Clock,
+		appTitle:     cmp.Or(opts.AppTitle, "Portico"),
+		renderSignIn: opts.SignInPage,
 	}
 	base, err := parseBaseURL(opts.BaseURL)
 	if err != nil {
@@ -119,6 +125,9 @@ func New(ctx context.Context, opts Options) (*Auth, error) {
 		a.now = time.Now
 	}
 	if cfg.SignInEnabled() {
+		if a.renderSignIn == nil {
+			return nil, fmt.Errorf("auth: sign-in is configured but no SignInPage was given to render it")
+		}
 		if err := a.openTables(ctx, opts); err != nil {
 			return nil, err
 		}
