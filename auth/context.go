@@ -1,8 +1,6 @@
 package auth
 
 import (
-	"context"
-	"errors"
 	"net/http"
 
 	"github.com/labstack/echo/v5"
@@ -17,13 +15,6 @@ var ErrSignInRequired = echo.NewHTTPError(http.StatusUnauthorized, "sign in to d
 // IdentityFrom returns the signed-in identity of the request, or nil.
 func IdentityFrom(c *echo.Context) *Identity {
 	id, _ := c.Get(echoIdentityKey).(*Identity)
-	return id
-}
-
-// UserFrom returns the signed-in identity from a request context (for code
-// below the HTTP handlers), or nil.
-func UserFrom(ctx context.Context) *Identity {
-	id, _ := ctx.Value(identityKey).(*Identity)
 	return id
 }
 
@@ -71,9 +62,6 @@ func RequireUserOrToken(c *echo.Context) error {
 	}
 	return RequireUser(c)
 }
-
-// IsSignInRequired reports whether err came from RequireUser.
-func IsSignInRequired(err error) bool { return errors.Is(err, ErrSignInRequired) }
 
 // PageInfo gives a page handler what its page header needs: the signed-in
 // user (nil when nobody), whether sign-in is configured at all, and the
