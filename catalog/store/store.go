@@ -346,7 +346,7 @@ func (s *Store) startCheckpointer(walPath string) {
 					// Readers during a bulk load: ordinary.
 					s.log.Debug("sqlite checkpoint stopped short; retrying on a timer")
 				default:
-					s.log.Warn("sqlite checkpoint failed; retrying on a timer", "error", explainDiskFull(err))
+					s.log.Warn("sqlite checkpoint failed; retrying on a timer", "err", explainDiskFull(err))
 				}
 				backoff = min(max(2*backoff, checkpointRetryMin), checkpointRetryMax)
 				retry.Reset(backoff)
