@@ -9,6 +9,7 @@ apt_missing=()
 command -v chromium >/dev/null 2>&1 || apt_missing+=(chromium)
 command -v node >/dev/null 2>&1 || apt_missing+=(nodejs npm)
 command -v pg_ctlcluster >/dev/null 2>&1 || apt_missing+=(postgresql)
+command -v gcc >/dev/null 2>&1 || apt_missing+=(gcc) # go test -race links cgo
 if ((${#apt_missing[@]})); then
   echo "setup: apt-get install ${apt_missing[*]}"
   export DEBIAN_FRONTEND=noninteractive
