@@ -45,8 +45,8 @@ const (
 	Postgres = "pg"
 )
 
-// sqlitePragmas are the DSN parameters that held under concurrent writers
-// (STACK.md): immediate transactions avoid SQLITE_BUSY on lock upgrades.
+// sqlitePragmas are the DSN parameters that held under concurrent writers:
+// immediate transactions avoid SQLITE_BUSY on lock upgrades.
 const sqlitePragmas = "_pragma=busy_timeout(5000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=foreign_keys(1)&_txlock=immediate"
 
 // Config says which database to open.
