@@ -200,10 +200,9 @@ func (rt *runtime) build() error {
 	}
 	rt.urls = &catalog.URLReader{Allow: allow, Addresses: addrs, MaxSize: s.Backend.Reading.MaxBytes, Bodies: catalog.NewBodyCache(urlBodyCache)}
 	sched, err := providers.New(providers.Options{
-		DB:      rt.store.DB(),
-		Logger:  rt.log.With("component", "scheduler"),
-		Clock:   rt.clock,
-		Migrate: store.Migrate,
+		DB:     rt.store.DB(),
+		Logger: rt.log.With("component", "scheduler"),
+		Clock:  rt.clock,
 	})
 	if err != nil {
 		return fmt.Errorf("scheduler: %w", err)

@@ -44,8 +44,10 @@ func Plugin() portico.Feature {
 			AppTitle: s.Settings.App.Title,
 			SignIn:   authCfg.SignInEnabled(),
 			Viewer: func(c *echo.Context) *views.User {
-				u, _, _ := auth.PageInfo(c)
-				return u
+				if id, _, _ := auth.PageInfo(c); id != nil {
+					return &views.User{Ref: id.UserRef, Name: id.Name, AvatarURL: id.AvatarURL}
+				}
+				return nil
 			},
 			CSRFToken: func(c *echo.Context) string {
 				_, _, token := auth.PageInfo(c)
@@ -154,7 +156,4 @@ func (t EntityTab) appliesTo(kind string) bool {
 }
 
 // entityPageURL is /catalog/<namespace>/<kind>/<name>, as the pages link it.
-func entityPageURL(r catalog.Ref) string {
-	return "/catalog/" + url.PathEscape(r.Namespace) + "/" +
-		url.PathEscape(strings.ToLower(r.Kind)) + "/" + url.PathEscape(r.Name)
-}
+func entityPageURL(r catalog.Ref) string { return views.EntityURL(r.Namespace, r.Kind, r.Name) }

@@ -1,14 +1,11 @@
 package auth
 
 import (
-	"context"
-	"errors"
 	"net/http"
 
 	"github.com/labstack/echo/v5"
 
 	"github.com/porticohq/portico/catalog"
-	"github.com/porticohq/portico/views"
 )
 
 // ErrSignInRequired is what RequireUser returns when nobody is signed in; it
@@ -18,13 +15,6 @@ var ErrSignInRequired = echo.NewHTTPError(http.StatusUnauthorized, "sign in to d
 // IdentityFrom returns the signed-in identity of the request, or nil.
 func IdentityFrom(c *echo.Context) *Identity {
 	id, _ := c.Get(echoIdentityKey).(*Identity)
-	return id
-}
-
-// UserFrom returns the signed-in identity from a request context (for code
-// below the HTTP handlers), or nil.
-func UserFrom(ctx context.Context) *Identity {
-	id, _ := ctx.Value(identityKey).(*Identity)
 	return id
 }
 
@@ -73,27 +63,16 @@ func RequireUserOrToken(c *echo.Context) error {
 	return RequireUser(c)
 }
 
-// IsSignInRequired reports whether err came from RequireUser.
-func IsSignInRequired(err error) bool { return errors.Is(err, ErrSignInRequired) }
-
-// PageInfo gives a page handler what views.Page needs: the signed-in user
-// for the header, whether sign-in is configured at all, and the CSRF token
-// for the page's forms (it may set the CSRF cookie, so call it before
-// writing the response).
-func PageInfo(c *echo.Context) (user *views.User, signIn bool, csrf string) {
+// PageInfo gives a page handler what its page header needs: the signed-in
+// user (nil when nobody), whether sign-in is configured at all, and the
+// CSRF token for the page's forms (it may set the CSRF cookie, so call it
+// before writing the response).
+func PageInfo(c *echo.Context) (user *Identity, signIn bool, csrf string) {
 	a, _ := c.Get(echoAuthKey).(*Auth)
 	if a == nil {
 		return nil, false, ""
 	}
-	if id := IdentityFrom(c); id != nil {
-		user = &views.User{Ref: id.UserRef, Name: id.Name, AvatarURL: id.AvatarURL}
-	}
-	return user, a.cfg.SignInEnabled(), a.csrfToken(c)
-}
-
-// FillPage sets p's User, SignIn and CSRFToken from the request.
-func FillPage(c *echo.Context, p *views.Page) {
-	p.User, p.SignIn, p.CSRFToken = PageInfo(c)
+	return IdentityFrom(c), a.cfg.SignInEnabled(), a.csrfToken(c)
 }
 
 // OwnedByMe is the "Owned by me" filter (?owned=me) for listings: the

@@ -10,8 +10,6 @@ import (
 	"golang.org/x/oauth2"
 
 	"github.com/porticohq/portico/catalog"
-	"github.com/porticohq/portico/views"
-	"github.com/porticohq/portico/views/authviews"
 )
 
 // pendingSignIn is the encrypted, short-lived cookie that ties GitHub's
@@ -47,14 +45,37 @@ func (a *Auth) signInPage(c *echo.Context) error {
 	return a.render(c, http.StatusOK, props)
 }
 
-func (a *Auth) signInProps(next string) authviews.SignInProps {
-	return authviews.SignInProps{GitHub: a.github != nil, Guest: a.cfg.Guest, Next: next}
+// SignInView is what the sign-in page shows; Options.SignInPage renders it.
+type SignInView struct {
+	AppTitle string
+	// Viewer is who is signed in already (nil when nobody); SignInEnabled
+	// and CSRFToken are for the page header and forms, as PageInfo gives.
+	Viewer        *Identity
+	SignInEnabled bool
+	CSRFToken     string
+	GitHub        bool   // offer "Sign in with GitHub"
+	Guest         bool   // offer "Continue as guest"
+	Next          string // where to go after signing in (already checked to be a local path)
+	// Error, when set, says why the last sign-in failed.
+	Error *SignInError
+	// Notice is a neutral message, e.g. "You are signed out."
+	Notice string
 }
 
-func (a *Auth) render(c *echo.Context, status int, props authviews.SignInProps) error {
-	p := views.Page{Title: "Sign in", AppTitle: a.appTitle}
-	FillPage(c, &p)
-	return renderHTML(c, status, authviews.SignInPage(p, props))
+// SignInError explains a failed sign-in to the person who tried.
+type SignInError struct {
+	Title   string // what happened, e.g. "Sign-in was cancelled"
+	Message string // details
+	Retry   string // how to retry
+}
+
+func (a *Auth) signInProps(next string) SignInView {
+	return SignInView{AppTitle: a.appTitle, GitHub: a.github != nil, Guest: a.cfg.Guest, Next: next}
+}
+
+func (a *Auth) render(c *echo.Context, status int, v SignInView) error {
+	v.Viewer, v.SignInEnabled, v.CSRFToken = PageInfo(c)
+	return renderHTML(c, status, a.renderSignIn(v))
 }
 
 func renderHTML(c *echo.Context, status int, comp templ.Component) error {
@@ -65,7 +86,7 @@ func renderHTML(c *echo.Context, status int, comp templ.Component) error {
 	return comp.Render(c.Request().Context(), c.Response())
 }
 
-func (a *Auth) signInError(c *echo.Context, status int, next string, e authviews.SignInError) error {
+func (a *Auth) signInError(c *echo.Context, status int, next string, e SignInError) error {
 	props := a.signInProps(next)
 	props.Error = &e
 	return a.render(c, status, props)
@@ -108,7 +129,7 @@ func (a *Auth) githubCallback(c *echo.Context) error {
 	state := c.QueryParam("state")
 	if cookieErr != nil || state == "" || pending.State == "" || subtle.ConstantTimeCompare([]byte(state), []byte(pending.State)) != 1 {
 		a.log.Warn("github sign-in: bad state", "has_cookie", cookieErr == nil, "has_state", state != "")
-		return a.signInError(c, http.StatusBadRequest, "/", authviews.SignInError{
+		return a.signInError(c, http.StatusBadRequest, "/", SignInError{
 			Title:   "Sign-in could not be verified",
 			Message: "This sign-in response does not belong to a sign-in started in this browser, or it was already used or is too old.",
 			Retry:   retryGitHub,
@@ -120,7 +141,7 @@ func (a *Auth) githubCallback(c *echo.Context) error {
 		return err
 	}
 	if !live {
-		return a.signInError(c, http.StatusBadRequest, next, authviews.SignInError{
+		return a.signInError(c, http.StatusBadRequest, next, SignInError{
 			Title:   "Sign-in could not be verified",
 			Message: "This sign-in response was already used or is too old.",
 			Retry:   retryGitHub,
@@ -131,14 +152,14 @@ func (a *Auth) githubCallback(c *echo.Context) error {
 	}
 	code := c.QueryParam("code")
 	if code == "" {
-		return a.signInError(c, http.StatusBadRequest, next, authviews.SignInError{
+		return a.signInError(c, http.StatusBadRequest, next, SignInError{
 			Title: "GitHub sent no authorization code", Message: "The sign-in response from GitHub was incomplete.", Retry: retryGitHub,
 		})
 	}
 	profile, err := a.github.profile(ctx, code, pending.Verifier)
 	if err != nil {
 		a.log.Error("github sign-in failed", "err", err)
-		return a.signInError(c, http.StatusBadGateway, next, authviews.SignInError{
+		return a.signInError(c, http.StatusBadGateway, next, SignInError{
 			Title:   "GitHub did not answer as expected",
 			Message: "Portico could not finish signing you in with GitHub (GitHub may be unavailable, or it refused the sign-in).",
 			Retry:   "Wait a moment, then use “Sign in with GitHub” below to try again.",
@@ -149,7 +170,7 @@ func (a *Auth) githubCallback(c *echo.Context) error {
 
 func (a *Auth) githubDenied(c *echo.Context, next, code, desc string) error {
 	if code == "access_denied" {
-		return a.signInError(c, http.StatusForbidden, next, authviews.SignInError{
+		return a.signInError(c, http.StatusForbidden, next, SignInError{
 			Title:   "Sign-in was cancelled",
 			Message: "You did not allow Portico to use your GitHub account, so you are not signed in.",
 			Retry:   "To sign in, use “Sign in with GitHub” below and choose Authorize on GitHub.",
@@ -159,7 +180,7 @@ func (a *Auth) githubDenied(c *echo.Context, next, code, desc string) error {
 	if desc != "" {
 		msg += " (" + desc + ")"
 	}
-	return a.signInError(c, http.StatusBadGateway, next, authviews.SignInError{Title: "GitHub refused the sign-in", Message: msg, Retry: retryGitHub})
+	return a.signInError(c, http.StatusBadGateway, next, SignInError{Title: "GitHub refused the sign-in", Message: msg, Retry: retryGitHub})
 }
 
 func (a *Auth) finishGitHub(c *echo.Context, profile Profile, next string) error {
@@ -167,7 +188,7 @@ func (a *Auth) finishGitHub(c *echo.Context, profile Profile, next string) error
 	var notFound *NotInCatalogError
 	if errors.As(err, &notFound) {
 		a.log.Info("github sign-in: user not in catalog", "login", profile.Login, "github_id", profile.ID)
-		return a.signInError(c, http.StatusForbidden, next, authviews.SignInError{
+		return a.signInError(c, http.StatusForbidden, next, SignInError{
 			Title:   "You are not in this portal's catalog",
 			Message: notFound.Error(),
 			Retry:   "Ask the portal's administrators to add a User entity for you, then sign in again.",
@@ -175,7 +196,7 @@ func (a *Auth) finishGitHub(c *echo.Context, profile Profile, next string) error
 	}
 	if err != nil {
 		a.log.Error("github sign-in: resolve user", "login", profile.Login, "err", err)
-		return a.signInError(c, http.StatusInternalServerError, next, authviews.SignInError{
+		return a.signInError(c, http.StatusInternalServerError, next, SignInError{
 			Title: "Portico could not look you up", Message: "The catalog could not be searched for your user.", Retry: retryGitHub,
 		})
 	}

@@ -2,7 +2,6 @@ package auth
 
 import (
 	"context"
-	"crypto/rand"
 	"fmt"
 	"net/http"
 	"net/http/cookiejar"
@@ -11,59 +10,25 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/a-h/templ"
 	"github.com/labstack/echo/v5"
 	"github.com/uptrace/bun"
 
 	"github.com/porticohq/portico/catalog"
 	"github.com/porticohq/portico/catalog/store"
+	"github.com/porticohq/portico/catalog/store/storetest"
 	"github.com/porticohq/portico/views"
+	"github.com/porticohq/portico/views/authviews"
 )
 
 // openStore opens a real store: SQLite in a temp dir, or with pg=true a
-// fresh PostgreSQL database (skipped without PORTICO_TEST_PG_DSN).
+// fresh PostgreSQL database (skipped without storetest.EnvPG).
 func openStore(t *testing.T, pg bool) *store.Store {
 	t.Helper()
-	ctx := context.Background()
-	cfg := store.Config{Driver: store.SQLite, DSN: t.TempDir() + "/portico.db"}
 	if pg {
-		server := os.Getenv("PORTICO_TEST_PG_DSN")
-		if server == "" {
-			t.Skip("PostgreSQL half skipped: set PORTICO_TEST_PG_DSN (e.g. postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable)")
-		}
-		name := "portico_auth_" + strings.ToLower(rand.Text()[:10])
-		if err := store.EnsurePGDatabase(ctx, server, name); err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { dropPGDatabase(t, server, name) })
-		cfg = store.Config{Driver: store.Postgres, DSN: replaceDBName(server, name)}
+		return storetest.Postgres(t)
 	}
-	st, err := store.Open(ctx, cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	return st
-}
-
-func replaceDBName(dsn, name string) string {
-	i := strings.LastIndex(dsn, "/")
-	rest := ""
-	if q := strings.Index(dsn[i:], "?"); q >= 0 {
-		rest = dsn[i+q:]
-	}
-	return dsn[:i+1] + name + rest
-}
-
-func dropPGDatabase(t *testing.T, server, name string) {
-	db, err := store.Open(context.Background(), store.Config{Driver: store.Postgres, DSN: server})
-	if err != nil {
-		t.Logf("drop %s: %v", name, err)
-		return
-	}
-	defer db.Close()
-	if _, err := db.DB().ExecContext(context.Background(), fmt.Sprintf(`DROP DATABASE IF EXISTS %q WITH (FORCE)`, name)); err != nil {
-		t.Logf("drop %s: %v", name, err)
-	}
+	return storetest.SQLite(t)
 }
 
 // loadCatalog ingests testdata/catalog.yaml through the real pipeline, so
@@ -101,7 +66,7 @@ func startPortal(t *testing.T, cfg Config, st *store.Store, db *bun.DB) *portal 
 	srv := httptest.NewUnstartedServer(nil)
 	base := "http://" + srv.Listener.Addr().String()
 	e := echo.New()
-	opts := Options{Config: cfg, BaseURL: base, AppTitle: "Test Portal", DB: db, Migrate: store.Migrate}
+	opts := Options{Config: cfg, BaseURL: base, AppTitle: "Test Portal", DB: db, SignInPage: signInPage}
 	if st != nil {
 		opts.Store = st
 	}
@@ -110,8 +75,7 @@ func startPortal(t *testing.T, cfg Config, st *store.Store, db *bun.DB) *portal 
 		t.Fatal(err)
 	}
 	page := func(c *echo.Context) error {
-		p := views.Page{Title: "Catalog", AppTitle: "Test Portal"}
-		FillPage(c, &p)
+		p := pageOf(c, "Catalog", "Test Portal")
 		who := "nobody"
 		if p.User != nil {
 			who = p.User.Name + " (" + p.User.Ref + ")"
@@ -160,4 +124,28 @@ func noRedirect(c *http.Client) *http.Client {
 	cp := *c
 	cp.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 	return &cp
+}
+
+// pageOf is the page header of the request, as the portal fills it.
+func pageOf(c *echo.Context, title, appTitle string) views.Page {
+	p := views.Page{Title: title, AppTitle: appTitle}
+	id, signIn, csrf := PageInfo(c)
+	p.SignIn, p.CSRFToken = signIn, csrf
+	if id != nil {
+		p.User = &views.User{Ref: id.UserRef, Name: id.Name, AvatarURL: id.AvatarURL}
+	}
+	return p
+}
+
+// signInPage renders the real sign-in page, as the auth plugin wires it.
+func signInPage(v SignInView) templ.Component {
+	p := views.Page{Title: "Sign in", AppTitle: v.AppTitle, SignIn: v.SignInEnabled, CSRFToken: v.CSRFToken}
+	if id := v.Viewer; id != nil {
+		p.User = &views.User{Ref: id.UserRef, Name: id.Name, AvatarURL: id.AvatarURL}
+	}
+	props := authviews.SignInProps{GitHub: v.GitHub, Guest: v.Guest, Next: v.Next, Notice: v.Notice}
+	if e := v.Error; e != nil {
+		props.Error = &authviews.SignInError{Title: e.Title, Message: e.Message, Retry: e.Retry}
+	}
+	return authviews.SignInPage(p, props)
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 
 	"github.com/labstack/echo/v5"
@@ -116,5 +117,12 @@ func TestHostCheckNeedsAConfiguredPublicURL(t *testing.T) {
 	e.ServeHTTP(rec, req)
 	if rec.Code != http.StatusOK {
 		t.Errorf("Host my-laptop.local without a configured public URL: %d, want 200", rec.Code)
+	}
+}
+
+func TestSignInWithoutAPageRendererFailsAtStart(t *testing.T) {
+	_, err := Register(context.Background(), echo.New(), Options{Config: Config{Guest: true}})
+	if err == nil || !strings.Contains(err.Error(), "SignInPage") {
+		t.Fatalf("err = %v; want one naming the missing SignInPage", err)
 	}
 }

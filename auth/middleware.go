@@ -1,7 +1,6 @@
 package auth
 
 import (
-	"context"
 	"crypto/rand"
 	"crypto/subtle"
 	"encoding/base64"
@@ -45,10 +44,6 @@ func newNonce() string {
 	_, _ = rand.Read(b) // crypto/rand.Read never fails on supported platforms
 	return base64.RawStdEncoding.EncodeToString(b)
 }
-
-type ctxKey int
-
-const identityKey ctxKey = iota
 
 // echo context keys, namespaced so other features' keys cannot collide.
 const (
@@ -100,8 +95,6 @@ func (a *Auth) readSession(c *echo.Context) error {
 func (a *Auth) attach(c *echo.Context, sid string, id *Identity) {
 	c.Set(echoSessionIDKey, sid)
 	c.Set(echoIdentityKey, id)
-	r := c.Request()
-	c.SetRequest(r.WithContext(context.WithValue(r.Context(), identityKey, id)))
 }
 
 // staticToken matches `Authorization: Bearer <token>` against

@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/a-h/templ"
 	"github.com/labstack/echo/v5"
 	"github.com/uptrace/bun"
 
@@ -40,9 +41,6 @@ type Options struct {
 	Store catalog.Store
 	// DB holds the session tables (the catalog store's database).
 	DB *bun.DB
-	// Migrate creates auth's tables (required with sign-in): pass
-	// catalog/store.Migrate, which records what ran on both dialects.
-	Migrate Migrator
 	// Resolvers are the named sign-in resolvers; nil means NewResolvers().
 	Resolvers *Resolvers
 	Logger    *slog.Logger
@@ -54,23 +52,27 @@ type Options struct {
 	// neither the sign-in gate nor the CSRF check applies, and the try-it
 	// proxy and a pasted curl reach them as they would any upstream API.
 	OpenPaths []string
+	// SignInPage renders the sign-in page (choices, errors) in the portal's
+	// layout; required with sign-in. auth keeps no markup of its own.
+	SignInPage func(SignInView) templ.Component
 }
 
 // Auth is sign-in wired into one echo server.
 type Auth struct {
-	cfg        Config
-	log        *slog.Logger
-	now        func() time.Time
-	appTitle   string
-	baseOrigin string
-	cookies    *cookieJar
-	openPaths  []string
-	hosts      hostPolicy
-	sessions   *Sessions
-	states     *oauthStates
-	github     *githubClient
-	chain      *Chain
-	lookup     Lookup
+	cfg          Config
+	log          *slog.Logger
+	now          func() time.Time
+	appTitle     string
+	renderSignIn func(SignInView) templ.Component
+	baseOrigin   string
+	cookies      *cookieJar
+	openPaths    []string
+	hosts        hostPolicy
+	sessions     *Sessions
+	states       *oauthStates
+	github       *githubClient
+	chain        *Chain
+	lookup       Lookup
 }
 
 // Register creates auth's tables, installs its middleware on e (security
@@ -98,10 +100,11 @@ func Register(ctx context.Context, e *echo.Echo, opts Options) (*Auth, error) {
 func New(ctx context.Context, opts Options) (*Auth, error) {
 	cfg := opts.Config
 	a := &Auth{
-		log:       cmp.Or(opts.Logger, slog.New(slog.DiscardHandler)),
-		now:       opts.Clock,
-		appTitle:  cmp.Or(opts.AppTitle, "Portico"),
-		openPaths: opts.OpenPaths,
+		log:          cmp.Or(opts.Logger, slog.New(slog.DiscardHandler)),
+		now:          opts.Clock,
+		appTitle:     cmp.Or(opts.AppTitle, "Portico"),
+		renderSignIn: opts.SignInPage,
+		openPaths:    opts.OpenPaths,
 	}
 	base, err := parseBaseURL(opts.BaseURL)
 	if err != nil {
@@ -129,6 +132,9 @@ func New(ctx context.Context, opts Options) (*Auth, error) {
 		a.now = time.Now
 	}
 	if cfg.SignInEnabled() {
+		if a.renderSignIn == nil {
+			return nil, fmt.Errorf("auth: sign-in is configured but no SignInPage was given to render it")
+		}
 		if err := a.openTables(ctx, opts); err != nil {
 			return nil, err
 		}
@@ -157,10 +163,7 @@ func (a *Auth) openTables(ctx context.Context, opts Options) error {
 	if opts.DB == nil {
 		return fmt.Errorf("auth: sign-in is configured but no database was given for sessions")
 	}
-	if opts.Migrate == nil {
-		return fmt.Errorf("auth: sign-in is configured but no Migrate was given for the session tables")
-	}
-	if err := opts.Migrate(ctx, opts.DB, MigrationOwner, Migrations()); err != nil {
+	if err := Migrate(ctx, opts.DB); err != nil {
 		return fmt.Errorf("auth: create session tables: %w", err)
 	}
 	a.sessions = NewSessions(opts.DB, a.now, a.cfg.SessionDuration, min(a.cfg.IdleTimeout, a.cfg.SessionDuration))

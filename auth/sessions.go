@@ -14,28 +14,24 @@ import (
 	"io/fs"
 	"time"
 
+	"github.com/porticohq/portico/catalog/store"
 	"github.com/uptrace/bun"
 )
 
-// MigrationOwner is the owner name auth's migrations are recorded under.
-const MigrationOwner = "auth"
-
+// migrationFiles are auth's tables (sessions, OAuth states), applied with
+// the store's migration runner under the owner name "auth".
+//
 //go:embed migrations/*.sql
 var migrationFiles embed.FS
 
-// Migrations returns auth's embedded migrations for store.Migrate.
-func Migrations() fs.FS {
+// Migrate creates or updates auth's tables in db.
+func Migrate(ctx context.Context, db *bun.DB) error {
 	sub, err := fs.Sub(migrationFiles, "migrations")
 	if err != nil {
-		// fs.Sub fails only for an invalid path literal; this one is fixed.
-		return migrationFiles
+		return err
 	}
-	return sub
+	return store.Migrate(ctx, db, "auth", sub)
 }
-
-// Migrator applies a feature's embedded migrations; catalog/store.Migrate
-// has this shape.
-type Migrator func(ctx context.Context, db *bun.DB, owner string, fsys fs.FS) error
 
 // errNoSession means the session does not exist, ended or timed out.
 var errNoSession = errors.New("no such session")

@@ -5,8 +5,6 @@ import (
 	"errors"
 	"testing"
 	"time"
-
-	"github.com/porticohq/portico/catalog/store"
 )
 
 func TestSessions(t *testing.T) {
@@ -14,7 +12,7 @@ func TestSessions(t *testing.T) {
 		t.Run(dialect, func(t *testing.T) {
 			st := openStore(t, dialect == "pg")
 			ctx := context.Background()
-			if err := store.Migrate(ctx, st.DB(), MigrationOwner, Migrations()); err != nil {
+			if err := Migrate(ctx, st.DB()); err != nil {
 				t.Fatal(err)
 			}
 			now := time.Date(2026, 1, 1, 10, 0, 0, 0, time.UTC)

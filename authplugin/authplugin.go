@@ -6,9 +6,12 @@ package authplugin
 import (
 	"context"
 
+	"github.com/a-h/templ"
+
 	"github.com/porticohq/portico"
 	"github.com/porticohq/portico/auth"
-	"github.com/porticohq/portico/catalog/store"
+	"github.com/porticohq/portico/views"
+	"github.com/porticohq/portico/views/authviews"
 	"github.com/porticohq/portico/web/apidocs"
 )
 
@@ -40,11 +43,11 @@ func Plugin() portico.Feature {
 				AppTitle:     s.Settings.App.Title,
 				Store:        s.Store,
 				DB:           s.DB,
-				Migrate:      store.Migrate,
 				Resolvers:    resolvers,
 				Logger:       s.Logger,
 				Clock:        s.Clock,
 				OpenPaths:    openPaths(s.Demo),
+				SignInPage:   signInPage,
 			})
 			return err
 		})
@@ -72,4 +75,17 @@ func openPaths(demo bool) []string {
 		return []string{apidocs.DemoAPIPrefix + "/"}
 	}
 	return nil
+}
+
+// signInPage renders auth's sign-in page in the portal's layout.
+func signInPage(v auth.SignInView) templ.Component {
+	p := views.Page{Title: "Sign in", AppTitle: v.AppTitle, SignIn: v.SignInEnabled, CSRFToken: v.CSRFToken}
+	if id := v.Viewer; id != nil {
+		p.User = &views.User{Ref: id.UserRef, Name: id.Name, AvatarURL: id.AvatarURL}
+	}
+	props := authviews.SignInProps{GitHub: v.GitHub, Guest: v.Guest, Next: v.Next, Notice: v.Notice}
+	if e := v.Error; e != nil {
+		props.Error = &authviews.SignInError{Title: e.Title, Message: e.Message, Retry: e.Retry}
+	}
+	return authviews.SignInPage(p, props)
 }

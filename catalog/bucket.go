@@ -43,33 +43,3 @@ func (c *Catalog) CanListBuckets() bool {
 	_, ok := c.store.(BucketLister)
 	return ok
 }
-
-// Connection is one provider's handle on the catalog: it applies the
-// provider's mutations to its bucket and lists the bucket, which lets large
-// push-style providers (file locations) load in bounded memory. It satisfies
-// providers.Connection.
-type Connection struct {
-	Catalog  *Catalog
-	Provider string
-}
-
-// ApplyMutation applies m to the provider's bucket.
-func (c Connection) ApplyMutation(ctx context.Context, m Mutation) (ApplyResult, error) {
-	return c.Catalog.Apply(ctx, c.Provider, m)
-}
-
-// PrepareMutation processes m without writing it; see Catalog.Prepare.
-func (c Connection) PrepareMutation(ctx context.Context, m Mutation) (*PreparedMutation, error) {
-	return c.Catalog.Prepare(ctx, c.Provider, m)
-}
-
-// ApplyPrepared writes a mutation PrepareMutation returned.
-func (c Connection) ApplyPrepared(ctx context.Context, p *PreparedMutation) (ApplyResult, error) {
-	return c.Catalog.ApplyPrepared(ctx, p)
-}
-
-// BucketRefs lists the provider's bucket; ErrNoBucketLister when the store
-// cannot.
-func (c Connection) BucketRefs(ctx context.Context) ([]StoredRef, error) {
-	return c.Catalog.BucketRefs(ctx, c.Provider)
-}

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"hash"
+	"maps"
 	"math"
 	"slices"
 )
@@ -69,7 +70,7 @@ func (w *hashWriter) str(s string) {
 
 func (w *hashWriter) stringMap(m map[string]string) {
 	w.tag('m', len(m))
-	for _, k := range sortedKeys(m) {
+	for _, k := range slices.Sorted(maps.Keys(m)) {
 		w.str(k)
 		w.str(m[k])
 	}

@@ -2,8 +2,6 @@ package catalog
 
 import (
 	"fmt"
-	"maps"
-	"slices"
 )
 
 // Relation types, as Backstage names them.
@@ -144,10 +142,6 @@ func emitRelations(pc *ProcessContext) {
 			pc.AddRelation(rule.relation, ref, rule.reverse)
 		}
 	}
-}
-
-func sortedKeys(m map[string]string) []string {
-	return slices.Sorted(maps.Keys(m))
 }
 
 // hasProblem reports whether field already has a problem.

@@ -2,7 +2,9 @@ package catalog
 
 import (
 	"fmt"
+	"maps"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -119,7 +121,7 @@ func validateMetadata(pc *ProcessContext, m *Metadata) {
 	if m.Namespace != "" && !IsValidNamespace(m.Namespace) {
 		pc.AddProblem("metadata.namespace", fmt.Sprintf("%q is not valid; %s", m.Namespace, namespaceRule))
 	}
-	for _, k := range sortedKeys(m.Labels) {
+	for _, k := range slices.Sorted(maps.Keys(m.Labels)) {
 		v := m.Labels[k]
 		if !IsValidKey(k) {
 			pc.AddProblem("metadata.labels", fmt.Sprintf("key %q is not valid; %s", k, keyRule))
@@ -128,7 +130,7 @@ func validateMetadata(pc *ProcessContext, m *Metadata) {
 			pc.AddProblem("metadata.labels."+k, fmt.Sprintf("%q is not valid; a label value must be empty or %s", v, strings.TrimPrefix(nameRule, "must be ")))
 		}
 	}
-	for _, k := range sortedKeys(m.Annotations) {
+	for _, k := range slices.Sorted(maps.Keys(m.Annotations)) {
 		if !IsValidKey(k) {
 			pc.AddProblem("metadata.annotations", fmt.Sprintf("key %q is not valid; %s", k, keyRule))
 		}

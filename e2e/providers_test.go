@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
-	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -15,6 +14,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/porticohq/portico/catalog/store/storetest"
 
 	"github.com/uptrace/bun/driver/pgdriver"
 )
@@ -149,23 +150,7 @@ func readRuns(t *testing.T, db *sql.DB) []runRecord {
 // a time over 30 runs (from the run records). Takeover after SIGKILL is
 // measured with three processes in cmd/portico/takeover_test.go.
 func TestProvidersTwoProcessesOnePostgres(t *testing.T) {
-	base := os.Getenv("PORTICO_TEST_PG_DSN")
-	if base == "" {
-		t.Skip("PORTICO_TEST_PG_DSN is not set: the two-process PostgreSQL test needs a PostgreSQL server")
-	}
-	admin := sql.OpenDB(pgdriver.NewConnector(pgdriver.WithDSN(base)))
-	defer admin.Close()
-	name := fmt.Sprintf("portico_e2e_providers_%d", time.Now().UnixNano())
-	if _, err := admin.Exec("CREATE DATABASE " + name); err != nil {
-		t.Fatal(err)
-	}
-	defer func() { _, _ = admin.Exec("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)") }()
-	u, err := url.Parse(base)
-	if err != nil {
-		t.Fatalf("PORTICO_TEST_PG_DSN: %v", err)
-	}
-	u.Path = "/" + name // same server, user and query parameters
-	dsn := u.String()
+	dsn := storetest.PostgresDSN(t) // the two processes share it
 
 	tenant, listing := countingTenant(t, 3, 300*time.Millisecond)
 	config := fmt.Sprintf(`catalog:

@@ -73,6 +73,9 @@ func (s *Scheduler) execute(ctx context.Context, t *task, lr *liveRun) {
 
 	stopLease(nil)
 	<-renewDone
+	// Metrics first: once the run's end is recorded, a caller that saw it
+	// end (Sync now, a test) may scrape /metrics and must find it there.
+	s.metrics.observe(r)
 	bg := context.WithoutCancel(ctx)
 	if err := s.runs.update(bg, r); err != nil {
 		log.Error("could not record the run's end", "err", err)
@@ -88,7 +91,6 @@ func (s *Scheduler) execute(ctx context.Context, t *task, lr *liveRun) {
 	t.current = nil
 	t.mu.Unlock()
 	close(lr.done)
-	s.metrics.observe(r)
 	attrs := []any{"outcome", r.Outcome, "trigger", r.Trigger, "duration", r.Duration,
 		"added", r.Added, "updated", r.Updated, "removed", r.Removed, "unchanged", r.Unchanged,
 		"invalid", r.Invalid, "errors", len(r.Errors)}

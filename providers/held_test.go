@@ -55,11 +55,11 @@ func heldRig(t *testing.T, db testDB, p *listingProvider) (*Scheduler, *store.St
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	s, err := New(Options{DB: st.DB(), Migrate: store.Migrate})
+	s, err := New(Options{DB: st.DB()})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := s.Add(p, catalog.Connection{Catalog: catalog.New(st, catalog.Options{}), Provider: p.name}); err != nil {
+	if err := s.Add(p, catalogConn{cat: catalog.New(st, catalog.Options{}), name: p.name}); err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
@@ -150,4 +150,20 @@ func TestHeldRemovalsApplyAfterTheGracePeriod(t *testing.T) {
 			}
 		})
 	}
+}
+
+// catalogConn applies a provider's mutations through the real ingest
+// pipeline and lists its bucket, as the backend's connection does (the
+// scheduler holds removals only for a connection that lists).
+type catalogConn struct {
+	cat  *catalog.Catalog
+	name string
+}
+
+func (c catalogConn) ApplyMutation(ctx context.Context, m catalog.Mutation) (catalog.ApplyResult, error) {
+	return c.cat.Apply(ctx, c.name, m)
+}
+
+func (c catalogConn) BucketRefs(ctx context.Context) ([]catalog.StoredRef, error) {
+	return c.cat.BucketRefs(ctx, c.name)
 }

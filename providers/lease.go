@@ -25,7 +25,7 @@ const DefaultLeaseTTL = 15 * time.Second
 // the database's clock (milliseconds), never a replica's: replicas whose
 // clocks disagree still agree on who holds a lease and when a task is due.
 // Session-level advisory locks are avoided: they break with connection pools
-// (STACK.md).
+// (a pooled connection outlives the task that took the lock).
 type leases struct {
 	db    *bun.DB
 	owner string

@@ -3,6 +3,8 @@ package providers
 import (
 	"fmt"
 	"io"
+	"maps"
+	"slices"
 	"sort"
 	"sync"
 	"time"
@@ -74,7 +76,7 @@ func (m *metrics) write(w io.Writer) error {
 
 	add("# HELP portico_provider_run_duration_seconds Duration of provider runs.")
 	add("# TYPE portico_provider_run_duration_seconds histogram")
-	for _, p := range sortedKeys(m.hist) {
+	for _, p := range slices.Sorted(maps.Keys(m.hist)) {
 		h := m.hist[p]
 		for i, b := range durationBuckets {
 			add(`portico_provider_run_duration_seconds_bucket{provider=%q,le="%g"} %d`, p, b, h[i])
@@ -86,12 +88,12 @@ func (m *metrics) write(w io.Writer) error {
 
 	add("# HELP portico_provider_last_run_end_timestamp_seconds When the provider's latest run in this process ended.")
 	add("# TYPE portico_provider_last_run_end_timestamp_seconds gauge")
-	for _, p := range sortedKeys(m.lastEnd) {
+	for _, p := range slices.Sorted(maps.Keys(m.lastEnd)) {
 		add(`portico_provider_last_run_end_timestamp_seconds{provider=%q} %d`, p, m.lastEnd[p].Unix())
 	}
 	add("# HELP portico_provider_entities Entities in the provider's latest applied listing.")
 	add("# TYPE portico_provider_entities gauge")
-	for _, p := range sortedKeys(m.lastSize) {
+	for _, p := range slices.Sorted(maps.Keys(m.lastSize)) {
 		add(`portico_provider_entities{provider=%q} %d`, p, m.lastSize[p])
 	}
 	for _, l := range lines {
@@ -100,13 +102,4 @@ func (m *metrics) write(w io.Writer) error {
 		}
 	}
 	return nil
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }

@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/porticohq/portico/catalog"
-	"github.com/porticohq/portico/catalog/store"
 )
 
 // TestReplicasRunEachTaskOnceAtATime runs two schedulers ("replicas") on one
@@ -80,7 +79,7 @@ func TestReplicaTakesOverAfterKill(t *testing.T) {
 				return catalog.Mutation{}, ctx.Err()
 			}}
 			dbA := db.open(t)
-			sa, err := New(Options{DB: dbA, Migrate: store.Migrate, LeaseTTL: ttl})
+			sa, err := New(Options{DB: dbA, LeaseTTL: ttl})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -100,7 +99,7 @@ func TestReplicaTakesOverAfterKill(t *testing.T) {
 				started <- "b"
 				return entities(1), nil
 			}}
-			sb, err := New(Options{DB: db.open(t), Migrate: store.Migrate, LeaseTTL: ttl})
+			sb, err := New(Options{DB: db.open(t), LeaseTTL: ttl})
 			if err != nil {
 				t.Fatal(err)
 			}

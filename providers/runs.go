@@ -106,7 +106,10 @@ func (row runRow) run() Run {
 		Outcome: row.Outcome, Listed: row.Listed, Added: row.Added, Updated: row.Updated,
 		Removed: row.Removed, Unchanged: row.Unchanged, Invalid: row.Invalid, Held: row.Held, Message: row.Message,
 	}
-	_ = json.Unmarshal([]byte(row.Errors), &r.Errors)
+	if err := json.Unmarshal([]byte(row.Errors), &r.Errors); err != nil {
+		// Shown with the run rather than dropped: the run did have errors.
+		r.Errors = []catalog.Problem{{Message: fmt.Sprintf("the errors recorded for run %s could not be read: %v", row.ID, err)}}
+	}
 	return r
 }
 

@@ -28,9 +28,6 @@ type Options struct {
 	// Owner names this replica in leases and run records; default
 	// hostname-pid-random.
 	Owner string
-	// Migrate applies the feature's tables (required): the backend passes
-	// catalog/store.Migrate, which records what ran on both dialects.
-	Migrate Migrator
 	// MaxPoll bounds how long a replica waits before looking at a task that
 	// another replica holds; default 10 s.
 	MaxPoll time.Duration
@@ -48,7 +45,6 @@ type Scheduler struct {
 	log     *slog.Logger
 	clock   func() time.Time
 	owner   string
-	migrate Migrator
 	maxPoll time.Duration
 	keep    int
 	runs    runStore
@@ -93,7 +89,7 @@ func New(opts Options) (*Scheduler, error) {
 		return nil, errors.New("providers scheduler: no database")
 	}
 	s := &Scheduler{db: opts.DB, log: opts.Logger, clock: opts.Clock, owner: opts.Owner,
-		migrate: opts.Migrate, maxPoll: opts.MaxPoll, metrics: newMetrics(), tasks: map[string]*task{}}
+		maxPoll: opts.MaxPoll, metrics: newMetrics(), tasks: map[string]*task{}}
 	if s.log == nil {
 		s.log = slog.New(slog.DiscardHandler)
 	}
@@ -105,9 +101,6 @@ func New(opts Options) (*Scheduler, error) {
 		// one that died, whose runs are shown as interrupted.
 		host, _ := os.Hostname()
 		s.owner = fmt.Sprintf("%s-%s", host, newID()[:10])
-	}
-	if s.migrate == nil {
-		return nil, fmt.Errorf("providers: Options.Migrate is required (pass catalog/store.Migrate)")
 	}
 	if s.maxPoll <= 0 {
 		s.maxPoll = 10 * time.Second
@@ -206,7 +199,7 @@ func (s *Scheduler) startTask(base context.Context, t *task) error {
 
 // Migrate creates the scheduler's tables.
 func (s *Scheduler) Migrate(ctx context.Context) error {
-	return s.migrate(ctx, s.db, "providers", Migrations())
+	return migrate(ctx, s.db)
 }
 
 // Start migrates, connects every provider and starts one loop per task; the

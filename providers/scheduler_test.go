@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/porticohq/portico/catalog"
-	"github.com/porticohq/portico/catalog/store"
 )
 
 // testProvider is a ScheduledProvider whose runs the test scripts.
@@ -86,7 +85,7 @@ func entities(n int) catalog.Mutation {
 
 func startScheduler(t *testing.T, db testDB, log *slog.Logger, ps ...*testProvider) (*Scheduler, []*recordingConn) {
 	t.Helper()
-	s, err := New(Options{DB: db.open(t), Logger: log, Migrate: store.Migrate})
+	s, err := New(Options{DB: db.open(t), Logger: log})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -360,7 +359,7 @@ func TestOldRunsArePrunedButTheLastAppliedIsKept(t *testing.T) {
 				}
 				return entities(0), nil // held from now on
 			}}
-			s, err := New(Options{DB: db.open(t), Migrate: store.Migrate, KeepRuns: 3})
+			s, err := New(Options{DB: db.open(t), KeepRuns: 3})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -3,12 +3,12 @@ package providers
 import (
 	"context"
 	"database/sql"
-	"fmt"
-	"github.com/porticohq/portico/catalog/store"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/porticohq/portico/catalog/store/storetest"
 
 	"github.com/uptrace/bun"
 	"github.com/uptrace/bun/dialect/pgdialect"
@@ -25,7 +25,7 @@ type testDB struct {
 	open func(tb testing.TB) *bun.DB
 }
 
-// testDBs returns SQLite always and PostgreSQL when PORTICO_TEST_PG_DSN is set.
+// testDBs returns SQLite always and PostgreSQL when storetest.EnvPG is set.
 func testDBs(t *testing.T) []testDB {
 	t.Helper()
 	dbs := []testDB{sqliteDB(t)}
@@ -61,39 +61,17 @@ func openDSN(tb testing.TB, dsn string) *bun.DB {
 }
 
 func postgresDB(t *testing.T) (testDB, bool) {
-	base := os.Getenv("PORTICO_TEST_PG_DSN")
-	if base == "" {
-		t.Log("PORTICO_TEST_PG_DSN is not set: skipping the PostgreSQL half")
+	if os.Getenv(storetest.EnvPG) == "" {
+		t.Log(storetest.EnvPG + " is not set: skipping the PostgreSQL half")
 		return testDB{}, false
 	}
-	admin := bun.NewDB(sql.OpenDB(pgdriver.NewConnector(pgdriver.WithDSN(base))), pgdialect.New())
-	name := "portico_providers_" + newID()[:10]
-	if _, err := admin.Exec("CREATE DATABASE " + name); err != nil {
-		t.Fatalf("create test database: %v", err)
-	}
-	dsn := replaceDBName(base, name)
-	t.Cleanup(func() {
-		_, _ = admin.Exec("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)")
-		_ = admin.Close()
-	})
+	dsn := storetest.PostgresDSN(t)
 	return testDB{name: "postgres", dsn: dsn, open: func(tb testing.TB) *bun.DB { return openDSN(tb, dsn) }}, true
-}
-
-func replaceDBName(dsn, name string) string {
-	q := ""
-	if i := strings.Index(dsn, "?"); i >= 0 {
-		dsn, q = dsn[:i], dsn[i:]
-	}
-	i := strings.LastIndex(dsn, "/")
-	if i < len("postgres://") {
-		return fmt.Sprintf("%s/%s%s", dsn, name, q)
-	}
-	return dsn[:i+1] + name + q
 }
 
 func migrated(t *testing.T, db *bun.DB) *bun.DB {
 	t.Helper()
-	if err := store.Migrate(context.Background(), db, "providers", Migrations()); err != nil {
+	if err := migrate(context.Background(), db); err != nil {
 		t.Fatal(err)
 	}
 	return db

@@ -5,12 +5,12 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  npm ci --no-audit --no-fund --loglevel=error
-fi
+bash scripts/npm-ci.sh
 
-# Templ first: the CSS build scans the templates for class names.
-go tool templ generate
+# Templ first: the CSS build scans the templates for class names. Without
+# the version line, templ's header is no longer the package doc comment
+# that go doc and go list show.
+go tool templ generate -include-version=false
 
 mkdir -p static/vendor
 htmx_version=$(node -p 'require("./node_modules/htmx.org/package.json").version')

@@ -9,6 +9,7 @@ apt_missing=()
 command -v chromium >/dev/null 2>&1 || apt_missing+=(chromium)
 command -v node >/dev/null 2>&1 || apt_missing+=(nodejs npm)
 command -v pg_ctlcluster >/dev/null 2>&1 || apt_missing+=(postgresql)
+command -v gcc >/dev/null 2>&1 || apt_missing+=(gcc) # go test -race links cgo
 if ((${#apt_missing[@]})); then
   echo "setup: apt-get install ${apt_missing[*]}"
   export DEBIAN_FRONTEND=noninteractive
@@ -17,10 +18,7 @@ if ((${#apt_missing[@]})); then
 fi
 
 if [ -f package-lock.json ]; then
-  if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-    echo "setup: npm ci"
-    npm ci --no-audit --no-fund --loglevel=error
-  fi
+  bash scripts/npm-ci.sh
   mkdir -p .cache/pwdriver
   ln -sfn "$PWD/node_modules/playwright-core" .cache/pwdriver/package
 fi

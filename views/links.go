@@ -14,6 +14,12 @@ type Link struct {
 	URL   string
 }
 
+// EntityURL is the path of an entity's page, /catalog/<namespace>/<kind>/<name>
+// with the kind in lower case: the one place entity links are built.
+func EntityURL(namespace, kind, name string) string {
+	return "/catalog/" + url.PathEscape(namespace) + "/" + url.PathEscape(strings.ToLower(kind)) + "/" + url.PathEscape(name)
+}
+
 // ExternalLink is a link taken from entity data (metadata.links). Href is
 // set only when the URL's scheme is http, https or mailto; anything else
 // (javascript:, data:) is shown as text and never becomes a link.

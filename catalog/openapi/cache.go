@@ -1,7 +1,6 @@
 package openapi
 
 import (
-	"container/list"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -10,6 +9,7 @@ import (
 	"sync"
 
 	"github.com/porticohq/portico/catalog"
+	"github.com/porticohq/portico/catalog/lru"
 )
 
 // Hash is the content hash definitions are cached by.
@@ -30,12 +30,11 @@ var ErrBusy = errors.New("too many definitions are loading; try again shortly")
 // at once, and a caller waits at most Limits.Timeout.
 type Cache struct {
 	limits        Limits
-	maxEntries    int
 	maxConcurrent chan struct{}
 
-	mu        sync.Mutex
-	defs      *lru
-	summaries *lru
+	mu        sync.Mutex // guards inflight, and defs against a second start
+	defs      *lru.Cache[string, *load]
+	summaries *lru.Cache[string, summaryEntry]
 	inflight  map[string]*load
 }
 
@@ -67,14 +66,11 @@ func NewCache(o CacheOptions) *Cache {
 	return &Cache{
 		limits:        o.Limits.withDefaults(),
 		maxConcurrent: make(chan struct{}, o.MaxConcurrent),
-		defs:          newLRU(o.MaxEntries),
-		summaries:     newLRU(o.MaxSummaries),
+		defs:          lru.New[string](int64(o.MaxEntries), lru.Count[*load]),
+		summaries:     lru.New[string](int64(o.MaxSummaries), lru.Count[summaryEntry]),
 		inflight:      map[string]*load{},
 	}
 }
-
-// Limits returns the limits the cache loads with.
-func (c *Cache) Limits() Limits { return c.limits }
 
 type summaryEntry struct {
 	sum *Summary
@@ -83,22 +79,16 @@ type summaryEntry struct {
 
 // Summary returns the cached summary of data, decoding it on a miss.
 func (c *Cache) Summary(hash string, data []byte) (*Summary, error) {
-	c.mu.Lock()
-	if v, ok := c.summaries.get(hash); ok {
-		c.mu.Unlock()
-		e := v.(summaryEntry)
+	if e, ok := c.summaries.Get(hash); ok {
 		return e.sum, e.err
 	}
-	c.mu.Unlock()
 	var e summaryEntry
 	if int64(len(data)) > c.limits.MaxBytes {
 		e.err = fmt.Errorf("%w (%d bytes, limit %d)", ErrTooLarge, len(data), c.limits.MaxBytes)
 	} else {
 		e.sum, e.err = Summarize(data)
 	}
-	c.mu.Lock()
-	c.summaries.put(hash, e)
-	c.mu.Unlock()
+	c.summaries.Put(hash, e)
 	return e.sum, e.err
 }
 
@@ -135,8 +125,8 @@ func (c *Cache) Warm(hash string, data []byte, reader catalog.Reader) {
 func (c *Cache) start(hash string, data []byte, reader catalog.Reader) (*load, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if v, ok := c.defs.get(hash); ok {
-		return v.(*load), nil
+	if l, ok := c.defs.Get(hash); ok {
+		return l, nil
 	}
 	if l, ok := c.inflight[hash]; ok {
 		return l, nil
@@ -157,7 +147,7 @@ func (c *Cache) run(hash string, data []byte, reader catalog.Reader, l *load) {
 	defer func() {
 		c.mu.Lock()
 		delete(c.inflight, hash)
-		c.defs.put(hash, l)
+		c.defs.Put(hash, l)
 		c.mu.Unlock()
 		close(l.done)
 	}()
@@ -167,55 +157,13 @@ func (c *Cache) run(hash string, data []byte, reader catalog.Reader, l *load) {
 	l.def, l.err = def, err
 }
 
-// lru is a minimal least-recently-used map; callers hold Cache.mu.
-type lru struct {
-	max   int
-	order *list.List
-	items map[string]*list.Element
-}
-
-type lruItem struct {
-	key string
-	val any
-}
-
-func newLRU(max int) *lru {
-	return &lru{max: max, order: list.New(), items: map[string]*list.Element{}}
-}
-
-func (l *lru) get(key string) (any, bool) {
-	el, ok := l.items[key]
-	if !ok {
-		return nil, false
-	}
-	l.order.MoveToFront(el)
-	return el.Value.(*lruItem).val, true
-}
-
-func (l *lru) put(key string, val any) {
-	if el, ok := l.items[key]; ok {
-		el.Value.(*lruItem).val = val
-		l.order.MoveToFront(el)
-		return
-	}
-	l.items[key] = l.order.PushFront(&lruItem{key: key, val: val})
-	for l.order.Len() > l.max {
-		last := l.order.Back()
-		l.order.Remove(last)
-		delete(l.items, last.Value.(*lruItem).key)
-	}
-}
-
 // Loaded returns the outcome of a load of hash that has finished — the
 // definition, or the error that stopped it — without starting or waiting
 // for one; done is false when there is none yet.
 func (c *Cache) Loaded(hash string) (def *Definition, done bool, err error) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	v, ok := c.defs.get(hash)
+	l, ok := c.defs.Get(hash)
 	if !ok {
 		return nil, false, nil
 	}
-	l := v.(*load)
 	return l.def, true, l.err
 }

@@ -5,8 +5,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"net/url"
 	"path"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -170,7 +172,7 @@ func indexOps(doc *openapi3.T, sum *Summary) map[string]opRef {
 		known[o.Method+" "+o.Path] = o.Key
 	}
 	items := doc.Paths.Map()
-	for _, p := range sortedKeys(items) {
+	for _, p := range slices.Sorted(maps.Keys(items)) {
 		item := items[p]
 		if item == nil {
 			continue

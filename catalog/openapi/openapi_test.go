@@ -31,7 +31,7 @@ func TestParseRendersEveryOperation(t *testing.T) {
 		{"swagger2.yaml", "swagger-2.0", 3, 1},
 		{"oas30.json", "openapi-3.0.3", 3, 2},
 		{"oas31.yaml", "openapi-3.1.0", 2, 1},
-		{"threescale_account_management.json", "openapi-3.1", 50, 0}, // = /work/shared/fixtures/3scale/account_management_api.json
+		{"threescale_account_management.json", "openapi-3.1", 50, 0}, // 3scale's Account Management API
 		{"cyclic.yaml", "openapi-3.0.3", 2, 0},
 		{"xss.yaml", "openapi-3.0.3", 1, 1},
 	}

@@ -3,6 +3,8 @@ package openapi
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 
@@ -87,7 +89,7 @@ func (d *Definition) Operation(key string) (*Operation, bool) {
 }
 
 // Keys lists the operation keys of the loaded document.
-func (d *Definition) Keys() []string { return sortedKeys(d.ops) }
+func (d *Definition) Keys() []string { return slices.Sorted(maps.Keys(d.ops)) }
 
 func parameters(b *treeBuilder, pathLevel, opLevel openapi3.Parameters) []Parameter {
 	seen := map[string]bool{}
@@ -131,7 +133,7 @@ func parameter(b *treeBuilder, p *openapi3.Parameter) Parameter {
 		out.Schema = b.build(p.Name, p.Schema, 0)
 	}
 	if example == nil {
-		for _, name := range sortedKeys(p.Examples) {
+		for _, name := range slices.Sorted(maps.Keys(p.Examples)) {
 			if ex := p.Examples[name]; ex != nil && ex.Value != nil {
 				example = ex.Value.Value
 				break
@@ -146,7 +148,7 @@ func parameter(b *treeBuilder, p *openapi3.Parameter) Parameter {
 
 func contents(b *treeBuilder, c openapi3.Content, generate bool) []MediaContent {
 	var out []MediaContent
-	for _, mt := range sortedKeys(c) {
+	for _, mt := range slices.Sorted(maps.Keys(c)) {
 		m := c[mt]
 		if m == nil {
 			continue
@@ -154,7 +156,7 @@ func contents(b *treeBuilder, c openapi3.Content, generate bool) []MediaContent 
 		mc := MediaContent{MediaType: mt}
 		example := m.Example
 		if example == nil {
-			for _, name := range sortedKeys(m.Examples) {
+			for _, name := range slices.Sorted(maps.Keys(m.Examples)) {
 				if ex := m.Examples[name]; ex != nil && ex.Value != nil {
 					example = ex.Value.Value
 					break
@@ -180,7 +182,7 @@ func responses(b *treeBuilder, rs *openapi3.Responses) []Response {
 		return nil
 	}
 	m := rs.Map()
-	keys := sortedKeys(m)
+	keys := slices.Sorted(maps.Keys(m))
 	sort.SliceStable(keys, func(i, j int) bool { return statusOrder(keys[i]) < statusOrder(keys[j]) })
 	var out []Response
 	for _, status := range keys {
@@ -215,7 +217,7 @@ func security(docLevel, opLevel *openapi3.SecurityRequirements) [][]string {
 	}
 	var out [][]string
 	for _, req := range *reqs {
-		out = append(out, sortedKeys(req))
+		out = append(out, slices.Sorted(maps.Keys(req)))
 	}
 	return out
 }

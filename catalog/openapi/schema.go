@@ -1,6 +1,8 @@
 package openapi
 
 import (
+	"maps"
+	"slices"
 	"sort"
 	"strings"
 
@@ -214,7 +216,7 @@ func exampleFor(sr *openapi3.SchemaRef, depth int, open map[*openapi3.Schema]boo
 	switch {
 	case strings.HasPrefix(t, "object") || len(s.Properties) > 0:
 		out := map[string]any{}
-		for i, k := range sortedKeys(s.Properties) {
+		for i, k := range slices.Sorted(maps.Keys(s.Properties)) {
 			if i == maxExampleProps {
 				break
 			}

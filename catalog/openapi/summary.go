@@ -4,7 +4,8 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"sort"
+	"maps"
+	"slices"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
@@ -210,7 +211,7 @@ func Summarize(data []byte) (*Summary, error) {
 func summarizeOps(paths map[string]rawPathItem) []OperationSummary {
 	keys := newKeyer()
 	var out []OperationSummary
-	for _, path := range sortedKeys(paths) {
+	for _, path := range slices.Sorted(maps.Keys(paths)) {
 		for i, op := range paths[path].ops() {
 			if op == nil {
 				continue
@@ -234,7 +235,7 @@ func openAPIServers(raw []rawServer) []Server {
 	out := make([]Server, 0, len(raw))
 	for _, rs := range raw {
 		s := Server{URL: rs.URL, Description: rs.Description}
-		for _, name := range sortedKeys(rs.Variables) {
+		for _, name := range slices.Sorted(maps.Keys(rs.Variables)) {
 			v := rs.Variables[name]
 			s.Variables = append(s.Variables, ServerVariable{Name: name, Default: v.Default, Enum: v.Enum, Description: v.Description})
 		}
@@ -265,7 +266,7 @@ func swaggerServers(raw rawDoc) []Server {
 
 func securitySchemes(m map[string]rawSecScheme, swagger bool) []SecurityScheme {
 	out := make([]SecurityScheme, 0, len(m))
-	for _, name := range sortedKeys(m) {
+	for _, name := range slices.Sorted(maps.Keys(m)) {
 		r := m[name]
 		s := SecurityScheme{Name: name, Type: r.Type, In: r.In, ParamName: r.Name, Scheme: r.Scheme, BearerFormat: r.BearerFormat, Description: r.Description}
 		if swagger && r.Type == "basic" {
@@ -274,15 +275,6 @@ func securitySchemes(m map[string]rawSecScheme, swagger bool) []SecurityScheme {
 		out = append(out, s)
 	}
 	return out
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }
 
 // keyer hands out operation keys: the operationId when it has one, else

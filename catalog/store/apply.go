@@ -196,7 +196,7 @@ func (s *Store) releaseWriteConn(conn *sql.Conn) {
 	}
 	for _, p := range pragmas {
 		if _, err := conn.ExecContext(context.Background(), p); err != nil {
-			s.log.Warn("reset sqlite connection", "pragma", p, "error", err)
+			s.log.Warn("reset sqlite connection", "pragma", p, "err", err)
 		}
 	}
 }

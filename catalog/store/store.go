@@ -45,8 +45,8 @@ const (
 	Postgres = "pg"
 )
 
-// sqlitePragmas are the DSN parameters that held under concurrent writers
-// (STACK.md): immediate transactions avoid SQLITE_BUSY on lock upgrades.
+// sqlitePragmas are the DSN parameters that held under concurrent writers:
+// immediate transactions avoid SQLITE_BUSY on lock upgrades.
 const sqlitePragmas = "_pragma=busy_timeout(5000)&_pragma=journal_mode(WAL)&_pragma=synchronous(NORMAL)&_pragma=foreign_keys(1)&_txlock=immediate"
 
 // Config says which database to open.
@@ -346,7 +346,7 @@ func (s *Store) startCheckpointer(walPath string) {
 					// Readers during a bulk load: ordinary.
 					s.log.Debug("sqlite checkpoint stopped short; retrying on a timer")
 				default:
-					s.log.Warn("sqlite checkpoint failed; retrying on a timer", "error", explainDiskFull(err))
+					s.log.Warn("sqlite checkpoint failed; retrying on a timer", "err", explainDiskFull(err))
 				}
 				backoff = min(max(2*backoff, checkpointRetryMin), checkpointRetryMax)
 				retry.Reset(backoff)

@@ -2,14 +2,12 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"database/sql"
 	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"os"
 	"os/exec"
 	"strings"
 	"sync"
@@ -19,7 +17,7 @@ import (
 
 	"github.com/uptrace/bun/driver/pgdriver"
 
-	"github.com/porticohq/portico/catalog/store"
+	"github.com/porticohq/portico/catalog/store/storetest"
 )
 
 // lockedBuffer collects a process's stderr while the test reads it.
@@ -46,25 +44,9 @@ func (b *lockedBuffer) String() string {
 // the task (issue 15: 177 s when the lease lived as long as the task's
 // timeout; the target is 20 s with the default 15 s lease).
 func TestTakeoverAfterSIGKILL(t *testing.T) {
-	server := os.Getenv("PORTICO_TEST_PG_DSN")
-	if server == "" {
-		t.Skip("PORTICO_TEST_PG_DSN is not set")
-	}
-	ctx := context.Background()
-	dbName := fmt.Sprintf("portico_takeover_%d", time.Now().UnixNano()%1e9)
-	if err := store.EnsurePGDatabase(ctx, server, dbName); err != nil {
-		t.Fatal(err)
-	}
-	u, _ := url.Parse(server)
-	u.Path = "/" + dbName
-	dsn := u.String()
+	dsn := storetest.PostgresDSN(t)
 	db := sql.OpenDB(pgdriver.NewConnector(pgdriver.WithDSN(dsn)))
-	t.Cleanup(func() {
-		db.Close()
-		admin := sql.OpenDB(pgdriver.NewConnector(pgdriver.WithDSN(server)))
-		defer admin.Close()
-		_, _ = admin.Exec("DROP DATABASE " + dbName + " WITH (FORCE)")
-	})
+	t.Cleanup(func() { db.Close() })
 
 	// The location's server never answers within the test: every read
 	// stays in progress until its replica dies or the test ends.

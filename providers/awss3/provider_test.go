@@ -183,7 +183,7 @@ type harness struct {
 func newHarness(t *testing.T, f *fakeS3, st *store.Store) *harness {
 	t.Helper()
 	p := newProvider(t, f, "")
-	s, err := providers.New(providers.Options{DB: st.DB(), Migrate: store.Migrate})
+	s, err := providers.New(providers.Options{DB: st.DB()})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -14,7 +14,8 @@ import (
 
 const testToken = "tok-SECRET-123456"
 
-// fake3scale serves the Account Management API shapes from REFERENCE.md.
+// fake3scale serves the shapes of 3scale's Account Management API, as 3scale
+// describes it in catalog/openapi/testdata/threescale_account_management.json.
 type fake3scale struct {
 	mu       sync.Mutex
 	services []map[string]any

@@ -68,10 +68,10 @@ func testFaultTable(t *testing.T, st *store.Store) {
 	f := newFake(t, 600) // two pages, so page 2 can be truncated
 	cat := catalog.New(st, catalog.Options{})
 	cfg := tenant("dev", f.srv.URL)
-	cfg.Schedule.Timeout = 2 * time.Second
+	cfg.Schedule.Timeout = 5 * time.Second // 600 services, read under -race on 2 shared cores
 	var logs lockedBuffer
 	p := New(cfg, nil, slog.New(slog.NewTextHandler(&logs, nil)))
-	s, err := providers.New(providers.Options{DB: st.DB(), Migrate: store.Migrate})
+	s, err := providers.New(providers.Options{DB: st.DB()})
 	if err != nil {
 		t.Fatal(err)
 	}

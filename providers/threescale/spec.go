@@ -3,7 +3,8 @@ package threescale
 import (
 	"encoding/json"
 	"fmt"
-	"sort"
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/getkin/kin-openapi/openapi2"
@@ -81,7 +82,7 @@ func mergeDocs(title string, docs []map[string]any) (map[string]any, []string) {
 	}
 	addTags(docs[0]["tags"])
 	for i, doc := range docs[1:] {
-		for _, p := range sortedKeys(asObject(doc["paths"])) {
+		for _, p := range slices.Sorted(maps.Keys(asObject(doc["paths"]))) {
 			if _, dup := paths[p]; dup {
 				notes = append(notes, fmt.Sprintf("doc %d: path %s already defined by an earlier doc; kept the first", i+2, p))
 				continue
@@ -94,7 +95,7 @@ func mergeDocs(title string, docs []map[string]any) (map[string]any, []string) {
 				dst = map[string]any{}
 				components[section] = dst
 			}
-			for _, name := range sortedKeys(asObject(v)) {
+			for _, name := range slices.Sorted(maps.Keys(asObject(v))) {
 				if _, dup := dst[name]; dup {
 					notes = append(notes, fmt.Sprintf("doc %d: components.%s.%s already defined; kept the first", i+2, section, name))
 					continue
@@ -128,13 +129,4 @@ func copyMap(v any) map[string]any {
 		out[k] = val
 	}
 	return out
-}
-
-func sortedKeys(m map[string]any) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }

@@ -9,12 +9,12 @@ import (
 	"fmt"
 	"log/slog"
 	"net/url"
-	"strings"
 
 	"github.com/a-h/templ"
 	"github.com/labstack/echo/v5"
 
 	"github.com/porticohq/portico/catalog"
+	"github.com/porticohq/portico/catalog/lru"
 	"github.com/porticohq/portico/catalog/openapi"
 	"github.com/porticohq/portico/views"
 )
@@ -64,7 +64,7 @@ type Handler struct {
 	cache *openapi.Cache
 	proxy *Proxy
 	index *opIndex
-	defs  *defMemo
+	defs  *lru.Cache[string, memoEntry] // decoded API entities by ref
 }
 
 // New builds the handler; Register calls it.
@@ -95,7 +95,7 @@ func New(opts Options) (*Handler, error) {
 		log:   opts.Logger,
 		cache: openapi.NewCache(openapi.CacheOptions{Limits: opts.Limits}),
 		proxy: proxy,
-		defs:  newDefMemo(32),
+		defs:  lru.New[string](32, lru.Count[memoEntry]),
 	}
 	h.index = newOpIndex(h)
 	return h, nil
@@ -142,5 +142,5 @@ func DefinitionURL(ref catalog.Ref) string {
 }
 
 func defaultEntityURL(ref catalog.Ref) string {
-	return "/catalog/" + url.PathEscape(ref.Namespace) + "/" + url.PathEscape(strings.ToLower(ref.Kind)) + "/" + url.PathEscape(ref.Name)
+	return views.EntityURL(ref.Namespace, ref.Kind, ref.Name)
 }

@@ -2,7 +2,6 @@ package apidocs
 
 import (
 	"bytes"
-	"container/list"
 	"context"
 	"encoding/json"
 	"errors"
@@ -58,7 +57,7 @@ func (a *apiDef) isOpenAPI() bool {
 func (h *Handler) loadAPI(c *echo.Context) (*apiDef, error) {
 	ref := catalog.Ref{Kind: "API", Namespace: c.Param("namespace"), Name: c.Param("name")}
 	gen := h.opts.Store.Generation()
-	prev, ok := h.defs.get(ref.Key())
+	prev, ok := h.defs.Get(ref.Key())
 	if ok && prev.gen == gen && time.Since(prev.at) < memoTTL {
 		return prev.d, nil
 	}
@@ -71,7 +70,7 @@ func (h *Handler) loadAPI(c *echo.Context) (*apiDef, error) {
 	}
 	version := storedVersion(stored)
 	if ok && prev.version == version {
-		h.defs.put(ref.Key(), memoEntry{d: prev.d, version: version, gen: gen, at: time.Now()})
+		h.defs.Put(ref.Key(), memoEntry{d: prev.d, version: version, gen: gen, at: time.Now()})
 		return prev.d, nil
 	}
 	e, err := stored.Decode()
@@ -81,7 +80,7 @@ func (h *Handler) loadAPI(c *echo.Context) (*apiDef, error) {
 	d := &apiDef{stored: stored, entity: e, ref: e.Ref(), typ: e.SpecString("type"), data: e.Definition()}
 	d.hash = openapi.Hash(d.data)
 	d.defKey = d.hash + "\x00" + stored.LocationKey + "\x00" + e.Metadata.Annotations[catalog.AnnotationDefinitionLocation]
-	h.defs.put(ref.Key(), memoEntry{d: d, version: version, gen: gen, at: time.Now()})
+	h.defs.Put(ref.Key(), memoEntry{d: d, version: version, gen: gen, at: time.Now()})
 	return d, nil
 }
 
@@ -407,55 +406,11 @@ func (h *Handler) render(c *echo.Context, title string, content templ.Component)
 	return web.Render(c, http.StatusOK, views.Layout(h.opts.Page(c, title), content))
 }
 
-// defMemo remembers decoded API entities by ref.
-type defMemo struct {
-	mu    sync.Mutex
-	max   int
-	order *list.List
-	items map[string]*list.Element
-}
-
 type memoEntry struct {
 	d       *apiDef
 	version string // uid, update time and size of the stored row
 	gen     uint64 // store generation when last checked
 	at      time.Time
-}
-
-type memoItem struct {
-	key string
-	e   memoEntry
-}
-
-func newDefMemo(max int) *defMemo {
-	return &defMemo{max: max, order: list.New(), items: map[string]*list.Element{}}
-}
-
-func (m *defMemo) get(key string) (memoEntry, bool) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	el, ok := m.items[key]
-	if !ok {
-		return memoEntry{}, false
-	}
-	m.order.MoveToFront(el)
-	return el.Value.(*memoItem).e, true
-}
-
-func (m *defMemo) put(key string, e memoEntry) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if el, ok := m.items[key]; ok {
-		el.Value.(*memoItem).e = e
-		m.order.MoveToFront(el)
-		return
-	}
-	m.items[key] = m.order.PushFront(&memoItem{key: key, e: e})
-	for m.order.Len() > m.max {
-		last := m.order.Back()
-		m.order.Remove(last)
-		delete(m.items, last.Value.(*memoItem).key)
-	}
 }
 
 // storedVersion identifies one stored version of an entity without decoding

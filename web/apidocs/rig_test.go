@@ -2,8 +2,6 @@ package apidocs
 
 import (
 	"context"
-	"database/sql"
-	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -13,15 +11,14 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/PuerkitoBio/goquery"
 	"github.com/labstack/echo/v5"
-	"github.com/uptrace/bun/driver/pgdriver"
 
 	"github.com/porticohq/portico/catalog"
 	"github.com/porticohq/portico/catalog/openapi"
 	"github.com/porticohq/portico/catalog/store"
+	"github.com/porticohq/portico/catalog/store/storetest"
 )
 
 // testAPI is one API entity the rig stores.
@@ -45,46 +42,16 @@ func newRig(tb testing.TB, opts Options, apis ...testAPI) *rig {
 }
 
 // stores lists the databases store-backed tests run on: SQLite, and
-// PostgreSQL when PORTICO_TEST_PG_DSN is set.
+// PostgreSQL when storetest.EnvPG is set.
 func stores(t *testing.T) []string {
-	if os.Getenv("PORTICO_TEST_PG_DSN") == "" {
-		t.Log("PORTICO_TEST_PG_DSN is unset: the PostgreSQL half is skipped")
-		return []string{"sqlite"}
+	if os.Getenv(storetest.EnvPG) == "" {
+		t.Log(storetest.EnvPG + " is unset: the PostgreSQL half is skipped")
+		return []string{store.SQLite}
 	}
-	return []string{"sqlite", "pg"}
+	return []string{store.SQLite, store.Postgres}
 }
 
-func openStore(tb testing.TB, driver string) *store.Store {
-	tb.Helper()
-	ctx := context.Background()
-	cfg := store.Config{Driver: "sqlite", DSN: filepath.Join(tb.TempDir(), "portico.db")}
-	if driver == "pg" {
-		server := os.Getenv("PORTICO_TEST_PG_DSN")
-		name := fmt.Sprintf("portico_apidocs_test_%d", time.Now().UnixNano())
-		if err := store.EnsurePGDatabase(ctx, server, name); err != nil {
-			tb.Fatal(err)
-		}
-		tb.Cleanup(func() {
-			db := sql.OpenDB(pgdriver.NewConnector(pgdriver.WithDSN(server)))
-			defer db.Close()
-			if _, err := db.ExecContext(ctx, `DROP DATABASE "`+name+`" WITH (FORCE)`); err != nil {
-				tb.Errorf("drop test database: %v", err)
-			}
-		})
-		u, err := url.Parse(server)
-		if err != nil {
-			tb.Fatal(err)
-		}
-		u.Path = "/" + name
-		cfg = store.Config{Driver: "pg", DSN: u.String()}
-	}
-	st, err := store.Open(ctx, cfg)
-	if err != nil {
-		tb.Fatalf("open store: %v", err)
-	}
-	tb.Cleanup(func() { st.Close() })
-	return st
-}
+func openStore(tb testing.TB, driver string) *store.Store { return storetest.Open(tb, driver) }
 
 func newRigOn(tb testing.TB, driver string, opts Options, apis ...testAPI) *rig {
 	tb.Helper()

@@ -2,7 +2,6 @@ package pages
 
 import (
 	"cmp"
-	"net/url"
 	"slices"
 	"sort"
 	"strings"
@@ -12,10 +11,7 @@ import (
 )
 
 // entityURL is the path of an entity's page.
-func entityURL(r catalog.Ref) string {
-	return "/catalog/" + url.PathEscape(r.Namespace) + "/" +
-		url.PathEscape(strings.ToLower(r.Kind)) + "/" + url.PathEscape(r.Name)
-}
+func entityURL(r catalog.Ref) string { return views.EntityURL(r.Namespace, r.Kind, r.Name) }
 
 // refLink links a ref found in entity data (spec.owner, a relation
 // target). A ref that does not parse is shown as text.

@@ -48,12 +48,12 @@ func TestHeldRemovalsShowWithApplyNow(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	sched, err := providers.New(providers.Options{DB: st.DB(), Migrate: store.Migrate})
+	sched, err := providers.New(providers.Options{DB: st.DB()})
 	if err != nil {
 		t.Fatal(err)
 	}
 	p := &shrinkingProvider{n: 100}
-	if err := sched.Add(p, catalog.Connection{Catalog: catalog.New(st, catalog.Options{}), Provider: p.Name()}); err != nil {
+	if err := sched.Add(p, catalogConn{cat: catalog.New(st, catalog.Options{}), name: p.Name()}); err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
@@ -100,4 +100,20 @@ func TestHeldRemovalsShowWithApplyNow(t *testing.T) {
 	if strings.Contains(serve(e, http.MethodGet, "/providers", nil, false).Body.String(), `data-testid="held-removals"`) {
 		t.Error("the page still shows held removals after they were applied")
 	}
+}
+
+// catalogConn applies a provider's mutations through the real ingest
+// pipeline and lists its bucket, as the backend's connection does (the
+// scheduler holds removals only for a connection that lists).
+type catalogConn struct {
+	cat  *catalog.Catalog
+	name string
+}
+
+func (c catalogConn) ApplyMutation(ctx context.Context, m catalog.Mutation) (catalog.ApplyResult, error) {
+	return c.cat.Apply(ctx, c.name, m)
+}
+
+func (c catalogConn) BucketRefs(ctx context.Context) ([]catalog.StoredRef, error) {
+	return c.cat.BucketRefs(ctx, c.name)
 }

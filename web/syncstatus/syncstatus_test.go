@@ -65,7 +65,7 @@ func TestSyncNowShowsProgressUntilTheRunEnds(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	s, _ := providers.New(providers.Options{DB: st.DB(), Migrate: store.Migrate})
+	s, _ := providers.New(providers.Options{DB: st.DB()})
 	p := &slowProvider{release: make(chan struct{})}
 	_ = s.Add(p, nopConn{})
 	ctx, cancel := context.WithCancel(context.Background())

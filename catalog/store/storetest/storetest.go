@@ -41,13 +41,41 @@ func SQLite(tb testing.TB) *store.Store {
 	return st
 }
 
+// Open opens a fresh store of driver (store.SQLite or store.Postgres).
+func Open(tb testing.TB, driver string) *store.Store {
+	tb.Helper()
+	if driver == store.Postgres {
+		return Postgres(tb)
+	}
+	return SQLite(tb)
+}
+
 // Postgres creates a database on the server EnvPG names, opens a store on
 // it and drops it when the test ends. It skips the test when EnvPG is unset.
 func Postgres(tb testing.TB) *store.Store {
 	tb.Helper()
+	st, err := store.Open(context.Background(), store.Config{Driver: store.Postgres, DSN: PostgresDSN(tb)})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { st.Close() })
+	return st
+}
+
+// PostgresDSN creates an empty database on the server EnvPG names and
+// returns its DSN (same server, user and parameters), for tests that start
+// the binary or open several connections; the database is dropped, with
+// any connection still open, when the test ends. It skips the test when
+// EnvPG is unset.
+func PostgresDSN(tb testing.TB) string {
+	tb.Helper()
 	server := os.Getenv(EnvPG)
 	if server == "" {
 		tb.Skip(EnvPG + " is not set: skipping the PostgreSQL half")
+	}
+	u, err := url.Parse(server)
+	if err != nil {
+		tb.Fatalf("%s: %v", EnvPG, err)
 	}
 	ctx := context.Background()
 	var b [6]byte
@@ -56,22 +84,13 @@ func Postgres(tb testing.TB) *store.Store {
 	if err := store.EnsurePGDatabase(ctx, server, name); err != nil {
 		tb.Fatal(err)
 	}
-	u, err := url.Parse(server)
-	if err != nil {
-		tb.Fatalf("%s: %v", EnvPG, err)
-	}
-	u.Path = "/" + name
-	st, err := store.Open(ctx, store.Config{Driver: store.Postgres, DSN: u.String()})
-	if err != nil {
-		tb.Fatal(err)
-	}
 	tb.Cleanup(func() {
-		st.Close()
 		admin := sql.OpenDB(pgdriver.NewConnector(pgdriver.WithDSN(server)))
 		defer admin.Close()
 		if _, err := admin.ExecContext(ctx, `DROP DATABASE IF EXISTS "`+name+`" WITH (FORCE)`); err != nil {
 			tb.Errorf("drop %s: %v", name, err)
 		}
 	})
-	return st
+	u.Path = "/" + name
+	return u.String()
 }

@@ -2,7 +2,6 @@ package frobs
 
 import (
 	"context"
-	"net/url"
 
 	"github.com/a-h/templ"
 
@@ -10,6 +9,7 @@ import (
 	"github.com/porticohq/portico/appplugin"
 	"github.com/porticohq/portico/catalog"
 	"github.com/porticohq/portico/catalogplugin"
+	"github.com/porticohq/portico/views"
 )
 
 // Features returns the frobs feature: a module of the catalog plugin and a
@@ -78,7 +78,7 @@ func renderTab(_ context.Context, e *catalog.Entity) (templ.Component, error) {
 			continue
 		}
 		v.SupportGroup = ref.String()
-		v.SupportURL = templ.SafeURL("/catalog/" + url.PathEscape(ref.Namespace) + "/group/" + url.PathEscape(ref.Name))
+		v.SupportURL = templ.SafeURL(views.EntityURL(ref.Namespace, "group", ref.Name))
 	}
 	return Tab(v), nil
 }
