@@ -203,7 +203,7 @@ func TestFailedFirstLoadIsRetriedInBatches(t *testing.T) {
 	}
 	time.Sleep(300 * time.Millisecond) // a retry or two fail too
 	conn.full.Store(false)
-	waitFor(t, "the whole location loaded", func() bool { return conn.loaded.Load() > 0 })
+	waitWithin(t, 15*time.Second, "the whole location loaded", func() bool { return conn.loaded.Load() > 0 })
 	if got := conn.largest.Load(); got > batchFiles {
 		t.Errorf("an apply carried %d entities; retries must use batches of at most %d", got, batchFiles)
 	}
