@@ -42,9 +42,14 @@ type Validation struct {
 }
 
 // Validate is ValidateFiles with counts of what was checked, so that a
-// clean run can say what it looked at.
+// clean run can say what it looked at. A file that holds Location entities
+// has its targets followed as a file location would (relative targets,
+// globs, nested Locations, a cycle or a missing target reported on the
+// Location that names it, files outside the directory given refused); url
+// targets are not fetched. Each file is checked once.
 func (c *Catalog) Validate(ctx context.Context, paths []string) Validation {
 	v := Validation{Paths: len(paths)}
+	seen := map[string]bool{}
 	for _, p := range paths {
 		files, base, isDir, err := descriptorFiles(p)
 		if err != nil {
@@ -56,13 +61,88 @@ func (c *Catalog) Validate(ctx context.Context, paths []string) Validation {
 				v.Problems = append(v.Problems, Problem{File: f, Message: fmt.Sprintf("not checked: %v", err)})
 				return v
 			}
-			n, problems := c.validateFile(ctx, f, base, isDir)
+			abs := absPath(f)
+			if seen[abs] {
+				continue
+			}
+			seen[abs] = true
+			n, problems, hasLocations := c.validateFile(ctx, f, base, isDir)
 			v.Files++
 			v.Entities += n
 			v.Problems = append(v.Problems, problems...)
+			if hasLocations {
+				c.followTargets(ctx, abs, absPath(base), &v, seen)
+			}
 		}
 	}
+	v.Problems = uniqueProblems(v.Problems)
 	return v
+}
+
+// followTargets checks what the Location entities of file name, to any
+// depth, with the file locations' own reader confined to root.
+func (c *Catalog) followTargets(ctx context.Context, file, root string, v *Validation, seen map[string]bool) {
+	reads := FollowLocations(ctx, validateTargets{&Targets{Roots: []string{root}}}, []LocationSpec{{Type: "file", Target: file}}, "file:"+file)
+	for _, r := range reads {
+		if r.Location.Type != "file" {
+			continue
+		}
+		key := r.Location.Target
+		checked := key == file || seen[key]
+		add := func(ps []Problem) {
+			for _, p := range ps {
+				p.File = strings.TrimPrefix(p.File, "file:") // as the files named on the command line
+				v.Problems = append(v.Problems, p)
+			}
+		}
+		if !checked && r.Failed != nil {
+			add(r.Failed.Problems)
+		}
+		for _, d := range r.Entities {
+			if checked {
+				add(d.Problems) // its targets' problems
+				continue
+			}
+			v.Entities++
+			add(c.Process(ctx, "validate", d).Problems)
+		}
+		if !checked && !r.Missing {
+			seen[key] = true
+			v.Files++
+		}
+	}
+}
+
+// validateTargets follows file targets only: validate runs without the
+// portal's configuration, so url targets are neither fetched nor refused.
+type validateTargets struct{ *Targets }
+
+func (t validateTargets) ResolveTarget(ctx context.Context, from LocationSpec, typ, target string) (Resolved, error) {
+	if typ == "url" {
+		return Resolved{}, nil
+	}
+	return t.Targets.ResolveTarget(ctx, from, typ, target)
+}
+
+func absPath(p string) string {
+	if abs, err := filepath.Abs(p); err == nil {
+		return abs
+	}
+	return filepath.Clean(p)
+}
+
+// uniqueProblems drops repeats (a Location reached from two files) and
+// keeps the order.
+func uniqueProblems(in []Problem) []Problem {
+	seen := map[Problem]bool{}
+	out := in[:0]
+	for _, p := range in {
+		if !seen[p] {
+			seen[p] = true
+			out = append(out, p)
+		}
+	}
+	return out
 }
 
 // descriptorFiles lists the YAML files under path and the base directory
@@ -99,12 +179,12 @@ func isYAMLFile(p string) bool {
 	return ext == ".yaml" || ext == ".yml"
 }
 
-// validateFile checks one file and returns how many descriptors it checked
-// and their problems.
-func (c *Catalog) validateFile(ctx context.Context, file, base string, lenient bool) (int, []Problem) {
+// validateFile checks one file and returns how many descriptors it checked,
+// their problems, and whether it holds Location entities.
+func (c *Catalog) validateFile(ctx context.Context, file, base string, lenient bool) (int, []Problem, bool) {
 	data, err := readDescriptor(ctx, file)
 	if err != nil {
-		return 0, []Problem{{File: file, Message: fmt.Sprintf("cannot read: %v", err)}}
+		return 0, []Problem{{File: file, Message: fmt.Sprintf("cannot read: %v", err)}}, false
 	}
 	entities, problems := ParseYAML(data, Source{Location: file, Reader: NewFileReader(base, file)})
 	if lenient {
@@ -112,17 +192,18 @@ func (c *Catalog) validateFile(ctx context.Context, file, base string, lenient b
 			return strings.HasPrefix(p.Message, notObjectMessage)
 		})
 	}
-	checked := 0
+	checked, hasLocations := 0, false
 	for _, d := range entities {
 		if lenient && d.Entity.APIVersion == "" && d.Entity.Kind == "" {
 			continue
 		}
 		checked++
+		hasLocations = hasLocations || strings.EqualFold(d.Entity.Kind, "Location")
 		pe := c.Process(ctx, "validate", d)
 		problems = append(problems, pe.Problems...)
 	}
 	sort.SliceStable(problems, func(i, j int) bool { return problems[i].Document < problems[j].Document })
-	return checked, problems
+	return checked, problems, hasLocations
 }
 
 // maxDescriptorSize bounds one descriptor file, as the file provider does.
