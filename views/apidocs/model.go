@@ -1,13 +1,12 @@
 // Package apidocs holds the templ components of the API documentation
 // pages: the definition view with its lazily expanded operations, the
 // try-it-out form and result panel, the raw view and operation search.
-// Components render the view models below and never fetch anything.
+// Components render the view models of this package (model.go,
+// operation_model.go) and never fetch anything.
 package apidocs
 
 import (
 	"strings"
-
-	"github.com/porticohq/portico/catalog/openapi"
 )
 
 // DefinitionView is the Definition tab of an API entity.
@@ -21,7 +20,7 @@ type DefinitionView struct {
 	// Framed is set when the view sits inside the entity page's frame,
 	// which already shows the entity's title and links back to it.
 	Framed    bool
-	Summary   *openapi.Summary
+	Summary   *Summary
 	Error     string // the definition could not be read at all
 	LoadError string // the full definition could not be loaded: operations cannot be opened
 	Warnings  []string
@@ -46,7 +45,7 @@ type Pager struct {
 type TagGroup struct {
 	Name        string
 	Description string
-	Operations  []openapi.OperationSummary
+	Operations  []OperationSummary
 }
 
 // RawView is the definition as text.
@@ -62,11 +61,11 @@ type RawView struct {
 type OperationView struct {
 	BaseURL    string
 	Key        string
-	Op         *openapi.Operation // nil when Error is set
+	Op         *Operation // nil when Error is set
 	Error      string
 	Retry      bool // the definition is still loading: ask again
 	Servers    []ServerChoice
-	Schemes    []openapi.SecurityScheme
+	Schemes    []SecurityScheme
 	TryEnabled bool
 	TryNote    string // why try-it-out is off, when it is
 	CSRFToken  string
@@ -88,7 +87,7 @@ type ServerChoice struct {
 	Index       int
 	URL         string
 	Description string
-	Variables   []openapi.ServerVariable
+	Variables   []ServerVariable
 	FromEntity  bool
 }
 
@@ -141,7 +140,7 @@ type OperationHit struct {
 	APITitle string
 	APIURL   string
 	URL      string // deep link to the expanded operation
-	openapi.OperationSummary
+	OperationSummary
 }
 
 func methodClass(m string) string {

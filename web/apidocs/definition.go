@@ -139,7 +139,7 @@ func (h *Handler) fillSummary(c *echo.Context, d *apiDef, v *av.DefinitionView, 
 		v.Error = err.Error()
 		return
 	}
-	v.Summary = sum
+	v.Summary = summaryView(sum)
 	page, _ := strconv.Atoi(c.QueryParam("page"))
 	v.Groups, v.Pager = pageOfGroups(groupByTag(sum), page, openKey)
 	if def, done, err := h.loadedQuickly(c, d); done {
@@ -211,12 +211,12 @@ func (h *Handler) operationView(c *echo.Context, d *apiDef, sum *openapi.Summary
 		v.Error = "This definition has no operation " + strconv.Quote(key) + "."
 		return v
 	}
-	v.Op = op
+	v.Op = opView(op)
 	targets := Targets(sum, d.entity.Metadata.Links, h.opts.BaseURL)
 	for i, t := range targets {
-		v.Servers = append(v.Servers, av.ServerChoice{Index: i, URL: t.URL, Description: t.Description, Variables: t.Variables, FromEntity: t.FromEntity})
+		v.Servers = append(v.Servers, av.ServerChoice{Index: i, URL: t.URL, Description: t.Description, Variables: variableViews(t.Variables), FromEntity: t.FromEntity})
 	}
-	v.Schemes = sum.SecuritySchemes
+	v.Schemes = schemeViews(sum.SecuritySchemes)
 	v.TryEnabled, v.TryNote = h.proxy.policy.Enabled && len(targets) > 0, tryNote(h.proxy.policy.Enabled, len(targets))
 	v.Form = av.FormState{Params: map[string]string{}}
 	if op.RequestBody != nil && len(op.RequestBody.Contents) > 0 {
@@ -273,10 +273,10 @@ func groupByTag(sum *openapi.Summary) []av.TagGroup {
 			groups = append(groups, av.TagGroup{Name: t.Name, Description: t.Description})
 		}
 	}
-	var untagged []openapi.OperationSummary
+	var untagged []av.OperationSummary
 	for _, op := range sum.Operations {
 		if len(op.Tags) == 0 {
-			untagged = append(untagged, op)
+			untagged = append(untagged, opSummaryView(op))
 			continue
 		}
 		i, ok := idx[op.Tags[0]]
@@ -285,7 +285,7 @@ func groupByTag(sum *openapi.Summary) []av.TagGroup {
 			idx[op.Tags[0]] = i
 			groups = append(groups, av.TagGroup{Name: op.Tags[0]})
 		}
-		groups[i].Operations = append(groups[i].Operations, op)
+		groups[i].Operations = append(groups[i].Operations, opSummaryView(op))
 	}
 	if len(untagged) > 0 {
 		groups = append(groups, av.TagGroup{Name: "Other operations", Operations: untagged})

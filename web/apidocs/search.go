@@ -99,7 +99,7 @@ func (x *opIndex) Search(ctx context.Context, q string) (opResults, error) {
 				out = append(out, av.OperationHit{
 					APITitle: api.title, APIURL: api.url,
 					URL:              api.url + "?op=" + o.op.Key + "#op-" + o.op.Key,
-					OperationSummary: o.op,
+					OperationSummary: opSummaryView(o.op),
 				})
 				if len(out) == maxSearchHits {
 					return opResults{hits: out, stale: stale}, nil

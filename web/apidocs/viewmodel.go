@@ -1,0 +1,118 @@
+package apidocs
+
+import (
+	"github.com/porticohq/portico/catalog/openapi"
+	av "github.com/porticohq/portico/views/apidocs"
+)
+
+// The views render view models (views/apidocs), never the parsed
+// definition; these functions copy what a page shows out of it.
+
+func summaryView(s *openapi.Summary) *av.Summary {
+	if s == nil {
+		return nil
+	}
+	v := &av.Summary{
+		Format: s.Format, Title: s.Title, Version: s.Version, Description: s.Description,
+		SecuritySchemes: schemeViews(s.SecuritySchemes), ExternalDocs: docsView(s.ExternalDocs),
+	}
+	for _, srv := range s.Servers {
+		v.Servers = append(v.Servers, av.Server{URL: srv.URL, Description: srv.Description})
+	}
+	return v
+}
+
+func docsView(d *openapi.ExternalDocs) *av.ExternalDocs {
+	if d == nil {
+		return nil
+	}
+	return &av.ExternalDocs{URL: d.URL, Description: d.Description}
+}
+
+func schemeViews(list []openapi.SecurityScheme) []av.SecurityScheme {
+	if list == nil {
+		return nil
+	}
+	out := make([]av.SecurityScheme, len(list))
+	for i, s := range list {
+		out[i] = av.SecurityScheme{Name: s.Name, Type: s.Type, In: s.In, ParamName: s.ParamName, Scheme: s.Scheme}
+	}
+	return out
+}
+
+func variableViews(list []openapi.ServerVariable) []av.ServerVariable {
+	if list == nil {
+		return nil
+	}
+	out := make([]av.ServerVariable, len(list))
+	for i, sv := range list {
+		out[i] = av.ServerVariable{Name: sv.Name, Default: sv.Default, Enum: sv.Enum}
+	}
+	return out
+}
+
+func opSummaryView(op openapi.OperationSummary) av.OperationSummary {
+	return av.OperationSummary{
+		Key: op.Key, Method: op.Method, Path: op.Path, OperationID: op.OperationID,
+		Summary: op.Summary, Deprecated: op.Deprecated,
+	}
+}
+
+func opView(op *openapi.Operation) *av.Operation {
+	if op == nil {
+		return nil
+	}
+	v := &av.Operation{
+		OperationSummary: opSummaryView(op.OperationSummary),
+		Description:      op.Description, ExternalDocs: docsView(op.ExternalDocs),
+		Security: op.Security, Truncated: op.Truncated,
+	}
+	for _, p := range op.Parameters {
+		v.Parameters = append(v.Parameters, av.Parameter{
+			Name: p.Name, In: p.In, Description: p.Description, Required: p.Required,
+			Type: p.Type, Enum: p.Enum, Example: p.Example,
+		})
+	}
+	if rb := op.RequestBody; rb != nil {
+		v.RequestBody = &av.RequestBody{Description: rb.Description, Required: rb.Required, Contents: contentViews(rb.Contents)}
+	}
+	for _, r := range op.Responses {
+		v.Responses = append(v.Responses, av.Response{Status: r.Status, Description: r.Description, Contents: contentViews(r.Contents)})
+	}
+	return v
+}
+
+func contentViews(list []openapi.MediaContent) []av.MediaContent {
+	if list == nil {
+		return nil
+	}
+	out := make([]av.MediaContent, len(list))
+	for i, c := range list {
+		out[i] = av.MediaContent{MediaType: c.MediaType, Schema: schemaNodeView(c.Schema), Example: c.Example}
+	}
+	return out
+}
+
+// schemaNodeView copies a schema tree node for node. The tree it copies is
+// already bounded where openapi builds it (depth, node budget, cycles
+// marked rather than followed), so the copy is as small, and it keeps the
+// Cycle and Truncated markers.
+func schemaNodeView(n *openapi.SchemaNode) *av.SchemaNode {
+	if n == nil {
+		return nil
+	}
+	v := &av.SchemaNode{
+		Name: n.Name, Ref: n.Ref, Type: n.Type, Format: n.Format, Description: n.Description,
+		Required: n.Required, Deprecated: n.Deprecated, ReadOnly: n.ReadOnly, Nullable: n.Nullable,
+		Enum: n.Enum, Cycle: n.Cycle, Truncated: n.Truncated,
+	}
+	if len(n.Children) > 0 {
+		v.Children = make([]*av.SchemaNode, 0, len(n.Children))
+		for _, c := range n.Children {
+			if cv := schemaNodeView(c); cv != nil {
+				v.Children = append(v.Children, cv)
+			}
+		}
+	}
+	return v
+}

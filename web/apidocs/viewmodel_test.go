@@ -1,0 +1,95 @@
+package apidocs
+
+import (
+	"fmt"
+	"reflect"
+	"testing"
+
+	"github.com/porticohq/portico/catalog/openapi"
+)
+
+// sameFields reports the exported fields of the view that differ from the
+// domain field of the same name, descending into nested structs, pointers
+// and slices; a view field the domain type lacks is reported too.
+func sameFields(t *testing.T, path string, view, domain reflect.Value) {
+	t.Helper()
+	if view.Kind() == reflect.Pointer {
+		if view.IsNil() != domain.IsNil() {
+			t.Errorf("%s: view nil=%v, domain nil=%v", path, view.IsNil(), domain.IsNil())
+			return
+		}
+		if view.IsNil() {
+			return
+		}
+		view, domain = view.Elem(), domain.Elem()
+	}
+	switch view.Kind() {
+	case reflect.Struct:
+		for i := range view.NumField() {
+			f := view.Type().Field(i)
+			d := domain.FieldByName(f.Name)
+			if !d.IsValid() {
+				t.Errorf("%s.%s: the domain type has no such field", path, f.Name)
+				continue
+			}
+			sameFields(t, path+"."+f.Name, view.Field(i), d)
+		}
+	case reflect.Slice:
+		if view.Len() != domain.Len() {
+			t.Errorf("%s: %d in the view, %d in the domain", path, view.Len(), domain.Len())
+			return
+		}
+		for i := range view.Len() {
+			sameFields(t, fmt.Sprintf("%s[%d]", path, i), view.Index(i), domain.Index(i))
+		}
+	default:
+		if view.Interface() != domain.Interface() {
+			t.Errorf("%s: view %v, domain %v", path, view.Interface(), domain.Interface())
+		}
+	}
+}
+
+func TestSchemaNodeViewKeepsTheTree(t *testing.T) {
+	tree := &openapi.SchemaNode{Type: "object", Ref: "Pet", Description: "a pet", Children: []*openapi.SchemaNode{
+		{Name: "id", Type: "integer", Format: "int64", Required: true, ReadOnly: true},
+		{Name: "tag", Type: "string", Nullable: true, Deprecated: true, Enum: []string{"a", "b"}},
+		{Name: "parent", Ref: "Pet", Type: "object", Cycle: true},
+		{Name: "owner", Type: "object", Children: []*openapi.SchemaNode{
+			{Name: "address", Type: "object", Truncated: true},
+		}},
+	}}
+	v := schemaNodeView(tree)
+	sameFields(t, "schema", reflect.ValueOf(v), reflect.ValueOf(tree))
+	if !v.Children[2].Cycle || !v.Children[3].Children[0].Truncated {
+		t.Errorf("the cycle and truncation markers are lost: %+v", v)
+	}
+	if schemaNodeView(nil) != nil {
+		t.Error("a nil schema maps to a node")
+	}
+}
+
+func TestOperationViewCopiesWhatThePageShows(t *testing.T) {
+	op := &openapi.Operation{
+		OperationSummary: openapi.OperationSummary{Key: "getPet", Method: "GET", Path: "/pets/{id}", OperationID: "getPet", Summary: "Get a pet", Deprecated: true},
+		Description:      "Returns **a pet**.",
+		ExternalDocs:     &openapi.ExternalDocs{URL: "https://docs.example/pets", Description: "More"},
+		Parameters:       []openapi.Parameter{{Name: "id", In: "path", Description: "the id", Required: true, Type: "integer", Enum: []string{"1"}, Example: "1"}},
+		RequestBody: &openapi.RequestBody{Description: "body", Required: true, Contents: []openapi.MediaContent{
+			{MediaType: "application/json", Example: `{"id":1}`, Schema: &openapi.SchemaNode{Type: "object"}},
+		}},
+		Responses: []openapi.Response{{Status: "200", Description: "ok", Contents: []openapi.MediaContent{{MediaType: "text/plain"}}}},
+		Security:  [][]string{{"key"}, {}},
+		Truncated: true,
+	}
+	sameFields(t, "op", reflect.ValueOf(opView(op)), reflect.ValueOf(op))
+
+	sum := &openapi.Summary{
+		Format: "openapi-3.0", Title: "Pets", Version: "1.0", Description: "d",
+		Servers:         []openapi.Server{{URL: "https://api.example", Description: "prod", Variables: []openapi.ServerVariable{{Name: "v"}}}},
+		SecuritySchemes: []openapi.SecurityScheme{{Name: "key", Type: "apiKey", In: "header", ParamName: "X-Key", Scheme: "", Description: "k"}},
+		ExternalDocs:    &openapi.ExternalDocs{URL: "https://docs.example"},
+	}
+	sameFields(t, "summary", reflect.ValueOf(summaryView(sum)), reflect.ValueOf(sum))
+	vars := []openapi.ServerVariable{{Name: "env", Default: "api", Enum: []string{"api", "sandbox"}}}
+	sameFields(t, "variables", reflect.ValueOf(variableViews(vars)), reflect.ValueOf(vars))
+}
