@@ -168,9 +168,10 @@ func trimLines(lines []string) []string {
 	return out
 }
 
-// docReference reads the reference section: "#### `pkg.Name` — plugin
-// `id`" headings followed by "- `signature`" items, the Services table
-// ("| `Field` | `type` |") and the options list.
+// docReference reads the reference section: "### `pkg.Name` — plugin
+// `id`" headings followed by items ("- `signature`", or several separated
+// by ", ", then any description), the Services table ("| `Field` | `type`
+// |") and the options of New (items too).
 func docReference(t *testing.T) map[string][]string {
 	t.Helper()
 	doc := readDoc(t)
@@ -179,8 +180,9 @@ func docReference(t *testing.T) map[string][]string {
 		t.Fatalf("%s has no \"## Reference\" section", extendingDoc)
 	}
 	ref, _, _ = strings.Cut(ref, "\n## ")
-	heading := regexp.MustCompile("^#### `([\\w.]+)`(?: — plugin `(\\w+)`)?$")
-	item := regexp.MustCompile("^- `([^`]+)`")
+	heading := regexp.MustCompile("^### `([\\w.]+)`(?: — plugin `(\\w+)`)?$")
+	item := regexp.MustCompile("^- `[^`]+`(?:, `[^`]+`)*")
+	span := regexp.MustCompile("`([^`]+)`")
 	row := regexp.MustCompile("^\\| `(\\w+)` \\| `([^`]+)` \\|")
 	got := map[string][]string{}
 	key := ""
@@ -200,7 +202,9 @@ func docReference(t *testing.T) map[string][]string {
 			}
 		case key == "":
 		case item.MatchString(l):
-			got[key] = append(got[key], item.FindStringSubmatch(l)[1])
+			for _, m := range span.FindAllStringSubmatch(item.FindString(l), -1) {
+				got[key] = append(got[key], m[1])
+			}
 		case row.MatchString(l):
 			m := row.FindStringSubmatch(l)
 			got[key] = append(got[key], m[1]+" "+m[2])
