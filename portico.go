@@ -44,7 +44,7 @@ type PluginRegistrar interface {
 	// Services returns the services scoped to this plugin.
 	Services() *Services
 	// RegisterExtensionPoint offers ep to the plugin's modules; a module
-	// finds it by type with ModuleRegistrar.ExtensionPoint.
+	// finds it by type with ExtensionPoint.
 	RegisterExtensionPoint(ep any)
 	// RegisterInit runs init when the backend starts, after all of the
 	// plugin's modules have initialised. ctx lives as long as the backend
