@@ -410,7 +410,7 @@ const initScript = `(() => {
     const el = document.querySelector(sel);
     if (!el) return;
     const r = el.getBoundingClientRect();
-    if (r.width > 0 && r.height > 0) { rb.first = performance.now(); mo.disconnect(); }
+    if (r.width > 0 && r.height > 0 && el.checkVisibility()) { rb.first = performance.now(); mo.disconnect(); }
   };
   const mo = new MutationObserver(() => {
     if (!pending && document.querySelector(sel)) { pending = true; requestAnimationFrame(frame); }
@@ -524,7 +524,10 @@ func (m *meter) visit(p page, url string, opens int) (s sample, err error) {
 		log.Printf("refbench:   %d operations (%s) at idle", n, p.op)
 	}
 	for k := 0; k < opens && k < n; k++ {
-		i := k * n / opens
+		i := k // distinct operations: the first ones, or spread over the list
+		if n > opens {
+			i = k * n / opens
+		}
 		ms, kb, err := m.open(pg, p, i)
 		if err != nil {
 			return s, fmt.Errorf("%s: open operation %d: %w", url, i, err)
@@ -560,7 +563,7 @@ func (m *meter) open(pg playwright.Page, p page, i int) (ms, kb float64, err err
 		if armed == "" {
 			break
 		}
-		if armed != "already open" || attempt > 0 {
+		if !strings.HasPrefix(armed, "already open") || attempt > 0 {
 			return 0, 0, errors.New(armed)
 		}
 		// Rendered open (a small definition shows every operation
@@ -600,13 +603,15 @@ func (m *meter) arm(pg playwright.Page, p page, i int) (string, error) {
     const op = document.querySelectorAll(opSel)[i];
     if (!op) return "no operation (" + document.querySelectorAll(opSel).length + " in the page)";
     const t0 = op.querySelector(tSel);
-    if (t0 && t0.getBoundingClientRect().height > 0) return "already open";
+    // checkVisibility: inside a closed <details> an element still has a
+    // box when asked (content-visibility: hidden), but is not shown.
+    if (t0 && t0.getBoundingClientRect().height > 0 && t0.checkVisibility()) return "already open";
     const o = window.__rbOpen = {start: null, done: null, n0: performance.getEntriesByType("resource").length};
     addEventListener("click", () => { o.start = performance.now(); }, {capture: true, once: true});
     const loop = () => {
       if (o.start !== null) {
         const t = op.querySelector(tSel);
-        if (t && t.getBoundingClientRect().height > 0) { o.done = performance.now(); return; }
+        if (t && t.getBoundingClientRect().height > 0 && t.checkVisibility()) { o.done = performance.now(); return; }
       }
       requestAnimationFrame(loop);
     };
