@@ -492,9 +492,7 @@ func (m *meter) visit(p page, url string, opens int) (s sample, err error) {
 	}
 	f := v.(map[string]any)
 	s.first, s.idle, s.pageKB = num(f["first"]), num(f["idle"]), num(f["bytes"])/1024
-	if p.first == "" {
-		s.idle = max(s.idle, s.first)
-	}
+	s.idle = max(s.idle, s.first) // the first operation's frame may end after the last event
 	if *shots != "" {
 		name := strings.NewReplacer("/", "-", ":", "-", "?", "-", "=", "-").Replace(strings.TrimPrefix(url, "http://"))
 		if _, err := pg.Screenshot(playwright.PageScreenshotOptions{Path: playwright.String(filepath.Join(*shots, name+"-"+time.Now().Format("150405.000")+".png"))}); err != nil {
