@@ -80,7 +80,11 @@ func main() {
 	opens := flag.Int("opens", 5, "operations opened per visit, spread over the list")
 	out := flag.String("out", "/tmp/refbench-"+time.Now().UTC().Format("20060102-150405")+".md", "markdown report file")
 	github := flag.String("github", envOr("PORTICO_GITHUB_OPENAPI", filepath.Join(root, ".cache/octokit/node_modules/@octokit/openapi/generated/api.github.com.json")), "GitHub's REST description (JSON)")
-	petstore := flag.String("petstore", filepath.Join(root, "catalog/demo/petstore.yaml"), "the demo Petstore (YAML)")
+	demoPetstore := filepath.Join(root, "providers/demo/petstore.yaml") // where main keeps it now
+	if _, err := os.Stat(demoPetstore); err != nil {
+		demoPetstore = filepath.Join(root, "catalog/demo/petstore.yaml")
+	}
+	petstore := flag.String("petstore", demoPetstore, "the demo Petstore (YAML)")
 	swaggerDir := flag.String("swagger", filepath.Join(root, ".cache/refbench/node_modules/swagger-ui-dist"), "swagger-ui-dist directory; skipped when absent")
 	chromium := flag.String("chromium", envOr("PORTICO_CHROMIUM", "/usr/bin/chromium"), "Chromium executable")
 	driver := flag.String("driver", envOr("PLAYWRIGHT_DRIVER_PATH", filepath.Join(root, ".cache/pwdriver")), "Playwright driver directory")
