@@ -105,59 +105,68 @@ func main() {
 		}
 	}
 
-	dir, err := os.MkdirTemp("", "refbench-")
-	if err != nil {
+	if err := run(root, *runs, *opens, *out, *github, *petstore, *swaggerDir, *chromium, *driver, specNames,
+		page{op: *porticoOp, first: *porticoFirst, summary: *porticoSummary, target: *porticoTarget}, *timeout); err != nil {
 		log.Fatal(err)
 	}
-	defer os.RemoveAll(dir)
-	specs, err := prepareSpecs(dir, *github, *petstore)
+}
+
+// run measures; as a function, so the portal and the browser are stopped
+// (deferred) whatever fails.
+func run(root string, runs, opens int, out, github, petstore, swaggerDir, chromium, driver string, specNames []string, portico page, timeout time.Duration) error {
+	dir, err := os.MkdirTemp("", "refbench-")
 	if err != nil {
-		log.Fatal(err)
+		return err
+	}
+	defer os.RemoveAll(dir)
+	specs, err := prepareSpecs(dir, github, petstore)
+	if err != nil {
+		return err
 	}
 
 	log.Printf("refbench: go build ./cmd/portico")
 	bin := filepath.Join(dir, "portico")
 	if b, err := exec.Command("go", "build", "-o", bin, "./cmd/portico").CombinedOutput(); err != nil {
-		log.Fatalf("go build ./cmd/portico: %v\n%s", err, b)
+		return fmt.Errorf("go build ./cmd/portico: %v\n%s", err, b)
 	}
 	portal, stop, err := startPortico(bin, dir)
 	if err != nil {
-		log.Fatal(err)
+		return err
 	}
 	defer stop()
-	static, err := serveStatic(dir, *swaggerDir)
+	static, err := serveStatic(dir, swaggerDir)
 	if err != nil {
-		log.Fatal(err)
+		return err
 	}
 
 	pages := []page{
 		{name: "baseline (fetch + JSON.parse)", url: func(s string) string { return static + "/baseline.html?spec=/specs/" + s + ".json" }},
 		{name: "Portico", url: func(s string) string { return portal + "/catalog/default/api/" + s + "/definition" },
-			first: *porticoFirst, op: *porticoOp, summary: *porticoSummary, target: *porticoTarget},
+			first: portico.first, op: portico.op, summary: portico.summary, target: portico.target},
 	}
 	swaggerNote := ""
-	if _, err := os.Stat(filepath.Join(*swaggerDir, "swagger-ui-bundle.js")); err == nil {
-		pages = append(pages, page{name: "Swagger UI " + npmVersion(*swaggerDir), url: func(s string) string { return static + "/swagger.html?spec=/specs/" + s + ".json" },
+	if _, err := os.Stat(filepath.Join(swaggerDir, "swagger-ui-bundle.js")); err == nil {
+		pages = append(pages, page{name: "Swagger UI " + npmVersion(swaggerDir), url: func(s string) string { return static + "/swagger.html?spec=/specs/" + s + ".json" },
 			first: `.opblock .opblock-summary`, op: `.opblock`, summary: `.opblock-summary`, target: `.opblock-body:not(:has(.opblock-loading-animation))`})
 	} else {
-		swaggerNote = fmt.Sprintf("Swagger UI skipped: no %s (bash scripts/setup.sh installs swagger-ui-dist).", filepath.Join(*swaggerDir, "swagger-ui-bundle.js"))
+		swaggerNote = fmt.Sprintf("Swagger UI skipped: no %s (bash scripts/setup.sh installs swagger-ui-dist).", filepath.Join(swaggerDir, "swagger-ui-bundle.js"))
 		log.Print("refbench: " + swaggerNote)
 	}
 
-	pw, err := playwright.Run(&playwright.RunOptions{DriverDirectory: *driver, SkipInstallBrowsers: true})
+	pw, err := playwright.Run(&playwright.RunOptions{DriverDirectory: driver, SkipInstallBrowsers: true})
 	if err != nil {
-		log.Fatalf("start the Playwright driver from %s: %v", *driver, err)
+		return fmt.Errorf("start the Playwright driver from %s: %v", driver, err)
 	}
 	defer pw.Stop()
 	browser, err := pw.Chromium.Launch(playwright.BrowserTypeLaunchOptions{
-		ExecutablePath: playwright.String(*chromium), Headless: playwright.Bool(true), Args: chromiumArgs,
+		ExecutablePath: playwright.String(chromium), Headless: playwright.Bool(true), Args: chromiumArgs,
 	})
 	if err != nil {
-		log.Fatalf("launch %s: %v", *chromium, err)
+		return fmt.Errorf("launch %s: %v", chromium, err)
 	}
 	defer browser.Close()
 
-	m := &meter{browser: browser, opens: *opens, timeout: *timeout}
+	m := &meter{browser: browser, opens: opens, timeout: timeout}
 	loadBefore := loadavg()
 	started := time.Now()
 	results := map[string][]sample{} // spec + "\x00" + page name
@@ -171,28 +180,29 @@ func main() {
 			log.Printf("refbench: %s, %s: warm-up", spec, p.name)
 			s, err := m.visit(p, p.url(spec), 1)
 			if err != nil {
-				log.Fatalf("%s, %s (warm-up): %v", spec, p.name, err)
+				return fmt.Errorf("%s, %s (warm-up): %v", spec, p.name, err)
 			}
 			cold[spec+"\x00"+p.name] = s
 		}
-		for run := 1; run <= *runs; run++ { // pages interleaved, so drift hits all alike
+		for run := 1; run <= runs; run++ { // pages interleaved, so drift hits all alike
 			for _, p := range pages {
-				log.Printf("refbench: %s, %s: run %d/%d", spec, p.name, run, *runs)
-				s, err := m.visit(p, p.url(spec), *opens)
+				log.Printf("refbench: %s, %s: run %d/%d", spec, p.name, run, runs)
+				s, err := m.visit(p, p.url(spec), opens)
 				if err != nil {
-					log.Fatalf("%s, %s (run %d): %v", spec, p.name, run, err)
+					return fmt.Errorf("%s, %s (run %d): %v", spec, p.name, run, err)
 				}
 				log.Printf("refbench:   first %.0f ms, idle %.0f ms, opens %v ms, heap %.1f MB, page %.0f KB", s.first, s.idle, round(s.opens), s.heapMB, s.pageKB)
 				results[spec+"\x00"+p.name] = append(results[spec+"\x00"+p.name], s)
 			}
 		}
 	}
-	report := render(specNames, pages, results, cold, *runs, *opens, loadBefore, loadavg(), time.Since(started), specs, swaggerNote)
+	report := render(specNames, pages, results, cold, runs, opens, loadBefore, loadavg(), time.Since(started), specs, swaggerNote)
 	fmt.Print(report)
-	if err := os.WriteFile(*out, []byte(report), 0o644); err != nil {
-		log.Fatal(err)
+	if err := os.WriteFile(out, []byte(report), 0o644); err != nil {
+		return err
 	}
-	log.Printf("refbench: wrote %s", *out)
+	log.Printf("refbench: wrote %s", out)
+	return nil
 }
 
 func envOr(k, def string) string {
@@ -544,6 +554,19 @@ func (m *meter) visit(p page, url string, opens int) (s sample, err error) {
 // WaitForFunction evaluates strings in the page, which Portico's CSP
 // (rightly) forbids; Evaluate goes through the DevTools protocol instead.
 func (m *meter) wait(pg playwright.Page, cond string) error {
+	// The page's own deadline did not always fire (seen with a selector
+	// that never matches), so Go keeps one too.
+	done := make(chan error, 1)
+	go func() { done <- m.evalWait(pg, cond) }()
+	select {
+	case err := <-done:
+		return err
+	case <-time.After(m.timeout + 5*time.Second):
+		return fmt.Errorf("timed out after %s", m.timeout)
+	}
+}
+
+func (m *meter) evalWait(pg playwright.Page, cond string) error {
 	_, err := pg.Evaluate(`([limit]) => new Promise((res, rej) => {
     const end = performance.now() + limit;
     const t = () => (`+cond+`) ? res(true) : performance.now() > end ? rej(new Error("timed out")) : setTimeout(t, 10);
