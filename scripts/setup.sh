@@ -17,6 +17,15 @@ if ((${#apt_missing[@]})); then
   apt-get install -y -qq "${apt_missing[@]}" >/dev/null
 fi
 
+# Swagger UI for the API-page benchmark (go run ./scripts/refbench), which
+# measures it beside Portico; optional, so a failed install only warns.
+if [ ! -f .cache/refbench/node_modules/swagger-ui-dist/swagger-ui-bundle.js ]; then
+  echo "setup: npm install swagger-ui-dist (for scripts/refbench)"
+  mkdir -p .cache/refbench
+  SCARF_ANALYTICS=false npm install --prefix .cache/refbench --no-save --no-audit --no-fund --loglevel=error swagger-ui-dist >/dev/null ||
+    echo "setup: swagger-ui-dist did not install; scripts/refbench will skip Swagger UI" >&2
+fi
+
 if [ -f package-lock.json ]; then
   bash scripts/npm-ci.sh
   mkdir -p .cache/pwdriver
