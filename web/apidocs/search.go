@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"hash/fnv"
+	"maps"
 	"net/http"
 	"net/url"
 	"slices"
@@ -48,6 +49,9 @@ type opIndex struct {
 	total    atomic.Int64  // APIs the running build will read
 
 	byRef map[string]*indexedAPI // ref key → the operations of one version; owned by the build
+
+	pageSize int          // APIs read per store query: buildPageSize
+	indexed  atomic.Int64 // definitions decoded, for tests
 }
 
 // indexedAPI is one entity version's operations in the index, compact:
@@ -321,7 +325,12 @@ const (
 	buildTimeout = 5 * time.Minute
 )
 
-func newOpIndex(h *Handler) *opIndex { return &opIndex{h: h, wait: searchWait} }
+// buildPageSize is how many APIs a build reads per store query.
+const buildPageSize = 200
+
+func newOpIndex(h *Handler) *opIndex {
+	return &opIndex{h: h, wait: searchWait, pageSize: buildPageSize}
+}
 
 // opResults is a search's answer: hits, or the progress of the build that
 // must finish first.
@@ -432,14 +441,25 @@ func (x *opIndex) rebuild(gen uint64, done chan struct{}) {
 
 // build lists every API and takes the operations of versions it already
 // indexed from the previous build; the others are decoded on every core.
+// A build that fails or times out keeps what it decoded for the next one,
+// so on a busy machine a first build over 100,000 APIs that outlasts
+// buildTimeout still finishes, over several builds.
 func (x *opIndex) build(ctx context.Context) ([]*indexedAPI, int, error) {
 	out := []*indexedAPI{}
 	ops := 0
 	byRef := make(map[string]*indexedAPI, len(x.byRef))
-	q := catalog.Query{Filter: catalog.Filter{{{Key: "kind", Values: []string{"api"}}}}, Limit: 200}
+	keep := func() {
+		if x.byRef == nil {
+			x.byRef = byRef
+			return
+		}
+		maps.Copy(x.byRef, byRef)
+	}
+	q := catalog.Query{Filter: catalog.Filter{{{Key: "kind", Values: []string{"api"}}}}, Limit: x.pageSize}
 	for {
 		page, err := x.h.opts.Store.Query(ctx, q)
 		if err != nil {
+			keep()
 			return nil, 0, fmt.Errorf("list APIs for operation search: %w", err)
 		}
 		x.total.Store(int64(page.TotalItems))
@@ -458,6 +478,7 @@ func (x *opIndex) build(ctx context.Context) ([]*indexedAPI, int, error) {
 			}
 		})
 		if err := ctx.Err(); err != nil {
+			keep()
 			return nil, 0, err
 		}
 		for i, s := range page.Items {
@@ -480,6 +501,7 @@ func (x *opIndex) build(ctx context.Context) ([]*indexedAPI, int, error) {
 // entity that is not an OpenAPI or Swagger API, or whose definition cannot
 // be read).
 func (x *opIndex) indexAPI(s *catalog.StoredEntity) *indexedAPI {
+	x.indexed.Add(1)
 	version := versionHash(s)
 	none := &indexedAPI{version: version}
 	e, err := s.Decode()

@@ -1,6 +1,7 @@
 package apidocs
 
 import (
+	"context"
 	"runtime"
 	"strconv"
 	"strings"
@@ -8,6 +9,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/porticohq/portico/catalog"
 	"github.com/porticohq/portico/catalog/openapi"
 )
 
@@ -150,4 +152,45 @@ func BenchmarkOperationSearch100k(b *testing.B) {
 		})
 	}
 	runtime.KeepAlive(apis)
+}
+
+// cancelingStore cancels a build's context before its second store query.
+type cancelingStore struct {
+	catalog.Store
+	queries int
+	cancel  context.CancelFunc
+}
+
+func (s *cancelingStore) Query(ctx context.Context, q catalog.Query) (catalog.Page, error) {
+	if s.queries++; s.queries == 2 {
+		s.cancel()
+		return catalog.Page{}, ctx.Err()
+	}
+	return s.Store.Query(ctx, q)
+}
+
+// TestIndexBuildKeepsProgressPastATimeout: a build that ends early (its
+// timeout) keeps the APIs it indexed, and the next build decodes only the
+// others.
+func TestIndexBuildKeepsProgressPastATimeout(t *testing.T) {
+	def := testdata(t, "oas30.json")
+	r := newRig(t, Options{}, testAPI{name: "a", definition: def}, testAPI{name: "b", definition: def}, testAPI{name: "c", definition: def})
+	x := newOpIndex(r.h)
+	x.pageSize = 1
+	ctx, cancel := context.WithCancel(context.Background())
+	r.h.opts.Store = &cancelingStore{Store: r.store, cancel: cancel}
+	if _, _, err := x.build(ctx); err == nil {
+		t.Fatal("build with a cancelled context succeeded")
+	}
+	if n := x.indexed.Load(); n != 1 {
+		t.Fatalf("first build decoded %d definitions, want 1", n)
+	}
+	r.h.opts.Store = r.store
+	apis, _, err := x.build(context.Background())
+	if err != nil || len(apis) != 3 {
+		t.Fatalf("second build: %d APIs, %v; want 3", len(apis), err)
+	}
+	if n := x.indexed.Load(); n != 3 {
+		t.Errorf("decoded %d definitions over both builds, want 3 (the first build's one kept)", n)
+	}
 }
