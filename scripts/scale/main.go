@@ -387,8 +387,10 @@ func (r *run) latencies(n int, next func() string) ([2]time.Duration, error) {
 }
 
 // searchBuild starts the operation search index build with a search and
-// waits for the server's "operation search index built" log line; it
-// returns the wall time from the first search and the operations indexed.
+// waits for the server's "operation search index built" log line, polling
+// the search every 2 s as the page does (a poll starts the next build when
+// one timed out); it returns the wall time from the first search and the
+// operations indexed.
 func (r *run) searchBuild() (time.Duration, int, error) {
 	offset, err := r.log.Seek(0, io.SeekCurrent)
 	if err != nil {
@@ -398,6 +400,7 @@ func (r *run) searchBuild() (time.Duration, int, error) {
 	if _, err := r.get("/search?q=get"); err != nil {
 		return 0, 0, err
 	}
+	polled := time.Now()
 	for time.Since(start) < 30*time.Minute {
 		f, err := os.Open(r.logPath())
 		if err != nil {
@@ -418,6 +421,12 @@ func (r *run) searchBuild() (time.Duration, int, error) {
 		}
 		f.Close()
 		time.Sleep(200 * time.Millisecond)
+		if time.Since(polled) > 2*time.Second {
+			polled = time.Now()
+			if _, err := r.get("/search?q=get&part=operations"); err != nil {
+				return 0, 0, err
+			}
+		}
 	}
 	return 0, 0, errors.New("operation search index not built within 30 minutes")
 }
