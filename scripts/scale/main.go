@@ -126,7 +126,7 @@ type result struct {
 	db                               string
 	load                             string
 	cold, restart                    time.Duration
-	rssIngest, rssSearch, rssRestart int // MB
+	rssIngest, rssQueries, rssSearch, rssRestart int // MB
 	byName, byQuery, apis, search    [2]time.Duration
 	apisFirst                        time.Duration
 	searchBuild                      time.Duration
@@ -134,7 +134,7 @@ type result struct {
 }
 
 func header() string {
-	return "| N | DB | load (1 min) | cold ingest | restart | RSS ingest / +search / restart | by-name p50/p99 | by-query (uncached) p50/p99 | /apis first, p50/p99 | op search build (ops) | op search p50/p99 |\n" +
+	return "| N | DB | load (1 min) | cold ingest | restart | peak RSS: ingest / +queries / +search / restart | by-name p50/p99 | by-query (uncached) p50/p99 | /apis first, p50/p99 | op search build (ops) | op search p50/p99 |\n" +
 		"|---|---|---|---|---|---|---|---|---|---|---|"
 }
 
@@ -142,8 +142,8 @@ func (r result) row() string {
 	ms := func(d time.Duration) string { return strconv.FormatFloat(float64(d.Microseconds())/1000, 'f', 1, 64) }
 	pair := func(p [2]time.Duration) string { return ms(p[0]) + " / " + ms(p[1]) + " ms" }
 	sec := func(d time.Duration) string { return strconv.FormatFloat(d.Seconds(), 'f', 1, 64) + " s" }
-	return fmt.Sprintf("| %d | %s | %s | %s | %s | %d / %d / %d MB | %s | %s | %s ms, %s | %s (%d) | %s |",
-		r.n, r.db, r.load, sec(r.cold), sec(r.restart), r.rssIngest, r.rssSearch, r.rssRestart,
+	return fmt.Sprintf("| %d | %s | %s | %s | %s | %d / %d / %d / %d MB | %s | %s | %s ms, %s | %s (%d) | %s |",
+		r.n, r.db, r.load, sec(r.cold), sec(r.restart), r.rssIngest, r.rssQueries, r.rssSearch, r.rssRestart,
 		pair(r.byName), pair(r.byQuery), ms(r.apisFirst), pair(r.apis), sec(r.searchBuild), r.ops, pair(r.search))
 }
 
@@ -206,6 +206,7 @@ func (r *run) measure() (result, error) {
 		return res, err
 	}
 
+	res.rssQueries = r.rss()
 	fmt.Printf("N=%d %s: operation search build\n", r.n, r.db)
 	if res.searchBuild, res.ops, err = r.searchBuild(); err != nil {
 		return res, err
