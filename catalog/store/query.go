@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/porticohq/portico/catalog"
 )
@@ -151,9 +152,9 @@ func (c *cursor) at(h hit, before bool) *cursor {
 
 func (s *Store) count(ctx context.Context, w *whereBuilder) (int, error) {
 	q := s.dialect.rebind("SELECT count(*) FROM entities e" + w.clause())
-	key := q + "\x00" + fmt.Sprint(w.args...)
+	key := q + "\x00" + fmt.Sprintf("%#v", w.args)
 	gen := s.Generation()
-	if n, ok := s.counts.get(gen, key); ok {
+	if n, ok := s.counts.get(gen, key, s.now(), s.cacheTTL()); ok {
 		return n, nil
 	}
 	var n int
@@ -170,40 +171,69 @@ func (s *Store) count(ctx context.Context, w *whereBuilder) (int, error) {
 	if err := rows.Err(); err != nil {
 		return 0, fmt.Errorf("count entities: %w", err)
 	}
-	if s.dialect.name() == SQLite {
-		s.counts.put(gen, key, n)
-	}
+	s.counts.put(gen, key, n, s.now())
 	return n, nil
 }
 
-// countCache keeps TotalItems of recent queries until the next mutation in
-// this process, so paging through a result counts it once. It is used on
-// SQLite only, where no other process writes.
-type countCache struct {
+// sharedCacheTTL is how long a count or facet count is reused on
+// PostgreSQL, where other replicas write without this process's generation
+// changing; this process's own writes still invalidate at once.
+const sharedCacheTTL = 5 * time.Second
+
+// cacheTTL is how long a cached count may be reused: until the next write
+// on SQLite (0, no other process writes), sharedCacheTTL on PostgreSQL.
+func (s *Store) cacheTTL() time.Duration {
+	if s.dialect.name() == SQLite {
+		return 0
+	}
+	return sharedCacheTTL
+}
+
+// genCache keeps answers computed over the whole entities table (a
+// query's TotalItems, facet counts) keyed by the query, until the store's
+// write generation changes or, with a ttl, the entry is older than ttl.
+// Counting 100,000 entities takes the /apis page seconds; paging through a
+// result or opening the page again reuses the count.
+type genCache[V any] struct {
 	mu  sync.Mutex
 	gen uint64
-	m   map[string]int
+	m   map[string]genEntry[V]
 }
 
-const countCacheSize = 512
+type genEntry[V any] struct {
+	v  V
+	at time.Time
+}
 
-func (c *countCache) get(gen uint64, key string) (int, bool) {
+// genCacheSize bounds the entries of one generation.
+const genCacheSize = 512
+
+func (c *genCache[V]) get(gen uint64, key string, now time.Time, ttl time.Duration) (V, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	var zero V
 	if c.gen != gen {
-		return 0, false
+		return zero, false
 	}
-	n, ok := c.m[key]
-	return n, ok
+	e, ok := c.m[key]
+	if !ok || ttl > 0 && now.Sub(e.at) >= ttl {
+		return zero, false
+	}
+	return e.v, true
 }
 
-func (c *countCache) put(gen uint64, key string, n int) {
+// put keeps v for key at generation gen; a put of an older generation than
+// the cache's (a query that raced a write) is dropped.
+func (c *genCache[V]) put(gen uint64, key string, v V, now time.Time) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.gen != gen || c.m == nil || len(c.m) >= countCacheSize {
-		c.gen, c.m = gen, make(map[string]int)
+	if gen < c.gen {
+		return
 	}
-	c.m[key] = n
+	if c.gen != gen || c.m == nil || len(c.m) >= genCacheSize {
+		c.gen, c.m = gen, make(map[string]genEntry[V])
+	}
+	c.m[key] = genEntry[V]{v: v, at: now}
 }
 
 // hit is one selected id with its sort values, for cursors.

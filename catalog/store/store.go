@@ -71,7 +71,8 @@ type Store struct {
 	applyMu sync.Mutex
 	// hasConflicts is false while the conflicts table is empty (SQLite).
 	hasConflicts atomic.Bool
-	counts       countCache
+	counts       genCache[int]
+	facets       genCache[[]catalog.FacetCount]
 	prepared     sync.Map // query text → *sql.Stmt
 	// checkpoints wakes the SQLite WAL checkpointer (nil without one).
 	checkpoints chan struct{}

@@ -3,8 +3,6 @@ package file
 import (
 	"bufio"
 	"context"
-	"fmt"
-	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -13,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/porticohq/portico/catalog"
+	"github.com/porticohq/portico/catalog/catalogtest"
 	"github.com/porticohq/portico/catalog/store"
 )
 
@@ -21,7 +20,8 @@ import (
 // SQLite store. Targets (2 cores): 10k entities well under 3 s (the catalog
 // issue wants all visible ≤ 3 s after start; 1.9 s measured), peak RSS ≤ 150 MB.
 // PORTICO_BENCH_DIR points at data from ../shared/bench/backstage/gen.py
-// (its apis/ directory is read); without it similar data is generated.
+// (its apis/ directory is read); without it catalogtest.WriteBenchCatalog
+// generates similar data.
 func BenchmarkIngest1k(b *testing.B)  { benchmarkIngest(b, 1000) }
 func BenchmarkIngest10k(b *testing.B) { benchmarkIngest(b, 10000) }
 
@@ -29,7 +29,9 @@ func benchmarkIngest(b *testing.B, n int) {
 	dir := os.Getenv("PORTICO_BENCH_DIR")
 	if dir == "" || countFiles(filepath.Join(dir, "apis")) != n {
 		dir = b.TempDir()
-		generateAPIs(b, filepath.Join(dir, "apis"), n)
+		if err := catalogtest.WriteBenchCatalog(dir, n); err != nil {
+			b.Fatal(err)
+		}
 	}
 	target := filepath.Join(dir, "apis", "*.yaml")
 	b.ResetTimer()
@@ -71,31 +73,6 @@ func countFiles(dir string) int {
 		return -1
 	}
 	return len(entries)
-}
-
-// generateAPIs writes n API files with inline OpenAPI definitions of
-// 4-19 KB, like the shared bench's gen.py.
-func generateAPIs(b *testing.B, dir string, n int) {
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		b.Fatal(err)
-	}
-	rnd := rand.New(rand.NewPCG(42, 42))
-	for i := range n {
-		var def strings.Builder
-		def.WriteString("      openapi: 3.0.3\n      info:\n        title: API " + strconv.Itoa(i) + "\n        version: 1.0.0\n      paths:\n")
-		for r := range 1 + rnd.IntN(4) {
-			fmt.Fprintf(&def, "        /things%d:\n          get:\n            operationId: list%d\n            summary: List things\n            responses:\n              '200':\n                description: ok\n", r, r)
-		}
-		def.WriteString("      components:\n        schemas:\n")
-		for f := range 40 + rnd.IntN(150) {
-			fmt.Fprintf(&def, "          Field%d:\n            type: string\n            description: A generated field number %d\n", f, f)
-		}
-		doc := fmt.Sprintf("apiVersion: backstage.io/v1alpha1\nkind: API\nmetadata:\n  name: api-%06d\n  title: API %d\n  tags: [rest]\n  annotations:\n    bsbench/index: '%d'\nspec:\n  type: openapi\n  lifecycle: production\n  owner: group:default/team-%03d\n  system: system-%03d\n  definition: |\n%s",
-			i, i, i, i%50, i%200, def.String())
-		if err := os.WriteFile(filepath.Join(dir, fmt.Sprintf("api-%06d.yaml", i)), []byte(doc), 0o644); err != nil {
-			b.Fatal(err)
-		}
-	}
 }
 
 // peakRSSMB reads the process's peak resident set size (Linux only).

@@ -270,13 +270,17 @@ func (p *Provider) scan(pending map[string]bool) {
 	}
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	listed := make(map[string]bool, len(files))
 	for _, f := range files {
+		listed[f] = true
 		if p.nodes["file:"+f] == nil {
 			pending[f] = true
 		}
 	}
 	for f := range p.roots {
-		if !slices.Contains(files, f) {
+		// A set, not slices.Contains: with 100,000 files that was 5·10⁹
+		// comparisons a minute, under p.mu.
+		if !listed[f] {
 			pending[f] = true
 		}
 	}

@@ -1,14 +1,19 @@
 package apidocs
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"hash/fnv"
+	"maps"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
+	"unicode/utf8"
 
 	"github.com/labstack/echo/v5"
 
@@ -44,23 +49,271 @@ type opIndex struct {
 	total    atomic.Int64  // APIs the running build will read
 
 	byRef map[string]*indexedAPI // ref key → the operations of one version; owned by the build
+
+	pageSize int          // APIs read per store query: buildPageSize
+	indexed  atomic.Int64 // definitions decoded, for tests
 }
 
-// indexedAPI is one entity version's operations in the index. Deep links
-// are made when an operation is a hit, and the API's title and name are
-// matched once per API, which keeps ~125,000 operations of 10,000 APIs in
-// ~40 MB.
+// indexedAPI is one entity version's operations in the index, compact:
+// 1,250,000 operations of 100,000 APIs held as structs of strings took
+// ~800 MB; here each API keeps one byte slice of its operations' fields,
+// ASCII lower-cased for matching, with a bit per byte to restore the case
+// of a hit, and the end offset of each operation. Deep links and the hits'
+// fields are made when an operation is a hit, and the API's title and name
+// are matched once per API. See opText for the layout.
 type indexedAPI struct {
-	version string
+	version uint64 // hash of the stored version (storedVersion)
 	title   string
 	url     string // the Definition tab
-	text    string // lower-cased title and name
-	ops     []indexedOp
+	head    string // lower-cased title and name
+	text    []byte
+	ends    []uint32 // end of operation j in text
+	upper   []uint64 // bit i: text[i] was an ASCII upper-case letter
+	// deprecated has bit j set when operation j is deprecated.
+	deprecated []uint64
+	// unicode: some text is not ASCII; matching lower-cases each
+	// operation's restored text in full, as strings.ToLower does.
+	unicode bool
+	// trigrams has a bit set for each trigram of text (a Bloom filter;
+	// all set when unicode): an API lacking one of a word's trigrams is
+	// skipped without reading its text, so a rare word does not read the
+	// whole index.
+	trigrams trigramSet
 }
 
-type indexedOp struct {
-	text string // lower-cased method, path, operationId, summary and tags
-	op   openapi.OperationSummary
+// trigramSet is a 1,024-bit Bloom filter of trigrams with one hash.
+type trigramSet [16]uint64
+
+func trigramBit(a, b, c byte) uint32 {
+	return (uint32(a)<<16 | uint32(b)<<8 | uint32(c)) * 0x9E3779B1 >> 22
+}
+
+func (t *trigramSet) addAll(text []byte) {
+	for i := 0; i+3 <= len(text); i++ {
+		bit := trigramBit(text[i], text[i+1], text[i+2])
+		t[bit/64] |= 1 << (bit % 64)
+	}
+}
+
+// covers reports whether t has every bit of w.
+func (t *trigramSet) covers(w *trigramSet) bool {
+	for i := range t {
+		if t[i]&w[i] != w[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// Separators in opText. Field values have them replaced by spaces, and
+// search words never contain them, so a word never matches across fields
+// or operations.
+const (
+	fieldSep = 0x00 // after each field
+	tagSep   = 0x01 // between tags
+)
+
+// maxSearchQuery and maxSearchWords bound the work one search does.
+const (
+	maxSearchQuery = 200
+	maxSearchWords = 10
+)
+
+// newIndexedAPI packs ops. Each operation's text is key, method, path,
+// operationId, summary and the tags, each followed by fieldSep (tags
+// joined by tagSep); the key is left empty when it is the operationId.
+func newIndexedAPI(version uint64, ops []openapi.OperationSummary) *indexedAPI {
+	api := &indexedAPI{version: version, ends: make([]uint32, len(ops)), deprecated: make([]uint64, (len(ops)+63)/64)}
+	var b []byte
+	clean := func(v string) {
+		for i := 0; i < len(v); i++ {
+			c := v[i]
+			if c == fieldSep || c == tagSep {
+				c = ' '
+			}
+			b = append(b, c)
+		}
+	}
+	field := func(v string) {
+		clean(v)
+		b = append(b, fieldSep)
+	}
+	for j, op := range ops {
+		key := op.Key
+		if key == op.OperationID {
+			key = ""
+		}
+		field(key)
+		field(op.Method)
+		field(op.Path)
+		field(op.OperationID)
+		field(op.Summary)
+		for i, t := range op.Tags {
+			if i > 0 {
+				b = append(b, tagSep)
+			}
+			clean(t)
+		}
+		b = append(b, fieldSep)
+		api.ends[j] = uint32(len(b))
+		if op.Deprecated {
+			api.deprecated[j/64] |= 1 << (j % 64)
+		}
+	}
+	api.upper = make([]uint64, (len(b)+63)/64)
+	for i, c := range b {
+		switch {
+		case 'A' <= c && c <= 'Z':
+			b[i] = c + ('a' - 'A')
+			api.upper[i/64] |= 1 << (i % 64)
+		case c >= 0x80:
+			api.unicode = true
+		}
+	}
+	api.text = bytes.Clone(b) // without append's spare capacity
+	if api.unicode {
+		for i := range api.trigrams {
+			api.trigrams[i] = ^uint64(0)
+		}
+	} else {
+		api.trigrams.addAll(api.text)
+	}
+	return api
+}
+
+// span is where operation j's text is.
+func (api *indexedAPI) span(j int) (int, int) {
+	start := 0
+	if j > 0 {
+		start = int(api.ends[j-1])
+	}
+	return start, int(api.ends[j])
+}
+
+// restored is operation j's text in its original case.
+func (api *indexedAPI) restored(j int) string {
+	start, end := api.span(j)
+	b := make([]byte, end-start)
+	for i := start; i < end; i++ {
+		c := api.text[i]
+		if api.upper[i/64]&(1<<(i%64)) != 0 {
+			c -= 'a' - 'A'
+		}
+		b[i-start] = c
+	}
+	return string(b)
+}
+
+// op unpacks operation j.
+func (api *indexedAPI) op(j int) openapi.OperationSummary {
+	f := strings.Split(api.restored(j), string(rune(fieldSep)))
+	op := openapi.OperationSummary{Key: f[0], Method: f[1], Path: f[2], OperationID: f[3], Summary: f[4],
+		Deprecated: api.deprecated[j/64]&(1<<(j%64)) != 0}
+	if op.Key == "" {
+		op.Key = op.OperationID
+	}
+	if f[5] != "" {
+		op.Tags = strings.Split(f[5], string(rune(tagSep)))
+	}
+	return op
+}
+
+// query is a search's words with each word's trigrams.
+type query struct {
+	words    []string
+	trigrams []trigramSet
+}
+
+func newQuery(words []string) query {
+	q := query{words: words, trigrams: make([]trigramSet, len(words))}
+	for i, w := range words {
+		q.trigrams[i].addAll([]byte(w))
+	}
+	return q
+}
+
+// match calls hit for each operation (in order) matching every word in its
+// own text or in the API's title and name, until hit returns false.
+func (api *indexedAPI) match(q query, hit func(j int) bool) bool {
+	var rest []string
+	for i, w := range q.words {
+		if strings.Contains(api.head, w) {
+			continue
+		}
+		if !api.trigrams.covers(&q.trigrams[i]) {
+			return true // no operation has w
+		}
+		rest = append(rest, w)
+	}
+	switch {
+	case len(rest) == 0:
+		for j := range api.ends {
+			if !hit(j) {
+				return false
+			}
+		}
+	case api.unicode:
+		for j := range api.ends {
+			if containsAll(strings.ToLower(api.restored(j)), rest) && !hit(j) {
+				return false
+			}
+		}
+	default:
+		// Find the longest word (the rarest, likely) anywhere, then check
+		// the others in the operation it is in.
+		longest := 0
+		for i, w := range rest {
+			if len(w) > len(rest[longest]) {
+				longest = i
+			}
+		}
+		first := []byte(rest[longest])
+		for pos := 0; pos < len(api.text); {
+			i := bytes.Index(api.text[pos:], first)
+			if i < 0 {
+				break
+			}
+			j, _ := slices.BinarySearch(api.ends, uint32(pos+i+1))
+			start, end := api.span(j)
+			if containsAll(string(api.text[start:end]), rest) && !hit(j) {
+				return false
+			}
+			pos = end
+		}
+	}
+	return true
+}
+
+func containsAll(s string, words []string) bool {
+	for _, w := range words {
+		if !strings.Contains(s, w) {
+			return false
+		}
+	}
+	return true
+}
+
+// searchWords are the lower-cased words of a query, at most maxSearchWords
+// from its first maxSearchQuery bytes, without control characters.
+func searchWords(q string) []string {
+	if len(q) > maxSearchQuery {
+		n := maxSearchQuery
+		for n > 0 && !utf8.RuneStart(q[n]) {
+			n--
+		}
+		q = q[:n]
+	}
+	q = strings.Map(func(r rune) rune {
+		if r < 0x20 || r == 0x7f {
+			return ' '
+		}
+		return r
+	}, strings.ToLower(q))
+	words := strings.Fields(q)
+	if len(words) > maxSearchWords {
+		words = words[:maxSearchWords]
+	}
+	return words
 }
 
 const (
@@ -72,7 +325,12 @@ const (
 	buildTimeout = 5 * time.Minute
 )
 
-func newOpIndex(h *Handler) *opIndex { return &opIndex{h: h, wait: searchWait} }
+// buildPageSize is how many APIs a build reads per store query.
+const buildPageSize = 200
+
+func newOpIndex(h *Handler) *opIndex {
+	return &opIndex{h: h, wait: searchWait, pageSize: buildPageSize}
+}
 
 // opResults is a search's answer: hits, or the progress of the build that
 // must finish first.
@@ -88,37 +346,32 @@ func (x *opIndex) Search(ctx context.Context, q string) (opResults, error) {
 	if err != nil || progress != nil {
 		return opResults{progress: progress}, err
 	}
-	words := strings.Fields(strings.ToLower(q))
+	words := searchWords(q)
 	if len(words) == 0 {
 		return opResults{stale: stale}, nil
 	}
-	var out []av.OperationHit
-	for _, api := range apis {
-		for _, o := range api.ops {
-			if matchesAll(o.text, api.text, words) {
-				out = append(out, av.OperationHit{
-					APITitle: api.title, APIURL: api.url,
-					URL:              api.url + "?op=" + o.op.Key + "#op-" + o.op.Key,
-					OperationSummary: opSummaryView(o.op),
-				})
-				if len(out) == maxSearchHits {
-					return opResults{hits: out, stale: stale}, nil
-				}
-			}
-		}
-	}
-	return opResults{hits: out, stale: stale}, nil
+	return opResults{hits: searchAPIs(apis, words), stale: stale}, nil
 }
 
-// matchesAll reports whether every word is in the operation's or its API's
-// text.
-func matchesAll(opText, apiText string, words []string) bool {
-	for _, w := range words {
-		if !strings.Contains(opText, w) && !strings.Contains(apiText, w) {
-			return false
+// searchAPIs returns the first maxSearchHits operations matching words.
+func searchAPIs(apis []*indexedAPI, words []string) []av.OperationHit {
+	q := newQuery(words)
+	var out []av.OperationHit
+	for _, api := range apis {
+		more := api.match(q, func(j int) bool {
+			op := api.op(j)
+			out = append(out, av.OperationHit{
+				APITitle: api.title, APIURL: api.url,
+				URL:              api.url + "?op=" + op.Key + "#op-" + op.Key,
+				OperationSummary: opSummaryView(op),
+			})
+			return len(out) < maxSearchHits
+		})
+		if !more {
+			break
 		}
 	}
-	return true
+	return out
 }
 
 // current returns the index to search: the fresh one, or after starting (or
@@ -188,21 +441,32 @@ func (x *opIndex) rebuild(gen uint64, done chan struct{}) {
 
 // build lists every API and takes the operations of versions it already
 // indexed from the previous build; the others are decoded on every core.
+// A build that fails or times out keeps what it decoded for the next one,
+// so on a busy machine a first build over 100,000 APIs that outlasts
+// buildTimeout still finishes, over several builds.
 func (x *opIndex) build(ctx context.Context) ([]*indexedAPI, int, error) {
 	out := []*indexedAPI{}
 	ops := 0
 	byRef := make(map[string]*indexedAPI, len(x.byRef))
-	q := catalog.Query{Filter: catalog.Filter{{{Key: "kind", Values: []string{"api"}}}}, Limit: 200}
+	keep := func() {
+		if x.byRef == nil {
+			x.byRef = byRef
+			return
+		}
+		maps.Copy(x.byRef, byRef)
+	}
+	q := catalog.Query{Filter: catalog.Filter{{{Key: "kind", Values: []string{"api"}}}}, Limit: x.pageSize}
 	for {
 		page, err := x.h.opts.Store.Query(ctx, q)
 		if err != nil {
+			keep()
 			return nil, 0, fmt.Errorf("list APIs for operation search: %w", err)
 		}
 		x.total.Store(int64(page.TotalItems))
 		apis := make([]*indexedAPI, len(page.Items))
 		var todo []int
 		for i, s := range page.Items {
-			if api, ok := x.byRef[s.Ref.Key()]; ok && api.version == storedVersion(s) {
+			if api, ok := x.byRef[s.Ref.Key()]; ok && api.version == versionHash(s) {
 				apis[i] = api
 			} else {
 				todo = append(todo, i)
@@ -214,13 +478,14 @@ func (x *opIndex) build(ctx context.Context) ([]*indexedAPI, int, error) {
 			}
 		})
 		if err := ctx.Err(); err != nil {
+			keep()
 			return nil, 0, err
 		}
 		for i, s := range page.Items {
 			byRef[s.Ref.Key()] = apis[i]
-			if len(apis[i].ops) > 0 {
+			if len(apis[i].ends) > 0 {
 				out = append(out, apis[i])
-				ops += len(apis[i].ops)
+				ops += len(apis[i].ends)
 			}
 		}
 		x.done.Add(int64(len(page.Items)))
@@ -236,34 +501,37 @@ func (x *opIndex) build(ctx context.Context) ([]*indexedAPI, int, error) {
 // entity that is not an OpenAPI or Swagger API, or whose definition cannot
 // be read).
 func (x *opIndex) indexAPI(s *catalog.StoredEntity) *indexedAPI {
-	api := &indexedAPI{version: storedVersion(s)}
+	x.indexed.Add(1)
+	version := versionHash(s)
+	none := &indexedAPI{version: version}
 	e, err := s.Decode()
 	if err != nil {
-		return api
+		return none
 	}
 	if t := strings.ToLower(e.SpecString("type")); t != "openapi" && t != "swagger" {
-		return api
+		return none
 	}
 	data := e.Definition()
 	sum, err := x.h.cache.Summary(openapi.Hash(data), data)
 	if err != nil {
-		return api
+		return none
 	}
+	api := newIndexedAPI(version, sum.Operations)
 	ref := e.Ref()
 	api.title = e.Metadata.Title
 	if api.title == "" {
 		api.title = e.Metadata.Name
 	}
 	api.url = DefinitionURL(ref)
-	api.text = strings.ToLower(api.title + " " + ref.Name)
-	api.ops = make([]indexedOp, len(sum.Operations))
-	for i, op := range sum.Operations {
-		api.ops[i] = indexedOp{
-			text: strings.ToLower(strings.Join([]string{op.Method, op.Path, op.OperationID, op.Summary, strings.Join(op.Tags, " ")}, " ")),
-			op:   op,
-		}
-	}
+	api.head = strings.ToLower(api.title + " " + ref.Name)
 	return api
+}
+
+// versionHash identifies a stored version (storedVersion) in 8 bytes.
+func versionHash(s *catalog.StoredEntity) uint64 {
+	h := fnv.New64a()
+	h.Write([]byte(storedVersion(s)))
+	return h.Sum64()
 }
 
 // search serves /search: entities (the store's full-text search) beside

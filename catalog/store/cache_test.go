@@ -1,0 +1,102 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"testing"
+	"time"
+
+	"github.com/uptrace/bun/driver/pgdriver"
+
+	"github.com/porticohq/portico/catalog"
+)
+
+// counted returns the total of a query for APIs and the lifecycle facet
+// among them, both of which the store caches.
+func counted(t *testing.T, s *Store) (int, []catalog.FacetCount) {
+	t.Helper()
+	apis := catalog.Filter{{cond("kind", "api")}}
+	page, err := s.Query(context.Background(), catalog.Query{Filter: apis, Limit: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	facets, err := s.Facets(context.Background(), []string{"spec.lifecycle"}, apis)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return page.TotalItems, facets["spec.lifecycle"]
+}
+
+// TestCachedCountsFollowWrites: totals and facet counts are cached, and a
+// write through this store shows in the next answer on both dialects.
+func TestCachedCountsFollowWrites(t *testing.T) {
+	eachDialect(t, func(t *testing.T, s *Store) {
+		seedCatalog(t, s)
+		for range 2 { // the second answer comes from the cache
+			n, lc := counted(t, s)
+			if n != 3 || len(lc) != 2 || lc[0] != (catalog.FacetCount{Value: "production", Count: 2}) {
+				t.Fatalf("before the write: %d APIs, lifecycles %v", n, lc)
+			}
+		}
+		apply(t, s, "q", catalog.Delta, testEntity("API", "billing", spec("type", "openapi", "lifecycle", "production")))
+		n, lc := counted(t, s)
+		if n != 4 || len(lc) != 2 || lc[0] != (catalog.FacetCount{Value: "production", Count: 3}) {
+			t.Errorf("after the write: %d APIs, lifecycles %v; want 4 and production 3", n, lc)
+		}
+	})
+}
+
+// TestCachedCountsExpireOnPostgreSQL: a write by another replica (a
+// second store on the same database) shows once sharedCacheTTL has passed,
+// though this store's generation never changed.
+func TestCachedCountsExpireOnPostgreSQL(t *testing.T) {
+	if pgRunDSN == "" {
+		t.Skip("PORTICO_TEST_PG_DSN is not set")
+	}
+	ctx := context.Background()
+	schema := "t_" + randomHex(6)
+	admin := sql.OpenDB(pgdriver.NewConnector(pgdriver.WithDSN(pgRunDSN)))
+	defer admin.Close()
+	if _, err := admin.ExecContext(ctx, "CREATE SCHEMA "+schema); err != nil {
+		t.Fatal(err)
+	}
+	open := func() *Store {
+		s, err := Open(ctx, Config{Driver: "pg", DSN: withParams(pgRunDSN, "", map[string]string{"search_path": schema})})
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { s.Close() })
+		return s
+	}
+	a, b := open(), open()
+	now := time.Now()
+	a.now = func() time.Time { return now }
+	seedCatalog(t, a)
+	if n, _ := counted(t, a); n != 3 {
+		t.Fatalf("%d APIs, want 3", n)
+	}
+	apply(t, b, "q", catalog.Delta, testEntity("API", "billing", spec("type", "openapi", "lifecycle", "production")))
+	if n, _ := counted(t, a); n != 3 {
+		t.Fatalf("within the TTL: %d APIs, want the cached 3", n)
+	}
+	now = now.Add(sharedCacheTTL)
+	if n, lc := counted(t, a); n != 4 || lc[0].Count != 3 {
+		t.Errorf("after the TTL: %d APIs, lifecycles %v; want 4 and production 3", n, lc)
+	}
+}
+
+// TestGenCacheDropsAnswersOfAnOlderGeneration: an answer computed before a
+// write (put with the older generation after a newer one was cached) is
+// not kept.
+func TestGenCacheDropsAnswersOfAnOlderGeneration(t *testing.T) {
+	var c genCache[int]
+	now := time.Now()
+	c.put(2, "k", 20, now)
+	c.put(1, "k", 10, now)
+	if v, ok := c.get(2, "k", now, 0); !ok || v != 20 {
+		t.Errorf("get(2) = %d, %v; want 20", v, ok)
+	}
+	if _, ok := c.get(3, "k", now, 0); ok {
+		t.Error("get(3) answered from generation 2")
+	}
+}
