@@ -114,11 +114,12 @@ func (c *Catalog) followTargets(ctx context.Context, file, root string, v *Valid
 }
 
 // validateTargets follows file targets only: validate runs without the
-// portal's configuration, so url targets are neither fetched nor refused.
+// portal's configuration and modules, so url targets (and types a module
+// may read, such as github-discovery) are neither fetched nor refused.
 type validateTargets struct{ *Targets }
 
 func (t validateTargets) ResolveTarget(ctx context.Context, from LocationSpec, typ, target string) (Resolved, error) {
-	if typ == "url" {
+	if typ != "file" {
 		return Resolved{}, nil
 	}
 	return t.Targets.ResolveTarget(ctx, from, typ, target)

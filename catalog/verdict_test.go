@@ -67,7 +67,7 @@ func checkVerdicts(t *testing.T, cases []verdictCase) {
 			if err := os.WriteFile(path, []byte(tc.doc), 0o644); err != nil {
 				t.Fatal(err)
 			}
-			validated := ValidateFiles(context.Background(), []string{path})
+			validated := withoutMissingTargets(ValidateFiles(context.Background(), []string{path}))
 			checkVerdict(t, "portico validate", path, tc, validated)
 			if diff := cmp.Diff(problemLines(ingested), problemLines(validated)); diff != "" {
 				t.Errorf("ingest and portico validate disagree (-ingest +validate):\n%s", diff)
@@ -204,4 +204,19 @@ func backstageVerdicts(t *testing.T, cases []verdictCase) []backstageVerdict {
 		t.Fatalf("backstage_verdicts.js answered %d verdicts for %d cases (%v): %s", len(verdicts), len(cases), err, out)
 	}
 	return verdicts
+}
+
+// withoutMissingTargets drops what validate finds by following a Location's
+// targets (the cases name files that do not exist): ingest of one file, as
+// checkVerdicts runs it, does not follow them, and the verdicts are about
+// the descriptor itself.
+func withoutMissingTargets(ps []Problem) []Problem {
+	var out []Problem
+	for _, p := range ps {
+		if strings.HasPrefix(p.Message, "target ") && strings.HasSuffix(p.Message, " does not exist") {
+			continue
+		}
+		out = append(out, p)
+	}
+	return out
 }
