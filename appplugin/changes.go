@@ -18,12 +18,9 @@ import (
 func ChangesModule() portico.Feature {
 	return portico.NewModule(ID, "api-changes", func(r portico.ModuleRegistrar) error {
 		s := r.Services()
-		var cfg apichanges.Config
-		if err := s.RootConfig.Sub("apiDocs.history").Decode(&cfg); err != nil {
+		_, on, err := apichanges.ReadConfig(s.RootConfig)
+		if err != nil || !on {
 			return err
-		}
-		if cfg.Enabled != nil && !*cfg.Enabled {
-			return nil
 		}
 		pages, err := portico.ExtensionPoint[Extensions](r)
 		if err != nil {

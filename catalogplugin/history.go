@@ -16,12 +16,9 @@ import (
 func HistoryModule() Feature {
 	return portico.NewModule(ID, "api-history", func(r portico.ModuleRegistrar) error {
 		s := r.Services()
-		var cfg apichanges.Config
-		if err := s.RootConfig.Sub("apiDocs.history").Decode(&cfg); err != nil {
+		cfg, on, err := apichanges.ReadConfig(s.RootConfig)
+		if err != nil || !on {
 			return err
-		}
-		if cfg.Enabled != nil && !*cfg.Enabled {
-			return nil
 		}
 		cat, err := portico.ExtensionPoint[Extensions](r)
 		if err != nil {

@@ -71,6 +71,7 @@ type task struct {
 
 	mu      sync.Mutex
 	current *liveRun // the run this replica is executing, if any
+	ctx     context.Context // the task's own context: Remove cancels it
 	stop    context.CancelFunc
 }
 
@@ -173,20 +174,34 @@ func (s *Scheduler) Remove(name string) bool {
 	s.mu.Unlock()
 	if ok {
 		t.mu.Lock()
-		stop := t.stop
+		stop, cur := t.stop, t.current
 		t.mu.Unlock()
 		if stop != nil {
 			stop()
+		}
+		// A run in flight (a scheduled one or "Sync now") is cancelled
+		// with the task and applies nothing; wait for it to close, so that
+		// what the caller writes next (unregistering orphans the
+		// location's entities) is not undone by its apply.
+		if cur != nil {
+			select {
+			case <-cur.done:
+			case <-time.After(removeWait):
+				s.log.Warn("a run of a removed provider is still closing", "provider", name)
+			}
 		}
 	}
 	return ok
 }
 
+// removeWait bounds how long Remove waits for a cancelled run to close.
+const removeWait = 30 * time.Second
+
 // startTask connects t's provider and starts its loop under base.
 func (s *Scheduler) startTask(base context.Context, t *task) error {
 	ctx, stop := context.WithCancel(base)
 	t.mu.Lock()
-	t.stop = stop
+	t.ctx, t.stop = ctx, stop
 	t.mu.Unlock()
 	if err := t.p.Connect(ctx, t.conn); err != nil {
 		stop()
@@ -334,6 +349,11 @@ func (s *Scheduler) trigger(ctx context.Context, name string) (id string, fresh 
 	if !ok {
 		return "", false, fmt.Errorf("trigger %s: %w", name, ErrUnknownProvider)
 	}
+	t.mu.Lock()
+	if t.ctx != nil {
+		base = t.ctx // so that Remove cancels a manual run too
+	}
+	t.mu.Unlock()
 	if base == nil {
 		return "", false, fmt.Errorf("trigger %s: scheduler not started", name)
 	}

@@ -560,3 +560,45 @@ func TestSyncNowAfterARunReadReturnsANewRun(t *testing.T) {
 		})
 	}
 }
+
+// TestRemoveCancelsAManualRunAndWaitsForIt: "Sync now" (and POST /refresh)
+// runs under the task's context, so removing the provider cancels it, and
+// Remove returns once it has closed, having applied nothing. Before, the
+// manual run outlived the removal and its apply re-adopted entities the
+// caller had just orphaned (unregistering a location, flaky in CI).
+func TestRemoveCancelsAManualRunAndWaitsForIt(t *testing.T) {
+	for _, db := range testDBs(t) {
+		t.Run(db.name, func(t *testing.T) {
+			reading := make(chan struct{})
+			var cancelled atomic.Bool
+			p := &testProvider{name: "test:removed", sched: manual, run: func(ctx context.Context) (catalog.Mutation, error) {
+				close(reading)
+				<-ctx.Done()
+				cancelled.Store(true)
+				time.Sleep(50 * time.Millisecond) // a provider slow to notice
+				return entities(3), nil
+			}}
+			s, conns := startScheduler(t, db, nil, p)
+			if _, err := s.Trigger(context.Background(), p.name); err != nil {
+				t.Fatal(err)
+			}
+			<-reading
+			done := make(chan bool)
+			go func() { done <- s.Remove(p.name) }()
+			select {
+			case ok := <-done:
+				if !ok {
+					t.Fatal("Remove did not find the provider")
+				}
+			case <-time.After(10 * time.Second):
+				t.Fatal("Remove did not cancel the manual run")
+			}
+			if !cancelled.Load() {
+				t.Error("Remove returned before the run saw its cancellation")
+			}
+			if n := conns[0].applied(); n != 0 {
+				t.Errorf("the removed provider's run applied %d mutations", n)
+			}
+		})
+	}
+}

@@ -52,7 +52,9 @@ func TestTryItOutErrorsSayWhatToDo(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	port := func(s *httptest.Server) string { return s.Listener.Addr().(*net.TCPAddr).AddrPort().String()[len("127.0.0.1:"):] }
+	port := func(s *httptest.Server) string {
+		return s.Listener.Addr().(*net.TCPAddr).AddrPort().String()[len("127.0.0.1:"):]
+	}
 	for _, tc := range []struct{ url, want string }{
 		{"http://payments.acme.example/v1/x", "could not resolve payments.acme.example: no such host"},
 		{"http://flaky.acme.example/v1/x", "could not resolve flaky.acme.example: the name server did not answer"},

@@ -18,12 +18,7 @@ import (
 // the definition. Credentials in the form are used for this call and are
 // neither stored nor logged.
 func (h *Handler) try(c *echo.Context) error {
-	if h.opts.RequireUser != nil {
-		if err := h.opts.RequireUser(c); err != nil {
-			return err
-		}
-	}
-	d, err := h.loadAPI(c)
+	d, err := h.tryAPI(c)
 	if err != nil {
 		return err
 	}
@@ -98,12 +93,7 @@ func (h *Handler) prepareCall(c *echo.Context, d *apiDef, key string) (call, red
 // calling anything: the try-it form asks for them as the person types, so
 // the curl command always matches the fields.
 func (h *Handler) samples(c *echo.Context) error {
-	if h.opts.RequireUser != nil {
-		if err := h.opts.RequireUser(c); err != nil {
-			return err
-		}
-	}
-	d, err := h.loadAPI(c)
+	d, err := h.tryAPI(c)
 	if err != nil {
 		return err
 	}
@@ -182,4 +172,15 @@ func formState(c *echo.Context) av.FormState {
 		}
 	}
 	return f
+}
+
+// tryAPI is the API a try-it request is about, once RequireUser (when set)
+// lets the caller try it.
+func (h *Handler) tryAPI(c *echo.Context) (*apiDef, error) {
+	if h.opts.RequireUser != nil {
+		if err := h.opts.RequireUser(c); err != nil {
+			return nil, err
+		}
+	}
+	return h.loadAPI(c)
 }

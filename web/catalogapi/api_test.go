@@ -14,6 +14,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/porticohq/portico/catalog"
+	"github.com/porticohq/portico/catalog/catalogtest"
 )
 
 // forEachDatabase runs test on SQLite and, when configured, PostgreSQL.
@@ -350,17 +351,17 @@ func TestEntityByNameETag(t *testing.T) {
 		if res.StatusCode != http.StatusNotModified || body != "" {
 			t.Fatalf("If-None-Match: status %d body %q, want 304 and no body", res.StatusCode, body)
 		}
-		changed := apiEntity(1, 200)
+		changed := catalogtest.APIEntity(1, 200)
 		changed.Metadata.Description = "changed"
-		all := []catalog.Entity{groupEntity("team-a"), groupEntity("team-b")}
+		all := []catalog.Entity{catalogtest.GroupEntity("team-a"), catalogtest.GroupEntity("team-b")}
 		for i := range 12 {
-			e := apiEntity(i, 200)
+			e := catalogtest.APIEntity(i, 200)
 			if i == 1 {
 				e = changed
 			}
 			all = append(all, e)
 		}
-		ingest(t, env.cat, "file:/catalog/all.yaml", all...)
+		catalogtest.Ingest(t, env.cat, "file:/catalog/all.yaml", all...)
 		res, body = env.do(t, "GET", "/api/catalog/entities/by-name/api/default/api-000001", "", "If-None-Match", etag)
 		if res.StatusCode != http.StatusOK {
 			t.Fatalf("after a change: status %d, want 200", res.StatusCode)

@@ -12,6 +12,7 @@ import (
 	"github.com/labstack/echo/v5"
 
 	"github.com/porticohq/portico/catalog"
+	"github.com/porticohq/portico/catalog/catalogtest"
 )
 
 func TestResponseCacheServesRepeatedQueriesAndSkipsErrors(t *testing.T) {
@@ -30,7 +31,7 @@ func TestResponseCacheServesRepeatedQueriesAndSkipsErrors(t *testing.T) {
 		if n2, _ := env.api.cache.stats(); n2 != n {
 			t.Error("an error answer was cached")
 		}
-		ingest(t, env.cat, "file:/catalog/more.yaml", apiEntity(100, 200))
+		catalogtest.Ingest(t, env.cat, "file:/catalog/more.yaml", catalogtest.APIEntity(100, 200))
 		page := decode[queryPage](t, mustGet(t, env, target))
 		if page.TotalItems != 13 {
 			t.Errorf("after ingest totalItems = %d, want 13 (stale cache)", page.TotalItems)
@@ -84,7 +85,7 @@ func TestGzipWhenAccepted(t *testing.T) {
 	for _, cacheBytes := range []int64{0, -1} {
 		t.Run(fmt.Sprintf("cache=%d", cacheBytes), func(t *testing.T) {
 			env := newTestEnv(t, openSQLiteStore, Options{CacheBytes: cacheBytes})
-			ingest(t, env.cat, "file:/catalog/big.yaml", apiEntity(50, 4000))
+			catalogtest.Ingest(t, env.cat, "file:/catalog/big.yaml", catalogtest.APIEntity(50, 4000))
 			for _, target := range []string{
 				"/api/catalog/entities/by-query?filter=kind=api&limit=5",
 				"/api/catalog/entities/by-name/api/default/api-000050",

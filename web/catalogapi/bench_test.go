@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/porticohq/portico/catalog"
+	"github.com/porticohq/portico/catalog/catalogtest"
 	"github.com/porticohq/portico/web"
 )
 
@@ -35,11 +36,11 @@ func benchServers(b *testing.B, n int) (cached, uncached *web.Server) {
 	b.Helper()
 	st := openSQLiteStore(b)
 	cat := catalog.New(st, catalog.Options{})
-	entities := []catalog.Entity{groupEntity("team-a"), groupEntity("team-b")}
+	entities := []catalog.Entity{catalogtest.GroupEntity("team-a"), catalogtest.GroupEntity("team-b")}
 	for i := range n {
-		entities = append(entities, apiEntity(i, 10800))
+		entities = append(entities, catalogtest.APIEntity(i, 10800))
 	}
-	ingest(b, cat, "file:/bench/apis", entities...)
+	catalogtest.Ingest(b, cat, "file:/bench/apis", entities...)
 	cached, _ = serve(Options{Store: st, Catalog: cat})
 	uncached, _ = serve(Options{Store: st, Catalog: cat, CacheBytes: -1})
 	return cached, uncached
