@@ -23,7 +23,24 @@ type Summary struct {
 	SecuritySchemes []SecurityScheme
 	Tags            []Tag
 	ExternalDocs    *ExternalDocs
+	TermsOfService  string   // info.termsOfService
+	Contact         *Contact // info.contact
+	License         *License // info.license
 	Operations      []OperationSummary
+}
+
+// Contact is info.contact.
+type Contact struct {
+	Name  string `json:"name" yaml:"name"`
+	URL   string `json:"url" yaml:"url"`
+	Email string `json:"email" yaml:"email"`
+}
+
+// License is info.license (Identifier is 3.1's SPDX id).
+type License struct {
+	Name       string `json:"name" yaml:"name"`
+	URL        string `json:"url" yaml:"url"`
+	Identifier string `json:"identifier" yaml:"identifier"`
 }
 
 // Server is one base URL an API declares.
@@ -93,9 +110,12 @@ type rawDoc struct {
 }
 
 type rawInfo struct {
-	Title       string `json:"title" yaml:"title"`
-	Version     string `json:"version" yaml:"version"`
-	Description string `json:"description" yaml:"description"`
+	Title          string   `json:"title" yaml:"title"`
+	Version        string   `json:"version" yaml:"version"`
+	Description    string   `json:"description" yaml:"description"`
+	TermsOfService string   `json:"termsOfService" yaml:"termsOfService"`
+	Contact        *Contact `json:"contact" yaml:"contact"`
+	License        *License `json:"license" yaml:"license"`
 }
 
 type rawServer struct {
@@ -185,6 +205,10 @@ func Summarize(data []byte) (*Summary, error) {
 		Title:       raw.Info.Title,
 		Version:     raw.Info.Version,
 		Description: raw.Info.Description,
+
+		TermsOfService: raw.Info.TermsOfService,
+		Contact:        raw.Info.Contact,
+		License:        raw.Info.License,
 	}
 	if raw.Swagger != "" {
 		s.Format = "swagger-" + raw.Swagger

@@ -76,3 +76,14 @@ func safeHTTPURL(u string) string {
 	}
 	return p.String()
 }
+
+// mailtoURL is a mailto: link for an address that looks like one (a single
+// @, no spaces, quotes or angle brackets), or "".
+func mailtoURL(email string) string {
+	email = strings.TrimSpace(email)
+	at := strings.Index(email, "@")
+	if at <= 0 || at != strings.LastIndex(email, "@") || at == len(email)-1 || strings.ContainsAny(email, " \t\r\n\"'<>()[]\\,;:") {
+		return ""
+	}
+	return "mailto:" + url.PathEscape(email[:at]) + "@" + url.PathEscape(email[at+1:])
+}

@@ -14,7 +14,16 @@ type Summary struct {
 	Servers         []Server
 	SecuritySchemes []SecurityScheme
 	ExternalDocs    *ExternalDocs
+	TermsOfService  string
+	Contact         *Contact
+	License         *License
 }
+
+// Contact is info.contact.
+type Contact struct{ Name, URL, Email string }
+
+// License is info.license.
+type License struct{ Name, URL, Identifier string }
 
 // Server is one base URL a definition declares.
 type Server struct {

@@ -4,12 +4,13 @@ import (
 	"context"
 	"fmt"
 
-	"github.com/porticohq/portico/catalog"
-	"github.com/porticohq/portico/catalog/openapi/openapitest"
 	"net/http"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/porticohq/portico/catalog"
+	"github.com/porticohq/portico/catalog/openapi/openapitest"
 
 	"github.com/PuerkitoBio/goquery"
 
@@ -361,4 +362,60 @@ func TestSearchShowsIndexingProgressThenResults(t *testing.T) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
+}
+
+// TestInfoLinksAndEnumSelects: info.license, info.contact and
+// info.termsOfService are shown, linked only when http(s) (issue 14); an
+// enum parameter is a select in try-it, with "(not sent)" when optional.
+func TestInfoLinksAndEnumSelects(t *testing.T) {
+	const spec = `openapi: 3.1.0
+info:
+  title: Info API
+  version: '1'
+  termsOfService: https://acme.example/terms
+  contact: {name: API team, url: 'javascript:alert(1)', email: api@acme.example}
+  license: {name: Apache 2.0, identifier: Apache-2.0, url: https://www.apache.org/licenses/LICENSE-2.0}
+servers: [{url: https://api.acme.example}]
+paths:
+  /pets:
+    get:
+      operationId: listPets
+      parameters:
+        - {name: status, in: query, schema: {type: string, enum: [available, sold]}}
+        - {name: sort, in: query, required: true, schema: {type: string, enum: [name, age]}}
+      responses: {'200': {description: ok}}
+`
+	r := newRig(t, Options{Policy: enabled()}, testAPI{name: "info", definition: spec})
+	page := r.doc(t, "GET", "/catalog/default/api/info/definition?op=listPets", nil, false)
+	info := page.Find("[data-testid=api-info]")
+	if href, _ := info.Find("[data-testid=api-license] a").Attr("href"); href != "https://www.apache.org/licenses/LICENSE-2.0" {
+		t.Errorf("license link %q", href)
+	}
+	if href, _ := info.Find("[data-testid=api-terms]").Attr("href"); href != "https://acme.example/terms" {
+		t.Errorf("terms link %q", href)
+	}
+	contact := info.Find("[data-testid=api-contact]")
+	if !strings.Contains(contact.Text(), "API team") || strings.Contains(mustHTML(t, contact), "javascript:") {
+		t.Errorf("contact: %s", mustHTML(t, contact))
+	}
+	if href, _ := contact.Find("a").Attr("href"); href != "mailto:api@acme.example" {
+		t.Errorf("contact email link %q", href)
+	}
+	status := page.Find("details#op-listPets select[data-testid=param-status]")
+	if got := status.Find("option").Map(func(_ int, s *goquery.Selection) string { return s.Text() }); strings.Join(got, ",") != "(not sent),available,sold" {
+		t.Errorf("optional enum options %v", got)
+	}
+	sort := page.Find("details#op-listPets select[data-testid=param-sort]")
+	if got := sort.Find("option").Map(func(_ int, s *goquery.Selection) string { return s.Text() }); strings.Join(got, ",") != "name,age" {
+		t.Errorf("required enum options %v", got)
+	}
+}
+
+func mustHTML(t *testing.T, s *goquery.Selection) string {
+	t.Helper()
+	h, err := goquery.OuterHtml(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return h
 }

@@ -19,6 +19,13 @@ func summaryView(s *openapi.Summary) *av.Summary {
 	for _, srv := range s.Servers {
 		v.Servers = append(v.Servers, av.Server{URL: srv.URL, Description: srv.Description})
 	}
+	v.TermsOfService = s.TermsOfService
+	if c := s.Contact; c != nil {
+		v.Contact = &av.Contact{Name: c.Name, URL: c.URL, Email: c.Email}
+	}
+	if l := s.License; l != nil {
+		v.License = &av.License{Name: l.Name, URL: l.URL, Identifier: l.Identifier}
+	}
 	return v
 }
 
