@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
 
 	"github.com/porticohq/portico/catalog/apidiff"
 )
@@ -64,12 +65,36 @@ type Entry struct {
 // Timeline lists an API's versions, the current one first, each with its
 // change counts; one query.
 func (s *Store) Timeline(ctx context.Context, entityKey string) ([]Entry, error) {
-	rows, err := s.db.QueryContext(ctx, s.rebind(`SELECT v.id, v.entity_key, v.hash, v.spec_type, v.info_version,
-v.provider, v.location, v.size, v.first_seen, v.current_since, v.prev_id, d.breaking, d.warning, d.info
-FROM api_versions v LEFT JOIN api_version_diffs d ON d.from_id = v.prev_id AND d.to_id = v.id
-WHERE v.entity_key = ? ORDER BY v.current_since DESC, v.id DESC`), entityKey)
+	out, err := s.entries(ctx, "WHERE v.entity_key = ?", 0, entityKey)
 	if err != nil {
 		return nil, fmt.Errorf("timeline of %s: %w", entityKey, err)
+	}
+	return out, nil
+}
+
+// Recent lists the latest limit versions of every API, newest first, with
+// their change counts (the catalog's change feed).
+func (s *Store) Recent(ctx context.Context, limit int) ([]Entry, error) {
+	out, err := s.entries(ctx, "", limit)
+	if err != nil {
+		return nil, fmt.Errorf("recent versions: %w", err)
+	}
+	return out, nil
+}
+
+// entries runs the timeline query under where, newest first; limit 0 means
+// all.
+func (s *Store) entries(ctx context.Context, where string, limit int, args ...any) ([]Entry, error) {
+	q := `SELECT v.id, v.entity_key, v.hash, v.spec_type, v.info_version,
+v.provider, v.location, v.size, v.first_seen, v.current_since, v.prev_id, d.breaking, d.warning, d.info
+FROM api_versions v LEFT JOIN api_version_diffs d ON d.from_id = v.prev_id AND d.to_id = v.id
+` + where + ` ORDER BY v.current_since DESC, v.id DESC`
+	if limit > 0 {
+		q += " LIMIT " + strconv.Itoa(limit)
+	}
+	rows, err := s.db.QueryContext(ctx, s.rebind(q), args...)
+	if err != nil {
+		return nil, err
 	}
 	defer rows.Close()
 	var out []Entry

@@ -25,16 +25,22 @@ type Differ interface {
 type Handler struct {
 	History *apihistory.Store
 	Differ  Differ
+	// BaseURL is the portal's public URL, for the feeds' absolute links.
+	BaseURL string
 }
 
 // Register adds:
 //
 //	GET /api/apidocs/:namespace/:name/versions             the API's versions, current first
 //	GET /api/apidocs/:namespace/:name/diff?from=ID&to=ID   classified diff (to: current; from: the version before to)
+//	GET /apis/changes.atom                                  Atom feed of every API's latest versions
+//	GET /catalog/:namespace/api/:name/changes.atom          Atom feed of one API's versions
 func Register(e *echo.Echo, h *Handler, mw ...echo.MiddlewareFunc) {
 	g := e.Group("/api/apidocs", mw...)
 	g.GET("/:namespace/:name/versions", h.versions)
 	g.GET("/:namespace/:name/diff", h.diff)
+	e.GET("/apis/changes.atom", h.catalogFeed, mw...)
+	e.GET("/catalog/:namespace/api/:name/changes.atom", h.apiFeed, mw...)
 }
 
 // VersionJSON is one version as the API returns it.

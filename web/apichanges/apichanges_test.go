@@ -3,6 +3,7 @@ package apichanges
 import (
 	"context"
 	"encoding/json"
+	"encoding/xml"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -135,6 +136,62 @@ func TestDiffEndpoint(t *testing.T) {
 			if code := s.get("/api/apidocs/default/pets/diff"+q, &e); code != want || e.Error.Message == "" {
 				t.Errorf("%s: %d %+v, want %d with a message", q, code, e, want)
 			}
+		}
+	})
+}
+
+// TestAtomFeeds: the catalog's and an API's change feeds list the versions
+// newest first, mark the breaking one and link to its Changes tab (issue
+// 16 item 5); an API with no versions has no feed.
+func TestAtomFeeds(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		s := newServer(t, st)
+		for _, path := range []string{"/apis/changes.atom", "/catalog/default/api/pets/changes.atom"} {
+			resp, err := http.Get(s.srv.URL + path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var feed struct {
+				Title   string `xml:"title"`
+				Entries []struct {
+					Title   string `xml:"title"`
+					Summary string `xml:"summary"`
+					Link    struct {
+						Href string `xml:"href,attr"`
+					} `xml:"link"`
+					Category []struct {
+						Term string `xml:"term,attr"`
+					} `xml:"category"`
+				} `xml:"entry"`
+			}
+			err = xml.NewDecoder(resp.Body).Decode(&feed)
+			resp.Body.Close()
+			if err != nil || resp.StatusCode != 200 || !strings.HasPrefix(resp.Header.Get("Content-Type"), "application/atom+xml") {
+				t.Fatalf("GET %s: %d %s: %v", path, resp.StatusCode, resp.Header.Get("Content-Type"), err)
+			}
+			if len(feed.Entries) != 3 {
+				t.Fatalf("%s: %d entries, want 3", path, len(feed.Entries))
+			}
+			// Newest first: v3 (an added path), v2 (an operation removed), v1.
+			breaking := feed.Entries[1]
+			if !strings.Contains(breaking.Title, "api:default/pets 2.0: breaking changes") || !strings.HasPrefix(breaking.Summary, "1 breaking") ||
+				len(breaking.Category) != 1 || breaking.Category[0].Term != "breaking" {
+				t.Errorf("%s: the breaking version's entry: %+v", path, breaking)
+			}
+			if want := "/catalog/default/api/pets/changes?to=" + id64(s.ids[1]); breaking.Link.Href != want {
+				t.Errorf("%s: link %q, want %q", path, breaking.Link.Href, want)
+			}
+			if feed.Entries[0].Category != nil || feed.Entries[2].Summary != "First version recorded." {
+				t.Errorf("%s: other entries: %+v", path, feed.Entries)
+			}
+		}
+		resp, err := http.Get(s.srv.URL + "/catalog/default/api/nope/changes.atom")
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusNotFound {
+			t.Errorf("feed of an API without versions: %d, want 404", resp.StatusCode)
 		}
 	})
 }

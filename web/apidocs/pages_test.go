@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -418,4 +419,43 @@ func mustHTML(t *testing.T, s *goquery.Selection) string {
 		t.Fatal(err)
 	}
 	return h
+}
+
+// TestSearchFindsGraphQLFieldsAndAsyncAPIChannels: operation search indexes
+// the items of AsyncAPI, GraphQL and gRPC definitions as the Definition tab
+// shows them, each hit linking to its anchor there (issue 14 item 4).
+func TestSearchFindsGraphQLFieldsAndAsyncAPIChannels(t *testing.T) {
+	const sdl = "type Query {\n  \"Look a pet up by its id.\"\n  petById(id: ID!): Pet\n}\ntype Pet { id: ID! name: String }\n"
+	const async = `asyncapi: 3.0.0
+info: {title: Pet events, version: '1'}
+channels:
+  petAdopted:
+    address: pets/adopted
+    messages:
+      adopted: {payload: {type: object, properties: {id: {type: string}}}}
+operations:
+  onPetAdopted:
+    action: receive
+    channel: {$ref: '#/channels/petAdopted'}
+    summary: A pet found a home.
+`
+	r := newRig(t, Options{Policy: enabled()},
+		testAPI{name: "pets-graphql", typ: "graphql", definition: sdl},
+		testAPI{name: "pet-events", typ: "asyncapi", definition: async},
+	)
+	for _, tc := range []struct{ q, prefix string }{
+		{"petById", "/catalog/default/api/pets-graphql/definition"},
+		{"found a home", "/catalog/default/api/pet-events/definition"},
+	} {
+		page := r.doc(t, "GET", "/search?q="+url.QueryEscape(tc.q), nil, false)
+		hits := page.Find("[data-testid=operation-hit]")
+		if hits.Length() == 0 {
+			t.Errorf("%q: no operation hit", tc.q)
+			continue
+		}
+		href, _ := hits.Find("a").First().Attr("href")
+		if !strings.HasPrefix(href, tc.prefix) || !strings.Contains(href, "#") || strings.Contains(href, "?op=") {
+			t.Errorf("%q: link %q, want an anchor on %s", tc.q, href, tc.prefix)
+		}
+	}
 }

@@ -66,6 +66,10 @@ type indexedAPI struct {
 	title   string
 	url     string // the Definition tab
 	head    string // lower-cased title and name
+	// reference: the "operations" are an AsyncAPI, GraphQL or gRPC
+	// definition's items (channels, fields, RPCs), each Key the anchor to
+	// append to url.
+	reference bool
 	text    []byte
 	ends    []uint32 // end of operation j in text
 	upper   []uint64 // bit i: text[i] was an ASCII upper-case letter
@@ -353,6 +357,15 @@ func (x *opIndex) Search(ctx context.Context, q string) (opResults, error) {
 	return opResults{hits: searchAPIs(apis, words), stale: stale}, nil
 }
 
+// hitURL opens operation key of api: an OpenAPI operation by ?op= (it works
+// without JavaScript) and #op-, a reference item by its anchor.
+func hitURL(api *indexedAPI, key string) string {
+	if api.reference {
+		return api.url + key
+	}
+	return api.url + "?op=" + key + "#op-" + key
+}
+
 // searchAPIs returns the first maxSearchHits operations matching words.
 func searchAPIs(apis []*indexedAPI, words []string) []av.OperationHit {
 	q := newQuery(words)
@@ -362,7 +375,7 @@ func searchAPIs(apis []*indexedAPI, words []string) []av.OperationHit {
 			op := api.op(j)
 			out = append(out, av.OperationHit{
 				APITitle: api.title, APIURL: api.url,
-				URL:              api.url + "?op=" + op.Key + "#op-" + op.Key,
+				URL:              hitURL(api, op.Key),
 				OperationSummary: opSummaryView(op),
 			})
 			return len(out) < maxSearchHits
@@ -508,15 +521,21 @@ func (x *opIndex) indexAPI(s *catalog.StoredEntity) *indexedAPI {
 	if err != nil {
 		return none
 	}
-	if t := strings.ToLower(e.SpecString("type")); t != "openapi" && t != "swagger" {
-		return none
-	}
 	data := e.Definition()
-	sum, err := x.h.cache.Summary(openapi.Hash(data), data)
-	if err != nil {
+	var api *indexedAPI
+	switch t := strings.ToLower(e.SpecString("type")); {
+	case t == "openapi" || t == "swagger":
+		sum, err := x.h.cache.Summary(openapi.Hash(data), data)
+		if err != nil {
+			return none
+		}
+		api = newIndexedAPI(version, sum.Operations)
+	case hasReference(t):
+		api = newIndexedAPI(version, referenceOps(ReferenceItems(context.Background(), t, e.Metadata.Name, data)))
+		api.reference = true
+	default:
 		return none
 	}
-	api := newIndexedAPI(version, sum.Operations)
 	ref := e.Ref()
 	api.title = e.Metadata.Title
 	if api.title == "" {
@@ -525,6 +544,23 @@ func (x *opIndex) indexAPI(s *catalog.StoredEntity) *indexedAPI {
 	api.url = DefinitionURL(ref)
 	api.head = strings.ToLower(api.title + " " + ref.Name)
 	return api
+}
+
+// referenceOps lists an AsyncAPI, GraphQL or gRPC definition's items as
+// the index stores operations: the kind as the method (SEND, QUERY, RPC),
+// the signature (or name) as the path, the section as the tag, and the
+// anchor as the key.
+func referenceOps(items []ReferenceItem) []openapi.OperationSummary {
+	ops := make([]openapi.OperationSummary, len(items))
+	for i, it := range items {
+		path := it.Signature
+		if path == "" {
+			path = it.Name
+		}
+		ops[i] = openapi.OperationSummary{Key: it.Anchor, Method: strings.ToUpper(it.Kind), Path: path,
+			OperationID: it.Name, Summary: it.Summary, Tags: []string{it.Section}}
+	}
+	return ops
 }
 
 // versionHash identifies a stored version (storedVersion) in 8 bytes.
