@@ -123,6 +123,14 @@ func (x *catalogExtensions) start(ctx context.Context, s *portico.Services) erro
 			return err
 		}
 	}
+	// catalog.orphanStrategy: delete also removes the orphans kept while
+	// the strategy was keep. A failure is logged: the orphans stay, and
+	// the next start tries again.
+	if n, err := s.Catalog.DeleteOrphans(ctx); err != nil {
+		s.Logger.Error("delete orphans kept under the keep strategy", "err", err)
+	} else if n > 0 {
+		s.Logger.Info("deleted orphans kept under the keep strategy", "entities", n)
+	}
 	if err := applyLocationEntities(ctx, s); err != nil {
 		return fmt.Errorf("location entities: %w", err)
 	}

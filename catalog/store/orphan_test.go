@@ -136,3 +136,33 @@ func TestRegisteredLocations(t *testing.T) {
 		}
 	})
 }
+
+// TestDeleteOrphansAfterTheStrategySwitches: orphans kept under the keep
+// strategy go when the catalog runs with orphanStrategy: delete (the
+// outside test of issue 11 found them kept for good); other entities stay,
+// and with keep nothing is deleted.
+func TestDeleteOrphansAfterTheStrategySwitches(t *testing.T) {
+	eachDialect(t, func(t *testing.T, s *Store) {
+		ctx := context.Background()
+		a, b, c := testEntity("Component", "a"), testEntity("Component", "b"), testEntity("Component", "c")
+		apply(t, s, "file:/catalog/*.yaml", catalog.Full, a, b, c)
+		if _, err := s.Apply(ctx, catalog.StoreMutation{Provider: "file:/catalog/*.yaml", Type: catalog.Full,
+			Entities: []catalog.ProcessedEntity{c}, Orphan: true}); err != nil {
+			t.Fatal(err)
+		}
+		if n, err := catalog.New(s, catalog.Options{}).DeleteOrphans(ctx); err != nil || n != 0 {
+			t.Fatalf("keep strategy: deleted %d (%v), want 0", n, err)
+		}
+		n, err := catalog.New(s, catalog.Options{OrphanStrategy: catalog.OrphanDelete}).DeleteOrphans(ctx)
+		if err != nil || n != 2 {
+			t.Fatalf("delete strategy: deleted %d (%v), want 2", n, err)
+		}
+		page, err := s.Query(ctx, catalog.Query{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if page.TotalItems != 1 || page.Items[0].Ref.Name != "c" {
+			t.Errorf("left %d entities (%v), want only c", page.TotalItems, page.Items)
+		}
+	})
+}
