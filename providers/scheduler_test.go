@@ -546,7 +546,17 @@ func TestSyncNowAfterARunReadReturnsANewRun(t *testing.T) {
 				t.Fatal(err)
 			}
 			close(release)
-			<-returned // the first run has read its source
+			<-returned // the first run has read its source...
+			// ...and execute has marked it so (a few instructions after
+			// Run returns; under -race the Trigger below could land between).
+			s.mu.Lock()
+			task := s.tasks[p.name]
+			s.mu.Unlock()
+			for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(time.Millisecond) {
+				if id, _ := task.currentRun(); id != first || time.Now().After(deadline) {
+					break
+				}
+			}
 			second, err := s.Trigger(context.Background(), p.name)
 			if err != nil {
 				t.Fatal(err)
