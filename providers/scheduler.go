@@ -70,7 +70,7 @@ type task struct {
 	secrets []string
 
 	mu      sync.Mutex
-	current *liveRun // the run this replica is executing, if any
+	current *liveRun        // the run this replica is executing, if any
 	ctx     context.Context // the task's own context: Remove cancels it
 	stop    context.CancelFunc
 }

@@ -122,15 +122,15 @@ type run struct {
 }
 
 type result struct {
-	n                                int
-	db                               string
-	load                             string
-	cold, restart                    time.Duration
+	n                                            int
+	db                                           string
+	load                                         string
+	cold, restart                                time.Duration
 	rssIngest, rssQueries, rssSearch, rssRestart int // MB
-	byName, byQuery, apis, search    [2]time.Duration
-	apisFirst                        time.Duration
-	searchBuild                      time.Duration
-	ops                              int
+	byName, byQuery, apis, search                [2]time.Duration
+	apisFirst                                    time.Duration
+	searchBuild                                  time.Duration
+	ops                                          int
 }
 
 func header() string {

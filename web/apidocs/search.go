@@ -70,9 +70,9 @@ type indexedAPI struct {
 	// definition's items (channels, fields, RPCs), each Key the anchor to
 	// append to url.
 	reference bool
-	text    []byte
-	ends    []uint32 // end of operation j in text
-	upper   []uint64 // bit i: text[i] was an ASCII upper-case letter
+	text      []byte
+	ends      []uint32 // end of operation j in text
+	upper     []uint64 // bit i: text[i] was an ASCII upper-case letter
 	// deprecated has bit j set when operation j is deprecated.
 	deprecated []uint64
 	// unicode: some text is not ASCII; matching lower-cases each
