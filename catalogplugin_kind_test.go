@@ -10,7 +10,7 @@ import (
 
 	"github.com/porticohq/portico"
 	"github.com/porticohq/portico/catalog"
-	"github.com/porticohq/portico/catalogplugin"
+	"github.com/porticohq/portico/plugins/catalogplugin"
 )
 
 // kindModule is a catalog module that adds kind k.

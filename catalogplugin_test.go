@@ -22,7 +22,7 @@ import (
 
 	"github.com/porticohq/portico"
 	"github.com/porticohq/portico/catalog"
-	"github.com/porticohq/portico/catalogplugin"
+	"github.com/porticohq/portico/plugins/catalogplugin"
 )
 
 const componentYAML = `apiVersion: backstage.io/v1alpha1

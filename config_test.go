@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"github.com/porticohq/portico"
-	"github.com/porticohq/portico/appplugin"
+	"github.com/porticohq/portico/plugins/appplugin"
 	"github.com/porticohq/portico/catalog"
 )
 

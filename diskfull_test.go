@@ -13,9 +13,9 @@ import (
 	"time"
 
 	"github.com/porticohq/portico"
-	"github.com/porticohq/portico/appplugin"
-	"github.com/porticohq/portico/authplugin"
-	"github.com/porticohq/portico/catalogplugin"
+	"github.com/porticohq/portico/plugins/appplugin"
+	"github.com/porticohq/portico/plugins/authplugin"
+	"github.com/porticohq/portico/plugins/catalogplugin"
 	"github.com/porticohq/portico/providers/file"
 )
 

@@ -8,6 +8,7 @@ import (
 	"go/token"
 	"maps"
 	"os"
+	"path"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -25,16 +26,16 @@ const extendingDoc = "docs/extending.md"
 func TestDocsExtendingReference(t *testing.T) {
 	got := docReference(t)
 	want := map[string][]string{
-		"catalogplugin.Extensions": interfaceMethods(t, "catalogplugin", "Extensions"),
-		"appplugin.Extensions":     interfaceMethods(t, "appplugin", "Extensions"),
-		"authplugin.Extensions":    interfaceMethods(t, "authplugin", "Extensions"),
+		"catalogplugin.Extensions": interfaceMethods(t, "plugins/catalogplugin", "Extensions"),
+		"appplugin.Extensions":     interfaceMethods(t, "plugins/appplugin", "Extensions"),
+		"authplugin.Extensions":    interfaceMethods(t, "plugins/authplugin", "Extensions"),
 		"portico.PluginRegistrar":  interfaceMethods(t, ".", "PluginRegistrar"),
 		"portico.ModuleRegistrar":  interfaceMethods(t, ".", "ModuleRegistrar"),
 		"portico.Services":         structFields(t, ".", "Services"),
 		"portico.New":              options(t, "."),
 	}
-	for _, pkg := range []string{"catalogplugin", "appplugin", "authplugin"} {
-		want[pkg+".Extensions plugin"] = []string{constString(t, pkg, "ID")}
+	for _, pkg := range []string{"plugins/catalogplugin", "plugins/appplugin", "plugins/authplugin"} {
+		want[path.Base(pkg)+".Extensions plugin"] = []string{constString(t, pkg, "ID")}
 	}
 	for _, key := range slices.Sorted(maps.Keys(want)) {
 		w, g := want[key], got[key]

@@ -13,8 +13,8 @@ import (
 	"time"
 
 	"github.com/porticohq/portico"
-	"github.com/porticohq/portico/authplugin"
-	"github.com/porticohq/portico/catalogplugin"
+	"github.com/porticohq/portico/plugins/authplugin"
+	"github.com/porticohq/portico/plugins/catalogplugin"
 )
 
 const readyToken = "readiness-test-token-0123456789"

@@ -20,9 +20,9 @@ import (
 	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/porticohq/portico"
-	"github.com/porticohq/portico/authplugin"
+	"github.com/porticohq/portico/plugins/authplugin"
 	"github.com/porticohq/portico/catalog"
-	"github.com/porticohq/portico/catalogplugin"
+	"github.com/porticohq/portico/plugins/catalogplugin"
 )
 
 // repoServer serves descriptor files over HTTP, as a repository's raw view

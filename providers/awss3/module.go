@@ -3,7 +3,7 @@ package awss3
 import (
 	"context"
 
-	"github.com/porticohq/portico/catalogplugin"
+	"github.com/porticohq/portico/plugins/catalogplugin"
 )
 
 // Module adds one provider per bucket configured under

@@ -1,7 +1,7 @@
 package threescale
 
 import (
-	"github.com/porticohq/portico/catalogplugin"
+	"github.com/porticohq/portico/plugins/catalogplugin"
 )
 
 // Module adds one provider per configured tenant

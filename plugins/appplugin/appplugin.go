@@ -18,7 +18,7 @@ import (
 
 	"github.com/porticohq/portico"
 	"github.com/porticohq/portico/auth"
-	"github.com/porticohq/portico/authplugin"
+	"github.com/porticohq/portico/plugins/authplugin"
 	"github.com/porticohq/portico/catalog"
 	"github.com/porticohq/portico/views"
 	"github.com/porticohq/portico/web"

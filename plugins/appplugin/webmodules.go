@@ -8,7 +8,7 @@ import (
 	"github.com/porticohq/portico"
 	"github.com/porticohq/portico/auth"
 	"github.com/porticohq/portico/catalog"
-	"github.com/porticohq/portico/catalogplugin"
+	"github.com/porticohq/portico/plugins/catalogplugin"
 	"github.com/porticohq/portico/views"
 	"github.com/porticohq/portico/web/apidocs"
 	"github.com/porticohq/portico/web/syncstatus"
