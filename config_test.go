@@ -7,8 +7,8 @@ import (
 	"time"
 
 	"github.com/porticohq/portico"
-	"github.com/porticohq/portico/plugins/appplugin"
 	"github.com/porticohq/portico/catalog"
+	"github.com/porticohq/portico/plugins/appplugin"
 )
 
 // A mistake in the auth section stops start-up, naming the file and key,

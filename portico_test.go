@@ -18,11 +18,11 @@ import (
 	"github.com/labstack/echo/v5"
 
 	"github.com/porticohq/portico"
-	"github.com/porticohq/portico/plugins/appplugin"
 	"github.com/porticohq/portico/auth"
-	"github.com/porticohq/portico/plugins/authplugin"
 	"github.com/porticohq/portico/catalog"
 	"github.com/porticohq/portico/catalog/store"
+	"github.com/porticohq/portico/plugins/appplugin"
+	"github.com/porticohq/portico/plugins/authplugin"
 	"github.com/porticohq/portico/plugins/catalogplugin"
 )
 

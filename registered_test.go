@@ -20,8 +20,8 @@ import (
 	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/porticohq/portico"
-	"github.com/porticohq/portico/plugins/authplugin"
 	"github.com/porticohq/portico/catalog"
+	"github.com/porticohq/portico/plugins/authplugin"
 	"github.com/porticohq/portico/plugins/catalogplugin"
 )
 

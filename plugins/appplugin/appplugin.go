@@ -18,8 +18,8 @@ import (
 
 	"github.com/porticohq/portico"
 	"github.com/porticohq/portico/auth"
-	"github.com/porticohq/portico/plugins/authplugin"
 	"github.com/porticohq/portico/catalog"
+	"github.com/porticohq/portico/plugins/authplugin"
 	"github.com/porticohq/portico/views"
 	"github.com/porticohq/portico/web"
 	"github.com/porticohq/portico/web/pages"

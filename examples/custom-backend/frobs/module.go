@@ -6,8 +6,8 @@ import (
 	"github.com/a-h/templ"
 
 	"github.com/porticohq/portico"
-	"github.com/porticohq/portico/plugins/appplugin"
 	"github.com/porticohq/portico/catalog"
+	"github.com/porticohq/portico/plugins/appplugin"
 	"github.com/porticohq/portico/plugins/catalogplugin"
 	"github.com/porticohq/portico/views"
 )
