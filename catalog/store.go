@@ -81,9 +81,12 @@ type ProcessedEntity struct {
 
 // StoredEntity is an entity as read back from the store.
 type StoredEntity struct {
-	Ref         Ref
-	UID         string
-	JSON        []byte // the entity as the API returns it, relations included
+	Ref  Ref
+	UID  string
+	JSON []byte // the entity as the API returns it, relations included
+	// Hash is the store's content hash of this version (entity, relations
+	// and location key): equal hashes mean equal bodies.
+	Hash        string
 	Provider    string
 	LocationKey string
 	Problems    []Problem  // problems of the latest attempt; JSON is the last good version
