@@ -74,6 +74,14 @@ type ProcessedEntity struct {
 	Relations   []RelationRow
 	Hash        string // content hash of entity + relations + location key
 	Problems    []Problem
+	// Storable marks an entity whose Problems were all found while reading
+	// it (a Location target that is missing, refused or cyclic), not in the
+	// entity itself, which is processed in full (Hash and Relations set).
+	// With no version stored yet, the store writes this one with the
+	// problems recorded on it, so a Location whose first read has a
+	// problem has a page that shows it; a stored version stays, as for any
+	// invalid entity.
+	Storable bool
 	// Prepared is what a MutationPreparer store computed for this entity
 	// ahead of Apply; other code leaves it alone.
 	Prepared any
