@@ -312,6 +312,8 @@ func TestDetect(t *testing.T) {
 		{"a.yaml", "openapi: 3.0.0\n", TypeOpenAPI},
 		{"a.json", `{"swagger": "2.0"}`, TypeOpenAPI},
 		{"a.yaml", "asyncapi: 3.0.0\n", TypeAsyncAPI},
+		{"a.json", `{"info": {"title": "x", "openapi": "no"}, "asyncapi": "2.6.0"}`, TypeAsyncAPI},
+		{"a.yaml", "---\n# comment\ninfo:\n  asyncapi: nested\n\"openapi\": 3.1.0\n", TypeOpenAPI},
 		{"a.proto", "anything", TypeGRPC},
 		{"a.txt", protoBase, TypeGRPC},
 		{"https://x.example/schema.graphql?v=2", "type Query { a: Int }", TypeGraphQL},
