@@ -34,7 +34,15 @@ type Deliverer struct {
 
 	once   sync.Once
 	client *http.Client
+
+	pruned time.Time // when DeliverDue last pruned finished deliveries
 }
+
+// Finished deliveries are kept keepDone, pruned at most every pruneEvery.
+const (
+	keepDone   = 30 * 24 * time.Hour
+	pruneEvery = time.Hour
+)
 
 // Arrived queues a delivery of v's arrival to each webhook whose events
 // it matches. It is an apihistory.ArrivedFunc.
@@ -68,7 +76,8 @@ func (d *Deliverer) Arrived(ctx context.Context, v apihistory.Version, rep *apid
 const dueBatch = 100
 
 // DeliverDue sends every delivery whose attempt is due, one at a time,
-// and records each attempt. It returns the first error reading or
+// and records each attempt; hourly, it deletes deliveries finished over
+// 30 days ago. It returns the first error reading or
 // writing the store; failed calls are recorded, not returned.
 func (d *Deliverer) DeliverDue(ctx context.Context) error {
 	due, err := d.Store.Due(ctx, dueBatch)
@@ -91,6 +100,12 @@ func (d *Deliverer) DeliverDue(ctx context.Context) error {
 			continue
 		}
 		if err := d.deliver(ctx, w, del); err != nil {
+			return err
+		}
+	}
+	if now := d.Store.now(); now.Sub(d.pruned) >= pruneEvery {
+		d.pruned = now
+		if _, err := d.Store.Prune(ctx, keepDone); err != nil {
 			return err
 		}
 	}

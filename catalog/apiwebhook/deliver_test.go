@@ -329,3 +329,26 @@ func TestBackoffDoublesUpToAnHour(t *testing.T) {
 		}
 	}
 }
+
+func TestFinishedDeliveriesArePrunedAfter30Days(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		rcv := newReceiver(t)
+		d, c := newDeliverer(t, st, loopback(t), hook(rcv.URL))
+		d.Arrived(ctx, arrived, breakingReport)
+		d.Arrived(ctx, apihistory.Version{ID: 8, PrevID: 7, EntityKey: "api:default/pets"}, breakingReport)
+		_ = d.DeliverDue(ctx)
+		c.add(29 * 24 * time.Hour)
+		d.Arrived(ctx, apihistory.Version{ID: 9, PrevID: 8, EntityKey: "api:default/pets"}, breakingReport)
+		_ = d.DeliverDue(ctx)
+		if n := len(deliveries(t, d)); n != 3 {
+			t.Fatalf("%d deliveries after 29 days, want 3", n)
+		}
+		c.add(2 * 24 * time.Hour) // two finished 31 days ago, one 2 days ago
+		_ = d.DeliverDue(ctx)
+		list := deliveries(t, d)
+		if len(list) != 1 || list[0].ToID != 9 {
+			t.Errorf("after 31 days: %+v", list)
+		}
+	})
+}

@@ -224,3 +224,24 @@ WHERE delivery_id = ? ORDER BY attempt`), id)
 	}
 	return out, rows.Err()
 }
+
+// Prune deletes deliveries finished (delivered or failed) before now
+// minus keep, with their attempts, and returns how many it deleted.
+func (s *Store) Prune(ctx context.Context, keep time.Duration) (int64, error) {
+	cutoff := s.now().Add(-keep).UnixMilli()
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return 0, err
+	}
+	defer tx.Rollback()
+	if _, err := tx.ExecContext(ctx, s.rebind(`DELETE FROM api_webhook_attempts WHERE delivery_id IN (
+  SELECT id FROM api_webhook_deliveries WHERE state <> ? AND done_at < ?)`), StatePending, cutoff); err != nil {
+		return 0, fmt.Errorf("prune webhook attempts: %w", err)
+	}
+	res, err := tx.ExecContext(ctx, s.rebind(`DELETE FROM api_webhook_deliveries WHERE state <> ? AND done_at < ?`), StatePending, cutoff)
+	if err != nil {
+		return 0, fmt.Errorf("prune webhook deliveries: %w", err)
+	}
+	n, _ := res.RowsAffected()
+	return n, tx.Commit()
+}
