@@ -352,3 +352,30 @@ func TestFinishedDeliveriesArePrunedAfter30Days(t *testing.T) {
 		}
 	})
 }
+
+func TestDeliveryRetriedAfterATimeout(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		rcv := newReceiver(t)
+		rcv.delay = 500 * time.Millisecond
+		h := hook(rcv.URL)
+		h.Timeout = 100 * time.Millisecond
+		d, c := newDeliverer(t, st, loopback(t), h)
+		d.Arrived(ctx, arrived, breakingReport)
+		if err := d.DeliverDue(ctx); err != nil {
+			t.Fatal(err)
+		}
+		del := deliveries(t, d)[0]
+		if del.State != StatePending || del.Attempts != 1 || !strings.Contains(del.LastError, "deadline") {
+			t.Fatalf("after a timeout: %+v", del)
+		}
+		d.Hooks[0].Timeout = 5 * time.Second
+		c.add(time.Minute)
+		if err := d.DeliverDue(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if del := deliveries(t, d)[0]; del.State != StateDelivered || del.Attempts != 2 {
+			t.Errorf("after the retry: %+v", del)
+		}
+	})
+}
