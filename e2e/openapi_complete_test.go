@@ -70,7 +70,7 @@ catalog:
 			}
 			for _, sel := range []string{`[data-testid="webhook-name"]`, `[data-testid="model-name"]`, `[data-testid="schema"] code`,
 				`[data-testid="schema-composed"]`, `[data-testid="discriminator"] code`, `[data-testid="schema-ref"]`,
-				`[data-testid="schema-readonly"]`, `[data-testid="schema-required"]`, `[data-testid="callback-expression"]`} {
+				`[data-testid="schema"] span.text-gray-600`, `[data-testid="schema"] span.text-red-700`, `[data-testid="callback-expression"]`} {
 				ratio, err := page.Evaluate(minContrastJS, sel)
 				step("contrast", err)
 				if r, ok := ratio.(float64); ok && r >= 0 && r < 4.5 {
@@ -87,4 +87,8 @@ catalog:
 	step("follow the Dog $ref", op.Locator(`[data-testid="schema-ref"]`).First().Click())
 	step("Dog open", expect.Locator(page.Locator(`#model-Dog[open] [data-testid="model-details"]`)).ToBeVisible())
 	step("Dog in view", expect.Locator(page.Locator("#model-Dog > summary")).ToBeInViewport())
+	// A bare #model- fragment (typed or shared) opens the model too.
+	_, err = page.Goto(def + "#model-Cat")
+	step("open #model-Cat", err)
+	step("Cat open", expect.Locator(page.Locator(`#model-Cat[open] [data-testid="model-details"]`)).ToBeVisible())
 }

@@ -81,8 +81,9 @@ type ModelItem struct {
 	ID   string // URL- and id-safe: the anchor is "model-" + ID
 }
 
-// ModelsPerPage bounds the models one definition page lists.
-const ModelsPerPage = 500
+// ModelsPerPage bounds the models one page of the models section lists
+// (GitHub's 900 schemas: five pages of about 140 KB).
+const ModelsPerPage = 200
 
 // ModelView is one opened model: the htmx fragment and the page's open
 // model.

@@ -75,10 +75,10 @@ func TestPetstore31RendersModelsWebhooksAndMergedAllOf(t *testing.T) {
 	if href, _ := composed.Find("a").Attr("href"); href != base+"?model=NewPet#model-NewPet" {
 		t.Errorf("part link = %q", href)
 	}
-	for flag, prop := range map[string]string{"schema-readonly": "id", "schema-writeonly": "secret", "schema-deprecated": "legacyCode", "schema-nullable": "tag", "schema-required": "name"} {
+	for flag, prop := range map[string]string{"read-only": "id", "write-only": "secret", "deprecated": "legacyCode", "nullable": "tag", "required": "name"} {
 		found := false
-		pet.Find("[data-testid=" + flag + "]").Each(func(_ int, s *goquery.Selection) {
-			found = found || s.Parent().Find("code.font-semibold").First().Text() == prop
+		pet.Find("[data-testid=schema] span").Each(func(_ int, s *goquery.Selection) {
+			found = found || (s.Text() == flag && s.Parent().ChildrenFiltered("code.font-semibold").First().Text() == prop)
 		})
 		if !found {
 			t.Errorf("%s not shown on %s", flag, prop)
