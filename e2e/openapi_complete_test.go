@@ -58,6 +58,13 @@ catalog:
 	step("open the callback", create.Locator(`[data-testid="callback"] > summary`).Click())
 	step("callback", expect.Locator(create.Locator(`[data-testid="callback-expression"]`)).ToHaveText("{$request.body#/callbackUrl}/adopted"))
 
+	list := page.Locator("#op-listPets")
+	step("open listPets", list.Locator("summary").First().Click())
+	step("named examples", expect.Locator(list.Locator(`[data-testid="example-name"]`)).ToHaveText([]string{"large", "small", "two"}))
+	// Every example open, so the width check sees them.
+	_, err = page.Evaluate(`() => document.querySelectorAll('[data-testid="named-example"]').forEach((d) => { d.open = true; })`)
+	step("open the examples", err)
+
 	for _, size := range []struct{ w, h int }{{1280, 900}, {390, 844}} {
 		step("viewport", page.SetViewportSize(size.w, size.h))
 		for _, scheme := range []*playwright.ColorScheme{playwright.ColorSchemeLight, playwright.ColorSchemeDark} {
@@ -70,7 +77,7 @@ catalog:
 			}
 			for _, sel := range []string{`[data-testid="webhook-name"]`, `[data-testid="model-name"]`, `[data-testid="schema"] code`,
 				`[data-testid="schema-composed"]`, `[data-testid="discriminator"] code`, `[data-testid="schema-ref"]`,
-				`[data-testid="schema"] span.text-gray-600`, `[data-testid="schema"] span.text-red-700`, `[data-testid="callback-expression"]`} {
+				`[data-testid="schema"] span.text-gray-600`, `[data-testid="schema"] span.text-red-700`, `[data-testid="callback-expression"]`, `[data-testid="example-summary"]`, `[data-testid="example"]`} {
 				ratio, err := page.Evaluate(minContrastJS, sel)
 				step("contrast", err)
 				if r, ok := ratio.(float64); ok && r >= 0 && r < 4.5 {
