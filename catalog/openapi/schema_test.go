@@ -197,6 +197,11 @@ func TestSwaggerDefinitionsAreModels(t *testing.T) {
 			t.Errorf("model %s not loaded", name)
 		}
 	}
+	// A 2.0 "#/definitions/Pet" $ref links to the model too.
+	op, _ := def.Operation("getPetById")
+	if s := op.Responses[0].Contents[0].Schema; s.Model != "Pet" {
+		t.Errorf("2.0 $ref model = %q, want Pet", s.Model)
+	}
 }
 
 func TestNullable30AndOneOfNull31(t *testing.T) {
