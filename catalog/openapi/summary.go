@@ -27,6 +27,10 @@ type Summary struct {
 	Contact         *Contact // info.contact
 	License         *License // info.license
 	Operations      []OperationSummary
+	// Webhooks are 3.1's webhooks: Path holds the webhook's name.
+	Webhooks []OperationSummary
+	// Models names components.schemas (2.0: definitions), sorted.
+	Models []string
 }
 
 // Contact is info.contact.
@@ -104,10 +108,20 @@ type rawDoc struct {
 	ExternalDocs        *rawExternalDocs        `json:"externalDocs" yaml:"externalDocs"`
 	Paths               map[string]rawPathItem  `json:"paths" yaml:"paths"`
 	SecurityDefinitions map[string]rawSecScheme `json:"securityDefinitions" yaml:"securityDefinitions"`
+	Definitions         map[string]skip         `json:"definitions" yaml:"definitions"`
+	Webhooks            map[string]rawPathItem  `json:"webhooks" yaml:"webhooks"`
 	Components          struct {
 		SecuritySchemes map[string]rawSecScheme `json:"securitySchemes" yaml:"securitySchemes"`
+		Schemas         map[string]skip         `json:"schemas" yaml:"schemas"`
 	} `json:"components" yaml:"components"`
 }
+
+// skip decodes any value into nothing: the summary needs only the keys of
+// components.schemas, not the schemas (which may even be booleans in 3.1).
+type skip struct{}
+
+func (*skip) UnmarshalJSON([]byte) error     { return nil }
+func (*skip) UnmarshalYAML(*yaml.Node) error { return nil }
 
 type rawInfo struct {
 	Title          string   `json:"title" yaml:"title"`
@@ -214,7 +228,9 @@ func Summarize(data []byte) (*Summary, error) {
 		s.Format = "swagger-" + raw.Swagger
 		s.Servers = swaggerServers(raw)
 		s.SecuritySchemes = securitySchemes(raw.SecurityDefinitions, true)
+		s.Models = slices.Sorted(maps.Keys(raw.Definitions))
 	} else {
+		s.Models = slices.Sorted(maps.Keys(raw.Components.Schemas))
 		s.Format = "openapi-" + raw.OpenAPI
 		s.Servers = openAPIServers(raw.Servers)
 		s.SecuritySchemes = securitySchemes(raw.Components.SecuritySchemes, false)
@@ -229,6 +245,12 @@ func Summarize(data []byte) (*Summary, error) {
 		return nil, err
 	}
 	s.Operations = summarizeOps(raw.Paths)
+	if len(raw.Webhooks) > 0 {
+		if err := resolvePathRefs(data, raw.Webhooks); err != nil {
+			return nil, err
+		}
+		s.Webhooks = summarizeOps(raw.Webhooks)
+	}
 	return s, nil
 }
 

@@ -29,7 +29,16 @@ type DefinitionView struct {
 	// holds: a page never holds more than OperationsPerPage.
 	Pager Pager
 	Open  *OperationView // rendered expanded (?op=)
-	Raw   RawView
+	// Webhooks are 3.1's webhooks, opened lazily like operations, without
+	// try-it; OpenWebhook is rendered expanded (?webhook=).
+	Webhooks    []OperationSummary
+	OpenWebhook *OperationView
+	// Models is one page of components.schemas (ModelPager), each opened
+	// lazily; OpenModel is rendered expanded (?model=).
+	Models     []ModelItem
+	ModelPager Pager
+	OpenModel  *ModelView
+	Raw        RawView
 }
 
 // OperationsPerPage bounds the operations one definition page lists, so the

@@ -5,8 +5,26 @@
 (function () {
   "use strict";
 
+  // #model-<id> and #webhook-<key>: the server opens them (?model=,
+  // ?webhook=); a bare fragment the page does not hold yet asks for it.
+  function openItemFromHash(hash) {
+    var m = /^#(model|webhook)-([A-Za-z0-9_.-]+)$/.exec(hash);
+    if (!m) return;
+    var el = document.getElementById(m[1] + "-" + m[2]);
+    if (el && el.tagName === "DETAILS") {
+      el.open = true;
+      el.scrollIntoView({ block: "start" });
+      return;
+    }
+    var url = new URL(window.location.href);
+    if (!document.querySelector('[data-testid="api-definition"]') || url.searchParams.get(m[1]) === m[2]) return;
+    url.searchParams.set(m[1], m[2]);
+    window.location.replace(url.toString());
+  }
+
   function openFromHash() {
     var hash = decodeURIComponent(window.location.hash || "");
+    openItemFromHash(hash);
     if (hash.indexOf("#op-") !== 0) return;
     var want = hash.slice(4);
     var el = document.getElementById("op-" + want);

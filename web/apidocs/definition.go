@@ -149,6 +149,7 @@ func (h *Handler) fillSummary(c *echo.Context, d *apiDef, v *av.DefinitionView, 
 			v.Warnings = def.Warnings
 		}
 	}
+	h.fillModelsAndWebhooks(c, d, v, sum)
 	if openKey != "" {
 		ov := h.operationView(c, d, sum, openKey)
 		v.Open = &ov
@@ -211,7 +212,7 @@ func (h *Handler) operationView(c *echo.Context, d *apiDef, sum *openapi.Summary
 		v.Error = "This definition has no operation " + strconv.Quote(key) + "."
 		return v
 	}
-	v.Op = opView(op)
+	v.Op = opView(op, newModelLinks(v.BaseURL, sum.Models))
 	targets := Targets(sum, d.entity.Metadata.Links, h.opts.BaseURL)
 	for i, t := range targets {
 		v.Servers = append(v.Servers, av.ServerChoice{Index: i, URL: t.URL, Description: t.Description, Variables: variableViews(t.Variables), FromEntity: t.FromEntity})
