@@ -30,6 +30,10 @@ type DefinitionView struct {
 	Pager Pager
 	Open  *OperationView // rendered expanded (?op=)
 	Raw   RawView
+	// Authorize is the Authorize panel (nil: no security schemes).
+	Authorize *AuthorizeView
+	// GraphQL is the query runner of a GraphQL API (nil for other types).
+	GraphQL *GraphQLRunView
 }
 
 // OperationsPerPage bounds the operations one definition page lists, so the
@@ -65,7 +69,7 @@ type OperationView struct {
 	Error      string
 	Retry      bool // the definition is still loading: ask again
 	Servers    []ServerChoice
-	Schemes    []SecurityScheme
+	Schemes    []SecurityScheme // the schemes this operation's security uses
 	TryEnabled bool
 	TryNote    string // why try-it-out is off, when it is
 	CSRFToken  string
@@ -101,11 +105,22 @@ type ResultView struct {
 	Status     int
 	StatusText string
 	Duration   string
+	Size       string // "1.2 KB"
 	Headers    [][2]string
 	Body       string
-	Truncated  bool
-	Error      string
-	Samples    []Sample
+	// Tokens is Body highlighted (JSON); nil shows Body as plain text.
+	Tokens []Token
+	// Shown is set when only the beginning of Body is on the page.
+	Shown string
+	// Binary is set when the body is not text: only the download offers it.
+	Binary bool
+	// Download is a data: URL of the body as application/octet-stream,
+	// offered for binary and large bodies; DownloadName is its file name.
+	Download     string
+	DownloadName string
+	Truncated    bool
+	Error        string
+	Samples      []Sample
 }
 
 // SearchView is /search: matching entities and matching operations.
