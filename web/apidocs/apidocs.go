@@ -109,6 +109,9 @@ func New(opts Options) (*Handler, error) {
 //	GET  /catalog/:namespace/api/:name/definition/op/:opKey   operation (htmx fragment or page)
 //	POST /catalog/:namespace/api/:name/definition/op/:opKey/try  try it out
 //	POST /catalog/:namespace/api/:name/definition/op/:opKey/samples  code samples for the form
+//	POST /catalog/:namespace/api/:name/definition/oauth/:scheme/token      OAuth2 client credentials
+//	POST /catalog/:namespace/api/:name/definition/oauth/:scheme/authorize  OAuth2 code + PKCE: start
+//	GET  /catalog/:namespace/api/:name/definition/oauth/callback           OAuth2 code + PKCE: return
 //	GET  /search                                              entities and operations
 //	GET  /apidocs/static/apidocs.js                           deep links, copy buttons
 //	*    /demo-api/petstore/v1/...                            demo mode only
@@ -128,6 +131,9 @@ func (h *Handler) routes(e *echo.Echo) {
 	e.GET(base+"/op/:opKey", h.operation)
 	e.POST(base+"/op/:opKey/try", h.try)
 	e.POST(base+"/op/:opKey/samples", h.samples)
+	e.POST(base+"/oauth/:scheme/token", h.oauthToken)
+	e.POST(base+"/oauth/:scheme/authorize", h.oauthAuthorize)
+	e.GET(base+"/oauth/callback", h.oauthCallback)
 	e.GET("/search", h.search)
 	e.GET("/apidocs/static/apidocs.js", serveScript)
 	if h.opts.Demo {
