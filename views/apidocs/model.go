@@ -102,6 +102,7 @@ type Sample struct {
 
 // ResultView is a try-it-out response, always shown as text.
 type ResultView struct {
+	Key        string // the operation (or "graphql"): ids of the panel's parts
 	Status     int
 	StatusText string
 	Duration   string

@@ -26,8 +26,11 @@
     var btn = evt.target.closest ? evt.target.closest("button[data-copy-target]") : null;
     if (!btn) return;
     evt.preventDefault();
-    var box = btn.closest("details");
-    var pre = box ? box.querySelector("pre") : null;
+    var pre = document.getElementById(btn.getAttribute("data-copy-target"));
+    if (!pre) {
+      var box = btn.closest("details");
+      pre = box ? box.querySelector("pre") : null;
+    }
     if (!pre || !navigator.clipboard) return;
     navigator.clipboard.writeText(pre.textContent).then(function () {
       var old = btn.textContent;
