@@ -42,7 +42,7 @@
   // Try it out: while a call runs, Send is disabled, the result region is
   // aria-busy and a spinner counts the seconds.
   function tryForm(el) {
-    return el && el.closest ? el.closest('form[data-testid="try-form"]') : null;
+    return el && el.closest ? el.closest('form[data-testid="try-form"], form[data-testid="graphql-form"]') : null;
   }
 
   document.addEventListener("htmx:before:request", function (evt) {
@@ -105,7 +105,8 @@
 
   function fieldChanged(evt) {
     var form = tryForm(evt.target);
-    if (!form || evt.target.name === "_csrf") return;
+    // Only operations have samples; a GraphQL query runs when asked.
+    if (!form || form.getAttribute("data-testid") !== "try-form" || evt.target.name === "_csrf") return;
     clearTimeout(form._samplesTimer);
     form._samplesTimer = setTimeout(function () { refreshSamples(form); }, 300);
   }

@@ -117,6 +117,7 @@ func (h *Handler) definition(c *echo.Context) error {
 	if hasReference(d.typ) && c.QueryParam("view") != "raw" {
 		page, _ := strconv.Atoi(c.QueryParam("page"))
 		ref := filtered(atPage(d.reference(), page), c.QueryParam("q"))
+		v.GraphQL = h.graphQLRunView(c, d)
 		return h.renderDefinition(c, d, v, func(v av.DefinitionView) templ.Component { return av.ReferencePage(v, ref) })
 	}
 	if c.QueryParam("view") == "raw" || !d.isOpenAPI() {
