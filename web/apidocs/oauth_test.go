@@ -174,3 +174,16 @@ func TestOAuthAuthorizationCodeWithPKCE(t *testing.T) {
 		t.Errorf("a replayed code: %q", replay.Find("[data-testid=oauth-result]").Text())
 	}
 }
+
+// TestOAuthRefusesURLsThatAreNotHTTP: a definition whose authorization or
+// token URL is javascript: gets an error, never a redirect to run.
+func TestOAuthRefusesURLsThatAreNotHTTP(t *testing.T) {
+	r := newRig(t, Options{Policy: enabled()}, testAPI{name: "xss", definition: testdata(t, "xss.yaml")})
+	base := "/catalog/default/api/xss/definition/oauth/" + url.PathEscape("o<svg onload=window.__xss=19>")
+	for _, path := range []string{base + "/authorize", base + "/token"} {
+		a := tokenJSON(t, r.do(t, "POST", path, url.Values{"client_id": {"c"}, "client_secret": {"s"}}, true))
+		if a.Redirect != "" || a.AccessToken != "" || !strings.Contains(a.Error, "not an absolute http or https URL") {
+			t.Errorf("%s answered %+v", path, a)
+		}
+	}
+}
