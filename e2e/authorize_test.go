@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -149,4 +150,26 @@ apiDocs:
 		}
 	}
 	Screenshot(t, page, "authorize-operations-called")
+
+	// The panel, the operations' authorization lines and the response
+	// panels are readable in both schemes and fit a 390 px phone.
+	for _, size := range []struct{ w, h int }{{1280, 900}, {390, 844}} {
+		step("viewport", page.SetViewportSize(size.w, size.h))
+		for _, scheme := range []*playwright.ColorScheme{playwright.ColorSchemeLight, playwright.ColorSchemeDark} {
+			step("colour scheme", page.EmulateMedia(playwright.PageEmulateMediaOptions{ColorScheme: scheme}))
+			raw, err := page.Evaluate(contrastScript)
+			step("measure", err)
+			var res contrastResult
+			b, _ := json.Marshal(raw)
+			_ = json.Unmarshal(b, &res)
+			name := fmt.Sprintf("authorize-%d-%s", size.w, *scheme)
+			Screenshot(t, page, name)
+			for _, f := range res.Failures {
+				t.Errorf("%s: %q %.2f:1 (needs %.1f) at %s", name, f.Text, f.Ratio, f.Need, f.Where)
+			}
+			if size.w == 390 && res.Overflow {
+				t.Errorf("%s: the page is %d px wide: %v", name, res.Width, res.Wide)
+			}
+		}
+	}
 }
