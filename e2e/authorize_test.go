@@ -139,6 +139,10 @@ apiDocs:
 		} else {
 			step(tc.op+" needs none", expect.Locator(op.Locator(`[data-testid="op-auth-none"]`)).ToBeVisible())
 		}
+		if tc.key != "" {
+			// The curl sample follows the panel, with the key from a variable.
+			step(tc.op+" sample reads the key", expect.Locator(op.Locator(`[data-testid="try-result"] [data-testid="sample-curl"]`)).ToContainText(`X-Api-Key: '"$KEY"`))
+		}
 		step(tc.op+" send", op.Locator(`[data-testid="try-send"]`).Click())
 		step(tc.op+" 200", expect.Locator(op.Locator(`[data-testid="try-status"]`)).ToHaveText("200"))
 		got, ok := log.get(tc.path)

@@ -125,11 +125,16 @@
   }
   function filled(c) { return !!(c && (c.value || c.user || c.password)); }
 
+  // setInput fills a per-call input from the panel unless the person typed
+  // their own value there; a change refreshes the code samples, which then
+  // read the secret from an environment variable.
   function setInput(input, v) {
     if (!input) return;
     if (input.value === "" || input.getAttribute("data-from-auth") === "true") {
+      var changed = input.value !== (v || "");
       input.value = v || "";
       if (v) input.setAttribute("data-from-auth", "true"); else input.removeAttribute("data-from-auth");
+      if (changed) input.dispatchEvent(new Event("change", { bubbles: true }));
     }
   }
 
