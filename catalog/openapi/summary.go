@@ -71,6 +71,26 @@ type SecurityScheme struct {
 	Scheme       string // http: basic, bearer, ...
 	BearerFormat string
 	Description  string
+	// Flows are an oauth2 scheme's flows, in the order clientCredentials,
+	// authorizationCode, implicit, password (Swagger 2.0's one flow is
+	// named as OpenAPI 3 names it).
+	Flows []OAuthFlow
+}
+
+// OAuthFlow is one OAuth2 flow of a security scheme: where tokens come
+// from and the scopes it grants.
+type OAuthFlow struct {
+	Type             string // clientCredentials, authorizationCode, implicit, password
+	AuthorizationURL string
+	TokenURL         string
+	RefreshURL       string
+	Scopes           []Scope // sorted by name
+}
+
+// Scope is one OAuth2 scope with what it grants.
+type Scope struct {
+	Name        string
+	Description string
 }
 
 // Tag groups operations on the page.
@@ -161,6 +181,19 @@ type rawSecScheme struct {
 	Scheme       string `json:"scheme" yaml:"scheme"`
 	BearerFormat string `json:"bearerFormat" yaml:"bearerFormat"`
 	Description  string `json:"description" yaml:"description"`
+	// OpenAPI 3: flows; Swagger 2.0: flow with its URLs and scopes inline.
+	Flows            map[string]rawFlow `json:"flows" yaml:"flows"`
+	Flow             string             `json:"flow" yaml:"flow"`
+	AuthorizationURL string             `json:"authorizationUrl" yaml:"authorizationUrl"`
+	TokenURL         string             `json:"tokenUrl" yaml:"tokenUrl"`
+	Scopes           map[string]string  `json:"scopes" yaml:"scopes"`
+}
+
+type rawFlow struct {
+	AuthorizationURL string            `json:"authorizationUrl" yaml:"authorizationUrl"`
+	TokenURL         string            `json:"tokenUrl" yaml:"tokenUrl"`
+	RefreshURL       string            `json:"refreshUrl" yaml:"refreshUrl"`
+	Scopes           map[string]string `json:"scopes" yaml:"scopes"`
 }
 
 type rawPathItem struct {
@@ -318,6 +351,9 @@ func securitySchemes(m map[string]rawSecScheme, swagger bool) []SecurityScheme {
 		if swagger && r.Type == "basic" {
 			s.Type, s.Scheme = "http", "basic"
 		}
+		if r.Type == "oauth2" {
+			s.Flows = oauthFlows(r, swagger)
+		}
 		out = append(out, s)
 	}
 	return out
@@ -377,6 +413,32 @@ func Slug(s string) string {
 	out := strings.TrimRight(b.String(), "-")
 	if len(out) > 120 {
 		out = out[:120]
+	}
+	return out
+}
+
+// swaggerFlows names Swagger 2.0's oauth2 flows as OpenAPI 3 does.
+var swaggerFlows = map[string]string{"application": "clientCredentials", "accessCode": "authorizationCode", "implicit": "implicit", "password": "password"}
+
+func oauthFlows(r rawSecScheme, swagger bool) []OAuthFlow {
+	flows := r.Flows
+	if swagger {
+		flows = map[string]rawFlow{}
+		if t, ok := swaggerFlows[r.Flow]; ok {
+			flows[t] = rawFlow{AuthorizationURL: r.AuthorizationURL, TokenURL: r.TokenURL, Scopes: r.Scopes}
+		}
+	}
+	var out []OAuthFlow
+	for _, t := range []string{"clientCredentials", "authorizationCode", "implicit", "password"} {
+		f, ok := flows[t]
+		if !ok {
+			continue
+		}
+		of := OAuthFlow{Type: t, AuthorizationURL: f.AuthorizationURL, TokenURL: f.TokenURL, RefreshURL: f.RefreshURL}
+		for _, name := range slices.Sorted(maps.Keys(f.Scopes)) {
+			of.Scopes = append(of.Scopes, Scope{Name: name, Description: f.Scopes[name]})
+		}
+		out = append(out, of)
 	}
 	return out
 }

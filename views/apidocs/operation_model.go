@@ -44,6 +44,9 @@ type SecurityScheme struct {
 	In        string // apiKey: query, header or cookie
 	ParamName string // apiKey: the parameter's name
 	Scheme    string // http: basic, bearer, ...
+	// Description (Markdown) and Flows (oauth2) are for the Authorize panel.
+	Description string
+	Flows       []OAuthFlow
 }
 
 // ExternalDocs links to documentation outside the definition.

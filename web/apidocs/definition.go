@@ -117,6 +117,7 @@ func (h *Handler) definition(c *echo.Context) error {
 	if hasReference(d.typ) && c.QueryParam("view") != "raw" {
 		page, _ := strconv.Atoi(c.QueryParam("page"))
 		ref := filtered(atPage(d.reference(), page), c.QueryParam("q"))
+		v.GraphQL = h.graphQLRunView(c, d)
 		return h.renderDefinition(c, d, v, func(v av.DefinitionView) templ.Component { return av.ReferencePage(v, ref) })
 	}
 	if c.QueryParam("view") == "raw" || !d.isOpenAPI() {
@@ -140,6 +141,7 @@ func (h *Handler) fillSummary(c *echo.Context, d *apiDef, v *av.DefinitionView, 
 		return
 	}
 	v.Summary = summaryView(sum)
+	v.Authorize = h.authorizeView(c, d, sum)
 	page, _ := strconv.Atoi(c.QueryParam("page"))
 	v.Groups, v.Pager = pageOfGroups(groupByTag(sum), page, openKey)
 	if def, done, err := h.loadedQuickly(c, d); done {
@@ -217,7 +219,7 @@ func (h *Handler) operationView(c *echo.Context, d *apiDef, sum *openapi.Summary
 	for i, t := range targets {
 		v.Servers = append(v.Servers, av.ServerChoice{Index: i, URL: t.URL, Description: t.Description, Variables: variableViews(t.Variables), FromEntity: t.FromEntity})
 	}
-	v.Schemes = schemeViews(sum.SecuritySchemes)
+	v.Schemes = schemeViews(UsedSchemes(sum.SecuritySchemes, op.Security))
 	v.TryEnabled, v.TryNote = h.proxy.policy.Enabled && len(targets) > 0, tryNote(h.proxy.policy.Enabled, len(targets))
 	v.Form = av.FormState{Params: map[string]string{}}
 	if op.RequestBody != nil && len(op.RequestBody.Contents) > 0 {

@@ -42,7 +42,14 @@ func schemeViews(list []openapi.SecurityScheme) []av.SecurityScheme {
 	}
 	out := make([]av.SecurityScheme, len(list))
 	for i, s := range list {
-		out[i] = av.SecurityScheme{Name: s.Name, Type: s.Type, In: s.In, ParamName: s.ParamName, Scheme: s.Scheme}
+		out[i] = av.SecurityScheme{Name: s.Name, Type: s.Type, In: s.In, ParamName: s.ParamName, Scheme: s.Scheme, Description: s.Description}
+		for _, f := range s.Flows {
+			fv := av.OAuthFlow{Type: f.Type, AuthorizationURL: f.AuthorizationURL, TokenURL: f.TokenURL}
+			for _, sc := range f.Scopes {
+				fv.Scopes = append(fv.Scopes, av.Scope{Name: sc.Name, Description: sc.Description})
+			}
+			out[i].Flows = append(out[i].Flows, fv)
+		}
 	}
 	return out
 }
