@@ -60,19 +60,18 @@ func (h *Handler) EntityFrameFor(c *echo.Context, ref catalog.Ref, active string
 	}, e, nil
 }
 
-// entityTabs lists Overview, Raw YAML and the tabs features added.
+// entityTabs lists Overview, the tabs features added (Definition,
+// Changes, ...) and Raw, the entity as stored: one row of tabs, "Overview |
+// Definition | Changes | Raw" on an API, with nothing nested below it.
 func (h *Handler) entityTabs(e *catalog.Entity) []views.Tab {
 	base := entityURL(e.Ref())
-	tabs := []views.Tab{
-		{ID: TabOverview, Title: "Overview", URL: base},
-		{ID: TabYAML, Title: "Raw YAML", URL: base + "/yaml"},
-	}
+	tabs := []views.Tab{{ID: TabOverview, Title: "Overview", URL: base}}
 	for _, t := range h.extraTabs() {
 		if tab, ok := t(e); ok {
 			tabs = append(tabs, tab)
 		}
 	}
-	return tabs
+	return append(tabs, views.Tab{ID: TabYAML, Title: "Raw", URL: base + "/yaml"})
 }
 
 // entityError answers an unknown entity with the 404 page and passes any

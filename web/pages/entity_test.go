@@ -48,7 +48,7 @@ func TestEntityPageShowsTheEntity(t *testing.T) {
 		t.Error("an annotation value was not escaped")
 	}
 	tabs := texts(doc, `nav[aria-label="Entity sections"] a`)
-	if diff := cmp.Diff([]string{"Overview", "Raw YAML"}, tabs); diff != "" {
+	if diff := cmp.Diff([]string{"Overview", "Raw"}, tabs); diff != "" {
 		t.Errorf("tabs (-want +got):\n%s", diff)
 	}
 }
@@ -66,7 +66,7 @@ func TestEntityYAMLTabShowsTheStoredEntity(t *testing.T) {
 		}
 	}
 	if _, ok := doc.Find(`[data-testid="tab-yaml"]`).Attr("aria-current"); !ok {
-		t.Error("the Raw YAML tab is not marked current")
+		t.Error("the Raw tab is not marked current")
 	}
 }
 
