@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/playwright-community/playwright-go"
 )
@@ -69,19 +70,48 @@ paths:
 
 // waitVersionCount polls the versions endpoint until the API has n
 // versions, the newest with its diff computed when n > 1.
-func waitVersionCount(t *testing.T, base, api string, n int) {
+func waitVersionCount(t testing.TB, base, api string, n int) {
 	t.Helper()
-	waitFor(t, fmt.Sprintf("%d versions of %s", n, api), func() bool {
+	waitVersions(t, base, api, fmt.Sprintf("%d versions", n), func(v versionsSeen) bool {
+		return v.Count == n && (n == 1 || v.Counted)
+	})
+}
+
+// versionsSeen is what waitVersions reads: how many versions, whether the
+// newest's diff is computed, and its info.version.
+type versionsSeen struct {
+	Count       int
+	Counted     bool
+	InfoVersion string
+}
+
+// waitVersions polls the versions endpoint until ok holds, for up to 45 s.
+func waitVersions(t testing.TB, base, api, what string, ok func(versionsSeen) bool) {
+	t.Helper()
+	var last string
+	deadline := time.Now().Add(45 * time.Second)
+	for {
+		last = getText(base + "/api/apidocs/default/" + api + "/versions")
 		var body struct {
 			Items []struct {
-				Changes *struct{ Breaking int } `json:"changes"`
+				InfoVersion string                  `json:"infoVersion"`
+				Changes     *struct{ Breaking int } `json:"changes"`
 			} `json:"items"`
 		}
-		if json.Unmarshal([]byte(getText(base+"/api/apidocs/default/"+api+"/versions")), &body) != nil {
-			return false
+		if json.Unmarshal([]byte(last), &body) == nil {
+			v := versionsSeen{Count: len(body.Items)}
+			if v.Count > 0 {
+				v.Counted, v.InfoVersion = body.Items[0].Changes != nil, body.Items[0].InfoVersion
+			}
+			if ok(v) {
+				return
+			}
 		}
-		return len(body.Items) == n && (n == 1 || body.Items[0].Changes != nil)
-	})
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s of %s; last answer %.2000s", what, api, last)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
 }
 
 // TestAPIChangesBadgeTimelineDiffConsumersFeed is issue 16's browser test:
@@ -154,6 +184,8 @@ func TestAPIChangesBadgeTimelineDiffConsumersFeed(t *testing.T) {
 	step("dark mode", page.EmulateMedia(playwright.PageEmulateMediaOptions{ColorScheme: playwright.ColorSchemeDark}))
 	Screenshot(t, page, "4-changes-diff-dark")
 
+	checkReadable(t, base, []string{"/catalog/default/api/pets", "/apis", "/apis?changed=7&breaking=1&sort=changed", "/catalog/default/api/pets/changes"})
+
 	// The feeds: the catalog's, the API's and its owner's have the
 	// breaking version; another owner's has nothing.
 	type feed struct {
@@ -189,6 +221,37 @@ func TestAPIChangesBadgeTimelineDiffConsumersFeed(t *testing.T) {
 	}
 	if f := read("/apis/changes.atom?owner=group:default/team-b"); len(f.Entries) != 0 {
 		t.Errorf("team-b's feed lists %d entries, want none", len(f.Entries))
+	}
+}
+
+// checkReadable is TestEveryPageReadableInBothSchemesAndAtPhoneWidth for
+// pages the demo portal cannot show (a changed API: the badges, a diff,
+// its consumers): WCAG AA contrast in both schemes, and no sideways scroll
+// at 390 px.
+func checkReadable(t *testing.T, base string, paths []string) {
+	t.Helper()
+	for _, scheme := range []*playwright.ColorScheme{playwright.ColorSchemeLight, playwright.ColorSchemeDark} {
+		for _, width := range []int{1280, 390} {
+			page := NewPage(t, playwright.BrowserNewContextOptions{Viewport: &playwright.Size{Width: width, Height: 844}, ColorScheme: scheme})
+			for _, path := range paths {
+				if _, err := page.Goto(base + path); err != nil {
+					t.Fatalf("%s: %v", path, err)
+				}
+				raw, err := page.Evaluate(contrastScript)
+				if err != nil {
+					t.Fatalf("%s: measure: %v", path, err)
+				}
+				var res contrastResult
+				b, _ := json.Marshal(raw)
+				_ = json.Unmarshal(b, &res)
+				for _, f := range res.Failures {
+					t.Errorf("%s (%s, %d px): %q %.2f:1 (needs %.1f) at %s", path, *scheme, width, f.Text, f.Ratio, f.Need, f.Where)
+				}
+				if width == 390 && res.Overflow {
+					t.Errorf("%s (%s) is %d px wide at 390 px; widest: %s", path, *scheme, res.Width, strings.Join(res.Wide, ", "))
+				}
+			}
+		}
 	}
 }
 
