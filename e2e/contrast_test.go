@@ -82,6 +82,7 @@ func TestEveryPageReadableInBothSchemesAndAtPhoneWidth(t *testing.T) {
 		{"definition", "/catalog/default/api/petstore/definition"},
 		{"operation", "/catalog/default/api/petstore/definition/op/createPet"},
 		{"model", "/catalog/default/api/petstore/definition?model=Pet"},
+		{"changes", "/catalog/default/api/petstore/changes"},
 		{"search", "/search?q=pet"},
 		{"providers", "/providers"},
 		{"register", "/register"},

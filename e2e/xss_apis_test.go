@@ -11,7 +11,11 @@ import (
 // payloads for the fields a definition has once (info, external docs), and
 // AsyncAPI,
 // GraphQL and gRPC definitions, which are shown raw.
-func (c *xssCatalog) writeAPIs() {
+//
+// The second version (second) adds an operation to each xss-info
+// definition and changes xss-changes, so the change history has a diff to
+// show for each.
+func (c *xssCatalog) writeAPIs(second bool) {
 	c.t.Helper()
 	n := len(xssPayloads)
 	api := func(name, typ string, definition any) m {
@@ -22,8 +26,15 @@ func (c *xssCatalog) writeAPIs() {
 	c.write("openapi.json", jsonText(c.t, xssOpenAPI(c.upstream)))
 	c.write("openapi31.json", jsonText(c.t, xssOpenAPI31()))
 	for r, run := range xssRuns(urlBudget, nil) {
-		apis = append(apis, api(fmt.Sprintf("xss-info-%02d", r), "openapi", jsonText(c.t, xssInfoOpenAPI(run))))
+		def := xssInfoOpenAPI(run)
+		if second {
+			def["paths"].(m)["/pong"] = m{"get": m{"operationId": "pong", "responses": m{"200": m{"description": "ok"}}}}
+		}
+		apis = append(apis, api(fmt.Sprintf("xss-info-%02d", r), "openapi", jsonText(c.t, def)))
 	}
+	changes := api("xss-changes", "openapi", jsonText(c.t, xssChangesOpenAPI(second)))
+	changes["spec"].(m)["owner"] = xssChangesOwner()
+	apis = append(apis, changes)
 	var async, graphql, grpc strings.Builder
 	q := func(place string, i int) string { return strings.TrimSpace(jsonText(c.t, placed(place, i))) }
 	async.WriteString("asyncapi: 2.6.0\ninfo:\n  title: XSS events\n  version: '1'\nchannels:\n")

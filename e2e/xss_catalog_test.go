@@ -93,7 +93,9 @@ func xssComponent(n int, run []int, broken bool) m {
 		"owner":     refTo("group", packed("ow", run)),
 		"system":    refTo("system", packed("sy", run)),
 		"dependsOn": deps,
-		"xss":       packed("zx", run),
+		// The change history lists these as consumers of xss-changes.
+		"consumesApis": []string{"api:xss-changes"},
+		"xss":          packed("zx", run),
 	})
 }
 
@@ -172,7 +174,7 @@ func (c *xssCatalog) writeAll() {
 	c.write("invalid.yaml", docs(c.t, invalid...))
 	c.write("conflicts.yaml", docs(c.t, conflicts...))
 	c.write("targets.yaml", docs(c.t, entity("Location", "xss-bad-targets", nil, m{"type": "file", "targets": badTargets})))
-	c.writeAPIs()
+	c.writeAPIs(false)
 }
 
 // conflictEntity is k-NN, which conflicts.yaml and conflictDir(NN) both
@@ -196,6 +198,7 @@ func (c *xssCatalog) writeBroken() {
 	c.t.Helper()
 	c.write("root.yaml", docs(c.t, entity("Location", "xss-root", nil, m{"type": "file", "targets": rootTargets})))
 	c.writeComponents(true)
+	c.writeAPIs(true)
 }
 
 // conflictLocations are the config entries of the second locations that

@@ -34,6 +34,7 @@ func TestXSSCorpusIsInert(t *testing.T) {
 		return isOrphan(base, "o-00") &&
 			strings.Contains(getText(base+"/catalog/default/component/c-00"), `data-testid="entity-problems"`)
 	})
+	cat.revertAPIs(base)
 	t.Logf("catalog ready in %s", time.Since(start).Round(time.Millisecond))
 
 	total := 0
@@ -81,6 +82,7 @@ var xssPageTypes = []struct {
 	{"orphans", xssOrphans},
 	{"register", xssRegister},
 	{"providers", func(w *xssWatch) { w.visit("/providers") }},
+	{"changes", xssChanges},
 }
 
 func xssConfig(cat *xssCatalog, upstream string) string {

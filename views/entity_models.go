@@ -31,6 +31,7 @@ type EntityHeader struct {
 	UpdatedAt   time.Time
 	Problems    []ProblemView  // the latest version failed validation
 	Conflicts   []ConflictView // claims by other locations that were rejected
+	Change      *ChangeBadge   // an API's latest change
 }
 
 // ConflictView is a rejected claim on this entity by another location.

@@ -11,6 +11,7 @@ type Listing struct {
 	Results     ListingResults
 	APIExplorer bool // the /apis table (API columns) instead of the catalog's
 	OwnedBy     OwnedByControl
+	Changes     ChangeControls
 	// Notice reports an action just done (an entity deleted).
 	Notice string
 }
@@ -61,6 +62,11 @@ type ListingResults struct {
 	Pager       Pager
 	APIExplorer bool
 	Error       string // a problem with the request (e.g. an expired cursor)
+	// ShowChanges adds the "Last change" column; SortURL is the listing
+	// sorted by it (or back by name when SortChanged).
+	ShowChanges bool
+	SortChanged bool
+	SortURL     string
 }
 
 // Pager links to the neighbouring pages of a keyset-paginated list.

@@ -18,6 +18,9 @@ type EntitySummary struct {
 	Tags        []string
 	UpdatedAt   time.Time
 	Orphan      bool // annotated backstage.io/orphan: 'true'
+	// Change is an API's latest change, nil when it never changed or the
+	// history is off.
+	Change *ChangeBadge
 }
 
 // KindCount is one kind on the home page with its number of entities.
@@ -51,4 +54,9 @@ type HomePage struct {
 	Kinds          []KindCount
 	Recent         []EntitySummary
 	SourceProblems []SourceProblemView
+	// ConsumedChanged lists the APIs the signed-in user's components
+	// consume that changed recently, breaking ones first; ShowConsumed
+	// says someone is signed in and the history is on.
+	ConsumedChanged []ChangedAPI
+	ShowConsumed    bool
 }

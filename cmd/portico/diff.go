@@ -7,9 +7,12 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net/http"
 	"net/url"
+	"os"
 	"path/filepath"
 	"strings"
+	"time"
 	"unicode"
 
 	"github.com/porticohq/portico/catalog"
@@ -19,21 +22,22 @@ import (
 )
 
 const diffUsage = `usage: portico diff [flags] OLD NEW
-       portico diff [flags] --entity api:NAMESPACE/NAME --against FILE --server URL
+       portico diff [flags] --entity api:NAMESPACE/NAME --against FILE --url PORTAL [--token T]
 
 Compares two OpenAPI, AsyncAPI, GraphQL or protobuf (gRPC) definitions
 (files or http(s) URLs; the format is read from the extension or the
 content), prints each change
 classified as breaking, warning (potentially breaking) or info, breaking
 first, and exits 1 when a change reaches --fail-on, 2 on a usage or read
-error, else 0. With --entity, OLD is the definition the portal at --server
-holds for that API (read through its REST API) and NEW is --against.`
+error, else 0. With --entity, OLD is the definition the portal at --url
+holds for that API (read through its catalog REST API, with --token as a
+bearer token when the portal requires sign-in) and NEW is --against.`
 
 // diffFlags are portico diff's options.
 type diffFlags struct {
 	failOn, format  string
 	entity, against string
-	server          string
+	server, token   string
 	allowAddresses  stringList
 	positional      []string
 }
@@ -55,7 +59,7 @@ func diffCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}
 	var from, to apidiff.Input
 	if f.entity != "" {
-		from, err = readEntityDefinition(ctx, urls, f.server, f.entity)
+		from, err = readEntityDefinition(ctx, f.allowAddresses, f.server, f.token, f.entity)
 		if err == nil {
 			to, err = readInput(ctx, urls, f.against)
 		}
@@ -100,7 +104,8 @@ func parseDiffFlags(args []string, stderr io.Writer) (*diffFlags, error) {
 	fs.StringVar(&f.format, "format", "text", "output `FORMAT`: text or json")
 	fs.StringVar(&f.entity, "entity", "", "compare with the definition the portal holds for this API `ref` (api:default/petstore)")
 	fs.StringVar(&f.against, "against", "", "with --entity: the new definition (`FILE` or URL)")
-	fs.StringVar(&f.server, "server", "", "with --entity: the portal's base `URL` (http://localhost:7007)")
+	fs.StringVar(&f.server, "url", "", "with --entity: the portal's base `URL` (http://localhost:7007)")
+	fs.StringVar(&f.token, "token", "", "with --entity: a static `TOKEN` of the portal's backend.auth.externalAccess, sent as a bearer token (default $PORTICO_TOKEN)")
 	fs.Var(&f.allowAddresses, "allow-address", "let URL reads connect to this private or loopback `ADDRESS` or CIDR (repeatable); they are refused by default")
 	fs.Usage = func() {
 		fmt.Fprintln(stderr, diffUsage)
@@ -127,12 +132,15 @@ func parseDiffFlags(args []string, stderr io.Writer) (*diffFlags, error) {
 	}
 	if f.entity != "" {
 		if len(f.positional) > 0 || f.against == "" || f.server == "" {
-			return nil, errors.New("--entity needs --against FILE and --server URL, and no OLD NEW operands")
+			return nil, errors.New("--entity needs --against FILE and --url PORTAL, and no OLD NEW operands")
+		}
+		if f.token == "" {
+			f.token = os.Getenv("PORTICO_TOKEN")
 		}
 		return f, nil
 	}
-	if f.against != "" || f.server != "" {
-		return nil, errors.New("--against and --server go with --entity")
+	if f.against != "" || f.server != "" || f.token != "" {
+		return nil, errors.New("--against, --url and --token go with --entity")
 	}
 	if len(f.positional) != 2 {
 		return nil, fmt.Errorf("want OLD and NEW, got %d operand(s)\n%s", len(f.positional), diffUsage)
@@ -177,8 +185,11 @@ func readInput(ctx context.Context, urls *catalog.URLReader, src string) (apidif
 }
 
 // readEntityDefinition reads spec.definition of the API entity ref from the
-// portal's catalog REST API.
-func readEntityDefinition(ctx context.Context, urls *catalog.URLReader, server, ref string) (apidiff.Input, error) {
+// portal's catalog REST API: GET /api/catalog/entities/by-name/api/NS/NAME,
+// with token as a bearer token when given. The request goes through the
+// egress guard like every URL read: a portal on a private or loopback
+// address needs --allow-address.
+func readEntityDefinition(ctx context.Context, allow []string, server, token, ref string) (apidiff.Input, error) {
 	r, err := catalog.ParseRef(ref, "API", "default")
 	if err != nil {
 		return apidiff.Input{}, fmt.Errorf("--entity: %w", err)
@@ -188,7 +199,7 @@ func readEntityDefinition(ctx context.Context, urls *catalog.URLReader, server, 
 	}
 	endpoint := strings.TrimRight(server, "/") + "/api/catalog/entities/by-name/api/" +
 		url.PathEscape(r.Namespace) + "/" + url.PathEscape(r.Name)
-	in, err := readInput(ctx, urls, endpoint)
+	data, err := portalGet(ctx, allow, endpoint, token)
 	if err != nil {
 		return apidiff.Input{}, err
 	}
@@ -198,7 +209,7 @@ func readEntityDefinition(ctx context.Context, urls *catalog.URLReader, server, 
 			Definition string `json:"definition"`
 		} `json:"spec"`
 	}
-	if err := json.Unmarshal(in.Data, &e); err != nil {
+	if err := json.Unmarshal(data, &e); err != nil {
 		return apidiff.Input{}, fmt.Errorf("%s: not an entity: %w", endpoint, err)
 	}
 	if e.Spec.Definition == "" {
@@ -208,6 +219,57 @@ func readEntityDefinition(ctx context.Context, urls *catalog.URLReader, server, 
 		return apidiff.Input{}, fmt.Errorf("%s is a %q API; portico diff compares OpenAPI, AsyncAPI, GraphQL and gRPC definitions", r, e.Spec.Type)
 	}
 	return apidiff.Input{Name: r.String(), Data: []byte(e.Spec.Definition)}, nil
+}
+
+// portalGet reads one answer of the portal's REST API.
+func portalGet(ctx context.Context, allow []string, endpoint, token string) ([]byte, error) {
+	u, err := url.Parse(endpoint)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, fmt.Errorf("--url: %q is not an http(s) URL of a portal", endpoint)
+	}
+	rules, err := egress.ParseAddressRules(allow)
+	if err != nil {
+		return nil, fmt.Errorf("--allow-address: %w", err)
+	}
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, endpoint, nil)
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Accept", "application/json")
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	guard := egress.NewGuard(rules, nil, "portico diff", "--allow-address")
+	// Redirects stay on the portal: the token must not follow them away.
+	client := &http.Client{Transport: guard.Transport(0), CheckRedirect: func(r *http.Request, via []*http.Request) error {
+		if r.URL.Host != u.Host || len(via) >= 5 {
+			return fmt.Errorf("%s redirected to %s; give --url the portal's own address", endpoint, r.URL.Redacted())
+		}
+		return nil
+	}}
+	resp, err := client.Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", endpoint, err)
+	}
+	defer resp.Body.Close()
+	switch {
+	case resp.StatusCode == http.StatusUnauthorized || resp.StatusCode == http.StatusForbidden:
+		return nil, fmt.Errorf("%s answered %s: pass a static token of its backend.auth.externalAccess with --token", endpoint, resp.Status)
+	case resp.StatusCode == http.StatusNotFound:
+		return nil, fmt.Errorf("%s: no such API in the portal (404)", endpoint)
+	case resp.StatusCode != http.StatusOK:
+		return nil, fmt.Errorf("read %s: status %s", endpoint, resp.Status)
+	}
+	data, err := io.ReadAll(io.LimitReader(resp.Body, catalog.DefaultMaxReadSize+1))
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", endpoint, err)
+	}
+	if int64(len(data)) > catalog.DefaultMaxReadSize {
+		return nil, catalog.TooLarge(endpoint, -1, catalog.DefaultMaxReadSize)
+	}
+	return data, nil
 }
 
 func fails(rep *apidiff.Report, failOn string) bool {

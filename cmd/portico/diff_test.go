@@ -97,7 +97,7 @@ func TestDiffExitCodes(t *testing.T) {
 		{"missing file", []string{p("old.yaml"), p("absent.yaml")}, 2},
 		{"unreadable definition", []string{p("old.yaml"), p("broken.yaml")}, 2},
 		{"against without entity", []string{"--against", p("old.yaml"), p("old.yaml"), p("old.yaml")}, 2},
-		{"entity without server", []string{"--entity", "api:default/pets", "--against", p("old.yaml")}, 2},
+		{"entity without url", []string{"--entity", "api:default/pets", "--against", p("old.yaml")}, 2},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -220,7 +220,7 @@ func TestDiffAgainstEntity(t *testing.T) {
 	}))
 	defer srv.Close()
 	args := func(entity, against string) []string {
-		return []string{"--allow-address", "127.0.0.1", "--server", srv.URL, "--entity", entity, "--against", filepath.Join(dir, against)}
+		return []string{"--allow-address", "127.0.0.1", "--url", srv.URL, "--entity", entity, "--against", filepath.Join(dir, against)}
 	}
 	if code, out, stderr := runDiff(t, args("api:default/pets", "breaking.yaml")...); code != 1 || !strings.HasPrefix(out, "api:default/pets → ") {
 		t.Errorf("breaking against entity: exit %d, stdout %q, stderr %q", code, out, stderr)

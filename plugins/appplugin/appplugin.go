@@ -61,6 +61,7 @@ func Plugin() portico.Feature {
 			Catalog:     s.Catalog,
 			Locations:   s.Catalog.Locations,
 			Runs:        s.Scheduler,
+			Now:         s.Clock,
 		})
 		s.Web.ErrorPage = h.ErrorPage
 		h.Register(s.Echo)

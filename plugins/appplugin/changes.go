@@ -33,9 +33,15 @@ func ChangesModule() portico.Feature {
 			History:    hist,
 			Differ:     apihistory.NewRecorder(hist, s.Store, apihistory.RecorderOptions{Logger: s.Logger}),
 			EntityPage: pages.EntityPage,
+			Catalog:    s.Store,
 			OperationURL: func(ref catalog.Ref, opKey string) string {
 				return apidocs.DefinitionURL(ref) + "?op=" + url.QueryEscape(opKey)
 			},
+		}
+		// The badges, the /apis change filters and home's "APIs you consume
+		// changed" belong to the app plugin's own pages.
+		if x, ok := pages.(*pagesExtensions); ok {
+			x.h.SetAPIChanges(hist)
 		}
 		pages.AddEntityTab(EntityTab{ID: "changes", Title: "Changes", Kinds: []string{"API"}})
 		pages.AddRoute(http.MethodGet, apichanges.Path, p.Serve)

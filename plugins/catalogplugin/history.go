@@ -33,7 +33,7 @@ func HistoryModule() Feature {
 		rec := apihistory.NewRecorder(hist, s.Store, apihistory.RecorderOptions{Logger: s.Logger, Arrived: arrived})
 		cat.AddProcessor(rec.Processor())
 		s.Catalog.AddCommitHook(rec.CommitHook())
-		apichanges.Register(s.Echo, &apichanges.Handler{History: hist, Differ: rec, BaseURL: s.Settings.PublicURL()})
+		apichanges.Register(s.Echo, &apichanges.Handler{History: hist, Differ: rec, BaseURL: s.Settings.PublicURL(), Catalog: s.Store})
 		policy := apihistory.Policy{MaxAge: cfg.Keep.MaxAge, MinKeep: cfg.Keep.Min}
 		r.RegisterInit(func(ctx context.Context) error {
 			if err := hist.Migrate(ctx); err != nil {

@@ -27,6 +27,9 @@ type Handler struct {
 	Differ  Differ
 	// BaseURL is the portal's public URL, for the feeds' absolute links.
 	BaseURL string
+	// Catalog resolves an owner's APIs for the per-owner feed; nil turns
+	// that feed off.
+	Catalog catalog.Store
 }
 
 // Register adds:
@@ -34,6 +37,7 @@ type Handler struct {
 //	GET /api/apidocs/:namespace/:name/versions             the API's versions, current first
 //	GET /api/apidocs/:namespace/:name/diff?from=ID&to=ID   classified diff (to: current; from: the version before to)
 //	GET /apis/changes.atom                                  Atom feed of every API's latest versions
+//	GET /apis/changes.atom?owner=group:default/team-a       Atom feed of the APIs one owner owns
 //	GET /catalog/:namespace/api/:name/changes.atom          Atom feed of one API's versions
 func Register(e *echo.Echo, h *Handler, mw ...echo.MiddlewareFunc) {
 	g := e.Group("/api/apidocs", mw...)

@@ -12,6 +12,7 @@ import (
 
 	"github.com/porticohq/portico/catalog"
 	"github.com/porticohq/portico/catalog/apihistory"
+	"github.com/porticohq/portico/views"
 )
 
 // feedLimit is how many versions a feed lists.
@@ -51,13 +52,53 @@ type atomCat struct {
 	Term string `xml:"term,attr"`
 }
 
-// catalogFeed is GET /apis/changes.atom: the latest versions of every API.
+// catalogFeed is GET /apis/changes.atom: the latest versions of every API,
+// or with ?owner=REF of the APIs that owner owns.
 func (h *Handler) catalogFeed(c *echo.Context) error {
+	if owner := c.QueryParam("owner"); owner != "" {
+		return h.ownerFeed(c, owner)
+	}
 	entries, err := h.History.Recent(c.Request().Context(), feedLimit)
 	if err != nil {
 		return err
 	}
 	return h.writeFeed(c, "API changes", "/apis/changes.atom", "/apis", entries)
+}
+
+// maxOwnedAPIs bounds the APIs one owner's feed reads.
+const maxOwnedAPIs = 2000
+
+// ownerFeed is GET /apis/changes.atom?owner=group:default/team-a: the latest
+// versions of the APIs the owner owns (the ownedBy relation, as "Owned by
+// me" reads it). The kind defaults to group, the namespace to default.
+func (h *Handler) ownerFeed(c *echo.Context, raw string) error {
+	if h.Catalog == nil {
+		return catalog.Errorf(catalog.ENOTFOUND, "per-owner feeds are not available")
+	}
+	owner, err := catalog.ParseRef(raw, "Group", catalog.DefaultNamespace)
+	if err != nil {
+		return catalog.Errorf(catalog.EINVALID, "owner=%q: want an entity ref such as group:default/team-a (%v)", raw, err)
+	}
+	ctx := c.Request().Context()
+	apis, err := h.Catalog.List(ctx, catalog.Filter{{
+		{Key: "kind", Values: []string{"api"}},
+		{Key: "relations.ownedby", Values: []string{owner.Key()}},
+	}}, 0, maxOwnedAPIs)
+	if err != nil {
+		return fmt.Errorf("list the APIs %s owns: %w", owner, err)
+	}
+	keys := make([]string, len(apis))
+	for i, se := range apis {
+		keys[i] = se.Ref.Key()
+	}
+	var entries []apihistory.Entry
+	if len(keys) > 0 {
+		if entries, err = h.History.RecentOf(ctx, keys, feedLimit); err != nil {
+			return err
+		}
+	}
+	self := "/apis/changes.atom?owner=" + url.QueryEscape(owner.String())
+	return h.writeFeed(c, "API changes of "+owner.String(), self, views.EntityURL(owner.Namespace, owner.Kind, owner.Name), entries)
 }
 
 // apiFeed is GET /catalog/:namespace/api/:name/changes.atom.

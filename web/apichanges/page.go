@@ -21,6 +21,9 @@ type Page struct {
 	Differ  Differ
 	// EntityPage wraps the tab in the entity page (layout, header, tabs).
 	EntityPage func(c *echo.Context, ref catalog.Ref, tab string, content templ.Component) (templ.Component, error)
+	// Catalog, when set, lists the API's consumers under a diff with
+	// breaking changes.
+	Catalog catalog.Store
 	// OperationURL links an operation (by its key) on the API's
 	// Definition tab; nil leaves operations unlinked.
 	OperationURL func(ref catalog.Ref, opKey string) string
@@ -90,6 +93,12 @@ func (p *Page) diff(c *echo.Context, ref catalog.Ref, tl []apihistory.Entry, fro
 	}
 	d := diffView(rep, to == 0, link)
 	d.Title = title
+	if rep.Counts.Breaking > 0 && p.Catalog != nil {
+		d.ShowConsumers = true
+		if d.Consumers, err = consumers(c.Request().Context(), p.Catalog, ref); err != nil {
+			d.ConsumersError = "The consumers of this API cannot be read right now."
+		}
+	}
 	return d
 }
 

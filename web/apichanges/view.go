@@ -10,6 +10,7 @@ import (
 	"github.com/porticohq/portico/catalog"
 	"github.com/porticohq/portico/catalog/apidiff"
 	"github.com/porticohq/portico/catalog/apihistory"
+	"github.com/porticohq/portico/views"
 )
 
 // TabView is the Changes tab: the timeline, the picker and one diff.
@@ -41,6 +42,11 @@ type DiffView struct {
 	Error  string
 	Counts apidiff.Counts
 	Groups []GroupView
+	// ShowConsumers is set for a diff with breaking changes: Consumers are
+	// the components that consume the API, with their owners.
+	ShowConsumers  bool
+	Consumers      []views.ConsumerView
+	ConsumersError string
 }
 
 // GroupView is one operation's (or section's) changes.

@@ -52,8 +52,10 @@ func (h *Handler) EntityFrameFor(c *echo.Context, ref catalog.Ref, active string
 	if err != nil {
 		return views.EntityFrame{}, nil, fmt.Errorf("decode entity %s: %w", ref, err)
 	}
+	header := entityHeader(se, e)
+	header.Change = h.headerChangeBadge(c.Request().Context(), e.Ref())
 	return views.EntityFrame{
-		Header:  entityHeader(se, e),
+		Header:  header,
 		Tabs:    h.entityTabs(e),
 		Active:  active,
 		Actions: h.entityActions(c, se, e),

@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net/http"
 	"sync"
+	"time"
 
 	"github.com/a-h/templ"
 	"github.com/labstack/echo/v5"
@@ -61,6 +62,8 @@ type Options struct {
 	// refresh, unregister, delete): nil lets them pass, an error refuses.
 	// It is also how pages decide whether to show those buttons.
 	RequireUser func(c *echo.Context) error
+	// Now is the clock ("changed 3 days ago"); nil means time.Now.
+	Now func() time.Time
 }
 
 // Runs reports the runs of a scheduled provider; a registered location is
@@ -85,9 +88,11 @@ type Handler struct {
 	locations   func() catalog.LocationService
 	runs        Runs
 	requireUser func(c *echo.Context) error
+	now         func() time.Time
 
-	mu   sync.RWMutex
-	tabs []EntityTab
+	mu      sync.RWMutex
+	tabs    []EntityTab
+	changes APIChanges // nil while the change history is off
 }
 
 // New returns the page handlers.
@@ -107,6 +112,10 @@ func New(opts Options) *Handler {
 		locations:   opts.Locations,
 		runs:        opts.Runs,
 		requireUser: opts.RequireUser,
+		now:         opts.Now,
+	}
+	if h.now == nil {
+		h.now = time.Now
 	}
 	if h.log == nil {
 		h.log = slog.New(slog.DiscardHandler)

@@ -40,5 +40,13 @@ func (h *Handler) home(c *echo.Context) error {
 			Provider: sp.Provider, Location: sp.Location, Problems: problemViews(sp.Problems), UpdatedAt: sp.UpdatedAt,
 		})
 	}
+	if hist := h.apiChanges(); hist != nil && h.ownedBy != nil {
+		if owned, ok := h.ownedBy(c); ok {
+			m.ShowConsumed = true
+			if m.ConsumedChanged, err = h.consumedChanged(ctx, hist, owned); err != nil {
+				return err
+			}
+		}
+	}
 	return render(c, http.StatusOK, views.Home(h.Page(c, "Home", views.NavHome), m), nil)
 }

@@ -58,6 +58,10 @@ type listState struct {
 	// "owned by the signed-in user" condition.
 	Mine  bool
 	Owner catalog.Condition
+	// Changes are the API explorer's change filters and sort; changed is
+	// the APIs they let through (nil when none is set).
+	Changes changeState
+	changed *changedSet
 }
 
 // parseListState reads the URL query, dropping empty and duplicate values.
@@ -66,6 +70,9 @@ func parseListState(l listing, q url.Values) listState {
 		Query:    truncate(strings.TrimSpace(q.Get("q")), maxQueryLength),
 		Cursor:   q.Get("cursor"),
 		Selected: map[string][]string{},
+	}
+	if l.APIExplorer {
+		s.Changes = parseChangeState(q.Get)
 	}
 	for _, f := range l.Facets {
 		var vals []string
@@ -97,6 +104,7 @@ func (s listState) url(l listing, withCursor bool) string {
 	if s.Mine {
 		parts = append(parts, "owned=me")
 	}
+	parts = append(parts, s.Changes.params()...)
 	if withCursor && s.Cursor != "" {
 		parts = append(parts, "cursor="+url.QueryEscape(s.Cursor))
 	}
@@ -108,7 +116,7 @@ func (s listState) url(l listing, withCursor bool) string {
 
 // without returns the state minus one selected value, on its first page.
 func (s listState) without(param, value string) listState {
-	out := listState{Query: s.Query, Selected: map[string][]string{}, Mine: s.Mine, Owner: s.Owner}
+	out := listState{Query: s.Query, Selected: map[string][]string{}, Mine: s.Mine, Owner: s.Owner, Changes: s.Changes, changed: s.changed}
 	for p, vals := range s.Selected {
 		for _, v := range vals {
 			if p != param || v != value {
@@ -138,6 +146,9 @@ func (s listState) filter(l listing, except string) catalog.Filter {
 		}
 		set = append(set, catalog.Condition{Key: f.Field, Values: lowered})
 	}
+	if s.changed != nil {
+		return s.changed.restrict(set)
+	}
 	if len(set) == 0 {
 		return nil
 	}
@@ -153,11 +164,28 @@ func (h *Handler) serveListing(c *echo.Context, l listing) error {
 		s.Owner, canFilterMine = h.ownedBy(c)
 	}
 	s.Mine = canFilterMine && c.QueryParam("owned") == "me"
+	if l.APIExplorer && h.apiChanges() == nil {
+		s.Changes = changeState{}
+	}
+	changed, err := h.changed(c.Request().Context(), s.Changes)
+	if err != nil {
+		return fmt.Errorf("read api changes for %s: %w", l.Path, err)
+	}
+	s.changed = changed
 	m, err := h.buildListing(c, l, s)
 	if err != nil {
 		return err
 	}
 	m = withOwnedBy(m, canFilterMine, s)
+	if l.APIExplorer && h.apiChanges() != nil {
+		m.Changes = views.ChangeControls{Show: true, Window: s.Changes.Window, Breaking: s.Changes.Breaking, SortChanged: s.Changes.SortChanged}
+		m.Results.ShowChanges, m.Results.SortChanged = true, s.Changes.SortChanged
+		sorted := s
+		sorted.Cursor = ""
+		sorted.Changes.SortChanged = !s.Changes.SortChanged
+		m.Results.SortURL = sorted.url(l, false)
+		h.withChangeBadges(c.Request().Context(), m.Results.Items)
+	}
 	if c.QueryParam("deleted") == "1" {
 		m.Notice = "The entity was deleted."
 	}
@@ -176,6 +204,9 @@ func (h *Handler) buildListing(c *echo.Context, l listing, s listState) (views.L
 		FullText: s.Query,
 	}
 	res := views.ListingResults{APIExplorer: l.APIExplorer}
+	if s.Changes.SortChanged && s.changed != nil {
+		q.Order, q.Limit, q.Cursor = nil, maxChangedAPIs, ""
+	}
 	page, err := h.store.Query(ctx, q)
 	if err != nil && s.Cursor != "" && catalog.ErrorCode(err) == catalog.EINVALID {
 		// A cursor from an old link: show the first page and say so.
@@ -191,7 +222,10 @@ func (h *Handler) buildListing(c *echo.Context, l listing, s listState) (views.L
 	}
 	res.Items = h.summarizeAll(page.Items)
 	res.Total = page.TotalItems
-	if page.NextCursor != "" {
+	if s.Changes.SortChanged && s.changed != nil {
+		res.Items, res.Pager = s.changed.page(res.Items, s, l)
+		res.Total = len(page.Items)
+	} else if page.NextCursor != "" {
 		next := s
 		next.Cursor = page.NextCursor
 		res.Pager.NextURL = next.url(l, true)
@@ -224,7 +258,7 @@ func withOwnedBy(m views.Listing, canFilterMine bool, s listState) views.Listing
 func activeFilters(l listing, s listState) ([]views.ActiveFilter, string) {
 	var out []views.ActiveFilter
 	if s.Query != "" {
-		rest := listState{Selected: s.Selected, Mine: s.Mine, Owner: s.Owner}
+		rest := listState{Selected: s.Selected, Mine: s.Mine, Owner: s.Owner, Changes: s.Changes}
 		out = append(out, views.ActiveFilter{Label: "Search: " + s.Query, RemoveURL: rest.url(l, false)})
 	}
 	if s.Mine {
@@ -232,6 +266,7 @@ func activeFilters(l listing, s listState) ([]views.ActiveFilter, string) {
 		rest.Mine, rest.Cursor = false, ""
 		out = append(out, views.ActiveFilter{Label: "Owned by me", RemoveURL: rest.url(l, false)})
 	}
+	out = append(out, changeChips(l, s)...)
 	for _, f := range l.Facets {
 		for _, v := range s.Selected[f.Param] {
 			label := f.Label + ": " + v
