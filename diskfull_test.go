@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/porticohq/portico"
+	"github.com/porticohq/portico/config"
 	"github.com/porticohq/portico/plugins/appplugin"
 	"github.com/porticohq/portico/plugins/authplugin"
 	"github.com/porticohq/portico/plugins/catalogplugin"
@@ -57,7 +58,7 @@ func TestDiskFullRecoversWithoutRestart(t *testing.T) {
 		}
 	}
 	db := filepath.Join(disk, "portico.db")
-	cfg, err := portico.ParseConfig("app-config.yaml", []byte(fmt.Sprintf(`
+	cfg, err := config.Parse("app-config.yaml", []byte(fmt.Sprintf(`
 backend:
   database: {client: better-sqlite3, connection: '%s'}
   auth:

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/porticohq/portico"
+	"github.com/porticohq/portico/config"
 	"github.com/porticohq/portico/plugins/authplugin"
 	"github.com/porticohq/portico/plugins/catalogplugin"
 )
@@ -22,10 +23,10 @@ const readyToken = "readiness-test-token-0123456789"
 // urlLocationConfig is a url location read every 30 minutes (a long
 // interval: readiness must not wait for the next read), with a static
 // token that may read /readyz's reason.
-func urlLocationConfig(t *testing.T, target, database string) *portico.Config {
+func urlLocationConfig(t *testing.T, target, database string) *config.Config {
 	t.Helper()
 	u, _ := url.Parse(target)
-	cfg, err := portico.ParseConfig("app-config.yaml", []byte(fmt.Sprintf(`
+	cfg, err := config.Parse("app-config.yaml", []byte(fmt.Sprintf(`
 backend:
 %s  reading:
     allow: [{host: '%s'}]
@@ -73,7 +74,7 @@ func timeToReady(t *testing.T, base string, started time.Time, limit time.Durati
 	}
 }
 
-func startURLBackend(t *testing.T, cfg *portico.Config, opts ...portico.Option) (string, time.Time) {
+func startURLBackend(t *testing.T, cfg *config.Config, opts ...portico.Option) (string, time.Time) {
 	t.Helper()
 	b := portico.New(append([]portico.Option{portico.WithConfig(cfg), portico.WithAddress("127.0.0.1:0"), portico.WithDemo(false), portico.WithLogger(slogText(&syncBuffer{}))}, opts...)...)
 	b.Add(catalogplugin.Plugin(), catalogplugin.URLLocationsModule(), authplugin.Plugin())
@@ -89,10 +90,10 @@ func TestURLLocationReadyAfterRestartWithoutRereading(t *testing.T) {
 	db := filepath.Join(t.TempDir(), "portico.db")
 	cfg := urlLocationConfig(t, target, "")
 	t.Run("first process", func(t *testing.T) {
-		base, started := startURLBackend(t, cfg, portico.WithDatabase(portico.Database{Driver: portico.DriverSQLite, Path: db}))
+		base, started := startURLBackend(t, cfg, portico.WithDatabase(config.Database{Driver: config.DriverSQLite, Path: db}))
 		timeToReady(t, base, started, 10*time.Second)
 	})
-	base, started := startURLBackend(t, cfg, portico.WithDatabase(portico.Database{Driver: portico.DriverSQLite, Path: db}))
+	base, started := startURLBackend(t, cfg, portico.WithDatabase(config.Database{Driver: config.DriverSQLite, Path: db}))
 	took := timeToReady(t, base, started, 5*time.Second)
 	t.Logf("restarted process ready after %s", took)
 }

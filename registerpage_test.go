@@ -17,6 +17,7 @@ import (
 
 	"github.com/porticohq/portico"
 	"github.com/porticohq/portico/catalog"
+	"github.com/porticohq/portico/config"
 	"github.com/porticohq/portico/defaults"
 )
 
@@ -28,7 +29,7 @@ func registerPortal(t *testing.T, repoURL string) (string, *browser) {
 	u, _ := url.Parse(repoURL)
 	dir := t.TempDir()
 	writeFile(t, dir, "configured.yaml", fmt.Sprintf(componentYAML, "configured-one"))
-	cfg, err := portico.ParseConfig("app-config.yaml", []byte(fmt.Sprintf(`
+	cfg, err := config.Parse("app-config.yaml", []byte(fmt.Sprintf(`
 backend:
   reading:
     allow: [{host: '%s'}]
