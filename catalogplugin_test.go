@@ -52,7 +52,7 @@ func getJSON(t *testing.T, base, path string, v any) int {
 
 func waitReady(t *testing.T, base string) {
 	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
+	deadline := time.Now().Add(patience)
 	for getJSON(t, base, "/readyz", nil) != http.StatusOK {
 		if time.Now().After(deadline) {
 			t.Fatal("/readyz never answered 200")

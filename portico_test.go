@@ -61,7 +61,7 @@ func start(t *testing.T, b *portico.Backend) string {
 	case err := <-errc:
 		errc <- nil
 		t.Fatalf("Run failed: %v", err)
-	case <-time.After(20 * time.Second):
+	case <-time.After(patience):
 		t.Fatal("backend did not start")
 	}
 	return ""
@@ -302,7 +302,7 @@ func TestReadyzWaitsForTrackedWork(t *testing.T) {
 		t.Errorf("/readyz before the work is done = %d, want 503", got)
 	}
 	close(release)
-	deadline := time.Now().Add(5 * time.Second)
+	deadline := time.Now().Add(patience)
 	for status() != http.StatusOK {
 		if time.Now().After(deadline) {
 			t.Fatal("/readyz never became ready")

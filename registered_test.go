@@ -149,7 +149,7 @@ catalog:
 func waitEntity(t *testing.T, base, ref, what string, cond func(e *catalog.Entity) bool) {
 	t.Helper()
 	r := catalog.MustParseRef(ref)
-	deadline := time.Now().Add(10 * time.Second)
+	deadline := time.Now().Add(patience)
 	for {
 		var e catalog.Entity
 		status := getJSON(t, base, fmt.Sprintf("/api/catalog/entities/by-name/%s/%s/%s", r.Kind, r.Namespace, r.Name), &e)
@@ -161,7 +161,7 @@ func waitEntity(t *testing.T, base, ref, what string, cond func(e *catalog.Entit
 			return
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("%s: %s not within 10 s (status %d)", ref, what, status)
+			t.Fatalf("%s: %s not within %s (status %d)", ref, what, patience, status)
 		}
 		time.Sleep(25 * time.Millisecond)
 	}
