@@ -150,7 +150,7 @@ func checkGitHubDefinitionPage(t *testing.T, base string, operations int) {
 	if id == "" {
 		t.Fatal("the definition page has no repos/get operation")
 	}
-	deadline := time.Now().Add(time.Minute)
+	deadline := time.Now().Add(patience)
 	for {
 		frag := getDoc(t, base+"/catalog/default/api/github/definition/op/"+strings.TrimPrefix(id, "op-"))
 		if frag.Find("[data-testid=operation-details]").Length() == 1 && frag.Find("[data-testid=operation-loading]").Length() == 0 {
