@@ -311,7 +311,7 @@ func TestEntityPageActionsRefreshUnregisterDelete(t *testing.T) {
 		_, body = b.get(base + resp.Header.Get("Location"))
 		doc = page(t, body)
 		banner := strings.Join(strings.Fields(doc.Find(`[data-testid="orphan-banner"]`).Text()), " ")
-		if !strings.Contains(banner, "url:"+repo.URL+"/repo/components/a.yaml no longer emits it") {
+		if !strings.Contains(banner, "No longer listed by url:"+repo.URL+"/repo/all.yaml") || !strings.Contains(banner, "It was read from url:"+repo.URL+"/repo/components/a.yaml.") {
 			t.Errorf("orphan banner: %q", banner)
 		}
 		if doc.Find(`[data-testid="unregister-location"]`).Length() != 0 || doc.Find(`[data-testid="delete-entity"]`).Length() != 1 {

@@ -140,16 +140,21 @@ func (c *Catalog) processOne(ctx context.Context, provider string, d *DeferredEn
 	setManagedBy(e, d.Source)
 	setSourceAnnotations(e, d.Source)
 	pc := &ProcessContext{Entity: e, Source: d.Source, Provider: provider}
+	// The problems found while reading the entity (a Location target that
+	// could not be followed) are not the entity's own: it is processed in
+	// full all the same, so that the store can keep a first version of it
+	// with those problems recorded (ProcessedEntity.Storable).
 	pc.problems = append(pc.problems, d.Problems...)
+	readProblems := len(pc.problems)
 	resolvePlaceholders(ctx, pc)
 	validateEntity(pc, *c.kinds.Load())
 	if e.Kind != "" && !c.kindAllowed(e.Kind) {
 		pc.AddProblem("kind", fmt.Sprintf("kind %s is not allowed by catalog.rules", e.Kind))
 	}
-	if len(pc.problems) == 0 {
-		runProcessors(ctx, pc, procs)
+	if len(pc.problems) == readProblems {
+		runProcessors(ctx, pc, procs, readProblems)
 	}
-	if len(pc.problems) == 0 {
+	if len(pc.problems) == readProblems {
 		emitRelations(pc)
 	}
 	pe := ProcessedEntity{
@@ -160,13 +165,14 @@ func (c *Catalog) processOne(ctx context.Context, provider string, d *DeferredEn
 		Relations:   pc.relations,
 		Problems:    pc.problems,
 	}
-	if len(pe.Problems) == 0 {
+	if len(pe.Problems) == readProblems {
 		hash, err := contentHash(e, pc.relations, d.LocationKey)
 		if err != nil {
 			pc.AddProblem("", err.Error())
 			pe.Problems = pc.problems
 		}
 		pe.Hash = hash
+		pe.Storable = readProblems > 0 && err == nil
 	}
 	if e.Kind == "" || e.Metadata.Name == "" {
 		for i := range pe.Problems {
@@ -243,13 +249,14 @@ func githubBlob(u string) (edit, folder string, ok bool) {
 }
 
 // runProcessors runs each processor in order, stopping at the first that
-// fails; a panicking processor marks the entity instead of the process.
-func runProcessors(ctx context.Context, pc *ProcessContext, procs []Processor) {
+// fails (adds a problem to the base problems pc had before); a panicking
+// processor marks the entity instead of the process.
+func runProcessors(ctx context.Context, pc *ProcessContext, procs []Processor, base int) {
 	for _, p := range procs {
 		if err := runProcessor(ctx, pc, p); err != nil {
 			pc.AddProblem("", fmt.Sprintf("processor %s: %v", p.Name(), err))
 		}
-		if len(pc.problems) > 0 {
+		if len(pc.problems) > base {
 			return
 		}
 	}

@@ -39,6 +39,12 @@ type Query struct {
 	// SkipTotal leaves Page.TotalItems 0 instead of counting the matches
 	// (Backstage's totalItems=exclude); a cursor keeps the choice.
 	SkipTotal bool
+	// HeadersOnly returns the items without their bodies: Ref, UID, Hash
+	// and UpdatedAt are set, JSON is nil. It lets a caller that keeps
+	// derived data per version (the operation search index) list 100,000
+	// entities without reading their bodies, then fetch only the changed
+	// ones. A store may ignore it and return whole items.
+	HeadersOnly bool
 }
 
 // Page is one page of a by-query answer.

@@ -74,6 +74,14 @@ type ProcessedEntity struct {
 	Relations   []RelationRow
 	Hash        string // content hash of entity + relations + location key
 	Problems    []Problem
+	// Storable marks an entity whose Problems were all found while reading
+	// it (a Location target that is missing, refused or cyclic), not in the
+	// entity itself, which is processed in full (Hash and Relations set).
+	// With no version stored yet, the store writes this one with the
+	// problems recorded on it, so a Location whose first read has a
+	// problem has a page that shows it; a stored version stays, as for any
+	// invalid entity.
+	Storable bool
 	// Prepared is what a MutationPreparer store computed for this entity
 	// ahead of Apply; other code leaves it alone.
 	Prepared any
@@ -81,9 +89,12 @@ type ProcessedEntity struct {
 
 // StoredEntity is an entity as read back from the store.
 type StoredEntity struct {
-	Ref         Ref
-	UID         string
-	JSON        []byte // the entity as the API returns it, relations included
+	Ref  Ref
+	UID  string
+	JSON []byte // the entity as the API returns it, relations included
+	// Hash is the store's content hash of this version (entity, relations
+	// and location key): equal hashes mean equal bodies.
+	Hash        string
 	Provider    string
 	LocationKey string
 	Problems    []Problem  // problems of the latest attempt; JSON is the last good version

@@ -81,6 +81,7 @@ func TestEveryPageReadableInBothSchemesAndAtPhoneWidth(t *testing.T) {
 		{"entity", "/catalog/default/api/petstore"},
 		{"definition", "/catalog/default/api/petstore/definition"},
 		{"operation", "/catalog/default/api/petstore/definition/op/createPet"},
+		{"model", "/catalog/default/api/petstore/definition?model=Pet"},
 		{"search", "/search?q=pet"},
 		{"providers", "/providers"},
 		{"register", "/register"},

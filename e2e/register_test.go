@@ -255,7 +255,7 @@ func (f *registerFlow) entityActions() {
 	f.step("confirm", f.loc(`[data-testid="confirm-submit"]`).Click())
 	f.step("back on the API", f.page.WaitForURL(f.base+"/catalog/default/api/orders-api?done=unregistered"))
 	f.step("orphan banner", f.expect.Locator(f.loc(`[data-testid="orphan-banner"]`)).ToContainText(
-		"url:"+f.repo.URL+"/team-shop/apis/orders.yaml no longer emits it"))
+		"No longer listed by url:"+f.repo.URL+"/team-shop/catalog-info.yaml"))
 	f.checkLayout("6-orphan")
 }
 

@@ -18,8 +18,9 @@ func (c *xssCatalog) writeAPIs() {
 		return entity("API", name, m{"title": "API " + name},
 			m{"type": typ, "lifecycle": "production", "owner": "team-xss", "definition": definition})
 	}
-	apis := []m{api("xss-openapi", "openapi", m{"$text": "./openapi.json"})}
+	apis := []m{api("xss-openapi", "openapi", m{"$text": "./openapi.json"}), api("xss-openapi31", "openapi", m{"$text": "./openapi31.json"})}
 	c.write("openapi.json", jsonText(c.t, xssOpenAPI(c.upstream)))
+	c.write("openapi31.json", jsonText(c.t, xssOpenAPI31()))
 	for r, run := range xssRuns(urlBudget, nil) {
 		apis = append(apis, api(fmt.Sprintf("xss-info-%02d", r), "openapi", jsonText(c.t, xssInfoOpenAPI(run))))
 	}
@@ -95,6 +96,42 @@ func xssOpenAPI(upstream string) m {
 		"tags":       tags,
 		"paths":      paths,
 		"components": m{"securitySchemes": schemes},
+	}
+}
+
+// xssOpenAPI31 carries payload i in what the schema view, examples,
+// callbacks, webhooks and models show: model i's name and description, the
+// discriminator's property and mapped value, a oneOf variant's title, a
+// named example's name, summary, description and value, a callback's name,
+// expression and summary, and webhook i's name and summary.
+func xssOpenAPI31() m {
+	paths, webhooks, schemas := m{}, m{}, m{}
+	for i := range xssPayloads {
+		model := fmt.Sprintf("M%02d", i)
+		schemas[placed("mq", i)] = m{"type": "object", "description": placed("mz", i)}
+		schemas[model] = m{"allOf": []m{{"$ref": "#/components/schemas/Base"}, {"type": "object", "title": placed("vt", i)}}}
+		paths[fmt.Sprintf("/w/%02d", i)] = m{"post": m{
+			"operationId": fmt.Sprintf("w%02d", i),
+			"parameters": []m{{"name": "q", "in": "query", "schema": m{"type": "string"}, "examples": m{
+				placed("en", i): m{"summary": placed("es", i), "description": placed("eo", i), "value": placed("ev", i)},
+			}}},
+			"callbacks": m{placed("cn", i): m{placed("ce", i): m{"post": m{
+				"summary": placed("cs", i), "responses": m{"200": m{"description": "ok"}},
+			}}}},
+			"responses": m{"200": m{"description": "ok", "content": m{"application/json": m{"schema": m{
+				"oneOf":         []m{{"$ref": "#/components/schemas/" + model}, {"type": "object", "title": placed("vt", i)}},
+				"discriminator": m{"propertyName": placed("dq", i), "mapping": m{placed("dw", i): "#/components/schemas/" + model}},
+			}}}}},
+		}}
+		webhooks[placed("wk", i)] = m{"post": m{"summary": placed("wq", i), "responses": m{"200": m{"description": "ok"}}}}
+	}
+	schemas["Base"] = m{"type": "object", "properties": m{"kind": m{"type": "string"}}}
+	return m{
+		"openapi":    "3.1.0",
+		"info":       m{"title": "XSS 3.1 definition", "version": "1"},
+		"paths":      paths,
+		"webhooks":   webhooks,
+		"components": m{"schemas": schemas},
 	}
 }
 

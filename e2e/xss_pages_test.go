@@ -140,6 +140,35 @@ func xssOpenAPIPages(w *xssWatch) {
 	for n := range xssRuns(urlBudget, nil) {
 		w.visit(fmt.Sprintf("/catalog/default/api/xss-info-%02d/definition", n))
 	}
+	xssOpenAPI31Pages(w)
+}
+
+// xssOpenAPI31Pages opens every operation (named examples, variants,
+// discriminators, callbacks), webhook and model of the 3.1 definition.
+func xssOpenAPI31Pages(w *xssWatch) {
+	def := "/catalog/default/api/xss-openapi31/definition"
+	expect := playwright.NewPlaywrightAssertions(20000)
+	openAll := func(what, details, loaded string, n int) {
+		w.t.Helper()
+		if _, err := w.page.Evaluate(`(sel) => document.querySelectorAll(sel).forEach((d) => { d.open = true; })`, details); err != nil {
+			w.t.Fatal(err)
+		}
+		if err := expect.Locator(w.page.Locator(loaded)).ToHaveCount(n); err != nil {
+			Screenshot(w.t, w.page, "failed-"+what)
+			w.t.Fatalf("%s: %v", what, err)
+		}
+		// Callbacks, variants and examples are closed <details>: open
+		// them too, so everything they hold is on screen.
+		if _, err := w.page.Evaluate(`() => document.querySelectorAll('details').forEach((d) => { if (!d.hasAttribute('hx-get')) d.open = true; })`); err != nil {
+			w.t.Fatal(err)
+		}
+		w.htmxIdle()
+		w.scan(def + " with every " + what + " open")
+	}
+	w.visit(def)
+	openAll("operation and webhook", "details.op, details.webhook", `[data-testid="operation-details"], [data-testid="webhook-details"]`, 2*len(xssPayloads))
+	w.visit(def + "?models=1")
+	openAll("model", "details.model", `[data-testid="model-details"]`, 2*len(xssPayloads)+1)
 }
 
 // xssOtherDefinitions: AsyncAPI, GraphQL and gRPC definitions, shown

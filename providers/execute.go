@@ -36,7 +36,7 @@ func (s *Scheduler) execute(ctx context.Context, t *task, lr *liveRun) {
 	name := t.p.Name()
 	log := s.log.With("provider", name, "run_id", lr.run.ID)
 	leaseCtx, stopLease := context.WithCancelCause(ctx)
-	renewDone := s.keepLease(leaseCtx, stopLease, t)
+	renewDone := s.keepLease(leaseCtx, stopLease, name)
 
 	runCtx, cancel := context.WithTimeout(context.WithValue(leaseCtx, progressKey{}, lr), t.sched.Timeout)
 	m, err := t.p.Run(runCtx)
@@ -154,16 +154,17 @@ func (s *Scheduler) apply(ctx context.Context, t *task, m catalog.Mutation, r *R
 	}
 }
 
-// keepLease renews the task's lease every third of its lifetime until ctx
-// ends; when the lease is lost it cancels ctx so the run applies nothing.
-func (s *Scheduler) keepLease(ctx context.Context, cancel context.CancelCauseFunc, t *task) <-chan struct{} {
+// keepLease renews the lease of the task named name every third of its
+// lifetime until ctx ends; when the lease is lost it cancels ctx so the run
+// applies nothing.
+func (s *Scheduler) keepLease(ctx context.Context, cancel context.CancelCauseFunc, name string) <-chan struct{} {
 	done := make(chan struct{})
 	every := max(s.leases.ttl/3, 20*time.Millisecond)
 	go func() {
 		defer close(done)
 		renewed := time.Now()
 		for sleep(ctx, every) {
-			ok, err := s.leases.renew(ctx, t.p.Name())
+			ok, err := s.leases.renew(ctx, name)
 			switch {
 			case ctx.Err() != nil:
 				return
@@ -176,7 +177,7 @@ func (s *Scheduler) keepLease(ctx context.Context, cancel context.CancelCauseFun
 				cancel(errLeaseLost)
 				return
 			default:
-				s.log.Warn("could not renew a lease; retrying", "provider", t.p.Name(), "err", err)
+				s.log.Warn("could not renew a lease; retrying", "task", name, "err", err)
 			}
 		}
 	}()

@@ -54,6 +54,7 @@ type Scheduler struct {
 
 	mu        sync.Mutex
 	tasks     map[string]*task
+	jobs      map[string]*job     // background jobs (jobs.go)
 	connected []*ConnectedTracker // push-style providers, for the status page
 	order     []string
 	ctx       context.Context // set by Start; manual runs end with it
@@ -236,6 +237,7 @@ func (s *Scheduler) Start(ctx context.Context) error {
 			return err
 		}
 	}
+	s.startJobs(ctx)
 	return nil
 }
 

@@ -128,7 +128,12 @@ type OriginLocation struct {
 
 // Orphan says why an entity is orphaned.
 type Orphan struct {
-	ManagedBy string    // the location that emitted it
+	// ListedBy is the location that no longer lists it: the configured or
+	// registered location it was read through (its managed-by-origin-location).
+	ListedBy string
+	// ManagedBy is the file, URL or object it was read from (its
+	// managed-by-location), named when it is not ListedBy.
+	ManagedBy string
 	Since     time.Time // when it was orphaned (its last update)
 	UID       string
 }

@@ -39,6 +39,8 @@ type Recorder struct {
 
 	flights  flights
 	failures map[pair]error // pairs that cannot be diffed (guarded by mu)
+
+	onArrival ArrivedFunc
 }
 
 // RecorderOptions configure NewRecorder.
@@ -46,6 +48,9 @@ type RecorderOptions struct {
 	Logger *slog.Logger
 	// Limits bound loading definitions for diffs; zero means defaults.
 	Limits openapi.Limits
+	// Arrived, when set, hears of each new version whose diff against the
+	// previous one was computed (see arrived.go).
+	Arrived ArrivedFunc
 }
 
 // NewRecorder returns a recorder writing to hist and reading entities
@@ -55,7 +60,7 @@ func NewRecorder(hist *Store, st catalog.Store, opts RecorderOptions) *Recorder 
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
 	return &Recorder{
-		hist: hist, store: st, log: opts.Logger, limits: opts.Limits,
+		hist: hist, store: st, log: opts.Logger, limits: opts.Limits, onArrival: opts.Arrived,
 		pending: map[string]map[string]int{},
 		sizes:   map[string]int{},
 		wake:    make(chan struct{}, 1),
@@ -159,12 +164,15 @@ func (r *Recorder) Flush(ctx context.Context) {
 		fresh = append(fresh, r.recordChunk(ctx, chunk)...)
 	}
 	for _, v := range fresh {
-		if v.PrevID == 0 || v.SpecType != "openapi" {
+		if v.PrevID == 0 || !apidiff.Diffable(v.SpecType) {
 			continue
 		}
-		if _, err := r.DiffBetween(ctx, v.PrevID, v.ID); err != nil {
+		rep, err := r.DiffBetween(ctx, v.PrevID, v.ID)
+		if err != nil {
 			r.log.Warn("api history: diff against the previous version", "entity", v.EntityKey, "err", err)
+			continue
 		}
+		r.arrived(ctx, v, rep)
 	}
 }
 
@@ -356,8 +364,8 @@ func (r *Recorder) computeDiff(ctx context.Context, from, to int64) (*apidiff.Re
 	if a.EntityKey != b.EntityKey {
 		return nil, catalog.Errorf(catalog.EINVALID, "versions %d and %d belong to different APIs", from, to)
 	}
-	if a.SpecType != "openapi" || b.SpecType != "openapi" {
-		return nil, catalog.Errorf(catalog.EINVALID, "only OpenAPI definitions are diffed (versions are %s and %s)", a.SpecType, b.SpecType)
+	if !strings.EqualFold(a.SpecType, b.SpecType) || !apidiff.Diffable(b.SpecType) {
+		return nil, catalog.Errorf(catalog.EINVALID, "only two OpenAPI, AsyncAPI, GraphQL or gRPC definitions are diffed (versions are %s and %s)", a.SpecType, b.SpecType)
 	}
 	da, err := r.hist.Definition(ctx, from)
 	if err != nil {
@@ -367,7 +375,7 @@ func (r *Recorder) computeDiff(ctx context.Context, from, to int64) (*apidiff.Re
 	if err != nil {
 		return nil, err
 	}
-	rep, err := apidiff.OpenAPI(ctx,
+	rep, err := apidiff.Definitions(ctx, b.SpecType,
 		apidiff.Input{Name: versionName(a), Data: da},
 		apidiff.Input{Name: versionName(b), Data: db}, r.limits)
 	if err != nil {

@@ -68,12 +68,15 @@ type Definition struct {
 	Warnings []string // validation problems; the definition is still shown
 	doc      *openapi3.T
 	ops      map[string]opRef
+	webhooks map[string]opRef
 }
 
 type opRef struct {
 	method, path string
 	item         *openapi3.PathItem
 	op           *openapi3.Operation
+	security     *openapi3.SecurityRequirements // the document's, for paths
+	b            *treeBuilder                   // shared with the operation a callback belongs to
 }
 
 // Parse loads data (Swagger 2.0, OpenAPI 3.0 or 3.1; JSON or YAML) with
@@ -112,6 +115,7 @@ func Parse(ctx context.Context, data []byte, reader catalog.Reader, limits Limit
 		return nil, fmt.Errorf("load definition: %w", err)
 	}
 	d := &Definition{Summary: sum, doc: doc, ops: indexOps(doc, sum)}
+	d.webhooks, sum.Webhooks = indexItems(doc.Webhooks, sum.Webhooks)
 	d.Warnings = validate(ctx, doc)
 	return d, nil
 }
@@ -161,17 +165,25 @@ func loadSwagger(data []byte, loader *openapi3.Loader, base *url.URL) (*openapi3
 // file) get fresh keys that collide with none of those and are appended to
 // sum.Operations, so the full page lists them too.
 func indexOps(doc *openapi3.T, sum *Summary) map[string]opRef {
-	out := map[string]opRef{}
 	if doc.Paths == nil {
-		return out
+		return map[string]opRef{}
 	}
+	out, ops := indexItems(doc.Paths.Map(), sum.Operations)
+	sum.Operations = ops
+	return out
+}
+
+// indexItems keys the operations of path items (paths or webhooks) as
+// summarizeOps keyed the same items in known, appending those it did not
+// see; it returns the index and the extended list.
+func indexItems(items map[string]*openapi3.PathItem, known []OperationSummary) (map[string]opRef, []OperationSummary) {
+	out := map[string]opRef{}
 	keys := newKeyer()
-	known := make(map[string]string, len(sum.Operations))
-	for _, o := range sum.Operations {
+	byOp := make(map[string]string, len(known))
+	for _, o := range known {
 		keys.reserve(o.Key)
-		known[o.Method+" "+o.Path] = o.Key
+		byOp[o.Method+" "+o.Path] = o.Key
 	}
-	items := doc.Paths.Map()
 	for _, p := range slices.Sorted(maps.Keys(items)) {
 		item := items[p]
 		if item == nil {
@@ -182,10 +194,10 @@ func indexOps(doc *openapi3.T, sum *Summary) map[string]opRef {
 			if op == nil {
 				continue
 			}
-			key, ok := known[m+" "+p]
+			key, ok := byOp[m+" "+p]
 			if !ok {
 				key = keys.key(m, p, op.OperationID)
-				sum.Operations = append(sum.Operations, OperationSummary{
+				known = append(known, OperationSummary{
 					Key: key, Method: m, Path: p, OperationID: op.OperationID,
 					Summary: op.Summary, Tags: op.Tags, Deprecated: op.Deprecated,
 				})
@@ -193,7 +205,7 @@ func indexOps(doc *openapi3.T, sum *Summary) map[string]opRef {
 			out[key] = opRef{method: m, path: p, item: item, op: op}
 		}
 	}
-	return out
+	return out, known
 }
 
 const maxWarnings = 50

@@ -27,6 +27,10 @@ type Summary struct {
 	Contact         *Contact // info.contact
 	License         *License // info.license
 	Operations      []OperationSummary
+	// Webhooks are 3.1's webhooks: Path holds the webhook's name.
+	Webhooks []OperationSummary
+	// Models names components.schemas (2.0: definitions), sorted.
+	Models []string
 }
 
 // Contact is info.contact.
@@ -67,6 +71,26 @@ type SecurityScheme struct {
 	Scheme       string // http: basic, bearer, ...
 	BearerFormat string
 	Description  string
+	// Flows are an oauth2 scheme's flows, in the order clientCredentials,
+	// authorizationCode, implicit, password (Swagger 2.0's one flow is
+	// named as OpenAPI 3 names it).
+	Flows []OAuthFlow
+}
+
+// OAuthFlow is one OAuth2 flow of a security scheme: where tokens come
+// from and the scopes it grants.
+type OAuthFlow struct {
+	Type             string // clientCredentials, authorizationCode, implicit, password
+	AuthorizationURL string
+	TokenURL         string
+	RefreshURL       string
+	Scopes           []Scope // sorted by name
+}
+
+// Scope is one OAuth2 scope with what it grants.
+type Scope struct {
+	Name        string
+	Description string
 }
 
 // Tag groups operations on the page.
@@ -104,10 +128,20 @@ type rawDoc struct {
 	ExternalDocs        *rawExternalDocs        `json:"externalDocs" yaml:"externalDocs"`
 	Paths               map[string]rawPathItem  `json:"paths" yaml:"paths"`
 	SecurityDefinitions map[string]rawSecScheme `json:"securityDefinitions" yaml:"securityDefinitions"`
+	Definitions         map[string]skip         `json:"definitions" yaml:"definitions"`
+	Webhooks            map[string]rawPathItem  `json:"webhooks" yaml:"webhooks"`
 	Components          struct {
 		SecuritySchemes map[string]rawSecScheme `json:"securitySchemes" yaml:"securitySchemes"`
+		Schemas         map[string]skip         `json:"schemas" yaml:"schemas"`
 	} `json:"components" yaml:"components"`
 }
+
+// skip decodes any value into nothing: the summary needs only the keys of
+// components.schemas, not the schemas (which may even be booleans in 3.1).
+type skip struct{}
+
+func (*skip) UnmarshalJSON([]byte) error     { return nil }
+func (*skip) UnmarshalYAML(*yaml.Node) error { return nil }
 
 type rawInfo struct {
 	Title          string   `json:"title" yaml:"title"`
@@ -147,6 +181,19 @@ type rawSecScheme struct {
 	Scheme       string `json:"scheme" yaml:"scheme"`
 	BearerFormat string `json:"bearerFormat" yaml:"bearerFormat"`
 	Description  string `json:"description" yaml:"description"`
+	// OpenAPI 3: flows; Swagger 2.0: flow with its URLs and scopes inline.
+	Flows            map[string]rawFlow `json:"flows" yaml:"flows"`
+	Flow             string             `json:"flow" yaml:"flow"`
+	AuthorizationURL string             `json:"authorizationUrl" yaml:"authorizationUrl"`
+	TokenURL         string             `json:"tokenUrl" yaml:"tokenUrl"`
+	Scopes           map[string]string  `json:"scopes" yaml:"scopes"`
+}
+
+type rawFlow struct {
+	AuthorizationURL string            `json:"authorizationUrl" yaml:"authorizationUrl"`
+	TokenURL         string            `json:"tokenUrl" yaml:"tokenUrl"`
+	RefreshURL       string            `json:"refreshUrl" yaml:"refreshUrl"`
+	Scopes           map[string]string `json:"scopes" yaml:"scopes"`
 }
 
 type rawPathItem struct {
@@ -214,7 +261,9 @@ func Summarize(data []byte) (*Summary, error) {
 		s.Format = "swagger-" + raw.Swagger
 		s.Servers = swaggerServers(raw)
 		s.SecuritySchemes = securitySchemes(raw.SecurityDefinitions, true)
+		s.Models = slices.Sorted(maps.Keys(raw.Definitions))
 	} else {
+		s.Models = slices.Sorted(maps.Keys(raw.Components.Schemas))
 		s.Format = "openapi-" + raw.OpenAPI
 		s.Servers = openAPIServers(raw.Servers)
 		s.SecuritySchemes = securitySchemes(raw.Components.SecuritySchemes, false)
@@ -229,6 +278,12 @@ func Summarize(data []byte) (*Summary, error) {
 		return nil, err
 	}
 	s.Operations = summarizeOps(raw.Paths)
+	if len(raw.Webhooks) > 0 {
+		if err := resolvePathRefs(data, raw.Webhooks); err != nil {
+			return nil, err
+		}
+		s.Webhooks = summarizeOps(raw.Webhooks)
+	}
 	return s, nil
 }
 
@@ -296,6 +351,9 @@ func securitySchemes(m map[string]rawSecScheme, swagger bool) []SecurityScheme {
 		if swagger && r.Type == "basic" {
 			s.Type, s.Scheme = "http", "basic"
 		}
+		if r.Type == "oauth2" {
+			s.Flows = oauthFlows(r, swagger)
+		}
 		out = append(out, s)
 	}
 	return out
@@ -355,6 +413,32 @@ func Slug(s string) string {
 	out := strings.TrimRight(b.String(), "-")
 	if len(out) > 120 {
 		out = out[:120]
+	}
+	return out
+}
+
+// swaggerFlows names Swagger 2.0's oauth2 flows as OpenAPI 3 does.
+var swaggerFlows = map[string]string{"application": "clientCredentials", "accessCode": "authorizationCode", "implicit": "implicit", "password": "password"}
+
+func oauthFlows(r rawSecScheme, swagger bool) []OAuthFlow {
+	flows := r.Flows
+	if swagger {
+		flows = map[string]rawFlow{}
+		if t, ok := swaggerFlows[r.Flow]; ok {
+			flows[t] = rawFlow{AuthorizationURL: r.AuthorizationURL, TokenURL: r.TokenURL, Scopes: r.Scopes}
+		}
+	}
+	var out []OAuthFlow
+	for _, t := range []string{"clientCredentials", "authorizationCode", "implicit", "password"} {
+		f, ok := flows[t]
+		if !ok {
+			continue
+		}
+		of := OAuthFlow{Type: t, AuthorizationURL: f.AuthorizationURL, TokenURL: f.TokenURL, RefreshURL: f.RefreshURL}
+		for _, name := range slices.Sorted(maps.Keys(f.Scopes)) {
+			of.Scopes = append(of.Scopes, Scope{Name: name, Description: f.Scopes[name]})
+		}
+		out = append(out, of)
 	}
 	return out
 }

@@ -35,6 +35,9 @@ type pending struct {
 	body   string
 	search []searchRow
 	fts    string
+	// problems are recorded on an entity inserted with them (a Storable
+	// one).
+	problems []catalog.Problem
 	// rendered is set once body, search and fts are computed.
 	rendered bool
 }
@@ -357,6 +360,13 @@ func (p *plan) decide(pe *catalog.ProcessedEntity, ex *stored) {
 			p.setProblems[ex.id] = pe.Problems
 			return
 		}
+		if ex == nil && pe.Storable {
+			// A first version whose only problems are its reading's (a
+			// Location with a missing target) is stored with them.
+			p.insert(pe).problems = pe.Problems
+			p.res.Added++
+			return
+		}
 		loc := pe.Location
 		if loc == "" {
 			loc = pe.Ref.String()
@@ -374,25 +384,38 @@ func (p *plan) decide(pe *catalog.ProcessedEntity, ex *stored) {
 		p.res.Unchanged++
 		return
 	}
+	if ex == nil {
+		p.insert(pe)
+		p.res.Added++
+		return
+	}
+	pd := newPending(pe)
+	if pd.rendered {
+		// The body was encoded with a fresh uid, which appears in it
+		// exactly once; the entity keeps the uid it has.
+		pd.body = strings.Replace(pd.body, pd.uid, ex.uid, 1)
+	}
+	pd.id, pd.uid = ex.id, ex.uid
+	p.updates = append(p.updates, pd)
+	p.res.Updated++
+}
+
+// insert plans the insertion of pe.
+func (p *plan) insert(pe *catalog.ProcessedEntity) *pending {
+	pd := newPending(pe)
+	p.inserts = append(p.inserts, pd)
+	return pd
+}
+
+// newPending returns pe to be written, encoded by Prepare or not yet.
+func newPending(pe *catalog.ProcessedEntity) *pending {
 	pd := &pending{pe: pe, key: entityKey(pe)}
 	if pr, ok := pe.Prepared.(*prepared); ok {
 		pd.uid, pd.etag, pd.body, pd.search, pd.fts, pd.rendered = pr.uid, pr.etag, pr.body, pr.search, pr.fts, true
 	} else {
 		pd.uid, pd.etag = newUID(), randomHex(16)
 	}
-	if ex != nil {
-		if pd.rendered {
-			// The body was encoded with a fresh uid, which appears in it
-			// exactly once; the entity keeps the uid it has.
-			pd.body = strings.Replace(pd.body, pd.uid, ex.uid, 1)
-		}
-		pd.id, pd.uid = ex.id, ex.uid
-		p.updates = append(p.updates, pd)
-		p.res.Updated++
-	} else {
-		p.inserts = append(p.inserts, pd)
-		p.res.Added++
-	}
+	return pd
 }
 
 // prepared is what Prepare computes for one valid entity ahead of Apply:
@@ -415,7 +438,7 @@ func (s *Store) Prepare(ctx context.Context, m *catalog.StoreMutation) {
 	keys := make([]any, 0, len(m.Entities))
 	for i := range m.Entities {
 		pe := &m.Entities[i]
-		if pe.Entity == nil || len(pe.Problems) > 0 {
+		if pe.Entity == nil || (len(pe.Problems) > 0 && !pe.Storable) {
 			continue
 		}
 		pd := &pending{pe: pe, key: entityKey(pe)}

@@ -219,7 +219,9 @@ func TestRelationsSplicedAtReadTime(t *testing.T) {
 		apply(t, s, "groups", catalog.Full, testEntity("Group", "team-a"))
 		apply(t, s, "apis", catalog.Full, testEntity("API", "Pets", ownedBy("team-a")))
 		_, g := mustRef(t, s, "group:default/team-a")
-		want := []catalog.Relation{{Type: "ownerOf", TargetRef: "api:default/Pets"}}
+		// Backstage lower-cases every targetRef (stringifyEntityRef), whatever
+		// the target's own spelling.
+		want := []catalog.Relation{{Type: "ownerOf", TargetRef: "api:default/pets"}}
 		if diff := cmp.Diff(want, g.Relations); diff != "" {
 			t.Errorf("group relations (-want +got):\n%s", diff)
 		}
@@ -383,6 +385,58 @@ func TestPreparedMutations(t *testing.T) {
 		}
 		if _, e := mustRef(t, s, "api:default/petstore"); e.Metadata.Title != "Pets v2" || e.Metadata.UID != se.UID {
 			t.Errorf("after a concurrent change: title %q uid %q", e.Metadata.Title, e.Metadata.UID)
+		}
+	})
+}
+
+func TestStorableEntityIsStoredOnFirstReadWithItsProblems(t *testing.T) {
+	eachDialect(t, func(t *testing.T, s *Store) {
+		ctx := context.Background()
+		storable := func(pe *catalog.ProcessedEntity) { pe.Storable = true }
+		missing := func(pe *catalog.ProcessedEntity) {
+			pe.Problems = []catalog.Problem{{File: pe.Location, Entity: pe.Ref.String(), Field: "spec.targets[1]",
+				Message: "target ./gone.yaml: file:/catalog/gone.yaml does not exist"}}
+		}
+		for _, prepare := range []bool{false, true} {
+			t.Run(fmt.Sprintf("prepared=%v", prepare), func(t *testing.T) {
+				name := fmt.Sprintf("all-%v", prepare)
+				first := testEntity("Location", name, description("v1"), missing, storable)
+				m := catalog.StoreMutation{Provider: "p", Type: catalog.Delta, Entities: []catalog.ProcessedEntity{first}}
+				if prepare {
+					s.Prepare(ctx, &m)
+				}
+				res, err := s.Apply(ctx, m)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if got, want := counts(res), [5]int{1, 0, 0, 0, 1}; got != want || len(res.Problems) != 1 {
+					t.Fatalf("first read: counts %v, want %v; problems %+v", got, want, res.Problems)
+				}
+				ref := "location:default/" + name
+				se, e := mustRef(t, s, ref)
+				if len(se.Problems) != 1 || se.Problems[0].Field != "spec.targets[1]" {
+					t.Errorf("problems = %+v", se.Problems)
+				}
+				if e.Status == nil || len(e.Status.Items) != 1 || e.Status.Items[0].Type != "backstage.io/catalog-processing" ||
+					!strings.Contains(e.Status.Items[0].Message, "gone.yaml does not exist") {
+					t.Errorf("status = %+v", e.Status)
+				}
+				// Still broken, and edited: the stored version stays, with the problems.
+				apply(t, s, "p", catalog.Delta, testEntity("Location", name, description("v2"), missing, storable))
+				if se, e := mustRef(t, s, ref); e.Metadata.Description != "v1" || len(se.Problems) != 1 {
+					t.Errorf("second broken read: description %q, problems %+v", e.Metadata.Description, se.Problems)
+				}
+				// Fixed: the problems go.
+				apply(t, s, "p", catalog.Delta, testEntity("Location", name, description("v1")))
+				if se, _ := mustRef(t, s, ref); len(se.Problems) != 0 || se.UID == "" {
+					t.Errorf("problems kept after the fix: %+v", se.Problems)
+				}
+			})
+		}
+		// An entity with problems of its own is still not stored on first read.
+		apply(t, s, "p", catalog.Delta, testEntity("Location", "invalid", problems("spec.type must be a string")))
+		if _, err := s.ByRef(ctx, catalog.MustParseRef("location:default/invalid")); err != catalog.ErrNotFound {
+			t.Errorf("invalid entity stored: %v", err)
 		}
 	})
 }

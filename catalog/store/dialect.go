@@ -32,10 +32,11 @@ type dialect interface {
 const relationRows = `SELECT DISTINCT r.type AS type, r.target_key AS target_key FROM relations r
 WHERE r.source_key = e.ref_key ORDER BY r.type, r.target_key`
 
-// relationTarget names a relation's target as the stored entity spells its
-// ref (kind lower-cased, namespace and name as written), or by its
-// lower-cased key when it is not stored.
-const relationTarget = "coalesce((SELECT t.ref FROM entities t WHERE t.ref_key = x.target_key), x.target_key)"
+// relationTarget names a relation's target by its lower-cased key, as
+// Backstage does: its stringifyEntityRef lower-cases kind, namespace and
+// name, so Backstage 4.0 answers targetRef component:default/edge-upper for
+// an entity named Edge-Upper, whatever the target's own spelling.
+const relationTarget = "x.target_key"
 
 type sqliteDialect struct{}
 

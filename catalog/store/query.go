@@ -125,7 +125,11 @@ func (s *Store) Query(ctx context.Context, q catalog.Query) (catalog.Page, error
 	for i, h := range hits {
 		ids[i] = h.id
 	}
-	items, err := s.byIDs(ctx, ids)
+	read := s.byIDs
+	if q.HeadersOnly {
+		read = s.headsByIDs
+	}
+	items, err := read(ctx, ids)
 	if err != nil {
 		return catalog.Page{}, fmt.Errorf("query: %w", err)
 	}

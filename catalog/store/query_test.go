@@ -363,3 +363,38 @@ func TestQueryOffsetSkipsMatchesThenTheCursorGoesOn(t *testing.T) {
 		}
 	})
 }
+
+// HeadersOnly pages like a whole query but reads no bodies; each header
+// carries the uid, update time and content hash of the version a whole read
+// returns.
+func TestQueryHeadersOnly(t *testing.T) {
+	eachDialect(t, func(t *testing.T, s *Store) {
+		seedMany(t, s, 12)
+		ctx := context.Background()
+		q := catalog.Query{Filter: catalog.Filter{{cond("kind", "api")}}, Order: []catalog.Order{{Field: "metadata.name"}}, Limit: 5}
+		whole, err := s.Query(ctx, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		q.HeadersOnly = true
+		heads, err := s.Query(ctx, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff(names(whole.Items), names(heads.Items)); diff != "" {
+			t.Fatalf("headers page (-whole +headers):\n%s", diff)
+		}
+		if heads.TotalItems != 12 || heads.NextCursor == "" {
+			t.Errorf("TotalItems %d, next cursor %q; want 12 and a cursor", heads.TotalItems, heads.NextCursor)
+		}
+		for i, h := range heads.Items {
+			w := whole.Items[i]
+			if h.JSON != nil {
+				t.Errorf("%s: headers-only item has a %d-byte body", h.Ref, len(h.JSON))
+			}
+			if h.Hash == "" || h.Hash != w.Hash || h.UID != w.UID || !h.UpdatedAt.Equal(w.UpdatedAt) || h.Ref != w.Ref {
+				t.Errorf("header %+v does not identify the whole item's version (%s %s %s)", h, w.UID, w.Hash, w.UpdatedAt)
+			}
+		}
+	})
+}

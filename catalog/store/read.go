@@ -15,7 +15,7 @@ import (
 // entityColumns are the columns scanEntity reads, from entities e joined
 // with entity_bodies b; the relations come as one JSON array per entity.
 func entityColumns(dl dialect) string {
-	return "e.id, e.uid, e.kind_raw, e.ref, e.ref_key, e.provider, e.location_key, b.body, e.problems, e.updated_at, " +
+	return "e.id, e.uid, e.kind_raw, e.ref, e.ref_key, e.provider, e.location_key, e.hash, b.body, e.problems, e.updated_at, " +
 		dl.relationsJSON() + " FROM entities e JOIN entity_bodies b ON b.entity_id = e.id"
 }
 
@@ -62,7 +62,7 @@ func scanEntity(sc scanner) (id int64, se *catalog.StoredEntity, err error) {
 	var body, rels sql.RawBytes
 	var problems sql.NullString
 	var updated int64
-	if err := sc.Scan(&id, &se.UID, &kind, &ref, &refKey, &se.Provider, &se.LocationKey, &body, &problems, &updated, &rels); err != nil {
+	if err := sc.Scan(&id, &se.UID, &kind, &ref, &refKey, &se.Provider, &se.LocationKey, &se.Hash, &body, &problems, &updated, &rels); err != nil {
 		return 0, nil, err
 	}
 	se.Ref = parseStoredRef(ref)
@@ -338,6 +338,42 @@ func (s *Store) byIDs(ctx context.Context, ids []any) ([]*catalog.StoredEntity, 
 	out := make([]*catalog.StoredEntity, 0, len(ids))
 	for _, id := range ids {
 		if se := m[id]; se != nil {
+			out = append(out, se)
+		}
+	}
+	return out, nil
+}
+
+// headsByIDs reads the entities with ids, in that order, without their
+// bodies (Query.HeadersOnly).
+func (s *Store) headsByIDs(ctx context.Context, ids []any) ([]*catalog.StoredEntity, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	rows, err := s.sql.QueryContext(ctx, s.dialect.rebind("SELECT e.id, e.uid, e.kind_raw, e.ref, e.provider, e.location_key, e.hash, e.updated_at FROM entities e WHERE e.id IN ("+placeholders(len(ids))+")"), ids...)
+	if err != nil {
+		return nil, fmt.Errorf("read entity headers: %w", err)
+	}
+	defer rows.Close()
+	m := make(map[int64]*catalog.StoredEntity, len(ids))
+	for rows.Next() {
+		se := &catalog.StoredEntity{}
+		var id, updated int64
+		var kind, ref string
+		if err := rows.Scan(&id, &se.UID, &kind, &ref, &se.Provider, &se.LocationKey, &se.Hash, &updated); err != nil {
+			return nil, fmt.Errorf("read entity headers: %w", err)
+		}
+		se.Ref = parseStoredRef(ref)
+		se.Ref.Kind = kind
+		se.UpdatedAt = time.UnixMilli(updated).UTC()
+		m[id] = se
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("read entity headers: %w", err)
+	}
+	out := make([]*catalog.StoredEntity, 0, len(ids))
+	for _, id := range ids {
+		if se := m[id.(int64)]; se != nil {
 			out = append(out, se)
 		}
 	}

@@ -229,7 +229,7 @@ func openPG(dsn string) (*bun.DB, error) {
 	if dsn == "" {
 		return nil, fmt.Errorf("open postgres: empty DSN")
 	}
-	sqldb := sql.OpenDB(pgdriver.NewConnector(pgdriver.WithDSN(dsn)))
+	sqldb := sql.OpenDB(guardedConnector{pgdriver.NewConnector(pgdriver.WithDSN(dsn))})
 	sqldb.SetMaxOpenConns(16)
 	sqldb.SetMaxIdleConns(16)
 	return bun.NewDB(sqldb, pgdialect.New()), nil

@@ -250,6 +250,11 @@ func (s *Store) writeProblems(ctx context.Context, tx *sql.Tx, p *plan, now int6
 	if err := execIn(ctx, tx, s.dialect, "UPDATE entities SET problems = NULL WHERE id IN (%s)", p.clearProblems); err != nil {
 		return err
 	}
+	for _, pd := range p.inserts {
+		if len(pd.problems) > 0 {
+			p.setProblems[pd.id] = pd.problems
+		}
+	}
 	for id, problems := range p.setProblems {
 		b, err := json.Marshal(problems)
 		if err != nil {

@@ -21,7 +21,9 @@ import (
 const diffUsage = `usage: portico diff [flags] OLD NEW
        portico diff [flags] --entity api:NAMESPACE/NAME --against FILE --server URL
 
-Compares two OpenAPI definitions (files or http(s) URLs), prints each change
+Compares two OpenAPI, AsyncAPI, GraphQL or protobuf (gRPC) definitions
+(files or http(s) URLs; the format is read from the extension or the
+content), prints each change
 classified as breaking, warning (potentially breaking) or info, breaking
 first, and exits 1 when a change reaches --fail-on, 2 on a usage or read
 error, else 0. With --entity, OLD is the definition the portal at --server
@@ -67,7 +69,9 @@ func diffCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "portico diff:", err)
 		return 2
 	}
-	rep, err := apidiff.OpenAPI(ctx, from, to, openapi.Limits{})
+	// The format (OpenAPI, AsyncAPI, GraphQL, protobuf) is read from the
+	// files: their extension, else their content.
+	rep, err := apidiff.Definitions(ctx, "", from, to, openapi.Limits{})
 	if err != nil {
 		fmt.Fprintln(stderr, "portico diff:", err)
 		return 2
@@ -200,8 +204,8 @@ func readEntityDefinition(ctx context.Context, urls *catalog.URLReader, server, 
 	if e.Spec.Definition == "" {
 		return apidiff.Input{}, fmt.Errorf("%s has no spec.definition", r)
 	}
-	if e.Spec.Type != "openapi" {
-		return apidiff.Input{}, fmt.Errorf("%s is a %q API; portico diff compares OpenAPI definitions", r, e.Spec.Type)
+	if !apidiff.Diffable(e.Spec.Type) {
+		return apidiff.Input{}, fmt.Errorf("%s is a %q API; portico diff compares OpenAPI, AsyncAPI, GraphQL and gRPC definitions", r, e.Spec.Type)
 	}
 	return apidiff.Input{Name: r.String(), Data: []byte(e.Spec.Definition)}, nil
 }

@@ -12,7 +12,8 @@ import (
 // processor notes changed definitions, the commit hook wakes the recorder,
 // which writes after the commit) and serves GET
 // /api/apidocs/{namespace}/{name}/versions and .../diff. Retention
-// (apiDocs.history.keep) runs every few hours. Issue 16.
+// (apiDocs.history.keep) runs every few hours; apiDocs.history.webhooks
+// are told of new versions (webhooks.go). Issue 16.
 func HistoryModule() Feature {
 	return portico.NewModule(ID, "api-history", func(r portico.ModuleRegistrar) error {
 		s := r.Services()
@@ -24,8 +25,12 @@ func HistoryModule() Feature {
 		if err != nil {
 			return err
 		}
+		arrived, err := historyWebhooks(r)
+		if err != nil {
+			return err
+		}
 		hist := apihistory.NewStore(s.DB, s.Clock)
-		rec := apihistory.NewRecorder(hist, s.Store, apihistory.RecorderOptions{Logger: s.Logger})
+		rec := apihistory.NewRecorder(hist, s.Store, apihistory.RecorderOptions{Logger: s.Logger, Arrived: arrived})
 		cat.AddProcessor(rec.Processor())
 		s.Catalog.AddCommitHook(rec.CommitHook())
 		apichanges.Register(s.Echo, &apichanges.Handler{History: hist, Differ: rec, BaseURL: s.Settings.PublicURL()})

@@ -161,15 +161,56 @@ func TestLocationTargetsConfinedToConfiguredDirectories(t *testing.T) {
 		if !present(t, s, "component:default/shared") {
 			t.Error("a file under another configured location's directory was refused")
 		}
-		// A new Location with problems is not stored (as in Backstage);
-		// its problems are the source's.
-		ps, _ := s.SourceProblems(context.Background())
-		probs := describe(ps)
+		// The Location is stored on its first read with the problems of
+		// its refused targets recorded on it (its page and status show
+		// them); the symlink, a file that cannot be read, is a problem of
+		// that file.
+		if e, _ := entity(t, s, "location:default/all"); e == nil || e.Status == nil {
+			t.Fatalf("location:default/all stored without its problems: %+v", e)
+		}
+		probs := problemsOf(t, s, "location:default/all")
 		for _, want := range []string{"location:default/all: spec.targets[0]", "location:default/all: spec.targets[1]",
-			"outside the directories of the configured file locations", "link.yaml is a symlink to"} {
+			"outside the directories of the configured file locations"} {
 			if !strings.Contains(probs, want) {
 				t.Errorf("problems %q lack %q", probs, want)
 			}
 		}
+		ps, _ := s.SourceProblems(context.Background())
+		if got := describe(ps); !strings.Contains(got, "link.yaml is a symlink to") || strings.Contains(got, "location:default/all") {
+			t.Errorf("source problems = %s", got)
+		}
+	})
+}
+
+func TestLocationWithAMissingTargetIsStoredOnFirstRead(t *testing.T) {
+	eachStore(t, func(t *testing.T, s *store.Store) {
+		base := t.TempDir()
+		write(t, filepath.Join(base, "all.yaml"), locationFile("example-all", "./all-apis.yaml"))
+		write(t, filepath.Join(base, "all-apis.yaml"), locationFile("example-apis", "./apis/pets.yaml", "./apis/later.yaml"))
+		write(t, filepath.Join(base, "apis", "pets.yaml"), api("pets", "v1"))
+		write(t, filepath.Join(base, "apis", "defs", "petstore.yaml"), "openapi: 3.0.0\ninfo: {title: v1}\n")
+		startLocation(t, s, filepath.Join(base, "all.yaml"), catalog.Options{})
+
+		e, _ := entity(t, s, "location:default/example-apis")
+		if e == nil {
+			t.Fatal("a Location whose target is missing is not stored on its first read")
+		}
+		if e.Status == nil || len(e.Status.Items) != 1 || e.Status.Items[0].Type != "backstage.io/catalog-processing" ||
+			!strings.Contains(e.Status.Items[0].Message, "spec.targets[1]: target ./apis/later.yaml: file:"+filepath.Join(base, "apis", "later.yaml")+" does not exist") {
+			t.Errorf("status = %+v", e.Status)
+		}
+		if got, want := e.Metadata.Annotations[catalog.AnnotationManagedByLocation], "file:"+filepath.Join(base, "all-apis.yaml"); got != want {
+			t.Errorf("managed-by-location = %s, want %s", got, want)
+		}
+		for _, ref := range []string{"api:default/pets", "location:default/example-all"} {
+			if !present(t, s, ref) {
+				t.Errorf("%s did not load", ref)
+			}
+		}
+
+		write(t, filepath.Join(base, "apis", "later.yaml"), component("later"))
+		waitFor(t, "target created, problem gone", func() bool {
+			return present(t, s, "component:default/later") && problemsOf(t, s, "location:default/example-apis") == ""
+		})
 	})
 }

@@ -29,7 +29,20 @@ type DefinitionView struct {
 	// holds: a page never holds more than OperationsPerPage.
 	Pager Pager
 	Open  *OperationView // rendered expanded (?op=)
-	Raw   RawView
+	// Webhooks are 3.1's webhooks, opened lazily like operations, without
+	// try-it; OpenWebhook is rendered expanded (?webhook=).
+	Webhooks    []OperationSummary
+	OpenWebhook *OperationView
+	// Models is one page of components.schemas (ModelPager), each opened
+	// lazily; OpenModel is rendered expanded (?model=).
+	Models     []ModelItem
+	ModelPager Pager
+	OpenModel  *ModelView
+	Raw        RawView
+	// Authorize is the Authorize panel (nil: no security schemes).
+	Authorize *AuthorizeView
+	// GraphQL is the query runner of a GraphQL API (nil for other types).
+	GraphQL *GraphQLRunView
 }
 
 // OperationsPerPage bounds the operations one definition page lists, so the
@@ -65,7 +78,7 @@ type OperationView struct {
 	Error      string
 	Retry      bool // the definition is still loading: ask again
 	Servers    []ServerChoice
-	Schemes    []SecurityScheme
+	Schemes    []SecurityScheme // the schemes this operation's security uses
 	TryEnabled bool
 	TryNote    string // why try-it-out is off, when it is
 	CSRFToken  string
@@ -98,14 +111,26 @@ type Sample struct {
 
 // ResultView is a try-it-out response, always shown as text.
 type ResultView struct {
+	Key        string // the operation (or "graphql"): ids of the panel's parts
 	Status     int
 	StatusText string
 	Duration   string
+	Size       string // "1.2 KB"
 	Headers    [][2]string
 	Body       string
-	Truncated  bool
-	Error      string
-	Samples    []Sample
+	// Tokens is Body highlighted (JSON); nil shows Body as plain text.
+	Tokens []Token
+	// Shown is set when only the beginning of Body is on the page.
+	Shown string
+	// Binary is set when the body is not text: only the download offers it.
+	Binary bool
+	// Download is a data: URL of the body as application/octet-stream,
+	// offered for binary and large bodies; DownloadName is its file name.
+	Download     string
+	DownloadName string
+	Truncated    bool
+	Error        string
+	Samples      []Sample
 }
 
 // SearchView is /search: matching entities and matching operations.

@@ -44,6 +44,9 @@ type SecurityScheme struct {
 	In        string // apiKey: query, header or cookie
 	ParamName string // apiKey: the parameter's name
 	Scheme    string // http: basic, bearer, ...
+	// Description (Markdown) and Flows (oauth2) are for the Authorize panel.
+	Description string
+	Flows       []OAuthFlow
 }
 
 // ExternalDocs links to documentation outside the definition.
@@ -70,7 +73,8 @@ type Operation struct {
 	RequestBody  *RequestBody
 	Responses    []Response
 	Security     [][]string // alternatives, each a list of scheme names ANDed
-	Truncated    bool       // schema trees were cut to keep the page small
+	Callbacks    []Callback
+	Truncated    bool // schema trees were cut to keep the page small
 }
 
 // Parameter is one path, query, header or cookie parameter.
@@ -79,9 +83,11 @@ type Parameter struct {
 	In          string
 	Description string // Markdown source
 	Required    bool
+	Deprecated  bool
 	Type        string
 	Enum        []string
 	Example     string // what the try-it form prefills
+	Examples    []Example
 }
 
 // RequestBody is an operation's body.
@@ -96,30 +102,4 @@ type Response struct {
 	Status      string
 	Description string
 	Contents    []MediaContent
-}
-
-// MediaContent is one media type of a body or response.
-type MediaContent struct {
-	MediaType string
-	Schema    *SchemaNode
-	Example   string
-}
-
-// SchemaNode is one node of a schema tree as the page shows it. The tree
-// is already bounded (depth, node count) where it was built; Cycle and
-// Truncated mark the nodes that were not expanded.
-type SchemaNode struct {
-	Name        string // property name; "items" for array items; "" at the root
-	Ref         string // component name when the schema came from a $ref
-	Type        string
-	Format      string
-	Description string // plain text
-	Required    bool
-	Deprecated  bool
-	ReadOnly    bool
-	Nullable    bool
-	Enum        []string
-	Children    []*SchemaNode
-	Cycle       bool // refers back to a schema above it: not expanded again
-	Truncated   bool // depth or node budget reached: not expanded
 }

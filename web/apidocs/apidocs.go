@@ -109,6 +109,13 @@ func New(opts Options) (*Handler, error) {
 //	GET  /catalog/:namespace/api/:name/definition/op/:opKey   operation (htmx fragment or page)
 //	POST /catalog/:namespace/api/:name/definition/op/:opKey/try  try it out
 //	POST /catalog/:namespace/api/:name/definition/op/:opKey/samples  code samples for the form
+//	GET  /catalog/:namespace/api/:name/definition/models       a page of models (htmx fragment, else redirect)
+//	GET  /catalog/:namespace/api/:name/definition/model/:model  model (htmx fragment, else redirect)
+//	GET  /catalog/:namespace/api/:name/definition/webhook/:key  3.1 webhook (htmx fragment, else redirect)
+//	POST /catalog/:namespace/api/:name/definition/oauth/:scheme/token      OAuth2 client credentials
+//	POST /catalog/:namespace/api/:name/definition/oauth/:scheme/authorize  OAuth2 code + PKCE: start
+//	GET  /catalog/:namespace/api/:name/definition/oauth/callback           OAuth2 code + PKCE: return
+//	POST /catalog/:namespace/api/:name/definition/graphql         GraphQL query runner
 //	GET  /search                                              entities and operations
 //	GET  /apidocs/static/apidocs.js                           deep links, copy buttons
 //	*    /demo-api/petstore/v1/...                            demo mode only
@@ -128,6 +135,13 @@ func (h *Handler) routes(e *echo.Echo) {
 	e.GET(base+"/op/:opKey", h.operation)
 	e.POST(base+"/op/:opKey/try", h.try)
 	e.POST(base+"/op/:opKey/samples", h.samples)
+	e.GET(base+"/models", h.models)
+	e.GET(base+"/model/:model", h.model)
+	e.GET(base+"/webhook/:key", h.webhook)
+	e.POST(base+"/oauth/:scheme/token", h.oauthToken)
+	e.POST(base+"/oauth/:scheme/authorize", h.oauthAuthorize)
+	e.GET(base+"/oauth/callback", h.oauthCallback)
+	e.POST(base+"/graphql", h.graphqlRun)
 	e.GET("/search", h.search)
 	e.GET("/apidocs/static/apidocs.js", serveScript)
 	if h.opts.Demo {

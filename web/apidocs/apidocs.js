@@ -5,8 +5,26 @@
 (function () {
   "use strict";
 
+  // #model-<id> and #webhook-<key>: the server opens them (?model=,
+  // ?webhook=); a bare fragment the page does not hold yet asks for it.
+  function openItemFromHash(hash) {
+    var m = /^#(model|webhook)-([A-Za-z0-9_.-]+)$/.exec(hash);
+    if (!m) return;
+    var el = document.getElementById(m[1] + "-" + m[2]);
+    if (el && el.tagName === "DETAILS") {
+      el.open = true;
+      el.scrollIntoView({ block: "start" });
+      return;
+    }
+    var url = new URL(window.location.href);
+    if (!document.querySelector('[data-testid="api-definition"]') || url.searchParams.get(m[1]) === m[2]) return;
+    url.searchParams.set(m[1], m[2]);
+    window.location.replace(url.toString());
+  }
+
   function openFromHash() {
     var hash = decodeURIComponent(window.location.hash || "");
+    openItemFromHash(hash);
     if (hash.indexOf("#op-") !== 0) return;
     var want = hash.slice(4);
     var el = document.getElementById("op-" + want);
@@ -26,8 +44,11 @@
     var btn = evt.target.closest ? evt.target.closest("button[data-copy-target]") : null;
     if (!btn) return;
     evt.preventDefault();
-    var box = btn.closest("details");
-    var pre = box ? box.querySelector("pre") : null;
+    var pre = document.getElementById(btn.getAttribute("data-copy-target"));
+    if (!pre) {
+      var box = btn.closest("details");
+      pre = box ? box.querySelector("pre") : null;
+    }
     if (!pre || !navigator.clipboard) return;
     navigator.clipboard.writeText(pre.textContent).then(function () {
       var old = btn.textContent;
@@ -39,7 +60,7 @@
   // Try it out: while a call runs, Send is disabled, the result region is
   // aria-busy and a spinner counts the seconds.
   function tryForm(el) {
-    return el && el.closest ? el.closest('form[data-testid="try-form"]') : null;
+    return el && el.closest ? el.closest('form[data-testid="try-form"], form[data-testid="graphql-form"]') : null;
   }
 
   document.addEventListener("htmx:before:request", function (evt) {
@@ -102,17 +123,154 @@
 
   function fieldChanged(evt) {
     var form = tryForm(evt.target);
-    if (!form || evt.target.name === "_csrf") return;
+    // Only operations have samples; a GraphQL query runs when asked.
+    if (!form || form.getAttribute("data-testid") !== "try-form" || evt.target.name === "_csrf") return;
     clearTimeout(form._samplesTimer);
     form._samplesTimer = setTimeout(function () { refreshSamples(form); }, 300);
   }
   document.addEventListener("input", fieldChanged);
   document.addEventListener("change", fieldChanged);
 
+  // Authorize: one panel per definition keeps each scheme's values in the
+  // tab's session storage (key: the definition's URL) and fills them into
+  // the credential inputs of every operation whose security uses the
+  // scheme. Nothing is sent anywhere until a try-it call is made.
+  function loadAuth(key) {
+    try { return JSON.parse(sessionStorage.getItem("portico.auth:" + key) || "{}") || {}; } catch (e) { return {}; }
+  }
+  function saveAuth(key, all) {
+    try { sessionStorage.setItem("portico.auth:" + key, JSON.stringify(all)); } catch (e) {}
+  }
+  function filled(c) { return !!(c && (c.value || c.user || c.password)); }
+
+  // setInput fills a per-call input from the panel unless the person typed
+  // their own value there; a change refreshes the code samples, which then
+  // read the secret from an environment variable.
+  function setInput(input, v) {
+    if (!input) return;
+    if (input.value === "" || input.getAttribute("data-from-auth") === "true") {
+      var changed = input.value !== (v || "");
+      input.value = v || "";
+      if (v) input.setAttribute("data-from-auth", "true"); else input.removeAttribute("data-from-auth");
+      if (changed) input.dispatchEvent(new Event("change", { bubbles: true }));
+    }
+  }
+
+  // applyAuth brings every panel and operation on the page in step with
+  // the stored values.
+  function applyAuth() {
+    var panels = document.querySelectorAll("[data-authorize]");
+    for (var i = 0; i < panels.length; i++) {
+      var panel = panels[i];
+      panel.hidden = false;
+      var all = loadAuth(panel.getAttribute("data-authorize"));
+      var forms = panel.querySelectorAll("form[data-auth-scheme]");
+      for (var j = 0; j < forms.length; j++) {
+        var st = forms[j].querySelector("[data-auth-state]");
+        if (st) st.textContent = filled(all[forms[j].getAttribute("data-auth-scheme")]) ? "authorized" : "not authorized";
+      }
+    }
+    var ops = document.querySelectorAll("[data-auth-key]");
+    for (var k = 0; k < ops.length; k++) {
+      var box = ops[k];
+      var stored = loadAuth(box.getAttribute("data-auth-key"));
+      var form = box.closest("form");
+      var items = box.querySelectorAll("[data-auth-scheme]");
+      for (var m = 0; m < items.length; m++) {
+        var name = items[m].getAttribute("data-auth-scheme");
+        var c = stored[name] || {};
+        var state = items[m].querySelector("[data-auth-state]");
+        if (state) state.textContent = filled(c) ? "authorized" : "not authorized";
+        if (!form) continue;
+        setInput(form.elements.namedItem("cred." + name), c.value);
+        setInput(form.elements.namedItem("cred." + name + ".user"), c.user);
+        setInput(form.elements.namedItem("cred." + name + ".password"), c.password);
+      }
+    }
+  }
+
+  function schemeForm(el) { return el && el.closest ? el.closest("form[data-auth-scheme]") : null; }
+  function panelOf(el) { return el.closest("[data-authorize]"); }
+
+  function storeScheme(form, value) {
+    var key = panelOf(form).getAttribute("data-authorize");
+    var all = loadAuth(key);
+    var name = form.getAttribute("data-auth-scheme");
+    if (value && filled(value)) all[name] = value; else delete all[name];
+    saveAuth(key, all);
+    applyAuth();
+  }
+
+  document.addEventListener("submit", function (evt) {
+    var form = schemeForm(evt.target);
+    if (!form || evt.target !== form) return;
+    evt.preventDefault();
+    var v = {};
+    var fields = form.querySelectorAll("[data-field]");
+    for (var i = 0; i < fields.length; i++) {
+      if (fields[i].value) v[fields[i].getAttribute("data-field")] = fields[i].value;
+    }
+    storeScheme(form, v);
+  });
+
+  document.addEventListener("click", function (evt) {
+    var clear = evt.target.closest ? evt.target.closest("[data-auth-clear]") : null;
+    if (clear) {
+      var form = schemeForm(clear);
+      var fields = form.querySelectorAll("input");
+      for (var i = 0; i < fields.length; i++) { if (fields[i].type !== "checkbox") fields[i].value = ""; }
+      storeScheme(form, null);
+      return;
+    }
+    var run = evt.target.closest ? evt.target.closest("[data-oauth-run]") : null;
+    if (run) runOAuth(run.closest("[data-oauth-flow]"));
+  });
+
+  // runOAuth asks the portal to run an OAuth2 flow: client credentials
+  // answer a token at once; authorization code answers where to sign in.
+  function runOAuth(box) {
+    var form = schemeForm(box);
+    var status = box.querySelector("[data-oauth-status]");
+    var body = new URLSearchParams();
+    var fields = box.querySelectorAll("[data-oauth-field]");
+    for (var i = 0; i < fields.length; i++) body.append(fields[i].getAttribute("data-oauth-field"), fields[i].value);
+    var scopes = box.querySelectorAll("[data-oauth-scope]:checked");
+    for (var j = 0; j < scopes.length; j++) body.append("scope", scopes[j].value);
+    status.textContent = "Asking the token URL…";
+    fetch(box.getAttribute("data-oauth-url"), {
+      method: "POST", body: body, credentials: "same-origin",
+      headers: { "X-CSRF-Token": panelOf(box).getAttribute("data-csrf") || "", "Accept": "application/json" },
+    }).then(function (res) { return res.json(); }).then(function (out) {
+      if (out.error) { status.textContent = out.error; return; }
+      if (out.redirect) { status.textContent = "Signing in…"; window.location.assign(out.redirect); return; }
+      var value = form.querySelector('[data-field="value"]');
+      if (value) value.value = out.accessToken;
+      storeScheme(form, { value: out.accessToken });
+      status.textContent = "Token received" + (out.expiresIn ? " (expires in " + out.expiresIn + " s)" : "") + ".";
+    }).catch(function () { status.textContent = "The portal did not answer: try again."; });
+  }
+
+  // The authorization-code callback page hands its token over here.
+  function finishOAuth() {
+    var done = document.querySelector("[data-oauth-done]");
+    if (!done) return;
+    var key = done.getAttribute("data-oauth-done");
+    var all = loadAuth(key);
+    all[done.getAttribute("data-scheme")] = { value: done.getAttribute("data-token") };
+    saveAuth(key, all);
+    var back = done.getAttribute("data-return");
+    if (back && back.charAt(0) === "/" && back.charAt(1) !== "/") window.location.replace(back);
+  }
+
+  document.addEventListener("htmx:after:swap", applyAuth);
+  document.addEventListener("htmx:after:settle", applyAuth);
+
+  function start() { applyAuth(); finishOAuth(); openFromHash(); }
+
   window.addEventListener("hashchange", openFromHash);
   if (document.readyState === "loading") {
-    document.addEventListener("DOMContentLoaded", openFromHash);
+    document.addEventListener("DOMContentLoaded", start);
   } else {
-    openFromHash();
+    start();
   }
 })();

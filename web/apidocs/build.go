@@ -141,7 +141,7 @@ func Build(targets []Target, op *openapi.Operation, schemes []openapi.SecuritySc
 			cookies = append(cookies, prm.Name+"="+v)
 		}
 	}
-	if err := applyCredentials(call, q, &cookies, schemes, in.Credentials, redact); err != nil {
+	if err := applyCredentials(call, q, &cookies, UsedSchemes(schemes, op.Security), in.Credentials, redact); err != nil {
 		return nil, err
 	}
 	u.RawQuery = q.Encode()
@@ -149,6 +149,24 @@ func Build(targets []Target, op *openapi.Operation, schemes []openapi.SecuritySc
 		call.Header = append(call.Header, [2]string{"Cookie", strings.Join(cookies, "; ")})
 	}
 	return call, buildBody(call, op, in, maxBody)
+}
+
+// UsedSchemes keeps the schemes an operation's effective security names
+// (the operation's own requirement, else the definition's; `security: []`
+// and no requirement at all name none), in the definition's order. Only
+// these get credentials: a key for one scheme is never sent to an
+// operation that asks for another, or for nothing.
+func UsedSchemes(schemes []openapi.SecurityScheme, security [][]string) []openapi.SecurityScheme {
+	var out []openapi.SecurityScheme
+	for _, s := range schemes {
+		for _, req := range security {
+			if slices.Contains(req, s.Name) {
+				out = append(out, s)
+				break
+			}
+		}
+	}
+	return out
 }
 
 // noNUL refuses NUL bytes in what the form sends: HTTP carries none, and

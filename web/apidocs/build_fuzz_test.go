@@ -31,6 +31,7 @@ func FuzzBuild(f *testing.F) {
 				{Name: "id", In: "path", Required: true}, {Name: "q", In: "query"},
 				{Name: "X-Trace", In: "header"}, {Name: "c", In: "cookie"},
 			},
+			Security: [][]string{{"key", "bearer"}},
 		}
 		schemes := []openapi.SecurityScheme{{Name: "key", Type: "apiKey", In: "header", ParamName: "X-Api-Key"}, {Name: "bearer", Type: "http", Scheme: "bearer"}}
 		in := TryInput{

@@ -117,6 +117,7 @@ func (h *Handler) definition(c *echo.Context) error {
 	if hasReference(d.typ) && c.QueryParam("view") != "raw" {
 		page, _ := strconv.Atoi(c.QueryParam("page"))
 		ref := filtered(atPage(d.reference(), page), c.QueryParam("q"))
+		v.GraphQL = h.graphQLRunView(c, d)
 		return h.renderDefinition(c, d, v, func(v av.DefinitionView) templ.Component { return av.ReferencePage(v, ref) })
 	}
 	if c.QueryParam("view") == "raw" || !d.isOpenAPI() {
@@ -140,6 +141,7 @@ func (h *Handler) fillSummary(c *echo.Context, d *apiDef, v *av.DefinitionView, 
 		return
 	}
 	v.Summary = summaryView(sum)
+	v.Authorize = h.authorizeView(c, d, sum)
 	page, _ := strconv.Atoi(c.QueryParam("page"))
 	v.Groups, v.Pager = pageOfGroups(groupByTag(sum), page, openKey)
 	if def, done, err := h.loadedQuickly(c, d); done {
@@ -149,6 +151,7 @@ func (h *Handler) fillSummary(c *echo.Context, d *apiDef, v *av.DefinitionView, 
 			v.Warnings = def.Warnings
 		}
 	}
+	h.fillModelsAndWebhooks(c, d, v, sum)
 	if openKey != "" {
 		ov := h.operationView(c, d, sum, openKey)
 		v.Open = &ov
@@ -211,12 +214,12 @@ func (h *Handler) operationView(c *echo.Context, d *apiDef, sum *openapi.Summary
 		v.Error = "This definition has no operation " + strconv.Quote(key) + "."
 		return v
 	}
-	v.Op = opView(op)
+	v.Op = opView(op, newModelLinks(v.BaseURL, sum.Models))
 	targets := Targets(sum, d.entity.Metadata.Links, h.opts.BaseURL)
 	for i, t := range targets {
 		v.Servers = append(v.Servers, av.ServerChoice{Index: i, URL: t.URL, Description: t.Description, Variables: variableViews(t.Variables), FromEntity: t.FromEntity})
 	}
-	v.Schemes = schemeViews(sum.SecuritySchemes)
+	v.Schemes = schemeViews(UsedSchemes(sum.SecuritySchemes, op.Security))
 	v.TryEnabled, v.TryNote = h.proxy.policy.Enabled && len(targets) > 0, tryNote(h.proxy.policy.Enabled, len(targets))
 	v.Form = av.FormState{Params: map[string]string{}}
 	if op.RequestBody != nil && len(op.RequestBody.Contents) > 0 {

@@ -15,7 +15,7 @@ import (
 // sent whatever $1 held instead of the secret.
 func TestCurlSampleReadsTheSecretFromOneVariable(t *testing.T) {
 	sh := need(t, "sh")
-	op := &openapi.Operation{OperationSummary: openapi.OperationSummary{Method: "GET", Path: "/x"}}
+	op := &openapi.Operation{OperationSummary: openapi.OperationSummary{Method: "GET", Path: "/x"}, Security: [][]string{{"1key"}}}
 	schemes := []openapi.SecurityScheme{{Name: "1key", Type: "apiKey", In: "header", ParamName: "X-Api-Key"}}
 	in := TryInput{Credentials: map[string]Credential{"1key": {Value: "typed-in-the-form"}}}
 	call, err := Build([]Target{{URL: "https://api.example.com"}}, op, schemes, in, 1<<10, true)

@@ -12,7 +12,7 @@ import (
 // named X-Forwarded-For or Connection set those headers.
 func TestSecuritySchemeHeadersFollowTheHeaderPolicy(t *testing.T) {
 	targets := []Target{{URL: "https://api.example.com"}}
-	op := &openapi.Operation{OperationSummary: openapi.OperationSummary{Method: "GET", Path: "/x"}}
+	op := &openapi.Operation{OperationSummary: openapi.OperationSummary{Method: "GET", Path: "/x"}, Security: [][]string{{"key"}}}
 	for _, tc := range []struct {
 		name string
 		ok   bool

@@ -220,15 +220,41 @@ func TestSearchFollowsAChangedDefinition(t *testing.T) {
 // carries a payload and checks the HTML holds no script, no handler, no
 // foreign hx- attribute and no javascript: URL.
 func TestXSSSpecRendersInert(t *testing.T) {
-	def := testdata(t, "xss.yaml")
-	r := newRig(t, Options{Policy: enabled()}, testAPI{name: "xss", definition: def})
-	base := "/catalog/default/api/xss/definition"
-	docs := []*goquery.Document{r.doc(t, "GET", base, nil, false), r.doc(t, "GET", base+"?view=raw", nil, false)}
-	for _, op := range summaryOf(t, def).Operations {
-		docs = append(docs, r.doc(t, "GET", base+"/op/"+op.Key, nil, true), r.doc(t, "GET", base+"?op="+op.Key, nil, false))
-	}
-	for i, d := range docs {
-		assertInert(t, i, d, base)
+	for _, name := range []string{"xss.yaml", "xss31.yaml"} {
+		t.Run(name, func(t *testing.T) {
+			def := testdata(t, name)
+			r := newRig(t, Options{Policy: enabled()}, testAPI{name: "xss", definition: def})
+			base := "/catalog/default/api/xss/definition"
+			docs := []*goquery.Document{r.doc(t, "GET", base, nil, false), r.doc(t, "GET", base+"?view=raw", nil, false)}
+			sum := summaryOf(t, def)
+			for _, op := range sum.Operations {
+				docs = append(docs, r.doc(t, "GET", base+"/op/"+op.Key, nil, true), r.doc(t, "GET", base+"?op="+op.Key, nil, false))
+			}
+			// Webhooks and models (xss31.yaml): names, summaries,
+			// discriminators, examples and callbacks carry payloads.
+			for _, w := range sum.Webhooks {
+				docs = append(docs, r.doc(t, "GET", base+"/webhook/"+w.Key, nil, true), r.doc(t, "GET", base+"?webhook="+w.Key, nil, false))
+			}
+			docs = append(docs, r.doc(t, "GET", base+"/models", nil, true), r.doc(t, "GET", base+"?models=1", nil, false))
+			links := newModelLinks(base, sum.Models)
+			for _, m := range sum.Models {
+				docs = append(docs, r.doc(t, "GET", base+"/model/"+links.ids[m], nil, true), r.doc(t, "GET", base+"?model="+links.ids[m], nil, false))
+			}
+			if name == "xss31.yaml" {
+				all := docs[0].Text()
+				for _, d := range docs[2:] {
+					all += d.Text()
+				}
+				for _, want := range []string{"window.__xss=20", "window.__xss=27", "window.__xss=30", "window.__xss=32", "window.__xss=33", "window.__xss=36", "window.__xss=39", "window.__xss=44", "window.__xss=45"} {
+					if !strings.Contains(all, want) {
+						t.Errorf("payload %s is not shown as text", want)
+					}
+				}
+			}
+			for i, d := range docs {
+				assertInert(t, i, d, base)
+			}
+		})
 	}
 }
 
@@ -269,7 +295,8 @@ func assertInert(t *testing.T, i int, d *goquery.Document, base string) {
 
 // ownHX reports whether s is one of the elements the views give hx- attributes.
 func ownHX(s *goquery.Selection) bool {
-	return s.Is("details.op") || s.Is("form[data-testid=try-form]") || s.Is("p[data-testid=operation-loading]")
+	return s.Is("details.op, details.webhook, details.model, details#models") || s.Is("form[data-testid=try-form]") ||
+		s.Is("p[data-testid=operation-loading], p[data-testid=model-loading], p[data-testid=webhook-loading]")
 }
 
 // gatedStore holds the operation index's listing of APIs until gate is

@@ -26,6 +26,7 @@ type testAPI struct {
 	name, typ, definition string
 	links                 []catalog.Link
 	title                 string
+	annotations           map[string]string
 }
 
 type rig struct {
@@ -68,7 +69,7 @@ func newRigOn(tb testing.TB, driver string, opts Options, apis ...testAPI) *rig 
 		}
 		m.Entities = append(m.Entities, catalog.DeferredEntity{Entity: catalog.Entity{
 			APIVersion: "backstage.io/v1alpha1", Kind: "API",
-			Metadata: catalog.Metadata{Name: a.name, Title: a.title, Links: a.links, Description: "API " + a.name},
+			Metadata: catalog.Metadata{Name: a.name, Title: a.title, Links: a.links, Annotations: a.annotations, Description: "API " + a.name},
 			Spec:     map[string]any{"type": typ, "lifecycle": "production", "owner": "group:team", "definition": a.definition},
 		}})
 	}

@@ -46,10 +46,14 @@ type Result struct {
 	StatusText string
 	Duration   time.Duration
 	Headers    [][2]string
-	Body       string
-	Truncated  bool
-	Error      string // set instead of the rest when the call failed or was refused
-	Refused    bool
+	Body       string // the body as text, JSON pretty-printed
+	// Raw is the body as received (up to the size limit) and ContentType
+	// its declared type: the response panel offers them for download.
+	Raw         []byte
+	ContentType string
+	Truncated   bool
+	Error       string // set instead of the rest when the call failed or was refused
+	Refused     bool
 }
 
 // Send performs the call. Errors become Result.Error: they are for the
@@ -84,7 +88,8 @@ func (p *Proxy) Send(ctx context.Context, call *Call) Result {
 		data, res.Truncated = data[:p.policy.MaxResponseBytes], true
 	}
 	res.Headers = shownHeaders(resp.Header)
-	res.Body = prettyBody(resp.Header.Get("Content-Type"), data)
+	res.Raw, res.ContentType = data, resp.Header.Get("Content-Type")
+	res.Body = prettyBody(res.ContentType, data)
 	return res
 }
 

@@ -5,7 +5,6 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/labstack/echo/v5"
 
@@ -48,10 +47,7 @@ func (h *Handler) try(c *echo.Context) error {
 	res := h.proxy.Send(c.Request().Context(), call)
 	h.log.Info("try-it-out call", "entity", d.ref.String(), "operation", key, "host", call.URL.Host,
 		"status", res.Status, "refused", res.Refused, "duration", res.Duration)
-	view := av.ResultView{
-		Status: res.Status, StatusText: res.StatusText, Duration: res.Duration.Round(time.Millisecond).String(),
-		Headers: res.Headers, Body: res.Body, Truncated: res.Truncated, Error: res.Error,
-	}
+	view := resultView(key, res)
 	if redacted != nil {
 		view.Samples = viewSamples(Samples(redacted))
 	}

@@ -35,7 +35,7 @@ func echoUpstream(t *testing.T) (*httptest.Server, string) {
 func upstreamSpec(server string) string {
 	return `{"openapi":"3.0.3","info":{"title":"Echo","version":"1"},"servers":[{"url":"` + server + `"}],
 "components":{"securitySchemes":{"key":{"type":"apiKey","in":"header","name":"X-Api-Key"},"bearer":{"type":"http","scheme":"bearer"}}},
-"paths":{"/items/{id}":{"get":{"operationId":"getItem","parameters":[{"name":"id","in":"path","required":true,"schema":{"type":"string"}},{"name":"q","in":"query","schema":{"type":"string"}},{"name":"X-Request-Id","in":"header","schema":{"type":"string"}}],"responses":{"200":{"description":"ok"}}}},
+"paths":{"/items/{id}":{"get":{"operationId":"getItem","security":[{"key":[]},{"bearer":[]}],"parameters":[{"name":"id","in":"path","required":true,"schema":{"type":"string"}},{"name":"q","in":"query","schema":{"type":"string"}},{"name":"X-Request-Id","in":"header","schema":{"type":"string"}}],"responses":{"200":{"description":"ok"}}}},
 "/html":{"get":{"operationId":"getHTML","responses":{"200":{"description":"ok"}}}}}}`
 }
 

@@ -42,7 +42,14 @@ func schemeViews(list []openapi.SecurityScheme) []av.SecurityScheme {
 	}
 	out := make([]av.SecurityScheme, len(list))
 	for i, s := range list {
-		out[i] = av.SecurityScheme{Name: s.Name, Type: s.Type, In: s.In, ParamName: s.ParamName, Scheme: s.Scheme}
+		out[i] = av.SecurityScheme{Name: s.Name, Type: s.Type, In: s.In, ParamName: s.ParamName, Scheme: s.Scheme, Description: s.Description}
+		for _, f := range s.Flows {
+			fv := av.OAuthFlow{Type: f.Type, AuthorizationURL: f.AuthorizationURL, TokenURL: f.TokenURL}
+			for _, sc := range f.Scopes {
+				fv.Scopes = append(fv.Scopes, av.Scope{Name: sc.Name, Description: sc.Description})
+			}
+			out[i].Flows = append(out[i].Flows, fv)
+		}
 	}
 	return out
 }
@@ -65,7 +72,7 @@ func opSummaryView(op openapi.OperationSummary) av.OperationSummary {
 	}
 }
 
-func opView(op *openapi.Operation) *av.Operation {
+func opView(op *openapi.Operation, links *modelLinks) *av.Operation {
 	if op == nil {
 		return nil
 	}
@@ -76,26 +83,47 @@ func opView(op *openapi.Operation) *av.Operation {
 	}
 	for _, p := range op.Parameters {
 		v.Parameters = append(v.Parameters, av.Parameter{
-			Name: p.Name, In: p.In, Description: p.Description, Required: p.Required,
-			Type: p.Type, Enum: p.Enum, Example: p.Example,
+			Name: p.Name, In: p.In, Description: p.Description, Required: p.Required, Deprecated: p.Deprecated,
+			Type: p.Type, Enum: p.Enum, Example: p.Example, Examples: exampleViews(p.Examples),
 		})
 	}
 	if rb := op.RequestBody; rb != nil {
-		v.RequestBody = &av.RequestBody{Description: rb.Description, Required: rb.Required, Contents: contentViews(rb.Contents)}
+		v.RequestBody = &av.RequestBody{Description: rb.Description, Required: rb.Required, Contents: contentViews(rb.Contents, links)}
 	}
 	for _, r := range op.Responses {
-		v.Responses = append(v.Responses, av.Response{Status: r.Status, Description: r.Description, Contents: contentViews(r.Contents)})
+		v.Responses = append(v.Responses, av.Response{Status: r.Status, Description: r.Description, Contents: contentViews(r.Contents, links)})
+	}
+	for _, cb := range op.Callbacks {
+		cv := av.Callback{Name: cb.Name, Expression: cb.Expression}
+		for _, o := range cb.Operations {
+			cv.Operations = append(cv.Operations, opView(o, links))
+		}
+		v.Callbacks = append(v.Callbacks, cv)
 	}
 	return v
 }
 
-func contentViews(list []openapi.MediaContent) []av.MediaContent {
+func contentViews(list []openapi.MediaContent, links *modelLinks) []av.MediaContent {
 	if list == nil {
 		return nil
 	}
 	out := make([]av.MediaContent, len(list))
 	for i, c := range list {
-		out[i] = av.MediaContent{MediaType: c.MediaType, Schema: schemaNodeView(c.Schema), Example: c.Example}
+		out[i] = av.MediaContent{
+			MediaType: c.MediaType, Schema: schemaNodeView(c.Schema, links), Example: c.Example,
+			Generated: c.Generated, Examples: exampleViews(c.Examples),
+		}
+	}
+	return out
+}
+
+func exampleViews(list []openapi.Example) []av.Example {
+	if list == nil {
+		return nil
+	}
+	out := make([]av.Example, len(list))
+	for i, e := range list {
+		out[i] = av.Example{Name: e.Name, Summary: e.Summary, Description: e.Description, Value: e.Value, External: e.External}
 	}
 	return out
 }
@@ -103,23 +131,50 @@ func contentViews(list []openapi.MediaContent) []av.MediaContent {
 // schemaNodeView copies a schema tree node for node. The tree it copies is
 // already bounded where openapi builds it (depth, node budget, cycles
 // marked rather than followed), so the copy is as small, and it keeps the
-// Cycle and Truncated markers.
-func schemaNodeView(n *openapi.SchemaNode) *av.SchemaNode {
+// Cycle and Truncated markers. $refs to components.schemas link to the
+// model on the definition page (links may be nil: no links).
+func schemaNodeView(n *openapi.SchemaNode, links *modelLinks) *av.SchemaNode {
 	if n == nil {
 		return nil
 	}
 	v := &av.SchemaNode{
-		Name: n.Name, Ref: n.Ref, Type: n.Type, Format: n.Format, Description: n.Description,
-		Required: n.Required, Deprecated: n.Deprecated, ReadOnly: n.ReadOnly, Nullable: n.Nullable,
-		Enum: n.Enum, Cycle: n.Cycle, Truncated: n.Truncated,
+		Name: n.Name, Ref: n.Ref, ModelURL: links.url(n.Model), Title: n.Title, Type: n.Type, Format: n.Format,
+		Description: n.Description, Required: n.Required, Deprecated: n.Deprecated, ReadOnly: n.ReadOnly,
+		WriteOnly: n.WriteOnly, Nullable: n.Nullable, Enum: n.Enum, Combinator: n.Combinator,
+		Cycle: n.Cycle, Truncated: n.Truncated,
 	}
-	if len(n.Children) > 0 {
-		v.Children = make([]*av.SchemaNode, 0, len(n.Children))
-		for _, c := range n.Children {
-			if cv := schemaNodeView(c); cv != nil {
-				v.Children = append(v.Children, cv)
-			}
+	for _, p := range n.Composed {
+		v.Composed = append(v.Composed, av.SchemaPart{Label: p.Label, URL: links.url(p.Model)})
+	}
+	if d := n.Discriminator; d != nil {
+		v.Discriminator = &av.Discriminator{PropertyName: d.PropertyName}
+		for _, m := range d.Mapping {
+			v.Discriminator.Mapping = append(v.Discriminator.Mapping, av.DiscriminatorMapping{
+				Value: m.Value, Target: orString(m.Model, m.Ref), URL: links.url(m.Model),
+			})
 		}
 	}
+	v.Variants = schemaNodeViews(n.Variants, links)
+	v.Children = schemaNodeViews(n.Children, links)
 	return v
+}
+
+func schemaNodeViews(list []*openapi.SchemaNode, links *modelLinks) []*av.SchemaNode {
+	if len(list) == 0 {
+		return nil
+	}
+	out := make([]*av.SchemaNode, 0, len(list))
+	for _, c := range list {
+		if cv := schemaNodeView(c, links); cv != nil {
+			out = append(out, cv)
+		}
+	}
+	return out
+}
+
+func orString(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
 }

@@ -52,9 +52,17 @@ func (h *Handler) entityActions(c *echo.Context, se *catalog.StoredEntity, e *ca
 		a.SignInURL = signInURL(a.Base)
 	}
 	if e.Metadata.Annotations[catalog.AnnotationOrphan] == "true" {
+		// What stopped emitting it is the location it was listed through
+		// (a configured or registered location, or a Location entity
+		// under it), not its own file: that may be unchanged, with the
+		// Location that named it no longer doing so.
 		a.Orphan = &views.Orphan{
+			ListedBy:  e.Metadata.Annotations[catalog.AnnotationManagedByOriginLocation],
 			ManagedBy: e.Metadata.Annotations[catalog.AnnotationManagedByLocation],
 			Since:     se.UpdatedAt, UID: se.UID,
+		}
+		if a.Orphan.ListedBy == "" {
+			a.Orphan.ListedBy = a.Orphan.ManagedBy
 		}
 	}
 	locs := h.locs()

@@ -68,7 +68,8 @@ func TestOrphansAreAFacetWithABannerAndCanBeDeleted(t *testing.T) {
 
 	_, doc, _ = get(t, p.URL, "/catalog/default/api/refunds-api")
 	banner := strings.Join(strings.Fields(doc.Find(`[data-testid="orphan-banner"]`).Text()), " ")
-	if !strings.Contains(banner, "testdata/catalog.yaml no longer emits it (since 20") {
+	if !strings.Contains(banner, "No longer listed by file:") || !strings.Contains(banner, "testdata/catalog.yaml (since 20") ||
+		strings.Contains(banner, "read from") {
 		t.Errorf("banner %q", banner)
 	}
 	del := doc.Find(`[data-testid="delete-entity"]`)
@@ -148,5 +149,34 @@ func TestRegisterPageWithoutALocationService(t *testing.T) {
 	_, doc, _ = get(t, p.URL, "/catalog/default/api/payments-api")
 	if doc.Find(`[data-testid="entity-actions"]`).Length() != 0 {
 		t.Error("an actions bar with nothing in it")
+	}
+}
+
+// An entity read from a file that a Location names is orphaned when that
+// Location (or one above it) stops naming the file: the banner names the
+// location it was listed through, not its own file, which may be unchanged.
+func TestOrphanBannerNamesTheLocationThatNoLongerListsIt(t *testing.T) {
+	p := newPortal(t)
+	var all []catalog.DeferredEntity
+	for _, name := range []string{"catalog.yaml", "many.yaml"} {
+		for _, de := range parseFile(t, name) {
+			if de.Entity.Metadata.Name == "refunds-api" {
+				de.Source.Location = "file:/srv/catalog/apis/refunds.yaml"
+				de.Source.OriginLocation = "file:/srv/catalog/all.yaml"
+				de.LocationKey = de.Source.Location
+			}
+			all = append(all, de)
+		}
+	}
+	if _, err := p.Catalog.Apply(context.Background(), "file:testdata", catalog.Mutation{Type: catalog.Full, Entities: all, Orphans: true}); err != nil {
+		t.Fatal(err)
+	}
+	orphanRefunds(t, p)
+	_, doc, _ := get(t, p.URL, "/catalog/default/api/refunds-api")
+	banner := strings.Join(strings.Fields(doc.Find(`[data-testid="orphan-banner"]`).Text()), " ")
+	for _, want := range []string{"No longer listed by file:/srv/catalog/all.yaml (since 20", "It was read from file:/srv/catalog/apis/refunds.yaml."} {
+		if !strings.Contains(banner, want) {
+			t.Errorf("banner %q lacks %q", banner, want)
+		}
 	}
 }
