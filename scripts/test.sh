@@ -37,9 +37,11 @@ go build ./examples/...
 # run: the same tests, and a data race anywhere fails the build. Waits in
 # the tests are bounded for a loaded machine under -race (the root
 # package's patience), not for an idle one. The heaviest packages under
-# -race are the ones that load GitHub's 13 MB description (catalog/apidiff,
-# catalog/openapi, web/apidocs, the root); an earlier measurement of the
-# whole run from a cold cache was 650 s of CPU.
+# -race are the ones that load GitHub's 13 MB description (catalog/apidiff
+# alone: 148 s of CPU, 227 s wall; catalog/openapi, web/apidocs, the root).
+# The whole run from a cold race build cache took 1,075 s of CPU (886 user,
+# 189 sys), so at least 9 minutes of wall on two quiet cores; measured on
+# the development machine at a load of 22 (68 minutes of wall there).
 go test -count=1 -race -timeout 20m ./...
 
 # Deploy artefacts, in their own module (deploy/go.mod keeps Helm, k8s.io and
