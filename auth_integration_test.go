@@ -21,6 +21,7 @@ import (
 
 	"github.com/porticohq/portico"
 	"github.com/porticohq/portico/auth/authtest"
+	"github.com/porticohq/portico/config"
 	"github.com/porticohq/portico/defaults"
 )
 
@@ -101,7 +102,7 @@ catalog:
 	if pg {
 		yaml = strings.Replace(yaml, "backend:\n", "backend:\n"+pgDatabaseYAML(t), 1)
 	}
-	cfg, err := portico.ParseConfig("app-config.yaml", []byte(yaml))
+	cfg, err := config.Parse("app-config.yaml", []byte(yaml))
 	if err != nil {
 		ln.Close()
 		t.Fatal(err)

@@ -10,6 +10,7 @@ import (
 
 	"github.com/porticohq/portico"
 	"github.com/porticohq/portico/catalog"
+	"github.com/porticohq/portico/config"
 	"github.com/porticohq/portico/plugins/catalogplugin"
 )
 
@@ -36,7 +37,7 @@ apiVersion: example.com/v1
 kind: Widget
 metadata: {name: unknown}
 `)
-	cfg, err := portico.ParseConfig("app-config.yaml", []byte(fmt.Sprintf("catalog:\n  locations:\n    - {type: file, target: %s}\n", filepath.Join(dir, "*.yaml"))))
+	cfg, err := config.Parse("app-config.yaml", []byte(fmt.Sprintf("catalog:\n  locations:\n    - {type: file, target: %s}\n", filepath.Join(dir, "*.yaml"))))
 	if err != nil {
 		t.Fatal(err)
 	}

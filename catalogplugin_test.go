@@ -22,6 +22,7 @@ import (
 
 	"github.com/porticohq/portico"
 	"github.com/porticohq/portico/catalog"
+	"github.com/porticohq/portico/config"
 	"github.com/porticohq/portico/plugins/catalogplugin"
 )
 
@@ -51,7 +52,7 @@ func getJSON(t *testing.T, base, path string, v any) int {
 
 func waitReady(t *testing.T, base string) {
 	t.Helper()
-	deadline := time.Now().Add(20 * time.Second)
+	deadline := time.Now().Add(patience)
 	for getJSON(t, base, "/readyz", nil) != http.StatusOK {
 		if time.Now().After(deadline) {
 			t.Fatal("/readyz never answered 200")
@@ -68,7 +69,7 @@ func TestCatalogPluginRunsLocationsProvidersAndProcessors(t *testing.T) {
 	}))
 	defer srv.Close()
 	u, _ := url.Parse(srv.URL)
-	cfg, err := portico.ParseConfig("app-config.yaml", []byte(fmt.Sprintf(`
+	cfg, err := config.Parse("app-config.yaml", []byte(fmt.Sprintf(`
 backend:
   reading:
     allow: [{host: '%s'}]
@@ -172,7 +173,7 @@ catalog:
 }
 
 func TestUnknownLocationTypeAndProviderSectionsAreWarnings(t *testing.T) {
-	cfg, err := portico.ParseConfig("app-config.yaml", []byte(`
+	cfg, err := config.Parse("app-config.yaml", []byte(`
 catalog:
   locations:
     - {type: system-x, target: http://systemx.example/api}
@@ -215,7 +216,7 @@ func TestBackendOnPostgreSQL(t *testing.T) {
 	})
 	dir := t.TempDir()
 	writeFile(t, dir, "c.yaml", fmt.Sprintf(componentYAML, "on-postgres"))
-	cfg, err := portico.ParseConfig("app-config.yaml", []byte(fmt.Sprintf(`
+	cfg, err := config.Parse("app-config.yaml", []byte(fmt.Sprintf(`
 backend:
   database: {client: pg, prefix: %s, connection: '%s'}
 catalog:
@@ -245,7 +246,7 @@ spec: {type: openapi, lifecycle: production, owner: team-a, definition: "openapi
 	os.MkdirAll(filepath.Join(dir, "b"), 0o755)
 	writeFile(t, dir, "a/api.yaml", fmt.Sprintf(api, "api-in-a")+"---\n"+fmt.Sprintf(componentYAML, "component-in-a"))
 	writeFile(t, dir, "b/api.yaml", fmt.Sprintf(api, "api-in-b"))
-	cfg, err := portico.ParseConfig("app-config.yaml", []byte(fmt.Sprintf(`
+	cfg, err := config.Parse("app-config.yaml", []byte(fmt.Sprintf(`
 catalog:
   rules: [{allow: [Component]}]
   locations:

@@ -2,12 +2,17 @@ package portico_test
 
 import (
 	"context"
+	"errors"
+	"io/fs"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/porticohq/portico"
 	"github.com/porticohq/portico/catalog"
+	"github.com/porticohq/portico/config"
 	"github.com/porticohq/portico/plugins/appplugin"
 )
 
@@ -15,7 +20,7 @@ import (
 // even in a backend built without the auth plugin (which used to be the
 // only one to report it; the app plugin dropped the error).
 func TestAuthConfigMistakeStopsStartWithoutTheAuthPlugin(t *testing.T) {
-	cfg, err := portico.ParseConfig("app-config.yaml", []byte("auth:\n  requireSignIn: maybe\n"))
+	cfg, err := config.Parse("app-config.yaml", []byte("auth:\n  requireSignIn: maybe\n"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -29,18 +34,33 @@ func TestAuthConfigMistakeStopsStartWithoutTheAuthPlugin(t *testing.T) {
 	}
 }
 
-// ParseSettings completes config's settings with the catalog's read limit
-// and checks allowAddresses with the egress rules, naming the entry.
-func TestParseSettingsCompletesWhatConfigCannotKnow(t *testing.T) {
-	cfg, err := portico.ParseConfig("app-config.yaml", []byte("backend: {reading: {allowAddresses: ['10.0.0.0/8', example.com]}}\n"))
+// backend.reading configures the URL reader every feature gets: an
+// allowAddresses entry the egress rules cannot parse stops start-up before
+// the database opens, naming the file and the entry; with no maxBytes the
+// reader's limit is the catalog's default.
+func TestReadingSettingsConfigureTheURLReader(t *testing.T) {
+	cfg, err := config.Parse("app-config.yaml", []byte("backend: {reading: {allowAddresses: ['10.0.0.0/8', example.com]}}\n"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := portico.ParseSettings(cfg); err == nil || !strings.HasPrefix(err.Error(), "app-config.yaml: backend.reading.allowAddresses[1]: ") {
-		t.Errorf("err = %v, want it to name the second entry", err)
+	db := filepath.Join(t.TempDir(), "never.db")
+	b, _ := testBackend(t, portico.WithConfig(cfg), portico.WithDatabase(config.Database{Driver: config.DriverSQLite, Path: db}))
+	err = b.Run(context.Background())
+	if err == nil || !strings.HasPrefix(err.Error(), "app-config.yaml: backend.reading.allowAddresses[1]: ") {
+		t.Errorf("Run = %v, want it to name the second entry", err)
 	}
-	s, err := portico.ParseSettings(portico.NewConfig(nil))
-	if err != nil || s.Backend.Reading.MaxBytes != catalog.DefaultMaxReadSize {
-		t.Errorf("maxBytes = %v (%v), want the catalog's default", s.Backend.Reading.MaxBytes, err)
+	if _, err := os.Stat(db); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("the database was opened before the configuration was checked (stat: %v)", err)
+	}
+
+	var limit int64
+	b, _ = testBackend(t)
+	b.Add(portico.NewPlugin("reads", func(r portico.PluginRegistrar) error {
+		limit = r.Services().URLReader.Limit()
+		return nil
+	}))
+	start(t, b)
+	if limit != catalog.DefaultMaxReadSize {
+		t.Errorf("URL reader limit = %d, want the catalog's default %d", limit, catalog.DefaultMaxReadSize)
 	}
 }

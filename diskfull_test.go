@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/porticohq/portico"
+	"github.com/porticohq/portico/config"
 	"github.com/porticohq/portico/plugins/appplugin"
 	"github.com/porticohq/portico/plugins/authplugin"
 	"github.com/porticohq/portico/plugins/catalogplugin"
@@ -57,7 +58,7 @@ func TestDiskFullRecoversWithoutRestart(t *testing.T) {
 		}
 	}
 	db := filepath.Join(disk, "portico.db")
-	cfg, err := portico.ParseConfig("app-config.yaml", []byte(fmt.Sprintf(`
+	cfg, err := config.Parse("app-config.yaml", []byte(fmt.Sprintf(`
 backend:
   database: {client: better-sqlite3, connection: '%s'}
   auth:
@@ -86,7 +87,7 @@ catalog:
 	base := start(t, b)
 
 	name := "file:" + files + "/*.yaml"
-	waitUntil(t, 20*time.Second, "/readyz to name the full disk", func() bool {
+	waitUntil(t, patience, "/readyz to name the full disk", func() bool {
 		status, reason := readyz(t, base)
 		return status == http.StatusServiceUnavailable && strings.Contains(reason, "disk is full")
 	})
@@ -104,7 +105,7 @@ catalog:
 	}
 
 	resizeTmpfs(t, disk, 64)
-	waitUntil(t, 30*time.Second, "ready after space was freed", func() bool {
+	waitUntil(t, patience, "ready after space was freed", func() bool {
 		status, _ := readyz(t, base)
 		return status == http.StatusOK
 	})
@@ -116,7 +117,7 @@ catalog:
 	if strings.Contains(page, "Writes failing since") || !strings.Contains(page, "done") {
 		t.Errorf("/providers still shows failing writes after recovery")
 	}
-	waitUntil(t, 40*time.Second, "the WAL checkpointed and truncated", func() bool {
+	waitUntil(t, patience, "the WAL checkpointed and truncated", func() bool {
 		info, err := os.Stat(db + "-wal")
 		return err == nil && info.Size() <= 16<<20
 	})

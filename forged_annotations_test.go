@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/porticohq/portico"
+	"github.com/porticohq/portico/config"
 	"github.com/porticohq/portico/defaults"
 )
 
@@ -76,7 +77,7 @@ func TestForgedAnnotationsCannotWidenDefinitionReads(t *testing.T) {
 		docs = append(docs, forgedAPI(name+"-missing", "../../outside/missing.yaml#/Secret", ann))
 	}
 	writeFile(t, apis, "catalog-info.yaml", strings.Join(docs, "---\n"))
-	cfg, err := portico.ParseConfig("app-config.yaml", []byte(fmt.Sprintf("catalog:\n  locations: [{type: file, target: '%s'}]\n", filepath.Join(apis, "*.yaml"))))
+	cfg, err := config.Parse("app-config.yaml", []byte(fmt.Sprintf("catalog:\n  locations: [{type: file, target: '%s'}]\n", filepath.Join(apis, "*.yaml"))))
 	if err != nil {
 		t.Fatal(err)
 	}

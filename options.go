@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/porticohq/portico/catalog/store"
+	"github.com/porticohq/portico/config"
 )
 
 // Option replaces one of the backend's services or settings; pass options
@@ -18,9 +19,9 @@ type Option func(*options)
 type options struct {
 	clock    func() time.Time
 	logger   *slog.Logger
-	config   *Config
+	config   *config.Config
 	files    []string
-	database *Database
+	database *config.Database
 	store    *store.Store
 	listener net.Listener
 	address  string
@@ -45,13 +46,13 @@ func WithConfigFiles(files ...string) Option {
 
 // WithConfig uses an already loaded or built configuration (see
 // LoadConfig, ParseConfig and NewConfig) instead of reading files.
-func WithConfig(c *Config) Option {
+func WithConfig(c *config.Config) Option {
 	return func(o *options) { o.config = c }
 }
 
 // WithDatabase replaces backend.database (the --database flag and
 // PORTICO_DATABASE use it); see ParseDatabase.
-func WithDatabase(db Database) Option {
+func WithDatabase(db config.Database) Option {
 	return func(o *options) { o.database = &db }
 }
 

@@ -21,6 +21,7 @@ import (
 	"github.com/porticohq/portico/auth"
 	"github.com/porticohq/portico/catalog"
 	"github.com/porticohq/portico/catalog/store"
+	"github.com/porticohq/portico/config"
 	"github.com/porticohq/portico/plugins/appplugin"
 	"github.com/porticohq/portico/plugins/authplugin"
 	"github.com/porticohq/portico/plugins/catalogplugin"
@@ -32,8 +33,8 @@ func testBackend(t *testing.T, opts ...portico.Option) (*portico.Backend, *syncB
 	t.Helper()
 	logs := &syncBuffer{}
 	base := []portico.Option{
-		portico.WithConfig(portico.NewConfig(nil)),
-		portico.WithDatabase(portico.Database{Driver: portico.DriverSQLite, Path: filepath.Join(t.TempDir(), "portico.db")}),
+		portico.WithConfig(config.New(nil)),
+		portico.WithDatabase(config.Database{Driver: config.DriverSQLite, Path: filepath.Join(t.TempDir(), "portico.db")}),
 		portico.WithAddress("127.0.0.1:0"),
 		portico.WithLogger(slog.New(slog.NewTextHandler(logs, nil))),
 		portico.WithDemo(false),
@@ -60,7 +61,7 @@ func start(t *testing.T, b *portico.Backend) string {
 	case err := <-errc:
 		errc <- nil
 		t.Fatalf("Run failed: %v", err)
-	case <-time.After(20 * time.Second):
+	case <-time.After(patience):
 		t.Fatal("backend did not start")
 	}
 	return ""
@@ -245,7 +246,7 @@ func TestWithClockReplacesTheClockEveryFeatureSees(t *testing.T) {
 }
 
 func TestServicesAreScopedToTheFeature(t *testing.T) {
-	cfg, err := portico.ParseConfig("app-config.yaml", []byte("frobs:\n  baseUrl: http://frobs.example\n"))
+	cfg, err := config.Parse("app-config.yaml", []byte("frobs:\n  baseUrl: http://frobs.example\n"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -301,7 +302,7 @@ func TestReadyzWaitsForTrackedWork(t *testing.T) {
 		t.Errorf("/readyz before the work is done = %d, want 503", got)
 	}
 	close(release)
-	deadline := time.Now().Add(5 * time.Second)
+	deadline := time.Now().Add(patience)
 	for status() != http.StatusOK {
 		if time.Now().After(deadline) {
 			t.Fatal("/readyz never became ready")
@@ -354,7 +355,7 @@ auth:
           resolvers: [{resolver: employeeNumberMatchingUserEntity}]
 `
 	run := func(withModule bool) error {
-		cfg, err := portico.ParseConfig("app-config.yaml", []byte(yaml))
+		cfg, err := config.Parse("app-config.yaml", []byte(yaml))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -429,7 +430,7 @@ func TestBadListenAddressStopsStartUp(t *testing.T) {
 // it stops start-up even without the auth plugin, instead of an open
 // portal.
 func TestAppPluginReportsABadAuthSection(t *testing.T) {
-	cfg, err := portico.ParseConfig("app-config.yaml", []byte("auth:\n  requireSignIn: true\n"))
+	cfg, err := config.Parse("app-config.yaml", []byte("auth:\n  requireSignIn: true\n"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/porticohq/portico"
 	"github.com/porticohq/portico/auth/authtest"
+	"github.com/porticohq/portico/config"
 	"github.com/porticohq/portico/defaults"
 )
 
@@ -25,11 +26,11 @@ func TestPublicURLPrefersBackendBaseURL(t *testing.T) {
 		{"Backstage's layout: the backend wins", "app: {baseUrl: 'http://localhost:3000'}\nbackend: {baseUrl: 'http://localhost:7007'}", "http://localhost:7007"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			cfg, err := portico.ParseConfig("app-config.yaml", []byte(tc.yaml))
+			cfg, err := config.Parse("app-config.yaml", []byte(tc.yaml))
 			if err != nil {
 				t.Fatal(err)
 			}
-			s, err := portico.ParseSettings(cfg)
+			s, err := config.ParseSettings(cfg)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -49,11 +50,11 @@ func TestPublicURLMustBeAnAbsoluteHTTPURL(t *testing.T) {
 		// checked either.
 		{"app: {baseUrl: '/portal'}\nbackend: {baseUrl: 'http://portal.example'}", ``},
 	} {
-		cfg, err := portico.ParseConfig("app-config.yaml", []byte(tc.yaml))
+		cfg, err := config.Parse("app-config.yaml", []byte(tc.yaml))
 		if err != nil {
 			t.Fatal(err)
 		}
-		_, err = portico.ParseSettings(cfg)
+		_, err = config.ParseSettings(cfg)
 		switch {
 		case tc.want == "" && err != nil:
 			t.Errorf("%s: %v, want no error", tc.yaml, err)
@@ -185,7 +186,7 @@ auth:
 ` + github + `catalog:
   locations: [{type: file, target: '` + filepath.Join(dir, "catalog.yaml") + `'}]
 `
-	cfg, err := portico.ParseConfig("app-config.yaml", []byte(yaml))
+	cfg, err := config.Parse("app-config.yaml", []byte(yaml))
 	if err != nil {
 		ln.Close()
 		t.Fatalf("%v\n%s", err, yaml)
@@ -208,7 +209,7 @@ func TestDemoTryItServerIsThePublicURL(t *testing.T) {
 	}
 	_, port, _ := net.SplitHostPort(ln.Addr().String())
 	public := "http://localhost:" + port
-	cfg, err := portico.ParseConfig("app-config.yaml", []byte("backend: {baseUrl: '"+public+"'}\n"))
+	cfg, err := config.Parse("app-config.yaml", []byte("backend: {baseUrl: '"+public+"'}\n"))
 	if err != nil {
 		t.Fatal(err)
 	}

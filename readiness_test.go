@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/porticohq/portico"
+	"github.com/porticohq/portico/config"
 	"github.com/porticohq/portico/plugins/authplugin"
 	"github.com/porticohq/portico/plugins/catalogplugin"
 )
@@ -22,10 +23,10 @@ const readyToken = "readiness-test-token-0123456789"
 // urlLocationConfig is a url location read every 30 minutes (a long
 // interval: readiness must not wait for the next read), with a static
 // token that may read /readyz's reason.
-func urlLocationConfig(t *testing.T, target, database string) *portico.Config {
+func urlLocationConfig(t *testing.T, target, database string) *config.Config {
 	t.Helper()
 	u, _ := url.Parse(target)
-	cfg, err := portico.ParseConfig("app-config.yaml", []byte(fmt.Sprintf(`
+	cfg, err := config.Parse("app-config.yaml", []byte(fmt.Sprintf(`
 backend:
 %s  reading:
     allow: [{host: '%s'}]
@@ -73,7 +74,7 @@ func timeToReady(t *testing.T, base string, started time.Time, limit time.Durati
 	}
 }
 
-func startURLBackend(t *testing.T, cfg *portico.Config, opts ...portico.Option) (string, time.Time) {
+func startURLBackend(t *testing.T, cfg *config.Config, opts ...portico.Option) (string, time.Time) {
 	t.Helper()
 	b := portico.New(append([]portico.Option{portico.WithConfig(cfg), portico.WithAddress("127.0.0.1:0"), portico.WithDemo(false), portico.WithLogger(slogText(&syncBuffer{}))}, opts...)...)
 	b.Add(catalogplugin.Plugin(), catalogplugin.URLLocationsModule(), authplugin.Plugin())
@@ -82,23 +83,28 @@ func startURLBackend(t *testing.T, cfg *portico.Config, opts ...portico.Option) 
 }
 
 // Issue 15: after a restart, a url location that another run already read
-// is ready at once, not when this process next wins the task (296 s).
+// is ready at once, not when this process next wins the task (296 s). The
+// wait is bounded by patience, well under that and the 30-minute interval,
+// so a process that waits for its own read still fails; the time it took
+// is logged.
 func TestURLLocationReadyAfterRestartWithoutRereading(t *testing.T) {
 	repo := nestedRepo(t)
 	target := repo.URL + "/repo/all.yaml"
 	db := filepath.Join(t.TempDir(), "portico.db")
 	cfg := urlLocationConfig(t, target, "")
 	t.Run("first process", func(t *testing.T) {
-		base, started := startURLBackend(t, cfg, portico.WithDatabase(portico.Database{Driver: portico.DriverSQLite, Path: db}))
-		timeToReady(t, base, started, 10*time.Second)
+		base, started := startURLBackend(t, cfg, portico.WithDatabase(config.Database{Driver: config.DriverSQLite, Path: db}))
+		timeToReady(t, base, started, patience)
 	})
-	base, started := startURLBackend(t, cfg, portico.WithDatabase(portico.Database{Driver: portico.DriverSQLite, Path: db}))
-	took := timeToReady(t, base, started, 5*time.Second)
+	base, started := startURLBackend(t, cfg, portico.WithDatabase(config.Database{Driver: config.DriverSQLite, Path: db}))
+	took := timeToReady(t, base, started, patience)
 	t.Logf("restarted process ready after %s", took)
 }
 
 // Issue 15: with three replicas on one PostgreSQL, only one reads the url
-// location, and every one is ready within 5 s.
+// location, and every one is ready without reading it (issue 15 measured
+// under 5 s; the bound is patience, far below the 30-minute interval a
+// replica waiting for its own read would take). Each one's time is logged.
 func TestThreeReplicasAreReadyWithoutWinningTheLease(t *testing.T) {
 	repo := nestedRepo(t)
 	cfg := urlLocationConfig(t, repo.URL+"/repo/all.yaml", pgDatabaseYAML(t))
@@ -108,7 +114,7 @@ func TestThreeReplicasAreReadyWithoutWinningTheLease(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			base, started := startURLBackend(t, cfg)
-			took := timeToReady(t, base, started, 5*time.Second)
+			took := timeToReady(t, base, started, patience)
 			t.Logf("replica %d ready after %s", i, took)
 		}()
 	}
@@ -121,7 +127,7 @@ func TestFailedFirstIngestIsNotReadyAndSaysWhy(t *testing.T) {
 	repo := nestedRepo(t)
 	target := repo.URL + "/repo/not-there-yet.yaml"
 	base, _ := startURLBackend(t, urlLocationConfig(t, target, ""))
-	deadline := time.Now().Add(10 * time.Second)
+	deadline := time.Now().Add(patience)
 	for {
 		status, reason := readyz(t, base)
 		if status == http.StatusServiceUnavailable && strings.Contains(reason, "first ingest failed: url:"+target) && strings.Contains(reason, "does not exist") {

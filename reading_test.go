@@ -14,6 +14,7 @@ import (
 	"github.com/porticohq/portico"
 	"github.com/porticohq/portico/catalog"
 	"github.com/porticohq/portico/catalog/openapi/openapitest"
+	"github.com/porticohq/portico/config"
 	"github.com/porticohq/portico/defaults"
 )
 
@@ -23,16 +24,16 @@ func TestReadingMaxBytes(t *testing.T) {
 		want    int64
 		wantErr string
 	}{
-		{``, catalog.DefaultMaxReadSize, ""},
+		{``, 0, ""}, // the reader's default, catalog.DefaultMaxReadSize
 		{"backend: {reading: {maxBytes: 67108864}}", 64 << 20, ""},
 		{"backend: {reading: {maxBytes: -1}}", 0, "app-config.yaml: backend.reading.maxBytes: must be a positive number of bytes, got -1"},
 		{"backend: {reading: {maxBytes: lots}}", 0, "backend.reading.maxBytes"},
 	} {
-		cfg, err := portico.ParseConfig("app-config.yaml", []byte(tc.yaml))
+		cfg, err := config.Parse("app-config.yaml", []byte(tc.yaml))
 		if err != nil {
 			t.Fatal(err)
 		}
-		s, err := portico.ParseSettings(cfg)
+		s, err := config.ParseSettings(cfg)
 		if tc.wantErr != "" {
 			if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
 				t.Errorf("%s: error %v, want one containing %q", tc.yaml, err, tc.wantErr)
@@ -111,7 +112,7 @@ func TestGitHubDescriptionLoadsAsATextTarget(t *testing.T) {
 // location, plus extra config.
 func startWithLocation(t *testing.T, dir, extra string) string {
 	t.Helper()
-	cfg, err := portico.ParseConfig("app-config.yaml", []byte(extra+"catalog:\n  locations: [{type: file, target: '"+filepath.Join(dir, "catalog-info.yaml")+"'}]\n"))
+	cfg, err := config.Parse("app-config.yaml", []byte(extra+"catalog:\n  locations: [{type: file, target: '"+filepath.Join(dir, "catalog-info.yaml")+"'}]\n"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -149,7 +150,7 @@ func checkGitHubDefinitionPage(t *testing.T, base string, operations int) {
 	if id == "" {
 		t.Fatal("the definition page has no repos/get operation")
 	}
-	deadline := time.Now().Add(time.Minute)
+	deadline := time.Now().Add(patience)
 	for {
 		frag := getDoc(t, base+"/catalog/default/api/github/definition/op/"+strings.TrimPrefix(id, "op-"))
 		if frag.Find("[data-testid=operation-details]").Length() == 1 && frag.Find("[data-testid=operation-loading]").Length() == 0 {

@@ -21,6 +21,7 @@ import (
 
 	"github.com/porticohq/portico"
 	"github.com/porticohq/portico/catalog"
+	"github.com/porticohq/portico/config"
 	"github.com/porticohq/portico/plugins/authplugin"
 	"github.com/porticohq/portico/plugins/catalogplugin"
 )
@@ -122,7 +123,7 @@ func errorName(body map[string]any) string {
 func registryBackend(t *testing.T, repo *repoServer, dbPath string) string {
 	t.Helper()
 	u, _ := url.Parse(repo.URL)
-	cfg, err := portico.ParseConfig("app-config.yaml", []byte(fmt.Sprintf(`
+	cfg, err := config.Parse("app-config.yaml", []byte(fmt.Sprintf(`
 backend:
   reading:
     allow: [{host: '%s'}]
@@ -135,7 +136,7 @@ catalog:
 	}
 	opts := []portico.Option{portico.WithConfig(cfg)}
 	if dbPath != "" {
-		opts = append(opts, portico.WithDatabase(portico.Database{Driver: portico.DriverSQLite, Path: dbPath}))
+		opts = append(opts, portico.WithDatabase(config.Database{Driver: config.DriverSQLite, Path: dbPath}))
 	}
 	b, _ := testBackend(t, opts...)
 	b.Add(catalogplugin.Plugin(), catalogplugin.FileLocationsModule(), catalogplugin.URLLocationsModule(), authplugin.Plugin())
@@ -148,7 +149,7 @@ catalog:
 func waitEntity(t *testing.T, base, ref, what string, cond func(e *catalog.Entity) bool) {
 	t.Helper()
 	r := catalog.MustParseRef(ref)
-	deadline := time.Now().Add(10 * time.Second)
+	deadline := time.Now().Add(patience)
 	for {
 		var e catalog.Entity
 		status := getJSON(t, base, fmt.Sprintf("/api/catalog/entities/by-name/%s/%s/%s", r.Kind, r.Namespace, r.Name), &e)
@@ -160,7 +161,7 @@ func waitEntity(t *testing.T, base, ref, what string, cond func(e *catalog.Entit
 			return
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("%s: %s not within 10 s (status %d)", ref, what, status)
+			t.Fatalf("%s: %s not within %s (status %d)", ref, what, patience, status)
 		}
 		time.Sleep(25 * time.Millisecond)
 	}
@@ -364,7 +365,7 @@ func TestRegisteredLocationsTwoReplicasOnePostgreSQL(t *testing.T) {
 	u, _ := url.Parse(repo.URL)
 	dbYAML := pgDatabaseYAML(t)
 	replica := func() string {
-		cfg, err := portico.ParseConfig("app-config.yaml", []byte(fmt.Sprintf("backend:\n%s  reading:\n    allow: [{host: '%s'}]\n    allowAddresses: ['127.0.0.1']\ncatalog:\n  processingInterval: {minutes: 30}\n", dbYAML, u.Host)))
+		cfg, err := config.Parse("app-config.yaml", []byte(fmt.Sprintf("backend:\n%s  reading:\n    allow: [{host: '%s'}]\n    allowAddresses: ['127.0.0.1']\ncatalog:\n  processingInterval: {minutes: 30}\n", dbYAML, u.Host)))
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -17,6 +17,7 @@ import (
 
 	"github.com/porticohq/portico"
 	"github.com/porticohq/portico/catalog"
+	"github.com/porticohq/portico/config"
 	"github.com/porticohq/portico/defaults"
 )
 
@@ -28,7 +29,7 @@ func registerPortal(t *testing.T, repoURL string) (string, *browser) {
 	u, _ := url.Parse(repoURL)
 	dir := t.TempDir()
 	writeFile(t, dir, "configured.yaml", fmt.Sprintf(componentYAML, "configured-one"))
-	cfg, err := portico.ParseConfig("app-config.yaml", []byte(fmt.Sprintf(`
+	cfg, err := config.Parse("app-config.yaml", []byte(fmt.Sprintf(`
 backend:
   reading:
     allow: [{host: '%s'}]
@@ -90,7 +91,7 @@ func testids(doc *goquery.Document, sel, attr string) []string {
 // waitRead polls a location's page until its first read is over.
 func waitRead(t *testing.T, b *browser, u string) *goquery.Document {
 	t.Helper()
-	deadline := time.Now().Add(10 * time.Second)
+	deadline := time.Now().Add(patience)
 	for {
 		resp, body := b.get(u)
 		doc := page(t, body)
@@ -101,7 +102,7 @@ func waitRead(t *testing.T, b *browser, u string) *goquery.Document {
 			return doc
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("the first read of %s did not end within 10 s:\n%s", u, body)
+			t.Fatalf("the first read of %s did not end within %s:\n%s", u, patience, body)
 		}
 		time.Sleep(50 * time.Millisecond)
 	}

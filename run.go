@@ -15,6 +15,7 @@ import (
 	"github.com/porticohq/portico/catalog"
 	"github.com/porticohq/portico/catalog/egress"
 	"github.com/porticohq/portico/catalog/store"
+	"github.com/porticohq/portico/config"
 	"github.com/porticohq/portico/providers"
 	"github.com/porticohq/portico/web"
 )
@@ -26,8 +27,8 @@ const urlBodyCache = 64 << 20
 // runtime is what one Run shares between features.
 type runtime struct {
 	log       *slog.Logger
-	cfg       *Config
-	settings  *Settings
+	cfg       *config.Config
+	settings  *config.Settings
 	clock     func() time.Time
 	store     *store.Store
 	ownStore  bool
@@ -100,7 +101,10 @@ func (b *Backend) setup(ctx context.Context) (*runtime, error) {
 	if b.opts.demo != nil {
 		rt.demo = *b.opts.demo
 	}
-	if rt.settings, err = ParseSettings(cfg); err != nil {
+	if rt.settings, err = config.ParseSettings(cfg); err != nil {
+		return nil, err
+	}
+	if rt.urls, err = urlReader(cfg, rt.settings.Backend.Reading); err != nil {
 		return nil, err
 	}
 	if level != nil {
@@ -113,8 +117,8 @@ func (b *Backend) setup(ctx context.Context) (*runtime, error) {
 		addr = b.opts.listener.Addr().String()
 	}
 	if addr != "" {
-		var l ListenSettings
-		if err := l.UnmarshalConfig(NewConfig(map[string]any{"l": addr}).Sub("l")); err != nil {
+		var l config.ListenSettings
+		if err := l.UnmarshalConfig(config.New(map[string]any{"l": addr}).Sub("l")); err != nil {
 			return nil, fmt.Errorf("listen address %q: %w", addr, err)
 		}
 		rt.settings.Backend.Listen = l
@@ -129,11 +133,11 @@ func (b *Backend) setup(ctx context.Context) (*runtime, error) {
 	return rt, nil
 }
 
-func (b *Backend) config() (*Config, error) {
+func (b *Backend) config() (*config.Config, error) {
 	if b.opts.config != nil {
 		return b.opts.config, nil
 	}
-	return LoadConfig(b.opts.files...)
+	return config.Load(b.opts.files...)
 }
 
 // openStore opens the configured database (or takes the one given with
@@ -143,7 +147,7 @@ func (b *Backend) openStore(ctx context.Context, rt *runtime) error {
 		rt.store = b.opts.store
 		return nil
 	}
-	db := Database{}
+	db := config.Database{}
 	if b.opts.database != nil {
 		db = *b.opts.database
 	} else {
@@ -153,7 +157,7 @@ func (b *Backend) openStore(ctx context.Context, rt *runtime) error {
 		}
 	}
 	dsn := db.Path
-	if db.Driver == DriverPostgres {
+	if db.Driver == config.DriverPostgres {
 		dsn = db.URL
 		if err := store.EnsurePGDatabase(ctx, serverURL(db.URL), db.Name); err != nil {
 			return fmt.Errorf("database %s: %w", db, err)
@@ -178,8 +182,29 @@ func serverURL(dbURL string) string {
 	return u.String()
 }
 
-// build creates the catalog, scheduler, URL reader and HTTP server over the
-// open store.
+// urlReader is the reader for url locations and $text placeholders that
+// backend.reading configures. A zero maxBytes is the reader's own default
+// (catalog.DefaultMaxReadSize); an allowAddresses entry the egress rules
+// cannot parse stops start-up, before the database opens, naming the file
+// and the entry.
+func urlReader(cfg *config.Config, r config.ReadingSettings) (*catalog.URLReader, error) {
+	allow := make([]catalog.ReadAllowRule, 0, len(r.Allow))
+	for _, a := range r.Allow {
+		allow = append(allow, catalog.ReadAllowRule{Host: a.Host, Paths: a.Paths})
+	}
+	var addrs []egress.Rule
+	for i, a := range r.AllowAddresses {
+		rules, err := egress.ParseAddressRules([]string{a})
+		if err != nil {
+			return nil, cfg.Sub("backend.reading.allowAddresses").Index(i).Errorf("", "%v", err)
+		}
+		addrs = append(addrs, rules...)
+	}
+	return &catalog.URLReader{Allow: allow, Addresses: addrs, MaxSize: r.MaxBytes, Bodies: catalog.NewBodyCache(urlBodyCache)}, nil
+}
+
+// build creates the catalog, scheduler and HTTP server over the open
+// store.
 func (rt *runtime) build() error {
 	s := rt.settings
 	opts := catalog.Options{Logger: rt.log.With("component", "ingest"), OrphanStrategy: s.Catalog.OrphanStrategy}
@@ -190,15 +215,6 @@ func (rt *runtime) build() error {
 		opts.AllowedKinds = s.Catalog.AllowedKinds(nil)
 	}
 	rt.catalog = catalog.New(rt.store, opts)
-	allow := make([]catalog.ReadAllowRule, 0, len(s.Backend.Reading.Allow))
-	for _, a := range s.Backend.Reading.Allow {
-		allow = append(allow, catalog.ReadAllowRule{Host: a.Host, Paths: a.Paths})
-	}
-	addrs, err := egress.ParseAddressRules(s.Backend.Reading.AllowAddresses)
-	if err != nil {
-		return fmt.Errorf("backend.reading.allowAddresses %w", err)
-	}
-	rt.urls = &catalog.URLReader{Allow: allow, Addresses: addrs, MaxSize: s.Backend.Reading.MaxBytes, Bodies: catalog.NewBodyCache(urlBodyCache)}
 	sched, err := providers.New(providers.Options{
 		DB:     rt.store.DB(),
 		Logger: rt.log.With("component", "scheduler"),
@@ -255,9 +271,9 @@ func (rt *runtime) services(pluginID, moduleID string) *Services {
 // warnUnused logs, once each, the configuration keys nobody reads, the
 // provider sections no module reads, and unset environment variables.
 func (rt *runtime) warnUnused() {
-	keys, provs := unusedKeys(rt.cfg)
+	keys, provs := config.UnusedKeys(rt.cfg)
 	if len(keys) > 0 {
-		rt.log.Warn(describeUnused(keys))
+		rt.log.Warn(config.DescribeUnused(keys))
 	}
 	if len(provs) > 0 {
 		rt.log.Warn("ignoring catalog.providers sections no module reads (unknown provider?): " + strings.Join(provs, ", "))
@@ -298,7 +314,7 @@ func (rt *runtime) close() {
 
 // listen opens the listener: the one given with WithListener, the address
 // given with WithAddress, or backend.listen.
-func (b *Backend) listen(ctx context.Context, s *Settings) (net.Listener, error) {
+func (b *Backend) listen(ctx context.Context, s *config.Settings) (net.Listener, error) {
 	if b.opts.listener != nil {
 		return b.opts.listener, nil
 	}

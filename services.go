@@ -10,6 +10,7 @@ import (
 	"github.com/uptrace/bun"
 
 	"github.com/porticohq/portico/catalog"
+	"github.com/porticohq/portico/config"
 	"github.com/porticohq/portico/providers"
 	"github.com/porticohq/portico/web"
 )
@@ -23,12 +24,12 @@ type Services struct {
 	// Config is the feature's own section: the top-level key named after
 	// the plugin id ("catalog", "auth", "apiDocs"). Modules get their
 	// plugin's section and usually read Sub("providers.<name>").
-	Config *Config
+	Config *config.Config
 	// RootConfig is the whole configuration, for the few keys outside a
 	// feature's section (integrations, backend.reading).
-	RootConfig *Config
+	RootConfig *config.Config
 	// Settings is the typed app, backend and catalog configuration.
-	Settings *Settings
+	Settings *config.Settings
 	// Logger is scoped with the feature's id ("plugin", and "module" for
 	// modules).
 	Logger *slog.Logger

@@ -103,8 +103,7 @@ type ReadingSettings struct {
 	// turn an allowed name into the metadata service.
 	AllowAddresses []string `yaml:"allowAddresses"`
 	// MaxBytes is Portico's own key (Backstage has no read limit); zero
-	// means the reader's default, catalog.DefaultMaxReadSize, which the
-	// backend fills in.
+	// means the readers' default, catalog.DefaultMaxReadSize.
 	MaxBytes int64 `yaml:"maxBytes"`
 }
 

@@ -26,8 +26,10 @@ type entry[K comparable, V any] struct {
 }
 
 // New returns a cache holding at most limit in total cost, where cost
-// gives one value's (its size in bytes, say). A value costing more than
-// the limit is never kept.
+// gives one value's: its size in bytes for a cache bounded in bytes, Count
+// for one bounded by its number of entries. Put records the cost when it
+// stores the value; a value whose size changes later is Put again to count
+// the change. A value costing more than the limit is never kept.
 func New[K comparable, V any](limit int64, cost func(V) int64) *Cache[K, V] {
 	return &Cache[K, V]{limit: limit, cost: cost, order: list.New(), items: map[K]*list.Element{}}
 }
@@ -70,6 +72,15 @@ func (c *Cache[K, V]) Delete(key K) {
 	if el, ok := c.items[key]; ok {
 		c.remove(el)
 	}
+}
+
+// Clear removes every entry.
+func (c *Cache[K, V]) Clear() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	clear(c.items)
+	c.order.Init()
+	c.total = 0
 }
 
 // Len returns how many entries the cache holds.

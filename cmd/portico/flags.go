@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/porticohq/portico"
+	"github.com/porticohq/portico/config"
 )
 
 // buildVersion is set at link time: -ldflags "-X main.buildVersion=v1.2.3".
@@ -83,7 +84,7 @@ func serveOptions(args []string, getenv func(string) string, stderr io.Writer) (
 	}
 	opts := []portico.Option{portico.WithConfigFiles(configs...)}
 	if *database != "" {
-		db, err := portico.ParseDatabase(*database)
+		db, err := config.ParseDatabase(*database)
 		if err != nil {
 			fmt.Fprintln(stderr, "portico: --database:", err)
 			return nil, err

@@ -7,6 +7,7 @@ import (
 
 	"github.com/porticohq/portico"
 	"github.com/porticohq/portico/catalog"
+	"github.com/porticohq/portico/config"
 	"github.com/porticohq/portico/providers/file"
 )
 
@@ -20,7 +21,7 @@ const BootstrapProvider = "bootstrap"
 // managed-by annotations (and the location key) "<type>:<target>", file
 // targets made absolute. Scripts that list a catalog's locations through
 // `filter=kind=location` find them as they would in Backstage.
-func locationEntities(locs []portico.LocationSettings) []catalog.DeferredEntity {
+func locationEntities(locs []config.LocationSettings) []catalog.DeferredEntity {
 	out := make([]catalog.DeferredEntity, 0, len(locs))
 	for _, l := range locs {
 		target := l.Target

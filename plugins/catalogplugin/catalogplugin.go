@@ -17,6 +17,7 @@ import (
 	"github.com/porticohq/portico"
 	"github.com/porticohq/portico/auth"
 	"github.com/porticohq/portico/catalog"
+	"github.com/porticohq/portico/config"
 	"github.com/porticohq/portico/providers"
 	"github.com/porticohq/portico/web/catalogapi"
 )
@@ -109,7 +110,7 @@ func (x *catalogExtensions) start(ctx context.Context, s *portico.Services) erro
 	kinds := slices.Clone(x.kinds)
 	x.mu.Unlock()
 
-	if slices.ContainsFunc(s.Settings.Catalog.Locations, func(l portico.LocationSettings) bool { return len(l.Rules) > 0 }) {
+	if slices.ContainsFunc(s.Settings.Catalog.Locations, func(l config.LocationSettings) bool { return len(l.Rules) > 0 }) {
 		// Per-location rules widen the global ones, so the check is a
 		// processor that knows each entity's location (the backend leaves
 		// the catalog's own allow-list empty then), ahead of the modules'.

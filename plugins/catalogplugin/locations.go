@@ -6,6 +6,7 @@ import (
 
 	"github.com/porticohq/portico"
 	"github.com/porticohq/portico/catalog"
+	"github.com/porticohq/portico/config"
 	"github.com/porticohq/portico/providers/file"
 )
 
@@ -42,7 +43,7 @@ func FileLocationsModule() portico.Feature {
 // absolute part of each target before any glob. File reads of every file
 // location (Location targets, placeholders, definition $refs) stay inside
 // them.
-func FileRoots(locs []portico.LocationSettings) []string {
+func FileRoots(locs []config.LocationSettings) []string {
 	var roots []string
 	for _, l := range locs {
 		if l.Type == "file" {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/porticohq/portico"
 	"github.com/porticohq/portico/catalog"
+	"github.com/porticohq/portico/config"
 	"github.com/porticohq/portico/providers"
 )
 
@@ -69,7 +70,7 @@ func newLocationService(s *portico.Services, connect func(string) providers.Conn
 
 // locationSchedule is how url locations are read: every processing
 // interval, or practically never when it is false.
-func locationSchedule(i portico.IntervalSettings) providers.Schedule {
+func locationSchedule(i config.IntervalSettings) providers.Schedule {
 	every := i.Every
 	if i.Off {
 		every = 100 * 365 * 24 * time.Hour

@@ -5,8 +5,8 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/porticohq/portico"
 	"github.com/porticohq/portico/catalog"
+	"github.com/porticohq/portico/config"
 )
 
 // kindRules enforces catalog.rules together with per-location rules
@@ -18,7 +18,7 @@ type kindRules struct {
 	byOrigin map[string]map[string]bool // "<type>:<target>" -> kinds allowed there
 }
 
-func newKindRules(s *portico.CatalogSettings) kindRules {
+func newKindRules(s *config.CatalogSettings) kindRules {
 	k := kindRules{global: kindSet(s.AllowedKinds(nil)), byOrigin: map[string]map[string]bool{}}
 	for i := range s.Locations {
 		loc := &s.Locations[i]

@@ -16,6 +16,7 @@ import (
 
 	"github.com/porticohq/portico"
 	"github.com/porticohq/portico/catalog/apiwebhook"
+	"github.com/porticohq/portico/config"
 	"github.com/porticohq/portico/defaults"
 )
 
@@ -48,7 +49,7 @@ func TestWebhookToldOfABreakingGraphQLEdit(t *testing.T) {
 	write("catalog-info.yaml", "apiVersion: backstage.io/v1alpha1\nkind: API\nmetadata: {name: films}\n"+
 		"spec: {type: graphql, lifecycle: production, owner: team-a, definition: {$text: ./schema.graphql}}\n")
 	write("schema.graphql", "type Query {\n  film(id: ID!): String\n  films: [String]\n}\n")
-	cfg, err := portico.ParseConfig("app-config.yaml", []byte(fmt.Sprintf(`
+	cfg, err := config.Parse("app-config.yaml", []byte(fmt.Sprintf(`
 catalog:
   locations: [{type: file, target: %s}]
 apiDocs:
@@ -61,7 +62,7 @@ apiDocs:
 		t.Fatal(err)
 	}
 	b := portico.New(portico.WithConfig(cfg), portico.WithAddress("127.0.0.1:0"), portico.WithDemo(false),
-		portico.WithDatabase(portico.Database{Driver: portico.DriverSQLite, Path: filepath.Join(t.TempDir(), "portico.db")}),
+		portico.WithDatabase(config.Database{Driver: config.DriverSQLite, Path: filepath.Join(t.TempDir(), "portico.db")}),
 		portico.WithLogger(slog.New(slog.DiscardHandler)))
 	b.Add(defaults.Features()...)
 	ctx, cancel := context.WithCancel(context.Background())

@@ -105,7 +105,9 @@ func newProvider(t *testing.T, f *fakeS3, prefix string) *Provider {
 	t.Helper()
 	p, err := New(context.Background(), Config{ID: "default", BucketName: "catalog", Prefix: prefix, Region: "us-east-1",
 		Endpoint: f.srv.URL, ForcePathStyle: true, AccessKeyID: "AKIDTEST", SecretAccessKey: testSecret,
-		Schedule: providers.Schedule{Frequency: time.Hour, InitialDelay: time.Hour, Timeout: 30 * time.Second},
+		// The default run timeout: 2,000 objects through the fake S3 take
+		// over 30 s under -race on a loaded machine.
+		Schedule: providers.Schedule{Frequency: time.Hour, InitialDelay: time.Hour, Timeout: defaultSchedule.Timeout},
 		Safety:   providers.DefaultSafety()}, nil, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -204,7 +206,7 @@ func (h *harness) run(t *testing.T) providers.Run {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for deadline := time.Now().Add(60 * time.Second); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+	for deadline := time.Now().Add(defaultSchedule.Timeout + time.Minute); time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
 		r, err := h.s.Run(h.ctx, id)
 		if err != nil {
 			t.Fatal(err)

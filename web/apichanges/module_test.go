@@ -15,6 +15,7 @@ import (
 	"github.com/PuerkitoBio/goquery"
 
 	"github.com/porticohq/portico"
+	"github.com/porticohq/portico/config"
 	"github.com/porticohq/portico/defaults"
 	"github.com/porticohq/portico/web/apichanges"
 )
@@ -53,7 +54,7 @@ func TestModuleRecordsFileEdits(t *testing.T) {
 	}
 	write("catalog-info.yaml", entityYAML)
 	write("openapi.yaml", petsV1)
-	cfg, err := portico.ParseConfig("app-config.yaml", []byte(fmt.Sprintf(`
+	cfg, err := config.Parse("app-config.yaml", []byte(fmt.Sprintf(`
 catalog:
   locations: [{type: file, target: %s}]
 apiDocs:
@@ -64,7 +65,7 @@ apiDocs:
 		t.Fatal(err)
 	}
 	b := portico.New(portico.WithConfig(cfg), portico.WithAddress("127.0.0.1:0"), portico.WithDemo(false),
-		portico.WithDatabase(portico.Database{Driver: portico.DriverSQLite, Path: filepath.Join(t.TempDir(), "portico.db")}),
+		portico.WithDatabase(config.Database{Driver: config.DriverSQLite, Path: filepath.Join(t.TempDir(), "portico.db")}),
 		portico.WithLogger(slog.New(slog.DiscardHandler)))
 	b.Add(defaults.Features()...)
 	ctx, cancel := context.WithCancel(context.Background())

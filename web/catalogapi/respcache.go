@@ -1,12 +1,13 @@
 package catalogapi
 
 import (
-	"container/list"
 	"errors"
 	"net/http"
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/porticohq/portico/catalog/lru"
 )
 
 // apiResponse is a finished JSON answer of the catalog API, kept as bytes so
@@ -31,20 +32,20 @@ func (r *apiResponse) gzip() []byte {
 }
 
 // responseCache keeps catalog API answers by normalized URL, bounded in
-// bytes with least-recently-used eviction. Every entry belongs to one store
-// generation: when the store's generation changes, the whole cache is
-// dropped, so an answer is never served after a mutation committed in this
-// process. The catalog API answers the same for every authorized caller, so
-// the cache holds no per-user data; it sits behind any sign-in middleware.
+// bytes with least-recently-used eviction (catalog/lru). Every entry belongs
+// to one store generation: when the store's generation changes, the whole
+// cache is dropped, so an answer is never served after a mutation committed
+// in this process. The catalog API answers the same for every authorized
+// caller, so the cache holds no per-user data; it sits behind any sign-in
+// middleware.
 type responseCache struct {
-	maxBytes   int64
-	maxEntry   int64
-	ttl        time.Duration
+	maxEntry int64
+	ttl      time.Duration
+	// mu makes the generation check and the entries' change one step (the
+	// lru's own lock covers only the latter).
 	mu         sync.Mutex
 	generation uint64
-	size       int64
-	entries    map[string]*list.Element
-	lru        *list.List // front is most recently used; values are *cacheEntry
+	entries    *lru.Cache[string, *cacheEntry]
 	flight     flightGroup
 }
 
@@ -59,11 +60,11 @@ const cacheEntryOverhead = 160
 
 func newResponseCache(maxBytes int64, ttl time.Duration) *responseCache {
 	return &responseCache{
-		maxBytes: maxBytes,
 		maxEntry: maxBytes / 8,
 		ttl:      ttl,
-		entries:  map[string]*list.Element{},
-		lru:      list.New(),
+		entries: lru.New[string](maxBytes, func(e *cacheEntry) int64 {
+			return entryCost(e.key, e.resp)
+		}),
 	}
 }
 
@@ -75,16 +76,14 @@ func (c *responseCache) get(key string, gen uint64) (*apiResponse, bool) {
 		c.resetLocked(gen)
 		return nil, false
 	}
-	el, ok := c.entries[key]
+	e, ok := c.entries.Get(key)
 	if !ok {
 		return nil, false
 	}
-	e := el.Value.(*cacheEntry)
 	if c.ttl > 0 && time.Since(e.stored) > c.ttl {
-		c.removeLocked(el)
+		c.entries.Delete(key)
 		return nil, false
 	}
-	c.lru.MoveToFront(el)
 	return e.resp, true
 }
 
@@ -95,8 +94,7 @@ func (c *responseCache) put(key string, gen uint64, resp *apiResponse) {
 	if resp.status != http.StatusOK {
 		return
 	}
-	cost := entryCost(key, resp)
-	if cost > c.maxEntry {
+	if entryCost(key, resp) > c.maxEntry {
 		return
 	}
 	c.mu.Lock()
@@ -107,14 +105,7 @@ func (c *responseCache) put(key string, gen uint64, resp *apiResponse) {
 		}
 		c.resetLocked(gen)
 	}
-	if el, ok := c.entries[key]; ok {
-		c.removeLocked(el)
-	}
-	c.entries[key] = c.lru.PushFront(&cacheEntry{key: key, resp: resp, stored: time.Now()})
-	c.size += cost
-	for c.size > c.maxBytes {
-		c.removeLocked(c.lru.Back())
-	}
+	c.entries.Put(key, &cacheEntry{key: key, resp: resp, stored: time.Now()})
 }
 
 // keepGzip keeps gz, the compressed body of resp, with resp while resp is
@@ -122,31 +113,20 @@ func (c *responseCache) put(key string, gen uint64, resp *apiResponse) {
 func (c *responseCache) keepGzip(key string, resp *apiResponse, gz []byte) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	el, ok := c.entries[key]
-	if !ok || el.Value.(*cacheEntry).resp != resp || resp.gzipped.Load() != nil {
+	e, ok := c.entries.Get(key)
+	if !ok || e.resp != resp || resp.gzipped.Load() != nil {
 		return
 	}
 	if entryCost(key, resp)+int64(len(gz)) > c.maxEntry {
 		return
 	}
 	resp.gzipped.Store(&gz)
-	c.size += int64(len(gz))
-	for c.size > c.maxBytes {
-		c.removeLocked(c.lru.Back())
-	}
+	c.entries.Put(key, e) // again, to count the gzip bytes
 }
 
 func (c *responseCache) resetLocked(gen uint64) {
 	c.generation = gen
-	c.size = 0
-	clear(c.entries)
-	c.lru.Init()
-}
-
-func (c *responseCache) removeLocked(el *list.Element) {
-	e := c.lru.Remove(el).(*cacheEntry)
-	delete(c.entries, e.key)
-	c.size -= entryCost(e.key, e.resp)
+	c.entries.Clear()
 }
 
 func entryCost(key string, resp *apiResponse) int64 {
@@ -155,9 +135,7 @@ func entryCost(key string, resp *apiResponse) int64 {
 
 // stats returns the number of entries and their cost, for tests.
 func (c *responseCache) stats() (entries int, bytes int64) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return len(c.entries), c.size
+	return c.entries.Len(), c.entries.Cost()
 }
 
 // flightGroup lets concurrent requests for the same key and generation wait
