@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/porticohq/portico"
+	"github.com/porticohq/portico/config"
 	"github.com/porticohq/portico/defaults"
 )
 
@@ -31,7 +32,7 @@ func startDiffPortal(t *testing.T) string {
 			t.Fatal(err)
 		}
 	}
-	cfg, err := portico.ParseConfig("app-config.yaml", []byte(fmt.Sprintf(`
+	cfg, err := config.Parse("app-config.yaml", []byte(fmt.Sprintf(`
 catalog:
   locations: [{type: file, target: %s}]
 auth:
@@ -49,7 +50,7 @@ backend:
 		t.Fatal(err)
 	}
 	b := portico.New(portico.WithConfig(cfg), portico.WithAddress("127.0.0.1:0"), portico.WithDemo(false),
-		portico.WithDatabase(portico.Database{Driver: portico.DriverSQLite, Path: filepath.Join(t.TempDir(), "portico.db")}),
+		portico.WithDatabase(config.Database{Driver: config.DriverSQLite, Path: filepath.Join(t.TempDir(), "portico.db")}),
 		portico.WithLogger(slog.New(slog.DiscardHandler)))
 	b.Add(defaults.Features()...)
 	ctx, cancel := context.WithCancel(context.Background())

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/porticohq/portico"
+	"github.com/porticohq/portico/config"
 	"github.com/porticohq/portico/defaults"
 	"github.com/porticohq/portico/web/apichanges"
 )
@@ -40,7 +41,7 @@ spec: {type: website, lifecycle: production, owner: team-b}
 // startWithFiles runs a backend reading dir/catalog-info.yaml.
 func startWithFiles(t *testing.T, dir string) string {
 	t.Helper()
-	cfg, err := portico.ParseConfig("app-config.yaml", []byte(fmt.Sprintf(`
+	cfg, err := config.Parse("app-config.yaml", []byte(fmt.Sprintf(`
 catalog:
   locations: [{type: file, target: %s}]
 `, filepath.Join(dir, "catalog-info.yaml"))))
@@ -48,7 +49,7 @@ catalog:
 		t.Fatal(err)
 	}
 	b := portico.New(portico.WithConfig(cfg), portico.WithAddress("127.0.0.1:0"), portico.WithDemo(false),
-		portico.WithDatabase(portico.Database{Driver: portico.DriverSQLite, Path: filepath.Join(t.TempDir(), "portico.db")}),
+		portico.WithDatabase(config.Database{Driver: config.DriverSQLite, Path: filepath.Join(t.TempDir(), "portico.db")}),
 		portico.WithLogger(slog.New(slog.DiscardHandler)))
 	b.Add(defaults.Features()...)
 	ctx, cancel := context.WithCancel(context.Background())
