@@ -64,7 +64,7 @@ type RecorderOptions struct {
 // whole load in one pass, after it.
 const (
 	DefaultQuiet    = time.Second
-	DefaultMaxDelay = 30 * time.Second
+	DefaultMaxDelay = 2 * time.Minute
 )
 
 // NewRecorder returns a recorder writing to hist and reading entities
@@ -292,7 +292,11 @@ func (r *Recorder) recordChunk(ctx context.Context, keys []string) []Version {
 // definition is one the processor noted.
 func (r *Recorder) item(key string, se *catalog.StoredEntity) (Item, bool) {
 	if se == nil {
-		r.forget(key, "")
+		// Not stored yet: the processor notes an entity before its
+		// mutation is written (a bulk load prepares the next batch while
+		// the recorder flushes), so wait for a later flush; one that was
+		// rejected or removed is forgotten after maxAttempts.
+		r.wait(key)
 		return Item{}, false
 	}
 	e, annotations, err := decodeAPI(se.JSON)
