@@ -40,6 +40,7 @@ type Recorder struct {
 	wake      chan struct{}
 	quiet     time.Duration
 	maxDelay  time.Duration
+	hold      func() bool
 
 	flights  flights
 	failures map[pair]error // pairs that cannot be diffed (guarded by mu)
@@ -54,6 +55,10 @@ type RecorderOptions struct {
 	// it records (default DefaultQuiet); MaxDelay bounds that wait under
 	// a steady stream of commits (default DefaultMaxDelay).
 	Quiet, MaxDelay time.Duration
+	// Hold, when set, makes Run wait while it returns true (up to
+	// MaxDelay), e.g. until the first load of every location is written:
+	// under load a bulk load's commits can be seconds apart.
+	Hold func() bool
 }
 
 // Run's defaults. A bulk load commits many mutations back to back;
@@ -81,7 +86,7 @@ func NewRecorder(hist *Store, st catalog.Store, opts RecorderOptions) *Recorder 
 	}
 	return &Recorder{
 		hist: hist, store: st, log: opts.Logger, limits: opts.Limits,
-		quiet: opts.Quiet, maxDelay: opts.MaxDelay,
+		quiet: opts.Quiet, maxDelay: opts.MaxDelay, hold: opts.Hold,
 		pending: map[string]map[string]int{},
 		sizes:   map[string]int{},
 		wake:    make(chan struct{}, 1),
@@ -162,8 +167,8 @@ func (r *Recorder) Run(ctx context.Context) {
 	}
 }
 
-// settle waits until no commit has woken the recorder for r.quiet, or
-// r.maxDelay has passed; false when ctx ended.
+// settle waits until no commit has woken the recorder for r.quiet and
+// nothing holds it, or r.maxDelay has passed; false when ctx ended.
 func (r *Recorder) settle(ctx context.Context) bool {
 	deadline := time.Now().Add(r.maxDelay)
 	t := time.NewTimer(r.quiet)
@@ -173,7 +178,10 @@ func (r *Recorder) settle(ctx context.Context) bool {
 		case <-ctx.Done():
 			return false
 		case <-t.C:
-			return true
+			if r.hold == nil || !r.hold() || !time.Now().Before(deadline) {
+				return true
+			}
+			t.Reset(min(r.quiet, time.Until(deadline)))
 		case <-r.wake:
 			t.Reset(min(r.quiet, time.Until(deadline)))
 		}
