@@ -14,6 +14,14 @@ func TestInfoVersion(t *testing.T) {
 		{"json number", `{"info":{"version":3}}`, "3"},
 		{"json no info", `{"openapi":"3.0.0"}`, ""},
 		{"broken", "{\"info\": [", ""},
+		{"yaml quoted", "info:\n  title: T\n  version: '2.0'\n", "2.0"},
+		{"yaml double quoted with comment", "info:\n  version: \"3.1\" # pinned\n  title: T\n", "3.1"},
+		{"yaml escaped quote goes to the parser", "info:\n  version: \"a\\tb\"\n", "a\tb"},
+		{"yaml CRLF", "openapi: 3.0.0\r\ninfo:\r\n  title: T\r\n  version: 1.2.3\r\npaths: {}\r\n", "1.2.3"},
+		{"yaml deeper version is not info's", "info:\n  contact:\n    version: no\n  version: yes-1\n", "yes-1"},
+		{"yaml anchor goes to the parser", "info:\n  version: &v 7.0\n", "7.0"},
+		{"yaml quoted key goes to the parser", "info:\n  \"version\": 8.0\n", "8.0"},
+		{"yaml comments before the children", "info:\n# c\n\n    title: T\n    version: 9\n", "9"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

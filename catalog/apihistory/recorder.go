@@ -2,11 +2,13 @@ package apihistory
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"log/slog"
 	"slices"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/porticohq/portico/catalog"
 	"github.com/porticohq/portico/catalog/apidiff"
@@ -36,6 +38,9 @@ type Recorder struct {
 	pending   map[string]map[string]int // entity key → noted hash → flushes waited
 	sizes     map[string]int            // entity key → size of the last noted definition
 	wake      chan struct{}
+	quiet     time.Duration
+	maxDelay  time.Duration
+	hold      func() bool
 
 	flights  flights
 	failures map[pair]error // pairs that cannot be diffed (guarded by mu)
@@ -51,7 +56,26 @@ type RecorderOptions struct {
 	// Arrived, when set, hears of each new version whose diff against the
 	// previous one was computed (see arrived.go).
 	Arrived ArrivedFunc
+	// Quiet is how long Run waits after a commit for the next one before
+	// it records (default DefaultQuiet); MaxDelay bounds that wait under
+	// a steady stream of commits (default DefaultMaxDelay).
+	Quiet, MaxDelay time.Duration
+	// Hold, when set, makes Run wait while it returns true (up to
+	// MaxDelay), e.g. until the first load of every location is written:
+	// under load a bulk load's commits can be seconds apart.
+	Hold func() bool
 }
+
+// Run's defaults. A bulk load commits many mutations back to back;
+// recording between them made the catalog's writer connection drop its
+// page cache after every history write (another connection changed the
+// database) and re-read the indexes it had just written, which cost more
+// than the recording itself. Waiting until the commits pause records the
+// whole load in one pass, after it.
+const (
+	DefaultQuiet    = time.Second
+	DefaultMaxDelay = 2 * time.Minute
+)
 
 // NewRecorder returns a recorder writing to hist and reading entities
 // from st.
@@ -59,8 +83,15 @@ func NewRecorder(hist *Store, st catalog.Store, opts RecorderOptions) *Recorder 
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
+	if opts.Quiet <= 0 {
+		opts.Quiet = DefaultQuiet
+	}
+	if opts.MaxDelay <= 0 {
+		opts.MaxDelay = DefaultMaxDelay
+	}
 	return &Recorder{
 		hist: hist, store: st, log: opts.Logger, limits: opts.Limits, onArrival: opts.Arrived,
+		quiet: opts.Quiet, maxDelay: opts.MaxDelay, hold: opts.Hold,
 		pending: map[string]map[string]int{},
 		sizes:   map[string]int{},
 		wake:    make(chan struct{}, 1),
@@ -125,15 +156,39 @@ func (r *Recorder) CommitHook() catalog.CommitHook {
 	}
 }
 
-// Run records noted definitions whenever a commit wakes it, until ctx
-// ends.
+// Run records noted definitions once commits pause (Quiet after the
+// latest, at most MaxDelay after the first), until ctx ends.
 func (r *Recorder) Run(ctx context.Context) {
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-r.wake:
-			r.Flush(ctx)
+		}
+		if !r.settle(ctx) {
+			return
+		}
+		r.Flush(ctx)
+	}
+}
+
+// settle waits until no commit has woken the recorder for r.quiet and
+// nothing holds it, or r.maxDelay has passed; false when ctx ended.
+func (r *Recorder) settle(ctx context.Context) bool {
+	deadline := time.Now().Add(r.maxDelay)
+	t := time.NewTimer(r.quiet)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return false
+		case <-t.C:
+			if r.hold == nil || !r.hold() || !time.Now().Before(deadline) {
+				return true
+			}
+			t.Reset(min(r.quiet, time.Until(deadline)))
+		case <-r.wake:
+			t.Reset(min(r.quiet, time.Until(deadline)))
 		}
 	}
 }
@@ -253,10 +308,14 @@ func (r *Recorder) recordChunk(ctx context.Context, keys []string) []Version {
 // definition is one the processor noted.
 func (r *Recorder) item(key string, se *catalog.StoredEntity) (Item, bool) {
 	if se == nil {
-		r.forget(key, "")
+		// Not stored yet: the processor notes an entity before its
+		// mutation is written (a bulk load prepares the next batch while
+		// the recorder flushes), so wait for a later flush; one that was
+		// rejected or removed is forgotten after maxAttempts.
+		r.wait(key)
 		return Item{}, false
 	}
-	e, err := se.Decode()
+	e, annotations, err := decodeAPI(se.JSON)
 	if err != nil {
 		r.forget(key, "")
 		return Item{}, false
@@ -272,11 +331,28 @@ func (r *Recorder) item(key string, se *catalog.StoredEntity) (Item, bool) {
 	}
 	return Item{Version: Version{
 		EntityKey:   key,
+		Hash:        hash,
 		SpecType:    e.SpecString("type"),
 		InfoVersion: infoVersion(def),
 		Provider:    se.Provider,
-		Location:    e.Metadata.Annotations[catalog.AnnotationManagedByLocation],
+		Location:    annotations[catalog.AnnotationManagedByLocation],
 	}, Definition: def}, true
+}
+
+// decodeAPI decodes the spec and annotations of a stored entity, all a
+// version needs: decoding the whole entity cost a third of recording a
+// cold ingest.
+func decodeAPI(data []byte) (*catalog.Entity, map[string]string, error) {
+	var e struct {
+		Metadata struct {
+			Annotations map[string]string `json:"annotations"`
+		} `json:"metadata"`
+		Spec map[string]any `json:"spec"`
+	}
+	if err := json.Unmarshal(data, &e); err != nil {
+		return nil, nil, err
+	}
+	return &catalog.Entity{Spec: e.Spec}, e.Metadata.Annotations, nil
 }
 
 // forget drops key's noted definition hash (all of them when hash is

@@ -150,7 +150,9 @@ func (s *Store) Record(ctx context.Context, v Version, definition []byte) (cur V
 
 // Item is one definition to record.
 type Item struct {
-	Version    Version // EntityKey and the source fields; the rest is filled in
+	// Version holds EntityKey and the source fields; the rest is filled
+	// in. Hash may be set to Hash(Definition) when the caller has it.
+	Version    Version
 	Definition []byte
 }
 
@@ -218,10 +220,14 @@ func (st *recordStmts) close() {
 }
 
 func (s *Store) recordIn(ctx context.Context, st *recordStmts, v Version, definition []byte) (Version, bool, error) {
-	v.Hash, v.Size = Hash(definition), int64(len(definition))
+	if v.Hash == "" {
+		v.Hash = Hash(definition)
+	}
+	v.Size = int64(len(definition))
 	head, err := s.scanVersion(st.head.QueryRowContext(ctx, v.EntityKey))
+	first := errors.Is(err, ErrNotFound) // no version of this API yet
 	switch {
-	case errors.Is(err, ErrNotFound):
+	case first:
 	case err != nil:
 		return Version{}, false, err
 	case head.Hash == v.Hash:
@@ -233,15 +239,17 @@ func (s *Store) recordIn(ctx context.Context, st *recordStmts, v Version, defini
 	}
 	v.CurrentSince, v.PrevID = now, head.ID
 	// A definition seen before becomes current again, keeping its first
-	// sighting and source.
-	var first int64
-	err = st.update.QueryRowContext(ctx, now.UnixMilli(), nullID(head.ID), v.EntityKey, v.Hash).Scan(&v.ID, &v.SpecType, &v.InfoVersion, &v.Provider, &v.Location, &first)
-	if err == nil {
-		v.FirstSeen = unixMilli(first)
-		return v, true, nil
-	}
-	if !errors.Is(err, sql.ErrNoRows) {
-		return Version{}, false, err
+	// sighting and source (an API without versions has none to revive).
+	if !first {
+		var seen int64
+		err = st.update.QueryRowContext(ctx, now.UnixMilli(), nullID(head.ID), v.EntityKey, v.Hash).Scan(&v.ID, &v.SpecType, &v.InfoVersion, &v.Provider, &v.Location, &seen)
+		if err == nil {
+			v.FirstSeen = unixMilli(seen)
+			return v, true, nil
+		}
+		if !errors.Is(err, sql.ErrNoRows) {
+			return Version{}, false, err
+		}
 	}
 	gz, err := compress(definition)
 	if err != nil {

@@ -30,7 +30,11 @@ func HistoryModule() Feature {
 			return err
 		}
 		hist := apihistory.NewStore(s.DB, s.Clock)
-		rec := apihistory.NewRecorder(hist, s.Store, apihistory.RecorderOptions{Logger: s.Logger, Arrived: arrived})
+		// Recording waits for the first load of every location: writing
+		// versions between a bulk load's mutations made the catalog's
+		// writer re-read its indexes after each one.
+		rec := apihistory.NewRecorder(hist, s.Store, apihistory.RecorderOptions{Logger: s.Logger, Arrived: arrived,
+			Hold: func() bool { return len(s.Readiness.Pending()) > 0 }})
 		cat.AddProcessor(rec.Processor())
 		s.Catalog.AddCommitHook(rec.CommitHook())
 		apichanges.Register(s.Echo, &apichanges.Handler{History: hist, Differ: rec, BaseURL: s.Settings.PublicURL(), Catalog: s.Store})
