@@ -3,7 +3,6 @@ package apihistory
 import (
 	"context"
 	"fmt"
-	"log/slog"
 	"time"
 )
 
@@ -59,26 +58,4 @@ WHERE from_id NOT IN (SELECT id FROM api_versions) OR to_id NOT IN (SELECT id FR
 		}
 	}
 	return n, tx.Commit()
-}
-
-// PruneEvery prunes at once and then every interval until ctx ends,
-// logging what it removed. Pruning is idempotent, so replicas sharing a
-// database may each run it.
-func (s *Store) PruneEvery(ctx context.Context, p Policy, interval time.Duration, log *slog.Logger) {
-	t := time.NewTicker(interval)
-	defer t.Stop()
-	for {
-		n, err := s.Prune(ctx, p)
-		switch {
-		case err != nil && ctx.Err() == nil:
-			log.Warn("api history: prune", "err", err)
-		case n > 0:
-			log.Info("api history: pruned versions", "versions", n)
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-	}
 }

@@ -5,15 +5,20 @@ import (
 
 	"github.com/porticohq/portico"
 	"github.com/porticohq/portico/catalog/apihistory"
+	"github.com/porticohq/portico/providers"
 	"github.com/porticohq/portico/web/apichanges"
 )
+
+// pruneJob is the scheduler job that applies apiDocs.history.keep.
+const pruneJob = "api-history-prune"
 
 // HistoryModule records every distinct definition of each API (its
 // processor notes changed definitions, the commit hook wakes the recorder,
 // which writes after the commit) and serves GET
 // /api/apidocs/{namespace}/{name}/versions and .../diff. Retention
-// (apiDocs.history.keep) runs every few hours; apiDocs.history.webhooks
-// are told of new versions (webhooks.go). Issue 16.
+// (apiDocs.history.keep) is a scheduler job, so one replica prunes at a
+// time; apiDocs.history.webhooks are told of new versions (webhooks.go).
+// Issue 16.
 func HistoryModule() Feature {
 	return portico.NewModule(ID, "api-history", func(r portico.ModuleRegistrar) error {
 		s := r.Services()
@@ -44,8 +49,13 @@ func HistoryModule() Feature {
 				return err
 			}
 			go rec.Run(ctx)
-			go hist.PruneEvery(ctx, policy, apichanges.PruneInterval, s.Logger)
-			return nil
+			return s.Scheduler.AddJob(providers.Job{Name: pruneJob, Every: apichanges.PruneInterval, Run: func(ctx context.Context) error {
+				n, err := hist.Prune(ctx, policy)
+				if n > 0 {
+					s.Logger.Info("api history: pruned versions", "versions", n)
+				}
+				return err
+			}})
 		})
 		return nil
 	})

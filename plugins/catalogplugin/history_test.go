@@ -1,0 +1,68 @@
+package catalogplugin_test
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	_ "modernc.org/sqlite"
+
+	"github.com/porticohq/portico"
+	"github.com/porticohq/portico/config"
+	"github.com/porticohq/portico/defaults"
+)
+
+// Retention runs as a scheduler job, under the scheduler's lease, so that
+// one replica prunes at a time; it used to run on a timer in every replica.
+func TestHistoryRetentionRunsAsASchedulerJob(t *testing.T) {
+	dir := t.TempDir()
+	target := filepath.Join(dir, "catalog-info.yaml")
+	if err := os.WriteFile(target, []byte("apiVersion: backstage.io/v1alpha1\nkind: API\nmetadata: {name: films}\n"+
+		"spec: {type: graphql, lifecycle: production, owner: team-a, definition: 'type Query { a: String }'}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := config.Parse("app-config.yaml", []byte(fmt.Sprintf("catalog:\n  locations: [{type: file, target: %s}]\n", target)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	db := filepath.Join(t.TempDir(), "portico.db")
+	b := portico.New(portico.WithConfig(cfg), portico.WithAddress("127.0.0.1:0"), portico.WithDemo(false),
+		portico.WithDatabase(config.Database{Driver: config.DriverSQLite, Path: db}),
+		portico.WithLogger(slog.New(slog.DiscardHandler)))
+	b.Add(defaults.Features()...)
+	ctx, cancel := context.WithCancel(context.Background())
+	errc := make(chan error, 1)
+	go func() { errc <- b.Run(ctx) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-errc; err != nil {
+			t.Errorf("Run: %v", err)
+		}
+	})
+	select {
+	case <-b.Ready():
+	case err := <-errc:
+		errc <- nil
+		t.Fatalf("Run: %v", err)
+	case <-time.After(20 * time.Second):
+		t.Fatal("backend did not start")
+	}
+	conn, err := sql.Open("sqlite", "file:"+db+"?mode=ro")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	var next int64
+	waitFor(t, func() bool {
+		return conn.QueryRow("SELECT next_run_at FROM task_leases WHERE task = 'job:api-history-prune'").Scan(&next) == nil
+	})
+	// Released after its run, due again in about six hours.
+	if due := time.Until(time.UnixMilli(next)); due < 5*time.Hour || due > 7*time.Hour {
+		t.Errorf("the prune job is next due in %s, want about 6h", due)
+	}
+}
