@@ -60,6 +60,22 @@ func (r *Readiness) Pending() []string {
 	return out
 }
 
+// Loading lists the pending work that has not failed, sorted: what is
+// still under way. A location whose first load failed stays pending (not
+// ready) but is no longer loading.
+func (r *Readiness) Loading() []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var out []string
+	for name := range r.pending {
+		if r.failed[name] == nil {
+			out = append(out, name)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
+
 // Err returns nil when nothing is pending, otherwise an error saying what
 // failed and what is still under way (the reason /readyz gives).
 func (r *Readiness) Err() error {

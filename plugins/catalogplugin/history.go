@@ -35,11 +35,12 @@ func HistoryModule() Feature {
 			return err
 		}
 		hist := apihistory.NewStore(s.DB, s.Clock)
-		// Recording waits for the first load of every location: writing
-		// versions between a bulk load's mutations made the catalog's
-		// writer re-read its indexes after each one.
+		// Recording waits while a location's first load is under way:
+		// writing versions between a bulk load's mutations made the
+		// catalog's writer re-read its indexes after each one. A location
+		// whose first load failed does not hold it (it may stay failed).
 		rec := apihistory.NewRecorder(hist, s.Store, apihistory.RecorderOptions{Logger: s.Logger, Arrived: arrived,
-			Hold: func() bool { return len(s.Readiness.Pending()) > 0 }})
+			Hold: func() bool { return len(s.Readiness.Loading()) > 0 }})
 		cat.AddProcessor(rec.Processor())
 		s.Catalog.AddCommitHook(rec.CommitHook())
 		apichanges.Register(s.Echo, &apichanges.Handler{History: hist, Differ: rec, BaseURL: s.Settings.PublicURL(), Catalog: s.Store})

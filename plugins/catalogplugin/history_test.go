@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"os"
 	"path/filepath"
 	"testing"
@@ -65,4 +66,53 @@ func TestHistoryRetentionRunsAsASchedulerJob(t *testing.T) {
 	if due := time.Until(time.UnixMilli(next)); due < 5*time.Hour || due > 7*time.Hour {
 		t.Errorf("the prune job is next due in %s, want about 6h", due)
 	}
+}
+
+// A location whose first load failed keeps the portal unready but must not
+// hold history recording: the recorder waits only while a first load is
+// under way (it waited out its 2-minute bound on every change instead).
+func TestHistoryRecordsBesideALocationThatFailedItsFirstLoad(t *testing.T) {
+	dir := t.TempDir()
+	target := filepath.Join(dir, "catalog-info.yaml")
+	if err := os.WriteFile(target, []byte("apiVersion: backstage.io/v1alpha1\nkind: API\nmetadata: {name: films}\n"+
+		"spec: {type: graphql, lifecycle: production, owner: team-a, definition: 'type Query { a: String }'}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	// Loopback is refused to url locations unless allowed: this one fails
+	// at once, and stays failed.
+	cfg, err := config.Parse("app-config.yaml", []byte(fmt.Sprintf(
+		"catalog:\n  locations:\n    - {type: file, target: %s}\n    - {type: url, target: 'http://127.0.0.1:9/catalog-info.yaml'}\n", target)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := portico.New(portico.WithConfig(cfg), portico.WithAddress("127.0.0.1:0"), portico.WithDemo(false),
+		portico.WithDatabase(config.Database{Driver: config.DriverSQLite, Path: filepath.Join(t.TempDir(), "portico.db")}),
+		portico.WithLogger(slog.New(slog.DiscardHandler)))
+	b.Add(defaults.Features()...)
+	ctx, cancel := context.WithCancel(context.Background())
+	errc := make(chan error, 1)
+	go func() { errc <- b.Run(ctx) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-errc; err != nil {
+			t.Errorf("Run: %v", err)
+		}
+	})
+	var base string
+	waitFor(t, func() bool {
+		if a := b.Addr(); a != nil {
+			base = "http://" + a.String()
+			return true
+		}
+		return false
+	})
+	waitFor(t, func() bool {
+		resp, err := http.Get(base + "/readyz")
+		if err != nil {
+			return false
+		}
+		resp.Body.Close()
+		return resp.StatusCode == http.StatusServiceUnavailable
+	})
+	waitFor(t, func() bool { return versions(t, base) == 1 })
 }
