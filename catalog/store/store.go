@@ -381,11 +381,23 @@ func (s *Store) checkpoint(ctx context.Context, walPath string, idle bool) error
 	if info, err := os.Stat(walPath); err != nil || info.Size() <= walTruncateBytes {
 		return nil
 	}
-	conn, err := s.sql.Conn(ctx)
-	if err != nil {
-		return err
+	// The truncation runs on the writer connection. Resetting the WAL from
+	// any other connection gives it a new header, and SQLite then throws
+	// away the writer's page cache: a bulk load that paused between two
+	// mutations re-read every index page it had just written. A mutation
+	// holding the writer means commits have not paused after all: the
+	// timer retries.
+	if !s.applyMu.TryLock() {
+		return errCheckpointShort
 	}
-	defer conn.Close()
+	defer s.applyMu.Unlock()
+	conn := s.writerConn
+	if conn == nil {
+		if conn, err = s.sql.Conn(ctx); err != nil {
+			return err
+		}
+		defer conn.Close()
+	}
 	// No waiting: a TRUNCATE checkpoint that waited for readers would hold
 	// writers back meanwhile. A busy answer is retried on the timer.
 	if _, err := conn.ExecContext(ctx, "PRAGMA busy_timeout = 0"); err != nil {
