@@ -1,18 +1,13 @@
 package main
 
 import (
-	"context"
 	"fmt"
-	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
-	"github.com/porticohq/portico"
-	"github.com/porticohq/portico/config"
-	"github.com/porticohq/portico/defaults"
+	"github.com/porticohq/portico/defaults/defaultstest"
 )
 
 const diffToken = "diff-entity-static-token-0123456789"
@@ -32,7 +27,7 @@ func startDiffPortal(t *testing.T) string {
 			t.Fatal(err)
 		}
 	}
-	cfg, err := config.Parse("app-config.yaml", []byte(fmt.Sprintf(`
+	return defaultstest.Start(t, fmt.Sprintf(`
 catalog:
   locations: [{type: file, target: %s}]
 auth:
@@ -45,32 +40,7 @@ backend:
     externalAccess:
       - type: static
         options: {token: %s, subject: ci}
-`, filepath.Join(dir, "catalog-info.yaml"), diffToken)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	b := portico.New(portico.WithConfig(cfg), portico.WithAddress("127.0.0.1:0"), portico.WithDemo(false),
-		portico.WithDatabase(config.Database{Driver: config.DriverSQLite, Path: filepath.Join(t.TempDir(), "portico.db")}),
-		portico.WithLogger(slog.New(slog.DiscardHandler)))
-	b.Add(defaults.Features()...)
-	ctx, cancel := context.WithCancel(context.Background())
-	errc := make(chan error, 1)
-	go func() { errc <- b.Run(ctx) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-errc; err != nil {
-			t.Errorf("Run: %v", err)
-		}
-	})
-	select {
-	case <-b.Ready():
-	case err := <-errc:
-		errc <- nil
-		t.Fatalf("Run: %v", err)
-	case <-time.After(30 * time.Second):
-		t.Fatal("backend did not start")
-	}
-	return "http://" + b.Addr().String()
+`, filepath.Join(dir, "catalog-info.yaml"), diffToken))
 }
 
 // TestDiffEntityAgainstRealPortal runs portico diff --entity against an

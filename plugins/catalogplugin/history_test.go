@@ -1,10 +1,8 @@
 package catalogplugin_test
 
 import (
-	"context"
 	"database/sql"
 	"fmt"
-	"log/slog"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -15,7 +13,7 @@ import (
 
 	"github.com/porticohq/portico"
 	"github.com/porticohq/portico/config"
-	"github.com/porticohq/portico/defaults"
+	"github.com/porticohq/portico/defaults/defaultstest"
 )
 
 // Retention runs as a scheduler job, under the scheduler's lease, so that
@@ -27,32 +25,9 @@ func TestHistoryRetentionRunsAsASchedulerJob(t *testing.T) {
 		"spec: {type: graphql, lifecycle: production, owner: team-a, definition: 'type Query { a: String }'}\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	cfg, err := config.Parse("app-config.yaml", []byte(fmt.Sprintf("catalog:\n  locations: [{type: file, target: %s}]\n", target)))
-	if err != nil {
-		t.Fatal(err)
-	}
 	db := filepath.Join(t.TempDir(), "portico.db")
-	b := portico.New(portico.WithConfig(cfg), portico.WithAddress("127.0.0.1:0"), portico.WithDemo(false),
-		portico.WithDatabase(config.Database{Driver: config.DriverSQLite, Path: db}),
-		portico.WithLogger(slog.New(slog.DiscardHandler)))
-	b.Add(defaults.Features()...)
-	ctx, cancel := context.WithCancel(context.Background())
-	errc := make(chan error, 1)
-	go func() { errc <- b.Run(ctx) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-errc; err != nil {
-			t.Errorf("Run: %v", err)
-		}
-	})
-	select {
-	case <-b.Ready():
-	case err := <-errc:
-		errc <- nil
-		t.Fatalf("Run: %v", err)
-	case <-time.After(20 * time.Second):
-		t.Fatal("backend did not start")
-	}
+	defaultstest.Start(t, fmt.Sprintf("catalog:\n  locations: [{type: file, target: %s}]\n", target),
+		portico.WithDatabase(config.Database{Driver: config.DriverSQLite, Path: db}))
 	conn, err := sql.Open("sqlite", "file:"+db+"?mode=ro")
 	if err != nil {
 		t.Fatal(err)
@@ -80,32 +55,8 @@ func TestHistoryRecordsBesideALocationThatFailedItsFirstLoad(t *testing.T) {
 	}
 	// Loopback is refused to url locations unless allowed: this one fails
 	// at once, and stays failed.
-	cfg, err := config.Parse("app-config.yaml", []byte(fmt.Sprintf(
-		"catalog:\n  locations:\n    - {type: file, target: %s}\n    - {type: url, target: 'http://127.0.0.1:9/catalog-info.yaml'}\n", target)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	b := portico.New(portico.WithConfig(cfg), portico.WithAddress("127.0.0.1:0"), portico.WithDemo(false),
-		portico.WithDatabase(config.Database{Driver: config.DriverSQLite, Path: filepath.Join(t.TempDir(), "portico.db")}),
-		portico.WithLogger(slog.New(slog.DiscardHandler)))
-	b.Add(defaults.Features()...)
-	ctx, cancel := context.WithCancel(context.Background())
-	errc := make(chan error, 1)
-	go func() { errc <- b.Run(ctx) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-errc; err != nil {
-			t.Errorf("Run: %v", err)
-		}
-	})
-	var base string
-	waitFor(t, func() bool {
-		if a := b.Addr(); a != nil {
-			base = "http://" + a.String()
-			return true
-		}
-		return false
-	})
+	base := defaultstest.Start(t, fmt.Sprintf(
+		"catalog:\n  locations:\n    - {type: file, target: %s}\n    - {type: url, target: 'http://127.0.0.1:9/catalog-info.yaml'}\n", target))
 	waitFor(t, func() bool {
 		resp, err := http.Get(base + "/readyz")
 		if err != nil {

@@ -1,11 +1,9 @@
 package catalogplugin_test
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -14,10 +12,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/porticohq/portico"
 	"github.com/porticohq/portico/catalog/apiwebhook"
-	"github.com/porticohq/portico/config"
-	"github.com/porticohq/portico/defaults"
+	"github.com/porticohq/portico/defaults/defaultstest"
 )
 
 // TestWebhookToldOfABreakingGraphQLEdit runs a backend with a file
@@ -49,7 +45,7 @@ func TestWebhookToldOfABreakingGraphQLEdit(t *testing.T) {
 	write("catalog-info.yaml", "apiVersion: backstage.io/v1alpha1\nkind: API\nmetadata: {name: films}\n"+
 		"spec: {type: graphql, lifecycle: production, owner: team-a, definition: {$text: ./schema.graphql}}\n")
 	write("schema.graphql", "type Query {\n  film(id: ID!): String\n  films: [String]\n}\n")
-	cfg, err := config.Parse("app-config.yaml", []byte(fmt.Sprintf(`
+	base := defaultstest.Start(t, fmt.Sprintf(`
 catalog:
   locations: [{type: file, target: %s}]
 apiDocs:
@@ -57,32 +53,7 @@ apiDocs:
     webhookAllowAddresses: ['127.0.0.1']
     webhooks:
       - {url: %q, secret: %s, events: [breaking]}
-`, filepath.Join(dir, "catalog-info.yaml"), rcv.URL+"/hook", secret)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	b := portico.New(portico.WithConfig(cfg), portico.WithAddress("127.0.0.1:0"), portico.WithDemo(false),
-		portico.WithDatabase(config.Database{Driver: config.DriverSQLite, Path: filepath.Join(t.TempDir(), "portico.db")}),
-		portico.WithLogger(slog.New(slog.DiscardHandler)))
-	b.Add(defaults.Features()...)
-	ctx, cancel := context.WithCancel(context.Background())
-	errc := make(chan error, 1)
-	go func() { errc <- b.Run(ctx) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-errc; err != nil {
-			t.Errorf("Run: %v", err)
-		}
-	})
-	select {
-	case <-b.Ready():
-	case err := <-errc:
-		errc <- nil
-		t.Fatalf("Run: %v", err)
-	case <-time.After(20 * time.Second):
-		t.Fatal("backend did not start")
-	}
-	base := "http://" + b.Addr().String()
+`, filepath.Join(dir, "catalog-info.yaml"), rcv.URL+"/hook", secret))
 	waitFor(t, func() bool { return versions(t, base) == 1 })
 
 	write("schema.graphql", "type Query {\n  film(id: ID!): String\n}\n")

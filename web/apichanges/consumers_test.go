@@ -1,21 +1,16 @@
 package apichanges_test
 
 import (
-	"context"
 	"encoding/xml"
 	"fmt"
 	"io"
-	"log/slog"
 	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
-	"github.com/porticohq/portico"
-	"github.com/porticohq/portico/config"
-	"github.com/porticohq/portico/defaults"
+	"github.com/porticohq/portico/defaults/defaultstest"
 	"github.com/porticohq/portico/web/apichanges"
 )
 
@@ -41,35 +36,10 @@ spec: {type: website, lifecycle: production, owner: team-b}
 // startWithFiles runs a backend reading dir/catalog-info.yaml.
 func startWithFiles(t *testing.T, dir string) string {
 	t.Helper()
-	cfg, err := config.Parse("app-config.yaml", []byte(fmt.Sprintf(`
+	return defaultstest.Start(t, fmt.Sprintf(`
 catalog:
   locations: [{type: file, target: %s}]
-`, filepath.Join(dir, "catalog-info.yaml"))))
-	if err != nil {
-		t.Fatal(err)
-	}
-	b := portico.New(portico.WithConfig(cfg), portico.WithAddress("127.0.0.1:0"), portico.WithDemo(false),
-		portico.WithDatabase(config.Database{Driver: config.DriverSQLite, Path: filepath.Join(t.TempDir(), "portico.db")}),
-		portico.WithLogger(slog.New(slog.DiscardHandler)))
-	b.Add(defaults.Features()...)
-	ctx, cancel := context.WithCancel(context.Background())
-	errc := make(chan error, 1)
-	go func() { errc <- b.Run(ctx) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-errc; err != nil {
-			t.Errorf("Run: %v", err)
-		}
-	})
-	select {
-	case <-b.Ready():
-	case err := <-errc:
-		errc <- nil
-		t.Fatalf("Run: %v", err)
-	case <-time.After(20 * time.Second):
-		t.Fatal("backend did not start")
-	}
-	return "http://" + b.Addr().String()
+`, filepath.Join(dir, "catalog-info.yaml")))
 }
 
 // TestBreakingDiffListsConsumersAndOwnerFeed: after an operation is

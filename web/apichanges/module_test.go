@@ -1,10 +1,8 @@
 package apichanges_test
 
 import (
-	"context"
 	"encoding/json"
 	"fmt"
-	"log/slog"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -14,9 +12,7 @@ import (
 
 	"github.com/PuerkitoBio/goquery"
 
-	"github.com/porticohq/portico"
-	"github.com/porticohq/portico/config"
-	"github.com/porticohq/portico/defaults"
+	"github.com/porticohq/portico/defaults/defaultstest"
 	"github.com/porticohq/portico/web/apichanges"
 )
 
@@ -54,38 +50,13 @@ func TestModuleRecordsFileEdits(t *testing.T) {
 	}
 	write("catalog-info.yaml", entityYAML)
 	write("openapi.yaml", petsV1)
-	cfg, err := config.Parse("app-config.yaml", []byte(fmt.Sprintf(`
+	base := defaultstest.Start(t, fmt.Sprintf(`
 catalog:
   locations: [{type: file, target: %s}]
 apiDocs:
   history:
     keep: {maxAge: {days: 30}, min: 10}
-`, filepath.Join(dir, "catalog-info.yaml"))))
-	if err != nil {
-		t.Fatal(err)
-	}
-	b := portico.New(portico.WithConfig(cfg), portico.WithAddress("127.0.0.1:0"), portico.WithDemo(false),
-		portico.WithDatabase(config.Database{Driver: config.DriverSQLite, Path: filepath.Join(t.TempDir(), "portico.db")}),
-		portico.WithLogger(slog.New(slog.DiscardHandler)))
-	b.Add(defaults.Features()...)
-	ctx, cancel := context.WithCancel(context.Background())
-	errc := make(chan error, 1)
-	go func() { errc <- b.Run(ctx) }()
-	t.Cleanup(func() {
-		cancel()
-		if err := <-errc; err != nil {
-			t.Errorf("Run: %v", err)
-		}
-	})
-	select {
-	case <-b.Ready():
-	case err := <-errc:
-		errc <- nil
-		t.Fatalf("Run: %v", err)
-	case <-time.After(20 * time.Second):
-		t.Fatal("backend did not start")
-	}
-	base := "http://" + b.Addr().String()
+`, filepath.Join(dir, "catalog-info.yaml")))
 
 	items := waitVersions(t, base, func(it []apichanges.VersionJSON) bool { return len(it) == 1 })
 	if items[0].InfoVersion != "1.0" || !strings.HasSuffix(items[0].Location, "catalog-info.yaml") {
