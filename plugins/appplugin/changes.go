@@ -12,9 +12,10 @@ import (
 )
 
 // ChangesModule adds the Changes tab to API pages: the diff between two
-// versions, breaking changes first, each operation linked to the
-// Definition tab, a picker for any two versions, and the timeline. The
-// catalog plugin's HistoryModule records the versions. Issue 16.
+// versions, breaking changes first, each operation (or AsyncAPI, GraphQL
+// or gRPC item) linked to the Definition tab, a picker for any two
+// versions, and the timeline. The catalog plugin's HistoryModule records
+// the versions. Issue 16.
 func ChangesModule() portico.Feature {
 	return portico.NewModule(ID, "api-changes", func(r portico.ModuleRegistrar) error {
 		s := r.Services()
@@ -37,6 +38,7 @@ func ChangesModule() portico.Feature {
 			OperationURL: func(ref catalog.Ref, opKey string) string {
 				return apidocs.DefinitionURL(ref) + "?op=" + url.QueryEscape(opKey)
 			},
+			ItemURLs: apidocs.ItemURLs,
 		}
 		// The badges, the /apis change filters and home's "APIs you consume
 		// changed" belong to the app plugin's own pages.

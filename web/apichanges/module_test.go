@@ -119,10 +119,15 @@ func getPage(t *testing.T, u string) *goquery.Document {
 
 func waitVersions(t *testing.T, base string, ok func([]apichanges.VersionJSON) bool) []apichanges.VersionJSON {
 	t.Helper()
+	return waitVersionsOf(t, base, "pets", ok)
+}
+
+func waitVersionsOf(t *testing.T, base, name string, ok func([]apichanges.VersionJSON) bool) []apichanges.VersionJSON {
+	t.Helper()
 	deadline := time.Now().Add(30 * time.Second)
 	var last []apichanges.VersionJSON
 	for time.Now().Before(deadline) {
-		resp, err := http.Get(base + "/api/apidocs/default/pets/versions")
+		resp, err := http.Get(base + "/api/apidocs/default/" + name + "/versions")
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -1,12 +1,15 @@
 package apichanges
 
 import (
+	"context"
 	"net/http"
+	"strings"
 
 	"github.com/a-h/templ"
 	"github.com/labstack/echo/v5"
 
 	"github.com/porticohq/portico/catalog"
+	"github.com/porticohq/portico/catalog/apidiff"
 	"github.com/porticohq/portico/catalog/apihistory"
 	"github.com/porticohq/portico/web"
 )
@@ -27,6 +30,11 @@ type Page struct {
 	// OperationURL links an operation (by its key) on the API's
 	// Definition tab; nil leaves operations unlinked.
 	OperationURL func(ref catalog.Ref, opKey string) string
+	// ItemURLs links the items of an AsyncAPI, GraphQL or gRPC definition
+	// on the API's Definition tab, keyed as the structural diff names its
+	// sections ("channel x", "object Film", "service pkg.S"; see
+	// apidocs.ItemURLs); nil leaves them unlinked.
+	ItemURLs func(ctx context.Context, ref catalog.Ref, specType string, definition []byte) map[string]string
 }
 
 // Path is the tab's route.
@@ -91,7 +99,7 @@ func (p *Page) diff(c *echo.Context, ref catalog.Ref, tl []apihistory.Entry, fro
 	if p.OperationURL != nil {
 		link = func(key string) string { return p.OperationURL(ref, key) }
 	}
-	d := diffView(rep, to == 0, link)
+	d := diffView(rep, to == 0, link, p.itemURLs(c.Request().Context(), ref, tl[to], to == 0))
 	d.Title = title
 	if rep.Counts.Breaking > 0 && p.Catalog != nil {
 		d.ShowConsumers = true
@@ -100,6 +108,20 @@ func (p *Page) diff(c *echo.Context, ref catalog.Ref, tl []apihistory.Entry, fro
 		}
 	}
 	return d
+}
+
+// itemURLs links the items of the current definition when it is not
+// OpenAPI (whose groups link by operation key); nil when there is nothing
+// to link or the definition cannot be read.
+func (p *Page) itemURLs(ctx context.Context, ref catalog.Ref, e apihistory.Entry, current bool) map[string]string {
+	if p.ItemURLs == nil || !current || strings.EqualFold(e.SpecType, apidiff.TypeOpenAPI) {
+		return nil
+	}
+	def, err := p.History.Definition(ctx, e.ID)
+	if err != nil {
+		return nil // the diff still shows, unlinked
+	}
+	return p.ItemURLs(ctx, ref, e.SpecType, def)
 }
 
 func versionLabel(e apihistory.Entry) string {

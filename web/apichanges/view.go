@@ -52,7 +52,7 @@ type DiffView struct {
 // GroupView is one operation's (or section's) changes.
 type GroupView struct {
 	Title  string
-	Link   templ.SafeURL // to the operation on the Definition tab; "" when the current definition lacks it
+	Link   templ.SafeURL // to the operation or item on the Definition tab; "" when the current definition lacks it
 	Level  string
 	Change []ChangeView
 }
@@ -101,8 +101,10 @@ func timelineRows(ref catalog.Ref, tl []apihistory.Entry) []VersionRow {
 }
 
 // diffView shapes a report for the page; definitionURL links operations
-// (nil: no links).
-func diffView(rep *apidiff.Report, toCurrent bool, definitionURL func(opKey string) string) *DiffView {
+// (nil: no links) and itemURLs the sections of a structural diff ("channel
+// x", "object Film", "service pkg.S") to their items in the current
+// definition.
+func diffView(rep *apidiff.Report, toCurrent bool, definitionURL func(opKey string) string, itemURLs map[string]string) *DiffView {
 	v := &DiffView{Counts: rep.Counts}
 	for _, g := range rep.Groups {
 		gv := GroupView{Level: string(g.Level), Title: g.Section}
@@ -111,6 +113,9 @@ func diffView(rep *apidiff.Report, toCurrent bool, definitionURL func(opKey stri
 		}
 		if toCurrent && g.InRevision && g.OperationKey != "" && definitionURL != nil {
 			gv.Link = templ.SafeURL(definitionURL(g.OperationKey))
+		}
+		if u := itemURLs[g.Section]; toCurrent && g.Section != "" && u != "" {
+			gv.Link = templ.SafeURL(u)
 		}
 		for _, c := range g.Changes {
 			gv.Change = append(gv.Change, ChangeView{Level: string(c.Level), Text: c.Text, ID: c.ID})

@@ -19,14 +19,14 @@ func TestDiffViewLinksOnlyOperationsOfTheCurrentDefinition(t *testing.T) {
 		{Section: "components/schemas", Level: apidiff.Info},
 	}}
 	link := func(key string) string { return "/def?op=" + key }
-	v := diffView(rep, true, link)
+	v := diffView(rep, true, link, nil)
 	if v.Groups[0].Link != "/def?op=listPets" || v.Groups[1].Link != "" || v.Groups[2].Link != "" {
 		t.Errorf("links: %q %q %q", v.Groups[0].Link, v.Groups[1].Link, v.Groups[2].Link)
 	}
 	if v.Groups[0].Title != "GET /pets" || v.Groups[2].Title != "components/schemas" {
 		t.Errorf("titles: %q %q", v.Groups[0].Title, v.Groups[2].Title)
 	}
-	if v := diffView(rep, false, link); v.Groups[0].Link != "" {
+	if v := diffView(rep, false, link, nil); v.Groups[0].Link != "" {
 		t.Errorf("linked to the current definition from an older pair: %q", v.Groups[0].Link)
 	}
 }

@@ -26,14 +26,20 @@ func hasReference(typ string) bool {
 // structured view; name is the file name parse errors carry. A definition
 // that cannot be read gives a view with Error set.
 func referenceView(ctx context.Context, typ, name string, data []byte) av.ReferenceView {
+	return readReference(ctx, typ, name, data, nil)
+}
+
+// readReference is referenceView that also notes, in keys when not nil,
+// the anchor id of each item (or section) under its key (see ItemAnchors).
+func readReference(ctx context.Context, typ, name string, data []byte, keys itemKeys) av.ReferenceView {
 	var v av.ReferenceView
 	switch strings.ToLower(typ) {
 	case "asyncapi":
-		v = asyncAPIView(data)
+		v = asyncAPIView(data, keys)
 	case "graphql":
-		v = graphQLView(name+".graphql", data)
+		v = graphQLView(name+".graphql", data, keys)
 	case "grpc":
-		v = grpcView(ctx, name+".proto", data)
+		v = grpcView(ctx, name+".proto", data, keys)
 	default:
 		v.Error = &av.ReferenceError{Message: "spec.type " + strconv.Quote(typ) + " has no structured view"}
 	}
@@ -153,6 +159,62 @@ func ReferenceItems(ctx context.Context, typ, name string, data []byte) []Refere
 		}
 	}
 	return out
+}
+
+// itemKeys maps an item's key to its anchor id; a nil map notes nothing.
+type itemKeys map[string]string
+
+func (k itemKeys) note(key, id string) {
+	if k != nil {
+		k[key] = id
+	}
+}
+
+// ItemAnchors maps the items of an AsyncAPI, GraphQL or gRPC definition of
+// spec.type typ to their anchors on its Definition tab ("#id", or
+// "?page=2#id" for an item on another page). Keys are "kind name", as
+// catalog/apidiff names a structural diff's sections (Group.Section):
+// "channel orders", "operation sendOrder" (AsyncAPI keys); "object Film",
+// "enum Color", "object Query" for a root operation type (GraphQL type
+// names); "service shop.Orders", "message shop.Order", "enum shop.Kind"
+// (protobuf full names). Nil for OpenAPI and for definitions that cannot
+// be read.
+func ItemAnchors(ctx context.Context, typ string, data []byte) map[string]string {
+	if !hasReference(typ) {
+		return nil
+	}
+	keys := itemKeys{}
+	v := readReference(ctx, typ, "definition", data, keys)
+	if v.Error != nil {
+		return nil
+	}
+	sections := map[string]av.RefSection{}
+	for _, s := range v.Sections {
+		sections[s.ID] = s
+	}
+	out := make(map[string]string, len(keys))
+	for k, id := range keys {
+		if s, ok := sections[id]; ok {
+			// A section: its heading, on the page of its first item.
+			if len(s.Items) == 0 {
+				continue
+			}
+			page, _, _ := strings.Cut(v.Href(s.Items[0].ID), "#")
+			out[k] = page + "#" + id
+			continue
+		}
+		out[k] = v.Href(id)
+	}
+	return out
+}
+
+// ItemURLs is ItemAnchors as links to the Definition tab of the API ref.
+func ItemURLs(ctx context.Context, ref catalog.Ref, typ string, data []byte) map[string]string {
+	m := ItemAnchors(ctx, typ, data)
+	for k, a := range m {
+		m[k] = DefinitionURL(ref) + a
+	}
+	return m
 }
 
 func firstLineOf(s string) string {

@@ -8,7 +8,7 @@ import (
 	av "github.com/porticohq/portico/views/apidocs"
 )
 
-func asyncAPIView(data []byte) av.ReferenceView {
+func asyncAPIView(data []byte, keys itemKeys) av.ReferenceView {
 	d, err := asyncapi.Parse(data)
 	if err != nil {
 		return av.ReferenceView{Format: "AsyncAPI", Error: &av.ReferenceError{Message: err.Error()}}
@@ -21,6 +21,7 @@ func asyncAPIView(data []byte) av.ReferenceView {
 	chanIDs := map[string]string{}
 	for _, c := range d.Channels {
 		chanIDs[c.Key] = ids.make("channel", c.Key)
+		keys.note("channel "+c.Key, chanIDs[c.Key])
 	}
 	msgIDs := map[string]string{}
 	for _, m := range d.Messages {
@@ -29,6 +30,7 @@ func asyncAPIView(data []byte) av.ReferenceView {
 	opIDs := make([]string, len(d.Operations))
 	for i, op := range d.Operations {
 		opIDs[i] = ids.make("operation", op.Key)
+		keys.note("operation "+op.Key, opIDs[i])
 	}
 	schemeIDs := map[string]string{}
 	for _, s := range d.SecuritySchemes {

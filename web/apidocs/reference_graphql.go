@@ -8,7 +8,7 @@ import (
 	av "github.com/porticohq/portico/views/apidocs"
 )
 
-func graphQLView(file string, data []byte) av.ReferenceView {
+func graphQLView(file string, data []byte, keys itemKeys) av.ReferenceView {
 	s, err := graphqldef.Parse(file, data)
 	if err != nil {
 		re := &av.ReferenceError{File: file, Message: err.Error()}
@@ -23,6 +23,7 @@ func graphQLView(file string, data []byte) av.ReferenceView {
 	typeIDs := map[string]string{}
 	for _, t := range s.Types {
 		typeIDs[t.Name] = ids.make("type", t.Name)
+		keys.note(t.Kind+" "+t.Name, typeIDs[t.Name])
 	}
 	for _, root := range []struct {
 		id, title, kind string
@@ -37,6 +38,7 @@ func graphQLView(file string, data []byte) av.ReferenceView {
 			continue
 		}
 		sec := av.RefSection{ID: root.id, Title: root.title}
+		keys.note("object "+root.typ, root.id) // the root operation type
 		for _, f := range root.fields {
 			sec.Items = append(sec.Items, rootField(ids.make(root.kind, f.Name), root.kind, f, typeIDs))
 		}

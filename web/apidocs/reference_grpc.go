@@ -9,7 +9,7 @@ import (
 	av "github.com/porticohq/portico/views/apidocs"
 )
 
-func grpcView(ctx context.Context, file string, data []byte) av.ReferenceView {
+func grpcView(ctx context.Context, file string, data []byte, keys itemKeys) av.ReferenceView {
 	f, err := grpcdef.Parse(ctx, file, data)
 	if err != nil {
 		re := &av.ReferenceError{File: file, Message: err.Error()}
@@ -27,12 +27,15 @@ func grpcView(ctx context.Context, file string, data []byte) av.ReferenceView {
 	typeIDs := map[string]string{}
 	for _, m := range f.Messages {
 		typeIDs[m.FullName] = ids.make("message", m.Name)
+		keys.note("message "+m.FullName, typeIDs[m.FullName])
 	}
 	for _, e := range f.Enums {
 		typeIDs[e.FullName] = ids.make("enum", e.Name)
+		keys.note("enum "+e.FullName, typeIDs[e.FullName])
 	}
 	for _, s := range f.Services {
 		sec := av.RefSection{ID: ids.make("service", s.Name), Title: "Service " + s.Name, Description: s.Comment}
+		keys.note("service "+s.FullName, sec.ID)
 		if s.Deprecated {
 			sec.Title += " (deprecated)"
 		}

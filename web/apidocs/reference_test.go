@@ -2,6 +2,7 @@ package apidocs
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -325,5 +326,32 @@ func TestReferenceSidebarFilterWorksWithoutJavaScript(t *testing.T) {
 	// A link from a match to a type it does not keep leaves the filter.
 	if page.Find("[data-testid=reference-items] a[href^='?page=']").Length() == 0 {
 		t.Error("links to items outside the filter should name their page")
+	}
+}
+
+// TestItemAnchorsNameTheItemsPage: an item or section past the first
+// page is linked with the page it is on, as the Definition tab pages it.
+func TestItemAnchorsNameTheItemsPage(t *testing.T) {
+	var sdl strings.Builder
+	sdl.WriteString("type Query {\n")
+	for i := range av.ItemsPerPage + 5 {
+		fmt.Fprintf(&sdl, "  q%d: Int\n", i)
+	}
+	sdl.WriteString("}\ntype Mutation { m: Int }\ntype Film { id: ID }\n")
+	got := ItemAnchors(context.Background(), "graphql", []byte(sdl.String()))
+	for key, want := range map[string]string{
+		"object Query":    "#queries",
+		"object Mutation": "?page=2#mutations",
+		"object Film":     "?page=2#type-Film",
+	} {
+		if got[key] != want {
+			t.Errorf("%s: %q, want %q", key, got[key], want)
+		}
+	}
+	if got := ItemAnchors(context.Background(), "openapi", []byte("openapi: 3.0.0")); got != nil {
+		t.Errorf("OpenAPI anchors: %v", got)
+	}
+	if got := ItemAnchors(context.Background(), "graphql", []byte("type {")); got != nil {
+		t.Errorf("anchors of an unreadable schema: %v", got)
 	}
 }
