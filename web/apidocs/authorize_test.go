@@ -55,6 +55,15 @@ func TestAuthorizePanelHasOneGroupPerSchemeWithScopes(t *testing.T) {
 	if _, hidden := panel.Attr("hidden"); !hidden {
 		t.Error("the panel shows without JavaScript, where it cannot keep anything")
 	}
+	if goquery.NodeName(panel) != "details" {
+		t.Errorf("the panel is a <%s>; want a <details> that can be collapsed", goquery.NodeName(panel))
+	}
+	if _, open := panel.Attr("open"); open {
+		t.Error("the panel starts expanded and pushes the operations down")
+	}
+	if got := panel.Find("summary [data-testid=authorize-count]").Text(); got != "(4 schemes)" {
+		t.Errorf("the panel summary counts %q; want (4 schemes)", got)
+	}
 	for _, s := range []string{"key", "bearer", "basic", "oauth"} {
 		if panel.Find("[data-testid=auth-"+s+"]").Length() != 1 {
 			t.Errorf("no input group for scheme %s", s)
