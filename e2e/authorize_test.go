@@ -110,6 +110,10 @@ apiDocs:
 	step("open the definition", err)
 	panel := page.Locator(`[data-testid="authorize"]`)
 	step("panel shown", expect.Locator(panel).ToBeVisible())
+	// Collapsed at first, so the operations stay near the top.
+	step("panel collapsed", expect.Locator(panel.Locator(`[data-testid="auth-key-value"]`)).ToBeHidden())
+	step("none authorized", expect.Locator(panel.Locator(`[data-testid="authorize-count"]`)).ToHaveText("(2 schemes, 0 authorized)"))
+	step("open the panel", panel.Locator(`[data-testid="authorize-summary"]`).Click())
 	step("key", panel.Locator(`[data-testid="auth-key-value"]`).Fill("e2e-key"))
 	step("authorize key", panel.Locator(`[data-testid="auth-save-key"]`).Click())
 	step("key authorized", expect.Locator(panel.Locator(`[data-testid="auth-state-key"]`)).ToHaveText("authorized"))
@@ -119,6 +123,7 @@ apiDocs:
 	step("get token", panel.Locator(`[data-testid="oauth-run-oauth-clientCredentials"]`).Click())
 	step("token received", expect.Locator(panel.Locator(`[data-testid="oauth-status-oauth"]`)).ToContainText("Token received"))
 	step("oauth authorized", expect.Locator(panel.Locator(`[data-testid="auth-state-oauth"]`)).ToHaveText("authorized"))
+	step("both counted", expect.Locator(panel.Locator(`[data-testid="authorize-count"]`)).ToHaveText("(2 schemes, 2 authorized)"))
 	Screenshot(t, page, "authorize-panel")
 	if html, _ := page.Content(); strings.Contains(html, "e2e-secret") {
 		t.Error("the client secret is in the page's HTML")

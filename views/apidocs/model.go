@@ -165,6 +165,8 @@ type OperationHit struct {
 	APITitle string
 	APIURL   string
 	URL      string // deep link to the expanded operation
+	// Webhook: a 3.1 webhook (Path is its name), which the API sends.
+	Webhook bool
 	OperationSummary
 }
 

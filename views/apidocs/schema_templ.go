@@ -985,7 +985,7 @@ func callbacks(list []Callback) templ.Component {
 					if templ_7745c5c3_Err != nil {
 						return templ_7745c5c3_Err
 					}
-					templ_7745c5c3_Err = operationDocs(op).Render(ctx, templ_7745c5c3_Buffer)
+					templ_7745c5c3_Err = operationDocs(op, true).Render(ctx, templ_7745c5c3_Buffer)
 					if templ_7745c5c3_Err != nil {
 						return templ_7745c5c3_Err
 					}
@@ -1100,7 +1100,7 @@ func WebhookDetails(v OperationView) templ.Component {
 				}
 			}
 		} else if v.Op != nil {
-			templ_7745c5c3_Err = operationDocs(v.Op).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = operationDocs(v.Op, true).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

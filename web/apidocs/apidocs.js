@@ -165,9 +165,17 @@
       panel.hidden = false;
       var all = loadAuth(panel.getAttribute("data-authorize"));
       var forms = panel.querySelectorAll("form[data-auth-scheme]");
+      var authorized = 0;
       for (var j = 0; j < forms.length; j++) {
+        var ok = filled(all[forms[j].getAttribute("data-auth-scheme")]);
+        if (ok) authorized++;
         var st = forms[j].querySelector("[data-auth-state]");
-        if (st) st.textContent = filled(all[forms[j].getAttribute("data-auth-scheme")]) ? "authorized" : "not authorized";
+        if (st) st.textContent = ok ? "authorized" : "not authorized";
+      }
+      var count = panel.querySelector("[data-auth-count]");
+      if (count) {
+        var n = forms.length;
+        count.textContent = "(" + n + (n === 1 ? " scheme, " : " schemes, ") + authorized + " authorized)";
       }
     }
     var ops = document.querySelectorAll("[data-auth-key]");

@@ -55,6 +55,15 @@ func TestAuthorizePanelHasOneGroupPerSchemeWithScopes(t *testing.T) {
 	if _, hidden := panel.Attr("hidden"); !hidden {
 		t.Error("the panel shows without JavaScript, where it cannot keep anything")
 	}
+	if goquery.NodeName(panel) != "details" {
+		t.Errorf("the panel is a <%s>; want a <details> that can be collapsed", goquery.NodeName(panel))
+	}
+	if _, open := panel.Attr("open"); open {
+		t.Error("the panel starts expanded and pushes the operations down")
+	}
+	if got := panel.Find("summary [data-testid=authorize-count]").Text(); got != "(4 schemes)" {
+		t.Errorf("the panel summary counts %q; want (4 schemes)", got)
+	}
 	for _, s := range []string{"key", "bearer", "basic", "oauth"} {
 		if panel.Find("[data-testid=auth-"+s+"]").Length() != 1 {
 			t.Errorf("no input group for scheme %s", s)
@@ -143,3 +152,35 @@ func TestTryItOutSendsCredentialsOnlyToOperationsUsingTheirScheme(t *testing.T) 
 }
 
 type goquerySel = goquery.Selection
+
+// With try-it on, an operation says once which schemes it needs: in its
+// Authorization line, not also in a "Security:" line. Without try-it there
+// is no Authorization line, so the docs keep the Security line.
+func TestOperationStatesItsSecurityOnce(t *testing.T) {
+	spec := authSpec("https://api.example", "https://auth.example/token", "https://auth.example/authorize")
+	for _, tc := range []struct {
+		name    string
+		opts    Options
+		auth    int
+		section int
+	}{
+		{"try-it on", Options{Policy: enabled()}, 1, 0},
+		{"try-it off", Options{}, 0, 1},
+	} {
+		r := newRig(t, tc.opts, testAPI{name: "auth", definition: spec})
+		d := r.doc(t, "GET", "/catalog/default/api/auth/definition/op/keyed", nil, true)
+		if n := d.Find("[data-testid=op-auth]").Length(); n != tc.auth {
+			t.Errorf("%s: %d Authorization lines; want %d", tc.name, n, tc.auth)
+		}
+		sec := d.Find("[data-testid=op-security]")
+		if sec.Length() != tc.section {
+			t.Errorf("%s: %d Security lines; want %d", tc.name, sec.Length(), tc.section)
+		}
+		if tc.section == 1 && !strings.Contains(sec.Text(), "key") {
+			t.Errorf("%s: the Security line does not name the scheme: %q", tc.name, sec.Text())
+		}
+		if tc.auth == 1 && strings.Contains(d.Text(), "Security:") {
+			t.Errorf("%s: the operation repeats its security in a Security line", tc.name)
+		}
+	}
+}

@@ -3,6 +3,7 @@ package apidocs
 import (
 	"fmt"
 	"net/http"
+	"net/url"
 	"slices"
 	"strings"
 	"testing"
@@ -208,5 +209,59 @@ func TestModelsArePaged(t *testing.T) {
 	}
 	if !strings.Contains(deep.Find("#model-"+last).Text(), fmt.Sprintf("p%d", n-1)) {
 		t.Error("the deep-linked model does not show its schema")
+	}
+}
+
+// Operation search finds 3.1 webhooks by name or summary, each with a link
+// that opens the webhook on the definition page; the API's operations keep
+// their ?op= links.
+func TestSearchFindsWebhooks(t *testing.T) {
+	r, base := petstoreRig(t)
+	sum := summaryOf(t, testdata(t, "petstore31.yaml"))
+	keys := map[string]string{}
+	for _, w := range sum.Webhooks {
+		keys[w.Path] = w.Key
+	}
+	for _, tc := range []struct{ q, name string }{
+		{"petRemoved", "petRemoved"},
+		{"joined the store", "newPet"},
+	} {
+		page := r.doc(t, "GET", "/search?q="+url.QueryEscape(tc.q), nil, false)
+		var hit *goquery.Selection
+		page.Find("[data-testid=operation-hit]").Each(func(_ int, s *goquery.Selection) {
+			if s.Find("a code").First().Text() == tc.name {
+				hit = s
+			}
+		})
+		if hit == nil {
+			t.Errorf("%q: webhook %s not found", tc.q, tc.name)
+			continue
+		}
+		if hit.Find("[data-testid=hit-webhook]").Length() != 1 {
+			t.Errorf("%q: the hit does not say it is a webhook", tc.q)
+		}
+		key := keys[tc.name]
+		href, _ := hit.Find("a").First().Attr("href")
+		if want := base + "?webhook=" + key + "#webhook-" + key; href != want {
+			t.Errorf("%q: link %q; want %q", tc.q, href, want)
+		}
+		open := r.doc(t, "GET", strings.SplitN(href, "#", 2)[0], nil, false) // fails unless 200
+		if open.Find("details.webhook#webhook-"+key+"[open] [data-testid=webhook-details]").Length() != 1 {
+			t.Errorf("%q: the link does not open the webhook", tc.q)
+		}
+	}
+	page := r.doc(t, "GET", "/search?q=pet", nil, false)
+	ops := 0
+	page.Find("[data-testid=operation-hit]").Each(func(_ int, s *goquery.Selection) {
+		href, _ := s.Find("a").First().Attr("href")
+		if s.Find("[data-testid=hit-webhook]").Length() == 0 {
+			ops++
+			if !strings.Contains(href, "?op=") {
+				t.Errorf("operation %q links to %q", s.Find("a code").First().Text(), href)
+			}
+		}
+	})
+	if ops == 0 {
+		t.Error("'pet' finds no operation beside the webhooks")
 	}
 }

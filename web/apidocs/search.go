@@ -71,9 +71,12 @@ type indexedAPI struct {
 	// definition's items (channels, fields, RPCs), each Key the anchor to
 	// append to url.
 	reference bool
-	text      []byte
-	ends      []uint32 // end of operation j in text
-	upper     []uint64 // bit i: text[i] was an ASCII upper-case letter
+	// webhooks: the last webhooks operations are an OpenAPI 3.1
+	// definition's webhooks, opened by ?webhook= rather than ?op=.
+	webhooks int
+	text     []byte
+	ends     []uint32 // end of operation j in text
+	upper    []uint64 // bit i: text[i] was an ASCII upper-case letter
 	// deprecated has bit j set when operation j is deprecated.
 	deprecated []uint64
 	// unicode: some text is not ASCII; matching lower-cases each
@@ -358,11 +361,20 @@ func (x *opIndex) Search(ctx context.Context, q string) (opResults, error) {
 	return opResults{hits: searchAPIs(apis, words), stale: stale}, nil
 }
 
-// hitURL opens operation key of api: an OpenAPI operation by ?op= (it works
-// without JavaScript) and #op-, a reference item by its anchor.
-func hitURL(api *indexedAPI, key string) string {
-	if api.reference {
+// isWebhook reports whether operation j is one of the API's webhooks.
+func (api *indexedAPI) isWebhook(j int) bool {
+	return j >= len(api.ends)-api.webhooks
+}
+
+// hitURL opens operation j of api, whose key is key: an OpenAPI operation
+// by ?op= (it works without JavaScript) and #op-, a webhook likewise by
+// ?webhook= and #webhook-, a reference item by its anchor.
+func hitURL(api *indexedAPI, j int, key string) string {
+	switch {
+	case api.reference:
 		return api.url + key
+	case api.isWebhook(j):
+		return api.url + "?webhook=" + key + "#webhook-" + key
 	}
 	return api.url + "?op=" + key + "#op-" + key
 }
@@ -376,7 +388,8 @@ func searchAPIs(apis []*indexedAPI, words []string) []av.OperationHit {
 			op := api.op(j)
 			out = append(out, av.OperationHit{
 				APITitle: api.title, APIURL: api.url,
-				URL:              hitURL(api, op.Key),
+				URL:              hitURL(api, j, op.Key),
+				Webhook:          api.isWebhook(j),
 				OperationSummary: opSummaryView(op),
 			})
 			return len(out) < maxSearchHits
@@ -526,9 +539,9 @@ func (x *opIndex) build(ctx context.Context) ([]*indexedAPI, int, error) {
 	}
 }
 
-// indexAPI indexes the operations of one stored API version (none for an
-// entity that is not an OpenAPI or Swagger API, or whose definition cannot
-// be read).
+// indexAPI indexes the operations (and 3.1 webhooks) of one stored API
+// version (none for an entity that is not an OpenAPI or Swagger API, or
+// whose definition cannot be read).
 func (x *opIndex) indexAPI(s *catalog.StoredEntity) *indexedAPI {
 	x.indexed.Add(1)
 	version := versionHash(s)
@@ -545,7 +558,9 @@ func (x *opIndex) indexAPI(s *catalog.StoredEntity) *indexedAPI {
 		if err != nil {
 			return none
 		}
-		api = newIndexedAPI(version, sum.Operations)
+		// Webhooks follow the operations, found by the same words.
+		api = newIndexedAPI(version, slices.Concat(sum.Operations, sum.Webhooks))
+		api.webhooks = len(sum.Webhooks)
 	case hasReference(t):
 		api = newIndexedAPI(version, referenceOps(ReferenceItems(context.Background(), t, e.Metadata.Name, data)))
 		api.reference = true
