@@ -27,7 +27,7 @@ func startDiffPortal(t *testing.T) string {
 			t.Fatal(err)
 		}
 	}
-	return defaultstest.Start(t, fmt.Sprintf(`
+	base := defaultstest.Start(t, fmt.Sprintf(`
 catalog:
   locations: [{type: file, target: %s}]
 auth:
@@ -41,6 +41,9 @@ backend:
       - type: static
         options: {token: %s, subject: ci}
 `, filepath.Join(dir, "catalog-info.yaml"), diffToken))
+	// The portal must hold the API before portico diff asks for it.
+	defaultstest.WaitReady(t, base)
+	return base
 }
 
 // TestDiffEntityAgainstRealPortal runs portico diff --entity against an

@@ -5,6 +5,7 @@ package defaultstest
 import (
 	"context"
 	"log/slog"
+	"net/http"
 	"path/filepath"
 	"testing"
 	"time"
@@ -49,6 +50,26 @@ func Start(tb testing.TB, appConfig string, opts ...portico.Option) string {
 		tb.Fatal("backend did not start")
 	}
 	return "http://" + b.Addr().String()
+}
+
+// WaitReady waits until base's /readyz answers 200: the first load of
+// every location is written (Start returns before that).
+func WaitReady(tb testing.TB, base string) {
+	tb.Helper()
+	deadline := time.Now().Add(Patience)
+	for {
+		resp, err := http.Get(base + "/readyz")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				return
+			}
+		}
+		if time.Now().After(deadline) {
+			tb.Fatalf("%s/readyz did not answer 200 within %s (last: %v)", base, Patience, err)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
 }
 
 // Patience bounds waits for what a backend does by itself (start, ingest,
