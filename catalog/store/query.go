@@ -125,11 +125,7 @@ func (s *Store) Query(ctx context.Context, q catalog.Query) (catalog.Page, error
 	for i, h := range hits {
 		ids[i] = h.id
 	}
-	read := s.byIDs
-	if q.HeadersOnly {
-		read = s.headsByIDs
-	}
-	items, err := read(ctx, ids)
+	items, err := s.byIDs(ctx, ids, q.HeadersOnly)
 	if err != nil {
 		return catalog.Page{}, fmt.Errorf("query: %w", err)
 	}

@@ -77,6 +77,38 @@ func scanEntity(sc scanner) (id int64, se *catalog.StoredEntity, err error) {
 	return id, se, nil
 }
 
+// headerColumns are the columns scanHeader reads: no body, no relations
+// (Query.HeadersOnly).
+const headerColumns = "e.id, e.uid, e.kind_raw, e.ref, e.provider, e.location_key, e.hash, e.updated_at FROM entities e"
+
+// scanHeader reads one row of headerColumns.
+func scanHeader(sc scanner) (id int64, se *catalog.StoredEntity, err error) {
+	se = &catalog.StoredEntity{}
+	var kind, ref string
+	var updated int64
+	if err := sc.Scan(&id, &se.UID, &kind, &ref, &se.Provider, &se.LocationKey, &se.Hash, &updated); err != nil {
+		return 0, nil, err
+	}
+	se.Ref = parseStoredRef(ref)
+	se.Ref.Kind = kind
+	se.UpdatedAt = time.UnixMilli(updated).UTC()
+	return id, se, nil
+}
+
+// rowShape is what a read selects and how it scans a row: whole entities,
+// or their headers only.
+type rowShape struct {
+	from string // the columns and the FROM clause
+	scan func(scanner) (int64, *catalog.StoredEntity, error)
+}
+
+func (s *Store) shape(headersOnly bool) rowShape {
+	if headersOnly {
+		return rowShape{headerColumns, scanHeader}
+	}
+	return rowShape{entityColumns(s.dialect), scanEntity}
+}
+
 // query runs a read query through a prepared statement kept per query
 // text: the queries a page runs repeat, and preparing them costs more than
 // running them on SQLite.
@@ -234,7 +266,7 @@ func (s *Store) ByRefs(ctx context.Context, refs []catalog.Ref, f catalog.Filter
 	}
 	w := &whereBuilder{dl: s.dialect}
 	w.filter(f)
-	byKey, err := s.fetchWhere(ctx, "e.ref_key", keys, w)
+	byKey, err := s.fetchWhere(ctx, s.shape(false), "e.ref_key", keys, w)
 	if err != nil {
 		return nil, err
 	}
@@ -245,17 +277,12 @@ func (s *Store) ByRefs(ctx context.Context, refs []catalog.Ref, f catalog.Filter
 	return out, nil
 }
 
-// fetch reads the entities whose column col is one of vals, keyed by that
-// column's value (ref_key or id).
-func (s *Store) fetch(ctx context.Context, col string, vals []any) (map[any]*catalog.StoredEntity, error) {
-	return s.fetchWhere(ctx, col, vals, &whereBuilder{dl: s.dialect})
-}
-
-// fetchWhere is fetch restricted to the entities that also match w.
-func (s *Store) fetchWhere(ctx context.Context, col string, vals []any, w *whereBuilder) (map[any]*catalog.StoredEntity, error) {
+// fetchWhere reads, in shape sh, the entities whose column col is one of
+// vals and that match w, keyed by that column's value (ref_key or id).
+func (s *Store) fetchWhere(ctx context.Context, sh rowShape, col string, vals []any, w *whereBuilder) (map[any]*catalog.StoredEntity, error) {
 	out := make(map[any]*catalog.StoredEntity, len(vals))
 	for _, chunk := range chunks(vals, 500) {
-		q := "SELECT " + entityColumns(s.dialect) + " WHERE " + col + " IN (" + placeholders(len(chunk)) + ")"
+		q := "SELECT " + sh.from + " WHERE " + col + " IN (" + placeholders(len(chunk)) + ")"
 		for _, c := range w.conds {
 			q += " AND " + c
 		}
@@ -264,7 +291,7 @@ func (s *Store) fetchWhere(ctx context.Context, col string, vals []any, w *where
 			return nil, fmt.Errorf("read entities: %w", err)
 		}
 		for rows.Next() {
-			id, se, err := scanEntity(rows)
+			id, se, err := sh.scan(rows)
 			if err != nil {
 				rows.Close()
 				return nil, fmt.Errorf("read entities: %w", err)
@@ -292,7 +319,7 @@ func (s *Store) Recent(ctx context.Context, limit int) ([]*catalog.StoredEntity,
 	if err != nil {
 		return nil, fmt.Errorf("recent entities: %w", err)
 	}
-	return s.byIDs(ctx, ids)
+	return s.byIDs(ctx, ids, false)
 }
 
 // List answers GET /entities: filter, ordered by ref, offset and limit (a
@@ -309,7 +336,7 @@ func (s *Store) List(ctx context.Context, f catalog.Filter, offset, limit int) (
 	if err != nil {
 		return nil, fmt.Errorf("list entities: %w", err)
 	}
-	return s.byIDs(ctx, ids)
+	return s.byIDs(ctx, ids, false)
 }
 
 func (s *Store) ids(ctx context.Context, q string, args ...any) ([]any, error) {
@@ -329,51 +356,16 @@ func (s *Store) ids(ctx context.Context, q string, args ...any) ([]any, error) {
 	return ids, rows.Err()
 }
 
-// byIDs reads entities by id, keeping the order of ids.
-func (s *Store) byIDs(ctx context.Context, ids []any) ([]*catalog.StoredEntity, error) {
-	m, err := s.fetch(ctx, "e.id", ids)
+// byIDs reads entities by id, keeping the order of ids; with headersOnly
+// without their bodies (Query.HeadersOnly).
+func (s *Store) byIDs(ctx context.Context, ids []any, headersOnly bool) ([]*catalog.StoredEntity, error) {
+	m, err := s.fetchWhere(ctx, s.shape(headersOnly), "e.id", ids, &whereBuilder{dl: s.dialect})
 	if err != nil {
 		return nil, err
 	}
 	out := make([]*catalog.StoredEntity, 0, len(ids))
 	for _, id := range ids {
 		if se := m[id]; se != nil {
-			out = append(out, se)
-		}
-	}
-	return out, nil
-}
-
-// headsByIDs reads the entities with ids, in that order, without their
-// bodies (Query.HeadersOnly).
-func (s *Store) headsByIDs(ctx context.Context, ids []any) ([]*catalog.StoredEntity, error) {
-	if len(ids) == 0 {
-		return nil, nil
-	}
-	rows, err := s.sql.QueryContext(ctx, s.dialect.rebind("SELECT e.id, e.uid, e.kind_raw, e.ref, e.provider, e.location_key, e.hash, e.updated_at FROM entities e WHERE e.id IN ("+placeholders(len(ids))+")"), ids...)
-	if err != nil {
-		return nil, fmt.Errorf("read entity headers: %w", err)
-	}
-	defer rows.Close()
-	m := make(map[int64]*catalog.StoredEntity, len(ids))
-	for rows.Next() {
-		se := &catalog.StoredEntity{}
-		var id, updated int64
-		var kind, ref string
-		if err := rows.Scan(&id, &se.UID, &kind, &ref, &se.Provider, &se.LocationKey, &se.Hash, &updated); err != nil {
-			return nil, fmt.Errorf("read entity headers: %w", err)
-		}
-		se.Ref = parseStoredRef(ref)
-		se.Ref.Kind = kind
-		se.UpdatedAt = time.UnixMilli(updated).UTC()
-		m[id] = se
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("read entity headers: %w", err)
-	}
-	out := make([]*catalog.StoredEntity, 0, len(ids))
-	for _, id := range ids {
-		if se := m[id.(int64)]; se != nil {
 			out = append(out, se)
 		}
 	}
