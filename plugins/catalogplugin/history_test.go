@@ -35,7 +35,9 @@ func TestHistoryRetentionRunsAsASchedulerJob(t *testing.T) {
 	defer conn.Close()
 	var next int64
 	waitFor(t, func() bool {
-		return conn.QueryRow("SELECT next_run_at FROM task_leases WHERE task = 'job:api-history-prune'").Scan(&next) == nil
+		// The lease row is inserted with next_run_at 0 when the first run
+		// takes it, and gets its next due time when that run releases it.
+		return conn.QueryRow("SELECT next_run_at FROM task_leases WHERE task = 'job:api-history-prune'").Scan(&next) == nil && next > 0
 	})
 	// Released after its run, due again in about six hours.
 	if due := time.Until(time.UnixMilli(next)); due < 5*time.Hour || due > 7*time.Hour {
