@@ -44,3 +44,33 @@ func TestMetricsPublic(t *testing.T) {
 		t.Errorf("anonymous API with metrics.public: %d, want 401", resp.StatusCode)
 	}
 }
+
+// TestWebhookDeliveriesNeedSignInOrToken: the webhook deliveries (REST and
+// the /providers/webhooks page) name internal APIs and receivers' errors,
+// so with sign-in configured they are for signed-in users (and, for the
+// REST list, the static token) only; the /providers page links the page.
+func TestWebhookDeliveriesNeedSignInOrToken(t *testing.T) {
+	p := startAuthBackend(t, false, "", "apiDocs:\n  history:\n    webhooks:\n      - {url: 'https://hooks.example/services/T0/B0/tok3n', secret: 0123456789abcdef}\n")
+	const api, page = "/api/apidocs/webhooks/deliveries", "/providers/webhooks"
+	anon := newBrowser(t, false)
+	if resp, body := anon.get(p.base + api); resp.StatusCode != http.StatusUnauthorized || strings.Contains(body, "hooks.example") {
+		t.Errorf("anonymous %s: %d, want 401 without the webhooks\n%s", api, resp.StatusCode, body)
+	}
+	if resp, body := anon.get(p.base + page); resp.StatusCode != http.StatusSeeOther || !strings.Contains(resp.Header.Get("Location"), "signin") || strings.Contains(body, "hooks.example") {
+		t.Errorf("anonymous %s: %d to %q, want a redirect to sign in\n%s", page, resp.StatusCode, resp.Header.Get("Location"), body)
+	}
+	token := http.Header{"Authorization": {"Bearer " + integrationToken}}
+	if resp, body := anon.do(http.MethodGet, p.base+api, nil, token); resp.StatusCode != http.StatusOK || !strings.Contains(body, `"url":"https://hooks.example/…"`) || strings.Contains(body, "tok3n") {
+		t.Errorf("%s with the static token: %d\n%s", api, resp.StatusCode, body)
+	}
+	user := signInWithGitHub(t, p)
+	if resp, body := user.get(p.base + api); resp.StatusCode != http.StatusOK || !strings.Contains(body, `"deliveries":[]`) {
+		t.Errorf("%s signed in: %d\n%s", api, resp.StatusCode, body)
+	}
+	if resp, body := user.get(p.base + page); resp.StatusCode != http.StatusOK || !strings.Contains(body, "https://hooks.example/…") || strings.Contains(body, "tok3n") {
+		t.Errorf("%s signed in: %d\n%s", page, resp.StatusCode, body)
+	}
+	if _, body := user.get(p.base + "/providers"); !strings.Contains(body, `href="/providers/webhooks"`) {
+		t.Errorf("/providers does not link the deliveries\n%s", body)
+	}
+}

@@ -31,6 +31,11 @@ type Deliverer struct {
 	// Wake asks for DeliverDue soon (the scheduler's WakeJob); nil waits
 	// for the job's period.
 	Wake func()
+	// History and Differ, when both are set, let DeliverDue find new
+	// versions whose diff failed, which the recorder tells no one of, and
+	// queue their deliveries (sweep.go).
+	History RecentVersions
+	Differ  Differ
 
 	once   sync.Once
 	client *http.Client
@@ -47,20 +52,36 @@ const (
 // Arrived queues a delivery of v's arrival to each webhook whose events
 // it matches. It is an apihistory.ArrivedFunc.
 func (d *Deliverer) Arrived(ctx context.Context, v apihistory.Version, rep *apidiff.Report) {
+	d.queue(ctx, v, eventOf(rep), func(w Webhook) bool { return w.Wants(rep.Counts.Breaking, rep.Counts.Total()) },
+		func() Payload { return NewPayload(v, rep, d.BaseURL) })
+}
+
+// DiffFailed queues a delivery of v's arrival when its diff against the
+// version before it failed with err, to every webhook: one subscribed to
+// breaking changes cannot be told this one does not break (the body says
+// "breaking": null and why the diff failed).
+func (d *Deliverer) DiffFailed(ctx context.Context, v apihistory.Version, err error) {
+	d.queue(ctx, v, EventDiffFailed, func(Webhook) bool { return true },
+		func() Payload { return NewFailedPayload(v, err, d.BaseURL) })
+}
+
+// queue queues the body payload makes, once, to each webhook wants
+// accepts, and wakes the job if it queued any.
+func (d *Deliverer) queue(ctx context.Context, v apihistory.Version, event string, wants func(Webhook) bool, payload func() Payload) {
 	var body []byte
 	queued := false
 	for _, w := range d.Hooks {
-		if !w.Wants(rep.Counts.Breaking, rep.Counts.Total()) {
+		if !wants(w) {
 			continue
 		}
 		if body == nil {
 			var err error
-			if body, err = json.Marshal(NewPayload(v, rep, d.BaseURL)); err != nil {
+			if body, err = json.Marshal(payload()); err != nil {
 				d.log().Error("api webhooks: encode the body", "entity", v.EntityKey, "err", err)
 				return
 			}
 		}
-		ok, err := d.Store.Enqueue(ctx, Delivery{Webhook: w.URL, EntityKey: v.EntityKey, FromID: v.PrevID, ToID: v.ID, Event: eventOf(rep), Body: body})
+		ok, err := d.Store.Enqueue(ctx, Delivery{Webhook: w.URL, EntityKey: v.EntityKey, FromID: v.PrevID, ToID: v.ID, Event: event, Body: body})
 		if err != nil {
 			d.log().Error("api webhooks: queue a delivery", "entity", v.EntityKey, "webhook", redact(w.URL), "err", err)
 			continue
@@ -75,11 +96,15 @@ func (d *Deliverer) Arrived(ctx context.Context, v apihistory.Version, rep *apid
 // dueBatch bounds the deliveries one DeliverDue sends.
 const dueBatch = 100
 
-// DeliverDue sends every delivery whose attempt is due, one at a time,
+// DeliverDue queues the deliveries of recent versions whose diff failed
+// (sweep), sends every delivery whose attempt is due, one at a time,
 // and records each attempt; hourly, it deletes deliveries finished over
 // 30 days ago. It returns the first error reading or
 // writing the store; failed calls are recorded, not returned.
 func (d *Deliverer) DeliverDue(ctx context.Context) error {
+	if err := d.sweep(ctx); err != nil {
+		return err
+	}
 	due, err := d.Store.Due(ctx, dueBatch)
 	if err != nil {
 		return err

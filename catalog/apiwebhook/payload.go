@@ -33,11 +33,18 @@ func Verify(secret string, body []byte, header string) bool {
 
 // Payload is the JSON body of a webhook call.
 type Payload struct {
-	Event    string          `json:"event"` // "breaking" or "change"
-	API      PayloadAPI      `json:"api"`
-	From     PayloadVersion  `json:"from"`
-	To       PayloadVersion  `json:"to"`
-	Counts   apidiff.Counts  `json:"counts"`
+	Event string         `json:"event"` // "breaking", "change" or "diff-failed"
+	API   PayloadAPI     `json:"api"`
+	From  PayloadVersion `json:"from"`
+	To    PayloadVersion `json:"to"`
+	// IsBreaking says whether the change breaks consumers; null when the
+	// diff failed, which cannot tell (DiffError says why).
+	IsBreaking *bool `json:"breaking"`
+	// DiffError is why the two versions could not be compared (a
+	// definition that does not parse, a changed spec.type); empty otherwise.
+	DiffError string `json:"diffError,omitempty"`
+	// Counts are null when the diff failed.
+	Counts   *apidiff.Counts `json:"counts"`
 	Breaking []PayloadChange `json:"breakingChanges"`
 	// BreakingOmitted counts breaking changes left out of Breaking.
 	BreakingOmitted int          `json:"breakingOmitted,omitempty"`
@@ -81,14 +88,18 @@ const maxPayloadChanges = 100
 func NewPayload(v apihistory.Version, rep *apidiff.Report, base string) Payload {
 	ref, _ := catalog.ParseRef(v.EntityKey, "API", catalog.DefaultNamespace)
 	since := v.CurrentSince
+	counts := rep.Counts
+	breaking := counts.Breaking > 0
 	p := Payload{
-		Event:  eventOf(rep),
-		API:    PayloadAPI{Ref: v.EntityKey, Namespace: ref.Namespace, Name: ref.Name},
-		From:   PayloadVersion{ID: v.PrevID, InfoVersion: rep.FromVersion},
-		To:     PayloadVersion{ID: v.ID, InfoVersion: v.InfoVersion, SpecType: v.SpecType, CurrentSince: &since},
-		Counts: rep.Counts,
+		Event:      eventOf(rep),
+		API:        PayloadAPI{Ref: v.EntityKey, Namespace: ref.Namespace, Name: ref.Name},
+		From:       PayloadVersion{ID: v.PrevID, InfoVersion: rep.FromVersion},
+		To:         PayloadVersion{ID: v.ID, InfoVersion: v.InfoVersion, SpecType: v.SpecType, CurrentSince: &since},
+		IsBreaking: &breaking,
+		Counts:     &counts,
+		Breaking:   []PayloadChange{},
+		Links:      links(v, ref, base),
 	}
-	p.Breaking = []PayloadChange{}
 	for _, g := range rep.Groups {
 		where := g.Section
 		if where == "" {
@@ -105,16 +116,39 @@ func NewPayload(v apihistory.Version, rep *apidiff.Report, base string) Payload 
 			p.Breaking = append(p.Breaking, PayloadChange{Where: where, ID: c.ID, Text: c.Text})
 		}
 	}
+	return p
+}
+
+// NewFailedPayload describes v's arrival when its diff against the
+// version before it failed with diffErr: the API changed, but whether the
+// change breaks is unknown (breaking and counts are null).
+func NewFailedPayload(v apihistory.Version, diffErr error, base string) Payload {
+	ref, _ := catalog.ParseRef(v.EntityKey, "API", catalog.DefaultNamespace)
+	since := v.CurrentSince
+	return Payload{
+		Event:     EventDiffFailed,
+		API:       PayloadAPI{Ref: v.EntityKey, Namespace: ref.Namespace, Name: ref.Name},
+		From:      PayloadVersion{ID: v.PrevID},
+		To:        PayloadVersion{ID: v.ID, InfoVersion: v.InfoVersion, SpecType: v.SpecType, CurrentSince: &since},
+		DiffError: diffErr.Error(),
+		Breaking:  []PayloadChange{},
+		Links:     links(v, ref, base),
+	}
+}
+
+func links(v apihistory.Version, ref catalog.Ref, base string) PayloadLinks {
 	base = strings.TrimRight(base, "/")
 	ns, name := url.PathEscape(ref.Namespace), url.PathEscape(ref.Name)
 	pair := "?from=" + strconv.FormatInt(v.PrevID, 10) + "&to=" + strconv.FormatInt(v.ID, 10)
-	p.Links = PayloadLinks{
+	return PayloadLinks{
 		API:     base + "/catalog/" + ns + "/api/" + name,
 		Changes: base + "/catalog/" + ns + "/api/" + name + "/changes" + pair,
 		Diff:    base + "/api/apidocs/" + ns + "/" + name + "/diff" + pair,
 	}
-	return p
 }
+
+// EventDiffFailed is the event of a version whose diff failed.
+const EventDiffFailed = "diff-failed"
 
 func eventOf(rep *apidiff.Report) string {
 	if rep.Counts.Breaking > 0 {

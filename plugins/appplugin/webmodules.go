@@ -1,6 +1,7 @@
 package appplugin
 
 import (
+	"net/http"
 	"net/url"
 
 	"github.com/labstack/echo/v5"
@@ -8,10 +9,13 @@ import (
 	"github.com/porticohq/portico"
 	"github.com/porticohq/portico/auth"
 	"github.com/porticohq/portico/catalog"
+	"github.com/porticohq/portico/catalog/apiwebhook"
 	"github.com/porticohq/portico/plugins/catalogplugin"
 	"github.com/porticohq/portico/views"
+	"github.com/porticohq/portico/web/apichanges"
 	"github.com/porticohq/portico/web/apidocs"
 	"github.com/porticohq/portico/web/syncstatus"
+	"github.com/porticohq/portico/web/webhookstatus"
 )
 
 // APIDocsModule adds API documentation to the pages: the Definition tab of
@@ -73,8 +77,13 @@ func SyncStatusModule() portico.Feature {
 			return err
 		}
 		s := r.Services()
+		webhooks, err := webhookPage(r, pages)
+		if err != nil {
+			return err
+		}
 		syncstatus.Register(s.Echo, syncstatus.Options{
-			Scheduler: s.Scheduler,
+			Scheduler:   s.Scheduler,
+			WebhooksURL: webhooks,
 			Page: func(c *echo.Context) views.Page {
 				return pages.Page(c, "Providers", views.NavProviders)
 			},
@@ -89,6 +98,32 @@ func SyncStatusModule() portico.Feature {
 		})
 		return nil
 	})
+}
+
+// webhookPage serves /providers/webhooks, the deliveries of the API-change
+// webhooks, when apiDocs.history.webhooks lists any (the catalog plugin's
+// HistoryModule migrates their table and sends them), and returns its
+// path for the /providers page's link; "" when there are none.
+func webhookPage(r portico.ModuleRegistrar, pages Extensions) (string, error) {
+	s := r.Services()
+	_, on, err := apichanges.ReadConfig(s.RootConfig)
+	if err != nil || !on {
+		return "", err
+	}
+	cfg, _, err := apiwebhook.ReadConfig(s.RootConfig)
+	if err != nil || len(cfg.Webhooks) == 0 {
+		return "", err
+	}
+	p := &webhookstatus.Page{
+		Store: apiwebhook.NewStore(s.DB, s.Clock),
+		Hooks: cfg.Webhooks,
+		Layout: func(c *echo.Context) views.Page {
+			return pages.Page(c, "Webhook deliveries", views.NavProviders)
+		},
+		Guard: auth.RequireUser,
+	}
+	pages.AddRoute(http.MethodGet, webhookstatus.PagePath, p.Serve)
+	return webhookstatus.PagePath, nil
 }
 
 // userKey names the caller for try-it-out's rate limit: the signed-in user,

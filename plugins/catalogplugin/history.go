@@ -30,9 +30,13 @@ func HistoryModule() Feature {
 		if err != nil {
 			return err
 		}
-		arrived, err := historyWebhooks(r)
+		hooks, err := historyWebhooks(r)
 		if err != nil {
 			return err
+		}
+		var arrived apihistory.ArrivedFunc
+		if hooks != nil {
+			arrived = hooks.Arrived
 		}
 		hist := apihistory.NewStore(s.DB, s.Clock)
 		// Recording waits while a location's first load is under way:
@@ -41,6 +45,10 @@ func HistoryModule() Feature {
 		// whose first load failed does not hold it (it may stay failed).
 		rec := apihistory.NewRecorder(hist, s.Store, apihistory.RecorderOptions{Logger: s.Logger, Arrived: arrived,
 			Hold: func() bool { return len(s.Readiness.Loading()) > 0 }})
+		if hooks != nil {
+			// Versions whose diff fails are found by the delivery job.
+			hooks.History, hooks.Differ = hist, rec
+		}
 		cat.AddProcessor(rec.Processor())
 		s.Catalog.AddCommitHook(rec.CommitHook())
 		apichanges.Register(s.Echo, &apichanges.Handler{History: hist, Differ: rec, BaseURL: s.Settings.PublicURL(), Catalog: s.Store})

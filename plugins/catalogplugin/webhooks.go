@@ -4,10 +4,13 @@ import (
 	"context"
 	"time"
 
+	"github.com/labstack/echo/v5"
+
 	"github.com/porticohq/portico"
-	"github.com/porticohq/portico/catalog/apihistory"
+	"github.com/porticohq/portico/auth"
 	"github.com/porticohq/portico/catalog/apiwebhook"
 	"github.com/porticohq/portico/providers"
+	"github.com/porticohq/portico/web/webhookstatus"
 )
 
 // webhookJob is the scheduler job that sends API-change webhooks.
@@ -19,10 +22,11 @@ const webhookJob = "api-webhooks"
 const webhookPoll = 10 * time.Second
 
 // historyWebhooks reads apiDocs.history.webhooks and, when any is set,
-// returns the recorder's Arrived hook that queues their deliveries, and
-// registers the scheduler job that sends them, one replica at a time
-// (issue 16 item 5). No webhooks: nil, and nothing runs.
-func historyWebhooks(r portico.ModuleRegistrar) (apihistory.ArrivedFunc, error) {
+// returns the deliverer whose Arrived hook the recorder calls, registers
+// the scheduler job that sends deliveries, one replica at a time (issue 16
+// item 5), and serves GET /api/apidocs/webhooks/deliveries. The caller
+// sets its History and Differ. No webhooks: nil, and nothing runs.
+func historyWebhooks(r portico.ModuleRegistrar) (*apiwebhook.Deliverer, error) {
 	s := r.Services()
 	cfg, rules, err := apiwebhook.ReadConfig(s.RootConfig)
 	if err != nil || len(cfg.Webhooks) == 0 {
@@ -42,5 +46,13 @@ func historyWebhooks(r portico.ModuleRegistrar) (apihistory.ArrivedFunc, error) 
 		}
 		return s.Scheduler.AddJob(providers.Job{Name: webhookJob, Every: webhookPoll, Run: d.DeliverDue})
 	})
-	return d.Arrived, nil
+	webhookstatus.Register(s.Echo, d.Store, cfg.Webhooks, func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c *echo.Context) error {
+			if err := auth.RequireUserOrToken(c); err != nil {
+				return err
+			}
+			return next(c)
+		}
+	})
+	return d, nil
 }

@@ -98,3 +98,79 @@ func waitFor(t *testing.T, ok func() bool) {
 		time.Sleep(50 * time.Millisecond)
 	}
 }
+
+// TestWebhookToldOfAVersionWhoseDiffFails: a schema edited so that it no
+// longer parses is a new version that cannot be diffed. The recorder tells
+// no one of it; the delivery job finds it and tells every webhook — one
+// subscribed to any change and one to breaking changes, since a failed
+// diff cannot say the change does not break — with "breaking": null and
+// the diff's error, once each.
+func TestWebhookToldOfAVersionWhoseDiffFails(t *testing.T) {
+	const secret = "webhook-secret-0123"
+	var mu sync.Mutex
+	bodies := map[string][][]byte{}
+	rcv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		if !apiwebhook.Verify(secret, body, r.Header.Get(apiwebhook.SignatureHeader)) {
+			http.Error(w, "bad signature", http.StatusUnauthorized)
+			return
+		}
+		mu.Lock()
+		bodies[r.URL.Path] = append(bodies[r.URL.Path], body)
+		mu.Unlock()
+	}))
+	defer rcv.Close()
+
+	dir := t.TempDir()
+	write := func(name, body string) {
+		if err := os.WriteFile(filepath.Join(dir, name), []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("catalog-info.yaml", "apiVersion: backstage.io/v1alpha1\nkind: API\nmetadata: {name: films}\n"+
+		"spec: {type: graphql, lifecycle: production, owner: team-a, definition: {$text: ./schema.graphql}}\n")
+	write("schema.graphql", "type Query {\n  film(id: ID!): String\n}\n")
+	base := defaultstest.Start(t, fmt.Sprintf(`
+catalog:
+  locations: [{type: file, target: %s}]
+apiDocs:
+  history:
+    webhookAllowAddresses: ['127.0.0.1']
+    webhooks:
+      - {url: %q, secret: %s, events: [any]}
+      - {url: %q, secret: %s, events: [breaking]}
+`, filepath.Join(dir, "catalog-info.yaml"), rcv.URL+"/any", secret, rcv.URL+"/breaking", secret))
+	waitFor(t, func() bool { return versions(t, base) == 1 })
+
+	write("schema.graphql", "type Query {\n  film(id: ID!): String\n") // the closing brace is gone
+	deadline := time.Now().Add(40 * time.Second)                       // the job polls every 10 s
+	for time.Now().Before(deadline) {
+		mu.Lock()
+		n := len(bodies["/any"]) + len(bodies["/breaking"])
+		mu.Unlock()
+		if n >= 2 {
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	time.Sleep(300 * time.Millisecond)
+	mu.Lock()
+	defer mu.Unlock()
+	for _, path := range []string{"/any", "/breaking"} {
+		if len(bodies[path]) != 1 {
+			t.Fatalf("%s: %d calls, want 1", path, len(bodies[path]))
+		}
+		var p map[string]any
+		if err := json.Unmarshal(bodies[path][0], &p); err != nil {
+			t.Fatal(err)
+		}
+		diffErr, _ := p["diffError"].(string)
+		if p["event"] != "diff-failed" || p["breaking"] != nil || p["counts"] != nil || diffErr == "" {
+			t.Errorf("%s: payload %s", path, bodies[path][0])
+		}
+		if _, present := p["breaking"]; !present {
+			t.Errorf("%s: the payload leaves out breaking instead of saying null", path)
+		}
+	}
+	t.Logf("diff error told: %s", bodies["/any"][0])
+}

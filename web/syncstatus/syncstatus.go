@@ -28,6 +28,9 @@ type Options struct {
 	RequireUser echo.MiddlewareFunc
 	// Recent is how many runs each provider lists; default 10.
 	Recent int
+	// WebhooksURL, when set, is linked from the page as where the
+	// API-change webhooks' deliveries are listed.
+	WebhooksURL string
 }
 
 type handler struct{ opts Options }
@@ -72,7 +75,7 @@ func (h *handler) page(c *echo.Context) error {
 	for _, s := range h.opts.Scheduler.ConnectedStatuses() {
 		connected = append(connected, connectedView(s))
 	}
-	return web.Render(c, http.StatusOK, view.Page(h.pageInfo(c), list, connected))
+	return web.Render(c, http.StatusOK, view.Page(h.pageInfo(c), list, connected, h.opts.WebhooksURL))
 }
 
 // sync starts a run. htmx gets the progress region; a plain form post is
