@@ -22,6 +22,7 @@ import (
 	"github.com/porticohq/portico/plugins/authplugin"
 	"github.com/porticohq/portico/views"
 	"github.com/porticohq/portico/web"
+	"github.com/porticohq/portico/web/apidocs"
 	"github.com/porticohq/portico/web/pages"
 )
 
@@ -76,10 +77,13 @@ func Plugin() portico.Feature {
 
 // pagesExtensions adds modules' tabs and routes to the pages.
 type pagesExtensions struct {
-	h    *pages.Handler
-	e    *echo.Echo
-	ids  []string
-	errs []error
+	h *pages.Handler
+	// apidocs is the Definition tab's handler, once APIDocsModule added
+	// it: the Changes tab links items through its memo.
+	apidocs *apidocs.Handler
+	e       *echo.Echo
+	ids     []string
+	errs    []error
 }
 
 var _ Extensions = (*pagesExtensions)(nil)

@@ -40,6 +40,11 @@ func ChangesModule() portico.Feature {
 			},
 			ItemURLs: apidocs.ItemURLs,
 		}
+		// With the Definition tab's handler, item links come from its memo
+		// of the current definition instead of a parse per view.
+		if x, ok := pages.(*pagesExtensions); ok && x.apidocs != nil {
+			p.ItemURLs = x.apidocs.ItemURLs
+		}
 		// The badges, the /apis change filters and home's "APIs you consume
 		// changed" belong to the app plugin's own pages.
 		if x, ok := pages.(*pagesExtensions); ok {

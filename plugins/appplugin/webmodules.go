@@ -45,7 +45,7 @@ func APIDocsModule() portico.Feature {
 				policy.Allow = append(policy.Allow, u.Host)
 			}
 		}
-		_, err = apidocs.Register(s.Echo, apidocs.Options{
+		h, err := apidocs.Register(s.Echo, apidocs.Options{
 			BaseURL:     baseURL,
 			Store:       s.Store,
 			Logger:      s.Logger,
@@ -61,6 +61,9 @@ func APIDocsModule() portico.Feature {
 		})
 		if err != nil {
 			return err
+		}
+		if x, ok := pages.(*pagesExtensions); ok {
+			x.apidocs = h
 		}
 		pages.AddEntityTab(EntityTab{ID: "definition", Title: "Definition", Kinds: []string{"API"}})
 		return nil

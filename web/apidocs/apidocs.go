@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/url"
+	"sync/atomic"
 
 	"github.com/a-h/templ"
 	"github.com/labstack/echo/v5"
@@ -65,6 +66,8 @@ type Handler struct {
 	proxy *Proxy
 	index *opIndex
 	defs  *lru.Cache[string, memoEntry] // decoded API entities by ref
+
+	refReads atomic.Int64 // AsyncAPI, GraphQL and gRPC definitions read into views
 }
 
 // New builds the handler; Register calls it.

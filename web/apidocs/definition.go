@@ -10,6 +10,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/a-h/templ"
@@ -36,9 +37,14 @@ type apiDef struct {
 	// never share each other's resolved files.
 	defKey string
 	// The structured view of an AsyncAPI, GraphQL or gRPC definition,
-	// read once per memoized entity version (reference.go).
-	refOnce sync.Once
-	refView av.ReferenceView
+	// read once per memoized entity version (reference.go), with the
+	// anchor of each item key the structural diff names (itemurls.go).
+	refOnce  sync.Once
+	refView  av.ReferenceView
+	refKeys  itemKeys
+	refReads *atomic.Int64 // the handler's count of reads, for tests
+	urlsOnce sync.Once
+	itemURLs map[string]string
 }
 
 func (a *apiDef) isOpenAPI() bool {
@@ -56,12 +62,17 @@ func (a *apiDef) isOpenAPI() bool {
 // made by other replicas).
 func (h *Handler) loadAPI(c *echo.Context) (*apiDef, error) {
 	ref := catalog.Ref{Kind: "API", Namespace: c.Param("namespace"), Name: c.Param("name")}
+	return h.loadRef(c.Request().Context(), ref)
+}
+
+// loadRef is loadAPI for ref.
+func (h *Handler) loadRef(ctx context.Context, ref catalog.Ref) (*apiDef, error) {
 	gen := h.opts.Store.Generation()
 	prev, ok := h.defs.Get(ref.Key())
 	if ok && prev.gen == gen && time.Since(prev.at) < memoTTL {
 		return prev.d, nil
 	}
-	stored, err := h.opts.Store.ByRef(c.Request().Context(), ref)
+	stored, err := h.opts.Store.ByRef(ctx, ref)
 	if errors.Is(err, catalog.ErrNotFound) {
 		return nil, echo.NewHTTPError(http.StatusNotFound, "no API "+ref.String())
 	}
@@ -77,7 +88,7 @@ func (h *Handler) loadAPI(c *echo.Context) (*apiDef, error) {
 	if err != nil {
 		return nil, fmt.Errorf("decode %s: %w", ref, err)
 	}
-	d := &apiDef{stored: stored, entity: e, ref: e.Ref(), typ: e.SpecString("type"), data: e.Definition()}
+	d := &apiDef{stored: stored, entity: e, ref: e.Ref(), typ: e.SpecString("type"), data: e.Definition(), refReads: &h.refReads}
 	d.hash = openapi.Hash(d.data)
 	d.defKey = d.hash + "\x00" + stored.LocationKey + "\x00" + e.Metadata.Annotations[catalog.AnnotationDefinitionLocation]
 	h.defs.Put(ref.Key(), memoEntry{d: d, version: version, gen: gen, at: time.Now()})

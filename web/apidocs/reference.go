@@ -105,7 +105,11 @@ func (d *apiDef) reference() av.ReferenceView {
 	d.refOnce.Do(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), referenceTimeout)
 		defer cancel()
-		d.refView = referenceView(ctx, d.typ, d.fileName(), d.data)
+		d.refKeys = itemKeys{}
+		d.refView = readReference(ctx, d.typ, d.fileName(), d.data, d.refKeys)
+		if d.refReads != nil {
+			d.refReads.Add(1)
+		}
 	})
 	return d.refView
 }
@@ -184,7 +188,11 @@ func ItemAnchors(ctx context.Context, typ string, data []byte) map[string]string
 		return nil
 	}
 	keys := itemKeys{}
-	v := readReference(ctx, typ, "definition", data, keys)
+	return anchorsOf(readReference(ctx, typ, "definition", data, keys), keys)
+}
+
+// anchorsOf maps each item key noted in keys to its anchor in v.
+func anchorsOf(v av.ReferenceView, keys itemKeys) map[string]string {
 	if v.Error != nil {
 		return nil
 	}
