@@ -20,7 +20,10 @@ const (
 type Webhook struct {
 	URL    string   `yaml:"url"`
 	Secret string   `yaml:"secret"`
-	Events []string `yaml:"events"` // default [breaking]
+	// Events is [breaking] (the default) or [any]. Either is told of a
+	// version whose diff failed (event diff-failed, breaking null): a
+	// failed diff cannot say the change does not break.
+	Events []string `yaml:"events"`
 	// MaxAttempts bounds the calls made for one delivery (default 8).
 	MaxAttempts int `yaml:"maxAttempts"`
 	// Backoff is the wait before the first retry, doubled after each

@@ -157,6 +157,9 @@ func TestDeliveryIsSignedAndDescribesTheChange(t *testing.T) {
 			p.From.InfoVersion != "1.0" || p.To.InfoVersion != "2.0" || p.Counts.Breaking != 1 || p.Counts.Info != 1 {
 			t.Errorf("payload: %+v", p)
 		}
+		if p.IsBreaking == nil || !*p.IsBreaking || p.DiffError != "" {
+			t.Errorf("breaking: %v, diffError %q", p.IsBreaking, p.DiffError)
+		}
 		if len(p.Breaking) != 1 || p.Breaking[0].Where != "DELETE /pets/{id}" || p.Breaking[0].ID != "api-removed-without-deprecation" {
 			t.Errorf("breaking changes: %+v", p.Breaking)
 		}
