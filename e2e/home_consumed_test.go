@@ -80,7 +80,8 @@ paths:
 // changed", pets first with the breaking badge, each consumed by shop —
 // readable in both schemes at desktop and phone width. The same portal's
 // webhooks (one receiver answering 200, one 500) fill the Webhook
-// deliveries page, which is checked the same way.
+// deliveries page, which is checked the same way, and /providers says
+// two are failing.
 func TestHomeListsConsumedAPIsThatChangedBreakingFirst(t *testing.T) {
 	gh := authtest.New(authtest.User{Login: "jdoe", ID: 1001, Name: "Jane D."})
 	defer gh.Close()
@@ -212,13 +213,15 @@ apiDocs:
 		t.Error("the deliveries page shows a webhook URL's path")
 	}
 	Screenshot(t, page, "3-webhook-deliveries")
+	mustGoto(t, page, base+"/providers")
+	step("providers say what fails", expect.Locator(page.Locator(`[data-testid="webhooks-retrying"]`)).ToHaveText("2 failing, to be retried"))
 
 	// Both pages in both schemes, at desktop and phone width, signed in.
 	for _, scheme := range []*playwright.ColorScheme{playwright.ColorSchemeLight, playwright.ColorSchemeDark} {
 		for _, width := range []int{1280, 390} {
 			step("viewport", page.SetViewportSize(width, 844))
 			step("scheme", page.EmulateMedia(playwright.PageEmulateMediaOptions{ColorScheme: scheme}))
-			for _, path := range []string{"/", "/providers/webhooks"} {
+			for _, path := range []string{"/", "/providers", "/providers/webhooks"} {
 				mustGoto(t, page, base+path)
 				raw, err := page.Evaluate(contrastScript)
 				if err != nil {

@@ -107,3 +107,28 @@ func infoVersionOf(body []byte) string {
 
 // Redacted is the webhook's URL as it may be shown: scheme and host.
 func (w Webhook) Redacted() string { return redact(w.URL) }
+
+// Trouble counts the deliveries kept that failed: those waiting for a
+// retry and those given up (finished ones are kept 30 days), for the
+// /providers page's link.
+func (s *Store) Trouble(ctx context.Context) (retrying, givenUp int, err error) {
+	rows, err := s.db.QueryContext(ctx, s.rebind(`SELECT state, COUNT(*) FROM api_webhook_deliveries
+WHERE (state = ? AND attempts > 0) OR state = ? GROUP BY state`), StatePending, StateFailed)
+	if err != nil {
+		return 0, 0, fmt.Errorf("count failed webhook deliveries: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var state string
+		var n int
+		if err := rows.Scan(&state, &n); err != nil {
+			return 0, 0, err
+		}
+		if state == StateFailed {
+			givenUp = n
+		} else {
+			retrying = n
+		}
+	}
+	return retrying, givenUp, rows.Err()
+}

@@ -72,7 +72,8 @@ func APIDocsModule() portico.Feature {
 
 // SyncStatusModule serves /providers: every scheduled provider with its
 // schedule, last and next run, counts and errors, and "Sync now" (for
-// signed-in users when sign-in is configured).
+// signed-in users when sign-in is configured); with API-change webhooks,
+// a link to /providers/webhooks saying how many deliveries are failing.
 func SyncStatusModule() portico.Feature {
 	return portico.NewModule(ID, "sync-status", func(r portico.ModuleRegistrar) error {
 		pages, err := portico.ExtensionPoint[Extensions](r)
@@ -84,9 +85,8 @@ func SyncStatusModule() portico.Feature {
 		if err != nil {
 			return err
 		}
-		syncstatus.Register(s.Echo, syncstatus.Options{
-			Scheduler:   s.Scheduler,
-			WebhooksURL: webhooks,
+		opts := syncstatus.Options{
+			Scheduler: s.Scheduler,
 			Page: func(c *echo.Context) views.Page {
 				return pages.Page(c, "Providers", views.NavProviders)
 			},
@@ -98,27 +98,32 @@ func SyncStatusModule() portico.Feature {
 					return next(c)
 				}
 			},
-		})
+		}
+		if webhooks != nil {
+			opts.WebhooksURL, opts.WebhookTrouble = webhookstatus.PagePath, webhooks.Trouble
+		}
+		syncstatus.Register(s.Echo, opts)
 		return nil
 	})
 }
 
 // webhookPage serves /providers/webhooks, the deliveries of the API-change
 // webhooks, when apiDocs.history.webhooks lists any (the catalog plugin's
-// HistoryModule migrates their table and sends them), and returns its
-// path for the /providers page's link; "" when there are none.
-func webhookPage(r portico.ModuleRegistrar, pages Extensions) (string, error) {
+// HistoryModule migrates their table and sends them), and returns their
+// store for the /providers page's link; nil when there are none.
+func webhookPage(r portico.ModuleRegistrar, pages Extensions) (*apiwebhook.Store, error) {
 	s := r.Services()
 	_, on, err := apichanges.ReadConfig(s.RootConfig)
 	if err != nil || !on {
-		return "", err
+		return nil, err
 	}
 	cfg, _, err := apiwebhook.ReadConfig(s.RootConfig)
 	if err != nil || len(cfg.Webhooks) == 0 {
-		return "", err
+		return nil, err
 	}
+	st := apiwebhook.NewStore(s.DB, s.Clock)
 	p := &webhookstatus.Page{
-		Store: apiwebhook.NewStore(s.DB, s.Clock),
+		Store: st,
 		Hooks: cfg.Webhooks,
 		Layout: func(c *echo.Context) views.Page {
 			return pages.Page(c, "Webhook deliveries", views.NavProviders)
@@ -126,7 +131,7 @@ func webhookPage(r portico.ModuleRegistrar, pages Extensions) (string, error) {
 		Guard: auth.RequireUser,
 	}
 	pages.AddRoute(http.MethodGet, webhookstatus.PagePath, p.Serve)
-	return webhookstatus.PagePath, nil
+	return st, nil
 }
 
 // userKey names the caller for try-it-out's rate limit: the signed-in user,

@@ -49,3 +49,11 @@ type Connected struct {
 	Failures     int
 	LastError    string
 }
+
+// Webhooks links the API-change webhooks' deliveries from the page, with
+// how many are failing (a retry is due) and given up.
+type Webhooks struct {
+	URL               string
+	Retrying, GivenUp int
+	Unknown           bool // the counts could not be read
+}

@@ -3,6 +3,7 @@
 package syncstatus
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -29,8 +30,11 @@ type Options struct {
 	// Recent is how many runs each provider lists; default 10.
 	Recent int
 	// WebhooksURL, when set, is linked from the page as where the
-	// API-change webhooks' deliveries are listed.
-	WebhooksURL string
+	// API-change webhooks' deliveries are listed; WebhookTrouble, when
+	// set, counts the deliveries failing (waiting for a retry) and given
+	// up, shown beside the link.
+	WebhooksURL    string
+	WebhookTrouble func(ctx context.Context) (retrying, givenUp int, err error)
 }
 
 type handler struct{ opts Options }
@@ -75,7 +79,22 @@ func (h *handler) page(c *echo.Context) error {
 	for _, s := range h.opts.Scheduler.ConnectedStatuses() {
 		connected = append(connected, connectedView(s))
 	}
-	return web.Render(c, http.StatusOK, view.Page(h.pageInfo(c), list, connected, h.opts.WebhooksURL))
+	return web.Render(c, http.StatusOK, view.Page(h.pageInfo(c), list, connected, h.webhooks(ctx)))
+}
+
+// webhooks is the link to the webhook deliveries, with their trouble.
+func (h *handler) webhooks(ctx context.Context) *view.Webhooks {
+	if h.opts.WebhooksURL == "" {
+		return nil
+	}
+	w := &view.Webhooks{URL: h.opts.WebhooksURL}
+	if h.opts.WebhookTrouble != nil {
+		var err error
+		if w.Retrying, w.GivenUp, err = h.opts.WebhookTrouble(ctx); err != nil {
+			w.Unknown = true
+		}
+	}
+	return w
 }
 
 // sync starts a run. htmx gets the progress region; a plain form post is

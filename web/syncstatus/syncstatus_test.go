@@ -119,3 +119,43 @@ func TestSyncNowShowsProgressUntilTheRunEnds(t *testing.T) {
 		t.Fatalf("unknown provider: %d", rec.Code)
 	}
 }
+
+// TestProvidersPageLinksWebhookDeliveries: with API-change webhooks the
+// page links their deliveries and says first how many are failing or
+// given up — or that it cannot tell — so an operator sees trouble
+// without opening the list.
+func TestProvidersPageLinksWebhookDeliveries(t *testing.T) {
+	st, err := store.Open(context.Background(), store.Config{Driver: store.SQLite, DSN: filepath.Join(t.TempDir(), "p.db")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	s, _ := providers.New(providers.Options{DB: st.DB()})
+	cases := []struct {
+		name    string
+		trouble func(context.Context) (int, int, error)
+		want    []string
+	}{
+		{"none", func(context.Context) (int, int, error) { return 0, 0, nil }, []string{"none failing"}},
+		{"failing", func(context.Context) (int, int, error) { return 2, 1, nil }, []string{"2 failing, to be retried", "1 given up"}},
+		{"unreadable", func(context.Context) (int, int, error) { return 0, 0, errors.New("no table") }, []string{"cannot be read right now"}},
+	}
+	for _, tt := range cases {
+		e := echo.New()
+		Register(e, Options{Scheduler: s, WebhooksURL: "/providers/webhooks", WebhookTrouble: tt.trouble})
+		body := serve(e, http.MethodGet, "/providers", nil, false).Body.String()
+		if !strings.Contains(body, `<a class="underline" href="/providers/webhooks" data-testid="webhooks-link">`) {
+			t.Errorf("%s: no link to the deliveries", tt.name)
+		}
+		for _, w := range tt.want {
+			if !strings.Contains(body, w) {
+				t.Errorf("%s: the page does not say %q", tt.name, w)
+			}
+		}
+	}
+	e := echo.New()
+	Register(e, Options{Scheduler: s})
+	if body := serve(e, http.MethodGet, "/providers", nil, false).Body.String(); strings.Contains(body, "webhooks-link") {
+		t.Error("linked without webhooks")
+	}
+}

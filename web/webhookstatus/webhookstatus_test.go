@@ -133,6 +133,9 @@ func TestDeliveriesAPIListsEachStatusWithoutSecretOrPath(t *testing.T) {
 		if rec := get(e, APIPath+"?limit=0"); rec.Code != http.StatusBadRequest {
 			t.Errorf("limit=0: %d", rec.Code)
 		}
+		if retrying, givenUp, err := f.store.Trouble(context.Background()); retrying != 1 || givenUp != 1 || err != nil {
+			t.Errorf("trouble: %d retrying, %d given up, %v; want 1 and 1", retrying, givenUp, err)
+		}
 	})
 }
 
