@@ -18,8 +18,8 @@ const (
 
 // Webhook is one entry of apiDocs.history.webhooks.
 type Webhook struct {
-	URL    string   `yaml:"url"`
-	Secret string   `yaml:"secret"`
+	URL    string `yaml:"url"`
+	Secret string `yaml:"secret"`
 	// Events is [breaking] (the default) or [any]. Either is told of a
 	// version whose diff failed (event diff-failed, breaking null): a
 	// failed diff cannot say the change does not break.

@@ -12,10 +12,10 @@ import (
 	"github.com/porticohq/portico/catalog/apihistory"
 )
 
-// RecentVersions lists the latest versions of every API with their diff
-// counts (apihistory.Store.Recent).
+// RecentVersions lists the versions stored last, of every API, with their
+// diff counts (apihistory.Store.Newest).
 type RecentVersions interface {
-	Recent(ctx context.Context, limit int) ([]apihistory.Entry, error)
+	Newest(ctx context.Context, limit int) ([]apihistory.Entry, error)
 }
 
 // Differ returns the diff between two versions, cached or computed once
@@ -24,8 +24,8 @@ type Differ interface {
 	DiffBetween(ctx context.Context, from, to int64) (*apidiff.Report, error)
 }
 
-// Sweep bounds: the versions looked at, newest first, and how recent they
-// must be.
+// Sweep bounds: the versions looked at, the last stored, and how recent
+// they must be.
 const (
 	sweepVersions = 200
 	sweepWindow   = time.Hour
@@ -34,8 +34,9 @@ const (
 // sweep queues the deliveries the recorder's hook never hears of: a new
 // version whose diff against the one before it failed (a definition that
 // does not parse, a changed spec.type) is recorded without a diff, and
-// Arrived is called only with one. Each recent version that has a previous
-// one, no saved diff and no delivery yet is diffed again (the recorder
+// Arrived is called only with one. Each of the last versions stored that
+// became current within the hour and has a previous one, no saved diff
+// and no delivery yet is diffed again (the recorder
 // remembers a failure, so that costs nothing on its replica): a failure
 // the definition causes is delivered as diff-failed; a diff that now
 // succeeds (the recording replica stopped before diffing) goes through
@@ -45,7 +46,7 @@ func (d *Deliverer) sweep(ctx context.Context) error {
 	if d.History == nil || d.Differ == nil || len(d.Hooks) == 0 {
 		return nil
 	}
-	recent, err := d.History.Recent(ctx, sweepVersions)
+	recent, err := d.History.Newest(ctx, sweepVersions)
 	if err != nil {
 		return err
 	}
