@@ -3,6 +3,7 @@ package apiwebhook
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -29,6 +30,10 @@ type Differ interface {
 const (
 	sweepVersions = 200
 	sweepWindow   = time.Hour
+	// sweepDiffs bounds the diffs one run asks for, so that a bulk load
+	// the recorder is still diffing does not hold up deliveries: the rest
+	// wait for the next run (the recorder has usually saved them by then).
+	sweepDiffs = 20
 )
 
 // sweep queues the deliveries the recorder's hook never hears of: a new
@@ -64,9 +69,13 @@ func (d *Deliverer) sweep(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	for _, v := range todo {
+	asked := 0
+	for _, v := range slices.Backward(todo) { // oldest first: the recorder is on the newest
 		if queued[v.ID] || ctx.Err() != nil {
 			continue
+		}
+		if asked++; asked > sweepDiffs {
+			break
 		}
 		rep, err := d.Differ.DiffBetween(ctx, v.PrevID, v.ID)
 		switch {

@@ -3,6 +3,7 @@ package apiwebhook
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"strconv"
 	"strings"
 	"testing"
@@ -100,6 +101,49 @@ func TestSweepTellsOfVersionsWhoseDiffFailed(t *testing.T) {
 		}
 		if n := len(deliveries(t, d)); n != before || len(rcv.got()) != 3 {
 			t.Errorf("a second sweep: %d deliveries (was %d), %d calls", n, before, len(rcv.got()))
+		}
+	})
+}
+
+// TestSweepAsksForABoundedNumberOfDiffsARun: after a bulk load of 25 new
+// versions the recorder has not diffed, one run diffs 20, oldest first,
+// and the next run the rest, so deliveries are not held up behind them.
+func TestSweepAsksForABoundedNumberOfDiffsARun(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		rcv := newReceiver(t)
+		d, c := newDeliverer(t, st, loopback(t), hook(rcv.URL))
+		hist := apihistory.NewStore(st.DB(), c.now)
+		if err := hist.Migrate(ctx); err != nil {
+			t.Fatal(err)
+		}
+		var first int64
+		for round, def := range []string{"type Query { a: Int }", "type Query { a: Int "} {
+			items := make([]apihistory.Item, 25)
+			for i := range items {
+				items[i] = apihistory.Item{Version: apihistory.Version{EntityKey: fmt.Sprintf("api:default/a%02d", i), SpecType: "graphql"}, Definition: []byte(def)}
+			}
+			rec, err := hist.RecordAll(ctx, items)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if round == 1 {
+				first = rec[0].Version.ID
+			}
+		}
+		d.History, d.Differ = hist, apihistory.NewRecorder(hist, nil, apihistory.RecorderOptions{})
+		if err := d.DeliverDue(ctx); err != nil {
+			t.Fatal(err)
+		}
+		list := deliveries(t, d)
+		if len(list) != sweepDiffs || list[0].ToID != first {
+			t.Fatalf("first run: %d deliveries from version %d, want %d from %d", len(list), list[0].ToID, sweepDiffs, first)
+		}
+		if err := d.DeliverDue(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if n := len(deliveries(t, d)); n != 25 || len(rcv.got()) != 25 {
+			t.Errorf("second run: %d deliveries, %d calls; want 25", n, len(rcv.got()))
 		}
 	})
 }
