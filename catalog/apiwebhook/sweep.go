@@ -70,7 +70,7 @@ func (d *Deliverer) sweep(ctx context.Context) error {
 		return err
 	}
 	asked := 0
-	for _, v := range slices.Backward(todo) { // oldest first: the recorder is on the newest
+	for _, v := range slices.Backward(todo) { // oldest first: they have waited longest
 		if queued[v.ID] || ctx.Err() != nil {
 			continue
 		}
