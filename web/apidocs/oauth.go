@@ -54,7 +54,7 @@ func (h *Handler) oauthScheme(c *echo.Context, name, flowType string) (*apiDef, 
 	if err != nil {
 		return d, openapi.SecurityScheme{}, openapi.OAuthFlow{}, "The definition cannot be read: " + err.Error(), nil
 	}
-	for _, s := range sum.SecuritySchemes {
+	for _, s := range h.resolveSchemes(d, sum) {
 		if s.Name != name {
 			continue
 		}
