@@ -55,6 +55,8 @@ type Options struct {
 	BaseURL string
 	// Lookup replaces DNS resolution for the proxy (tests).
 	Lookup LookupFunc
+	// GraphQL is apiDocs.graphql: GraphQL endpoints by entity.
+	GraphQL GraphQLSettings
 }
 
 // Handler holds the feature's state: caches, proxy, search index.
@@ -65,6 +67,8 @@ type Handler struct {
 	proxy *Proxy
 	index *opIndex
 	defs  *lru.Cache[string, memoEntry] // decoded API entities by ref
+	// graphql maps an API's ref key to its configured GraphQL endpoint.
+	graphql map[string]string
 }
 
 // New builds the handler; Register calls it.
@@ -91,11 +95,12 @@ func New(opts Options) (*Handler, error) {
 		return nil, fmt.Errorf("apidocs: %w", err)
 	}
 	h := &Handler{
-		opts:  opts,
-		log:   opts.Logger,
-		cache: openapi.NewCache(openapi.CacheOptions{Limits: opts.Limits}),
-		proxy: proxy,
-		defs:  lru.New[string](32, lru.Count[memoEntry]),
+		opts:    opts,
+		log:     opts.Logger,
+		cache:   openapi.NewCache(openapi.CacheOptions{Limits: opts.Limits}),
+		proxy:   proxy,
+		defs:    lru.New[string](32, lru.Count[memoEntry]),
+		graphql: opts.GraphQL.endpointsByRef(),
 	}
 	h.index = newOpIndex(h)
 	return h, nil
