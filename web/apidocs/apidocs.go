@@ -119,6 +119,7 @@ func New(opts Options) (*Handler, error) {
 //	GET  /catalog/:namespace/api/:name/definition/webhook/:key  3.1 webhook (htmx fragment, else redirect)
 //	POST /catalog/:namespace/api/:name/definition/oauth/:scheme/token      OAuth2 client credentials
 //	POST /catalog/:namespace/api/:name/definition/oauth/:scheme/authorize  OAuth2 code + PKCE: start
+//	POST /catalog/:namespace/api/:name/definition/oauth/:scheme/refresh    OAuth2 refresh token (?flow=)
 //	GET  /catalog/:namespace/api/:name/definition/oauth/callback           OAuth2 code + PKCE: return
 //	POST /catalog/:namespace/api/:name/definition/graphql         GraphQL query runner
 //	GET  /search                                              entities and operations
@@ -145,6 +146,7 @@ func (h *Handler) routes(e *echo.Echo) {
 	e.GET(base+"/webhook/:key", h.webhook)
 	e.POST(base+"/oauth/:scheme/token", h.oauthToken)
 	e.POST(base+"/oauth/:scheme/authorize", h.oauthAuthorize)
+	e.POST(base+"/oauth/:scheme/refresh", h.oauthRefresh)
 	e.GET(base+"/oauth/callback", h.oauthCallback)
 	e.POST(base+"/graphql", h.graphqlRun)
 	e.GET("/search", h.search)
