@@ -341,6 +341,10 @@ func (h *Handler) oauthCallback(c *echo.Context) error {
 		return fail(a.Error)
 	}
 	view.AccessToken = a.AccessToken
+	if a.RefreshToken != "" {
+		view.RefreshToken, view.ExpiresIn, view.ClientID = a.RefreshToken, a.ExpiresIn, p.ClientID
+		view.RefreshURL = refreshPath(base, p.Scheme, "authorizationCode")
+	}
 	return h.render(c, "Authorize", av.OAuthResult(view))
 }
 
