@@ -72,7 +72,7 @@ func newTokenServer(t *testing.T) *tokenServer {
 				fmt.Fprint(w, `{"error":"invalid_grant"}`)
 				return
 			}
-			fmt.Fprint(w, `{"access_token":"tok-code","token_type":"Bearer"}`)
+			fmt.Fprint(w, `{"access_token":"tok-code","token_type":"Bearer","expires_in":300,"refresh_token":"ref-code"}`)
 		default:
 			w.WriteHeader(http.StatusBadRequest)
 			fmt.Fprint(w, `{"error":"unsupported_grant_type"}`)
@@ -177,6 +177,12 @@ func TestOAuthAuthorizationCodeWithPKCE(t *testing.T) {
 	page := ok.Body.String()
 	if !strings.Contains(page, `data-token="tok-code"`) || !strings.Contains(page, `data-scheme="oauth"`) {
 		t.Fatalf("callback page does not hand the token over:\n%s", truncate(page, 2000))
+	}
+	for _, want := range []string{`data-refresh="ref-code"`, `data-expires-in="300"`, `data-client="pub"`,
+		`data-refresh-url="/catalog/default/api/auth/definition/oauth/oauth/refresh?flow=authorizationCode"`} {
+		if !strings.Contains(page, want) {
+			t.Errorf("callback page lacks %s (the tab could not refresh the token)", want)
+		}
 	}
 	replay := r.doc(t, "GET", back.Path+"?"+back.RawQuery, nil, false, "Cookie", ck)
 	if !strings.Contains(replay.Find("[data-testid=oauth-error]").Text(), "invalid_grant") {

@@ -53,7 +53,7 @@ func (h *Handler) oauthRefresh(c *echo.Context) error {
 	}
 	a := h.requestToken(c, d, s.Name, refreshURL(f), form, id, r.PostForm.Get("client_secret"))
 	if a.Error != "" {
-		a.Error = "Refreshing the token failed: " + strings.TrimPrefix(a.Error, "The token request failed: ") + " Authorize again."
+		a.Error = "Refreshing the token failed: " + strings.TrimSuffix(strings.TrimPrefix(a.Error, "The token request failed: "), ".") + ". Authorize again."
 	}
 	if a.RefreshToken == "" && a.Error == "" {
 		// The server may keep the refresh token it gave before.
