@@ -28,34 +28,9 @@ const (
 // constraints lists s's validation keywords in a fixed order: bounds, then
 // lengths and counts, pattern, const, default and examples last.
 func constraints(s *openapi3.Schema) []Constraint {
-	var out []Constraint
+	out := bounds(s)
 	add := func(kind, label, value string) {
 		out = append(out, Constraint{Kind: kind, Label: label, Value: capString(value, maxConstraintValue)})
-	}
-	// OpenAPI 3.0 writes an exclusive bound as minimum plus
-	// exclusiveMinimum: true; 3.1 writes exclusiveMinimum: <number>.
-	if s.Min != nil {
-		if s.ExclusiveMin.IsTrue() {
-			add("exclusiveMinimum", ">", number(*s.Min))
-		} else {
-			add("minimum", "≥", number(*s.Min))
-		}
-	}
-	if v := s.ExclusiveMin.Value; v != nil {
-		add("exclusiveMinimum", ">", number(*v))
-	}
-	if s.Max != nil {
-		if s.ExclusiveMax.IsTrue() {
-			add("exclusiveMaximum", "<", number(*s.Max))
-		} else {
-			add("maximum", "≤", number(*s.Max))
-		}
-	}
-	if v := s.ExclusiveMax.Value; v != nil {
-		add("exclusiveMaximum", "<", number(*v))
-	}
-	if s.MultipleOf != nil {
-		add("multipleOf", "multiple of", number(*s.MultipleOf))
 	}
 	counts := []struct {
 		kind, label string
@@ -95,6 +70,40 @@ func constraints(s *openapi3.Schema) []Constraint {
 			break
 		}
 		add("examples", "example", literal(e))
+	}
+	return out
+}
+
+// bounds are a number's minimum, maximum and multipleOf. OpenAPI 3.0
+// writes an exclusive bound as minimum plus exclusiveMinimum: true; 3.1
+// writes exclusiveMinimum: <number>. Both read as "> n".
+func bounds(s *openapi3.Schema) []Constraint {
+	var out []Constraint
+	add := func(kind, label string, v float64) {
+		out = append(out, Constraint{Kind: kind, Label: label, Value: number(v)})
+	}
+	if s.Min != nil {
+		if s.ExclusiveMin.IsTrue() {
+			add("exclusiveMinimum", ">", *s.Min)
+		} else {
+			add("minimum", "≥", *s.Min)
+		}
+	}
+	if v := s.ExclusiveMin.Value; v != nil {
+		add("exclusiveMinimum", ">", *v)
+	}
+	if s.Max != nil {
+		if s.ExclusiveMax.IsTrue() {
+			add("exclusiveMaximum", "<", *s.Max)
+		} else {
+			add("maximum", "≤", *s.Max)
+		}
+	}
+	if v := s.ExclusiveMax.Value; v != nil {
+		add("exclusiveMaximum", "<", *v)
+	}
+	if s.MultipleOf != nil {
+		add("multipleOf", "multiple of", *s.MultipleOf)
 	}
 	return out
 }

@@ -40,8 +40,8 @@ type SchemaNode struct {
 	Role string
 	// Constraints are the schema's own validation keywords, as chips.
 	Constraints []Constraint
-	Cycle         bool          // this $ref is already open above: not expanded again
-	Truncated     bool          // depth or node budget reached: not expanded
+	Cycle       bool // this $ref is already open above: not expanded again
+	Truncated   bool // depth or node budget reached: not expanded
 }
 
 // SchemaPart is one allOf part of a merged schema.

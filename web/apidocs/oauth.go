@@ -35,7 +35,7 @@ type tokenAnswer struct {
 	// a new access token when this one expires (oauthRefresh).
 	RefreshToken string `json:"refreshToken,omitempty"`
 	Redirect     string `json:"redirect,omitempty"` // authorization code: where to sign in
-	Error       string `json:"error,omitempty"`
+	Error        string `json:"error,omitempty"`
 }
 
 func answer(c *echo.Context, a tokenAnswer) error {
