@@ -20,8 +20,10 @@ import (
 // $API_KEY, as the scheme's description says (201); logs the key out, gets
 // a token by client credentials from the demo's own token URL (through the
 // portal's proxy) and removes a pet (204), and the copied curl command
-// removes another with a token from the same URL. The page stays readable
-// in light and dark mode at 1280 and 390 px.
+// removes another with a token from the same URL; the public reads answer
+// from the page and their curl without credentials, so every demo
+// operation returns 2xx both ways. The page stays readable in light and
+// dark mode at 1280 and 390 px.
 func TestDemoAuthorizeThenCallSecuredOperations(t *testing.T) {
 	page := NewPage(t, playwright.BrowserNewContextOptions{Permissions: []string{"clipboard-read", "clipboard-write"}})
 	base := startDemoPortal(t)
@@ -110,6 +112,24 @@ func TestDemoAuthorizeThenCallSecuredOperations(t *testing.T) {
 	step("sample follows", expect.Locator(del.Locator(`[data-testid="try-result"] [data-testid="sample-curl"]`)).ToContainText("/pets/2"))
 	if out := runCurl(del, "PETSTORE_AUTH="+demoToken(t, base)); !strings.Contains(out, "204 No Content") {
 		t.Errorf("the copied deletePet curl did not remove the pet:\n%s", out)
+	}
+
+	// The public reads answer without credentials, from the page and
+	// from their copied curl: with the writes above, every demo operation.
+	show := openOp("showPetById")
+	step("needs none", expect.Locator(show.Locator(`[data-testid="op-auth-none"]`)).ToBeVisible())
+	step("petId to show", show.Locator(`[data-testid="param-petId"]`).Fill("1"))
+	step("sample follows", expect.Locator(show.Locator(`[data-testid="try-result"] [data-testid="sample-curl"]`)).ToContainText("/pets/1"))
+	step("send showPetById", show.Locator(`[data-testid="try-send"]`).Click())
+	step("showPetById 200", expect.Locator(show.Locator(`[data-testid="try-status"]`)).ToHaveText("200"))
+	if out := runCurl(show); !strings.Contains(out, "200 OK") || !strings.Contains(out, `"Rex"`) {
+		t.Errorf("the copied showPetById curl:\n%s", out)
+	}
+	list := openOp("listPets")
+	step("send listPets", list.Locator(`[data-testid="try-send"]`).Click())
+	step("listPets 200", expect.Locator(list.Locator(`[data-testid="try-status"]`)).ToHaveText("200"))
+	if out := runCurl(list); !strings.Contains(out, "200 OK") || !strings.Contains(out, `"Kitty"`) {
+		t.Errorf("the copied listPets curl does not list the added pets:\n%s", out)
 	}
 
 	for _, size := range []struct{ w, h int }{{1280, 900}, {390, 844}} {
