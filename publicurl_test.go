@@ -13,6 +13,7 @@ import (
 	"github.com/porticohq/portico/auth/authtest"
 	"github.com/porticohq/portico/config"
 	"github.com/porticohq/portico/defaults"
+	"github.com/porticohq/portico/web/apidocs"
 )
 
 func TestPublicURLPrefersBackendBaseURL(t *testing.T) {
@@ -243,7 +244,7 @@ func TestDemoPetstoreWritesPassThePortalsOwnChecks(t *testing.T) {
 
 	br := newBrowser(t, false)
 	op := base + "/catalog/default/api/petstore/definition/op/createPet"
-	_, body := br.post(op+"/try", csrfOf(t, br, op), url.Values{"server": {"0"}, "body": {`{"name":"Kitty","tag":"cat"}`}}, htmx)
+	_, body := br.post(op+"/try", csrfOf(t, br, op), url.Values{"server": {"0"}, "body": {`{"name":"Kitty","tag":"cat"}`}, "cred.api_key": {apidocs.DemoAPIKey}}, htmx)
 	d := page(t, body)
 	if got := d.Find("[data-testid=try-status]").Text(); got != "201" {
 		t.Fatalf("try-it createPet: status %q, error %q", got, d.Find("[data-testid=try-error]").Text())
@@ -251,6 +252,7 @@ func TestDemoPetstoreWritesPassThePortalsOwnChecks(t *testing.T) {
 
 	curl := &http.Client{}
 	req, _ := http.NewRequest(http.MethodDelete, base+"/demo-api/petstore/v1/pets/1", nil)
+	req.Header.Set("X-API-Key", apidocs.DemoAPIKey)
 	resp, err := curl.Do(req)
 	if err != nil {
 		t.Fatal(err)
@@ -261,6 +263,18 @@ func TestDemoPetstoreWritesPassThePortalsOwnChecks(t *testing.T) {
 	}
 	if resp, _ := br.get(base + "/demo-api/petstore/v1/pets/1"); resp.StatusCode != http.StatusNotFound {
 		t.Errorf("GET /pets/1 after DELETE = %d, want 404", resp.StatusCode)
+	}
+	// The demo's token URL is part of the demo API: a client posts to it
+	// without the portal's CSRF token.
+	req, _ = http.NewRequest(http.MethodPost, base+"/demo-api/petstore/v1/oauth/token", strings.NewReader("grant_type=client_credentials"))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.SetBasicAuth(apidocs.DemoClientID, apidocs.DemoClientSecret)
+	if resp, err = curl.Do(req); err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Errorf("curl POST to the demo token URL = %d, want 200", resp.StatusCode)
 	}
 
 	// A portal route still refuses a form post from nowhere.

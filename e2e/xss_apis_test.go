@@ -111,7 +111,12 @@ func xssOpenAPI(upstream string) m {
 }
 
 // xssOpenAPI31 carries payload i in what the schema view, examples,
-// callbacks, webhooks and models show: model i's name and description, the
+// callbacks, webhooks and models show: schema constraints (a parameter's
+// pattern, which also becomes its try-it field's pattern attribute, and
+// default; a model property's const, 3.1 examples, a patternProperties
+// pattern and a pattern under it), a response header's description and
+// pattern, a link's operationId, description and parameter, model i's name
+// and description, the
 // discriminator's property and mapped value, a oneOf variant's title, a
 // named example's name, summary, description and value, a callback's name,
 // expression and summary, and webhook i's name and summary.
@@ -119,20 +124,26 @@ func xssOpenAPI31() m {
 	paths, webhooks, schemas := m{}, m{}, m{}
 	for i := range xssPayloads {
 		model := fmt.Sprintf("M%02d", i)
-		schemas[placed("mq", i)] = m{"type": "object", "description": placed("mz", i)}
+		schemas[placed("mq", i)] = m{"type": "object", "description": placed("mz", i), "properties": m{
+			"c": m{"const": placed("kb", i)}, "e": m{"type": "string", "examples": []string{placed("ke", i)}},
+			"p": m{"type": "object", "patternProperties": m{placed("kf", i): m{"type": "string", "pattern": placed("ko", i)}}},
+		}}
 		schemas[model] = m{"allOf": []m{{"$ref": "#/components/schemas/Base"}, {"type": "object", "title": placed("vt", i)}}}
 		paths[fmt.Sprintf("/w/%02d", i)] = m{"post": m{
 			"operationId": fmt.Sprintf("w%02d", i),
 			"parameters": []m{{"name": "q", "in": "query", "schema": m{"type": "string"}, "examples": m{
 				placed("en", i): m{"summary": placed("es", i), "description": placed("eo", i), "value": placed("ev", i)},
-			}}},
+			}}, {"name": "r", "in": "query", "schema": m{"type": "string", "pattern": placed("ka", i), "default": placed("kc", i)}}},
 			"callbacks": m{placed("cn", i): m{placed("ce", i): m{"post": m{
 				"summary": placed("cs", i), "responses": m{"200": m{"description": "ok"}},
 			}}}},
-			"responses": m{"200": m{"description": "ok", "content": m{"application/json": m{"schema": m{
-				"oneOf":         []m{{"$ref": "#/components/schemas/" + model}, {"type": "object", "title": placed("vt", i)}},
-				"discriminator": m{"propertyName": placed("dq", i), "mapping": m{placed("dw", i): "#/components/schemas/" + model}},
-			}}}}},
+			"responses": m{"200": m{"description": "ok",
+				"headers": m{"X-" + token("kh", i): m{"description": placed("kg", i), "schema": m{"type": "string", "pattern": placed("kn", i)}}},
+				"links":   m{"l": m{"operationId": placed("kl", i), "description": placed("kl", i), "parameters": m{"p": placed("km", i)}}},
+				"content": m{"application/json": m{"schema": m{
+					"oneOf":         []m{{"$ref": "#/components/schemas/" + model}, {"type": "object", "title": placed("vt", i)}},
+					"discriminator": m{"propertyName": placed("dq", i), "mapping": m{placed("dw", i): "#/components/schemas/" + model}},
+				}}}}},
 		}}
 		webhooks[placed("wk", i)] = m{"post": m{"summary": placed("wq", i), "responses": m{"200": m{"description": "ok"}}}}
 	}

@@ -55,6 +55,9 @@ type Parameter struct {
 	Example     string // example or default, as the form prefills it
 	Examples    []Example
 	Schema      *SchemaNode
+	Input       InputRules // what the try-it field checks as the person types
+	Format      string
+	Constraints []Constraint // the schema's, shown in the parameters table
 }
 
 // RequestBody is an operation's body.
@@ -78,6 +81,8 @@ type Response struct {
 	Status      string
 	Description string
 	Contents    []MediaContent
+	Headers     []Header
+	Links       []Link
 }
 
 // Operation builds the details of the operation with the given key. It
@@ -231,6 +236,8 @@ func parameter(b *treeBuilder, p *openapi3.Parameter) Parameter {
 	if p.Schema != nil && p.Schema.Value != nil {
 		s := p.Schema.Value
 		out.Type = typeName(s)
+		out.Input = inputRules(s)
+		out.Format, out.Constraints = s.Format, constraints(s)
 		for _, e := range s.Enum {
 			out.Enum = append(out.Enum, scalarString(e))
 		}
@@ -324,7 +331,10 @@ func responses(b *treeBuilder, rs *openapi3.Responses) []Response {
 		if r == nil || r.Value == nil {
 			continue
 		}
-		resp := Response{Status: status, Contents: contents(b, r.Value.Content, exampleResponse)}
+		resp := Response{
+			Status: status, Contents: contents(b, r.Value.Content, exampleResponse),
+			Headers: responseHeaders(b, r.Value.Headers), Links: responseLinks(r.Value.Links),
+		}
 		if r.Value.Description != nil {
 			resp.Description = *r.Value.Description
 		}

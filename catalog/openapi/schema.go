@@ -34,9 +34,14 @@ type SchemaNode struct {
 	Combinator    string
 	Variants      []*SchemaNode
 	Discriminator *Discriminator
-	Children      []*SchemaNode // properties (merged over allOf), items, additionalProperties
-	Cycle         bool          // this $ref is already open above: not expanded again
-	Truncated     bool          // depth or node budget reached: not expanded
+	Children      []*SchemaNode // properties (merged over allOf), items, prefixItems, patternProperties, additionalProperties, not
+	// Role says what a child is when it is not a property or items
+	// (RolePrefixItem, RolePatternProperty, RoleNot).
+	Role string
+	// Constraints are the schema's own validation keywords, as chips.
+	Constraints []Constraint
+	Cycle       bool // this $ref is already open above: not expanded again
+	Truncated   bool // depth or node budget reached: not expanded
 }
 
 // SchemaPart is one allOf part of a merged schema.
@@ -86,6 +91,7 @@ func (b *treeBuilder) build(name string, sr *openapi3.SchemaRef, depth int) *Sch
 		Name: name, Ref: refName(sr.Ref), Model: modelName(sr.Ref), Title: capString(s.Title, 200), Type: typeName(s), Format: s.Format,
 		Description: firstParagraph(s.Description), Deprecated: s.Deprecated,
 		ReadOnly: s.ReadOnly, WriteOnly: s.WriteOnly, Nullable: s.Nullable || (s.Type != nil && s.Type.IncludesNull()),
+		Constraints: constraints(s),
 	}
 	for i, e := range s.Enum {
 		if i == 20 {
@@ -243,6 +249,7 @@ func (b *treeBuilder) children(n *SchemaNode, s *openapi3.Schema, depth int) {
 			n.Children = append(n.Children, c)
 		}
 	}
+	b.extraChildren(n, s, depth)
 }
 
 func isNullOnly(s *openapi3.Schema) bool {
@@ -273,7 +280,8 @@ func modelName(ref string) string {
 }
 
 func hasChildren(s *openapi3.Schema) bool {
-	return len(s.Properties) > 0 || s.Items != nil || len(s.AllOf)+len(s.OneOf)+len(s.AnyOf) > 0 || s.AdditionalProperties.Schema != nil
+	return len(s.Properties) > 0 || s.Items != nil || len(s.AllOf)+len(s.OneOf)+len(s.AnyOf) > 0 || s.AdditionalProperties.Schema != nil ||
+		len(s.PrefixItems)+len(s.PatternProperties) > 0 || s.Not != nil
 }
 
 func typeName(s *openapi3.Schema) string {

@@ -33,6 +33,10 @@ func APIDocsModule() portico.Feature {
 		if err := s.RootConfig.Sub("apiDocs.tryItOut").Decode(&policy); err != nil {
 			return err
 		}
+		var graphql apidocs.GraphQLSettings
+		if err := s.RootConfig.Sub("apiDocs.graphql").Decode(&graphql); err != nil {
+			return err
+		}
 		// Relative servers (the demo Petstore's) resolve against the public
 		// URL, as OpenAPI resolves them against where the document is served.
 		baseURL := s.Settings.PublicURL()
@@ -50,6 +54,7 @@ func APIDocsModule() portico.Feature {
 			Store:       s.Store,
 			Logger:      s.Logger,
 			Policy:      policy,
+			GraphQL:     graphql,
 			Demo:        s.Demo,
 			RequireUser: auth.RequireUser,
 			Page: func(c *echo.Context, title string) views.Page {

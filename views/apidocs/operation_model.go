@@ -88,6 +88,9 @@ type Parameter struct {
 	Enum        []string
 	Example     string // what the try-it form prefills
 	Examples    []Example
+	Input       InputRules
+	Format      string
+	Constraints []Constraint
 }
 
 // RequestBody is an operation's body.
@@ -102,4 +105,6 @@ type Response struct {
 	Status      string
 	Description string
 	Contents    []MediaContent
+	Headers     []ResponseHeader
+	Links       []ResponseLink
 }

@@ -45,6 +45,8 @@ type SchemaNode struct {
 	Variants      []*SchemaNode
 	Discriminator *Discriminator
 	Children      []*SchemaNode
+	Role          string // RolePrefixItem, RolePatternProperty, RoleNot; "" for properties and items
+	Constraints   []Constraint
 	Cycle         bool // refers back to a schema above it: not expanded again
 	Truncated     bool // depth or node budget reached: not expanded
 }
@@ -103,4 +105,54 @@ type Model struct {
 	Example     string
 	Generated   bool
 	Truncated   bool
+}
+
+// Roles of a child schema that is not a property (Name then holds the
+// position, the pattern, or "not").
+const (
+	RolePrefixItem      = "prefixItem"
+	RolePatternProperty = "patternProperty"
+	RoleNot             = "not"
+)
+
+// Constraint is one validation keyword as a chip: the portal's Label and
+// the definition's Value (text, escaped like any other).
+type Constraint struct {
+	Kind  string // the keyword, for tests and styling
+	Label string
+	Value string
+}
+
+// InputRules are the HTML checks of a parameter's try-it field; empty
+// means none.
+type InputRules struct {
+	Number               bool
+	Min, Max, Step       string
+	Pattern              string
+	MinLength, MaxLength string
+}
+
+// ResponseHeader is one header a response carries.
+type ResponseHeader struct {
+	Name        string
+	Description string // Markdown source
+	Required    bool
+	Deprecated  bool
+	Schema      *SchemaNode
+}
+
+// ResponseLink is one link of a response to another operation.
+type ResponseLink struct {
+	Name         string
+	OperationID  string
+	OperationURL string // the linked operation on this page, when OperationID names one
+	OperationRef string
+	Description  string // Markdown source
+	Parameters   []LinkParameter
+	RequestBody  string
+}
+
+// LinkParameter is one parameter a link fills, and with what.
+type LinkParameter struct {
+	Name, Value string
 }

@@ -42,7 +42,13 @@ type OAuthResultView struct {
 	Key         string
 	Scheme      string
 	AccessToken string
-	Error       string
+	// RefreshToken, ExpiresIn, ClientID and RefreshURL let the tab refresh
+	// the token when it expires; empty when the server gave none.
+	RefreshToken string
+	ExpiresIn    int64
+	ClientID     string
+	RefreshURL   string
+	Error        string
 }
 
 // GraphQLRunView is the query runner of a GraphQL API.

@@ -56,6 +56,8 @@ type Options struct {
 	BaseURL string
 	// Lookup replaces DNS resolution for the proxy (tests).
 	Lookup LookupFunc
+	// GraphQL is apiDocs.graphql: GraphQL endpoints by entity.
+	GraphQL GraphQLSettings
 }
 
 // Handler holds the feature's state: caches, proxy, search index.
@@ -68,6 +70,8 @@ type Handler struct {
 	defs  *lru.Cache[string, memoEntry] // decoded API entities by ref
 
 	refReads atomic.Int64 // AsyncAPI, GraphQL and gRPC definitions read into views
+	// graphql maps an API's ref key to its configured GraphQL endpoint.
+	graphql map[string]string
 }
 
 // New builds the handler; Register calls it.
@@ -94,11 +98,12 @@ func New(opts Options) (*Handler, error) {
 		return nil, fmt.Errorf("apidocs: %w", err)
 	}
 	h := &Handler{
-		opts:  opts,
-		log:   opts.Logger,
-		cache: openapi.NewCache(openapi.CacheOptions{Limits: opts.Limits}),
-		proxy: proxy,
-		defs:  lru.New[string](32, lru.Count[memoEntry]),
+		opts:    opts,
+		log:     opts.Logger,
+		cache:   openapi.NewCache(openapi.CacheOptions{Limits: opts.Limits}),
+		proxy:   proxy,
+		defs:    lru.New[string](32, lru.Count[memoEntry]),
+		graphql: opts.GraphQL.endpointsByRef(),
 	}
 	h.index = newOpIndex(h)
 	return h, nil
@@ -117,6 +122,7 @@ func New(opts Options) (*Handler, error) {
 //	GET  /catalog/:namespace/api/:name/definition/webhook/:key  3.1 webhook (htmx fragment, else redirect)
 //	POST /catalog/:namespace/api/:name/definition/oauth/:scheme/token      OAuth2 client credentials
 //	POST /catalog/:namespace/api/:name/definition/oauth/:scheme/authorize  OAuth2 code + PKCE: start
+//	POST /catalog/:namespace/api/:name/definition/oauth/:scheme/refresh    OAuth2 refresh token (?flow=)
 //	GET  /catalog/:namespace/api/:name/definition/oauth/callback           OAuth2 code + PKCE: return
 //	POST /catalog/:namespace/api/:name/definition/graphql         GraphQL query runner
 //	GET  /search                                              entities and operations
@@ -143,6 +149,7 @@ func (h *Handler) routes(e *echo.Echo) {
 	e.GET(base+"/webhook/:key", h.webhook)
 	e.POST(base+"/oauth/:scheme/token", h.oauthToken)
 	e.POST(base+"/oauth/:scheme/authorize", h.oauthAuthorize)
+	e.POST(base+"/oauth/:scheme/refresh", h.oauthRefresh)
 	e.GET(base+"/oauth/callback", h.oauthCallback)
 	e.POST(base+"/graphql", h.graphqlRun)
 	e.GET("/search", h.search)

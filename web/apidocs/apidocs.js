@@ -253,10 +253,63 @@
       if (out.redirect) { status.textContent = "Signing in…"; window.location.assign(out.redirect); return; }
       var value = form.querySelector('[data-field="value"]');
       if (value) value.value = out.accessToken;
-      storeScheme(form, { value: out.accessToken });
+      var id = box.querySelector('[data-oauth-field="client_id"]');
+      storeScheme(form, tokenEntry(out, id ? id.value : "", box.getAttribute("data-oauth-refresh")));
       status.textContent = "Token received" + (out.expiresIn ? " (expires in " + out.expiresIn + " s)" : "") + ".";
     }).catch(function () { status.textContent = "The portal did not answer: try again."; });
   }
+
+  // tokenEntry is what the tab keeps of a token answer: the token, and
+  // what it takes to refresh it when it expires.
+  function tokenEntry(out, clientId, refreshUrl) {
+    var e = { value: out.accessToken };
+    if (out.refreshToken && refreshUrl) {
+      e.refresh = out.refreshToken; e.client = clientId; e.refreshUrl = refreshUrl;
+      if (out.expiresIn) e.expiresAt = Date.now() + out.expiresIn * 1000;
+    }
+    return e;
+  }
+
+  // refreshDue trades the refresh token of every stored token that has
+  // expired (or will within 10 s) for a new one, through the portal. A
+  // confidential client's secret is sent only while it is still typed in
+  // the panel; it is never stored.
+  function refreshDue() {
+    var panels = document.querySelectorAll("[data-authorize]");
+    for (var i = 0; i < panels.length; i++) {
+      var panel = panels[i];
+      var key = panel.getAttribute("data-authorize");
+      var all = loadAuth(key);
+      Object.keys(all).forEach(function (name) {
+        var e = all[name];
+        if (!e || !e.refresh || !e.expiresAt || e.expiresAt - 10000 > Date.now() || refreshing[key + name]) return;
+        if (e.refreshUrl.charAt(0) !== "/" || e.refreshUrl.charAt(1) === "/") return;
+        var form = panel.querySelector('form[data-auth-scheme="' + CSS.escape(name) + '"]');
+        var status = form ? form.querySelector("[data-oauth-status]") : null;
+        var body = new URLSearchParams({ refresh_token: e.refresh, client_id: e.client || "" });
+        var secret = form ? form.querySelector('[data-oauth-field="client_secret"]') : null;
+        if (secret && secret.value) body.append("client_secret", secret.value);
+        refreshing[key + name] = true;
+        fetch(e.refreshUrl, {
+          method: "POST", body: body, credentials: "same-origin",
+          headers: { "X-CSRF-Token": panel.getAttribute("data-csrf") || "", "Accept": "application/json" },
+        }).then(function (res) { return res.json(); }).then(function (out) {
+          var now = loadAuth(key);
+          if (out.error) {
+            delete now[name];
+            if (status) status.textContent = out.error;
+          } else {
+            now[name] = tokenEntry(out, e.client, e.refreshUrl);
+            if (status) status.textContent = "Token refreshed" + (out.expiresIn ? " (expires in " + out.expiresIn + " s)" : "") + ".";
+          }
+          saveAuth(key, now);
+          applyAuth();
+        }).catch(function () {}).then(function () { delete refreshing[key + name]; });
+      });
+    }
+  }
+  var refreshing = {};
+  setInterval(refreshDue, 2000);
 
   // The authorization-code callback page hands its token over here.
   function finishOAuth() {
@@ -264,7 +317,10 @@
     if (!done) return;
     var key = done.getAttribute("data-oauth-done");
     var all = loadAuth(key);
-    all[done.getAttribute("data-scheme")] = { value: done.getAttribute("data-token") };
+    all[done.getAttribute("data-scheme")] = tokenEntry({
+      accessToken: done.getAttribute("data-token"), refreshToken: done.getAttribute("data-refresh"),
+      expiresIn: Number(done.getAttribute("data-expires-in")) || 0,
+    }, done.getAttribute("data-client"), done.getAttribute("data-refresh-url"));
     saveAuth(key, all);
     var back = done.getAttribute("data-return");
     if (back && back.charAt(0) === "/" && back.charAt(1) !== "/") window.location.replace(back);
@@ -273,7 +329,7 @@
   document.addEventListener("htmx:after:swap", applyAuth);
   document.addEventListener("htmx:after:settle", applyAuth);
 
-  function start() { applyAuth(); finishOAuth(); openFromHash(); }
+  function start() { applyAuth(); finishOAuth(); openFromHash(); refreshDue(); }
 
   window.addEventListener("hashchange", openFromHash);
   if (document.readyState === "loading") {

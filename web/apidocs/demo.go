@@ -33,10 +33,12 @@ const maxDemoPets = 100
 
 func registerPetstore(e *echo.Echo) {
 	s := &petstore{next: 4, pets: []pet{{1, "Rex", "dog"}, {2, "Tom", "cat"}, {3, "Nemo", "fish"}}}
+	a := newDemoAuth()
 	e.GET(DemoAPIPrefix+"/pets", s.list)
-	e.POST(DemoAPIPrefix+"/pets", s.create)
+	e.POST(DemoAPIPrefix+"/pets", a.require("pets:write", s.create))
 	e.GET(DemoAPIPrefix+"/pets/:petId", s.get)
-	e.DELETE(DemoAPIPrefix+"/pets/:petId", s.remove)
+	e.DELETE(DemoAPIPrefix+"/pets/:petId", a.require("pets:write", s.remove))
+	e.POST(DemoAPIPrefix+demoTokenPath, a.token)
 }
 
 func demoError(c *echo.Context, status int, msg string) error {

@@ -97,3 +97,27 @@ func TestTokenRequestFromThePageUsesTheProxy(t *testing.T) {
 		t.Fatalf("the sink received %d connections, want 0", n)
 	}
 }
+
+// TestRelativeTokenURLsAndRefreshKeepTheProxyRules: a relative token URL
+// resolves against the definition's first server, so a server pointing
+// at a loopback or metadata address makes a token URL there, which the
+// policy refuses like any other; the refresh route goes through the same
+// proxy. The sink is never reached.
+func TestRelativeTokenURLsAndRefreshKeepTheProxyRules(t *testing.T) {
+	r := newSSRFRig(t)
+	for _, server := range []string{"http://127.0.0.1:" + r.sinkPort + "/v1", "http://169.254.169.254/latest"} {
+		rg := newRig(t, Options{Policy: enabled()}, testAPI{name: "auth", definition: authSpec(server, "/token", "/authorize")})
+		for _, path := range []string{"token", "refresh"} {
+			a := tokenJSON(t, rg.do(t, "POST", "/catalog/default/api/auth/definition/oauth/oauth/"+path,
+				url.Values{"client_id": {"c1"}, "client_secret": {"s3"}, "refresh_token": {"r"}}, true))
+			// Refused by the egress policy, not as a relative URL.
+			if a.AccessToken != "" || !strings.Contains(a.Error, "refused") || strings.Contains(a.Error, "not an absolute") {
+				t.Errorf("%s via server %s answered %+v; want the policy's refusal", path, server, a)
+			}
+			t.Log(a.Error)
+		}
+	}
+	if n := r.sinkConns.Load(); n != 0 {
+		t.Fatalf("the sink received %d connections, want 0", n)
+	}
+}

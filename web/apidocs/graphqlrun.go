@@ -15,8 +15,9 @@ import (
 )
 
 // GraphQLEndpointAnnotation names the URL a GraphQL API's query runner
-// sends queries to. Without it, the first metadata.links entry of type
-// "graphql-endpoint" is used. The browser never sends a URL.
+// sends queries to, unless apiDocs.graphql.endpoints names one for the
+// entity (GraphQLSettings). Without either, the first metadata.links entry
+// of type "graphql-endpoint" is used. The browser never sends a URL.
 const GraphQLEndpointAnnotation = "portico.dev/graphql-endpoint"
 
 // graphQLEndpointLinkType is the metadata.links type that names a GraphQL
@@ -46,13 +47,17 @@ func (h *Handler) graphQLRunView(c *echo.Context, d *apiDef) *av.GraphQLRunView 
 		return nil
 	}
 	v := &av.GraphQLRunView{BaseURL: DefinitionURL(d.ref), CSRFToken: h.opts.Page(c, "").CSRFToken, Query: defaultGraphQLQuery}
-	v.Endpoint = GraphQLEndpoint(d.entity)
+	v.Endpoint = h.graphql[d.ref.Key()]
+	if v.Endpoint == "" {
+		v.Endpoint = GraphQLEndpoint(d.entity)
+	}
 	switch {
 	case !h.proxy.policy.Enabled:
 		v.Note = "Try it out is switched off on this portal."
 	case v.Endpoint == "":
 		v.Note = "This API names no GraphQL endpoint: add the annotation " + GraphQLEndpointAnnotation +
-			" (or a metadata.links entry of type " + graphQLEndpointLinkType + ") to " + d.ref.String() + "."
+			" (or a metadata.links entry of type " + graphQLEndpointLinkType + ") to " + d.ref.String() +
+			", or an entry for it in the portal's apiDocs.graphql.endpoints."
 	}
 	return v
 }

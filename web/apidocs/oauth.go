@@ -31,8 +31,11 @@ type tokenAnswer struct {
 	TokenType   string `json:"tokenType,omitempty"`
 	ExpiresIn   int64  `json:"expiresIn,omitempty"`
 	Scope       string `json:"scope,omitempty"`
-	Redirect    string `json:"redirect,omitempty"` // authorization code: where to sign in
-	Error       string `json:"error,omitempty"`
+	// RefreshToken, when the token URL gave one, lets the browser ask for
+	// a new access token when this one expires (oauthRefresh).
+	RefreshToken string `json:"refreshToken,omitempty"`
+	Redirect     string `json:"redirect,omitempty"` // authorization code: where to sign in
+	Error        string `json:"error,omitempty"`
 }
 
 func answer(c *echo.Context, a tokenAnswer) error {
@@ -54,7 +57,7 @@ func (h *Handler) oauthScheme(c *echo.Context, name, flowType string) (*apiDef, 
 	if err != nil {
 		return d, openapi.SecurityScheme{}, openapi.OAuthFlow{}, "The definition cannot be read: " + err.Error(), nil
 	}
-	for _, s := range sum.SecuritySchemes {
+	for _, s := range h.resolveSchemes(d, sum) {
 		if s.Name != name {
 			continue
 		}
@@ -157,6 +160,7 @@ func tokenFrom(res Result, host string) tokenAnswer {
 	}
 	var body struct {
 		AccessToken      string          `json:"access_token"`
+		RefreshToken     string          `json:"refresh_token"`
 		TokenType        string          `json:"token_type"`
 		ExpiresIn        json.RawMessage `json:"expires_in"`
 		Scope            string          `json:"scope"`
@@ -182,8 +186,11 @@ func tokenFrom(res Result, host string) tokenAnswer {
 	if strings.ContainsAny(body.AccessToken, "\x00\r\n") {
 		return tokenAnswer{Error: "The token URL at " + host + " answered a token that cannot be sent in a header."}
 	}
+	if strings.ContainsAny(body.RefreshToken, "\x00\r\n") {
+		body.RefreshToken = "" // it could not be sent back in a form either
+	}
 	exp, _ := strconv.ParseInt(strings.Trim(string(body.ExpiresIn), `"`), 10, 64)
-	return tokenAnswer{AccessToken: body.AccessToken, TokenType: body.TokenType, ExpiresIn: exp, Scope: body.Scope}
+	return tokenAnswer{AccessToken: body.AccessToken, TokenType: body.TokenType, ExpiresIn: exp, Scope: body.Scope, RefreshToken: body.RefreshToken}
 }
 
 // endpointURL checks a URL the portal will call that comes from a
@@ -334,6 +341,10 @@ func (h *Handler) oauthCallback(c *echo.Context) error {
 		return fail(a.Error)
 	}
 	view.AccessToken = a.AccessToken
+	if a.RefreshToken != "" {
+		view.RefreshToken, view.ExpiresIn, view.ClientID = a.RefreshToken, a.ExpiresIn, p.ClientID
+		view.RefreshURL = refreshPath(base, p.Scheme, "authorizationCode")
+	}
 	return h.render(c, "Authorize", av.OAuthResult(view))
 }
 

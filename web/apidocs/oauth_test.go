@@ -51,7 +51,16 @@ func newTokenServer(t *testing.T) *tokenServer {
 				fmt.Fprint(w, `{"error":"invalid_client","error_description":"<script>bad</script>"}`)
 				return
 			}
-			fmt.Fprintf(w, `{"access_token":"tok-cc","token_type":"Bearer","expires_in":3600,"scope":%q}`, r.PostForm.Get("scope"))
+			fmt.Fprintf(w, `{"access_token":"tok-cc","token_type":"Bearer","expires_in":3600,"scope":%q,"refresh_token":"ref-1"}`, r.PostForm.Get("scope"))
+		case "refresh_token":
+			id, secret, basic := r.BasicAuth()
+			client := basic && id == "c1" && secret == "s3" || !basic && r.PostForm.Get("client_id") == "pub"
+			if !client || r.PostForm.Get("refresh_token") != "ref-1" {
+				w.WriteHeader(http.StatusBadRequest)
+				fmt.Fprint(w, `{"error":"invalid_grant"}`)
+				return
+			}
+			fmt.Fprint(w, `{"access_token":"tok-refreshed","token_type":"Bearer","expires_in":60,"refresh_token":"ref-2"}`)
 		case "authorization_code":
 			ts.mu.Lock()
 			want, ok := ts.codes[r.PostForm.Get("code")]
@@ -63,7 +72,7 @@ func newTokenServer(t *testing.T) *tokenServer {
 				fmt.Fprint(w, `{"error":"invalid_grant"}`)
 				return
 			}
-			fmt.Fprint(w, `{"access_token":"tok-code","token_type":"Bearer"}`)
+			fmt.Fprint(w, `{"access_token":"tok-code","token_type":"Bearer","expires_in":300,"refresh_token":"ref-code"}`)
 		default:
 			w.WriteHeader(http.StatusBadRequest)
 			fmt.Fprint(w, `{"error":"unsupported_grant_type"}`)
@@ -169,6 +178,12 @@ func TestOAuthAuthorizationCodeWithPKCE(t *testing.T) {
 	if !strings.Contains(page, `data-token="tok-code"`) || !strings.Contains(page, `data-scheme="oauth"`) {
 		t.Fatalf("callback page does not hand the token over:\n%s", truncate(page, 2000))
 	}
+	for _, want := range []string{`data-refresh="ref-code"`, `data-expires-in="300"`, `data-client="pub"`,
+		`data-refresh-url="/catalog/default/api/auth/definition/oauth/oauth/refresh?flow=authorizationCode"`} {
+		if !strings.Contains(page, want) {
+			t.Errorf("callback page lacks %s (the tab could not refresh the token)", want)
+		}
+	}
 	replay := r.doc(t, "GET", back.Path+"?"+back.RawQuery, nil, false, "Cookie", ck)
 	if !strings.Contains(replay.Find("[data-testid=oauth-error]").Text(), "invalid_grant") {
 		t.Errorf("a replayed code: %q", replay.Find("[data-testid=oauth-result]").Text())
@@ -185,5 +200,52 @@ func TestOAuthRefusesURLsThatAreNotHTTP(t *testing.T) {
 		if a.Redirect != "" || a.AccessToken != "" || !strings.Contains(a.Error, "not an absolute http or https URL") {
 			t.Errorf("%s answered %+v", path, a)
 		}
+	}
+}
+
+// TestOAuthRefreshTokenThroughTheProxy: a token answer hands the refresh
+// token to the browser, and the refresh route trades it at the token URL
+// (through the proxy, with the client's authentication) for a new access
+// token; a refresh token the server refuses says to authorize again.
+func TestOAuthRefreshTokenThroughTheProxy(t *testing.T) {
+	ts := newTokenServer(t)
+	r := newRig(t, Options{Policy: enabled("127.0.0.1:" + ts.port)},
+		testAPI{name: "auth", definition: authSpec("https://api.example", ts.URL+"/token", ts.URL+"/authorize")})
+	base := "/catalog/default/api/auth/definition/oauth/oauth/"
+	a := tokenJSON(t, r.do(t, "POST", base+"token", url.Values{"client_id": {"c1"}, "client_secret": {"s3"}}, true))
+	if a.RefreshToken != "ref-1" {
+		t.Fatalf("token answer %+v: no refresh token", a)
+	}
+	got := tokenJSON(t, r.do(t, "POST", base+"refresh", url.Values{"client_id": {"c1"}, "client_secret": {"s3"}, "refresh_token": {a.RefreshToken},
+		"tokenUrl": {"http://169.254.169.254/"}}, true))
+	if got.Error != "" || got.AccessToken != "tok-refreshed" || got.RefreshToken != "ref-2" || got.ExpiresIn != 60 {
+		t.Fatalf("refresh answered %+v", got)
+	}
+	// A public client (authorization code) refreshes with its ID alone.
+	pub := tokenJSON(t, r.do(t, "POST", base+"refresh?flow=authorizationCode", url.Values{"client_id": {"pub"}, "refresh_token": {"ref-1"}}, true))
+	if pub.AccessToken != "tok-refreshed" {
+		t.Errorf("public client refresh answered %+v", pub)
+	}
+	ts.mu.Lock()
+	last := ts.requests[len(ts.requests)-1]
+	ts.mu.Unlock()
+	if last.Get("grant_type") != "refresh_token" || last.Get("client_id") != "pub" {
+		t.Errorf("the token URL got %v", last)
+	}
+	for _, tc := range []struct {
+		form url.Values
+		want string
+	}{
+		{url.Values{"client_id": {"c1"}, "client_secret": {"s3"}, "refresh_token": {"stolen"}}, "400 invalid_grant"},
+		{url.Values{"client_id": {"c1"}}, "no refresh token"},
+		{url.Values{"refresh_token": {"ref-1"}}, "client ID"},
+	} {
+		a := tokenJSON(t, r.do(t, "POST", base+"refresh", tc.form, true))
+		if a.AccessToken != "" || !strings.Contains(a.Error, tc.want) {
+			t.Errorf("%v answered %+v; want %q", tc.form, a, tc.want)
+		}
+	}
+	if a := tokenJSON(t, r.do(t, "POST", base+"refresh", url.Values{"client_id": {"c1"}, "client_secret": {"s3"}, "refresh_token": {"stolen"}}, true)); !strings.Contains(a.Error, "Authorize again") {
+		t.Errorf("a refused refresh does not say what to do: %q", a.Error)
 	}
 }

@@ -132,51 +132,6 @@ func TestTryItOutHonoursSwitchRequireUserAndRateLimit(t *testing.T) {
 	}
 }
 
-func TestDemoPetstoreWorksThroughTryItOut(t *testing.T) {
-	// The portal serves the demo API itself; the definition's server is
-	// relative, so it resolves against the portal's base URL.
-	var portal http.Handler
-	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { portal.ServeHTTP(w, r) }))
-	defer srv.Close()
-	_, port, _ := net.SplitHostPort(srv.Listener.Addr().String())
-	r2 := newRig(t, Options{Demo: true, BaseURL: srv.URL, Policy: enabled("127.0.0.1:" + port)}, testAPI{name: "petstore", definition: petstoreSpec})
-	portal = r2.e
-	d := r2.doc(t, "POST", "/catalog/default/api/petstore/definition/op/listPets/try", url.Values{"server": {"0"}, "p.query.limit": {"2"}}, true)
-	if got := d.Find("[data-testid=try-status]").Text(); got != "200" {
-		t.Fatalf("status %q error %q", got, d.Find("[data-testid=try-error]").Text())
-	}
-	if body := d.Find("[data-testid=try-body-out]").Text(); !strings.Contains(body, "\"name\": \"Rex\"") {
-		t.Errorf("body %q", body)
-	}
-	d = r2.doc(t, "POST", "/catalog/default/api/petstore/definition/op/createPet/try", url.Values{"server": {"0"}, "body": {`{"name":"Kitty","tag":"cat"}`}}, true)
-	if got := d.Find("[data-testid=try-status]").Text(); got != "201" {
-		t.Fatalf("create: status %q error %q", got, d.Find("[data-testid=try-error]").Text())
-	}
-}
-
-const petstoreSpec = `openapi: 3.0.3
-info: {title: Pet Store API, version: 1.0.0}
-servers:
-  - url: /demo-api/petstore/v1
-paths:
-  /pets:
-    get:
-      operationId: listPets
-      parameters:
-        - {name: limit, in: query, schema: {type: integer}}
-      responses:
-        "200": {description: ok}
-    post:
-      operationId: createPet
-      requestBody:
-        required: true
-        content:
-          application/json:
-            schema: {type: object, properties: {name: {type: string}}}
-      responses:
-        "201": {description: created}
-`
-
 type echoContext = echo.Context
 
 var errUnauthorized = echo.ErrUnauthorized

@@ -1,6 +1,8 @@
 package apidocs
 
 import (
+	"regexp"
+
 	"github.com/porticohq/portico/catalog/openapi"
 	av "github.com/porticohq/portico/views/apidocs"
 )
@@ -82,16 +84,22 @@ func opView(op *openapi.Operation, links *modelLinks) *av.Operation {
 		Security: op.Security, Truncated: op.Truncated,
 	}
 	for _, p := range op.Parameters {
-		v.Parameters = append(v.Parameters, av.Parameter{
+		pv := av.Parameter{
 			Name: p.Name, In: p.In, Description: p.Description, Required: p.Required, Deprecated: p.Deprecated,
 			Type: p.Type, Enum: p.Enum, Example: p.Example, Examples: exampleViews(p.Examples),
-		})
+			Input: av.InputRules(p.Input),
+		}
+		pv.Format, pv.Constraints = p.Format, constraintViews(p.Constraints)
+		v.Parameters = append(v.Parameters, pv)
 	}
 	if rb := op.RequestBody; rb != nil {
 		v.RequestBody = &av.RequestBody{Description: rb.Description, Required: rb.Required, Contents: contentViews(rb.Contents, links)}
 	}
 	for _, r := range op.Responses {
-		v.Responses = append(v.Responses, av.Response{Status: r.Status, Description: r.Description, Contents: contentViews(r.Contents, links)})
+		v.Responses = append(v.Responses, av.Response{
+			Status: r.Status, Description: r.Description, Contents: contentViews(r.Contents, links),
+			Headers: headerViews(r.Headers, links), Links: linkViews(r.Links),
+		})
 	}
 	for _, cb := range op.Callbacks {
 		cv := av.Callback{Name: cb.Name, Expression: cb.Expression}
@@ -141,8 +149,9 @@ func schemaNodeView(n *openapi.SchemaNode, links *modelLinks) *av.SchemaNode {
 		Name: n.Name, Ref: n.Ref, ModelURL: links.url(n.Model), Title: n.Title, Type: n.Type, Format: n.Format,
 		Description: n.Description, Required: n.Required, Deprecated: n.Deprecated, ReadOnly: n.ReadOnly,
 		WriteOnly: n.WriteOnly, Nullable: n.Nullable, Enum: n.Enum, Combinator: n.Combinator,
-		Cycle: n.Cycle, Truncated: n.Truncated,
+		Cycle: n.Cycle, Truncated: n.Truncated, Role: n.Role,
 	}
+	v.Constraints = constraintViews(n.Constraints)
 	for _, p := range n.Composed {
 		v.Composed = append(v.Composed, av.SchemaPart{Label: p.Label, URL: links.url(p.Model)})
 	}
@@ -177,4 +186,44 @@ func orString(a, b string) string {
 		return a
 	}
 	return b
+}
+
+func headerViews(list []openapi.Header, links *modelLinks) []av.ResponseHeader {
+	var out []av.ResponseHeader
+	for _, h := range list {
+		out = append(out, av.ResponseHeader{
+			Name: h.Name, Description: h.Description, Required: h.Required, Deprecated: h.Deprecated,
+			Schema: schemaNodeView(h.Schema, links),
+		})
+	}
+	return out
+}
+
+// linkViews copies a response's links; a link naming an operationId
+// points at that operation's anchor on the page (an unknown id leads
+// nowhere, as a broken in-page anchor does).
+func linkViews(list []openapi.Link) []av.ResponseLink {
+	var out []av.ResponseLink
+	for _, l := range list {
+		v := av.ResponseLink{Name: l.Name, OperationID: l.OperationID, OperationRef: l.OperationRef, Description: l.Description, RequestBody: l.RequestBody}
+		if anchorSafe.MatchString(l.OperationID) {
+			v.OperationURL = "#op-" + l.OperationID
+		}
+		for _, p := range l.Parameters {
+			v.Parameters = append(v.Parameters, av.LinkParameter(p))
+		}
+		out = append(out, v)
+	}
+	return out
+}
+
+// anchorSafe is an operationId the page uses as its operation's key.
+var anchorSafe = regexp.MustCompile(`^[A-Za-z0-9_.-]{1,200}$`)
+
+func constraintViews(list []openapi.Constraint) []av.Constraint {
+	var out []av.Constraint
+	for _, c := range list {
+		out = append(out, av.Constraint(c))
+	}
+	return out
 }

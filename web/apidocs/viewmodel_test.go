@@ -10,7 +10,7 @@ import (
 
 // viewOnly are view fields the web layer computes (links to models), not
 // copies of a domain field.
-var viewOnly = map[string]bool{"ModelURL": true, "URL": true, "Target": true}
+var viewOnly = map[string]bool{"ModelURL": true, "URL": true, "Target": true, "OperationURL": true}
 
 // sameFields reports the exported fields of the view that differ from the
 // domain field of the same name, descending into nested structs, pointers
@@ -62,7 +62,8 @@ func TestSchemaNodeViewKeepsTheTree(t *testing.T) {
 		Discriminator: &openapi.Discriminator{PropertyName: "kind", Mapping: []openapi.DiscriminatorMapping{{Value: "v"}}},
 		Variants:      []*openapi.SchemaNode{{Type: "string", WriteOnly: true}},
 		Children: []*openapi.SchemaNode{
-			{Name: "id", Type: "integer", Format: "int64", Required: true, ReadOnly: true},
+			{Name: "id", Type: "integer", Format: "int64", Required: true, ReadOnly: true, Constraints: []openapi.Constraint{{Kind: "minimum", Label: "≥", Value: "1"}}},
+			{Name: "^x-", Type: "string", Role: openapi.RolePatternProperty},
 			{Name: "tag", Type: "string", Nullable: true, Deprecated: true, Enum: []string{"a", "b"}},
 			{Name: "parent", Ref: "Pet", Type: "object", Cycle: true},
 			{Name: "owner", Type: "object", Children: []*openapi.SchemaNode{
@@ -71,7 +72,7 @@ func TestSchemaNodeViewKeepsTheTree(t *testing.T) {
 		}}
 	v := schemaNodeView(tree, nil)
 	sameFields(t, "schema", reflect.ValueOf(v), reflect.ValueOf(tree))
-	if !v.Children[2].Cycle || !v.Children[3].Children[0].Truncated {
+	if !v.Children[3].Cycle || !v.Children[4].Children[0].Truncated {
 		t.Errorf("the cycle and truncation markers are lost: %+v", v)
 	}
 	if schemaNodeView(nil, nil) != nil {
@@ -85,12 +86,17 @@ func TestOperationViewCopiesWhatThePageShows(t *testing.T) {
 		Description:      "Returns **a pet**.",
 		ExternalDocs:     &openapi.ExternalDocs{URL: "https://docs.example/pets", Description: "More"},
 		Parameters: []openapi.Parameter{{Name: "id", In: "path", Description: "the id", Required: true, Deprecated: true, Type: "integer", Enum: []string{"1"}, Example: "1",
+			Format: "int64", Constraints: []openapi.Constraint{{Kind: "pattern", Label: "pattern", Value: "^a"}},
+			Input:    openapi.InputRules{Number: true, Min: "1", Max: "2", Step: "1", Pattern: "p", MinLength: "1", MaxLength: "2"},
 			Examples: []openapi.Example{{Name: "one", Summary: "s", Description: "d", Value: "1", External: "https://x"}}}},
 		RequestBody: &openapi.RequestBody{Description: "body", Required: true, Contents: []openapi.MediaContent{
 			{MediaType: "application/json", Example: `{"id":1}`, Generated: true, Schema: &openapi.SchemaNode{Type: "object"}, Examples: []openapi.Example{{Name: "a"}}},
 		}},
 		Callbacks: []openapi.Callback{{Name: "cb", Expression: "{$url}", Operations: []*openapi.Operation{{OperationSummary: openapi.OperationSummary{Method: "POST", Path: "{$url}"}}}}},
-		Responses: []openapi.Response{{Status: "200", Description: "ok", Contents: []openapi.MediaContent{{MediaType: "text/plain"}}}},
+		Responses: []openapi.Response{{Status: "200", Description: "ok", Contents: []openapi.MediaContent{{MediaType: "text/plain"}},
+			Headers: []openapi.Header{{Name: "X-Rate", Description: "d", Required: true, Deprecated: true, Schema: &openapi.SchemaNode{Type: "integer"}}},
+			Links: []openapi.Link{{Name: "owner", OperationID: "getOwner", OperationRef: "#/x", Description: "d",
+				Parameters: []openapi.LinkParameter{{Name: "id", Value: "$response.body#/id"}}, RequestBody: "$request.body"}}}},
 		Security:  [][]string{{"key"}, {}},
 		Truncated: true,
 	}
