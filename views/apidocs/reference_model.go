@@ -171,3 +171,41 @@ type RefData struct {
 	Lang  string // yaml, json
 	Text  string
 }
+
+// Sidebar is the reference's sidebar: every section open, listing the
+// items the filter keeps (all, unfiltered), with kind badges on sections
+// short enough to afford them. base is the Definition tab's URL.
+func (r ReferenceView) Sidebar(base string) SidebarView {
+	return SidebarView{
+		Action: base, ListURL: base + "/sidebar",
+		Hidden: []Field{{Name: "page", Value: strconv.Itoa(max(r.Pager.Page, 1))}},
+		List:   r.SidebarList(base),
+	}
+}
+
+// SidebarList is the part of Sidebar the filter replaces.
+func (r ReferenceView) SidebarList(base string) SidebarList {
+	l := SidebarList{Filter: r.Filter, ClearURL: base}
+	if r.Matches != nil {
+		l.Matches, l.Shown = len(r.Matches)+r.MoreMatches, len(r.Matches)
+	}
+	for _, s := range r.Sections {
+		if r.Matches != nil && !r.ShowsAny(s) {
+			continue
+		}
+		sec := SidebarSection{ID: s.ID, Title: s.Title, Open: true}
+		for _, it := range s.Items {
+			if !r.Lists(it.ID) {
+				continue
+			}
+			item := SidebarItem{Href: r.Href(it.ID), Label: it.Name, Deprecated: it.Deprecated, Target: it.ID}
+			if it.Kind != "" && len(s.Items) <= sidebarBadges {
+				item.Badge, item.BadgeClass = shortKind(it.Kind), kindClass(it.Kind)+" shrink-0"
+			}
+			sec.Items = append(sec.Items, item)
+		}
+		sec.Count = len(sec.Items)
+		l.Sections = append(l.Sections, sec)
+	}
+	return l
+}

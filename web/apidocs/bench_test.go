@@ -3,10 +3,11 @@ package apidocs
 import (
 	"context"
 	"errors"
-	"github.com/porticohq/portico/catalog/openapi/openapitest"
 	"net/http"
 	"testing"
 	"time"
+
+	"github.com/porticohq/portico/catalog/openapi/openapitest"
 
 	"github.com/labstack/echo/v5"
 

@@ -39,6 +39,9 @@ type apiDef struct {
 	// read once per memoized entity version (reference.go).
 	refOnce sync.Once
 	refView av.ReferenceView
+	// The OpenAPI operations in page order (outline.go).
+	outOnce sync.Once
+	out     *outline
 }
 
 func (a *apiDef) isOpenAPI() bool {
@@ -142,8 +145,12 @@ func (h *Handler) fillSummary(c *echo.Context, d *apiDef, v *av.DefinitionView, 
 	}
 	v.Summary = summaryView(sum)
 	v.Authorize = h.authorizeView(c, d, sum)
-	page, _ := strconv.Atoi(c.QueryParam("page"))
-	v.Groups, v.Pager = pageOfGroups(groupByTag(sum), page, openKey)
+	o := d.outline(sum)
+	q, tag := c.QueryParam("q"), c.QueryParam("tag")
+	sel := o.selection(q)
+	from := startOf(c, o, sel, openKey, tag)
+	v.Chunk = o.chunk(v.BaseURL, q, sel, from, from+av.OperationsPerChunk, false)
+	v.Sidebar = av.SidebarView{Action: v.BaseURL, ListURL: v.BaseURL + "/sidebar", List: o.sidebar(v.BaseURL, q, openKey, tag)}
 	if def, done, err := h.loadedQuickly(c, d); done {
 		if err != nil {
 			v.LoadError = err.Error()
@@ -152,9 +159,9 @@ func (h *Handler) fillSummary(c *echo.Context, d *apiDef, v *av.DefinitionView, 
 		}
 	}
 	h.fillModelsAndWebhooks(c, d, v, sum)
-	if openKey != "" {
-		ov := h.operationView(c, d, sum, openKey)
-		v.Open = &ov
+	if openKey != "" && o.find(sel, openKey) >= 0 {
+		ov := h.operationView(c, d, sum, o.ops[o.at[openKey]].op.Key)
+		v.Chunk.Open = &ov
 		return
 	}
 	h.cache.Warm(d.defKey, d.data, h.reader(d))
@@ -300,41 +307,6 @@ func groupByTag(sum *openapi.Summary) []av.TagGroup {
 		}
 	}
 	return kept
-}
-
-// pageOfGroups keeps one page of the groups' operations (the page holding
-// openKey when it is set), so one response stays small however many
-// operations a definition has.
-func pageOfGroups(groups []av.TagGroup, page int, openKey string) ([]av.TagGroup, av.Pager) {
-	total := 0
-	for _, g := range groups {
-		if openKey != "" {
-			for i, op := range g.Operations {
-				if op.Key == openKey {
-					page = (total+i)/av.OperationsPerPage + 1
-				}
-			}
-		}
-		total += len(g.Operations)
-	}
-	pages := max(1, (total+av.OperationsPerPage-1)/av.OperationsPerPage)
-	page = min(max(page, 1), pages)
-	if pages == 1 {
-		return groups, av.Pager{Page: 1, Pages: 1, Total: total}
-	}
-	from, to := (page-1)*av.OperationsPerPage, page*av.OperationsPerPage
-	var out []av.TagGroup
-	seen := 0
-	for _, g := range groups {
-		lo, hi := max(from-seen, 0), min(to-seen, len(g.Operations))
-		if lo < hi {
-			part := g
-			part.Operations = g.Operations[lo:hi]
-			out = append(out, part)
-		}
-		seen += len(g.Operations)
-	}
-	return out, av.Pager{Page: page, Pages: pages, Total: total}
 }
 
 // maxRawShown caps the raw text put on the page; the download has it all.
