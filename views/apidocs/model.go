@@ -29,6 +29,10 @@ type DefinitionView struct {
 	// Chunk is the run of operations the page lists (the first screen, or
 	// the piece holding a deep link); the rest load as the reader scrolls.
 	Chunk OpsChunk
+	// PrefetchAll asks the page to fetch every operation once it has
+	// loaded (a small definition: a few requests), so opening one is
+	// instant.
+	PrefetchAll bool
 	// Webhooks are 3.1's webhooks, opened lazily like operations, without
 	// try-it; OpenWebhook is rendered expanded (?webhook=).
 	Webhooks    []OperationSummary
@@ -49,6 +53,10 @@ type DefinitionView struct {
 // holds a chunk and asks for the next one as the reader scrolls to it, so
 // the page of an API with 100,000 operations is no larger than one with 30.
 const OperationsPerChunk = 30
+
+// PrefetchAllOps is the most operations a definition may have for its page
+// to fetch them all ahead (DefinitionView.PrefetchAll).
+const PrefetchAllOps = 12
 
 // OpsChunk is a run of a definition's operations in page order (tags in
 // the order the definition declares them).

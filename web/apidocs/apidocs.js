@@ -121,6 +121,21 @@
   document.addEventListener("pointerover", prefetch);
   document.addEventListener("focusin", prefetch);
 
+  // A small definition's operations are all fetched once the page has
+  // loaded (#op-list[data-prefetch=all]): a few requests, and opening one
+  // needs no round trip.
+  function prefetchAll() {
+    var ops = document.querySelectorAll('#op-list[data-prefetch="all"] details.op[hx-get]:not([open])');
+    for (var i = 0; i < ops.length; i++) {
+      if (ops[i]._prefetched) continue;
+      ops[i]._prefetched = true;
+      ops[i].dispatchEvent(new CustomEvent("op-prefetch"));
+    }
+  }
+  window.addEventListener("load", function () {
+    if (window.requestIdleCallback) requestIdleCallback(prefetchAll, { timeout: 500 }); else setTimeout(prefetchAll, 50);
+  });
+
   document.addEventListener("htmx:before:request", function (evt) {
     var op = evt.target;
     if (op.tagName === "DETAILS" && op.classList.contains("op") && op.querySelector('.op-body [data-testid="operation-details"]')) evt.preventDefault();

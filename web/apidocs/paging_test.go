@@ -100,3 +100,16 @@ func TestOperationChunksContinueTheList(t *testing.T) {
 		t.Errorf("earlier operations: %d, with a link onwards: %d", n, earlier.Find(`[data-testid="ops-more"]`).Length())
 	}
 }
+
+// A small definition's page asks for all its operations ahead, so opening
+// one needs no round trip; a large one's does not (its page would never
+// settle).
+func TestOnlySmallDefinitionsPrefetchEveryOperation(t *testing.T) {
+	r := newRig(t, Options{}, testAPI{name: "small", definition: manyOperations(av.PrefetchAllOps)}, testAPI{name: "large", definition: manyOperations(av.PrefetchAllOps + 1)})
+	for name, want := range map[string]bool{"small": true, "large": false} {
+		d := r.doc(t, "GET", "/catalog/default/api/"+name+"/definition", nil, false)
+		if got := d.Find(`#op-list[data-prefetch="all"]`).Length() == 1; got != want {
+			t.Errorf("%s: prefetch all %v, want %v", name, got, want)
+		}
+	}
+}
