@@ -41,7 +41,7 @@ func APIDocsModule() portico.Feature {
 				policy.Allow = append(policy.Allow, u.Host)
 			}
 		}
-		_, err = apidocs.Register(s.Echo, apidocs.Options{
+		opts := apidocs.Options{
 			BaseURL:     baseURL,
 			Store:       s.Store,
 			Logger:      s.Logger,
@@ -54,7 +54,11 @@ func APIDocsModule() portico.Feature {
 			EntityPage: pages.EntityPage,
 			UserKey:    userKey,
 			ReaderFor:  readerFor(s.URLReader, catalogplugin.FileRoots(s.Settings.Catalog.Locations)),
-		})
+		}
+		if x, ok := pages.(*pagesExtensions); ok {
+			opts.EntityPageOf = x.entityPageOf
+		}
+		_, err = apidocs.Register(s.Echo, opts)
 		if err != nil {
 			return err
 		}

@@ -40,6 +40,11 @@ type Options struct {
 	// of the API's page; without it the definition stands alone in the
 	// layout.
 	EntityPage func(c *echo.Context, ref catalog.Ref, tab string, content templ.Component) (templ.Component, error)
+	// EntityPageOf, when set, is EntityPage for the entity the handler has
+	// already read and decoded: the frame then reads nothing (a large
+	// definition's entity took longer to read and decode than the page to
+	// render).
+	EntityPageOf func(c *echo.Context, stored *catalog.StoredEntity, e *catalog.Entity, tab string, content templ.Component) (templ.Component, error)
 	// UserKey names the caller for the rate limit (default: client IP).
 	UserKey func(c *echo.Context) string
 	// EntityURL links an entity's page (default /catalog/{ns}/{kind}/{name}).

@@ -364,10 +364,17 @@ func (h *Handler) raw(c *echo.Context) error {
 // API's entity page when the pages feature offers that frame, else alone in
 // the layout.
 func (h *Handler) renderDefinition(c *echo.Context, d *apiDef, v av.DefinitionView, view func(av.DefinitionView) templ.Component) error {
-	if h.opts.EntityPage == nil || web.IsPartial(c.Request()) {
+	if (h.opts.EntityPage == nil && h.opts.EntityPageOf == nil) || web.IsPartial(c.Request()) {
 		return h.render(c, v.EntityTitle+" definition", view(v))
 	}
 	v.Framed = true
+	if h.opts.EntityPageOf != nil {
+		page, err := h.opts.EntityPageOf(c, d.stored, d.entity, "definition", view(v))
+		if err != nil {
+			return err
+		}
+		return web.Render(c, http.StatusOK, page)
+	}
 	page, err := h.opts.EntityPage(c, d.ref, "definition", view(v))
 	if err != nil {
 		return err

@@ -14,6 +14,8 @@ import (
 	"github.com/porticohq/portico/catalog/openapi/openapitest"
 
 	"github.com/PuerkitoBio/goquery"
+	"github.com/a-h/templ"
+	"github.com/labstack/echo/v5"
 
 	"github.com/porticohq/portico/catalog/openapi"
 	av "github.com/porticohq/portico/views/apidocs"
@@ -486,5 +488,32 @@ operations:
 		if !strings.HasPrefix(href, tc.prefix) || !strings.Contains(href, "#") || strings.Contains(href, "?op=") {
 			t.Errorf("%q: link %q, want an anchor on %s", tc.q, href, tc.prefix)
 		}
+	}
+}
+
+// The entity page's frame around the Definition tab gets the entity the
+// handler already holds decoded: reading and decoding a 13 MB entity again
+// for the frame cost more than rendering the page (issue 14).
+func TestFramedDefinitionReusesTheDecodedEntity(t *testing.T) {
+	var framed *catalog.Entity
+	r := newRig(t, Options{
+		EntityPage: func(*echo.Context, catalog.Ref, string, templ.Component) (templ.Component, error) {
+			t.Error("the frame read the entity again")
+			return nil, nil
+		},
+		EntityPageOf: func(_ *echo.Context, se *catalog.StoredEntity, e *catalog.Entity, tab string, content templ.Component) (templ.Component, error) {
+			if se == nil || tab != "definition" {
+				t.Errorf("frame of %v, tab %q", se, tab)
+			}
+			framed = e
+			return content, nil
+		},
+	}, testAPI{name: "payments", definition: testdata(t, "oas30.json")})
+	page := r.doc(t, "GET", "/catalog/default/api/payments/definition", nil, false)
+	if framed == nil || framed.Metadata.Name != "payments" {
+		t.Fatalf("framed %v", framed)
+	}
+	if page.Find("details.op").Length() == 0 {
+		t.Error("the framed page has no operations")
 	}
 }
