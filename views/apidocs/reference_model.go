@@ -174,13 +174,15 @@ type RefData struct {
 
 // Sidebar is the reference's sidebar: every section open, listing the
 // items the filter keeps (all, unfiltered), with kind badges on sections
-// short enough to afford them. base is the Definition tab's URL.
+// short enough to afford them. base is the Definition tab's URL. The
+// filter sends the page it is on (past the first), so the links it lists
+// stay relative to that page.
 func (r ReferenceView) Sidebar(base string) SidebarView {
-	return SidebarView{
-		Action: base, ListURL: base + "/sidebar",
-		Hidden: []Field{{Name: "page", Value: strconv.Itoa(max(r.Pager.Page, 1))}},
-		List:   r.SidebarList(base),
+	v := SidebarView{Action: base, ListURL: base + "/sidebar", List: r.SidebarList(base)}
+	if r.Pager.Page > 1 {
+		v.Hidden = []Field{{Name: "page", Value: strconv.Itoa(r.Pager.Page)}}
 	}
+	return v
 }
 
 // SidebarList is the part of Sidebar the filter replaces.
