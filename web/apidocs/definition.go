@@ -42,6 +42,9 @@ type apiDef struct {
 	// The OpenAPI operations in page order (outline.go).
 	outOnce sync.Once
 	out     *outline
+	// The reader of its relative $refs (reader).
+	readerOnce sync.Once
+	rd         catalog.Reader
 }
 
 func (a *apiDef) isOpenAPI() bool {
@@ -91,11 +94,16 @@ func (h *Handler) loadAPI(c *echo.Context) (*apiDef, error) {
 // store.
 const memoTTL = 30 * time.Second
 
+// reader resolves the definition's relative $refs. It is made once per
+// memoized entity version: ReaderFor decodes the stored entity, which for
+// GitHub's description took longer than rendering the page, and every page
+// view and operation expand asks for it.
 func (h *Handler) reader(d *apiDef) catalog.Reader {
 	if h.opts.ReaderFor == nil {
 		return nil
 	}
-	return h.opts.ReaderFor(d.stored)
+	d.readerOnce.Do(func() { d.rd = h.opts.ReaderFor(d.stored) })
+	return d.rd
 }
 
 func (h *Handler) baseView(d *apiDef) av.DefinitionView {

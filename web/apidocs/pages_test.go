@@ -517,3 +517,19 @@ func TestFramedDefinitionReusesTheDecodedEntity(t *testing.T) {
 		t.Error("the framed page has no operations")
 	}
 }
+
+// The reader of a definition's relative $refs is made once per entity
+// version, not on every page view and operation expand: making it decodes
+// the stored entity, 13 MB for GitHub's description.
+func TestReaderIsMadeOncePerEntityVersion(t *testing.T) {
+	made := 0
+	r := newRig(t, Options{Policy: enabled(), ReaderFor: func(*catalog.StoredEntity) catalog.Reader { made++; return nil }},
+		testAPI{name: "payments", definition: testdata(t, "oas30.json")})
+	for range 3 {
+		r.doc(t, "GET", "/catalog/default/api/payments/definition", nil, false)
+		r.doc(t, "GET", "/catalog/default/api/payments/definition/op/createRefund", nil, true)
+	}
+	if made != 1 {
+		t.Errorf("the reader was made %d times for three views and three expands", made)
+	}
+}
