@@ -67,7 +67,7 @@ func TestAPIDocsPetstoreTryItOut(t *testing.T) {
 	step("entity frame", expect.Locator(page.Locator(`[data-testid="entity-page"] [data-testid="tab-definition"][aria-current="page"]`)).ToBeVisible())
 	step("overview tab", expect.Locator(page.Locator(`[data-testid="tab-overview"]`)).ToHaveAttribute("href", "/catalog/default/api/petstore"))
 	op := page.Locator("details#op-listPets")
-	step("expand listPets", op.Locator("summary").Click())
+	step("expand listPets", op.Locator(":scope > summary").Click())
 	step("details loaded", expect.Locator(op.Locator(`[data-testid="try-form"]`)).ToBeVisible())
 	Screenshot(t, page, "1-operation-expanded")
 
@@ -174,7 +174,7 @@ catalog:
 		t.Fatalf("no operations (%v)", err)
 	}
 	for i := 0; i < n; i++ {
-		if err := ops.Nth(i).Locator("summary").Click(); err != nil {
+		if err := ops.Nth(i).Locator(":scope > summary").Click(); err != nil {
 			t.Fatal(err)
 		}
 		if err := expect.Locator(ops.Nth(i).Locator(`[data-testid="operation-details"]`)).ToBeVisible(); err != nil {

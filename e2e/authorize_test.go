@@ -136,7 +136,7 @@ apiDocs:
 		{"open", "/open", "", "", ""},
 	} {
 		op := page.Locator("details#op-" + tc.op)
-		step(tc.op+" expand", op.Locator("summary").Click())
+		step(tc.op+" expand", op.Locator(":scope > summary").Click())
 		step(tc.op+" form", expect.Locator(op.Locator(`[data-testid="try-form"]`)).ToBeVisible())
 		if tc.scheme != "" {
 			step(tc.op+" says authorized", expect.Locator(op.Locator(`[data-testid="op-auth-`+tc.scheme+`"]`)).ToContainText("authorized"))

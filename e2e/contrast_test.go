@@ -81,6 +81,10 @@ func TestEveryPageReadableInBothSchemesAndAtPhoneWidth(t *testing.T) {
 		{"entity", "/catalog/default/api/petstore"},
 		{"definition", "/catalog/default/api/petstore/definition"},
 		{"operation", "/catalog/default/api/petstore/definition/op/createPet"},
+		// The three-pane reference with an operation open: its right
+		// column (try-it, samples) and the sidebar's current entry.
+		{"definition deep link", "/catalog/default/api/petstore/definition?op=listPets#op-listPets"},
+		{"definition filtered", "/catalog/default/api/petstore/definition?q=pet"},
 		{"model", "/catalog/default/api/petstore/definition?model=Pet"},
 		{"changes", "/catalog/default/api/petstore/changes"},
 		{"search", "/search?q=pet"},

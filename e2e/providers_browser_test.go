@@ -130,7 +130,7 @@ func TestProvidersThreeScaleSyncNowOffersGatewaysInTryIt(t *testing.T) {
 		t.Fatal(err)
 	}
 	op := page.Locator("details#op-listPayments")
-	if err := op.Locator("summary").Click(); err != nil {
+	if err := op.Locator(":scope > summary").Click(); err != nil {
 		Screenshot(t, page, "failed-3scale-operation")
 		t.Fatalf("expand: %v", err)
 	}

@@ -104,6 +104,13 @@ func (x *pagesExtensions) EntityPage(c *echo.Context, ref catalog.Ref, tab strin
 	return views.EntityShell(x.h.Page(c, frame.Header.Title, views.NavCatalog), frame, content), nil
 }
 
+// entityPageOf is EntityPage for an entity the caller holds decoded (the
+// API definition's), so the frame does not read and decode it again.
+func (x *pagesExtensions) entityPageOf(c *echo.Context, se *catalog.StoredEntity, e *catalog.Entity, tab string, content templ.Component) (templ.Component, error) {
+	frame := x.h.EntityFrameOf(c, se, e, tab)
+	return views.EntityShell(x.h.Page(c, frame.Header.Title, views.NavCatalog), frame, content), nil
+}
+
 // AddEntityTab shows the tab on the pages of the tab's kinds and serves it
 // at <entity page>/<tab id>, inside the entity page's frame. A second tab
 // with the same id is refused: the app plugin's init then fails naming it.

@@ -49,7 +49,7 @@ func APIDocsModule() portico.Feature {
 				policy.Allow = append(policy.Allow, u.Host)
 			}
 		}
-		h, err := apidocs.Register(s.Echo, apidocs.Options{
+		opts := apidocs.Options{
 			BaseURL:     baseURL,
 			Store:       s.Store,
 			Logger:      s.Logger,
@@ -63,11 +63,16 @@ func APIDocsModule() portico.Feature {
 			EntityPage: pages.EntityPage,
 			UserKey:    userKey,
 			ReaderFor:  readerFor(s.URLReader, catalogplugin.FileRoots(s.Settings.Catalog.Locations)),
-		})
+		}
+		x, _ := pages.(*pagesExtensions)
+		if x != nil {
+			opts.EntityPageOf = x.entityPageOf
+		}
+		h, err := apidocs.Register(s.Echo, opts)
 		if err != nil {
 			return err
 		}
-		if x, ok := pages.(*pagesExtensions); ok {
+		if x != nil {
 			x.apidocs = h
 		}
 		pages.AddEntityTab(EntityTab{ID: "definition", Title: "Definition", Kinds: []string{"API"}})

@@ -24,11 +24,15 @@ type DefinitionView struct {
 	Error     string // the definition could not be read at all
 	LoadError string // the full definition could not be loaded: operations cannot be opened
 	Warnings  []string
-	Groups    []TagGroup
-	// Pager says which part of a large definition's operations Groups
-	// holds: a page never holds more than OperationsPerPage.
-	Pager Pager
-	Open  *OperationView // rendered expanded (?op=)
+	// Sidebar is the left pane: the definition's tags and operations.
+	Sidebar SidebarView
+	// Chunk is the run of operations the page lists (the first screen, or
+	// the piece holding a deep link); the rest load as the reader scrolls.
+	Chunk OpsChunk
+	// PrefetchAll asks the page to fetch every operation once it has
+	// loaded (a small definition: a few requests), so opening one is
+	// instant.
+	PrefetchAll bool
 	// Webhooks are 3.1's webhooks, opened lazily like operations, without
 	// try-it; OpenWebhook is rendered expanded (?webhook=).
 	Webhooks    []OperationSummary
@@ -45,11 +49,32 @@ type DefinitionView struct {
 	GraphQL *GraphQLRunView
 }
 
-// OperationsPerPage bounds the operations one definition page lists, so the
-// page of an API with 100,000 operations is no larger than one with 500.
-const OperationsPerPage = 500
+// OperationsPerChunk is how many operations one response lists: the page
+// holds a chunk and asks for the next one as the reader scrolls to it, so
+// the page of an API with 100,000 operations is no larger than one with 30.
+const OperationsPerChunk = 30
 
-// Pager is a page of a definition's operations (1-based).
+// PrefetchAllOps is the most operations a definition may have for its page
+// to fetch them all ahead (DefinitionView.PrefetchAll).
+const PrefetchAllOps = 12
+
+// OpsChunk is a run of a definition's operations in page order (tags in
+// the order the definition declares them).
+type OpsChunk struct {
+	BaseURL         string
+	Groups          []TagGroup
+	From, To, Total int
+	Filter          string
+	// EarlierURL loads the operations before From (htmx) and EarlierPage
+	// shows them without JavaScript; "" at the start.
+	EarlierURL, EarlierPage string
+	// NextURL loads the operations after To as the reader scrolls to them
+	// (htmx) and NextPage shows them without JavaScript; "" at the end.
+	NextURL, NextPage string
+	Open              *OperationView // rendered expanded (?op=)
+}
+
+// Pager is a page of a long list (models, reference items), 1-based.
 type Pager struct {
 	Page, Pages, Total int
 }
@@ -57,8 +82,12 @@ type Pager struct {
 // TagGroup is the operations of one tag.
 type TagGroup struct {
 	Name        string
+	ID          string // anchor of its heading
 	Description string
-	Operations  []OperationSummary
+	// Continued is set on a chunk's first group when the chunk before it
+	// ended in the same tag: it has no heading of its own.
+	Continued  bool
+	Operations []OperationSummary
 }
 
 // RawView is the definition as text.
@@ -183,6 +212,23 @@ func methodClass(m string) string {
 		return base + "bg-red-100 text-red-800"
 	}
 	return base + "bg-gray-100 text-gray-800"
+}
+
+// MethodBadge is the class list of an HTTP method's small badge in the
+// sidebar.
+func MethodBadge(m string) string {
+	base := "inline-block w-12 shrink-0 rounded px-0.5 text-center font-mono text-[0.65rem] font-bold uppercase leading-4 "
+	switch strings.ToUpper(m) {
+	case "GET":
+		return base + "bg-blue-100 text-blue-800 dark:bg-blue-950 dark:text-blue-200"
+	case "POST":
+		return base + "bg-green-100 text-green-800 dark:bg-green-950 dark:text-green-200"
+	case "PUT", "PATCH":
+		return base + "bg-amber-100 text-amber-900 dark:bg-amber-950 dark:text-amber-200"
+	case "DELETE":
+		return base + "bg-red-100 text-red-800 dark:bg-red-950 dark:text-red-200"
+	}
+	return base + "bg-slate-100 text-slate-800 dark:bg-slate-800 dark:text-slate-200"
 }
 
 func statusClass(status string) string {

@@ -171,3 +171,43 @@ type RefData struct {
 	Lang  string // yaml, json
 	Text  string
 }
+
+// Sidebar is the reference's sidebar: every section open, listing the
+// items the filter keeps (all, unfiltered), with kind badges on sections
+// short enough to afford them. base is the Definition tab's URL. The
+// filter sends the page it is on (past the first), so the links it lists
+// stay relative to that page.
+func (r ReferenceView) Sidebar(base string) SidebarView {
+	v := SidebarView{Action: base, ListURL: base + "/sidebar", List: r.SidebarList(base)}
+	if r.Pager.Page > 1 {
+		v.Hidden = []Field{{Name: "page", Value: strconv.Itoa(r.Pager.Page)}}
+	}
+	return v
+}
+
+// SidebarList is the part of Sidebar the filter replaces.
+func (r ReferenceView) SidebarList(base string) SidebarList {
+	l := SidebarList{Filter: r.Filter, ClearURL: base}
+	if r.Matches != nil {
+		l.Matches, l.Shown = len(r.Matches)+r.MoreMatches, len(r.Matches)
+	}
+	for _, s := range r.Sections {
+		if r.Matches != nil && !r.ShowsAny(s) {
+			continue
+		}
+		sec := SidebarSection{ID: s.ID, Title: s.Title, Open: true}
+		for _, it := range s.Items {
+			if !r.Lists(it.ID) {
+				continue
+			}
+			item := SidebarItem{Href: r.Href(it.ID), Label: it.Name, Deprecated: it.Deprecated, Target: it.ID}
+			if it.Kind != "" && len(s.Items) <= sidebarBadges {
+				item.Badge, item.BadgeClass = shortKind(it.Kind), kindClass(it.Kind)+" shrink-0"
+			}
+			sec.Items = append(sec.Items, item)
+		}
+		sec.Count = len(sec.Items)
+		l.Sections = append(l.Sections, sec)
+	}
+	return l
+}

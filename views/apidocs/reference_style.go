@@ -9,6 +9,10 @@ const (
 	muted    = "text-slate-500 dark:text-slate-400"
 	errorBox = "border-red-300 bg-red-50 text-red-900 dark:border-red-900 dark:bg-red-950 dark:text-red-100"
 	warnBox  = "border-amber-300 bg-amber-50 text-amber-950 dark:border-amber-800 dark:bg-amber-950 dark:text-amber-100"
+	// threePane lays a definition page out: the sidebar and the centre on
+	// wide screens (each operation adds its own right column at xl), one
+	// column on phones.
+	threePane = "lg:grid lg:grid-cols-[15rem_minmax(0,1fr)] lg:gap-8"
 )
 
 // sidebarBadges is the most items a sidebar section shows with kind

@@ -41,6 +41,11 @@ type Options struct {
 	// of the API's page; without it the definition stands alone in the
 	// layout.
 	EntityPage func(c *echo.Context, ref catalog.Ref, tab string, content templ.Component) (templ.Component, error)
+	// EntityPageOf, when set, is EntityPage for the entity the handler has
+	// already read and decoded: the frame then reads nothing (a large
+	// definition's entity took longer to read and decode than the page to
+	// render).
+	EntityPageOf func(c *echo.Context, stored *catalog.StoredEntity, e *catalog.Entity, tab string, content templ.Component) (templ.Component, error)
 	// UserKey names the caller for the rate limit (default: client IP).
 	UserKey func(c *echo.Context) string
 	// EntityURL links an entity's page (default /catalog/{ns}/{kind}/{name}).
@@ -115,6 +120,8 @@ func New(opts Options) (*Handler, error) {
 //	GET  /catalog/:namespace/api/:name/definition             Definition tab (?view=raw, ?op=key)
 //	GET  /catalog/:namespace/api/:name/definition/raw         download
 //	GET  /catalog/:namespace/api/:name/definition/op/:opKey   operation (htmx fragment or page)
+//	GET  /catalog/:namespace/api/:name/definition/ops          a run of operations (htmx fragment, else redirect)
+//	GET  /catalog/:namespace/api/:name/definition/sidebar      the sidebar's list, filtered or one tag's (htmx fragment, else redirect)
 //	POST /catalog/:namespace/api/:name/definition/op/:opKey/try  try it out
 //	POST /catalog/:namespace/api/:name/definition/op/:opKey/samples  code samples for the form
 //	GET  /catalog/:namespace/api/:name/definition/models       a page of models (htmx fragment, else redirect)
@@ -142,6 +149,8 @@ func (h *Handler) routes(e *echo.Echo) {
 	e.GET(base, h.definition)
 	e.GET(base+"/raw", h.raw)
 	e.GET(base+"/op/:opKey", h.operation)
+	e.GET(base+"/ops", h.ops)
+	e.GET(base+"/sidebar", h.sidebar)
 	e.POST(base+"/op/:opKey/try", h.try)
 	e.POST(base+"/op/:opKey/samples", h.samples)
 	e.GET(base+"/models", h.models)

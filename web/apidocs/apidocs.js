@@ -22,23 +22,124 @@
     window.location.replace(url.toString());
   }
 
+  // show opens an operation (or item) of the page, scrolls to it and
+  // marks it in the sidebar.
+  function show(el) {
+    if (el.tagName === "DETAILS") el.open = true;
+    el.scrollIntoView({ block: "start" });
+    markCurrent(el.id);
+  }
+
+  // markCurrent highlights the sidebar's entry for the element with id.
+  function markCurrent(id) {
+    var nav = document.getElementById("api-sidebar-nav");
+    if (!nav || !id) return;
+    var old = nav.querySelectorAll("a[aria-current]");
+    for (var i = 0; i < old.length; i++) old[i].removeAttribute("aria-current");
+    var links = nav.querySelectorAll("a[data-target]");
+    for (var j = 0; j < links.length; j++) {
+      if (links[j].getAttribute("data-target") === id) links[j].setAttribute("aria-current", "location");
+    }
+  }
+
+  // loadOperation replaces the page's operations with the run holding the
+  // operation named (key or operationId), rendered open, and shows it.
+  function loadOperation(name) {
+    var nav = document.getElementById("api-sidebar-nav");
+    var list = document.getElementById("op-list");
+    if (!nav || !list || !window.htmx) return false;
+    var url = nav.getAttribute("data-ops-url") + "?op=" + encodeURIComponent(name);
+    htmx.ajax("GET", url, { target: "#op-list", swap: "innerHTML" }).then(function () {
+      var el = findOperation(name);
+      if (el) show(el);
+    });
+    return true;
+  }
+
+  function findOperation(name) {
+    var el = document.getElementById("op-" + name);
+    if (el) return el;
+    var all = document.querySelectorAll("details.op[data-operation-id]");
+    for (var i = 0; i < all.length; i++) {
+      if (all[i].getAttribute("data-operation-id") === name) return all[i];
+    }
+    return null;
+  }
+
+  // openFromHash opens what the URL names: #op-<key or operationId>, a
+  // bare #<operationId>, or ?op= (rendered open by the server). An
+  // operation the page does not hold yet is fetched with its neighbours.
   function openFromHash() {
     var hash = decodeURIComponent(window.location.hash || "");
     openItemFromHash(hash);
-    if (hash.indexOf("#op-") !== 0) return;
-    var want = hash.slice(4);
-    var el = document.getElementById("op-" + want);
-    if (!el) {
-      var all = document.querySelectorAll("details.op[data-operation-id]");
-      for (var i = 0; i < all.length; i++) {
-        if (all[i].getAttribute("data-operation-id") === want) { el = all[i]; break; }
-      }
+    var name = "";
+    if (hash.indexOf("#op-") === 0) name = hash.slice(4);
+    else if (hash.length > 1 && !document.getElementById(hash.slice(1)) && !/^#(model|webhook)-/.test(hash)) name = hash.slice(1);
+    if (!name) {
+      var open = document.querySelector("details.op[open]");
+      if (open && new URLSearchParams(window.location.search).get("op")) show(open);
+      return;
     }
-    if (el && el.tagName === "DETAILS") {
-      el.open = true;
-      el.scrollIntoView({ block: "start" });
+    var el = findOperation(name);
+    if (el) show(el);
+    else if (document.getElementById("op-list")) loadOperation(name);
+  }
+
+  // Sidebar links open their operation in place when the page holds it,
+  // fetch it (with the operations around it) when it does not, and close
+  // the phone drawer. The URL follows, so reload and back work.
+  document.addEventListener("click", function (evt) {
+    var a = evt.target.closest ? evt.target.closest("#api-sidebar-nav a[data-target]") : null;
+    if (!a || evt.button !== 0 || evt.metaKey || evt.ctrlKey || evt.shiftKey || evt.altKey) return;
+    var el = document.getElementById(a.getAttribute("data-target"));
+    var key = new URL(a.href, window.location.href).searchParams.get("op");
+    if (!el && !key) return;
+    evt.preventDefault();
+    if (el) show(el);
+    else if (!loadOperation(key)) { window.location.assign(a.href); return; }
+    history.pushState(null, "", a.getAttribute("href"));
+    var drawer = document.getElementById("sidebar-open");
+    if (drawer) drawer.checked = false;
+  });
+
+  // Opening an operation marks it in the sidebar. Hovering or focusing a
+  // closed one fetches it ahead (op-prefetch, see operationItem), so it
+  // is there when clicked; a second request for it is dropped.
+  document.addEventListener("toggle", function (evt) {
+    var op = evt.target;
+    if (op.tagName === "DETAILS" && op.classList.contains("op") && op.open) markCurrent(op.id);
+  }, true);
+
+  function prefetch(evt) {
+    var sum = evt.target.closest ? evt.target.closest("details.op > summary") : null;
+    if (!sum) return;
+    var op = sum.parentElement;
+    if (op.open || op._prefetched || !op.hasAttribute("hx-get")) return;
+    op._prefetched = true;
+    op.dispatchEvent(new CustomEvent("op-prefetch"));
+  }
+  document.addEventListener("pointerover", prefetch);
+  document.addEventListener("focusin", prefetch);
+
+  // A small definition's operations are all fetched once the page has
+  // loaded (#op-list[data-prefetch=all]): a few requests, and opening one
+  // needs no round trip.
+  function prefetchAll() {
+    var ops = document.querySelectorAll('#op-list[data-prefetch="all"] details.op[hx-get]:not([open])');
+    for (var i = 0; i < ops.length; i++) {
+      if (ops[i]._prefetched) continue;
+      ops[i]._prefetched = true;
+      ops[i].dispatchEvent(new CustomEvent("op-prefetch"));
     }
   }
+  window.addEventListener("load", function () {
+    if (window.requestIdleCallback) requestIdleCallback(prefetchAll, { timeout: 500 }); else setTimeout(prefetchAll, 50);
+  });
+
+  document.addEventListener("htmx:before:request", function (evt) {
+    var op = evt.target;
+    if (op.tagName === "DETAILS" && op.classList.contains("op") && op.querySelector('.op-body [data-testid="operation-details"]')) evt.preventDefault();
+  });
 
   document.addEventListener("click", function (evt) {
     var btn = evt.target.closest ? evt.target.closest("button[data-copy-target]") : null;

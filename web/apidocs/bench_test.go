@@ -3,29 +3,35 @@ package apidocs
 import (
 	"context"
 	"errors"
-	"github.com/porticohq/portico/catalog/openapi/openapitest"
 	"net/http"
 	"testing"
 	"time"
+
+	"github.com/porticohq/portico/catalog/openapi/openapitest"
 
 	"github.com/labstack/echo/v5"
 
 	"github.com/porticohq/portico/catalog/openapi"
 )
 
-// BenchmarkGitHubDefinition measures GitHub's REST description (13 MB):
-// the first render of the API page (cold caches: plain decode of the
-// summary, no kin-openapi), a warm render, and one operation expand with
-// the definition loaded.
+// BenchmarkGitHubDefinition measures GitHub's REST description (13 MB,
+// 1,223 operations): the first render of the API page (cold caches: plain
+// decode of the summary, no kin-openapi), a warm render, one operation
+// expand with the definition loaded, the next chunk of operations, the
+// chunk around a deep link (operation open), a tag's sidebar entries and
+// the filtered sidebar. B/resp is the response's size: the page's must not
+// grow with the number of operations.
 func BenchmarkGitHubDefinition(b *testing.B) {
 	def := string(openapitest.GitHubSpec(b))
 	r := newRig(b, Options{Policy: enabled(), Limits: openapi.Limits{Timeout: time.Minute}}, testAPI{name: "github", definition: def})
 	base := "/catalog/default/api/github/definition"
+	size := 0
 	get := func(b *testing.B, target string, partial bool) {
 		rec := r.do(b, "GET", target, nil, partial)
 		if rec.Code != http.StatusOK {
 			b.Fatalf("status %d", rec.Code)
 		}
+		size = rec.Body.Len()
 	}
 	waitLoaded := func(b *testing.B, h *Handler) {
 		for {
@@ -52,18 +58,22 @@ func BenchmarkGitHubDefinition(b *testing.B) {
 			b.StartTimer()
 		}
 	})
-	b.Run("warm-render", func(b *testing.B) {
-		get(b, base, false)
-		for b.Loop() {
-			get(b, base, false)
-		}
-	})
-	b.Run("operation-expand", func(b *testing.B) {
-		waitLoaded(b, r.h)
-		for b.Loop() {
-			get(b, base+"/op/repos-get", true)
-		}
-	})
+	warm := func(name, target string, partial bool) {
+		b.Run(name, func(b *testing.B) {
+			waitLoaded(b, r.h)
+			get(b, target, partial)
+			for b.Loop() {
+				get(b, target, partial)
+			}
+			b.ReportMetric(float64(size), "B/resp")
+		})
+	}
+	warm("warm-render", base, false)
+	warm("operation-expand", base+"/op/repos-get", true)
+	warm("next-chunk", base+"/ops?from=600", true)
+	warm("deep-link-chunk", base+"/ops?op=repos-get", true)
+	warm("sidebar-tag", base+"/sidebar?tag=repos", true)
+	warm("sidebar-filter", base+"/sidebar?q=issue", true)
 }
 
 func newEcho(h *Handler) *echo.Echo {

@@ -45,6 +45,12 @@ type apiDef struct {
 	refReads *atomic.Int64 // the handler's count of reads, for tests
 	urlsOnce sync.Once
 	itemURLs map[string]string
+	// The OpenAPI operations in page order (outline.go).
+	outOnce sync.Once
+	out     *outline
+	// The reader of its relative $refs (reader).
+	readerOnce sync.Once
+	rd         catalog.Reader
 }
 
 func (a *apiDef) isOpenAPI() bool {
@@ -99,11 +105,16 @@ func (h *Handler) loadRef(ctx context.Context, ref catalog.Ref) (*apiDef, error)
 // store.
 const memoTTL = 30 * time.Second
 
+// reader resolves the definition's relative $refs. It is made once per
+// memoized entity version: ReaderFor decodes the stored entity, which for
+// GitHub's description took longer than rendering the page, and every page
+// view and operation expand asks for it.
 func (h *Handler) reader(d *apiDef) catalog.Reader {
 	if h.opts.ReaderFor == nil {
 		return nil
 	}
-	return h.opts.ReaderFor(d.stored)
+	d.readerOnce.Do(func() { d.rd = h.opts.ReaderFor(d.stored) })
+	return d.rd
 }
 
 func (h *Handler) baseView(d *apiDef) av.DefinitionView {
@@ -153,8 +164,13 @@ func (h *Handler) fillSummary(c *echo.Context, d *apiDef, v *av.DefinitionView, 
 	}
 	v.Summary = summaryView(sum)
 	v.Authorize = h.authorizeView(c, d, sum)
-	page, _ := strconv.Atoi(c.QueryParam("page"))
-	v.Groups, v.Pager = pageOfGroups(groupByTag(sum), page, openKey)
+	o := d.outline(sum)
+	q, tag := c.QueryParam("q"), c.QueryParam("tag")
+	sel := o.selection(q)
+	from := startOf(c, o, sel, openKey, tag)
+	v.Chunk = o.chunk(v.BaseURL, q, sel, from, from+av.OperationsPerChunk, false)
+	v.PrefetchAll = len(o.ops) <= av.PrefetchAllOps
+	v.Sidebar = av.SidebarView{Action: v.BaseURL, ListURL: v.BaseURL + "/sidebar", List: o.sidebar(v.BaseURL, q, openKey, tag)}
 	if def, done, err := h.loadedQuickly(c, d); done {
 		if err != nil {
 			v.LoadError = err.Error()
@@ -163,9 +179,9 @@ func (h *Handler) fillSummary(c *echo.Context, d *apiDef, v *av.DefinitionView, 
 		}
 	}
 	h.fillModelsAndWebhooks(c, d, v, sum)
-	if openKey != "" {
-		ov := h.operationView(c, d, sum, openKey)
-		v.Open = &ov
+	if openKey != "" && o.find(sel, openKey) >= 0 {
+		ov := h.operationView(c, d, sum, o.ops[o.at[openKey]].op.Key)
+		v.Chunk.Open = &ov
 		return
 	}
 	h.cache.Warm(d.defKey, d.data, h.reader(d))
@@ -313,41 +329,6 @@ func groupByTag(sum *openapi.Summary) []av.TagGroup {
 	return kept
 }
 
-// pageOfGroups keeps one page of the groups' operations (the page holding
-// openKey when it is set), so one response stays small however many
-// operations a definition has.
-func pageOfGroups(groups []av.TagGroup, page int, openKey string) ([]av.TagGroup, av.Pager) {
-	total := 0
-	for _, g := range groups {
-		if openKey != "" {
-			for i, op := range g.Operations {
-				if op.Key == openKey {
-					page = (total+i)/av.OperationsPerPage + 1
-				}
-			}
-		}
-		total += len(g.Operations)
-	}
-	pages := max(1, (total+av.OperationsPerPage-1)/av.OperationsPerPage)
-	page = min(max(page, 1), pages)
-	if pages == 1 {
-		return groups, av.Pager{Page: 1, Pages: 1, Total: total}
-	}
-	from, to := (page-1)*av.OperationsPerPage, page*av.OperationsPerPage
-	var out []av.TagGroup
-	seen := 0
-	for _, g := range groups {
-		lo, hi := max(from-seen, 0), min(to-seen, len(g.Operations))
-		if lo < hi {
-			part := g
-			part.Operations = g.Operations[lo:hi]
-			out = append(out, part)
-		}
-		seen += len(g.Operations)
-	}
-	return out, av.Pager{Page: page, Pages: pages, Total: total}
-}
-
 // maxRawShown caps the raw text put on the page; the download has it all.
 const maxRawShown = 1 << 20
 
@@ -402,10 +383,17 @@ func (h *Handler) raw(c *echo.Context) error {
 // API's entity page when the pages feature offers that frame, else alone in
 // the layout.
 func (h *Handler) renderDefinition(c *echo.Context, d *apiDef, v av.DefinitionView, view func(av.DefinitionView) templ.Component) error {
-	if h.opts.EntityPage == nil || web.IsPartial(c.Request()) {
+	if (h.opts.EntityPage == nil && h.opts.EntityPageOf == nil) || web.IsPartial(c.Request()) {
 		return h.render(c, v.EntityTitle+" definition", view(v))
 	}
 	v.Framed = true
+	if h.opts.EntityPageOf != nil {
+		page, err := h.opts.EntityPageOf(c, d.stored, d.entity, "definition", view(v))
+		if err != nil {
+			return err
+		}
+		return web.Render(c, http.StatusOK, page)
+	}
 	page, err := h.opts.EntityPage(c, d.ref, "definition", view(v))
 	if err != nil {
 		return err

@@ -14,6 +14,8 @@ import (
 	"github.com/porticohq/portico/catalog/openapi/openapitest"
 
 	"github.com/PuerkitoBio/goquery"
+	"github.com/a-h/templ"
+	"github.com/labstack/echo/v5"
 
 	"github.com/porticohq/portico/catalog/openapi"
 	av "github.com/porticohq/portico/views/apidocs"
@@ -40,12 +42,13 @@ func TestDefinitionPageRendersEveryOperation(t *testing.T) {
 				t.Errorf("Summarize lists %d operations, the definition has %d", len(sum.Operations), want)
 			}
 			base := "/catalog/default/api/" + tt.name + "/definition"
-			// Operations are listed a page of OperationsPerPage at a time.
+			// Operations are listed a chunk of OperationsPerChunk at a time;
+			// without JavaScript, ?page= walks through them.
 			ids := map[string]bool{}
 			for p := 1; p == 1 || len(ids) < want; p++ {
 				page := r.doc(t, "GET", fmt.Sprintf("%s?page=%d", base, p), nil, false)
 				n := page.Find("details.op").Length()
-				if n == 0 || n > av.OperationsPerPage {
+				if n == 0 || n > av.OperationsPerChunk {
 					t.Fatalf("page %d lists %d operations", p, n)
 				}
 				page.Find("details.op").Each(func(_ int, op *goquery.Selection) {
@@ -296,6 +299,7 @@ func assertInert(t *testing.T, i int, d *goquery.Document, base string) {
 // ownHX reports whether s is one of the elements the views give hx- attributes.
 func ownHX(s *goquery.Selection) bool {
 	return s.Is("details.op, details.webhook, details.model, details#models") || s.Is("form[data-testid=try-form]") ||
+		s.Is("input[data-testid=reference-filter], details[data-testid=sidebar-section], [data-testid=ops-more], [data-testid=ops-earlier]") ||
 		s.Is("p[data-testid=operation-loading], p[data-testid=model-loading], p[data-testid=webhook-loading]")
 }
 
@@ -484,5 +488,48 @@ operations:
 		if !strings.HasPrefix(href, tc.prefix) || !strings.Contains(href, "#") || strings.Contains(href, "?op=") {
 			t.Errorf("%q: link %q, want an anchor on %s", tc.q, href, tc.prefix)
 		}
+	}
+}
+
+// The entity page's frame around the Definition tab gets the entity the
+// handler already holds decoded: reading and decoding a 13 MB entity again
+// for the frame cost more than rendering the page (issue 14).
+func TestFramedDefinitionReusesTheDecodedEntity(t *testing.T) {
+	var framed *catalog.Entity
+	r := newRig(t, Options{
+		EntityPage: func(*echo.Context, catalog.Ref, string, templ.Component) (templ.Component, error) {
+			t.Error("the frame read the entity again")
+			return nil, nil
+		},
+		EntityPageOf: func(_ *echo.Context, se *catalog.StoredEntity, e *catalog.Entity, tab string, content templ.Component) (templ.Component, error) {
+			if se == nil || tab != "definition" {
+				t.Errorf("frame of %v, tab %q", se, tab)
+			}
+			framed = e
+			return content, nil
+		},
+	}, testAPI{name: "payments", definition: testdata(t, "oas30.json")})
+	page := r.doc(t, "GET", "/catalog/default/api/payments/definition", nil, false)
+	if framed == nil || framed.Metadata.Name != "payments" {
+		t.Fatalf("framed %v", framed)
+	}
+	if page.Find("details.op").Length() == 0 {
+		t.Error("the framed page has no operations")
+	}
+}
+
+// The reader of a definition's relative $refs is made once per entity
+// version, not on every page view and operation expand: making it decodes
+// the stored entity, 13 MB for GitHub's description.
+func TestReaderIsMadeOncePerEntityVersion(t *testing.T) {
+	made := 0
+	r := newRig(t, Options{Policy: enabled(), ReaderFor: func(*catalog.StoredEntity) catalog.Reader { made++; return nil }},
+		testAPI{name: "payments", definition: testdata(t, "oas30.json")})
+	for range 3 {
+		r.doc(t, "GET", "/catalog/default/api/payments/definition", nil, false)
+		r.doc(t, "GET", "/catalog/default/api/payments/definition/op/createRefund", nil, true)
+	}
+	if made != 1 {
+		t.Errorf("the reader was made %d times for three views and three expands", made)
 	}
 }

@@ -28,9 +28,9 @@ func (h *Handler) try(c *echo.Context) error {
 		}
 		v := h.baseView(d)
 		h.fillSummary(c, d, &v, key)
-		if v.Open != nil && v.Open.Op != nil {
-			v.Open.Result = &r
-			v.Open.Form = formState(c)
+		if v.Chunk.Open != nil && v.Chunk.Open.Op != nil {
+			v.Chunk.Open.Result = &r
+			v.Chunk.Open.Form = formState(c)
 		}
 		return h.renderDefinition(c, d, v, av.Definition)
 	}

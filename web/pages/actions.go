@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"slices"
 
 	"github.com/labstack/echo/v5"
 
@@ -70,7 +71,7 @@ func (h *Handler) entityActions(c *echo.Context, se *catalog.StoredEntity, e *ca
 		return a
 	}
 	a.CanRefresh = true
-	loc, err := h.origin(c.Request().Context(), locs, ref)
+	loc, err := h.origin(c.Request().Context(), locs, e)
 	if err != nil {
 		h.log.Warn("could not find the location of an entity", "entity", ref.String(), "err", err)
 	}
@@ -78,16 +79,27 @@ func (h *Handler) entityActions(c *echo.Context, se *catalog.StoredEntity, e *ca
 	return a
 }
 
-// origin returns the location an entity came from; nil, nil when it came
-// from none the location service knows (a provider, an unregistered one).
-func (h *Handler) origin(ctx context.Context, locs catalog.LocationService, ref catalog.Ref) (*views.OriginLocation, error) {
-	loc, err := locs.ByEntity(ctx, ref)
-	if catalog.ErrorCode(err) == catalog.ENOTFOUND {
+// origin returns the location an entity came from, as its origin
+// annotation names it (a configured location before a registered one, as
+// LocationService.ByEntity finds it); nil, nil when it came from none the
+// location service knows (a provider, an unregistered one). It reads the
+// entity the caller holds: ByEntity reads and decodes the entity again,
+// which for an API with a 13 MB definition cost more than its page.
+func (h *Handler) origin(ctx context.Context, locs catalog.LocationService, e *catalog.Entity) (*views.OriginLocation, error) {
+	ref := e.Ref()
+	spec, err := catalog.ParseLocationRef(e.Metadata.Annotations[catalog.AnnotationManagedByOriginLocation])
+	if err != nil {
 		return nil, nil
 	}
+	all, err := locs.List(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("location of %s: %w", ref, err)
 	}
+	i := slices.IndexFunc(all, func(l catalog.RegisteredLocation) bool { return l.Spec() == spec })
+	if i < 0 {
+		return nil, nil
+	}
+	loc := all[i]
 	o := &views.OriginLocation{ID: loc.ID, Type: loc.Type, Target: loc.Target, URL: locationPageURL(loc.Spec())}
 	if ls, ok := h.store.(catalog.LocationStore); ok {
 		_, err := ls.LocationByID(ctx, loc.ID)
@@ -144,7 +156,7 @@ func (h *Handler) actionTarget(c *echo.Context) (*catalog.StoredEntity, *catalog
 	}
 	var loc *views.OriginLocation
 	if locs := h.locs(); locs != nil {
-		if loc, err = h.origin(c.Request().Context(), locs, e.Ref()); err != nil {
+		if loc, err = h.origin(c.Request().Context(), locs, e); err != nil {
 			return nil, nil, nil, err
 		}
 	}

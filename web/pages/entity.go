@@ -52,6 +52,13 @@ func (h *Handler) EntityFrameFor(c *echo.Context, ref catalog.Ref, active string
 	if err != nil {
 		return views.EntityFrame{}, nil, fmt.Errorf("decode entity %s: %w", ref, err)
 	}
+	return h.EntityFrameOf(c, se, e, active), e, nil
+}
+
+// EntityFrameOf is EntityFrame for an entity the caller has already read
+// and decoded: the API definition keeps its (possibly 13 MB) entity
+// decoded, and reading it again for the frame cost more than the page.
+func (h *Handler) EntityFrameOf(c *echo.Context, se *catalog.StoredEntity, e *catalog.Entity, active string) views.EntityFrame {
 	header := entityHeader(se, e)
 	header.Change = h.headerChangeBadge(c.Request().Context(), e.Ref())
 	return views.EntityFrame{
@@ -59,7 +66,7 @@ func (h *Handler) EntityFrameFor(c *echo.Context, ref catalog.Ref, active string
 		Tabs:    h.entityTabs(e),
 		Active:  active,
 		Actions: h.entityActions(c, se, e),
-	}, e, nil
+	}
 }
 
 // entityTabs lists Overview, the tabs features added (Definition,
