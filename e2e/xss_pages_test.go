@@ -102,6 +102,7 @@ func xssOpenAPIPages(w *xssWatch) {
 	def := "/catalog/default/api/xss-openapi/definition"
 	w.visit(def)
 	ops := w.page.Locator("details.op")
+	w.loadEveryChunk()
 	if n, err := ops.Count(); err != nil || n != len(xssPayloads) {
 		Screenshot(w.t, w.page, "failed-operations")
 		w.t.Fatalf("%d operations listed (%v), want %d", n, err, len(xssPayloads))
@@ -166,6 +167,7 @@ func xssOpenAPI31Pages(w *xssWatch) {
 		w.scan(def + " with every " + what + " open")
 	}
 	w.visit(def)
+	w.loadEveryChunk()
 	openAll("operation and webhook", "details.op, details.webhook", `[data-testid="operation-details"], [data-testid="webhook-details"]`, 2*len(xssPayloads))
 	w.visit(def + "?models=1")
 	openAll("model", "details.model", `[data-testid="model-details"]`, 2*len(xssPayloads)+1)
@@ -246,6 +248,28 @@ func (w *xssWatch) analyze(u string) {
 }
 
 // htmxIdle waits until htmx has swapped and settled every request.
+// loadEveryChunk scrolls an OpenAPI definition page to the end of its
+// operation list until every chunk is listed: the page lists operations in
+// chunks and loads the next one as the reader reaches the end.
+func (w *xssWatch) loadEveryChunk() {
+	w.t.Helper()
+	ops := w.page.Locator("details.op")
+	for range 20 {
+		more := w.page.Locator(`[data-testid="ops-more"]`)
+		if n, err := more.Count(); err != nil || n == 0 {
+			return
+		}
+		had, _ := ops.Count()
+		if err := more.First().ScrollIntoViewIfNeeded(); err != nil {
+			continue // swapped out by the chunk it loaded
+		}
+		if _, err := w.page.WaitForFunction(`(had) => document.querySelectorAll('details.op').length > had || !document.querySelector('[data-testid="ops-more"]')`, had); err != nil {
+			w.t.Fatal(err)
+		}
+		w.htmxIdle()
+	}
+}
+
 func (w *xssWatch) htmxIdle() {
 	w.t.Helper()
 	if _, err := w.page.WaitForFunction(`() => !document.querySelector('.htmx-request, .htmx-swapping, .htmx-settling, .htmx-added')`, nil); err != nil {
