@@ -80,7 +80,7 @@ func TestRecordStoresEachDefinitionOnce(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(heads) != 2 || heads["api:default/pets"] != Hash([]byte("A")) {
+		if len(heads) != 2 || heads["api:default/pets"] != (Head{Hash: Hash([]byte("A")), Kept: true}) {
 			t.Errorf("heads = %v", heads)
 		}
 	})
@@ -96,8 +96,8 @@ func TestRecordKeepsTheTimelineOrderedWithinAMillisecond(t *testing.T) {
 			t.Errorf("current_since not increasing: %v %v %v", a.CurrentSince, b.CurrentSince, a2.CurrentSince)
 		}
 		heads, _ := h.Heads(context.Background())
-		if heads["api:default/pets"] != a.Hash {
-			t.Errorf("head = %s, want A", heads["api:default/pets"])
+		if heads["api:default/pets"].Hash != a.Hash {
+			t.Errorf("head = %v, want A", heads["api:default/pets"])
 		}
 	})
 }
