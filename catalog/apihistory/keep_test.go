@@ -3,7 +3,6 @@ package apihistory
 import (
 	"context"
 	"errors"
-	"strings"
 	"testing"
 
 	"github.com/porticohq/portico/catalog"
@@ -15,10 +14,7 @@ import (
 // version first (0: stored without a body).
 func storedBytes(t *testing.T, st *store.Store, key string) []int {
 	t.Helper()
-	q := "SELECT length(definition) FROM api_versions WHERE entity_key = ? ORDER BY current_since DESC, id DESC"
-	if st.DB().Dialect().Name().String() == "pg" {
-		q = strings.Replace(q, "?", "$1", 1)
-	}
+	const q = "SELECT length(definition) FROM api_versions WHERE entity_key = ? ORDER BY current_since DESC, id DESC"
 	rows, err := st.DB().QueryContext(context.Background(), q, key)
 	if err != nil {
 		t.Fatal(err)

@@ -208,3 +208,37 @@ func TestMigrationsRunTwice(t *testing.T) {
 		openHistory(t, st)
 	})
 }
+
+// TestRecordAllInsertsFirstVersionsTogether: the first versions of a
+// batch are inserted together, and a later item of the same API in the
+// batch sees the version just inserted.
+func TestRecordAllInsertsFirstVersionsTogether(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		h, _ := openHistory(t, st)
+		var items []Item
+		for i := range 1200 { // more than one INSERT's rows
+			items = append(items, Item{Version: Version{EntityKey: fmt.Sprintf("api:default/a%04d", i), Hash: fmt.Sprint(i), Size: 1}})
+		}
+		items = append(items, Item{Version: Version{EntityKey: "api:default/a0001"}, Definition: []byte("B")})
+		res, err := h.RecordAll(ctx, items)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids := map[int64]bool{}
+		for _, r := range res[:1200] {
+			if !r.Changed || r.Version.ID == 0 || ids[r.Version.ID] || r.Version.PrevID != 0 {
+				t.Fatalf("first version %+v", r)
+			}
+			ids[r.Version.ID] = true
+		}
+		last := res[1200]
+		if !last.Changed || last.Version.PrevID != res[1].Version.ID {
+			t.Errorf("second version of a0001 in the batch: %+v, want prev %d", last, res[1].Version.ID)
+		}
+		tl, err := h.Timeline(ctx, "api:default/a0001")
+		if err != nil || len(tl) != 2 || tl[0].ID != last.Version.ID || tl[1].Hash != "1" {
+			t.Errorf("timeline of a0001: %+v, %v", tl, err)
+		}
+	})
+}
