@@ -20,7 +20,8 @@ import (
 // before it is forgotten.
 const maxAttempts = 5
 
-// Recorder records API definitions as the catalog ingests them. Its
+// Recorder records API definitions as the catalog ingests them; register
+// both its Processor and its CommitHook with the catalog. Its
 // processor notes each API whose definition differs from the current
 // version it knows (a hash compare: unchanged syncs cost no query), with
 // what the version row needs (info.version, source); its commit hook
