@@ -151,3 +151,41 @@ func TestVersionsStoredWithTheirBodiesKeepWorking(t *testing.T) {
 		}
 	})
 }
+
+// revReader is a location's Reader that knows the revision it read, as
+// the S3 provider's does (the object's ETag).
+type revReader struct{ rev string }
+
+func (revReader) ReadRelative(context.Context, string) ([]byte, string, error) {
+	return nil, "", errors.New("no placeholders here")
+}
+func (r revReader) Revision() string { return r.rev }
+
+// TestAVersionRecordsItsRunAndRevision: the source of a version names the
+// provider run that first saw it and the revision of its location when
+// the provider knows them; a definition seen again keeps its first source.
+func TestAVersionRecordsItsRunAndRevision(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		r := newRig(t, st)
+		apply := func(run, rev, def string) {
+			t.Helper()
+			ents, _ := catalog.ParseYAML([]byte(apiFile("pets", def)), catalog.Source{Location: "url:https://b/pets.yaml", Reader: revReader{rev}})
+			ctx := catalog.WithRun(context.Background(), run)
+			if _, err := r.cat.Apply(ctx, "awsS3-provider:b", catalog.Mutation{Type: catalog.Full, Entities: ents}); err != nil {
+				t.Fatal(err)
+			}
+			r.rec.Flush(ctx)
+		}
+		apply("run-1", `"etag-1"`, recPets)
+		apply("run-2", `"etag-2"`, recPetsV2)
+		apply("run-3", `"etag-3"`, recPets) // reverted: the first version again
+		tl := r.versions("api:default/pets")
+		if len(tl) != 2 || tl[0].RunID != "run-1" || tl[0].Revision != `"etag-1"` ||
+			tl[1].RunID != "run-2" || tl[1].Revision != `"etag-2"` || tl[0].Provider != "awsS3-provider:b" {
+			t.Fatalf("timeline: %+v", tl)
+		}
+		if v, err := r.hist.Get(context.Background(), tl[1].ID); err != nil || v.RunID != "run-2" || v.Revision != `"etag-2"` {
+			t.Errorf("Get: %+v, %v", v, err)
+		}
+	})
+}

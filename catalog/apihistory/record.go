@@ -155,10 +155,10 @@ func (s *Store) firstVersion(it Item) (firstRow, error) {
 
 // insertColumns are the columns a new version row sets.
 const insertColumns = `INSERT INTO api_versions
-(entity_key, hash, spec_type, info_version, provider, location, size, first_seen, current_since, prev_id, definition)
+(entity_key, hash, spec_type, info_version, provider, location, run_id, revision, size, first_seen, current_since, prev_id, definition)
 VALUES `
 
-// firstsPerInsert bounds the rows of one INSERT (11 placeholders each).
+// firstsPerInsert bounds the rows of one INSERT (13 placeholders each).
 const firstsPerInsert = 500
 
 // insertFirsts inserts rows, first versions of distinct APIs, and sets
@@ -177,15 +177,15 @@ func (s *Store) insertFirsts(ctx context.Context, tx *sql.Tx, out []Recorded, ro
 func (s *Store) insertRows(ctx context.Context, tx *sql.Tx, out []Recorded, rows []firstRow) error {
 	var q strings.Builder
 	q.WriteString(insertColumns)
-	args := make([]any, 0, 11*len(rows))
+	args := make([]any, 0, 13*len(rows))
 	byKey := make(map[string]int, len(rows))
 	for j, r := range rows {
 		v := r.v
 		if j > 0 {
 			q.WriteString(", ")
 		}
-		q.WriteString("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
-		args = append(args, v.EntityKey, v.Hash, v.SpecType, v.InfoVersion, v.Provider, v.Location, v.Size,
+		q.WriteString("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+		args = append(args, v.EntityKey, v.Hash, v.SpecType, v.InfoVersion, v.Provider, v.Location, v.RunID, v.Revision, v.Size,
 			v.FirstSeen.UnixMilli(), v.CurrentSince.UnixMilli(), nil, r.gz)
 		byKey[v.EntityKey] = r.i
 	}
@@ -216,13 +216,13 @@ func (s *Store) prepare(ctx context.Context, tx *sql.Tx) (*recordStmts, error) {
 		return nil, err
 	}
 	if st.update, err = tx.PrepareContext(ctx, s.rebind(`UPDATE api_versions SET current_since = ?, prev_id = ?
-WHERE entity_key = ? AND hash = ? RETURNING id, spec_type, info_version, provider, location, first_seen`)); err != nil {
+WHERE entity_key = ? AND hash = ? RETURNING id, spec_type, info_version, provider, location, run_id, revision, first_seen`)); err != nil {
 		st.close()
 		return nil, err
 	}
 	if st.insert, err = tx.PrepareContext(ctx, s.rebind(`INSERT INTO api_versions
-(entity_key, hash, spec_type, info_version, provider, location, size, first_seen, current_since, prev_id, definition)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`)); err != nil {
+(entity_key, hash, spec_type, info_version, provider, location, run_id, revision, size, first_seen, current_since, prev_id, definition)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`)); err != nil {
 		st.close()
 		return nil, err
 	}
@@ -265,7 +265,7 @@ func (s *Store) recordIn(ctx context.Context, st *recordStmts, v Version, defini
 	// sighting and source (an API without versions has none to revive).
 	if !first {
 		var seen int64
-		err = st.update.QueryRowContext(ctx, now.UnixMilli(), nullID(head.ID), v.EntityKey, v.Hash).Scan(&v.ID, &v.SpecType, &v.InfoVersion, &v.Provider, &v.Location, &seen)
+		err = st.update.QueryRowContext(ctx, now.UnixMilli(), nullID(head.ID), v.EntityKey, v.Hash).Scan(&v.ID, &v.SpecType, &v.InfoVersion, &v.Provider, &v.Location, &v.RunID, &v.Revision, &seen)
 		if err == nil {
 			v.FirstSeen = unixMilli(seen)
 			return v, true, nil
@@ -281,7 +281,7 @@ func (s *Store) recordIn(ctx context.Context, st *recordStmts, v Version, defini
 		}
 	}
 	v.FirstSeen = now
-	err = st.insert.QueryRowContext(ctx, v.EntityKey, v.Hash, v.SpecType, v.InfoVersion, v.Provider, v.Location, v.Size,
+	err = st.insert.QueryRowContext(ctx, v.EntityKey, v.Hash, v.SpecType, v.InfoVersion, v.Provider, v.Location, v.RunID, v.Revision, v.Size,
 		now.UnixMilli(), now.UnixMilli(), nullID(head.ID), gz).Scan(&v.ID)
 	if err != nil {
 		return Version{}, false, err

@@ -141,9 +141,22 @@ func (r *Recorder) Processor() catalog.Processor {
 			InfoVersion: infoVersion(def),
 			Provider:    pc.Provider,
 			Location:    e.Metadata.Annotations[catalog.AnnotationManagedByLocation],
+			RunID:       catalog.RunOf(ctx),
+			Revision:    revision(pc.Source.Reader),
 		})
 		return nil
 	}}
+}
+
+// revisioned is a location's Reader that knows the revision it read (the
+// S3 provider's: the object's ETag).
+type revisioned interface{ Revision() string }
+
+func revision(r catalog.Reader) string {
+	if rv, ok := r.(revisioned); ok {
+		return rv.Revision()
+	}
+	return ""
 }
 
 // changed reports whether hash is not key's current version, and that

@@ -52,6 +52,8 @@ type Version struct {
 	InfoVersion  string // info.version, when the definition has one
 	Provider     string
 	Location     string // backstage.io/managed-by-location
+	RunID        string // the provider run that first saw it, when known
+	Revision     string // ETag or object version of Location, when known
 	Size         int64  // bytes, uncompressed
 	FirstSeen    time.Time
 	CurrentSince time.Time // when it last became the current definition
@@ -192,7 +194,7 @@ WHERE entity_key = ? AND hash = ? AND length(definition) = 0`), gz, entityKey, h
 	return n > 0, err
 }
 
-const selectVersion = `SELECT id, entity_key, hash, spec_type, info_version, provider, location, size,
+const selectVersion = `SELECT id, entity_key, hash, spec_type, info_version, provider, location, run_id, revision, size,
 first_seen, current_since, prev_id FROM api_versions`
 
 func (s *Store) scanVersion(row interface{ Scan(...any) error }) (Version, error) {
@@ -200,7 +202,7 @@ func (s *Store) scanVersion(row interface{ Scan(...any) error }) (Version, error
 	var first, since int64
 	var prev sql.NullInt64
 	err := row.Scan(&v.ID, &v.EntityKey, &v.Hash, &v.SpecType, &v.InfoVersion, &v.Provider, &v.Location,
-		&v.Size, &first, &since, &prev)
+		&v.RunID, &v.Revision, &v.Size, &first, &since, &prev)
 	if errors.Is(err, sql.ErrNoRows) {
 		return Version{}, ErrNotFound
 	}
