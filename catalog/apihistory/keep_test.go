@@ -3,6 +3,8 @@ package apihistory
 import (
 	"context"
 	"errors"
+	"log/slog"
+	"strings"
 	"testing"
 
 	"github.com/porticohq/portico/catalog"
@@ -186,6 +188,30 @@ func TestAVersionRecordsItsRunAndRevision(t *testing.T) {
 		}
 		if v, err := r.hist.Get(context.Background(), tl[1].ID); err != nil || v.RunID != "run-2" || v.Revision != `"etag-2"` {
 			t.Errorf("Get: %+v, %v", v, err)
+		}
+	})
+}
+
+// TestAReplicaDoesNotWarnOfABodyAnotherKept: two replicas share the
+// database; the one that applies a new definition second finds the
+// replaced body already kept by the other, and says nothing of a loss.
+func TestAReplicaDoesNotWarnOfABodyAnotherKept(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		a, b := newRig(t, st), newRig(t, st)
+		var logs strings.Builder
+		a.rec.log = slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelWarn}))
+		a.sync(map[string]string{"file:/srv/pets.yaml": apiFile("pets", recPets)})
+		b.sync(map[string]string{"file:/srv/pets.yaml": apiFile("pets", recPets)})
+		b.sync(map[string]string{"file:/srv/pets.yaml": apiFile("pets", recPetsV2)})
+		a.sync(map[string]string{"file:/srv/pets.yaml": apiFile("pets", recPetsV2)})
+		if logs.Len() > 0 {
+			t.Errorf("warned: %s", logs.String())
+		}
+		if tl := a.versions("api:default/pets"); len(tl) != 2 {
+			t.Errorf("%d versions, want 2", len(tl))
+		}
+		if got := storedBytes(t, st, "api:default/pets"); len(got) != 2 || got[1] == 0 {
+			t.Errorf("stored bytes %v", got)
 		}
 	})
 }

@@ -191,7 +191,11 @@ func (r *Recorder) keep(ctx context.Context, key, hash string) {
 	if err == nil && def != nil && Hash(def) == hash {
 		_, err = r.hist.Keep(ctx, key, hash, def)
 	} else if err == nil {
-		r.log.Warn("api history: the replaced definition is no longer stored; diffs with it will fail", "entity", key)
+		// Another replica may have kept it (and written the new one).
+		var kept bool
+		if kept, err = r.hist.kept(ctx, key, hash); err == nil && !kept {
+			r.log.Warn("api history: the replaced definition is no longer stored; diffs with it will fail", "entity", key)
+		}
 	}
 	if err != nil {
 		r.log.Warn("api history: keep the replaced definition", "entity", key, "err", err)
