@@ -64,35 +64,16 @@ func BenchmarkColdIngest10kAllFeatures(b *testing.B) {
 func coldIngest(b *testing.B, dir string, n int, history bool) (visibleCPU, totalCPU, wall time.Duration) {
 	b.Helper()
 	db := filepath.Join(b.TempDir(), "portico.db")
-	cfg, err := config.Parse("app-config.yaml", []byte(fmt.Sprintf(`
-backend:
-  auth: {dangerouslyDisableDefaultAuthPolicy: true}
-catalog:
-  rules: [{allow: [Component, System, API, Resource, Location, Group, User, Domain]}]
-  locations:
-    - {type: file, target: %q}
-    - {type: file, target: %q}
-apiDocs:
-  history: {enabled: %t}
-`, filepath.Join(dir, "org.yaml"), filepath.Join(dir, "apis", "*.yaml"), history)))
-	if err != nil {
-		b.Fatal(err)
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	p := portico.New(portico.WithConfig(cfg), portico.WithAddress("127.0.0.1:0"), portico.WithDemo(false),
-		portico.WithDatabase(config.Database{Driver: config.DriverSQLite, Path: db}),
-		portico.WithLogger(slog.New(slog.DiscardHandler)))
-	p.Add(defaults.Features()...)
+	return ingestInto(b, dir, db, n, history)
+}
+
+// ingestInto runs one portal over dir and the database file db, as
+// coldIngest describes.
+func ingestInto(b *testing.B, dir, db string, n int, history bool) (visibleCPU, totalCPU, wall time.Duration) {
+	b.Helper()
 	start, cpu0 := time.Now(), processCPU()
-	errc := make(chan error, 1)
-	go func() { errc <- p.Run(ctx) }()
-	select {
-	case <-p.Ready():
-	case err := <-errc:
-		b.Fatalf("Run: %v", err)
-	}
-	base := "http://" + p.Addr().String()
+	base, stop := startPortal(b, dir, db, history)
+	defer stop()
 	for servedAPIs(b, base) < n {
 		time.Sleep(20 * time.Millisecond)
 	}
@@ -110,12 +91,93 @@ apiDocs:
 			}
 		}
 	}
-	totalCPU = processCPU() - cpu0
-	cancel()
-	if err := <-errc; err != nil {
+	return visibleCPU, processCPU() - cpu0, wall
+}
+
+// startPortal starts a portal with every built-in feature over dir and
+// db; stop stops it.
+func startPortal(b *testing.B, dir, db string, history bool) (base string, stop func()) {
+	b.Helper()
+	cfg, err := config.Parse("app-config.yaml", []byte(fmt.Sprintf(`
+backend:
+  auth: {dangerouslyDisableDefaultAuthPolicy: true}
+catalog:
+  rules: [{allow: [Component, System, API, Resource, Location, Group, User, Domain]}]
+  locations:
+    - {type: file, target: %q}
+    - {type: file, target: %q}
+apiDocs:
+  history: {enabled: %t}
+`, filepath.Join(dir, "org.yaml"), filepath.Join(dir, "apis", "*.yaml"), history)))
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	p := portico.New(portico.WithConfig(cfg), portico.WithAddress("127.0.0.1:0"), portico.WithDemo(false),
+		portico.WithDatabase(config.Database{Driver: config.DriverSQLite, Path: db}),
+		portico.WithLogger(slog.New(slog.DiscardHandler)))
+	p.Add(defaults.Features()...)
+	errc := make(chan error, 1)
+	go func() { errc <- p.Run(ctx) }()
+	select {
+	case <-p.Ready():
+	case err := <-errc:
+		cancel()
 		b.Fatalf("Run: %v", err)
 	}
-	return visibleCPU, totalCPU, wall
+	return "http://" + p.Addr().String(), func() {
+		cancel()
+		if err := <-errc; err != nil {
+			b.Fatalf("Run: %v", err)
+		}
+	}
+}
+
+// BenchmarkUnchangedRestart10kAllFeatures restarts the portal of
+// BenchmarkColdIngest10kAllFeatures over its database and unchanged
+// files, and reports the CPU until /readyz answers (the first load of
+// every location written: restart-ready-cpu-s) and 3 s later, when the
+// history recorder, if on, would have flushed (restart-cpu-s). Target
+// (issue 16): history adds nothing; compare with "no-history".
+func BenchmarkUnchangedRestart10kAllFeatures(b *testing.B) {
+	const n = 10000
+	dir := os.Getenv("PORTICO_BENCH_DIR")
+	if st, err := os.ReadDir(filepath.Join(dir, "apis")); dir == "" || err != nil || len(st) != n {
+		dir = b.TempDir()
+		if err := catalogtest.WriteBenchCatalog(dir, n); err != nil {
+			b.Fatal(err)
+		}
+	}
+	for _, history := range []bool{true, false} {
+		b.Run(map[bool]string{true: "history", false: "no-history"}[history], func(b *testing.B) {
+			db := filepath.Join(b.TempDir(), "portico.db")
+			ingestInto(b, dir, db, n, history)
+			var ready, total time.Duration
+			for b.Loop() {
+				cpu0 := processCPU()
+				base, stop := startPortal(b, dir, db, history)
+				for !isReady(b, base) {
+					time.Sleep(20 * time.Millisecond)
+				}
+				ready += processCPU() - cpu0
+				time.Sleep(3 * time.Second)
+				total += processCPU() - cpu0
+				stop()
+			}
+			runs := float64(b.N)
+			b.ReportMetric(ready.Seconds()/runs, "restart-ready-cpu-s")
+			b.ReportMetric(total.Seconds()/runs, "restart-cpu-s")
+		})
+	}
+}
+
+func isReady(b *testing.B, base string) bool {
+	resp, err := http.Get(base + "/readyz")
+	if err != nil {
+		b.Fatal(err)
+	}
+	resp.Body.Close()
+	return resp.StatusCode == http.StatusOK
 }
 
 func servedAPIs(b *testing.B, base string) int {

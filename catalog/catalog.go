@@ -49,6 +49,10 @@ type Applied struct {
 	// Removal is true for an entity deleted by RemoveEntity rather than a
 	// mutation of the provider.
 	Removal bool
+	// Entities are the mutation's processed entities, when it was written
+	// (the store wrote those without problems it did not reject: compare
+	// the stored content hash). Hooks must not modify them.
+	Entities []ProcessedEntity
 }
 
 // CommitHook is called after every apply of a mutation, written or failed

@@ -97,7 +97,7 @@ func (c *Catalog) applyPrepared(ctx context.Context, p *PreparedMutation, began 
 		"unchanged", res.Unchanged, "invalid", res.Invalid, "failed_sources", len(m.Failed),
 		"conflicts", len(res.Conflicts), "duration", p.prepTime+time.Since(start))
 	c.problems.record(c.logger, provider, m, p.processed)
-	c.runHooks(ctx, Applied{Provider: provider, Result: res, Duration: time.Since(began)})
+	c.runHooks(ctx, Applied{Provider: provider, Result: res, Duration: time.Since(began), Entities: p.processed})
 	return res, nil
 }
 

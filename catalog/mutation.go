@@ -55,6 +55,23 @@ type Source struct {
 	Reader         Reader // resolves placeholder targets; nil refuses placeholders
 }
 
+// runKey is the context key of the provider run whose mutation is read and
+// applied.
+type runKey struct{}
+
+// WithRun returns ctx carrying the id of the provider run it reads and
+// applies a mutation for; processors read it with RunOf (API history
+// records which run first saw a definition).
+func WithRun(ctx context.Context, id string) context.Context {
+	return context.WithValue(ctx, runKey{}, id)
+}
+
+// RunOf is the provider run id ctx carries, "" when none.
+func RunOf(ctx context.Context) string {
+	id, _ := ctx.Value(runKey{}).(string)
+	return id
+}
+
 // Reader reads the target of a $text, $json or $yaml placeholder relative to
 // the location the entity was read from, within the limits of that location
 // (base directory, URL allowlist, bucket). It returns the content and the

@@ -35,6 +35,7 @@ func (s *Scheduler) begin(ctx context.Context, t *task, trigger string) (*liveRu
 func (s *Scheduler) execute(ctx context.Context, t *task, lr *liveRun) {
 	name := t.p.Name()
 	log := s.log.With("provider", name, "run_id", lr.run.ID)
+	ctx = catalog.WithRun(ctx, lr.run.ID)
 	leaseCtx, stopLease := context.WithCancelCause(ctx)
 	renewDone := s.keepLease(leaseCtx, stopLease, name)
 

@@ -86,7 +86,7 @@ func (s *Store) Recent(ctx context.Context, limit int) ([]Entry, error) {
 // all.
 func (s *Store) entries(ctx context.Context, where string, limit int, args ...any) ([]Entry, error) {
 	q := `SELECT v.id, v.entity_key, v.hash, v.spec_type, v.info_version,
-v.provider, v.location, v.size, v.first_seen, v.current_since, v.prev_id, d.breaking, d.warning, d.info
+v.provider, v.location, v.run_id, v.revision, v.size, v.first_seen, v.current_since, v.prev_id, d.breaking, d.warning, d.info
 FROM api_versions v LEFT JOIN api_version_diffs d ON d.from_id = v.prev_id AND d.to_id = v.id
 ` + where + ` ORDER BY v.current_since DESC, v.id DESC`
 	if limit > 0 {
@@ -103,7 +103,7 @@ FROM api_versions v LEFT JOIN api_version_diffs d ON d.from_id = v.prev_id AND d
 		var first, since int64
 		var prev, br, wa, in sql.NullInt64
 		if err := rows.Scan(&e.ID, &e.EntityKey, &e.Hash, &e.SpecType, &e.InfoVersion, &e.Provider, &e.Location,
-			&e.Size, &first, &since, &prev, &br, &wa, &in); err != nil {
+			&e.RunID, &e.Revision, &e.Size, &first, &since, &prev, &br, &wa, &in); err != nil {
 			return nil, err
 		}
 		e.FirstSeen, e.CurrentSince, e.PrevID = unixMilli(first), unixMilli(since), prev.Int64

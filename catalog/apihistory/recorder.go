@@ -2,13 +2,14 @@ package apihistory
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"log/slog"
 	"slices"
 	"strings"
 	"sync"
 	"time"
+	"unsafe"
+	"weak"
 
 	"github.com/porticohq/portico/catalog"
 	"github.com/porticohq/portico/catalog/apidiff"
@@ -20,12 +21,20 @@ import (
 // before it is forgotten.
 const maxAttempts = 5
 
-// Recorder records API definitions as the catalog ingests them. Its
+// Recorder records API definitions as the catalog ingests them; register
+// both its Processor and its CommitHook with the catalog. Its
 // processor notes each API whose definition differs from the current
-// version it knows (a hash compare: unchanged syncs cost no query); its
-// commit hook wakes Run, which reads the noted APIs back from the store,
-// so only committed definitions are recorded, off the ingest transaction,
+// version it knows (a hash compare: unchanged syncs cost no query), with
+// what the version row needs (info.version, source); its commit hook
+// learns the content hash each noted entity was written with and wakes
+// Run, which checks that hash against the store's (reading no bodies), so
+// only committed definitions are recorded, off the ingest transaction,
 // and then diffs each new version against the previous one.
+//
+// A current version is stored without its body (the entity holds it; see
+// Store): when the processor sees a new definition it first stores the
+// body of the version it replaces, read from the entity before the new
+// one is written.
 type Recorder struct {
 	hist   *Store
 	store  catalog.Store
@@ -34,9 +43,8 @@ type Recorder struct {
 
 	headsOnce sync.Once
 	mu        sync.Mutex
-	heads     map[string]string         // entity key → current hash
-	pending   map[string]map[string]int // entity key → noted hash → flushes waited
-	sizes     map[string]int            // entity key → size of the last noted definition
+	heads     map[string]Head             // entity key → current version
+	pending   map[string]map[string]*note // entity key → noted hash → note
 	wake      chan struct{}
 	quiet     time.Duration
 	maxDelay  time.Duration
@@ -46,6 +54,15 @@ type Recorder struct {
 	failures map[pair]error // pairs that cannot be diffed (guarded by mu)
 
 	onArrival ArrivedFunc
+}
+
+// note is a definition the processor saw and the recorder has not
+// recorded yet.
+type note struct {
+	version Version // EntityKey, Hash, Size, SpecType, InfoVersion, source
+	entity  weak.Pointer[catalog.Entity]
+	content string // the entity's content hash, once its mutation committed
+	waited  int    // flushes that did not find it stored
 }
 
 // RecorderOptions configure NewRecorder.
@@ -92,37 +109,78 @@ func NewRecorder(hist *Store, st catalog.Store, opts RecorderOptions) *Recorder 
 	return &Recorder{
 		hist: hist, store: st, log: opts.Logger, limits: opts.Limits, onArrival: opts.Arrived,
 		quiet: opts.Quiet, maxDelay: opts.MaxDelay, hold: opts.Hold,
-		pending: map[string]map[string]int{},
-		sizes:   map[string]int{},
+		pending: map[string]map[string]*note{},
 		wake:    make(chan struct{}, 1),
 	}
 }
 
 // Processor notes API entities whose definition is not the current
-// version; it changes nothing.
+// version; it changes nothing in the entity.
 func (r *Recorder) Processor() catalog.Processor {
 	return catalog.ProcessorFunc{ID: "api-history", Fn: func(ctx context.Context, pc *catalog.ProcessContext) error {
 		e := pc.Entity
 		if !strings.EqualFold(e.Kind, "API") {
 			return nil
 		}
-		def := e.Definition()
+		def := definition(e)
 		if len(def) == 0 {
 			return nil
 		}
-		r.note(ctx, e.Ref().Key(), Hash(def), len(def))
+		key, hash := e.Ref().Key(), Hash(def)
+		head, changed := r.changed(ctx, key, hash)
+		if !changed {
+			return nil
+		}
+		if head.Hash != "" && !head.Kept {
+			r.keep(ctx, key, head.Hash)
+		}
+		r.note(key, e, Version{
+			EntityKey:   key,
+			Hash:        hash,
+			Size:        int64(len(def)),
+			SpecType:    e.SpecString("type"),
+			InfoVersion: infoVersion(def),
+			Provider:    pc.Provider,
+			Location:    e.Metadata.Annotations[catalog.AnnotationManagedByLocation],
+			RunID:       catalog.RunOf(ctx),
+			Revision:    revision(pc.Source.Reader),
+		})
 		return nil
 	}}
 }
 
-func (r *Recorder) note(ctx context.Context, key, hash string, size int) {
+// definition is e's definition, as Entity.Definition returns it but
+// without copying an inline one (a string): the processor only reads it,
+// and copying every definition of a 10k ingest (110 MB) cost as much CPU
+// as hashing them.
+func definition(e *catalog.Entity) []byte {
+	if s, ok := e.Spec["definition"].(string); ok {
+		return unsafe.Slice(unsafe.StringData(s), len(s)) // read only
+	}
+	return e.Definition()
+}
+
+// revisioned is a location's Reader that knows the revision it read (the
+// S3 provider's: the object's ETag).
+type revisioned interface{ Revision() string }
+
+func revision(r catalog.Reader) string {
+	if rv, ok := r.(revisioned); ok {
+		return rv.Revision()
+	}
+	return ""
+}
+
+// changed reports whether hash is not key's current version, and that
+// version.
+func (r *Recorder) changed(ctx context.Context, key, hash string) (Head, bool) {
 	r.headsOnce.Do(func() {
 		heads, err := r.hist.Heads(ctx)
 		if err != nil {
 			// Every API is then noted once; Record still adds nothing
 			// for a definition already current.
 			r.log.Warn("api history: read current versions", "err", err)
-			heads = map[string]string{}
+			heads = map[string]Head{}
 		}
 		r.mu.Lock()
 		r.heads = heads
@@ -130,28 +188,84 @@ func (r *Recorder) note(ctx context.Context, key, hash string, size int) {
 	})
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if r.heads[key] == hash {
-		return
-	}
-	if r.pending[key] == nil {
-		r.pending[key] = map[string]int{}
-	}
-	if _, ok := r.pending[key][hash]; !ok {
-		r.pending[key][hash] = 0
-	}
-	r.sizes[key] = size
+	head := r.heads[key]
+	return head, head.Hash != hash
 }
 
-// CommitHook wakes Run after a mutation commits (a failed apply wrote
-// nothing to record).
+// keep stores the body of key's current version, stored without one,
+// before the entity that holds it is replaced: the stored entity is still
+// the one of that version (a processor runs before its mutation is
+// written). When it is not (the API was removed, or the process stopped
+// between writing a new definition and recording it), the body is lost and
+// diffs with that version fail with ErrNotKept.
+func (r *Recorder) keep(ctx context.Context, key, hash string) {
+	def, err := currentDefinition(ctx, r.store, key)
+	if err == nil && def != nil && Hash(def) == hash {
+		_, err = r.hist.Keep(ctx, key, hash, def)
+	} else if err == nil {
+		// Another replica may have kept it (and written the new one).
+		var kept bool
+		if kept, err = r.hist.kept(ctx, key, hash); err == nil && !kept {
+			r.log.Warn("api history: the replaced definition is no longer stored; diffs with it will fail", "entity", key)
+		}
+	}
+	if err != nil {
+		r.log.Warn("api history: keep the replaced definition", "entity", key, "err", err)
+		return // tried again when the entity is processed next
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if h, ok := r.heads[key]; ok && h.Hash == hash {
+		h.Kept = true
+		r.heads[key] = h
+	}
+}
+
+func (r *Recorder) note(key string, e *catalog.Entity, v Version) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.pending[key] == nil {
+		r.pending[key] = map[string]*note{}
+	}
+	n := r.pending[key][v.Hash]
+	if n == nil {
+		n = &note{}
+		r.pending[key][v.Hash] = n
+	}
+	n.version, n.entity = v, weak.Make(e)
+}
+
+// CommitHook learns the content hash each noted entity of a written
+// mutation was stored with, and wakes Run (a failed apply wrote nothing
+// to record).
 func (r *Recorder) CommitHook() catalog.CommitHook {
 	return func(_ context.Context, a catalog.Applied) {
 		if a.Err != nil {
 			return
 		}
+		r.committed(a.Entities)
 		select {
 		case r.wake <- struct{}{}:
 		default:
+		}
+	}
+}
+
+func (r *Recorder) committed(entities []catalog.ProcessedEntity) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if len(r.pending) == 0 {
+		return
+	}
+	for i := range entities {
+		pe := &entities[i]
+		if pe.Entity == nil || pe.Hash == "" {
+			continue
+		}
+		for _, n := range r.pending[pe.Ref.Key()] {
+			if n.entity.Value() == pe.Entity {
+				n.content = pe.Hash
+			}
 		}
 	}
 }
@@ -200,13 +314,8 @@ func (r *Recorder) Pending() int {
 	return len(r.pending)
 }
 
-// Flush reads and records noted APIs in chunks of at most flushBatch
-// APIs and flushBytes of definitions (a catalog of large definitions
-// must not be read into memory at once), one transaction per chunk.
-const (
-	flushBatch = 200
-	flushBytes = 16 << 20
-)
+// flushBatch is how many APIs Flush records per transaction.
+const flushBatch = 500
 
 // Flush records the noted definitions that the store now holds, then
 // computes the diff of each new version against the one before it.
@@ -231,32 +340,31 @@ func (r *Recorder) Flush(ctx context.Context) {
 	}
 }
 
-// chunks splits the noted APIs into Flush's chunks.
+// chunks splits the noted APIs into Flush's chunks of flushBatch keys.
 func (r *Recorder) chunks() [][]string {
 	r.mu.Lock()
-	defer r.mu.Unlock()
 	keys := make([]string, 0, len(r.pending))
 	for k := range r.pending {
 		keys = append(keys, k)
 	}
+	r.mu.Unlock()
 	slices.Sort(keys)
 	var out [][]string
-	var cur []string
-	bytes := 0
-	for _, k := range keys {
-		if len(cur) > 0 && (len(cur) >= flushBatch || bytes+r.sizes[k] > flushBytes) {
-			out, cur, bytes = append(out, cur), nil, 0
-		}
-		cur, bytes = append(cur, k), bytes+r.sizes[k]
-	}
-	if len(cur) > 0 {
-		out = append(out, cur)
+	for len(keys) > 0 {
+		n := min(len(keys), flushBatch)
+		out, keys = append(out, keys[:n]), keys[n:]
 	}
 	return out
 }
 
-// recordChunk records the stored definitions of keys that the processor
-// noted, in one transaction, and returns the versions that became current.
+// headerReader is the catalog store's read of entities without bodies.
+type headerReader interface {
+	HeadersByRefs(ctx context.Context, refs []catalog.Ref) ([]*catalog.StoredEntity, error)
+}
+
+// recordChunk records, in one transaction, the noted definitions of keys
+// whose entity the store holds as it was written after being noted, and
+// returns the versions that became current.
 func (r *Recorder) recordChunk(ctx context.Context, keys []string) []Version {
 	refs := make([]catalog.Ref, 0, len(keys))
 	valid := keys[:0:0]
@@ -268,7 +376,13 @@ func (r *Recorder) recordChunk(ctx context.Context, keys []string) []Version {
 		}
 		refs, valid = append(refs, ref), append(valid, key)
 	}
-	stored, err := r.store.ByRefs(ctx, refs, catalog.Filter{})
+	var stored []*catalog.StoredEntity
+	var err error
+	if hr, ok := r.store.(headerReader); ok {
+		stored, err = hr.HeadersByRefs(ctx, refs)
+	} else {
+		stored, err = r.store.ByRefs(ctx, refs, catalog.Filter{})
+	}
 	if err != nil {
 		r.log.Warn("api history: read entities", "err", err)
 		for _, key := range valid {
@@ -278,8 +392,8 @@ func (r *Recorder) recordChunk(ctx context.Context, keys []string) []Version {
 	}
 	var items []Item
 	for i, se := range stored {
-		if it, ok := r.item(valid[i], se); ok {
-			items = append(items, it)
+		if v, ok := r.stored(valid[i], se); ok {
+			items = append(items, Item{Version: v})
 		}
 	}
 	if len(items) == 0 {
@@ -304,69 +418,37 @@ func (r *Recorder) recordChunk(ctx context.Context, keys []string) []Version {
 	return fresh
 }
 
-// item is what to record for key, stored as se, when its stored
-// definition is one the processor noted.
-func (r *Recorder) item(key string, se *catalog.StoredEntity) (Item, bool) {
-	if se == nil {
-		// Not stored yet: the processor notes an entity before its
-		// mutation is written (a bulk load prepares the next batch while
-		// the recorder flushes), so wait for a later flush; one that was
-		// rejected or removed is forgotten after maxAttempts.
-		r.wait(key)
-		return Item{}, false
-	}
-	e, annotations, err := decodeAPI(se.JSON)
-	if err != nil {
-		r.forget(key, "")
-		return Item{}, false
-	}
-	def := e.Definition()
-	hash := Hash(def)
+// stored is the noted version of key that the store holds as se, if any.
+// A noted definition not stored yet waits for a later flush (a bulk load
+// notes the next batch while the recorder flushes); one that was rejected,
+// replaced or removed is forgotten after maxAttempts.
+func (r *Recorder) stored(key string, se *catalog.StoredEntity) (Version, bool) {
 	r.mu.Lock()
-	_, noted := r.pending[key][hash]
-	r.mu.Unlock()
-	if !noted || len(def) == 0 {
-		r.wait(key)
-		return Item{}, false
+	defer r.mu.Unlock()
+	if se != nil {
+		for _, n := range r.pending[key] {
+			if n.content != "" && n.content == se.Hash {
+				return n.version, true
+			}
+		}
 	}
-	return Item{Version: Version{
-		EntityKey:   key,
-		Hash:        hash,
-		SpecType:    e.SpecString("type"),
-		InfoVersion: infoVersion(def),
-		Provider:    se.Provider,
-		Location:    annotations[catalog.AnnotationManagedByLocation],
-	}, Definition: def}, true
-}
-
-// decodeAPI decodes the spec and annotations of a stored entity, all a
-// version needs: decoding the whole entity cost a third of recording a
-// cold ingest.
-func decodeAPI(data []byte) (*catalog.Entity, map[string]string, error) {
-	var e struct {
-		Metadata struct {
-			Annotations map[string]string `json:"annotations"`
-		} `json:"metadata"`
-		Spec map[string]any `json:"spec"`
-	}
-	if err := json.Unmarshal(data, &e); err != nil {
-		return nil, nil, err
-	}
-	return &catalog.Entity{Spec: e.Spec}, e.Metadata.Annotations, nil
+	r.waitLocked(key)
+	return Version{}, false
 }
 
 // forget drops key's noted definition hash (all of them when hash is
-// empty) and makes a recorded hash the head.
+// empty) and makes a recorded hash the head, kept or not as the store
+// has it: a recorded version is stored without its body, or is one seen
+// before, stored with it.
 func (r *Recorder) forget(key, hash string) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if hash != "" && r.heads != nil {
-		r.heads[key] = hash
+		r.heads[key] = Head{Hash: hash}
 	}
 	delete(r.pending[key], hash)
 	if hash == "" || len(r.pending[key]) == 0 {
 		delete(r.pending, key)
-		delete(r.sizes, key)
 	}
 }
 
@@ -374,16 +456,19 @@ func (r *Recorder) forget(key, hash string) {
 func (r *Recorder) wait(key string) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	r.waitLocked(key)
+}
+
+func (r *Recorder) waitLocked(key string) {
 	for h, n := range r.pending[key] {
-		if n+1 >= maxAttempts {
+		if n.waited+1 >= maxAttempts {
 			delete(r.pending[key], h)
 		} else {
-			r.pending[key][h] = n + 1
+			n.waited++
 		}
 	}
 	if len(r.pending[key]) == 0 {
 		delete(r.pending, key)
-		delete(r.sizes, key)
 	}
 }
 
@@ -443,11 +528,11 @@ func (r *Recorder) computeDiff(ctx context.Context, from, to int64) (*apidiff.Re
 	if !strings.EqualFold(a.SpecType, b.SpecType) || !apidiff.Diffable(b.SpecType) {
 		return nil, catalog.Errorf(catalog.EINVALID, "only two OpenAPI, AsyncAPI, GraphQL or gRPC definitions are diffed (versions are %s and %s)", a.SpecType, b.SpecType)
 	}
-	da, err := r.hist.Definition(ctx, from)
+	da, err := r.hist.definition(ctx, from, r.store)
 	if err != nil {
 		return nil, err
 	}
-	db, err := r.hist.Definition(ctx, to)
+	db, err := r.hist.definition(ctx, to, r.store)
 	if err != nil {
 		return nil, err
 	}

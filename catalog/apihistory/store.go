@@ -8,6 +8,7 @@ import (
 	"database/sql"
 	"embed"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -51,6 +52,8 @@ type Version struct {
 	InfoVersion  string // info.version, when the definition has one
 	Provider     string
 	Location     string // backstage.io/managed-by-location
+	RunID        string // the provider run that first saw it, when known
+	Revision     string // ETag or object version of Location, when known
 	Size         int64  // bytes, uncompressed
 	FirstSeen    time.Time
 	CurrentSince time.Time // when it last became the current definition
@@ -58,12 +61,39 @@ type Version struct {
 }
 
 // Store reads and writes versions in the catalog's database.
+//
+// A version's definition is stored (gzip) once it is no longer current:
+// while it is, the catalog's entity holds the same bytes, so the recorder
+// stores the version without a body (an empty definition) and stores the
+// body when a new definition arrives, before that one is written (see
+// Recorder.Processor). A cold ingest of 10,000 APIs so records 10,000
+// small rows instead of compressing and writing 110 MB a second time.
 type Store struct {
-	bun *bun.DB
-	db  *sql.DB
-	pg  bool
-	now func() time.Time
+	bun      *bun.DB
+	db       *sql.DB
+	pg       bool
+	now      func() time.Time
+	entities EntityReader
 }
+
+// EntityReader reads the current definition of a version stored without
+// one: the catalog's store.
+type EntityReader interface {
+	ByRef(ctx context.Context, ref catalog.Ref) (*catalog.StoredEntity, error)
+}
+
+// ReadingCurrentFrom makes s read the definitions of current versions
+// stored without a body from the catalog's entities, and returns s. Call
+// it before use; without it such a definition is ErrNotKept.
+func (s *Store) ReadingCurrentFrom(entities EntityReader) *Store {
+	s.entities = entities
+	return s
+}
+
+// ErrNotKept is returned for the definition of a version that was stored
+// without a body and whose entity no longer holds it (the API was removed
+// before its definition changed).
+var ErrNotKept = catalog.Errorf(catalog.ENOTFOUND, "this version's definition was not kept")
 
 // NewStore returns the store over db without touching the database; run
 // Migrate before using it. now is the clock (nil: time.Now).
@@ -116,19 +146,27 @@ func Hash(definition []byte) string {
 // latest orders an API's versions newest first.
 const latest = "ORDER BY current_since DESC, id DESC"
 
-// Heads returns the hash of every API's current version, by entity key.
-func (s *Store) Heads(ctx context.Context) (map[string]string, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT entity_key, hash FROM (
-  SELECT entity_key, hash, ROW_NUMBER() OVER (PARTITION BY entity_key `+latest+`) AS rn FROM api_versions
+// Head is an API's current version as the recorder compares with it.
+type Head struct {
+	Hash string
+	Kept bool // its definition is stored, not only held by the entity
+}
+
+// Heads returns every API's current version, by entity key.
+func (s *Store) Heads(ctx context.Context) (map[string]Head, error) {
+	rows, err := s.db.QueryContext(ctx, `SELECT entity_key, hash, kept FROM (
+  SELECT entity_key, hash, length(definition) > 0 AS kept,
+    ROW_NUMBER() OVER (PARTITION BY entity_key `+latest+`) AS rn FROM api_versions
 ) x WHERE rn = 1`)
 	if err != nil {
 		return nil, fmt.Errorf("read api version heads: %w", err)
 	}
 	defer rows.Close()
-	out := map[string]string{}
+	out := map[string]Head{}
 	for rows.Next() {
-		var k, h string
-		if err := rows.Scan(&k, &h); err != nil {
+		var k string
+		var h Head
+		if err := rows.Scan(&k, &h.Hash, &h.Kept); err != nil {
 			return nil, err
 		}
 		out[k] = h
@@ -136,142 +174,38 @@ func (s *Store) Heads(ctx context.Context) (map[string]string, error) {
 	return out, rows.Err()
 }
 
-// Record makes definition the current version of v.EntityKey. A
-// definition already current adds nothing (changed is false); one seen
-// before becomes current again; a new one is stored. The returned version
-// is the current one, with PrevID set when it changed.
-func (s *Store) Record(ctx context.Context, v Version, definition []byte) (cur Version, changed bool, err error) {
-	res, err := s.RecordAll(ctx, []Item{{Version: v, Definition: definition}})
-	if err != nil {
-		return Version{}, false, err
+// kept reports whether entityKey's version hash has its definition stored.
+func (s *Store) kept(ctx context.Context, entityKey, hash string) (bool, error) {
+	var kept bool
+	err := s.db.QueryRowContext(ctx, s.rebind(`SELECT length(definition) > 0 FROM api_versions
+WHERE entity_key = ? AND hash = ?`), entityKey, hash).Scan(&kept)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
 	}
-	return res[0].Version, res[0].Changed, nil
+	return kept, err
 }
 
-// Item is one definition to record.
-type Item struct {
-	// Version holds EntityKey and the source fields; the rest is filled
-	// in. Hash may be set to Hash(Definition) when the caller has it.
-	Version    Version
-	Definition []byte
-}
-
-// Recorded is what recording an Item did.
-type Recorded struct {
-	Version Version // the current version
-	Changed bool
-}
-
-// RecordAll records items as Record does, in one transaction.
-func (s *Store) RecordAll(ctx context.Context, items []Item) ([]Recorded, error) {
-	tx, err := s.db.BeginTx(ctx, nil)
-	if err != nil {
-		return nil, err
-	}
-	defer tx.Rollback()
-	st, err := s.prepare(ctx, tx)
-	if err != nil {
-		return nil, fmt.Errorf("record api versions: %w", err)
-	}
-	defer st.close()
-	out := make([]Recorded, len(items))
-	for i, it := range items {
-		v, changed, err := s.recordIn(ctx, st, it.Version, it.Definition)
-		if err != nil {
-			return nil, fmt.Errorf("record %s: %w", it.Version.EntityKey, err)
-		}
-		out[i] = Recorded{Version: v, Changed: changed}
-	}
-	if err := tx.Commit(); err != nil {
-		return nil, fmt.Errorf("record api versions: %w", err)
-	}
-	return out, nil
-}
-
-// recordStmts are RecordAll's statements, prepared once per transaction.
-type recordStmts struct{ head, update, insert *sql.Stmt }
-
-func (s *Store) prepare(ctx context.Context, tx *sql.Tx) (*recordStmts, error) {
-	var st recordStmts
-	var err error
-	if st.head, err = tx.PrepareContext(ctx, s.rebind(selectVersion+` WHERE entity_key = ? `+latest+` LIMIT 1`)); err != nil {
-		return nil, err
-	}
-	if st.update, err = tx.PrepareContext(ctx, s.rebind(`UPDATE api_versions SET current_since = ?, prev_id = ?
-WHERE entity_key = ? AND hash = ? RETURNING id, spec_type, info_version, provider, location, first_seen`)); err != nil {
-		st.close()
-		return nil, err
-	}
-	if st.insert, err = tx.PrepareContext(ctx, s.rebind(`INSERT INTO api_versions
-(entity_key, hash, spec_type, info_version, provider, location, size, first_seen, current_since, prev_id, definition)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`)); err != nil {
-		st.close()
-		return nil, err
-	}
-	return &st, nil
-}
-
-func (st *recordStmts) close() {
-	for _, s := range []*sql.Stmt{st.head, st.update, st.insert} {
-		if s != nil {
-			s.Close()
-		}
-	}
-}
-
-func (s *Store) recordIn(ctx context.Context, st *recordStmts, v Version, definition []byte) (Version, bool, error) {
-	if v.Hash == "" {
-		v.Hash = Hash(definition)
-	}
-	v.Size = int64(len(definition))
-	head, err := s.scanVersion(st.head.QueryRowContext(ctx, v.EntityKey))
-	first := errors.Is(err, ErrNotFound) // no version of this API yet
-	switch {
-	case first:
-	case err != nil:
-		return Version{}, false, err
-	case head.Hash == v.Hash:
-		return head, false, nil
-	}
-	now := unixMilli(s.now().UnixMilli()) // as stored
-	if !head.CurrentSince.Before(now) {   // keep the timeline strictly ordered
-		now = head.CurrentSince.Add(time.Millisecond)
-	}
-	v.CurrentSince, v.PrevID = now, head.ID
-	// A definition seen before becomes current again, keeping its first
-	// sighting and source (an API without versions has none to revive).
-	if !first {
-		var seen int64
-		err = st.update.QueryRowContext(ctx, now.UnixMilli(), nullID(head.ID), v.EntityKey, v.Hash).Scan(&v.ID, &v.SpecType, &v.InfoVersion, &v.Provider, &v.Location, &seen)
-		if err == nil {
-			v.FirstSeen = unixMilli(seen)
-			return v, true, nil
-		}
-		if !errors.Is(err, sql.ErrNoRows) {
-			return Version{}, false, err
-		}
+// Keep stores the definition of entityKey's version hash if it was
+// stored without one; a definition with another hash is refused. It
+// reports whether it stored it.
+func (s *Store) Keep(ctx context.Context, entityKey, hash string, definition []byte) (bool, error) {
+	if Hash(definition) != hash {
+		return false, fmt.Errorf("keep version %s of %s: the definition has another hash", hash, entityKey)
 	}
 	gz, err := compress(definition)
 	if err != nil {
-		return Version{}, false, err
+		return false, err
 	}
-	v.FirstSeen = now
-	err = st.insert.QueryRowContext(ctx, v.EntityKey, v.Hash, v.SpecType, v.InfoVersion, v.Provider, v.Location, v.Size,
-		now.UnixMilli(), now.UnixMilli(), nullID(head.ID), gz).Scan(&v.ID)
+	res, err := s.db.ExecContext(ctx, s.rebind(`UPDATE api_versions SET definition = ?
+WHERE entity_key = ? AND hash = ? AND length(definition) = 0`), gz, entityKey, hash)
 	if err != nil {
-		return Version{}, false, err
+		return false, fmt.Errorf("keep version %s of %s: %w", hash, entityKey, err)
 	}
-	return v, true, nil
+	n, err := res.RowsAffected()
+	return n > 0, err
 }
 
-func nullID(id int64) any {
-	if id == 0 {
-		return nil
-	}
-	return id
-}
-
-const selectVersion = `SELECT id, entity_key, hash, spec_type, info_version, provider, location, size,
+const selectVersion = `SELECT id, entity_key, hash, spec_type, info_version, provider, location, run_id, revision, size,
 first_seen, current_since, prev_id FROM api_versions`
 
 func (s *Store) scanVersion(row interface{ Scan(...any) error }) (Version, error) {
@@ -279,7 +213,7 @@ func (s *Store) scanVersion(row interface{ Scan(...any) error }) (Version, error
 	var first, since int64
 	var prev sql.NullInt64
 	err := row.Scan(&v.ID, &v.EntityKey, &v.Hash, &v.SpecType, &v.InfoVersion, &v.Provider, &v.Location,
-		&v.Size, &first, &since, &prev)
+		&v.RunID, &v.Revision, &v.Size, &first, &since, &prev)
 	if errors.Is(err, sql.ErrNoRows) {
 		return Version{}, ErrNotFound
 	}
@@ -310,17 +244,68 @@ func (s *Store) List(ctx context.Context, entityKey string) ([]Version, error) {
 	return out, rows.Err()
 }
 
-// Definition returns a version's definition, decompressed.
+// Definition returns a version's definition: decompressed, or, for a
+// version stored without one, the entity's while it still holds it.
 func (s *Store) Definition(ctx context.Context, id int64) ([]byte, error) {
+	return s.definition(ctx, id, s.entities)
+}
+
+func (s *Store) definition(ctx context.Context, id int64, entities EntityReader) ([]byte, error) {
+	var key, hash string
 	var gz []byte
-	err := s.db.QueryRowContext(ctx, s.rebind("SELECT definition FROM api_versions WHERE id = ?"), id).Scan(&gz)
+	err := s.db.QueryRowContext(ctx, s.rebind("SELECT entity_key, hash, definition FROM api_versions WHERE id = ?"), id).Scan(&key, &hash, &gz)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, ErrNotFound
 	}
 	if err != nil {
 		return nil, fmt.Errorf("read version %d: %w", id, err)
 	}
-	return decompress(gz)
+	if len(gz) > 0 {
+		return decompress(gz)
+	}
+	def, err := currentDefinition(ctx, entities, key)
+	if err != nil {
+		return nil, fmt.Errorf("read version %d: %w", id, err)
+	}
+	if def == nil || Hash(def) != hash {
+		return nil, ErrNotKept
+	}
+	return def, nil
+}
+
+// currentDefinition is the definition key's entity holds now, nil when
+// there is none.
+func currentDefinition(ctx context.Context, entities EntityReader, key string) ([]byte, error) {
+	if entities == nil {
+		return nil, nil
+	}
+	ref, err := catalog.ParseRef(key, "API", catalog.DefaultNamespace)
+	if err != nil {
+		return nil, nil
+	}
+	se, err := entities.ByRef(ctx, ref)
+	if catalog.ErrorCode(err) == catalog.ENOTFOUND {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return storedDefinition(se)
+}
+
+// storedDefinition is the definition of a stored API entity, decoding
+// only its spec.
+func storedDefinition(se *catalog.StoredEntity) ([]byte, error) {
+	var e struct {
+		Spec struct {
+			Definition any `json:"definition"`
+		} `json:"spec"`
+	}
+	if err := json.Unmarshal(se.JSON, &e); err != nil {
+		return nil, fmt.Errorf("decode %s: %w", se.Ref.Key(), err)
+	}
+	ent := catalog.Entity{Spec: map[string]any{"definition": e.Spec.Definition}}
+	return ent.Definition(), nil
 }
 
 // gzipWriters are reused: a new flate compressor allocates about a

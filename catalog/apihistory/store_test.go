@@ -80,7 +80,7 @@ func TestRecordStoresEachDefinitionOnce(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(heads) != 2 || heads["api:default/pets"] != Hash([]byte("A")) {
+		if len(heads) != 2 || heads["api:default/pets"] != (Head{Hash: Hash([]byte("A")), Kept: true}) {
 			t.Errorf("heads = %v", heads)
 		}
 	})
@@ -96,8 +96,8 @@ func TestRecordKeepsTheTimelineOrderedWithinAMillisecond(t *testing.T) {
 			t.Errorf("current_since not increasing: %v %v %v", a.CurrentSince, b.CurrentSince, a2.CurrentSince)
 		}
 		heads, _ := h.Heads(context.Background())
-		if heads["api:default/pets"] != a.Hash {
-			t.Errorf("head = %s, want A", heads["api:default/pets"])
+		if heads["api:default/pets"].Hash != a.Hash {
+			t.Errorf("head = %v, want A", heads["api:default/pets"])
 		}
 	})
 }
@@ -206,5 +206,39 @@ func TestMigrationsRunTwice(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
 		openHistory(t, st)
 		openHistory(t, st)
+	})
+}
+
+// TestRecordAllInsertsFirstVersionsTogether: the first versions of a
+// batch are inserted together, and a later item of the same API in the
+// batch sees the version just inserted.
+func TestRecordAllInsertsFirstVersionsTogether(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		h, _ := openHistory(t, st)
+		var items []Item
+		for i := range 1200 { // more than one INSERT's rows
+			items = append(items, Item{Version: Version{EntityKey: fmt.Sprintf("api:default/a%04d", i), Hash: fmt.Sprint(i), Size: 1}})
+		}
+		items = append(items, Item{Version: Version{EntityKey: "api:default/a0001"}, Definition: []byte("B")})
+		res, err := h.RecordAll(ctx, items)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids := map[int64]bool{}
+		for _, r := range res[:1200] {
+			if !r.Changed || r.Version.ID == 0 || ids[r.Version.ID] || r.Version.PrevID != 0 {
+				t.Fatalf("first version %+v", r)
+			}
+			ids[r.Version.ID] = true
+		}
+		last := res[1200]
+		if !last.Changed || last.Version.PrevID != res[1].Version.ID {
+			t.Errorf("second version of a0001 in the batch: %+v, want prev %d", last, res[1].Version.ID)
+		}
+		tl, err := h.Timeline(ctx, "api:default/a0001")
+		if err != nil || len(tl) != 2 || tl[0].ID != last.Version.ID || tl[1].Hash != "1" {
+			t.Errorf("timeline of a0001: %+v, %v", tl, err)
+		}
 	})
 }

@@ -260,13 +260,24 @@ func problemStatus(problems []catalog.Problem) catalog.Status {
 // ByRefs returns one item per ref, in order, nil where unknown or where the
 // entity does not match f (an empty f matches every entity).
 func (s *Store) ByRefs(ctx context.Context, refs []catalog.Ref, f catalog.Filter) ([]*catalog.StoredEntity, error) {
+	return s.byRefs(ctx, refs, f, false)
+}
+
+// HeadersByRefs is ByRefs without bodies and relations (Ref, UID, Hash,
+// Provider, LocationKey, UpdatedAt): a reader that only checks which
+// version of an entity is stored (API history) reads no bodies.
+func (s *Store) HeadersByRefs(ctx context.Context, refs []catalog.Ref) ([]*catalog.StoredEntity, error) {
+	return s.byRefs(ctx, refs, catalog.Filter{}, true)
+}
+
+func (s *Store) byRefs(ctx context.Context, refs []catalog.Ref, f catalog.Filter, headersOnly bool) ([]*catalog.StoredEntity, error) {
 	keys := make([]any, len(refs))
 	for i, r := range refs {
 		keys[i] = r.Key()
 	}
 	w := &whereBuilder{dl: s.dialect}
 	w.filter(f)
-	byKey, err := s.fetchWhere(ctx, s.shape(false), "e.ref_key", keys, w)
+	byKey, err := s.fetchWhere(ctx, s.shape(headersOnly), "e.ref_key", keys, w)
 	if err != nil {
 		return nil, err
 	}

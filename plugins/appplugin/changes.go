@@ -29,7 +29,7 @@ func ChangesModule() portico.Feature {
 		}
 		// HistoryModule migrates the tables; this store only reads, and
 		// its recorder only computes diffs asked for here.
-		hist := apihistory.NewStore(s.DB, s.Clock)
+		hist := apihistory.NewStore(s.DB, s.Clock).ReadingCurrentFrom(s.Store)
 		p := &apichanges.Page{
 			History:    hist,
 			Differ:     apihistory.NewRecorder(hist, s.Store, apihistory.RecorderOptions{Logger: s.Logger}),

@@ -38,7 +38,7 @@ func HistoryModule() Feature {
 		if hooks != nil {
 			arrived = hooks.Arrived
 		}
-		hist := apihistory.NewStore(s.DB, s.Clock)
+		hist := apihistory.NewStore(s.DB, s.Clock).ReadingCurrentFrom(s.Store)
 		// Recording waits while a location's first load is under way:
 		// writing versions between a bulk load's mutations made the
 		// catalog's writer re-read its indexes after each one. A location

@@ -17,6 +17,10 @@ type bucketReader struct {
 	etags map[string]string // the run's listing: unchanged targets come from the cache
 }
 
+// Revision is the object's ETag in the run's listing ("" when unknown):
+// API history records it as the source of a definition.
+func (r *bucketReader) Revision() string { return r.etags[r.key] }
+
 // ReadRelative reads target relative to the object's key.
 func (r *bucketReader) ReadRelative(ctx context.Context, target string) ([]byte, string, error) {
 	if u, err := url.Parse(target); err != nil || u.Scheme != "" || u.Host != "" {

@@ -55,6 +55,8 @@ type VersionJSON struct {
 	InfoVersion  string          `json:"infoVersion,omitempty"`
 	Provider     string          `json:"provider,omitempty"`
 	Location     string          `json:"location,omitempty"`
+	RunID        string          `json:"runId,omitempty"`    // the provider run that first saw it
+	Revision     string          `json:"revision,omitempty"` // ETag or object version of location
 	Size         int64           `json:"size"`
 	FirstSeen    time.Time       `json:"firstSeen"`
 	CurrentSince time.Time       `json:"currentSince"`
@@ -66,7 +68,7 @@ type VersionJSON struct {
 func versionJSON(e apihistory.Entry, current bool) VersionJSON {
 	return VersionJSON{
 		ID: e.ID, Hash: e.Hash, SpecType: e.SpecType, InfoVersion: e.InfoVersion,
-		Provider: e.Provider, Location: e.Location, Size: e.Size,
+		Provider: e.Provider, Location: e.Location, RunID: e.RunID, Revision: e.Revision, Size: e.Size,
 		FirstSeen: e.FirstSeen, CurrentSince: e.CurrentSince, PreviousID: e.PrevID,
 		Current: current, Changes: e.Changes,
 	}

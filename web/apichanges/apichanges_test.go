@@ -50,8 +50,10 @@ func newServer(t *testing.T, st *store.Store) *server {
 	if err != nil {
 		t.Fatal(err)
 	}
+	hist.ReadingCurrentFrom(st)
 	rec := apihistory.NewRecorder(hist, st, apihistory.RecorderOptions{})
 	cat := catalog.New(st, catalog.Options{Processors: []catalog.Processor{rec.Processor()}})
+	cat.AddCommitHook(rec.CommitHook())
 	s := &server{t: t}
 	for _, def := range []string{v1, v2, v3} {
 		d, _ := json.Marshal(def)

@@ -1,0 +1,217 @@
+package apihistory
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"strings"
+	"testing"
+
+	"github.com/porticohq/portico/catalog"
+	"github.com/porticohq/portico/catalog/store"
+	"github.com/porticohq/portico/catalog/store/storetest"
+)
+
+// storedBytes is the length of each of key's stored definitions, newest
+// version first (0: stored without a body).
+func storedBytes(t *testing.T, st *store.Store, key string) []int {
+	t.Helper()
+	const q = "SELECT length(definition) FROM api_versions WHERE entity_key = ? ORDER BY current_since DESC, id DESC"
+	rows, err := st.DB().QueryContext(context.Background(), q, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var out []int
+	for rows.Next() {
+		var n int
+		if err := rows.Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, n)
+	}
+	return out
+}
+
+// TestTheCurrentVersionIsStoredWithoutItsBodyUntilReplaced: the entity
+// holds the current definition, so a version is stored without it (a cold
+// ingest writes no second copy); when a new definition arrives, the body
+// of the version it replaces is stored, and every version still reads
+// and diffs, the reverted one included.
+func TestTheCurrentVersionIsStoredWithoutItsBodyUntilReplaced(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		r := newRig(t, st)
+		const key = "api:default/pets"
+		r.sync(map[string]string{"file:/srv/pets.yaml": apiFile("pets", recPets)})
+		if got := storedBytes(t, st, key); len(got) != 1 || got[0] != 0 {
+			t.Fatalf("after the first sync, stored bytes %v, want [0]", got)
+		}
+		v1 := r.versions(key)[0]
+		if def, err := r.hist.Definition(ctx, v1.ID); err != nil || string(def) != recPets {
+			t.Fatalf("current definition read from the entity: %q, %v", def, err)
+		}
+
+		r.sync(map[string]string{"file:/srv/pets.yaml": apiFile("pets", recPetsV2)})
+		if got := storedBytes(t, st, key); len(got) != 2 || got[0] != 0 || got[1] == 0 {
+			t.Fatalf("after the edit, stored bytes %v, want [0 >0]", got)
+		}
+		r.sync(map[string]string{"file:/srv/pets.yaml": apiFile("pets", recPets)}) // reverted
+		if got := storedBytes(t, st, key); len(got) != 2 || got[0] == 0 || got[1] == 0 {
+			t.Fatalf("after the revert, stored bytes %v, want both kept", got)
+		}
+		tl := r.versions(key)
+		for _, v := range tl {
+			want := map[string]string{"1.0": recPets, "2.0": recPetsV2}[v.InfoVersion]
+			if def, err := r.hist.Definition(ctx, v.ID); err != nil || string(def) != want {
+				t.Errorf("definition of %s: %q, %v", v.InfoVersion, def, err)
+			}
+		}
+		if tl[0].Changes == nil || tl[0].Changes.Breaking != 0 || tl[0].Changes.Info == 0 {
+			t.Errorf("diff of the revert (an added operation): %+v", tl[0].Changes)
+		}
+		rep, err := r.rec.DiffBetween(ctx, tl[0].ID, tl[1].ID)
+		if err != nil || rep.Counts.Breaking != 1 {
+			t.Errorf("on-demand diff between the two: %+v, %v", rep, err)
+		}
+	})
+}
+
+// TestTheReplacedBodyIsStoredBeforeTheNewDefinitionIsWritten: the body
+// of the version being replaced is stored while the entity still holds
+// it (by the processor, before the mutation commits), so there is no
+// moment, and no crash, after which it is lost.
+func TestTheReplacedBodyIsStoredBeforeTheNewDefinitionIsWritten(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		r := newRig(t, st)
+		const key = "api:default/pets"
+		r.sync(map[string]string{"file:/srv/pets.yaml": apiFile("pets", recPets)})
+		ents, _ := catalog.ParseYAML([]byte(apiFile("pets", recPetsV2)), catalog.Source{Location: "file:/srv/pets.yaml"})
+		p, err := r.cat.Prepare(ctx, "file:/srv/*.yaml", catalog.Mutation{Type: catalog.Full, Entities: ents})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := storedBytes(t, st, key); len(got) != 1 || got[0] == 0 {
+			t.Fatalf("prepared, not written: stored bytes %v, want the current body kept", got)
+		}
+		// A process stopping here, or later before the recorder flushes,
+		// loses nothing: the old version reads from its stored body.
+		if _, err := r.cat.ApplyPrepared(ctx, p); err != nil {
+			t.Fatal(err)
+		}
+		v1 := r.versions(key)[0]
+		if def, err := r.hist.Definition(ctx, v1.ID); err != nil || string(def) != recPets {
+			t.Errorf("replaced definition before the flush: %q, %v", def, err)
+		}
+	})
+}
+
+// TestADefinitionNoEntityHoldsIsNotKept: a current version stored without
+// its body reads from the entity; once the API is removed, it is
+// ErrNotKept, not another definition.
+func TestADefinitionNoEntityHoldsIsNotKept(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		r := newRig(t, st)
+		r.sync(map[string]string{"file:/srv/pets.yaml": apiFile("pets", recPets), "file:/srv/x.yaml": apiFile("x", recPets)})
+		v := r.versions("api:default/pets")[0]
+		r.sync(map[string]string{"file:/srv/x.yaml": apiFile("x", recPets)})
+		if _, err := r.hist.Definition(ctx, v.ID); !errors.Is(err, ErrNotKept) {
+			t.Errorf("definition of a removed API: %v, want ErrNotKept", err)
+		}
+		if _, err := r.hist.Keep(ctx, v.EntityKey, v.Hash, []byte(recPetsV2)); err == nil {
+			t.Error("Keep stored a definition with another hash")
+		}
+	})
+}
+
+// TestVersionsStoredWithTheirBodiesKeepWorking: a database written before
+// versions were stored without bodies (every version compressed) records
+// and diffs the same.
+func TestVersionsStoredWithTheirBodiesKeepWorking(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		r := newRig(t, st)
+		const key = "api:default/pets"
+		r.sync(map[string]string{"file:/srv/pets.yaml": apiFile("pets", recPets)})
+		if _, err := st.DB().ExecContext(ctx, "DELETE FROM api_versions"); err != nil {
+			t.Fatal(err)
+		}
+		old, _, err := r.hist.Record(ctx, Version{EntityKey: key, SpecType: "openapi"}, []byte(recPets))
+		if err != nil {
+			t.Fatal(err)
+		}
+		r = newRig(t, st) // a restart on the upgraded binary
+		r.sync(map[string]string{"file:/srv/pets.yaml": apiFile("pets", recPetsV2)})
+		tl := r.versions(key)
+		if len(tl) != 2 || tl[1].ID != old.ID || tl[0].Changes == nil || tl[0].Changes.Breaking != 1 {
+			t.Fatalf("after the edit: %+v", tl)
+		}
+		if got := storedBytes(t, st, key); got[1] == 0 {
+			t.Errorf("stored bytes %v: the old body is gone", got)
+		}
+	})
+}
+
+// revReader is a location's Reader that knows the revision it read, as
+// the S3 provider's does (the object's ETag).
+type revReader struct{ rev string }
+
+func (revReader) ReadRelative(context.Context, string) ([]byte, string, error) {
+	return nil, "", errors.New("no placeholders here")
+}
+func (r revReader) Revision() string { return r.rev }
+
+// TestAVersionRecordsItsRunAndRevision: the source of a version names the
+// provider run that first saw it and the revision of its location when
+// the provider knows them; a definition seen again keeps its first source.
+func TestAVersionRecordsItsRunAndRevision(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		r := newRig(t, st)
+		apply := func(run, rev, def string) {
+			t.Helper()
+			ents, _ := catalog.ParseYAML([]byte(apiFile("pets", def)), catalog.Source{Location: "url:https://b/pets.yaml", Reader: revReader{rev}})
+			ctx := catalog.WithRun(context.Background(), run)
+			if _, err := r.cat.Apply(ctx, "awsS3-provider:b", catalog.Mutation{Type: catalog.Full, Entities: ents}); err != nil {
+				t.Fatal(err)
+			}
+			r.rec.Flush(ctx)
+		}
+		apply("run-1", `"etag-1"`, recPets)
+		apply("run-2", `"etag-2"`, recPetsV2)
+		apply("run-3", `"etag-3"`, recPets) // reverted: the first version again
+		tl := r.versions("api:default/pets")
+		if len(tl) != 2 || tl[0].RunID != "run-1" || tl[0].Revision != `"etag-1"` ||
+			tl[1].RunID != "run-2" || tl[1].Revision != `"etag-2"` || tl[0].Provider != "awsS3-provider:b" {
+			t.Fatalf("timeline: %+v", tl)
+		}
+		if v, err := r.hist.Get(context.Background(), tl[1].ID); err != nil || v.RunID != "run-2" || v.Revision != `"etag-2"` {
+			t.Errorf("Get: %+v, %v", v, err)
+		}
+	})
+}
+
+// TestAReplicaDoesNotWarnOfABodyAnotherKept: two replicas share the
+// database; the one that applies a new definition second finds the
+// replaced body already kept by the other, and says nothing of a loss.
+func TestAReplicaDoesNotWarnOfABodyAnotherKept(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		a, b := newRig(t, st), newRig(t, st)
+		var logs strings.Builder
+		a.rec.log = slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelWarn}))
+		a.sync(map[string]string{"file:/srv/pets.yaml": apiFile("pets", recPets)})
+		b.sync(map[string]string{"file:/srv/pets.yaml": apiFile("pets", recPets)})
+		b.sync(map[string]string{"file:/srv/pets.yaml": apiFile("pets", recPetsV2)})
+		a.sync(map[string]string{"file:/srv/pets.yaml": apiFile("pets", recPetsV2)})
+		if logs.Len() > 0 {
+			t.Errorf("warned: %s", logs.String())
+		}
+		if tl := a.versions("api:default/pets"); len(tl) != 2 {
+			t.Errorf("%d versions, want 2", len(tl))
+		}
+		if got := storedBytes(t, st, "api:default/pets"); len(got) != 2 || got[1] == 0 {
+			t.Errorf("stored bytes %v", got)
+		}
+	})
+}

@@ -1,0 +1,297 @@
+package apihistory
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Record makes definition the current version of v.EntityKey. A
+// definition already current adds nothing (changed is false); one seen
+// before becomes current again; a new one is stored. The returned version
+// is the current one, with PrevID set when it changed.
+func (s *Store) Record(ctx context.Context, v Version, definition []byte) (cur Version, changed bool, err error) {
+	res, err := s.RecordAll(ctx, []Item{{Version: v, Definition: definition}})
+	if err != nil {
+		return Version{}, false, err
+	}
+	return res[0].Version, res[0].Changed, nil
+}
+
+// Item is one definition to record.
+type Item struct {
+	// Version holds EntityKey and the source fields; the rest is filled
+	// in. Hash may be set to Hash(Definition) when the caller has it.
+	// Without a Definition, Hash and Size must be set: the version is
+	// stored without a body, which the catalog's entity holds (see Store).
+	Version    Version
+	Definition []byte
+}
+
+// Recorded is what recording an Item did.
+type Recorded struct {
+	Version Version // the current version
+	Changed bool
+}
+
+// RecordAll records items as Record does, in one transaction. The first
+// versions of APIs with none yet (all of a cold ingest) are inserted
+// together, a few statements for hundreds of rows; the others one by one.
+func (s *Store) RecordAll(ctx context.Context, items []Item) ([]Recorded, error) {
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, err
+	}
+	defer tx.Rollback()
+	keys := make([]string, len(items))
+	for i, it := range items {
+		keys[i] = it.Version.EntityKey
+	}
+	known, err := s.versioned(ctx, tx, keys)
+	if err != nil {
+		return nil, fmt.Errorf("record api versions: %w", err)
+	}
+	out := make([]Recorded, len(items))
+	var firsts []firstRow // inserted together, one per API
+	var st *recordStmts
+	defer func() {
+		if st != nil {
+			st.close()
+		}
+	}()
+	for i, it := range items {
+		key := it.Version.EntityKey
+		if !known[key] {
+			row, err := s.firstVersion(it)
+			if err != nil {
+				return nil, fmt.Errorf("record %s: %w", key, err)
+			}
+			out[i], known[key] = Recorded{Version: row.v, Changed: true}, true
+			row.i = i
+			firsts = append(firsts, row)
+			continue
+		}
+		// A later item of an API inserted above sees that version.
+		if err := s.insertFirsts(ctx, tx, out, firsts); err != nil {
+			return nil, fmt.Errorf("record api versions: %w", err)
+		}
+		firsts = firsts[:0]
+		if st == nil {
+			if st, err = s.prepare(ctx, tx); err != nil {
+				return nil, fmt.Errorf("record api versions: %w", err)
+			}
+		}
+		v, changed, err := s.recordIn(ctx, st, it.Version, it.Definition)
+		if err != nil {
+			return nil, fmt.Errorf("record %s: %w", key, err)
+		}
+		out[i] = Recorded{Version: v, Changed: changed}
+	}
+	if err := s.insertFirsts(ctx, tx, out, firsts); err != nil {
+		return nil, fmt.Errorf("record api versions: %w", err)
+	}
+	if err := tx.Commit(); err != nil {
+		return nil, fmt.Errorf("record api versions: %w", err)
+	}
+	return out, nil
+}
+
+// versioned reports which of keys have a version.
+func (s *Store) versioned(ctx context.Context, tx *sql.Tx, keys []string) (map[string]bool, error) {
+	out := make(map[string]bool, len(keys))
+	for chunk := range chunks(keys) {
+		args := make([]any, len(chunk))
+		for i, k := range chunk {
+			args[i] = k
+		}
+		rows, err := tx.QueryContext(ctx, s.rebind(`SELECT DISTINCT entity_key FROM api_versions
+WHERE entity_key IN (?`+strings.Repeat(", ?", len(chunk)-1)+`)`), args...)
+		if err != nil {
+			return nil, err
+		}
+		for rows.Next() {
+			var k string
+			if err := rows.Scan(&k); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			out[k] = true
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// firstRow is the first version of an API, to insert as out[i].
+type firstRow struct {
+	i  int
+	v  Version
+	gz []byte // empty: stored without a body, which the entity holds
+}
+
+// firstVersion is the row it records for an API with no version.
+func (s *Store) firstVersion(it Item) (firstRow, error) {
+	row := firstRow{v: it.Version, gz: []byte{}}
+	if it.Definition != nil {
+		var err error
+		if row.gz, err = compress(it.Definition); err != nil {
+			return firstRow{}, err
+		}
+		row.v.Hash, row.v.Size = Hash(it.Definition), int64(len(it.Definition))
+	}
+	if row.v.Hash == "" {
+		return firstRow{}, errors.New("a version without a definition needs its hash")
+	}
+	now := unixMilli(s.now().UnixMilli()) // as stored
+	row.v.FirstSeen, row.v.CurrentSince, row.v.PrevID = now, now, 0
+	return row, nil
+}
+
+// insertColumns are the columns a new version row sets.
+const insertColumns = `INSERT INTO api_versions
+(entity_key, hash, spec_type, info_version, provider, location, run_id, revision, size, first_seen, current_since, prev_id, definition)
+VALUES `
+
+// firstsPerInsert bounds the rows of one INSERT (13 placeholders each).
+const firstsPerInsert = 500
+
+// insertFirsts inserts rows, first versions of distinct APIs, and sets
+// the ids of their versions in out.
+func (s *Store) insertFirsts(ctx context.Context, tx *sql.Tx, out []Recorded, rows []firstRow) error {
+	for len(rows) > 0 {
+		n := min(len(rows), firstsPerInsert)
+		if err := s.insertRows(ctx, tx, out, rows[:n]); err != nil {
+			return err
+		}
+		rows = rows[n:]
+	}
+	return nil
+}
+
+func (s *Store) insertRows(ctx context.Context, tx *sql.Tx, out []Recorded, rows []firstRow) error {
+	var q strings.Builder
+	q.WriteString(insertColumns)
+	args := make([]any, 0, 13*len(rows))
+	byKey := make(map[string]int, len(rows))
+	for j, r := range rows {
+		v := r.v
+		if j > 0 {
+			q.WriteString(", ")
+		}
+		q.WriteString("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+		args = append(args, v.EntityKey, v.Hash, v.SpecType, v.InfoVersion, v.Provider, v.Location, v.RunID, v.Revision, v.Size,
+			v.FirstSeen.UnixMilli(), v.CurrentSince.UnixMilli(), nil, r.gz)
+		byKey[v.EntityKey] = r.i
+	}
+	q.WriteString(" RETURNING id, entity_key")
+	res, err := tx.QueryContext(ctx, s.rebind(q.String()), args...)
+	if err != nil {
+		return err
+	}
+	defer res.Close()
+	for res.Next() {
+		var id int64
+		var key string
+		if err := res.Scan(&id, &key); err != nil {
+			return err
+		}
+		out[byKey[key]].Version.ID = id
+	}
+	return res.Err()
+}
+
+// recordStmts are RecordAll's statements, prepared once per transaction.
+type recordStmts struct{ head, update, insert *sql.Stmt }
+
+func (s *Store) prepare(ctx context.Context, tx *sql.Tx) (*recordStmts, error) {
+	var st recordStmts
+	var err error
+	if st.head, err = tx.PrepareContext(ctx, s.rebind(selectVersion+` WHERE entity_key = ? `+latest+` LIMIT 1`)); err != nil {
+		return nil, err
+	}
+	if st.update, err = tx.PrepareContext(ctx, s.rebind(`UPDATE api_versions SET current_since = ?, prev_id = ?
+WHERE entity_key = ? AND hash = ? RETURNING id, spec_type, info_version, provider, location, run_id, revision, first_seen`)); err != nil {
+		st.close()
+		return nil, err
+	}
+	if st.insert, err = tx.PrepareContext(ctx, s.rebind(`INSERT INTO api_versions
+(entity_key, hash, spec_type, info_version, provider, location, run_id, revision, size, first_seen, current_since, prev_id, definition)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`)); err != nil {
+		st.close()
+		return nil, err
+	}
+	return &st, nil
+}
+
+func (st *recordStmts) close() {
+	for _, s := range []*sql.Stmt{st.head, st.update, st.insert} {
+		if s != nil {
+			s.Close()
+		}
+	}
+}
+
+func (s *Store) recordIn(ctx context.Context, st *recordStmts, v Version, definition []byte) (Version, bool, error) {
+	if definition != nil {
+		if v.Hash == "" {
+			v.Hash = Hash(definition)
+		}
+		v.Size = int64(len(definition))
+	}
+	if v.Hash == "" {
+		return Version{}, false, errors.New("a version without a definition needs its hash")
+	}
+	head, err := s.scanVersion(st.head.QueryRowContext(ctx, v.EntityKey))
+	first := errors.Is(err, ErrNotFound) // no version of this API yet
+	switch {
+	case first:
+	case err != nil:
+		return Version{}, false, err
+	case head.Hash == v.Hash:
+		return head, false, nil
+	}
+	now := unixMilli(s.now().UnixMilli()) // as stored
+	if !head.CurrentSince.Before(now) {   // keep the timeline strictly ordered
+		now = head.CurrentSince.Add(time.Millisecond)
+	}
+	v.CurrentSince, v.PrevID = now, head.ID
+	// A definition seen before becomes current again, keeping its first
+	// sighting and source (an API without versions has none to revive).
+	if !first {
+		var seen int64
+		err = st.update.QueryRowContext(ctx, now.UnixMilli(), nullID(head.ID), v.EntityKey, v.Hash).Scan(&v.ID, &v.SpecType, &v.InfoVersion, &v.Provider, &v.Location, &v.RunID, &v.Revision, &seen)
+		if err == nil {
+			v.FirstSeen = unixMilli(seen)
+			return v, true, nil
+		}
+		if !errors.Is(err, sql.ErrNoRows) {
+			return Version{}, false, err
+		}
+	}
+	gz := []byte{} // not NULL: the column predates bodiless versions
+	if definition != nil {
+		if gz, err = compress(definition); err != nil {
+			return Version{}, false, err
+		}
+	}
+	v.FirstSeen = now
+	err = st.insert.QueryRowContext(ctx, v.EntityKey, v.Hash, v.SpecType, v.InfoVersion, v.Provider, v.Location, v.RunID, v.Revision, v.Size,
+		now.UnixMilli(), now.UnixMilli(), nullID(head.ID), gz).Scan(&v.ID)
+	if err != nil {
+		return Version{}, false, err
+	}
+	return v, true, nil
+}
+
+func nullID(id int64) any {
+	if id == 0 {
+		return nil
+	}
+	return id
+}
