@@ -122,7 +122,7 @@ func (r *FileReader) resolveInside(path string) (string, error) {
 		return "", fmt.Errorf("resolve base directory %s: %w", r.base, r.baseErr)
 	}
 	outside := fmt.Errorf("%s leads through a symlink outside the location's base directory %s, or to nothing", path, r.base)
-	real, err := filepath.EvalSymlinks(path)
+	real, err := resolveBelow(r.base, r.realBase, path)
 	if errors.Is(err, fs.ErrNotExist) {
 		if r.existingPartInside(path) {
 			return "", fmt.Errorf("file %s does not exist", path)

@@ -52,6 +52,10 @@ func (t *Targets) ReadLocation(ctx context.Context, loc LocationSpec) ([]byte, R
 			return nil, nil, err
 		}
 		r := NewFileReader(root, loc.Target)
+		if real, ok := t.realRoots.Load(root); ok && r.base == root {
+			// The entity's placeholders resolve against the same root.
+			r.once.Do(func() { r.realBase = real.(string) })
+		}
 		r.URLs = t.URLs
 		if t.MaxSize > 0 {
 			r.MaxSize = t.MaxSize
