@@ -18,7 +18,7 @@ import (
 // which matters for entities carrying large inline definitions.
 func contentHash(e *Entity, rels []RelationRow, locationKey string) (string, error) {
 	h := sha256.New()
-	w := hashWriter{w: bufio.NewWriterSize(h, 4096)}
+	w := hashWriter{w: bufio.NewWriterSize(h, 512)} // a few sha256 blocks
 	w.str(e.APIVersion)
 	w.str(e.Kind)
 	m := &e.Metadata
