@@ -1,11 +1,11 @@
 package catalog
 
 import (
+	"bufio"
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
 	"fmt"
-	"hash"
 	"maps"
 	"math"
 	"slices"
@@ -17,7 +17,8 @@ import (
 // is several times cheaper than encoding JSON (no escaping, no buffers),
 // which matters for entities carrying large inline definitions.
 func contentHash(e *Entity, rels []RelationRow, locationKey string) (string, error) {
-	w := hashWriter{h: sha256.New()}
+	h := sha256.New()
+	w := hashWriter{w: bufio.NewWriterSize(h, 512)} // a few sha256 blocks
 	w.str(e.APIVersion)
 	w.str(e.Kind)
 	m := &e.Metadata
@@ -48,11 +49,17 @@ func contentHash(e *Entity, rels []RelationRow, locationKey string) (string, err
 	if w.err != nil {
 		return "", w.err
 	}
-	return hex.EncodeToString(w.h.Sum(nil)), nil
+	if err := w.w.Flush(); err != nil {
+		return "", err
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
 }
 
+// hashWriter writes through a buffer: the hash's Write takes bytes, and
+// converting each string (an inline definition of kilobytes) would copy it
+// to the heap first.
 type hashWriter struct {
-	h   hash.Hash
+	w   *bufio.Writer
 	buf [9]byte
 	err error
 }
@@ -60,12 +67,12 @@ type hashWriter struct {
 func (w *hashWriter) tag(t byte, n int) {
 	w.buf[0] = t
 	binary.LittleEndian.PutUint64(w.buf[1:], uint64(n))
-	w.h.Write(w.buf[:])
+	w.w.Write(w.buf[:])
 }
 
 func (w *hashWriter) str(s string) {
 	w.tag('s', len(s))
-	w.h.Write([]byte(s))
+	w.w.WriteString(s)
 }
 
 func (w *hashWriter) stringMap(m map[string]string) {

@@ -79,12 +79,13 @@ func (c *Catalog) applyPrepared(ctx context.Context, p *PreparedMutation, began 
 	start := time.Now()
 	provider, m := p.provider, p.m
 	res, err := c.store.Apply(ctx, StoreMutation{
-		Provider: provider,
-		Type:     m.Type,
-		Entities: p.processed,
-		Removed:  m.Removed,
-		Failed:   m.Failed,
-		Orphan:   m.Orphans && c.orphanStrategy != OrphanDelete,
+		Provider:   provider,
+		Type:       m.Type,
+		Entities:   p.processed,
+		Removed:    m.Removed,
+		Failed:     m.Failed,
+		Orphan:     m.Orphans && c.orphanStrategy != OrphanDelete,
+		OrphanedBy: m.OrphanedBy,
 	})
 	if err != nil {
 		err = fmt.Errorf("apply mutation of %s: %w", provider, err)
@@ -190,6 +191,7 @@ func (c *Catalog) processOne(ctx context.Context, provider string, d *DeferredEn
 // orphan mark is the catalog's too, never read from input.
 func setManagedBy(e *Entity, src Source) {
 	delete(e.Metadata.Annotations, AnnotationOrphan)
+	delete(e.Metadata.Annotations, AnnotationOrphanedBy)
 	delete(e.Metadata.Annotations, AnnotationDefinitionLocation)
 	if src.Location == "" {
 		return

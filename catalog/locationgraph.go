@@ -75,6 +75,9 @@ type Walk struct {
 	Unread []LocationSpec
 	// Unreachable are known locations no root reaches any more.
 	Unreachable []string
+	// ListedBy names, for each reachable location other than a root, the
+	// location whose Location entity named it (the first, in walk order).
+	ListedBy map[string]string
 	// Problems are, by location and then by entity index, the problems of
 	// Location entities whose targets are missing, cyclic or too deep.
 	Problems map[string]map[int][]Problem
@@ -82,7 +85,7 @@ type Walk struct {
 
 // Walk follows the graph from the roots, depth first, each location once.
 func (g *LocationGraph) Walk() Walk {
-	w := Walk{Reachable: map[string]bool{}, Problems: map[string]map[int][]Problem{}}
+	w := Walk{Reachable: map[string]bool{}, ListedBy: map[string]string{}, Problems: map[string]map[int][]Problem{}}
 	onPath := map[string]bool{}
 	visited := map[string]bool{}
 	var visit func(loc LocationSpec, depth int)
@@ -113,6 +116,7 @@ func (g *LocationGraph) Walk() Walk {
 				if cn := g.nodes[ck]; cn != nil && cn.missing && !c.Glob {
 					w.addProblem(key, c, fmt.Sprintf("target %s: %s does not exist", c.Target, ck))
 				}
+				w.ListedBy[ck] = key
 				visit(c.Location, depth+1)
 			}
 		}

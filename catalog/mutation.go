@@ -31,6 +31,9 @@ type Mutation struct {
 	// as Backstage does, unless the catalog's orphan strategy is delete.
 	// Other providers' removals delete, as Backstage's applyMutation does.
 	Orphans bool
+	// OrphanedBy names, by Ref.Key(), the location that stopped emitting an
+	// entity this mutation drops (see AnnotationOrphanedBy); optional.
+	OrphanedBy map[string]string
 }
 
 // DeferredEntity is an entity as a provider read it, before processing.

@@ -122,7 +122,7 @@ func (r *FileReader) resolveInside(path string) (string, error) {
 		return "", fmt.Errorf("resolve base directory %s: %w", r.base, r.baseErr)
 	}
 	outside := fmt.Errorf("%s leads through a symlink outside the location's base directory %s, or to nothing", path, r.base)
-	real, err := filepath.EvalSymlinks(path)
+	real, err := resolveBelow(r.base, r.realBase, path)
 	if errors.Is(err, fs.ErrNotExist) {
 		if r.existingPartInside(path) {
 			return "", fmt.Errorf("file %s does not exist", path)
@@ -184,11 +184,17 @@ const fileReadTimeout = 30 * time.Second
 // between is refused too. The read gives up when ctx ends or after
 // fileReadTimeout.
 func ReadRegularFile(ctx context.Context, path string, limit int64) ([]byte, error) {
+	return readRegularFile(ctx, path, limit, path)
+}
+
+// readRegularFile is ReadRegularFile whose size errors name the file as
+// what.
+func readRegularFile(ctx context.Context, path string, limit int64, what string) ([]byte, error) {
 	info, err := os.Lstat(path)
 	if err != nil {
 		return nil, fmt.Errorf("stat %s: %w", path, err)
 	}
-	if err := checkRegular(path, info, limit); err != nil {
+	if err := checkRegular(path, info, limit, what); err != nil {
 		return nil, err
 	}
 	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
@@ -199,19 +205,19 @@ func ReadRegularFile(ctx context.Context, path string, limit int64) ([]byte, err
 		f.Close()
 		return nil, fmt.Errorf("stat %s: %w", path, err)
 	}
-	if err := checkRegular(path, info, limit); err != nil {
+	if err := checkRegular(path, info, limit, what); err != nil {
 		f.Close()
 		return nil, err
 	}
-	return readWithDeadline(ctx, f, path, limit)
+	return readWithDeadline(ctx, f, path, info.Size(), limit)
 }
 
-func checkRegular(path string, info fs.FileInfo, limit int64) error {
+func checkRegular(path string, info fs.FileInfo, limit int64, what string) error {
 	if !info.Mode().IsRegular() {
 		return fmt.Errorf("%s is not a regular file (%s); only regular files are read", path, fileKind(info.Mode()))
 	}
 	if info.Size() > limit {
-		return TooLarge(path, info.Size(), limit)
+		return TooLarge(what, info.Size(), limit)
 	}
 	return nil
 }
@@ -236,7 +242,10 @@ func fileKind(m fs.FileMode) string {
 
 // readWithDeadline reads f (and closes it) in a goroutine, so that a read
 // that never returns leaves only that goroutine behind, not the caller.
-func readWithDeadline(ctx context.Context, f *os.File, path string, limit int64) ([]byte, error) {
+// size is what f's stat said (a hint: the file may have changed since);
+// the buffer starts at that size, so a bulk load reads each file into one
+// allocation instead of growing a buffer from 512 bytes.
+func readWithDeadline(ctx context.Context, f *os.File, path string, size, limit int64) ([]byte, error) {
 	type result struct {
 		data []byte
 		err  error
@@ -244,7 +253,7 @@ func readWithDeadline(ctx context.Context, f *os.File, path string, limit int64)
 	done := make(chan result, 1)
 	go func() {
 		defer f.Close()
-		data, err := io.ReadAll(io.LimitReader(f, limit+1))
+		data, err := readAllSized(io.LimitReader(f, limit+1), min(max(size, 0), limit)+1)
 		done <- result{data, err}
 	}()
 	timer := time.NewTimer(fileReadTimeout)
@@ -264,6 +273,25 @@ func readWithDeadline(ctx context.Context, f *os.File, path string, limit int64)
 		return nil, TooLarge(path, -1, limit)
 	}
 	return r.data, nil
+}
+
+// readAllSized is io.ReadAll with a first buffer of capacity size (one byte
+// more than the expected content, so that reaching EOF needs no growth).
+func readAllSized(r io.Reader, size int64) ([]byte, error) {
+	b := make([]byte, 0, size)
+	for {
+		n, err := r.Read(b[len(b):cap(b)])
+		b = b[:len(b)+n]
+		if err == io.EOF {
+			return b, nil
+		}
+		if err != nil {
+			return b, err
+		}
+		if len(b) == cap(b) {
+			b = append(b, 0)[:len(b)]
+		}
+	}
 }
 
 // TooLarge is the error of a read refused by the read limit (here, and in

@@ -61,6 +61,9 @@ type StoreMutation struct {
 	// Orphan keeps the entities the mutation drops from the bucket, marked
 	// backstage.io/orphan: 'true', instead of deleting them.
 	Orphan bool
+	// OrphanedBy is Mutation.OrphanedBy: what an orphan's
+	// AnnotationOrphanedBy says.
+	OrphanedBy map[string]string
 }
 
 // ProcessedEntity is one entity after ingest processing. When Problems is

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 )
 
 // Targets is the TargetReader of file and url locations. Files are read
@@ -29,6 +30,11 @@ type Targets struct {
 	URLs *URLReader
 	// MaxSize bounds one file; zero means DefaultMaxReadSize.
 	MaxSize int64
+
+	// realRoots caches each root with its symlinks resolved: a bulk load
+	// reads thousands of files under one root, and the root is the
+	// operator's, not a catalog author's, so it is resolved once.
+	realRoots sync.Map // string -> string
 }
 
 var _ TargetReader = (*Targets)(nil)
@@ -46,6 +52,10 @@ func (t *Targets) ReadLocation(ctx context.Context, loc LocationSpec) ([]byte, R
 			return nil, nil, err
 		}
 		r := NewFileReader(root, loc.Target)
+		if real, ok := t.realRoots.Load(root); ok && r.base == root {
+			// The entity's placeholders resolve against the same root.
+			r.once.Do(func() { r.realBase = real.(string) })
+		}
 		r.URLs = t.URLs
 		if t.MaxSize > 0 {
 			r.MaxSize = t.MaxSize
@@ -67,16 +77,19 @@ func (t *Targets) ReadLocation(ctx context.Context, loc LocationSpec) ([]byte, R
 // readFile reads path, which must exist as a regular file inside root once
 // symlinks are resolved.
 func (t *Targets) readFile(ctx context.Context, root, path string) ([]byte, error) {
-	real, err := filepath.EvalSymlinks(path)
+	realRoot, err := t.realRoot(root)
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, fmt.Errorf("%s does not exist: %w", path, fs.ErrNotExist)
+		}
+		return nil, fmt.Errorf("resolve %s: %w", root, err)
+	}
+	real, err := resolveBelow(root, realRoot, path)
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
 			return nil, fmt.Errorf("%s does not exist: %w", path, fs.ErrNotExist)
 		}
 		return nil, fmt.Errorf("resolve %s: %w", path, err)
-	}
-	realRoot, err := filepath.EvalSymlinks(root)
-	if err != nil {
-		return nil, fmt.Errorf("resolve %s: %w", root, err)
 	}
 	if !within(realRoot, real) {
 		return nil, fmt.Errorf("%s is a symlink to %s, outside %s", path, real, root)
@@ -85,10 +98,43 @@ func (t *Targets) readFile(ctx context.Context, root, path string) ([]byte, erro
 	if limit <= 0 {
 		limit = DefaultMaxReadSize
 	}
-	if info, err := os.Stat(real); err == nil && info.Size() > limit {
-		return nil, TooLarge("file", info.Size(), limit)
+	return readRegularFile(ctx, real, limit, "file")
+}
+
+// resolveBelow is filepath.EvalSymlinks(path) for a path inside root, whose
+// resolution is realRoot: only the parts below root are looked at (for a
+// file directly in root, one lstat instead of one per directory from /),
+// and the first symlink among them hands over to EvalSymlinks.
+func resolveBelow(root, realRoot, path string) (string, error) {
+	rel, err := filepath.Rel(root, path)
+	if err != nil || !filepath.IsLocal(rel) {
+		return filepath.EvalSymlinks(path)
 	}
-	return ReadRegularFile(ctx, real, limit)
+	cur := realRoot
+	for part := range strings.SplitSeq(rel, string(filepath.Separator)) {
+		cur = filepath.Join(cur, part)
+		info, err := os.Lstat(cur)
+		if err != nil {
+			return "", err
+		}
+		if info.Mode()&fs.ModeSymlink != 0 {
+			return filepath.EvalSymlinks(path)
+		}
+	}
+	return cur, nil
+}
+
+// realRoot returns root with its symlinks resolved, once per root.
+func (t *Targets) realRoot(root string) (string, error) {
+	if real, ok := t.realRoots.Load(root); ok {
+		return real.(string), nil
+	}
+	real, err := filepath.EvalSymlinks(root)
+	if err != nil {
+		return "", err
+	}
+	t.realRoots.Store(root, real)
+	return real, nil
 }
 
 // Root returns the configured directory that holds path (the deepest, when

@@ -128,8 +128,10 @@ type OriginLocation struct {
 
 // Orphan says why an entity is orphaned.
 type Orphan struct {
-	// ListedBy is the location that no longer lists it: the configured or
-	// registered location it was read through (its managed-by-origin-location).
+	// ListedBy is the location that no longer lists it: the Location whose
+	// targets dropped it (its portico.dev/orphaned-by), else the configured
+	// or registered location it was read through (its
+	// managed-by-origin-location).
 	ListedBy string
 	// ManagedBy is the file, URL or object it was read from (its
 	// managed-by-location), named when it is not ListedBy.

@@ -16,8 +16,9 @@ const orphanHashPrefix = "orphan:"
 // orphanEntities marks entities that their Location no longer emits: the
 // body gains backstage.io/orphan: 'true' (searchable, as in Backstage, so it
 // is a facet), orphaned_at records since when, and the relations the entity
-// emitted stay, as Backstage keeps an orphan's last processed state.
-func (s *Store) orphanEntities(ctx context.Context, tx *sql.Tx, list []*stored, now int64) error {
+// emitted stay, as Backstage keeps an orphan's last processed state. by
+// names, by ref key, the location that stopped emitting each.
+func (s *Store) orphanEntities(ctx context.Context, tx *sql.Tx, list []*stored, by map[string]string, now int64) error {
 	if len(list) == 0 {
 		return nil
 	}
@@ -31,7 +32,7 @@ func (s *Store) orphanEntities(ctx context.Context, tx *sql.Tx, list []*stored, 
 	search := newBatcher(ctx, tx, s.dialect, "search", []string{"entity_id", "key", "value", "raw"})
 	defer search.close()
 	for _, ex := range list {
-		pd, err := s.orphaned(ctx, tx, ex)
+		pd, err := s.orphaned(ctx, tx, ex, by[ex.refKey])
 		if err != nil {
 			return err
 		}
@@ -59,8 +60,9 @@ func (s *Store) orphanEntities(ctx context.Context, tx *sql.Tx, list []*stored, 
 	return search.flush()
 }
 
-// orphaned renders ex's stored body with the orphan annotation.
-func (s *Store) orphaned(ctx context.Context, tx *sql.Tx, ex *stored) (*pending, error) {
+// orphaned renders ex's stored body with the orphan annotations (by, when
+// known, names what stopped emitting it).
+func (s *Store) orphaned(ctx context.Context, tx *sql.Tx, ex *stored, by string) (*pending, error) {
 	var body string
 	q := s.dialect.rebind("SELECT body FROM entity_bodies WHERE entity_id = ?")
 	if err := tx.QueryRowContext(ctx, q, ex.id).Scan(&body); err != nil {
@@ -74,6 +76,9 @@ func (s *Store) orphaned(ctx context.Context, tx *sql.Tx, ex *stored) (*pending,
 		e.Metadata.Annotations = map[string]string{}
 	}
 	e.Metadata.Annotations[catalog.AnnotationOrphan] = "true"
+	if by != "" {
+		e.Metadata.Annotations[catalog.AnnotationOrphanedBy] = by
+	}
 	pd := &pending{pe: &catalog.ProcessedEntity{Entity: &e}, key: ex.refKey, uid: ex.uid, etag: randomHex(16)}
 	if err := pd.render(); err != nil {
 		return nil, fmt.Errorf("orphan %s: %w", ex.refKey, err)

@@ -31,7 +31,7 @@ func (s *Store) write(ctx context.Context, tx *sql.Tx, p *plan) error {
 	if err := s.deleteEntities(ctx, tx, p.deletes); err != nil {
 		return err
 	}
-	if err := s.orphanEntities(ctx, tx, p.orphans, now); err != nil {
+	if err := s.orphanEntities(ctx, tx, p.orphans, p.m.OrphanedBy, now); err != nil {
 		return err
 	}
 	if err := s.insertEntities(ctx, tx, p.inserts, p.m.Provider, now); err != nil {

@@ -40,6 +40,7 @@ func main() {
 		if err != nil {
 			os.Exit(2) // the problem and the usage are printed
 		}
+		servePprof()
 		b := portico.New(opts...)
 		b.Add(defaults.Features()...)
 		if err := b.Run(ctx); err != nil {

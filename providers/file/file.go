@@ -69,14 +69,18 @@ type Provider struct {
 	targets *catalog.Targets
 	logger  *slog.Logger
 
-	mu      sync.Mutex // held for a whole round of reads and its apply
-	conn    providers.Connection
-	graph   *catalog.LocationGraph
-	roots   map[string]bool     // files matching the target, by path
-	nodes   map[string]*node    // every location read, by location string
-	deps    map[string][]string // placeholder file → locations that read it
-	depStat map[string]fileStat // placeholder files as last seen
-	w       *watcher
+	mu    sync.Mutex // held for a whole round of reads and its apply
+	conn  providers.Connection
+	graph *catalog.LocationGraph
+	roots map[string]bool  // files matching the target, by path
+	nodes map[string]*node // every location read, by location string
+	// listedBy is the last walk's Walk.ListedBy: which Location named each
+	// location, so that what a dropped target emitted is marked as
+	// orphaned by that Location.
+	listedBy map[string]string
+	deps     map[string][]string // placeholder file → locations that read it
+	depStat  map[string]fileStat // placeholder files as last seen
+	w        *watcher
 
 	noWatch bool // tests: rely on the re-scan alone
 }

@@ -96,12 +96,29 @@ func TestNestedLocationsFollowTheDisk(t *testing.T) {
 				return present(t, s, "component:default/later") && problemsOf(t, s, "location:default/example-apis") == ""
 			})
 		})
+		t.Run("target removed from a nested Location orphans as that Location", func(t *testing.T) {
+			write(t, filepath.Join(base, "all-apis.yaml"), locationFile("example-apis", "./apis/pets.yaml"))
+			waitFor(t, "later orphaned", func() bool {
+				e, _ := entity(t, s, "component:default/later")
+				return e != nil && e.Metadata.Annotations[catalog.AnnotationOrphan] == "true"
+			})
+			e, _ := entity(t, s, "component:default/later")
+			if got, want := e.Metadata.Annotations[catalog.AnnotationOrphanedBy], "file:"+filepath.Join(base, "all-apis.yaml"); got != want {
+				t.Errorf("orphaned-by = %q, want the nested Location that dropped it, %q", got, want)
+			}
+		})
 		t.Run("target removed orphans its entities", func(t *testing.T) {
 			write(t, filepath.Join(base, "all.yaml"), locationFile("example-all", "./all-components.yaml"))
 			waitFor(t, "apis orphaned", func() bool {
 				e, _ := entity(t, s, "api:default/pets")
 				return e != nil && e.Metadata.Annotations[catalog.AnnotationOrphan] == "true"
 			})
+			// pets.yaml is still named by all-apis.yaml, which all.yaml
+			// no longer names: all.yaml is what dropped it.
+			e, _ := entity(t, s, "api:default/pets")
+			if got, want := e.Metadata.Annotations[catalog.AnnotationOrphanedBy], "file:"+target; got != want {
+				t.Errorf("orphaned-by = %q, want %q", got, want)
+			}
 			for _, ref := range []string{"location:default/example-apis", "component:default/later"} {
 				if e, _ := entity(t, s, ref); e == nil || e.Metadata.Annotations[catalog.AnnotationOrphan] != "true" {
 					t.Errorf("%s not kept as an orphan", ref)

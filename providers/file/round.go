@@ -73,6 +73,7 @@ func (p *Provider) round(ctx context.Context, changed []catalog.LocationSpec, fi
 	m, next := p.delta(rd, &w)
 	if len(m.Entities) == 0 && len(m.Removed) == 0 && len(m.Failed) == 0 && !first {
 		p.commit(rd, next)
+		p.listedBy = w.ListedBy
 		return loadStats{}, nil
 	}
 	res, err := p.conn.ApplyMutation(ctx, m)
@@ -81,6 +82,7 @@ func (p *Provider) round(ctx context.Context, changed []catalog.LocationSpec, fi
 		return loadStats{}, fmt.Errorf("apply %s: %w", p.name, err)
 	}
 	p.commit(rd, next)
+	p.listedBy = w.ListedBy
 	var st loadStats
 	st.add(m, res)
 	return st, nil
@@ -125,6 +127,13 @@ func (p *Provider) delta(rd *round, w *catalog.Walk) (catalog.Mutation, map[stri
 	m := catalog.Mutation{Type: catalog.Delta, Orphans: true}
 	next := map[string]*node{}
 	var gone []catalog.Ref
+	by := map[string]string{} // ref key -> the location that stopped emitting it
+	drop := func(refs []catalog.Ref, loc string) {
+		gone = append(gone, refs...)
+		for _, r := range refs {
+			by[r.Key()] = loc
+		}
+	}
 	for _, key := range rd.order {
 		r := rd.reads[key]
 		var prev []catalog.Ref
@@ -132,7 +141,7 @@ func (p *Provider) delta(rd *round, w *catalog.Walk) (catalog.Mutation, map[stri
 			prev = n.refs
 		}
 		if !w.Reachable[key] {
-			gone = append(gone, prev...)
+			drop(prev, p.droppedBy(key, w))
 			next[key] = nil
 			if r.Missing && !slices.Contains(w.Unreachable, key) {
 				// A missing target a Location still names: remembered, so
@@ -147,19 +156,42 @@ func (p *Provider) delta(rd *round, w *catalog.Walk) (catalog.Mutation, map[stri
 			m.Failed = append(m.Failed, *r.Failed)
 		}
 		m.Entities = append(m.Entities, r.Entities...)
-		gone = append(gone, missing(prev, n.refs)...)
+		drop(missing(prev, n.refs), key)
 		next[key] = n
 	}
 	for _, key := range w.Unreachable {
 		if _, done := next[key]; !done {
 			if n := p.nodes[key]; n != nil {
-				gone = append(gone, n.refs...)
+				drop(n.refs, p.droppedBy(key, w))
 			}
 			next[key] = nil
 		}
 	}
 	m.Removed = p.stillUnclaimed(gone, m.Entities, next)
+	for _, r := range m.Removed {
+		if loc := by[r.Key()]; loc != "" {
+			if m.OrphanedBy == nil {
+				m.OrphanedBy = map[string]string{}
+			}
+			m.OrphanedBy[r.Key()] = loc
+		}
+	}
 	return m, next
+}
+
+// droppedBy returns the Location whose targets stopped reaching key: the
+// nearest location above it, as the last walk went, that w still
+// reaches (a Location two levels up that dropped the one naming key
+// dropped key too); "" when none does.
+func (p *Provider) droppedBy(key string, w *catalog.Walk) string {
+	loc := p.listedBy[key]
+	for range catalog.MaxLocationDepth + 1 {
+		if loc == "" || w.Reachable[loc] {
+			return loc
+		}
+		loc = p.listedBy[loc]
+	}
+	return ""
 }
 
 func nodeFrom(r *nodeRead, problems string) *node {

@@ -1,6 +1,7 @@
 package pages
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"net/http"
@@ -53,12 +54,13 @@ func (h *Handler) entityActions(c *echo.Context, se *catalog.StoredEntity, e *ca
 		a.SignInURL = signInURL(a.Base)
 	}
 	if e.Metadata.Annotations[catalog.AnnotationOrphan] == "true" {
-		// What stopped emitting it is the location it was listed through
-		// (a configured or registered location, or a Location entity
-		// under it), not its own file: that may be unchanged, with the
-		// Location that named it no longer doing so.
+		// What stopped emitting it is the Location that no longer names
+		// its file (recorded when it was orphaned), else the location it
+		// was listed through (a configured or registered location), not
+		// its own file: that may be unchanged, with the Location that
+		// named it no longer doing so.
 		a.Orphan = &views.Orphan{
-			ListedBy:  e.Metadata.Annotations[catalog.AnnotationManagedByOriginLocation],
+			ListedBy:  cmp.Or(e.Metadata.Annotations[catalog.AnnotationOrphanedBy], e.Metadata.Annotations[catalog.AnnotationManagedByOriginLocation]),
 			ManagedBy: e.Metadata.Annotations[catalog.AnnotationManagedByLocation],
 			Since:     se.UpdatedAt, UID: se.UID,
 		}

@@ -180,3 +180,38 @@ func TestOrphanBannerNamesTheLocationThatNoLongerListsIt(t *testing.T) {
 		}
 	}
 }
+
+// An orphan that records the Location that stopped naming its file (one
+// under the root) is shown as orphaned by that Location, not the root.
+func TestOrphanBannerNamesTheNestedLocationThatDroppedIt(t *testing.T) {
+	p := newPortal(t)
+	var all, keep []catalog.DeferredEntity
+	for _, name := range []string{"catalog.yaml", "many.yaml"} {
+		for _, de := range parseFile(t, name) {
+			if de.Entity.Metadata.Name == "refunds-api" {
+				de.Source.Location = "file:/srv/catalog/apis/refunds.yaml"
+				de.Source.OriginLocation = "file:/srv/catalog/all.yaml"
+				de.LocationKey = de.Source.Location
+			} else {
+				keep = append(keep, de)
+			}
+			all = append(all, de)
+		}
+	}
+	ctx := context.Background()
+	if _, err := p.Catalog.Apply(ctx, "file:testdata", catalog.Mutation{Type: catalog.Full, Entities: all, Orphans: true}); err != nil {
+		t.Fatal(err)
+	}
+	refunds := catalog.Ref{Kind: "API", Namespace: "default", Name: "refunds-api"}
+	if _, err := p.Catalog.Apply(ctx, "file:testdata", catalog.Mutation{Type: catalog.Full, Entities: keep, Orphans: true,
+		OrphanedBy: map[string]string{refunds.Key(): "file:/srv/catalog/all-apis.yaml"}}); err != nil {
+		t.Fatal(err)
+	}
+	_, doc, _ := get(t, p.URL, "/catalog/default/api/refunds-api")
+	banner := strings.Join(strings.Fields(doc.Find(`[data-testid="orphan-banner"]`).Text()), " ")
+	for _, want := range []string{"No longer listed by file:/srv/catalog/all-apis.yaml (since 20", "It was read from file:/srv/catalog/apis/refunds.yaml."} {
+		if !strings.Contains(banner, want) {
+			t.Errorf("banner %q lacks %q", banner, want)
+		}
+	}
+}
