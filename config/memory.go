@@ -12,11 +12,14 @@ import (
 // GOMEMLIMIT nor backend.memoryLimit sets one and the process is not in a
 // cgroup with a memory limit. Without a limit the garbage collector lets
 // the heap grow to twice what is live (GOGC=100): a server holding
-// ~200 MB of catalog and search index reached 880 MB while the operation
-// search index was built over 100,000 APIs. Near the limit the collector
-// runs more often instead; it is soft, so a heap that really needs more
-// grows past it (at the cost of more GC CPU) rather than failing.
-const DefaultMemoryLimit = 320 << 20
+// ~250 MB of catalog state and operation search index reached 880 MB
+// while the index was built over 100,000 APIs. Near the limit the
+// collector runs more often instead. The process's resident size is about
+// the limit plus ~100 MB the limit does not count (SQLite's page caches,
+// the mapped binary), so 288 MiB keeps a 100,000-API portal near 400 MB.
+// The limit is soft: a heap that needs more grows past it, at the cost of
+// more GC CPU, rather than failing.
+const DefaultMemoryLimit = 288 << 20
 
 // cgroupShare is the part of a container's memory limit the Go heap is
 // given by default: the rest is SQLite's page caches, stacks and the
@@ -25,7 +28,7 @@ const cgroupShare = 0.75
 
 // MemoryLimitSettings is backend.memoryLimit: the Go runtime's soft memory
 // limit (debug.SetMemoryLimit), as a number of bytes, a size with a unit
-// as GOMEMLIMIT takes it ("320MiB", "1GiB"; B, KiB, MiB, GiB, TiB), or
+// as GOMEMLIMIT takes it ("288MiB", "1GiB"; B, KiB, MiB, GiB, TiB), or
 // false (or "off") for none.
 type MemoryLimitSettings struct {
 	Bytes int64 // 0 when unset
