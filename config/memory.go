@@ -16,7 +16,8 @@ import (
 // while the index was built over 100,000 APIs. Near the limit the
 // collector runs more often instead. The process's resident size is about
 // the limit plus ~100 MB the limit does not count (SQLite's page caches,
-// the mapped binary), so 288 MiB keeps a 100,000-API portal near 400 MB.
+// the mapped binary): at 288 MiB a 100,000-API portal peaked at 427 MB
+// during its operation search build (880 MB without a limit).
 // The limit is soft: a heap that needs more grows past it, at the cost of
 // more GC CPU, rather than failing.
 const DefaultMemoryLimit = 288 << 20
