@@ -26,6 +26,9 @@ type options struct {
 	listener net.Listener
 	address  string
 	demo     *bool
+	// memoryLimit: Run sets the process's soft memory limit from the
+	// configuration (WithMemoryLimit).
+	memoryLimit bool
 }
 
 // WithClock replaces the clock every feature (and the scheduler) reads.
@@ -78,6 +81,15 @@ func WithAddress(addr string) Option {
 // exactly when no configuration file is given.
 func WithDemo(on bool) Option {
 	return func(o *options) { o.demo = &on }
+}
+
+// WithMemoryLimit makes Run set the Go runtime's soft memory limit
+// (debug.SetMemoryLimit) from GOMEMLIMIT, backend.memoryLimit, the
+// cgroup's limit or config.DefaultMemoryLimit, in that order. The limit is
+// the whole process's, so the portico command sets it and a program that
+// embeds the backend (or a test) chooses for itself.
+func WithMemoryLimit() Option {
+	return func(o *options) { o.memoryLimit = true }
 }
 
 // NewLogger returns the default logger: JSON lines when w is not a terminal

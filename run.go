@@ -6,9 +6,11 @@ import (
 	"io"
 	"io/fs"
 	"log/slog"
+	"math"
 	"net"
 	"net/url"
 	"os"
+	"runtime/debug"
 	"strings"
 	"time"
 
@@ -110,6 +112,9 @@ func (b *Backend) setup(ctx context.Context) (*runtime, error) {
 	if level != nil {
 		level.Set(rt.settings.LogLevel())
 	}
+	if b.opts.memoryLimit {
+		setMemoryLimit(rt.log, rt.settings)
+	}
 	// Features see the address actually used (the demo's try-it-out allows
 	// exactly that address; the public URL falls back to it).
 	addr := b.opts.address
@@ -131,6 +136,20 @@ func (b *Backend) setup(ctx context.Context) (*runtime, error) {
 		return nil, err
 	}
 	return rt, nil
+}
+
+// setMemoryLimit sets the soft memory limit the settings ask for and logs
+// it, so an operator sees what the GC aims at.
+func setMemoryLimit(log *slog.Logger, s *config.Settings) {
+	limit, source := s.MemoryLimit(os.Getenv, config.CgroupMemoryMax())
+	if limit > 0 {
+		debug.SetMemoryLimit(limit)
+	}
+	if current := debug.SetMemoryLimit(-1); current < math.MaxInt64 {
+		log.Info("soft memory limit", "bytes", current, "source", source)
+	} else {
+		log.Info("no soft memory limit", "source", source)
+	}
 }
 
 func (b *Backend) config() (*config.Config, error) {

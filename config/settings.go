@@ -52,6 +52,9 @@ type BackendSettings struct {
 	Database     DatabaseSettings `yaml:"database"`
 	Reading      ReadingSettings  `yaml:"reading"`
 	Logging      LoggingSettings  `yaml:"logging"`
+	// MemoryLimit is the Go runtime's soft memory limit; see
+	// Settings.MemoryLimit for the default.
+	MemoryLimit MemoryLimitSettings `yaml:"memoryLimit"`
 	// Auth is backend.auth, handed to the sign-in feature as is (for
 	// example externalAccess static tokens).
 	Auth *Config `yaml:"auth"`
@@ -329,7 +332,7 @@ func (s *CatalogSettings) HasLocationRules() bool {
 var knownKeys = map[string][]string{
 	"":        {"app", "backend", "catalog", "auth", "apiDocs", "integrations", "metrics"},
 	"app":     {"title", "baseUrl"},
-	"backend": {"baseUrl", "listen", "database", "reading", "auth", "allowedHosts", "logging"},
+	"backend": {"baseUrl", "listen", "database", "reading", "auth", "allowedHosts", "logging", "memoryLimit"},
 	"catalog": {"locations", "rules", "providers", "processingInterval", "orphanStrategy"},
 	"metrics": {"public"},
 }

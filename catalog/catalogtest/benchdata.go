@@ -61,6 +61,14 @@ func WriteBenchCatalog(dir string, n int) error {
 	return nil
 }
 
+// BenchAPI returns the descriptor of API number i as WriteBenchCatalog
+// writes it, for benchmarks that serve the catalog without files.
+func BenchAPI(i int) []byte {
+	var b bytes.Buffer
+	writeBenchAPI(&b, i)
+	return b.Bytes()
+}
+
 // writeBenchAPI writes API number i.
 func writeBenchAPI(b *bytes.Buffer, i int) {
 	rnd := rand.New(rand.NewPCG(uint64(i), 42))

@@ -82,7 +82,7 @@ func serveOptions(args []string, getenv func(string) string, stderr io.Writer) (
 		fs.Usage()
 		return nil, err
 	}
-	opts := []portico.Option{portico.WithConfigFiles(configs...)}
+	opts := []portico.Option{portico.WithConfigFiles(configs...), portico.WithMemoryLimit()}
 	if *database != "" {
 		db, err := config.ParseDatabase(*database)
 		if err != nil {
