@@ -17,10 +17,14 @@ import (
 // collector runs more often instead. The process's resident size is about
 // the limit plus ~100 MB the limit does not count (SQLite's page caches,
 // the mapped binary): at 288 MiB a 100,000-API portal peaked at 427 MB
-// during its operation search build (880 MB without a limit).
-// The limit is soft: a heap that needs more grows past it, at the cost of
-// more GC CPU, rather than failing.
-const DefaultMemoryLimit = 288 << 20
+// during its operation search build (880 MB without a limit), but its live
+// heap (~300 MB while the first ingest's history and the index build ran
+// together) sat above the limit, the collector took a third of the CPU and
+// the ingest and the index build slowed several times over. 512 MiB keeps
+// the collector at its normal pace up to that size and still stops the
+// doubling. The limit is soft: a heap that needs more grows past it, at the
+// cost of more GC CPU, rather than failing.
+const DefaultMemoryLimit = 512 << 20
 
 // cgroupShare is the part of a container's memory limit the Go heap is
 // given by default: the rest is SQLite's page caches, stacks and the
