@@ -107,21 +107,133 @@ func TestTheReplacedBodyIsStoredBeforeTheNewDefinitionIsWritten(t *testing.T) {
 	})
 }
 
-// TestADefinitionNoEntityHoldsIsNotKept: a current version stored without
-// its body reads from the entity; once the API is removed, it is
-// ErrNotKept, not another definition.
-func TestADefinitionNoEntityHoldsIsNotKept(t *testing.T) {
+// removedKeepsItsLastDefinition records pets twice (1.0, then 2.0, stored
+// without its body), removes it with remove, and checks that the last
+// definition is kept: it reads, diffs with the one before, and a second
+// removal of the same API (back, then gone again) keeps it once.
+func removedKeepsItsLastDefinition(t *testing.T, st *store.Store, opts catalog.Options, remove func(r *rig)) {
+	t.Helper()
+	ctx := context.Background()
+	r := newRig(t, st)
+	if opts.OrphanStrategy != "" {
+		opts.Processors = []catalog.Processor{r.rec.Processor()}
+		r.cat = catalog.New(st, opts)
+		r.cat.AddCommitHook(r.rec.CommitHook())
+	}
+	const key = "api:default/pets"
+	x := apiFile("x", recPets)
+	r.sync(map[string]string{"file:/srv/pets.yaml": apiFile("pets", recPets), "file:/srv/x.yaml": x})
+	r.sync(map[string]string{"file:/srv/pets.yaml": apiFile("pets", recPetsV2), "file:/srv/x.yaml": x})
+	if got := storedBytes(t, st, key); len(got) != 2 || got[0] != 0 {
+		t.Fatalf("before the removal, stored bytes %v, want [0 >0]", got)
+	}
+	remove(r)
+	if _, err := st.ByRef(ctx, catalog.MustParseRef(key)); catalog.ErrorCode(err) != catalog.ENOTFOUND {
+		t.Fatalf("pets still stored: %v", err)
+	}
+	if got := storedBytes(t, st, key); len(got) != 2 || got[0] == 0 || got[1] == 0 {
+		t.Errorf("after the removal, stored bytes %v, want both kept", got)
+	}
+	tl := r.versions(key)
+	if def, err := r.hist.Definition(ctx, tl[0].ID); err != nil || string(def) != recPetsV2 {
+		t.Errorf("last definition of the removed API: %q, %v", def, err)
+	}
+	// The diff computed when 2.0 arrived is dropped: computed again, it
+	// reads the kept body.
+	if _, err := st.DB().ExecContext(ctx, "DELETE FROM api_version_diffs"); err != nil {
+		t.Fatal(err)
+	}
+	if rep, err := r.rec.DiffBetween(ctx, tl[1].ID, tl[0].ID); err != nil || rep.Counts.Breaking != 1 {
+		t.Errorf("diff with the last definition: %+v, %v", rep, err)
+	}
+	if _, err := r.hist.Keep(ctx, key, tl[0].Hash, []byte(recPets)); err == nil {
+		t.Error("Keep stored a definition with another hash")
+	}
+	if x, err := st.ByRef(ctx, catalog.MustParseRef("api:default/x")); err != nil || x == nil {
+		t.Errorf("x, not removed: %v", err)
+	}
+}
+
+// TestAnAPIRemovedByAFullMutationKeepsItsLastDefinition: a provider run
+// that no longer lists the API deletes it; its current version, stored
+// without a body, gets it in the same transaction.
+func TestAnAPIRemovedByAFullMutationKeepsItsLastDefinition(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		removedKeepsItsLastDefinition(t, st, catalog.Options{}, func(r *rig) {
+			r.sync(map[string]string{"file:/srv/x.yaml": apiFile("x", recPets)})
+		})
+	})
+}
+
+// TestAnAPIRemovedByADeltaKeepsItsLastDefinition: a delta's Removed.
+func TestAnAPIRemovedByADeltaKeepsItsLastDefinition(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		removedKeepsItsLastDefinition(t, st, catalog.Options{}, func(r *rig) {
+			if _, err := r.cat.Apply(context.Background(), "file:/srv/*.yaml", catalog.Mutation{Type: catalog.Delta,
+				Removed: []catalog.Ref{catalog.MustParseRef("api:default/pets")}}); err != nil {
+				t.Fatal(err)
+			}
+		})
+	})
+}
+
+// TestAnAPIRemovedByUIDKeepsItsLastDefinition: Catalog.RemoveEntity
+// (DELETE /entities/by-uid/{uid}).
+func TestAnAPIRemovedByUIDKeepsItsLastDefinition(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		removedKeepsItsLastDefinition(t, st, catalog.Options{}, func(r *rig) {
+			ctx := context.Background()
+			se, err := st.ByRef(ctx, catalog.MustParseRef("api:default/pets"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := r.cat.RemoveEntity(ctx, se.UID); err != nil {
+				t.Fatal(err)
+			}
+		})
+	})
+}
+
+// TestADeletedOrphanAPIKeepsItsLastDefinition: under the delete orphan
+// strategy, an orphan kept before goes with DeleteOrphans.
+func TestADeletedOrphanAPIKeepsItsLastDefinition(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		removedKeepsItsLastDefinition(t, st, catalog.Options{OrphanStrategy: catalog.OrphanDelete}, func(r *rig) {
+			ctx := context.Background()
+			// The run that stopped emitting it kept it as an orphan
+			// (the keep strategy, before the configuration changed).
+			ents, _ := catalog.ParseYAML([]byte(apiFile("x", recPets)), catalog.Source{Location: "file:/srv/x.yaml"})
+			keep := catalog.New(st, catalog.Options{})
+			if _, err := keep.Apply(ctx, "file:/srv/*.yaml", catalog.Mutation{Type: catalog.Full, Entities: ents, Orphans: true}); err != nil {
+				t.Fatal(err)
+			}
+			if n, err := r.cat.DeleteOrphans(ctx); err != nil || n != 1 {
+				t.Fatalf("DeleteOrphans: %d, %v", n, err)
+			}
+		})
+	})
+}
+
+// TestARemovedAPIsDefinitionIsNotKeptWithoutTheHook: a history store not
+// told of removals (KeepRemovedFrom) cannot read a removed API's last
+// definition, and says so with ErrNotKept rather than another one.
+func TestARemovedAPIsDefinitionIsNotKeptWithoutTheHook(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
 		ctx := context.Background()
-		r := newRig(t, st)
+		hist, err := Open(ctx, st.DB(), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		hist.ReadingCurrentFrom(st)
+		rec := NewRecorder(hist, st, RecorderOptions{})
+		cat := catalog.New(st, catalog.Options{Processors: []catalog.Processor{rec.Processor()}})
+		cat.AddCommitHook(rec.CommitHook())
+		r := &rig{t: t, cat: cat, hist: hist, rec: rec}
 		r.sync(map[string]string{"file:/srv/pets.yaml": apiFile("pets", recPets), "file:/srv/x.yaml": apiFile("x", recPets)})
 		v := r.versions("api:default/pets")[0]
 		r.sync(map[string]string{"file:/srv/x.yaml": apiFile("x", recPets)})
 		if _, err := r.hist.Definition(ctx, v.ID); !errors.Is(err, ErrNotKept) {
 			t.Errorf("definition of a removed API: %v, want ErrNotKept", err)
-		}
-		if _, err := r.hist.Keep(ctx, v.EntityKey, v.Hash, []byte(recPetsV2)); err == nil {
-			t.Error("Keep stored a definition with another hash")
 		}
 	})
 }

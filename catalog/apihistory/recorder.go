@@ -34,7 +34,8 @@ const maxAttempts = 5
 // A current version is stored without its body (the entity holds it; see
 // Store): when the processor sees a new definition it first stores the
 // body of the version it replaces, read from the entity before the new
-// one is written.
+// one is written; when the entity is removed, the catalog store's
+// transaction that deletes it stores that body (Store.KeepRemovedFrom).
 type Recorder struct {
 	hist   *Store
 	store  catalog.Store
@@ -195,9 +196,10 @@ func (r *Recorder) changed(ctx context.Context, key, hash string) (Head, bool) {
 // keep stores the body of key's current version, stored without one,
 // before the entity that holds it is replaced: the stored entity is still
 // the one of that version (a processor runs before its mutation is
-// written). When it is not (the API was removed, or the process stopped
-// between writing a new definition and recording it), the body is lost and
-// diffs with that version fail with ErrNotKept.
+// written). When it is not, the body was kept when the entity was
+// removed (Store.KeepRemovedFrom), or by another replica; failing both
+// (the process stopped between writing a new definition and recording
+// it), it is lost and diffs with that version fail with ErrNotKept.
 func (r *Recorder) keep(ctx context.Context, key, hash string) {
 	def, err := currentDefinition(ctx, r.store, key)
 	if err == nil && def != nil && Hash(def) == hash {

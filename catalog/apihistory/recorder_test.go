@@ -57,7 +57,7 @@ func newRig(t *testing.T, st *store.Store) *rig {
 	if err != nil {
 		t.Fatal(err)
 	}
-	hist.ReadingCurrentFrom(st)
+	hist.ReadingCurrentFrom(st).KeepRemovedFrom(st)
 	rec := NewRecorder(hist, st, RecorderOptions{})
 	cat := catalog.New(st, catalog.Options{Processors: []catalog.Processor{rec.Processor()}})
 	cat.AddCommitHook(rec.CommitHook())

@@ -66,8 +66,10 @@ type Version struct {
 // while it is, the catalog's entity holds the same bytes, so the recorder
 // stores the version without a body (an empty definition) and stores the
 // body when a new definition arrives, before that one is written (see
-// Recorder.Processor). A cold ingest of 10,000 APIs so records 10,000
-// small rows instead of compressing and writing 110 MB a second time.
+// Recorder.Processor), or when its entity is removed, in the transaction
+// that deletes it (KeepRemovedFrom). A cold ingest of 10,000 APIs so
+// records 10,000 small rows instead of compressing and writing 110 MB a
+// second time.
 type Store struct {
 	bun      *bun.DB
 	db       *sql.DB
@@ -92,7 +94,8 @@ func (s *Store) ReadingCurrentFrom(entities EntityReader) *Store {
 
 // ErrNotKept is returned for the definition of a version that was stored
 // without a body and whose entity no longer holds it (the API was removed
-// before its definition changed).
+// without KeepRemovedFrom, e.g. by an older release, before its
+// definition changed).
 var ErrNotKept = catalog.Errorf(catalog.ENOTFOUND, "this version's definition was not kept")
 
 // NewStore returns the store over db without touching the database; run
@@ -296,13 +299,18 @@ func currentDefinition(ctx context.Context, entities EntityReader, key string) (
 // storedDefinition is the definition of a stored API entity, decoding
 // only its spec.
 func storedDefinition(se *catalog.StoredEntity) ([]byte, error) {
+	return bodyDefinition(se.Ref.Key(), se.JSON)
+}
+
+// bodyDefinition is the definition in the stored body of the API key.
+func bodyDefinition(key string, body []byte) ([]byte, error) {
 	var e struct {
 		Spec struct {
 			Definition any `json:"definition"`
 		} `json:"spec"`
 	}
-	if err := json.Unmarshal(se.JSON, &e); err != nil {
-		return nil, fmt.Errorf("decode %s: %w", se.Ref.Key(), err)
+	if err := json.Unmarshal(body, &e); err != nil {
+		return nil, fmt.Errorf("decode %s: %w", key, err)
 	}
 	ent := catalog.Entity{Spec: map[string]any{"definition": e.Spec.Definition}}
 	return ent.Definition(), nil

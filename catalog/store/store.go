@@ -78,7 +78,10 @@ type Store struct {
 	checkpoints chan struct{}
 	// writerConn is a file database's long-lived writer (see writeConn),
 	// guarded by applyMu.
-	writerConn     *sql.Conn
+	writerConn *sql.Conn
+	// removeHooks run before entities of a kind (lower case) are
+	// deleted (see BeforeRemove), guarded by applyMu.
+	removeHooks    map[string][]RemoveHook
 	stopCheckpoint context.CancelFunc
 	checkpointDone chan struct{}
 	preparedN      atomic.Int64

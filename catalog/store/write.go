@@ -56,6 +56,9 @@ func (s *Store) deleteEntities(ctx context.Context, tx *sql.Tx, list []*stored) 
 	if len(list) == 0 {
 		return nil
 	}
+	if err := s.runRemoveHooks(ctx, tx, list); err != nil {
+		return err
+	}
 	ids := make([]any, len(list))
 	keys := make([]any, len(list))
 	for i, st := range list {

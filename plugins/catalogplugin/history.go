@@ -57,6 +57,11 @@ func HistoryModule() Feature {
 			if err := hist.Migrate(ctx); err != nil {
 				return err
 			}
+			// A removed API's last definition is held only by its
+			// entity: keep it in the transaction that deletes the entity.
+			if rm, ok := s.Store.(apihistory.Remover); ok {
+				hist.KeepRemovedFrom(rm)
+			}
 			go rec.Run(ctx)
 			return s.Scheduler.AddJob(providers.Job{Name: pruneJob, Every: apichanges.PruneInterval, Run: func(ctx context.Context) error {
 				n, err := hist.Prune(ctx, policy)

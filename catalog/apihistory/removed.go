@@ -1,0 +1,87 @@
+package apihistory
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+
+	"github.com/porticohq/portico/catalog/store"
+)
+
+// Remover is the catalog store's hook on removals (catalog/store.Store).
+type Remover interface {
+	BeforeRemove(kind string, h store.RemoveHook)
+}
+
+// KeepRemovedFrom makes st store, in the transaction that deletes an API
+// entity, the body of that API's current version when it was stored
+// without one: the entity held it, and nothing else will once it is
+// gone. Call it once per process, after Migrate (the hook writes
+// api_versions); a removal of no API costs nothing.
+func (s *Store) KeepRemovedFrom(st Remover) {
+	st.BeforeRemove("API", s.keepRemoved)
+}
+
+// keepRemoved stores, inside tx, the definitions of the removed APIs
+// whose version with that definition has no body. Only those bodies are
+// decoded and compressed. An entity whose body cannot be decoded is
+// skipped (its last definition is then lost, as before); an error is
+// returned only for a failed query, and fails the removal.
+func (s *Store) keepRemoved(ctx context.Context, tx *sql.Tx, removing []store.Removing) error {
+	keys := make([]any, len(removing))
+	for i, r := range removing {
+		keys[i] = r.Key
+	}
+	unkept := map[string][]string{} // entity key → hashes stored without a body
+	for start := 0; start < len(keys); start += keysPerQuery {
+		chunk := keys[start:min(start+keysPerQuery, len(keys))]
+		q := s.rebind("SELECT entity_key, hash FROM api_versions WHERE length(definition) = 0 AND entity_key IN (" +
+			placeholders(len(chunk)) + ")")
+		if err := scanPairs(ctx, tx, q, chunk, unkept); err != nil {
+			return fmt.Errorf("keep removed definitions: %w", err)
+		}
+	}
+	for _, r := range removing {
+		hashes := unkept[r.Key]
+		if len(hashes) == 0 {
+			continue
+		}
+		def, err := bodyDefinition(r.Key, r.Body)
+		if err != nil || len(def) == 0 {
+			continue
+		}
+		hash := Hash(def)
+		found := false
+		for _, h := range hashes {
+			found = found || h == hash
+		}
+		if !found {
+			continue
+		}
+		gz, err := compress(def)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, s.rebind(`UPDATE api_versions SET definition = ?
+WHERE entity_key = ? AND hash = ? AND length(definition) = 0`), gz, r.Key, hash); err != nil {
+			return fmt.Errorf("keep the definition of removed %s: %w", r.Key, err)
+		}
+	}
+	return nil
+}
+
+func scanPairs(ctx context.Context, tx *sql.Tx, q string, args []any, into map[string][]string) error {
+	rows, err := tx.QueryContext(ctx, q, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var k, h string
+		if err := rows.Scan(&k, &h); err != nil {
+			return err
+		}
+		into[k] = append(into[k], h)
+	}
+	return rows.Err()
+}
