@@ -51,6 +51,12 @@ type benchRig struct {
 
 func newBenchRig(b *testing.B, history bool) *benchRig {
 	b.Helper()
+	return newBenchRigKeeping(b, history, history)
+}
+
+// newBenchRigKeeping is newBenchRig, keeping removed definitions or not.
+func newBenchRigKeeping(b *testing.B, history, keepRemoved bool) *benchRig {
+	b.Helper()
 	ctx := context.Background()
 	st, err := store.Open(ctx, store.Config{Driver: store.SQLite, DSN: filepath.Join(b.TempDir(), "c.db")})
 	if err != nil {
@@ -62,6 +68,9 @@ func newBenchRig(b *testing.B, history bool) *benchRig {
 		hist, err := Open(ctx, st.DB(), nil)
 		if err != nil {
 			b.Fatal(err)
+		}
+		if keepRemoved {
+			hist.KeepRemovedFrom(st)
 		}
 		r.rec = NewRecorder(hist, st, RecorderOptions{})
 		procs = append(procs, r.rec.Processor())
@@ -133,6 +142,34 @@ func BenchmarkUnchangedIngest10k(b *testing.B) {
 			if r.rec != nil && r.rec.Pending() != 0 {
 				b.Fatalf("unchanged ingest noted %d APIs", r.rec.Pending())
 			}
+		})
+	}
+}
+
+// BenchmarkRemove1k removes 1,000 recorded APIs (~11 KB definitions) in
+// one full mutation: without history, with history but without keeping
+// removed definitions (as before), and with it, where the removing
+// transaction also reads their bodies and stores each last definition.
+func BenchmarkRemove1k(b *testing.B) {
+	m := benchMutation(1000)
+	for _, v := range []struct {
+		name              string
+		history, keepRems bool
+	}{{"plain", false, false}, {"history-nokeep", true, false}, {"history", true, true}} {
+		b.Run(v.name, func(b *testing.B) {
+			var cpu time.Duration
+			for b.Loop() {
+				b.StopTimer()
+				r := newBenchRigKeeping(b, v.history, v.keepRems)
+				r.ingest(b, m)
+				b.StartTimer()
+				a, _ := r.ingest(b, catalog.Mutation{Type: catalog.Full})
+				cpu += a
+				b.StopTimer()
+				r.st.Close()
+				b.StartTimer()
+			}
+			b.ReportMetric(float64(cpu)/float64(b.N), "cpu-ns/op")
 		})
 	}
 }
