@@ -129,16 +129,17 @@ func startWithLocation(t *testing.T, dir, extra string) string {
 // 13 MB in the background).
 func checkGitHubDefinitionPage(t *testing.T, base string, operations int) {
 	t.Helper()
-	// The page lists its operations a page of 500 at a time.
+	// The page lists its operations a chunk at a time; without JavaScript
+	// each chunk's "next" link leads to the following one.
 	page := getDoc(t, base+"/catalog/default/api/github/definition")
 	listed := 0
-	for p := 1; ; p++ {
-		doc := getDoc(t, fmt.Sprintf("%s/catalog/default/api/github/definition?page=%d", base, p))
-		n := doc.Find("details.op").Length()
-		listed += n
-		if n < 500 || listed >= operations {
+	for doc, pages := page, 0; ; pages++ {
+		listed += doc.Find("details.op").Length()
+		next, ok := doc.Find(`[data-testid="ops-more"] a`).Attr("href")
+		if !ok || pages > operations {
 			break
 		}
+		doc = getDoc(t, base+next)
 	}
 	if listed != operations {
 		t.Fatalf("%d operations on the definition's pages, the description has %d", listed, operations)

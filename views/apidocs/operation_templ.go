@@ -16,7 +16,7 @@ import (
 
 // control styles the try-it form's inputs, selects and text areas like
 // every other form of the portal.
-const control = "mt-0.5 block w-full min-w-0 rounded-md border border-slate-300 bg-white px-2 py-1 text-sm text-slate-900 placeholder:text-slate-500 focus:border-indigo-500 focus:outline-none focus:ring-2 focus:ring-indigo-500 dark:border-slate-700 dark:bg-slate-900 dark:text-slate-100 dark:placeholder:text-slate-400"
+const control = views.ControlClass
 
 // OperationDetails is one expanded operation: the htmx fragment returned
 // when a person opens it, and the body of its own page.
