@@ -151,7 +151,7 @@ apiDocs:
 	Screenshot(t, page, "pkce-refreshed")
 
 	op := page.Locator("details#op-mine")
-	step("expand", op.Locator("summary").Click())
+	step("expand", op.Locator(":scope > summary").Click())
 	step("form", expect.Locator(op.Locator(`[data-testid="try-form"]`)).ToBeVisible())
 	step("send", op.Locator(`[data-testid="try-send"]`).Click())
 	step("200", expect.Locator(op.Locator(`[data-testid="try-status"]`)).ToHaveText("200"))
