@@ -200,35 +200,29 @@ type OperationHit struct {
 }
 
 func methodClass(m string) string {
-	base := "inline-block w-16 text-center rounded px-1 text-xs font-bold uppercase "
+	return "inline-block w-16 text-center rounded px-1 text-xs font-bold uppercase " + methodColors(m)
+}
+
+// methodColors are an HTTP method's badge colours, in both schemes: one
+// palette for the operation lines and the sidebar.
+func methodColors(m string) string {
 	switch strings.ToUpper(m) {
 	case "GET":
-		return base + "bg-blue-100 text-blue-800"
+		return "bg-blue-100 text-blue-800 dark:bg-blue-950 dark:text-blue-200"
 	case "POST":
-		return base + "bg-green-100 text-green-800"
+		return "bg-green-100 text-green-800 dark:bg-green-950 dark:text-green-200"
 	case "PUT", "PATCH":
-		return base + "bg-amber-100 text-amber-800"
+		return "bg-amber-100 text-amber-900 dark:bg-amber-950 dark:text-amber-200"
 	case "DELETE":
-		return base + "bg-red-100 text-red-800"
+		return "bg-red-100 text-red-800 dark:bg-red-950 dark:text-red-200"
 	}
-	return base + "bg-gray-100 text-gray-800"
+	return "bg-ink-100 text-ink-800 dark:bg-ink-800 dark:text-ink-200"
 }
 
 // MethodBadge is the class list of an HTTP method's small badge in the
 // sidebar.
 func MethodBadge(m string) string {
-	base := "inline-block w-12 shrink-0 rounded px-0.5 text-center font-mono text-[0.65rem] font-bold uppercase leading-4 "
-	switch strings.ToUpper(m) {
-	case "GET":
-		return base + "bg-blue-100 text-blue-800 dark:bg-blue-950 dark:text-blue-200"
-	case "POST":
-		return base + "bg-green-100 text-green-800 dark:bg-green-950 dark:text-green-200"
-	case "PUT", "PATCH":
-		return base + "bg-amber-100 text-amber-900 dark:bg-amber-950 dark:text-amber-200"
-	case "DELETE":
-		return base + "bg-red-100 text-red-800 dark:bg-red-950 dark:text-red-200"
-	}
-	return base + "bg-slate-100 text-slate-800 dark:bg-slate-800 dark:text-slate-200"
+	return "inline-block w-12 shrink-0 rounded px-0.5 text-center font-mono text-[0.65rem] font-bold uppercase leading-4 " + methodColors(m)
 }
 
 func statusClass(status string) string {

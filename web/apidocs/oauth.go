@@ -71,29 +71,51 @@ func (h *Handler) oauthScheme(c *echo.Context, name, flowType string) (*apiDef, 
 	return d, openapi.SecurityScheme{}, openapi.OAuthFlow{}, d.ref.String() + " has no security scheme " + strconv.Quote(name) + ".", nil
 }
 
+// tokenRequest is what a token endpoint of the portal reads before it asks
+// the scheme's server: the API, the scheme and its flow, and the posted
+// form.
+type tokenRequest struct {
+	d    *apiDef
+	s    openapi.SecurityScheme
+	f    openapi.OAuthFlow
+	form url.Values
+}
+
+// readTokenRequest finds the path's scheme and its flowType flow, counts
+// the call against the person's try-it limit and reads the form. A
+// non-empty message is the answer to give the person instead.
+func (h *Handler) readTokenRequest(c *echo.Context, flowType string) (tokenRequest, string, error) {
+	d, s, f, msg, err := h.oauthScheme(c, c.Param("scheme"), flowType)
+	if err != nil || msg != "" {
+		return tokenRequest{}, msg, err
+	}
+	if !h.proxy.limiter.allow(h.opts.UserKey(c)) {
+		return tokenRequest{}, "Too many calls: wait a minute and try again.", nil
+	}
+	r := c.Request()
+	r.Body = http.MaxBytesReader(c.Response(), r.Body, 64<<10)
+	if err := r.ParseForm(); err != nil {
+		return tokenRequest{}, "The form could not be read.", nil
+	}
+	return tokenRequest{d: d, s: s, f: f, form: r.PostForm}, "", nil
+}
+
 // oauthToken runs the client-credentials flow.
 func (h *Handler) oauthToken(c *echo.Context) error {
-	d, s, f, msg, err := h.oauthScheme(c, c.Param("scheme"), "clientCredentials")
+	t, msg, err := h.readTokenRequest(c, "clientCredentials")
 	if err != nil {
 		return err
 	}
 	if msg != "" {
 		return answer(c, tokenAnswer{Error: msg})
 	}
-	if !h.proxy.limiter.allow(h.opts.UserKey(c)) {
-		return answer(c, tokenAnswer{Error: "Too many calls: wait a minute and try again."})
-	}
-	r := c.Request()
-	r.Body = http.MaxBytesReader(c.Response(), r.Body, 64<<10)
-	if err := r.ParseForm(); err != nil {
-		return answer(c, tokenAnswer{Error: "The form could not be read."})
-	}
-	id, secret := strings.TrimSpace(r.PostForm.Get("client_id")), r.PostForm.Get("client_secret")
+	d, s, f := t.d, t.s, t.f
+	id, secret := strings.TrimSpace(t.form.Get("client_id")), t.form.Get("client_secret")
 	if id == "" {
 		return answer(c, tokenAnswer{Error: "Enter the client ID."})
 	}
 	form := url.Values{"grant_type": {"client_credentials"}}
-	if sc := scopes(r.PostForm["scope"], f); sc != "" {
+	if sc := scopes(t.form["scope"], f); sc != "" {
 		form.Set("scope", sc)
 	}
 	a := h.requestToken(c, d, s.Name, f.TokenURL, form, id, secret)

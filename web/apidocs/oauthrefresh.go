@@ -2,7 +2,6 @@ package apidocs
 
 import (
 	"cmp"
-	"net/http"
 	"net/url"
 	"strings"
 
@@ -22,23 +21,16 @@ func (h *Handler) oauthRefresh(c *echo.Context) error {
 	if flow != "authorizationCode" {
 		flow = "clientCredentials"
 	}
-	d, s, f, msg, err := h.oauthScheme(c, c.Param("scheme"), flow)
+	t, msg, err := h.readTokenRequest(c, flow)
 	if err != nil {
 		return err
 	}
 	if msg != "" {
 		return answer(c, tokenAnswer{Error: msg})
 	}
-	if !h.proxy.limiter.allow(h.opts.UserKey(c)) {
-		return answer(c, tokenAnswer{Error: "Too many calls: wait a minute and try again."})
-	}
-	r := c.Request()
-	r.Body = http.MaxBytesReader(c.Response(), r.Body, 64<<10)
-	if err := r.ParseForm(); err != nil {
-		return answer(c, tokenAnswer{Error: "The form could not be read."})
-	}
-	refresh := r.PostForm.Get("refresh_token")
-	id := strings.TrimSpace(r.PostForm.Get("client_id"))
+	d, s, f, posted := t.d, t.s, t.f, t.form
+	refresh := posted.Get("refresh_token")
+	id := strings.TrimSpace(posted.Get("client_id"))
 	switch {
 	case refresh == "":
 		return answer(c, tokenAnswer{Error: "There is no refresh token: authorize again."})
@@ -48,10 +40,10 @@ func (h *Handler) oauthRefresh(c *echo.Context) error {
 		return answer(c, tokenAnswer{Error: "The refresh token is not valid: authorize again."})
 	}
 	form := url.Values{"grant_type": {"refresh_token"}, "refresh_token": {refresh}}
-	if sc := scopes(r.PostForm["scope"], f); sc != "" {
+	if sc := scopes(posted["scope"], f); sc != "" {
 		form.Set("scope", sc)
 	}
-	a := h.requestToken(c, d, s.Name, refreshURL(f), form, id, r.PostForm.Get("client_secret"))
+	a := h.requestToken(c, d, s.Name, refreshURL(f), form, id, posted.Get("client_secret"))
 	if a.Error != "" {
 		a.Error = "Refreshing the token failed: " + strings.TrimSuffix(strings.TrimPrefix(a.Error, "The token request failed: "), ".") + ". Authorize again."
 	}
