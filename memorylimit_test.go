@@ -32,7 +32,11 @@ func TestWithMemoryLimitSetsTheConfiguredSoftLimit(t *testing.T) {
 	if got := debug.SetMemoryLimit(-1); got != 3<<30 {
 		t.Errorf("memory limit %d, want 3 GiB", got)
 	}
-	if !strings.Contains(logs.String(), "soft memory limit") || !strings.Contains(logs.String(), "source=backend.memoryLimit") {
-		t.Errorf("start-up log does not state the limit and its source:\n%s", logs.String())
+	// The start-up line states the limit and its source, and stays the
+	// first line.
+	lines := strings.Split(strings.TrimSpace(logs.String()), "\n")
+	if !strings.Contains(lines[0], `msg="Portico is running"`) ||
+		!strings.Contains(lines[0], "memory_limit=3221225472 memory_limit_source=backend.memoryLimit") {
+		t.Errorf("the first start-up line does not state the limit and its source:\n%s", logs.String())
 	}
 }

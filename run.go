@@ -40,6 +40,9 @@ type runtime struct {
 	urls      *catalog.URLReader
 	readiness *Readiness
 	demo      bool
+	// memory is what the start-up line says of the soft memory limit
+	// (setMemoryLimit), when Run set one.
+	memory []any
 }
 
 func (b *Backend) run(ctx context.Context) error {
@@ -75,8 +78,8 @@ func (b *Backend) run(ctx context.Context) error {
 	b.addr = ln.Addr()
 	b.mu.Unlock()
 	// The first line a newcomer reads: where to open the portal.
-	rt.log.Info("Portico is running", "url", rt.openURL(ln.Addr()), "address", ln.Addr().String(),
-		"database", rt.databaseName(), "demo", rt.demo, "replica", rt.scheduler.Owner())
+	rt.log.Info("Portico is running", append([]any{"url", rt.openURL(ln.Addr()), "address", ln.Addr().String(),
+		"database", rt.databaseName(), "demo", rt.demo, "replica", rt.scheduler.Owner()}, rt.memory...)...)
 	close(b.ready)
 	return rt.web.Serve(ctx, ln)
 }
@@ -113,7 +116,7 @@ func (b *Backend) setup(ctx context.Context) (*runtime, error) {
 		level.Set(rt.settings.LogLevel())
 	}
 	if b.opts.memoryLimit {
-		setMemoryLimit(rt.log, rt.settings)
+		rt.memory = setMemoryLimit(rt.settings)
 	}
 	// Features see the address actually used (the demo's try-it-out allows
 	// exactly that address; the public URL falls back to it).
@@ -138,18 +141,20 @@ func (b *Backend) setup(ctx context.Context) (*runtime, error) {
 	return rt, nil
 }
 
-// setMemoryLimit sets the soft memory limit the settings ask for and logs
-// it, so an operator sees what the GC aims at.
-func setMemoryLimit(log *slog.Logger, s *config.Settings) {
+// setMemoryLimit sets the soft memory limit the settings ask for and
+// returns what the start-up line says of it, so an operator sees what the
+// GC aims at (a line of its own came before "Portico is running", which
+// must stay the first line a newcomer reads).
+func setMemoryLimit(s *config.Settings) []any {
 	limit, source := s.MemoryLimit(os.Getenv, config.CgroupMemoryMax())
 	if limit > 0 {
 		debug.SetMemoryLimit(limit)
 	}
-	if current := debug.SetMemoryLimit(-1); current < math.MaxInt64 {
-		log.Info("soft memory limit", "bytes", current, "source", source)
-	} else {
-		log.Info("no soft memory limit", "source", source)
+	current := debug.SetMemoryLimit(-1)
+	if current == math.MaxInt64 {
+		current = 0 // none
 	}
+	return []any{"memory_limit", current, "memory_limit_source", source}
 }
 
 func (b *Backend) config() (*config.Config, error) {
