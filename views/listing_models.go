@@ -62,6 +62,9 @@ type ListingResults struct {
 	Pager       Pager
 	APIExplorer bool
 	Error       string // a problem with the request (e.g. an expired cursor)
+	// Limited says what the results leave out and why (the change filters
+	// consider only the most recently changed APIs).
+	Limited string
 	// ShowChanges adds the "Last change" column; SortURL is the listing
 	// sorted by it (or back by name when SortChanged).
 	ShowChanges bool

@@ -168,6 +168,18 @@ func (c changeState) params() []string {
 type changedSet struct {
 	keys  []catalog.Ref
 	order map[string]int // ref key → position in keys
+	// capped: the history had at least maxChangedAPIs matching APIs, so
+	// older changes may be left out.
+	capped bool
+}
+
+// limitedNote says that the change filters saw only the newest changes.
+func (s *changedSet) limitedNote() string {
+	if s == nil || !s.capped {
+		return ""
+	}
+	return "Only the " + strconv.Itoa(maxChangedAPIs) + " most recently changed APIs are filtered and sorted by change; " +
+		"APIs whose last change is older are left out of this list."
 }
 
 // changed reads the APIs matching the change filters: one history query.
@@ -184,7 +196,7 @@ func (h *Handler) changed(ctx context.Context, c changeState) (*changedSet, erro
 	if err != nil {
 		return nil, err
 	}
-	set := &changedSet{order: make(map[string]int, len(changes))}
+	set := &changedSet{order: make(map[string]int, len(changes)), capped: len(changes) >= maxChangedAPIs}
 	for _, ch := range changes {
 		ref, err := catalog.ParseRef(ch.EntityKey, "API", catalog.DefaultNamespace)
 		if err != nil {

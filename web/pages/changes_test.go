@@ -2,6 +2,7 @@ package pages_test
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -24,6 +25,13 @@ import (
 // days ago, refunds-api (not breaking) one day ago. A request with
 // X-Test-User: team-payments counts as signed in as a member of that group.
 func historyPortal(t *testing.T) string {
+	t.Helper()
+	return historyPortalWith(t, func(h *apihistory.Store) pages.APIChanges { return h })
+}
+
+// historyPortalWith is historyPortal with the pages reading changes
+// through wrap.
+func historyPortalWith(t *testing.T, wrap func(*apihistory.Store) pages.APIChanges) string {
 	t.Helper()
 	ctx := context.Background()
 	st, err := store.Open(ctx, store.Config{Driver: "sqlite", DSN: t.TempDir() + "/portico.db"})
@@ -74,7 +82,7 @@ func historyPortal(t *testing.T) string {
 			return catalog.Condition{Key: "relations.ownedby", Values: []string{"group:default/" + g}}, true
 		},
 	})
-	h.SetAPIChanges(hist)
+	h.SetAPIChanges(wrap(hist))
 	h.Register(srv.Echo)
 	srv.ErrorPage = h.ErrorPage
 	ts := httptest.NewServer(srv)
@@ -147,6 +155,46 @@ func TestAPIsChangeColumnFiltersAndSort(t *testing.T) {
 	}
 	if doc.Find(`input[data-testid="filter-changed-7"][checked]`).Length() != 1 || doc.Find(`input[data-testid="filter-breaking"][checked]`).Length() != 1 {
 		t.Error("the form does not show the selected filters")
+	}
+}
+
+// manyChanges answers a limited change query with as many changes as
+// the limit allows: the history's two, then APIs that changed earlier.
+type manyChanges struct{ *apihistory.Store }
+
+func (m manyChanges) LastChanges(ctx context.Context, q apihistory.ChangeQuery) ([]apihistory.LastChange, error) {
+	out, err := m.Store.LastChanges(ctx, q)
+	for i := len(out); q.Limit > 0 && i < q.Limit && err == nil; i++ {
+		out = append(out, apihistory.LastChange{EntityKey: fmt.Sprintf("api:default/older-%d", i)})
+	}
+	return out, err
+}
+
+// TestAPIsChangeFiltersSayWhenTheyAreCapped: when the history has as many
+// changed APIs as the filters take, the results say that older ones are
+// left out; below the cap they say nothing.
+func TestAPIsChangeFiltersSayWhenTheyAreCapped(t *testing.T) {
+	capped := historyPortalWith(t, func(h *apihistory.Store) pages.APIChanges { return manyChanges{h} })
+	for _, path := range []string{"/apis?sort=changed", "/apis?changed=30"} {
+		_, doc, _ := get(t, capped, path)
+		if note := doc.Find(`[data-testid="results-limited"]`).Text(); !strings.Contains(note, "Only the 1000 most recently changed APIs") {
+			t.Errorf("%s: limited note %q", path, note)
+		}
+		if got := texts(doc, `[data-testid="result-link"]`); !slices.Contains(got, "Payments API") {
+			t.Errorf("%s: results %q", path, got)
+		}
+	}
+	_, doc, _ := get(t, capped, "/apis?sort=changed", "HX-Request", "true")
+	if doc.Find(`[data-testid="results-limited"]`).Length() != 1 {
+		t.Error("the htmx region has no limited note")
+	}
+	_, doc, _ = get(t, capped, "/apis")
+	if doc.Find(`[data-testid="results-limited"]`).Length() != 0 {
+		t.Error("a listing without change filters says it is limited")
+	}
+	_, doc, _ = get(t, historyPortal(t), "/apis?sort=changed")
+	if doc.Find(`[data-testid="results-limited"]`).Length() != 0 {
+		t.Error("two changes are said to be limited")
 	}
 }
 

@@ -236,6 +236,7 @@ func (h *Handler) buildListing(c *echo.Context, l listing, s listState) (views.L
 		res.Pager.PrevURL = prev.url(l, true)
 	}
 	res.Active, res.ClearURL = activeFilters(l, s)
+	res.Limited = s.changed.limitedNote()
 
 	groups, err := h.facetCounts(c, l, s)
 	if err != nil {
