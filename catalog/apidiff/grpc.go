@@ -10,8 +10,8 @@ import (
 // GRPC diffs two .proto definitions structurally, over the model the
 // Definition tab renders (grpcdef, compiled with protocompile). Breaking:
 // a service, RPC, message, field, enum or enum value removed; an RPC's
-// request or response type or streaming changed; a field's type or number
-// changed, or an enum value's number. Non-breaking: anything added.
+// request or response type or streaming changed; a field's type, number
+// or name changed (fields are matched by number), or an enum value's number. Non-breaking: anything added.
 // Deprecations are listed as info.
 func GRPC(ctx context.Context, from, to Input) (*Report, error) {
 	a, err := parseProto(ctx, from)
@@ -106,7 +106,28 @@ func diffMessage(c *changes, x, y grpcdef.Message) {
 	if !x.Deprecated && y.Deprecated {
 		c.add(sec, "grpc-message-deprecated", Info, "deprecated the message %s", y.FullName)
 	}
-	walk(x.Fields, y.Fields, func(f grpcdef.Field) string { return f.Name },
+	// Fields are matched by number, which is what the wire carries, and
+	// the fields left over by name (a field given a new number).
+	ys := make(map[int]grpcdef.Field, len(y.Fields))
+	for _, f := range y.Fields {
+		ys[f.Number] = f
+	}
+	matched := make(map[int]bool, len(x.Fields))
+	var gone, fresh []grpcdef.Field
+	for _, fx := range x.Fields {
+		if fy, ok := ys[fx.Number]; ok && !matched[fx.Number] {
+			matched[fx.Number] = true
+			diffField(c, sec, y.FullName, fx, fy)
+			continue
+		}
+		gone = append(gone, fx)
+	}
+	for _, fy := range y.Fields {
+		if !matched[fy.Number] {
+			fresh = append(fresh, fy)
+		}
+	}
+	walk(gone, fresh, func(f grpcdef.Field) string { return f.Name },
 		func(f grpcdef.Field) {
 			c.add(sec, "grpc-field-removed", Breaking, "removed the field %s (number %d) from %s", f.Name, f.Number, x.FullName)
 		},
@@ -114,20 +135,28 @@ func diffMessage(c *changes, x, y grpcdef.Message) {
 			c.add(sec, "grpc-field-added", Info, "added the field %s %s = %d to %s", f.Type, f.Name, f.Number, y.FullName)
 		},
 		func(fx, fy grpcdef.Field) {
-			name := y.FullName + "." + fy.Name
-			if fx.Type != fy.Type {
-				c.add(sec, "grpc-field-type-changed", Breaking, "changed the type of %s from %s to %s", name, fx.Type, fy.Type)
-			}
-			if fx.Number != fy.Number {
-				c.add(sec, "grpc-field-number-changed", Breaking, "changed the number of %s from %d to %d", name, fx.Number, fy.Number)
-			}
-			if fx.Oneof != fy.Oneof {
-				c.add(sec, "grpc-field-oneof-changed", Breaking, "moved %s from oneof %q to %q", name, fx.Oneof, fy.Oneof)
-			}
-			if !fx.Deprecated && fy.Deprecated {
-				c.add(sec, "grpc-field-deprecated", Info, "deprecated the field %s", name)
-			}
+			c.add(sec, "grpc-field-number-changed", Breaking, "changed the number of %s.%s from %d to %d", y.FullName, fy.Name, fx.Number, fy.Number)
+			diffField(c, sec, y.FullName, fx, fy)
 		})
+}
+
+// diffField compares two fields of a message that share a number or a
+// name: a new name is breaking for JSON and generated code, though the
+// binary encoding is unchanged (as buf's FIELD_SAME_NAME rule has it).
+func diffField(c *changes, sec, message string, fx, fy grpcdef.Field) {
+	name := message + "." + fy.Name
+	if fx.Name != fy.Name {
+		c.add(sec, "grpc-field-renamed", Breaking, "renamed the field %s.%s (number %d) to %s: the binary encoding is unchanged, but JSON and generated code use the new name", message, fx.Name, fx.Number, fy.Name)
+	}
+	if fx.Type != fy.Type {
+		c.add(sec, "grpc-field-type-changed", Breaking, "changed the type of %s from %s to %s", name, fx.Type, fy.Type)
+	}
+	if fx.Oneof != fy.Oneof {
+		c.add(sec, "grpc-field-oneof-changed", Breaking, "moved %s from oneof %q to %q", name, fx.Oneof, fy.Oneof)
+	}
+	if !fx.Deprecated && fy.Deprecated {
+		c.add(sec, "grpc-field-deprecated", Info, "deprecated the field %s", name)
+	}
 }
 
 func diffEnum(c *changes, x, y grpcdef.Enum) {

@@ -244,6 +244,8 @@ func TestGRPCClassifiesEachRule(t *testing.T) {
 		{name: "field type changed", rev: []string{"int32 quantity", "int64 quantity"}, id: "grpc-field-type-changed", level: Breaking},
 		{name: "field number changed", rev: []string{"int32 quantity = 2", "int32 quantity = 4"}, id: "grpc-field-number-changed", level: Breaking},
 		{name: "field added", rev: []string{"  Status status = 3;\n", "  Status status = 3;\n  string note = 4;\n"}, id: "grpc-field-added", level: Info},
+		{name: "field renamed", rev: []string{"int32 quantity = 2", "int32 count = 2"}, id: "grpc-field-renamed", level: Breaking},
+		{name: "field number reused for another type", rev: []string{"int32 quantity = 2", "string note = 2"}, id: "grpc-field-type-changed", level: Breaking},
 		{name: "message added", rev: []string{"enum Status", "message Empty {}\nenum Status"}, id: "grpc-message-added", level: Info},
 		{name: "enum value removed", rev: []string{" SHIPPED = 2;", ""}, id: "grpc-enum-value-removed", level: Breaking},
 		{name: "enum value added", rev: []string{"SHIPPED = 2;", "SHIPPED = 2; CANCELLED = 3;"}, id: "grpc-enum-value-added", level: Info},
@@ -342,5 +344,22 @@ func TestDiffableTypes(t *testing.T) {
 	}
 	if Diffable("raml") {
 		t.Error("raml diffable")
+	}
+}
+
+// TestGRPCRenamedFieldIsOneChange: a field keeping its number under a new
+// name is one rename, not a removal and an addition.
+func TestGRPCRenamedFieldIsOneChange(t *testing.T) {
+	from := Input{Name: "old", Data: []byte(protoBase)}
+	to := Input{Name: "new", Data: edit(t, protoBase, []string{"int32 quantity = 2", "int32 count = 2"})}
+	rep, err := Definitions(context.Background(), TypeGRPC, from, to, openapi.Limits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Counts.Total() != 1 || len(rep.Groups) != 1 || rep.Groups[0].Changes[0].ID != "grpc-field-renamed" {
+		t.Fatalf("want one grpc-field-renamed change, got %s", dump(rep))
+	}
+	if got := rep.Groups[0].Changes[0].Text; !strings.Contains(got, "shop.Order.quantity (number 2) to count") {
+		t.Errorf("text %q", got)
 	}
 }
