@@ -55,11 +55,16 @@ func statusOf(state string, attempts int) string {
 	return StatusPending
 }
 
-// Recent lists the latest limit deliveries, newest first, for the
-// operator's view (GET /api/apidocs/webhooks/deliveries, /providers/webhooks).
-func (s *Store) Recent(ctx context.Context, limit int) ([]Record, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT id, webhook, entity_key, from_id, to_id, event, body, state, attempts,
-next_attempt_at, created_at, done_at, last_error FROM api_webhook_deliveries ORDER BY id DESC LIMIT `+strconv.Itoa(limit))
+// Recent lists limit deliveries, newest first, for the operator's view
+// (GET /api/apidocs/webhooks/deliveries, /providers/webhooks): the latest
+// when before is 0, else those older than the delivery with id before.
+func (s *Store) Recent(ctx context.Context, limit int, before int64) ([]Record, error) {
+	where, args := "", []any(nil)
+	if before > 0 {
+		where, args = " WHERE id < ?", []any{before}
+	}
+	rows, err := s.db.QueryContext(ctx, s.rebind(`SELECT id, webhook, entity_key, from_id, to_id, event, body, state, attempts,
+next_attempt_at, created_at, done_at, last_error FROM api_webhook_deliveries`+where+` ORDER BY id DESC LIMIT `+strconv.Itoa(limit)), args...)
 	if err != nil {
 		return nil, fmt.Errorf("read recent webhook deliveries: %w", err)
 	}

@@ -8,6 +8,7 @@ package webhookstatus
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -21,9 +22,10 @@ import (
 	"github.com/porticohq/portico/web"
 )
 
-// Lister lists recent deliveries, newest first (apiwebhook.Store.Recent).
+// Lister lists deliveries, newest first, older than before when it is not
+// 0 (apiwebhook.Store.Recent).
 type Lister interface {
-	Recent(ctx context.Context, limit int) ([]apiwebhook.Record, error)
+	Recent(ctx context.Context, limit int, before int64) ([]apiwebhook.Record, error)
 }
 
 // Limits on the deliveries listed.
@@ -38,8 +40,8 @@ const (
 	PagePath = "/providers/webhooks"
 )
 
-// Register adds GET /api/apidocs/webhooks/deliveries?limit=N behind mw
-// (the caller's sign-in guard).
+// Register adds GET /api/apidocs/webhooks/deliveries?limit=N&before=ID
+// behind mw (the caller's sign-in guard).
 func Register(e *echo.Echo, st Lister, hooks []apiwebhook.Webhook, mw ...echo.MiddlewareFunc) {
 	h := &handler{store: st, hooks: hooks}
 	e.GET(APIPath, h.list, mw...)
@@ -75,10 +77,12 @@ type DeliveryJSON struct {
 	GaveUpAt      *time.Time `json:"gaveUpAt,omitempty"`
 }
 
-// ListJSON is the answer of GET /api/apidocs/webhooks/deliveries.
+// ListJSON is the answer of GET /api/apidocs/webhooks/deliveries. Next,
+// when older deliveries remain, is the URL of the next page.
 type ListJSON struct {
 	Webhooks   []WebhookJSON  `json:"webhooks"`
 	Deliveries []DeliveryJSON `json:"deliveries"`
+	Next       string         `json:"next,omitempty"`
 }
 
 func (h *handler) list(c *echo.Context) error {
@@ -86,11 +90,18 @@ func (h *handler) list(c *echo.Context) error {
 	if err != nil {
 		return echo.NewHTTPError(http.StatusBadRequest, err.Error())
 	}
-	recs, err := h.store.Recent(c.Request().Context(), limit)
+	before, err := parseBefore(c.QueryParam("before"))
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, err.Error())
+	}
+	recs, older, err := page(c.Request().Context(), h.store, limit, before)
 	if err != nil {
 		return err
 	}
 	out := ListJSON{Webhooks: webhooksJSON(h.hooks), Deliveries: make([]DeliveryJSON, len(recs))}
+	if older > 0 {
+		out.Next = APIPath + "?limit=" + strconv.Itoa(limit) + "&before=" + strconv.FormatInt(older, 10)
+	}
 	for i, r := range recs {
 		out.Deliveries[i] = DeliveryJSON{
 			ID: r.ID, Webhook: r.Webhook, Event: r.Event, API: apiRef(r.EntityKey),
@@ -117,6 +128,27 @@ func parseLimit(s string) (int, error) {
 	n, err := strconv.Atoi(s)
 	if err != nil || n < 1 || n > MaxLimit {
 		return 0, &limitError{s}
+	}
+	return n, nil
+}
+
+// page reads limit deliveries older than before (0: the newest) and, when
+// older ones remain, the id to ask for the next page with.
+func page(ctx context.Context, st Lister, limit int, before int64) ([]apiwebhook.Record, int64, error) {
+	recs, err := st.Recent(ctx, limit+1, before)
+	if err != nil || len(recs) <= limit {
+		return recs, 0, err
+	}
+	return recs[:limit], recs[limit-1].ID, nil
+}
+
+func parseBefore(s string) (int64, error) {
+	if s == "" {
+		return 0, nil
+	}
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || n < 1 {
+		return 0, fmt.Errorf("before: want the id of a delivery, got %s", strconv.Quote(s))
 	}
 	return n, nil
 }
@@ -161,11 +193,18 @@ func (p *Page) Serve(c *echo.Context) error {
 			return err
 		}
 	}
-	recs, err := p.Store.Recent(c.Request().Context(), DefaultLimit)
+	before, err := parseBefore(c.QueryParam("before"))
+	if err != nil {
+		return echo.NewHTTPError(http.StatusBadRequest, err.Error())
+	}
+	recs, older, err := page(c.Request().Context(), p.Store, DefaultLimit, before)
 	if err != nil {
 		return err
 	}
-	v := View{Deliveries: make([]Row, len(recs))}
+	v := View{Deliveries: make([]Row, len(recs)), Older: before > 0}
+	if older > 0 {
+		v.OlderURL = PagePath + "?before=" + strconv.FormatInt(older, 10)
+	}
 	for _, w := range p.Hooks {
 		v.Webhooks = append(v.Webhooks, WebhookRow{URL: w.Redacted(), Events: w.Events})
 	}
@@ -180,10 +219,13 @@ func (p *Page) Serve(c *echo.Context) error {
 	return web.Render(c, http.StatusOK, views.Layout(page, Deliveries(v)))
 }
 
-// View is the page's model.
+// View is the page's model. Older says the page is not the newest one;
+// OlderURL, when more remain, is the next page's.
 type View struct {
 	Webhooks   []WebhookRow
 	Deliveries []Row
+	Older      bool
+	OlderURL   string
 }
 
 // WebhookRow is a configured webhook.

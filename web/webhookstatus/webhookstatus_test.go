@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -204,5 +205,81 @@ func TestDeliveriesPageGuarded(t *testing.T) {
 	e.GET(PagePath, p.Serve)
 	if rec := get(e, PagePath); rec.Code != http.StatusUnauthorized || strings.Contains(rec.Body.String(), "api:default/pets") {
 		t.Errorf("guarded page: %d %s", rec.Code, rec.Body)
+	}
+}
+
+// TestDeliveriesArePaged: the API and the page list older deliveries
+// page by page, newest first, each delivery once.
+func TestDeliveriesArePaged(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		f := newFixture(t, st)
+		e := echo.New()
+		Register(e, f.store, f.hooks)
+		var seen []int64
+		next := APIPath + "?limit=3"
+		for pages := 0; next != ""; pages++ {
+			if pages > 3 {
+				t.Fatalf("paging does not end: %v", seen)
+			}
+			rec := get(e, next)
+			var got ListJSON
+			if err := json.Unmarshal(rec.Body.Bytes(), &got); err != nil || rec.Code != http.StatusOK {
+				t.Fatalf("%s: %d %s", next, rec.Code, rec.Body)
+			}
+			for _, d := range got.Deliveries {
+				seen = append(seen, d.ToVersionID)
+			}
+			next = got.Next
+		}
+		if !slices.Equal(seen, []int64{5, 4, 3, 2}) {
+			t.Errorf("versions over the pages %v, want [5 4 3 2]", seen)
+		}
+		if rec := get(e, APIPath+"?before=x"); rec.Code != http.StatusBadRequest {
+			t.Errorf("before=x: %d", rec.Code)
+		}
+	})
+}
+
+func TestDeliveriesPageLinksToOlderDeliveries(t *testing.T) {
+	st := storetest.SQLite(t)
+	f := newFixture(t, st)
+	later := &apiwebhook.Deliverer{Store: f.store, Hooks: f.hooks[3:]}
+	for id := int64(6); id < 54; id++ {
+		later.Arrived(context.Background(), apihistory.Version{ID: id, PrevID: id - 1, EntityKey: "api:default/pets"}, &apidiff.Report{Counts: apidiff.Counts{Info: 1}})
+	}
+	e := echo.New()
+	p := &Page{Store: f.store, Hooks: f.hooks}
+	e.GET(PagePath, p.Serve)
+	read := func(target string) *goquery.Document {
+		t.Helper()
+		rec := get(e, target)
+		if rec.Code != http.StatusOK {
+			t.Fatalf("%s: status %d", target, rec.Code)
+		}
+		doc, err := goquery.NewDocumentFromReader(rec.Body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return doc
+	}
+	doc := read(PagePath)
+	if n := doc.Find(`[data-testid="delivery"]`).Length(); n != DefaultLimit {
+		t.Fatalf("%d deliveries on the first page, want %d", n, DefaultLimit)
+	}
+	older := doc.Find(`[data-testid="older-deliveries"]`).AttrOr("href", "")
+	if older == "" || doc.Find(`[data-testid="newest-deliveries"]`).Length() != 0 {
+		t.Fatalf("first page: older link %q", older)
+	}
+	doc = read(older)
+	var versions []string
+	doc.Find(`[data-testid="delivery-version"]`).Each(func(_ int, s *goquery.Selection) { versions = append(versions, s.Text()) })
+	if !slices.Equal(versions, []string{"2.3", "2.2"}) {
+		t.Errorf("second page versions %q, want the two oldest", versions)
+	}
+	if doc.Find(`[data-testid="older-deliveries"]`).Length() != 0 || doc.Find(`[data-testid="newest-deliveries"]`).AttrOr("href", "") != PagePath {
+		t.Error("last page: wrong links")
+	}
+	if rec := get(e, PagePath+"?before=-1"); rec.Code != http.StatusBadRequest {
+		t.Errorf("before=-1: %d", rec.Code)
 	}
 }
