@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -217,4 +218,55 @@ func TestFailedFirstLoadIsRetriedInBatches(t *testing.T) {
 	if got := conn.loaded.Load(); got != 1 {
 		t.Errorf("Loaded called %d times, want once", got)
 	}
+}
+
+// Outside test of issue 15: a location whose directory could not be
+// listed when it connected (permission denied; here a symlink loop on the
+// way, since the tests run as root) was never retried, so the process
+// stayed unready until restarted. Its first load is retried, and once
+// loaded the location follows edits through notifications.
+func TestUnlistableLocationIsRetriedAndThenWatched(t *testing.T) {
+	s, err := store.Open(context.Background(), store.Config{Driver: "sqlite", DSN: filepath.Join(t.TempDir(), "c.db")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	dir := t.TempDir()
+	loop := filepath.Join(dir, "loop")
+	if err := os.Symlink(loop, loop); err != nil {
+		t.Fatal(err)
+	}
+	base := filepath.Join(loop, "locked")
+	p := New(Options{Target: filepath.Join(base, "*.yaml"), Rescan: time.Hour, Retry: 50 * time.Millisecond})
+	conn := fullDiskConnection{
+		listingConnection: listingConnection{connection: connection{c: catalog.New(s, catalog.Options{}), name: p.Name()}, s: s},
+		full:              &atomic.Bool{}, largest: &atomic.Int32{}, loaded: &atomic.Int32{}, applied: &atomic.Int32{},
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	if err := p.Connect(ctx, conn); err == nil || !strings.Contains(err.Error(), "list ") {
+		t.Fatalf("Connect on an unlistable directory: %v", err)
+	}
+	time.Sleep(200 * time.Millisecond) // a retry or two fail too
+	if err := os.Remove(loop); err != nil {
+		t.Fatal(err)
+	}
+	user := func(name string) string {
+		return "apiVersion: backstage.io/v1alpha1\nkind: User\nmetadata: {name: " + name + "}\nspec: {memberOf: []}\n"
+	}
+	write(t, filepath.Join(base, "a.yaml"), user("a"))
+	waitWithin(t, 15*time.Second, "the location loaded", func() bool { return conn.loaded.Load() > 0 })
+	count := func() int {
+		page, err := s.Query(ctx, catalog.Query{Limit: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return page.TotalItems
+	}
+	if got := count(); got != 1 {
+		t.Fatalf("%d entities after the retry, want 1", got)
+	}
+	// The re-scan is an hour away: only a notification can bring this in.
+	write(t, filepath.Join(base, "b.yaml"), user("b"))
+	waitWithin(t, 10*time.Second, "a new file seen", func() bool { return count() == 2 })
 }

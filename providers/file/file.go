@@ -198,10 +198,16 @@ func (p *Provider) Origin() string { return p.origin }
 func (p *Provider) Connect(ctx context.Context, conn providers.Connection) error {
 	p.conn = conn
 	files, dirs, err := p.glob.List()
+	if err != nil && !os.IsNotExist(err) {
+		// A directory that cannot be listed (permissions, an unmounted
+		// volume) may become readable: the loop retries the first load.
+		p.mu.Lock()
+		p.reset()
+		p.mu.Unlock()
+		go p.loop(ctx, false)
+		return fmt.Errorf("list %s: %w", p.opts.Target, err)
+	}
 	if err != nil {
-		if !os.IsNotExist(err) {
-			return fmt.Errorf("list %s: %w", p.opts.Target, err)
-		}
 		p.logger.Warn("file location has no base directory yet", "base", p.glob.Base)
 	}
 	if !p.noWatch {
@@ -243,24 +249,25 @@ func (p *Provider) Follows() string {
 // retryInitial loads the location again after a first load that failed,
 // the way the first load does: a large location in batches, so a disk that
 // filled up is not asked for everything in one transaction again.
-func (p *Provider) retryInitial(ctx context.Context) error {
-	files, _, err := p.glob.List()
+// It returns the directories the location's pattern lists, to watch.
+func (p *Provider) retryInitial(ctx context.Context) ([]string, error) {
+	files, dirs, err := p.glob.List()
 	if err != nil {
 		if os.IsNotExist(err) {
-			return nil
+			return nil, nil
 		}
-		return fmt.Errorf("list %s: %w", p.opts.Target, err)
+		return nil, fmt.Errorf("list %s: %w", p.opts.Target, err)
 	}
 	if err := p.initial(ctx, files); err != nil {
 		p.mu.Lock()
 		p.reset()
 		p.mu.Unlock()
-		return err
+		return nil, err
 	}
 	if lr, ok := p.conn.(providers.LoadReporter); ok {
 		lr.Loaded()
 	}
-	return nil
+	return dirs, nil
 }
 
 // reset forgets everything read, so the next re-scan reads it all again.

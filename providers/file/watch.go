@@ -151,7 +151,8 @@ func (p *Provider) loop(ctx context.Context, loaded bool) {
 			flush()
 		case <-retry.C:
 			start := time.Now()
-			if err := p.retryInitial(ctx); err != nil {
+			dirs, err := p.retryInitial(ctx)
+			if err != nil {
 				if ctx.Err() != nil {
 					return
 				}
@@ -166,6 +167,17 @@ func (p *Provider) loop(ctx context.Context, loaded bool) {
 			}
 			loaded = true
 			p.logger.Info("file location loaded after a failed first load", "duration", time.Since(start))
+			if p.w == nil && !p.noWatch {
+				// The directories could not be listed when the location
+				// connected: watch them now.
+				var werr error
+				if p.w, werr = newWatcher(p, dirs); werr != nil {
+					p.logger.Warn("file notifications unavailable; relying on re-scan", "err", werr)
+				} else {
+					defer p.w.close()
+					events, errs = p.w.fw.Events, p.w.fw.Errors
+				}
+			}
 		case <-rescan:
 			if !loaded {
 				continue
