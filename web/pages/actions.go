@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"slices"
 
@@ -73,9 +74,10 @@ func (h *Handler) entityActions(c *echo.Context, se *catalog.StoredEntity, e *ca
 		return a
 	}
 	a.CanRefresh = true
-	loc, err := h.origin(c.Request().Context(), locs, e)
+	ctx := c.Request().Context()
+	loc, err := h.origin(ctx, locs, e)
 	if err != nil {
-		h.log.Warn("could not find the location of an entity", "entity", ref.String(), "err", err)
+		h.logAside(ctx, slog.LevelWarn, "could not find the location of an entity", "entity", ref.String(), "err", err)
 	}
 	a.Location = loc
 	return a

@@ -3,6 +3,7 @@ package pages
 import (
 	"cmp"
 	"context"
+	"log/slog"
 	"slices"
 	"strconv"
 	"strings"
@@ -83,7 +84,7 @@ func (h *Handler) withChangeBadges(ctx context.Context, items []views.EntitySumm
 	changes, err := hist.LastChanges(ctx, apihistory.ChangeQuery{Keys: keys})
 	if err != nil {
 		// The listing is still useful without its badges.
-		h.log.Error("read api changes", "err", err)
+		h.logAside(ctx, slog.LevelError, "read api changes", "err", err)
 		return
 	}
 	byKey := make(map[string]apihistory.LastChange, len(changes))
@@ -108,7 +109,7 @@ func (h *Handler) headerChangeBadge(ctx context.Context, ref catalog.Ref) *views
 	}
 	changes, err := hist.LastChanges(ctx, apihistory.ChangeQuery{Keys: []string{ref.Key()}})
 	if err != nil {
-		h.log.Error("read api changes", "entity", ref.String(), "err", err)
+		h.logAside(ctx, slog.LevelError, "read api changes", "entity", ref.String(), "err", err)
 		return nil
 	}
 	if len(changes) == 0 {

@@ -1,8 +1,11 @@
 package pages_test
 
 import (
+	"bytes"
 	"context"
+	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -223,5 +226,55 @@ func TestHomeListsConsumedAPIsThatChanged(t *testing.T) {
 	_, doc, _ = get(t, base, "/")
 	if doc.Find(`[data-testid="consumed-changed"]`).Length() != 0 {
 		t.Error("the anonymous home lists consumed APIs")
+	}
+}
+
+// failingChanges answers every change query with an error: the request
+// context's after cancel (the client goes away during the query), else
+// the database's.
+type failingChanges struct{ cancel *context.CancelFunc }
+
+func (f failingChanges) LastChanges(ctx context.Context, _ apihistory.ChangeQuery) ([]apihistory.LastChange, error) {
+	if *f.cancel != nil {
+		(*f.cancel)()
+		return nil, fmt.Errorf("read latest api changes: %w", ctx.Err())
+	}
+	return nil, errors.New("read latest api changes: database is locked")
+}
+
+// Outside test of issue 15: a client that went away while /apis was
+// rendered left an ERROR line ("read api changes: context canceled").
+// Only failures of a live request are logged.
+func TestBadgeFailureOfAGoneClientIsNotAnError(t *testing.T) {
+	ctx := context.Background()
+	st, err := store.Open(ctx, store.Config{Driver: "sqlite", DSN: t.TempDir() + "/portico.db"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	cat := catalog.New(st, catalog.Options{})
+	if _, err := cat.Apply(ctx, "file:testdata", catalog.Mutation{Type: catalog.Full, Entities: parseFile(t, "catalog.yaml")}); err != nil {
+		t.Fatal(err)
+	}
+	var logs bytes.Buffer
+	var cancel context.CancelFunc
+	srv := web.New(web.Options{Store: st})
+	h := pages.New(pages.Options{Store: st, Catalog: cat, Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+	h.SetAPIChanges(failingChanges{&cancel})
+	h.Register(srv.Echo)
+	serve := func(ctx context.Context) {
+		rec := httptest.NewRecorder()
+		srv.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/apis", nil).WithContext(ctx))
+	}
+	var gone context.Context
+	gone, cancel = context.WithCancel(ctx)
+	serve(gone)
+	if strings.Contains(logs.String(), "read api changes") {
+		t.Errorf("a gone client's request logged: %s", logs.String())
+	}
+	cancel = nil
+	serve(ctx)
+	if !strings.Contains(logs.String(), "level=ERROR msg=\"read api changes\"") {
+		t.Errorf("a live request's failure was not logged: %q", logs.String())
 	}
 }

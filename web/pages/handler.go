@@ -180,3 +180,13 @@ func assetVersion() string {
 	sum := sha256.Sum256(b)
 	return hex.EncodeToString(sum[:4])
 }
+
+// logAside logs a failure that the page survives (a badge or a link left
+// out) at level, unless the request's context has ended: a client that
+// went away cancels every query, and the server logs that once, at info.
+func (h *Handler) logAside(ctx context.Context, level slog.Level, msg string, args ...any) {
+	if ctx.Err() != nil {
+		return
+	}
+	h.log.Log(ctx, level, msg, args...)
+}
