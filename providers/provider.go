@@ -50,6 +50,9 @@ type Schedule struct {
 	Cron         string        // crontab: 5 fields, or 6 with seconds first
 	Timeout      time.Duration
 	InitialDelay time.Duration
+	// Manual: the task runs at start and when asked (Sync now, a
+	// refresh), not on a timer; Frequency is then only a far-off backstop.
+	Manual bool
 }
 
 // ApplyObserver is implemented by providers that log, in their own familiar

@@ -27,7 +27,10 @@ func (s Schedule) Next(t time.Time) time.Time {
 // String renders the schedule for the status page, e.g. "every 30m0s, timeout 3m0s".
 func (s Schedule) String() string {
 	every := "every " + s.Frequency.String()
-	if s.Cron != "" {
+	switch {
+	case s.Manual:
+		every = "at start and when refreshed"
+	case s.Cron != "":
 		every = "cron " + s.Cron
 	}
 	return fmt.Sprintf("%s, timeout %s", every, s.Timeout)

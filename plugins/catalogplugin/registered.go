@@ -71,11 +71,10 @@ func newLocationService(s *portico.Services, connect func(string) providers.Conn
 // locationSchedule is how url locations are read: every processing
 // interval, or practically never when it is false.
 func locationSchedule(i config.IntervalSettings) providers.Schedule {
-	every := i.Every
 	if i.Off {
-		every = 100 * 365 * 24 * time.Hour
+		return providers.Schedule{Frequency: 100 * 365 * 24 * time.Hour, Timeout: DefaultLocationTimeout, Manual: true}
 	}
-	return providers.Schedule{Frequency: every, Timeout: DefaultLocationTimeout}
+	return providers.Schedule{Frequency: i.Every, Timeout: DefaultLocationTimeout}
 }
 
 // start schedules the registered locations and keeps them in step with

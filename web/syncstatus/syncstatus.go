@@ -148,7 +148,9 @@ func (h *handler) progress(c *echo.Context) error {
 
 func providerView(i int, s providers.ProviderStatus) view.Provider {
 	p := view.Provider{Index: i, Name: s.Name, Schedule: s.Schedule.String(), NextRun: "not scheduled yet"}
-	if !s.NextRun.IsZero() && s.NextRun.Unix() > 0 {
+	if s.Schedule.Manual {
+		p.NextRun = "when refreshed"
+	} else if !s.NextRun.IsZero() && s.NextRun.Unix() > 0 {
 		p.NextRun = formatTime(s.NextRun)
 	}
 	if s.Last != nil {

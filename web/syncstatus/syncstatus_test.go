@@ -159,3 +159,18 @@ func TestProvidersPageLinksWebhookDeliveries(t *testing.T) {
 		t.Error("linked without webhooks")
 	}
 }
+
+// Outside test: with catalog.processingInterval: false a url location
+// showed "every 876000h0m0s" and a next run a century away.
+func TestManualScheduleSaysWhenItRuns(t *testing.T) {
+	far := time.Now().Add(100 * 365 * 24 * time.Hour)
+	p := providerView(0, providers.ProviderStatus{Name: "url:https://example.com/all.yaml",
+		Schedule: providers.Schedule{Frequency: 100 * 365 * 24 * time.Hour, Timeout: time.Minute, Manual: true}, NextRun: far})
+	if p.Schedule != "at start and when refreshed, timeout 1m0s" || p.NextRun != "when refreshed" {
+		t.Errorf("schedule %q, next run %q", p.Schedule, p.NextRun)
+	}
+	p = providerView(0, providers.ProviderStatus{Schedule: providers.Schedule{Frequency: 3 * time.Minute, Timeout: time.Minute}, NextRun: far})
+	if p.Schedule != "every 3m0s, timeout 1m0s" || p.NextRun == "when refreshed" {
+		t.Errorf("timed schedule %q, next run %q", p.Schedule, p.NextRun)
+	}
+}
