@@ -139,6 +139,9 @@ func (a *Auth) open(p string) bool {
 
 func isAPIPath(p string) bool { return p == "/api" || strings.HasPrefix(p, "/api/") }
 
+// isFeedPath reports whether p is one of the Atom feeds of API changes.
+func isFeedPath(p string) bool { return strings.HasSuffix(path.Clean(p), ".atom") }
+
 // requireSignIn enforces auth.requireSignIn: pages redirect to /signin, the
 // API answers 401 in Backstage's error shape unless a static token is sent.
 func (a *Auth) requireSignIn(next echo.HandlerFunc) echo.HandlerFunc {
@@ -153,6 +156,12 @@ func (a *Auth) requireSignIn(next echo.HandlerFunc) echo.HandlerFunc {
 			}
 			c.Response().Header().Set("WWW-Authenticate", `Bearer realm="portico"`)
 			return c.String(http.StatusUnauthorized, "sign in or send a valid Authorization: Bearer token (backend.auth.externalAccess)\n")
+		}
+		if isFeedPath(p) && (c.Request().Method == http.MethodGet || c.Request().Method == http.MethodHead) {
+			// Feed readers cannot sign in: a static token opens the feeds.
+			if _, ok := c.Get(echoTokenSubject).(string); ok {
+				return next(c)
+			}
 		}
 		if isAPIPath(p) {
 			if _, ok := c.Get(echoTokenSubject).(string); ok {

@@ -59,6 +59,11 @@ func TestAccessRules(t *testing.T) {
 		{"API answers 401 with a wrong token", "/api/catalog/entities", http.Header{"Authorization": {"Bearer nope-nope-nope"}}, http.StatusUnauthorized},
 		{"API answers 200 with the static token", "/api/catalog/entities", http.Header{"Authorization": {"Bearer " + staticToken}}, http.StatusOK},
 		{"static token does not open pages", "/catalog", http.Header{"Authorization": {"Bearer " + staticToken}}, http.StatusSeeOther},
+		// Outside test: feed readers could not subscribe to a portal that
+		// requires sign-in. The test portal has no feed: 404 is past the gate.
+		{"static token opens the feeds", "/apis/changes.atom", http.Header{"Authorization": {"Bearer " + staticToken}}, http.StatusNotFound},
+		{"feeds need a token", "/apis/changes.atom", nil, http.StatusSeeOther},
+		{"a wrong token does not open the feeds", "/catalog/default/api/x/changes.atom", http.Header{"Authorization": {"Bearer nope-nope-nope"}}, http.StatusSeeOther},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
