@@ -23,8 +23,15 @@ type Config struct {
 // shows them read it the same way.
 func ReadConfig(root *config.Config) (Config, bool, error) {
 	var cfg Config
-	if err := root.Sub("apiDocs.history").Decode(&cfg); err != nil {
+	sub := root.Sub("apiDocs.history")
+	if err := sub.Decode(&cfg); err != nil {
 		return cfg, false, err
+	}
+	if cfg.Keep.Min < 0 {
+		return cfg, false, sub.Errorf("keep.min", "is %d; give the number of versions to keep at least (0 or more)", cfg.Keep.Min)
+	}
+	if cfg.Keep.MaxAge < 0 {
+		return cfg, false, sub.Errorf("keep.maxAge", "is negative; give how long to keep every version")
 	}
 	return cfg, cfg.Enabled == nil || *cfg.Enabled, nil
 }

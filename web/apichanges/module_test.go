@@ -12,6 +12,7 @@ import (
 
 	"github.com/PuerkitoBio/goquery"
 
+	"github.com/porticohq/portico/config"
 	"github.com/porticohq/portico/defaults/defaultstest"
 	"github.com/porticohq/portico/web/apichanges"
 )
@@ -141,4 +142,25 @@ func waitVersionsOf(t *testing.T, base, name string, ok func([]apichanges.Versio
 	}
 	t.Fatalf("versions never matched; last %+v", last)
 	return nil
+}
+
+// Outside test: apiDocs.history.keep.min: -1 was accepted silently.
+func TestReadConfigRefusesNegativeRetention(t *testing.T) {
+	for _, tt := range []struct{ yaml, key string }{
+		{"apiDocs: {history: {keep: {min: -1}}}", "apiDocs.history.keep.min"},
+		{"apiDocs: {history: {keep: {maxAge: {days: -3}}}}", "apiDocs.history.keep.maxAge"},
+	} {
+		root, err := config.Parse("app-config.yaml", []byte(tt.yaml))
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, _, err = apichanges.ReadConfig(root)
+		if err == nil || !strings.Contains(err.Error(), tt.key) || !strings.Contains(err.Error(), "app-config.yaml") {
+			t.Errorf("%s: %v, want an error naming %s and the file", tt.yaml, err, tt.key)
+		}
+	}
+	root, _ := config.Parse("app-config.yaml", []byte("apiDocs: {history: {keep: {min: 0, maxAge: {days: 3}}}}"))
+	if _, on, err := apichanges.ReadConfig(root); err != nil || !on {
+		t.Errorf("min 0: %v (on %v)", err, on)
+	}
 }
