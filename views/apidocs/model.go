@@ -23,6 +23,9 @@ type DefinitionView struct {
 	Summary   *Summary
 	Error     string // the definition could not be read at all
 	LoadError string // the full definition could not be loaded: operations cannot be opened
+	// MissingOp is an operation the URL asked for (?op= or /op/...) that
+	// the definition does not have.
+	MissingOp string
 	Warnings  []string
 	// Sidebar is the left pane: the definition's tags and operations.
 	Sidebar SidebarView

@@ -1,6 +1,7 @@
 package apidocs
 
 import (
+	"net/http"
 	"slices"
 	"strings"
 	"testing"
@@ -125,5 +126,29 @@ func TestTryItFieldsCarryTheSchemaChecks(t *testing.T) {
 	}
 	if _, ok := d.Find("[data-testid=param-ratio]").Attr("min"); ok {
 		t.Error("a parameter without bounds has a min attribute")
+	}
+}
+
+// Outside test: /definition/op/nope and ?op=nope answered the page with
+// no word about the operation asked for.
+func TestUnknownOperationIsSaid(t *testing.T) {
+	r := newRig(t, Options{Policy: enabled()}, testAPI{name: "c", definition: testdata(t, "constraints31.yaml")})
+	rec := r.do(t, "GET", "/catalog/default/api/c/definition/op/nope", nil, false)
+	if rec.Code != http.StatusNotFound || !strings.Contains(rec.Header().Get("Content-Type"), "text/html") {
+		t.Errorf("/op/nope: status %d, content type %q", rec.Code, rec.Header().Get("Content-Type"))
+	}
+	if !strings.Contains(rec.Body.String(), `data-testid="missing-operation"`) || !strings.Contains(rec.Body.String(), "<code>nope</code>") {
+		t.Errorf("/op/nope does not say the operation is missing")
+	}
+	d := r.doc(t, "GET", "/catalog/default/api/c/definition?op=nope", nil, false)
+	if d.Find(`[data-testid="missing-operation"]`).Length() != 1 {
+		t.Error("?op=nope does not say the operation is missing")
+	}
+	d = r.doc(t, "GET", "/catalog/default/api/c/definition?op=getThing", nil, false)
+	if d.Find(`[data-testid="missing-operation"]`).Length() != 0 {
+		t.Error("an existing operation is said to be missing")
+	}
+	if rec := r.do(t, "GET", "/catalog/default/api/c/definition/op/getThing", nil, false); rec.Code != http.StatusOK {
+		t.Errorf("/op/getThing: %d", rec.Code)
 	}
 }

@@ -184,6 +184,9 @@ func (h *Handler) fillSummary(c *echo.Context, d *apiDef, v *av.DefinitionView, 
 		v.Chunk.Open = &ov
 		return
 	}
+	if _, ok := o.at[openKey]; openKey != "" && !ok {
+		v.MissingOp = openKey
+	}
 	h.cache.Warm(d.defKey, d.data, h.reader(d))
 }
 
@@ -383,8 +386,16 @@ func (h *Handler) raw(c *echo.Context) error {
 // API's entity page when the pages feature offers that frame, else alone in
 // the layout.
 func (h *Handler) renderDefinition(c *echo.Context, d *apiDef, v av.DefinitionView, view func(av.DefinitionView) templ.Component) error {
+	status := http.StatusOK
+	if v.MissingOp != "" && c.Param("opKey") != "" {
+		// The address of an operation that is gone: the page, as a 404.
+		status = http.StatusNotFound
+	}
 	if (h.opts.EntityPage == nil && h.opts.EntityPageOf == nil) || web.IsPartial(c.Request()) {
-		return h.render(c, v.EntityTitle+" definition", view(v))
+		if web.IsPartial(c.Request()) {
+			return web.Render(c, status, view(v))
+		}
+		return web.Render(c, status, views.Layout(h.opts.Page(c, v.EntityTitle+" definition"), view(v)))
 	}
 	v.Framed = true
 	if h.opts.EntityPageOf != nil {
@@ -392,13 +403,13 @@ func (h *Handler) renderDefinition(c *echo.Context, d *apiDef, v av.DefinitionVi
 		if err != nil {
 			return err
 		}
-		return web.Render(c, http.StatusOK, page)
+		return web.Render(c, status, page)
 	}
 	page, err := h.opts.EntityPage(c, d.ref, "definition", view(v))
 	if err != nil {
 		return err
 	}
-	return web.Render(c, http.StatusOK, page)
+	return web.Render(c, status, page)
 }
 
 func (h *Handler) render(c *echo.Context, title string, content templ.Component) error {
