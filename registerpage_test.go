@@ -317,6 +317,14 @@ func TestEntityPageActionsRefreshUnregisterDelete(t *testing.T) {
 		if doc.Find(`[data-testid="unregister-location"]`).Length() != 0 || doc.Find(`[data-testid="delete-entity"]`).Length() != 1 {
 			t.Error("an orphan offers Unregister, or no Delete entity")
 		}
+		// Outside test: Refresh on it said "Its location is being read
+		// again" though no location lists it any more.
+		if doc.Find(`[data-testid="refresh-entity"]`).Length() != 0 {
+			t.Error("an orphan of an unregistered location offers Refresh")
+		}
+		if resp, body := b.post(entity+"/actions/refresh", csrf, url.Values{}, nil); resp.StatusCode != http.StatusConflict || !strings.Contains(body, "No location lists") {
+			t.Errorf("refreshing an orphan of an unregistered location: %d\n%s", resp.StatusCode, body)
+		}
 		doc = page(t, body2(b, base+locPage))
 		if !strings.Contains(doc.Find(`[data-testid="location-state"]`).Text(), "Not registered") ||
 			doc.Find(`[data-testid="location-entity"] [data-testid="orphan-badge"]`).Length() < 3 {

@@ -80,6 +80,9 @@ func (h *Handler) entityActions(c *echo.Context, se *catalog.StoredEntity, e *ca
 		h.logAside(ctx, slog.LevelWarn, "could not find the location of an entity", "entity", ref.String(), "err", err)
 	}
 	a.Location = loc
+	// An orphan whose location is gone (unregistered) has nothing to read
+	// again: no Refresh button that would claim otherwise.
+	a.CanRefresh = a.Orphan == nil || loc != nil
 	return a
 }
 
@@ -133,6 +136,10 @@ func (h *Handler) refreshEntity(c *echo.Context) error {
 	if locs == nil {
 		return h.renderError(c, http.StatusServiceUnavailable, "Refresh is not available here",
 			"This portal runs without the catalog's location service.")
+	}
+	if se, e, loc, err := h.actionTarget(c); err == nil && loc == nil && e.Metadata.Annotations[catalog.AnnotationOrphan] == "true" {
+		return h.renderError(c, http.StatusConflict, "Nothing to read again",
+			"No location lists "+se.Ref.String()+" any more, so there is nothing to read. Delete the entity, or register its location again.")
 	}
 	if err := locs.Refresh(c.Request().Context(), ref); err != nil {
 		if catalog.ErrorCode(err) == catalog.ENOTFOUND {
