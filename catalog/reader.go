@@ -192,7 +192,7 @@ func ReadRegularFile(ctx context.Context, path string, limit int64) ([]byte, err
 func readRegularFile(ctx context.Context, path string, limit int64, what string) ([]byte, error) {
 	info, err := os.Lstat(path)
 	if err != nil {
-		return nil, fmt.Errorf("stat %s: %w", path, err)
+		return nil, err // "lstat <path>: ..." names the file already
 	}
 	if err := checkRegular(path, info, limit, what); err != nil {
 		return nil, err

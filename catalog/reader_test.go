@@ -107,3 +107,13 @@ func TestValidateFilesStopsWhenContextEnds(t *testing.T) {
 		t.Fatalf("got %v, want one problem saying a.yaml was not checked", got)
 	}
 }
+
+// Outside test: a missing file was reported as "stat nope.yaml: lstat
+// nope.yaml: no such file or directory".
+func TestMissingFileErrorNamesItOnce(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "nope.yaml")
+	_, err := ReadRegularFile(context.Background(), path, 1<<20)
+	if err == nil || !os.IsNotExist(err) || strings.Count(err.Error(), path) != 1 {
+		t.Errorf("error %v: want one mention of %s and a not-exist error", err, path)
+	}
+}
