@@ -325,6 +325,11 @@ func TestEntityPageActionsRefreshUnregisterDelete(t *testing.T) {
 		if resp, body := b.post(entity+"/actions/refresh", csrf, url.Values{}, nil); resp.StatusCode != http.StatusConflict || !strings.Contains(body, "No location lists") {
 			t.Errorf("refreshing an orphan of an unregistered location: %d\n%s", resp.StatusCode, body)
 		}
+		// Outside test: a location never registered rendered as one
+		// "Not registered (any more)" whose entities are orphans.
+		if resp, _ := b.get(base + "/catalog-import/location?location=" + url.QueryEscape("file:/etc/passwd")); resp.StatusCode != http.StatusNotFound {
+			t.Errorf("a never-registered location's page: %d, want 404", resp.StatusCode)
+		}
 		doc = page(t, body2(b, base+locPage))
 		if !strings.Contains(doc.Find(`[data-testid="location-state"]`).Text(), "Not registered") ||
 			doc.Find(`[data-testid="location-entity"] [data-testid="orphan-badge"]`).Length() < 3 {

@@ -40,6 +40,12 @@ func (h *Handler) importedLocation(c *echo.Context) error {
 	if err != nil {
 		return err
 	}
+	if m.State == "gone" && m.Total == 0 && !m.Unfiltered {
+		// Neither registered, configured, nor the origin of any entity:
+		// never a location here (or one whose orphans were all deleted).
+		return h.renderError(c, http.StatusNotFound, "Unknown location",
+			"No location "+spec.String()+" is registered or configured, and no entity came from it. Register one on the Register an API page.")
+	}
 	p := h.Page(c, "Location "+spec.Target, views.NavRegister)
 	return render(c, http.StatusOK, views.ImportedLocationPage(p, m), views.ImportedLocationRegion(m))
 }
