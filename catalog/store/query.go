@@ -91,7 +91,9 @@ func (s *Store) Query(ctx context.Context, q catalog.Query) (catalog.Page, error
 		limit = DefaultLimit
 	}
 	w := &whereBuilder{dl: s.dialect}
-	w.filter(c.Filter)
+	if err := s.planFilter(ctx, w, c.Filter); err != nil {
+		return catalog.Page{}, fmt.Errorf("query: %w", err)
+	}
 	w.fullText(c.Text, c.TextFields)
 
 	total := 0
@@ -222,6 +224,13 @@ func (c *genCache[V]) get(gen uint64, key string, now time.Time, ttl time.Durati
 	return e.v, true
 }
 
+// reset forgets every entry (benchmarks measure uncached queries).
+func (c *genCache[V]) reset() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.m = nil
+}
+
 // put keeps v for key at generation gen; a put of an older generation than
 // the cache's (a query that raced a write) is dropped.
 func (c *genCache[V]) put(gen uint64, key string, v V, now time.Time) {
@@ -244,6 +253,38 @@ type hit struct {
 }
 
 func (s *Store) pageIDs(ctx context.Context, w *whereBuilder, fields []sortField, at *cursor, before bool, limit, offset int) ([]hit, error) {
+	q, args := pageQuery(w, fields, at, before, limit, offset)
+	rows, err := s.query(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("query entities: %w", err)
+	}
+	defer rows.Close()
+	var hits []hit
+	dest := make([]any, 2+len(fields))
+	vals := make([]sql.NullString, len(fields))
+	for rows.Next() {
+		var h hit
+		dest[0], dest[1] = &h.id, &h.key
+		for i := range vals {
+			dest[2+i] = &vals[i]
+		}
+		if err := rows.Scan(dest...); err != nil {
+			return nil, fmt.Errorf("query entities: %w", err)
+		}
+		h.values = make([]*string, len(fields))
+		for i, v := range vals {
+			if v.Valid {
+				str := v.String
+				h.values[i] = &str
+			}
+		}
+		hits = append(hits, h)
+	}
+	return hits, rows.Err()
+}
+
+// pageQuery selects the ids, ref keys and sort values of one page.
+func pageQuery(w *whereBuilder, fields []sortField, at *cursor, before bool, limit, offset int) (string, []any) {
 	var args []any
 	var inner strings.Builder
 	inner.WriteString("SELECT e.id AS id, e.ref_key AS rk")
@@ -273,34 +314,7 @@ func (s *Store) pageIDs(ctx context.Context, w *whereBuilder, fields []sortField
 		q.WriteString(" OFFSET ?")
 		args = append(args, offset)
 	}
-
-	rows, err := s.query(ctx, q.String(), args...)
-	if err != nil {
-		return nil, fmt.Errorf("query entities: %w", err)
-	}
-	defer rows.Close()
-	var hits []hit
-	dest := make([]any, 2+len(fields))
-	vals := make([]sql.NullString, len(fields))
-	for rows.Next() {
-		var h hit
-		dest[0], dest[1] = &h.id, &h.key
-		for i := range vals {
-			dest[2+i] = &vals[i]
-		}
-		if err := rows.Scan(dest...); err != nil {
-			return nil, fmt.Errorf("query entities: %w", err)
-		}
-		h.values = make([]*string, len(fields))
-		for i, v := range vals {
-			if v.Valid {
-				str := v.String
-				h.values[i] = &str
-			}
-		}
-		hits = append(hits, h)
-	}
-	return hits, rows.Err()
+	return q.String(), args
 }
 
 func orderBy(fields []sortField, before bool) string {
