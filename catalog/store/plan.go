@@ -126,12 +126,12 @@ func (t term) probe(w *whereBuilder) string {
 }
 
 // planFilter adds f to w, driven by its most selective condition when f is
-// one set of conditions of which one is selective (see estimateCaps);
-// otherwise as whereBuilder.filter writes it.
-func (s *Store) planFilter(ctx context.Context, w *whereBuilder, f catalog.Filter) error {
+// one set of conditions of which one is selective (see estimateCaps), and
+// says so; otherwise as whereBuilder.filter writes it.
+func (s *Store) planFilter(ctx context.Context, w *whereBuilder, f catalog.Filter) (bool, error) {
 	if len(f) != 1 || len(f[0]) < 2 {
 		w.filter(f)
-		return nil
+		return false, nil
 	}
 	terms := make([]term, len(f[0]))
 	for i, c := range f[0] {
@@ -139,11 +139,11 @@ func (s *Store) planFilter(ctx context.Context, w *whereBuilder, f catalog.Filte
 	}
 	driver, err := s.driver(ctx, terms)
 	if err != nil {
-		return err
+		return false, err
 	}
 	if driver < 0 {
 		w.filter(f)
-		return nil
+		return false, nil
 	}
 	conds := []string{w.condition(f[0][driver])}
 	for i, t := range terms {
@@ -152,7 +152,7 @@ func (s *Store) planFilter(ctx context.Context, w *whereBuilder, f catalog.Filte
 		}
 	}
 	w.conds = append(w.conds, "("+strings.Join(conds, " AND ")+")")
-	return nil
+	return true, nil
 }
 
 // driver returns the index of the term with the fewest entries, or -1 when
