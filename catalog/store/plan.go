@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/porticohq/portico/catalog"
@@ -115,14 +116,43 @@ func (t term) probe(w *whereBuilder) string {
 		}
 		return q + ")"
 	default:
-		w.args = append(w.args, t.key)
-		q := "EXISTS (SELECT 1 FROM search s WHERE s.entity_id = e.id AND s.key = ?"
-		if len(t.vals) > 0 {
-			w.args = append(w.args, t.vals...)
-			q += " AND s.value IN (" + placeholders(len(t.vals)) + ")"
-		}
-		return q + ")"
+		return t.searchProbe(w, "e.id")
 	}
+}
+
+// searched says whether the term is answered by the search table.
+func (t term) searched() bool { return t.col == "" && t.rel == "" }
+
+// searchProbe tests the entity whose id is the expression id.
+func (t term) searchProbe(w *whereBuilder, id string) string {
+	w.args = append(w.args, t.key)
+	q := "EXISTS (SELECT 1 FROM search p WHERE p.entity_id = " + id + " AND p.key = ?"
+	if len(t.vals) > 0 {
+		w.args = append(w.args, t.vals...)
+		q += " AND p.value IN (" + placeholders(len(t.vals)) + ")"
+	}
+	return q + ")"
+}
+
+// drive is the driver term as an IN over its index. A search driver also
+// checks the other search terms in its list, from the index alone, so that
+// only entities passing them are read from the entities table.
+func (t term) drive(w *whereBuilder, c catalog.Condition, others []term) string {
+	if !t.searched() {
+		return w.condition(c)
+	}
+	w.args = append(w.args, t.key)
+	q := "e.id IN (SELECT s.entity_id FROM search s WHERE s.key = ?"
+	if len(t.vals) > 0 {
+		w.args = append(w.args, t.vals...)
+		q += " AND s.value IN (" + placeholders(len(t.vals)) + ")"
+	}
+	for _, o := range others {
+		if o.searched() {
+			q += " AND " + o.searchProbe(w, "s.entity_id")
+		}
+	}
+	return q + ")"
 }
 
 // planFilter adds f to w, driven by its most selective condition when f is
@@ -145,9 +175,11 @@ func (s *Store) planFilter(ctx context.Context, w *whereBuilder, f catalog.Filte
 		w.filter(f)
 		return false, nil
 	}
-	conds := []string{w.condition(f[0][driver])}
-	for i, t := range terms {
-		if i != driver {
+	d := terms[driver]
+	others := append(slices.Clone(terms[:driver]), terms[driver+1:]...)
+	conds := []string{d.drive(w, f[0][driver], others)}
+	for _, t := range others {
+		if !d.searched() || !t.searched() {
 			conds = append(conds, t.probe(w))
 		}
 	}
