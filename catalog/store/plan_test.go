@@ -80,13 +80,15 @@ func plannedCatalog(t *testing.T, s *Store, n int) []naiveEntity {
 }
 
 // allPages walks q's pages by cursor and returns the names in order and
-// the first page's total.
+// the first page's total. It also walks back from the last page by
+// PrevCursor and checks that the pages before it come back the same.
 func allPages(t *testing.T, s *Store, q catalog.Query) ([]string, int) {
 	t.Helper()
+	ctx := context.Background()
 	var got []string
 	total := -1
 	for range 1000 {
-		page, err := s.Query(context.Background(), q)
+		page, err := s.Query(ctx, q)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -95,6 +97,17 @@ func allPages(t *testing.T, s *Store, q catalog.Query) ([]string, int) {
 		}
 		got = append(got, names(page.Items)...)
 		if page.NextCursor == "" {
+			var back []string
+			for prev := page.PrevCursor; prev != ""; {
+				p, err := s.Query(ctx, catalog.Query{Cursor: prev, Limit: q.Limit})
+				if err != nil {
+					t.Fatal(err)
+				}
+				back, prev = append(names(p.Items), back...), p.PrevCursor
+			}
+			if want := got[:len(got)-len(page.Items)]; !slices.Equal(back, want) && len(want) > 0 {
+				t.Errorf("backwards from the last page: %v, want %v", back, want)
+			}
 			return got, total
 		}
 		q = catalog.Query{Cursor: page.NextCursor, Limit: q.Limit}
