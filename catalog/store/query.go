@@ -91,12 +91,20 @@ func (s *Store) Query(ctx context.Context, q catalog.Query) (catalog.Page, error
 		limit = DefaultLimit
 	}
 	w := &whereBuilder{dl: s.dialect}
-	w.filter(c.Filter)
+	driven, err := s.planFilter(ctx, w, c.Filter)
+	if err != nil {
+		return catalog.Page{}, fmt.Errorf("query: %w", err)
+	}
 	w.fullText(c.Text, c.TextFields)
 
-	total := 0
-	if !c.SkipTotal {
-		var err error
+	total, counted := 0, c.SkipTotal
+	if !counted {
+		total, counted = s.cachedCount(w)
+	}
+	// A driven first page reads every match to sort them anyway: it counts
+	// them in the same pass (a window count) instead of a second query.
+	withTotal := !counted && driven && at == nil
+	if !counted && !withTotal {
 		if total, err = s.count(ctx, w); err != nil {
 			return catalog.Page{}, err
 		}
@@ -110,9 +118,18 @@ func (s *Store) Query(ctx context.Context, q catalog.Query) (catalog.Page, error
 	if at == nil && q.Offset > 0 {
 		offset = q.Offset
 	}
-	hits, err := s.pageIDs(ctx, w, fields, at, before, limit+1, offset)
+	hits, n, err := s.pageIDs(ctx, w, fields, at, before, limit+1, offset, withTotal)
 	if err != nil {
 		return catalog.Page{}, err
+	}
+	if withTotal {
+		// No row carries the count when the offset passed every match.
+		if len(hits) > 0 || offset == 0 {
+			total = n
+			s.putCount(w, n)
+		} else if total, err = s.count(ctx, w); err != nil {
+			return catalog.Page{}, err
+		}
 	}
 	more := len(hits) > limit
 	if more {
@@ -150,9 +167,26 @@ func (c *cursor) at(h hit, before bool) *cursor {
 	return &n
 }
 
+// countQuery is the query counting w's matches and its cache key.
+func (s *Store) countQuery(w *whereBuilder) (q, key string) {
+	q = s.dialect.rebind("SELECT count(*) FROM entities e" + w.clause())
+	return q, q + "\x00" + fmt.Sprintf("%#v", w.args)
+}
+
+// cachedCount is w's count if the cache has it.
+func (s *Store) cachedCount(w *whereBuilder) (int, bool) {
+	_, key := s.countQuery(w)
+	return s.counts.get(s.Generation(), key, s.now(), s.cacheTTL())
+}
+
+// putCount caches n as w's count.
+func (s *Store) putCount(w *whereBuilder, n int) {
+	_, key := s.countQuery(w)
+	s.counts.put(s.Generation(), key, n, s.now())
+}
+
 func (s *Store) count(ctx context.Context, w *whereBuilder) (int, error) {
-	q := s.dialect.rebind("SELECT count(*) FROM entities e" + w.clause())
-	key := q + "\x00" + fmt.Sprintf("%#v", w.args)
+	q, key := s.countQuery(w)
 	gen := s.Generation()
 	if n, ok := s.counts.get(gen, key, s.now(), s.cacheTTL()); ok {
 		return n, nil
@@ -222,6 +256,13 @@ func (c *genCache[V]) get(gen uint64, key string, now time.Time, ttl time.Durati
 	return e.v, true
 }
 
+// reset forgets every entry (benchmarks measure uncached queries).
+func (c *genCache[V]) reset() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.m = nil
+}
+
 // put keeps v for key at generation gen; a put of an older generation than
 // the cache's (a query that raced a write) is dropped.
 func (c *genCache[V]) put(gen uint64, key string, v V, now time.Time) {
@@ -243,7 +284,46 @@ type hit struct {
 	values []*string
 }
 
-func (s *Store) pageIDs(ctx context.Context, w *whereBuilder, fields []sortField, at *cursor, before bool, limit, offset int) ([]hit, error) {
+// pageIDs selects one page; withTotal also counts every match (the
+// returned int), which needs at to be nil.
+func (s *Store) pageIDs(ctx context.Context, w *whereBuilder, fields []sortField, at *cursor, before bool, limit, offset int, withTotal bool) ([]hit, int, error) {
+	q, args := pageQuery(w, fields, at, before, limit, offset, withTotal)
+	rows, err := s.query(ctx, q, args...)
+	if err != nil {
+		return nil, 0, fmt.Errorf("query entities: %w", err)
+	}
+	defer rows.Close()
+	var hits []hit
+	var total int
+	dest := make([]any, 2+len(fields), 3+len(fields))
+	if withTotal {
+		dest = append(dest, &total)
+	}
+	vals := make([]sql.NullString, len(fields))
+	for rows.Next() {
+		var h hit
+		dest[0], dest[1] = &h.id, &h.key
+		for i := range vals {
+			dest[2+i] = &vals[i]
+		}
+		if err := rows.Scan(dest...); err != nil {
+			return nil, 0, fmt.Errorf("query entities: %w", err)
+		}
+		h.values = make([]*string, len(fields))
+		for i, v := range vals {
+			if v.Valid {
+				str := v.String
+				h.values[i] = &str
+			}
+		}
+		hits = append(hits, h)
+	}
+	return hits, total, rows.Err()
+}
+
+// pageQuery selects the ids, ref keys and sort values of one page and,
+// withTotal, the number of matches on every row.
+func pageQuery(w *whereBuilder, fields []sortField, at *cursor, before bool, limit, offset int, withTotal bool) (string, []any) {
 	var args []any
 	var inner strings.Builder
 	inner.WriteString("SELECT e.id AS id, e.ref_key AS rk")
@@ -261,6 +341,9 @@ func (s *Store) pageIDs(ctx context.Context, w *whereBuilder, fields []sortField
 	for i := range fields {
 		q.WriteString(", s" + strconv.Itoa(i))
 	}
+	if withTotal {
+		q.WriteString(", count(*) OVER ()")
+	}
 	q.WriteString(" FROM (" + inner.String() + ") t")
 	if at != nil {
 		cond, cargs := keyset(fields, at.Values, at.Key, before)
@@ -273,34 +356,7 @@ func (s *Store) pageIDs(ctx context.Context, w *whereBuilder, fields []sortField
 		q.WriteString(" OFFSET ?")
 		args = append(args, offset)
 	}
-
-	rows, err := s.query(ctx, q.String(), args...)
-	if err != nil {
-		return nil, fmt.Errorf("query entities: %w", err)
-	}
-	defer rows.Close()
-	var hits []hit
-	dest := make([]any, 2+len(fields))
-	vals := make([]sql.NullString, len(fields))
-	for rows.Next() {
-		var h hit
-		dest[0], dest[1] = &h.id, &h.key
-		for i := range vals {
-			dest[2+i] = &vals[i]
-		}
-		if err := rows.Scan(dest...); err != nil {
-			return nil, fmt.Errorf("query entities: %w", err)
-		}
-		h.values = make([]*string, len(fields))
-		for i, v := range vals {
-			if v.Valid {
-				str := v.String
-				h.values[i] = &str
-			}
-		}
-		hits = append(hits, h)
-	}
-	return hits, rows.Err()
+	return q.String(), args
 }
 
 func orderBy(fields []sortField, before bool) string {

@@ -87,6 +87,10 @@ type Store struct {
 	preparedN      atomic.Int64
 	stmts          *statements
 	now            func() time.Time
+
+	// estimates bounds how many entities one filter condition matches,
+	// to pick the condition a query is driven by (plan.go).
+	estimates genCache[int]
 }
 
 var _ catalog.Store = (*Store)(nil)

@@ -1,0 +1,263 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/porticohq/portico/catalog"
+)
+
+// A filter of ANDed conditions such as kind=api, spec.owner=X,
+// spec.lifecycle=Y is answered fastest by reading the entities of its most
+// selective condition and checking the others on each of them. Left to
+// itself, SQLite (which keeps no statistics here) walks every entity of the
+// kind index and materialises each other condition's id list, a third of
+// the catalog for a lifecycle: O(catalog) per query, however few entities
+// match. planFilter measures each condition with a bounded count, lets the
+// smallest drive (an IN over its index) and writes the others as
+// correlated EXISTS probes or as column tests no index can serve, so that
+// neither dialect's planner can pick a broader driver. A search driver
+// checks the other search conditions inside its own list, from the
+// search_key_value index alone, so that the entities table is read only
+// for entities that pass them.
+//
+// PostgreSQL keeps statistics and, once it has analysed the tables, plans
+// the plain form the same way (EXPLAIN ANALYZE, 100,000 APIs); the rewrite
+// keeps that plan when the statistics are missing or stale, as right after
+// a first bulk load.
+
+// Drive bounds: a condition is counted up to estimateCaps[0] entries, then,
+// when none was below that, up to estimateCaps[1]. When every condition
+// matches estimateCaps[1] entries or more, no rewrite happens: driving by
+// that many entities and sorting them costs as much as the planner's own
+// choice, which for an ordered page with a small limit is often an ordered
+// index walk that stops early.
+var estimateCaps = [2]int{1024, 16384}
+
+// term is one filter condition, in the forms a planned query needs.
+type term struct {
+	key  string // lower-cased
+	vals []any  // lower-cased; empty means "has the field"
+	col  string // the entities column, for entityColumn keys
+	rel  string // the relation type, for relations.<type>
+	// rank orders the estimates so that the likely smallest is counted
+	// first and bounds the others' counts.
+	rank int
+}
+
+func newTerm(c catalog.Condition) term {
+	t := term{key: strings.ToLower(strings.TrimSpace(c.Key))}
+	for _, v := range c.Values {
+		t.vals = append(t.vals, strings.ToLower(strings.TrimSpace(v)))
+	}
+	if col, ok := entityColumn[t.key]; ok {
+		t.col = col
+	} else if typ, ok := strings.CutPrefix(t.key, "relations."); ok {
+		t.rel = typ
+	}
+	switch {
+	case t.col == "e.name" || t.col == "e.uid":
+		t.rank = 0
+	case t.col == "":
+		t.rank = 1
+	default:
+		t.rank = 2 // kind: a few kinds share the catalog
+	}
+	if len(t.vals) == 0 {
+		t.rank = 3
+	}
+	return t
+}
+
+// indexed says whether an index can list the term's entities: every term
+// but a namespace test and "has the column" (always true).
+func (t term) indexed() bool {
+	if t.col != "" {
+		return t.col != "e.namespace" && len(t.vals) > 0
+	}
+	return true
+}
+
+// estimate is the SQL counting the term's index entries up to a limit.
+func (t term) estimate() (string, []any) {
+	var q string
+	args := []any{}
+	switch {
+	case t.col != "":
+		q = "SELECT 1 FROM entities e WHERE " + t.col + " IN (" + placeholders(len(t.vals)) + ")"
+	case t.rel != "":
+		q = "SELECT 1 FROM relations r WHERE r.type_key = ?"
+		args = append(args, t.rel)
+		if len(t.vals) > 0 {
+			q += " AND r.target_key IN (" + placeholders(len(t.vals)) + ")"
+		}
+	default:
+		q = "SELECT 1 FROM search s WHERE s.key = ?"
+		args = append(args, t.key)
+		if len(t.vals) > 0 {
+			q += " AND s.value IN (" + placeholders(len(t.vals)) + ")"
+		}
+	}
+	return "SELECT count(*) FROM (" + q + " LIMIT ?) x", append(args, t.vals...)
+}
+
+// probe is the term as a test of the entity aliased e that no index on
+// entities can serve: a column compared through an expression (SQLite's
+// unary + is not PostgreSQL's), search and relation rows looked up by the
+// entity.
+func (t term) probe(w *whereBuilder) string {
+	switch {
+	case t.col != "":
+		if len(t.vals) == 0 {
+			return "1 = 1"
+		}
+		w.args = append(w.args, t.vals...)
+		return t.col + " || '' IN (" + placeholders(len(t.vals)) + ")"
+	case t.rel != "":
+		w.args = append(w.args, t.rel)
+		q := "EXISTS (SELECT 1 FROM relations r WHERE r.source_key = e.ref_key AND r.type_key = ?"
+		if len(t.vals) > 0 {
+			w.args = append(w.args, t.vals...)
+			q += " AND r.target_key IN (" + placeholders(len(t.vals)) + ")"
+		}
+		return q + ")"
+	default:
+		return t.searchProbe(w, "e.id")
+	}
+}
+
+// searched says whether the term is answered by the search table.
+func (t term) searched() bool { return t.col == "" && t.rel == "" }
+
+// searchProbe tests the entity whose id is the expression id.
+func (t term) searchProbe(w *whereBuilder, id string) string {
+	w.args = append(w.args, t.key)
+	q := "EXISTS (SELECT 1 FROM search p WHERE p.entity_id = " + id + " AND p.key = ?"
+	if len(t.vals) > 0 {
+		w.args = append(w.args, t.vals...)
+		q += " AND p.value IN (" + placeholders(len(t.vals)) + ")"
+	}
+	return q + ")"
+}
+
+// drive is the driver term as an IN over its index. A search driver also
+// checks the other search terms in its list, from the index alone, so that
+// only entities passing them are read from the entities table.
+func (t term) drive(w *whereBuilder, c catalog.Condition, others []term) string {
+	if !t.searched() {
+		return w.condition(c)
+	}
+	w.args = append(w.args, t.key)
+	q := "e.id IN (SELECT s.entity_id FROM search s WHERE s.key = ?"
+	if len(t.vals) > 0 {
+		w.args = append(w.args, t.vals...)
+		q += " AND s.value IN (" + placeholders(len(t.vals)) + ")"
+	}
+	for _, o := range others {
+		if o.searched() {
+			q += " AND " + o.searchProbe(w, "s.entity_id")
+		}
+	}
+	return q + ")"
+}
+
+// planFilter adds f to w, driven by its most selective condition when f is
+// one set of conditions of which one is selective (see estimateCaps), and
+// says so; otherwise as whereBuilder.filter writes it.
+func (s *Store) planFilter(ctx context.Context, w *whereBuilder, f catalog.Filter) (bool, error) {
+	if len(f) != 1 || len(f[0]) < 2 {
+		w.filter(f)
+		return false, nil
+	}
+	terms := make([]term, len(f[0]))
+	for i, c := range f[0] {
+		terms[i] = newTerm(c)
+	}
+	driver, err := s.driver(ctx, terms)
+	if err != nil {
+		return false, err
+	}
+	if driver < 0 {
+		w.filter(f)
+		return false, nil
+	}
+	d := terms[driver]
+	others := append(slices.Clone(terms[:driver]), terms[driver+1:]...)
+	conds := []string{d.drive(w, f[0][driver], others)}
+	for _, t := range others {
+		if !d.searched() || !t.searched() {
+			conds = append(conds, t.probe(w))
+		}
+	}
+	w.conds = append(w.conds, "("+strings.Join(conds, " AND ")+")")
+	return true, nil
+}
+
+// driver returns the index of the term with the fewest entries, or -1 when
+// none has fewer than the last of estimateCaps. Counts are bounded by the
+// smallest count so far, so a broad condition costs little to rule out.
+func (s *Store) driver(ctx context.Context, terms []term) (int, error) {
+	order := make([]int, 0, len(terms))
+	for rank := 0; rank <= 3; rank++ {
+		for i, t := range terms {
+			if t.rank == rank && t.indexed() {
+				order = append(order, i)
+			}
+		}
+	}
+	for _, limit := range estimateCaps {
+		best, bestN := -1, limit
+		for _, i := range order {
+			n, err := s.estimate(ctx, terms[i], bestN)
+			if err != nil {
+				return -1, err
+			}
+			if n < bestN {
+				best, bestN = i, n
+			}
+		}
+		if best >= 0 {
+			return best, nil
+		}
+	}
+	return -1, nil
+}
+
+// estimate counts t's index entries, up to limit (limit meaning "limit or
+// more"), cached like query totals.
+func (s *Store) estimate(ctx context.Context, t term, limit int) (int, error) {
+	q, args := t.estimate()
+	key := q + "\x00" + fmt.Sprintf("%#v", args)
+	gen := s.Generation()
+	if e, ok := s.estimates.get(gen, key, s.now(), s.cacheTTL()); ok {
+		if e >= 0 {
+			return min(e, limit), nil
+		}
+		if -e >= limit {
+			return limit, nil
+		}
+	}
+	var n int
+	rows, err := s.query(ctx, q, append(args, limit)...)
+	if err != nil {
+		return 0, fmt.Errorf("estimate %s: %w", t.key, err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		if err := rows.Scan(&n); err != nil {
+			return 0, fmt.Errorf("estimate %s: %w", t.key, err)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return 0, fmt.Errorf("estimate %s: %w", t.key, err)
+	}
+	// Kept negated when bounded: -n means "n or more".
+	e := n
+	if n >= limit {
+		e = -n
+	}
+	s.estimates.put(gen, key, e, s.now())
+	return n, nil
+}
