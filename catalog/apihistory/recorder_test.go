@@ -59,6 +59,7 @@ func newRig(t *testing.T, st *store.Store) *rig {
 	}
 	hist.ReadingCurrentFrom(st).KeepRemovedFrom(st)
 	rec := NewRecorder(hist, st, RecorderOptions{})
+	rec.WatchWritesOf(st)
 	cat := catalog.New(st, catalog.Options{Processors: []catalog.Processor{rec.Processor()}})
 	cat.AddCommitHook(rec.CommitHook())
 	return &rig{t: t, cat: cat, hist: hist, rec: rec}
@@ -192,6 +193,7 @@ func TestRunWaitsWhileHeld(t *testing.T) {
 	var held atomic.Bool
 	held.Store(true)
 	rec := NewRecorder(hist, st, RecorderOptions{Quiet: 10 * time.Millisecond, MaxDelay: time.Hour, Hold: held.Load})
+	rec.WatchWritesOf(st)
 	cat := catalog.New(st, catalog.Options{Processors: []catalog.Processor{rec.Processor()}})
 	cat.AddCommitHook(rec.CommitHook())
 	ctx, cancel := context.WithCancel(context.Background())
@@ -317,7 +319,7 @@ func TestFlushChunksBoundCount(t *testing.T) {
 	r := NewRecorder(nil, nil, RecorderOptions{})
 	for i := range 1100 {
 		key := fmt.Sprintf("api:default/a%04d", i)
-		r.note(key, &catalog.Entity{}, Version{EntityKey: key, Hash: "h"})
+		r.pending[key] = map[string]*note{"h": {version: Version{EntityKey: key, Hash: "h"}}}
 	}
 	var sizes []int
 	for _, c := range r.chunks() {

@@ -177,17 +177,6 @@ func (s *Store) Heads(ctx context.Context) (map[string]Head, error) {
 	return out, rows.Err()
 }
 
-// kept reports whether entityKey's version hash has its definition stored.
-func (s *Store) kept(ctx context.Context, entityKey, hash string) (bool, error) {
-	var kept bool
-	err := s.db.QueryRowContext(ctx, s.rebind(`SELECT length(definition) > 0 FROM api_versions
-WHERE entity_key = ? AND hash = ?`), entityKey, hash).Scan(&kept)
-	if errors.Is(err, sql.ErrNoRows) {
-		return false, nil
-	}
-	return kept, err
-}
-
 // Keep stores the definition of entityKey's version hash if it was
 // stored without one; a definition with another hash is refused. It
 // reports whether it stored it.
