@@ -206,6 +206,37 @@ func (s *Store) insertRows(ctx context.Context, tx *sql.Tx, out []Recorded, rows
 	return res.Err()
 }
 
+// insertFirstVersions inserts, inside tx (the catalog's transaction that
+// writes the entities), the first versions of APIs that have none, stored
+// without a body (the entity holds it). A version another replica
+// recorded meanwhile is left as it is.
+func (s *Store) insertFirstVersions(ctx context.Context, tx *sql.Tx, versions []Version) error {
+	if len(versions) == 0 {
+		return nil
+	}
+	now := s.now().UnixMilli()
+	for len(versions) > 0 {
+		n := min(len(versions), firstsPerInsert)
+		var q strings.Builder
+		q.WriteString(insertColumns)
+		args := make([]any, 0, 13*n)
+		for j, v := range versions[:n] {
+			if j > 0 {
+				q.WriteString(", ")
+			}
+			q.WriteString("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+			args = append(args, v.EntityKey, v.Hash, v.SpecType, v.InfoVersion, v.Provider, v.Location, v.RunID, v.Revision, v.Size,
+				now, now, nil, []byte{})
+		}
+		q.WriteString(" ON CONFLICT (entity_key, hash) DO NOTHING")
+		if _, err := tx.ExecContext(ctx, s.rebind(q.String()), args...); err != nil {
+			return fmt.Errorf("record first api versions: %w", err)
+		}
+		versions = versions[n:]
+	}
+	return nil
+}
+
 // recordStmts are RecordAll's statements, prepared once per transaction.
 type recordStmts struct{ head, update, insert *sql.Stmt }
 

@@ -5,6 +5,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 	"log/slog"
 	"slices"
 	"strings"
@@ -134,15 +135,19 @@ func (r *Recorder) WatchWritesOf(st Writer) {
 }
 
 // beforeWrite runs in the transaction that writes new or changed API
-// entities. It notes those whose definition is new or changed (a rewrite
-// that changed only metadata or relations adds no version) and stores
-// the body of each replaced definition, read from the entity about to be
-// overwritten, when its version was stored without one: it commits with
-// the new definition, so there is no moment, and no crash, after which
-// it is lost. Nothing is hashed here; the commit hook does that.
+// entities. An API with no version yet (all of a cold ingest) gets its
+// first version here, in that transaction: a few rows per mutation on the
+// writer's connection, with no diff to compute, so nothing is left to do
+// after the load. Of the others it notes those whose definition changed
+// (a rewrite of metadata or relations alone adds no version), for Run to
+// record after the commit and diff, and stores the body of each replaced
+// definition, read from the entity about to be overwritten, when its
+// version was stored without one: it commits with the new definition, so
+// there is no moment, and no crash, after which it is lost.
 func (r *Recorder) beforeWrite(ctx context.Context, tx *sql.Tx, writing []store.Writing) error {
 	var noted []weak.Pointer[catalog.Entity]
 	var replaced []keptDefinition
+	var fresh []store.Writing // new entities: first versions, unless the API had some
 	for _, w := range writing {
 		pe := w.Entity
 		if pe.Entity == nil || len(pe.Problems) > 0 {
@@ -152,19 +157,45 @@ func (r *Recorder) beforeWrite(ctx context.Context, tx *sql.Tx, writing []store.
 		if len(def) == 0 {
 			continue
 		}
-		if w.Old != nil {
-			old, err := bodyDefinition(w.Key, w.Old)
-			if err == nil && bytes.Equal(old, def) {
-				continue
-			}
-			if err == nil && len(old) > 0 {
-				replaced = append(replaced, keptDefinition{key: w.Key, def: old})
-			}
+		if w.Old == nil {
+			fresh = append(fresh, w)
+			continue
+		}
+		old, err := bodyDefinition(w.Key, w.Old)
+		if err == nil && bytes.Equal(old, def) {
+			continue
+		}
+		if err == nil && len(old) > 0 {
+			replaced = append(replaced, keptDefinition{key: w.Key, def: old})
 		}
 		noted = append(noted, weak.Make(pe.Entity))
 	}
 	if err := r.hist.keepDefinitions(ctx, tx, replaced); err != nil {
 		return err
+	}
+	if len(fresh) > 0 {
+		keys := make([]string, len(fresh))
+		for i, w := range fresh {
+			keys[i] = w.Key
+		}
+		known, err := r.hist.versioned(ctx, tx, keys)
+		if err != nil {
+			return fmt.Errorf("api history: %w", err)
+		}
+		var firsts []Version
+		run := catalog.RunOf(ctx)
+		for _, w := range fresh {
+			if known[w.Key] {
+				// Removed and back: Run records it as any change.
+				noted = append(noted, weak.Make(w.Entity.Entity))
+				continue
+			}
+			known[w.Key] = true // a key written twice by one mutation
+			firsts = append(firsts, r.version(w.Key, w.Entity, w.Provider, run, r.takeRevision(w.Entity.Entity)))
+		}
+		if err := r.hist.insertFirstVersions(ctx, tx, firsts); err != nil {
+			return fmt.Errorf("api history: %w", err)
+		}
 	}
 	if len(noted) == 0 {
 		return nil
@@ -175,6 +206,36 @@ func (r *Recorder) beforeWrite(ctx context.Context, tx *sql.Tx, writing []store.
 		r.writing[p] = struct{}{}
 	}
 	return nil
+}
+
+// version is the version row of pe's definition.
+func (r *Recorder) version(key string, pe *catalog.ProcessedEntity, provider, run, revision string) Version {
+	e := pe.Entity
+	def := definition(e)
+	return Version{
+		EntityKey:   key,
+		Hash:        Hash(def),
+		Size:        int64(len(def)),
+		SpecType:    e.SpecString("type"),
+		InfoVersion: infoVersion(def),
+		Provider:    provider,
+		Location:    e.Metadata.Annotations[catalog.AnnotationManagedByLocation],
+		RunID:       run,
+		Revision:    revision,
+	}
+}
+
+// takeRevision returns and forgets the revision the processor saw e read at.
+func (r *Recorder) takeRevision(e *catalog.Entity) string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if len(r.revisions) == 0 {
+		return ""
+	}
+	p := weak.Make(e)
+	rev := r.revisions[p]
+	delete(r.revisions, p)
+	return rev
 }
 
 // Processor remembers the revision of the location each API entity read
@@ -285,19 +346,7 @@ func (r *Recorder) committed(ctx context.Context, a catalog.Applied) bool {
 	run := catalog.RunOf(ctx)
 	versions := make([]Version, len(items))
 	for i, it := range items {
-		e := it.pe.Entity
-		def := definition(e)
-		versions[i] = Version{
-			EntityKey:   e.Ref().Key(),
-			Hash:        Hash(def),
-			Size:        int64(len(def)),
-			SpecType:    e.SpecString("type"),
-			InfoVersion: infoVersion(def),
-			Provider:    a.Provider,
-			Location:    e.Metadata.Annotations[catalog.AnnotationManagedByLocation],
-			RunID:       run,
-			Revision:    it.rev,
-		}
+		versions[i] = r.version(it.pe.Entity.Ref().Key(), it.pe, a.Provider, run, it.rev)
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()

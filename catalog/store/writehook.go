@@ -12,8 +12,9 @@ import (
 // Writing is an entity a transaction is about to insert or rewrite: new,
 // or stored with another content hash. An unchanged entity is never one.
 type Writing struct {
-	Key    string                   // ref key, lower case (kind:namespace/name)
-	Entity *catalog.ProcessedEntity // what is written; hooks must not modify it
+	Key      string                   // ref key, lower case (kind:namespace/name)
+	Provider string                   // the mutation's provider
+	Entity   *catalog.ProcessedEntity // what is written; hooks must not modify it
 	// Old is the stored body it replaces (JSON, without relations or
 	// status); nil for a new entity.
 	Old []byte
@@ -43,7 +44,7 @@ func (s *Store) BeforeWrite(kind string, h WriteHook) {
 
 // runWriteHooks runs the hooks for the kinds among inserts and updates,
 // which the caller (holding applyMu) is about to write inside tx.
-func (s *Store) runWriteHooks(ctx context.Context, tx *sql.Tx, inserts, updates []*pending) error {
+func (s *Store) runWriteHooks(ctx context.Context, tx *sql.Tx, provider string, inserts, updates []*pending) error {
 	if len(s.writeHooks) == 0 {
 		return nil
 	}
@@ -55,7 +56,7 @@ func (s *Store) runWriteHooks(ctx context.Context, tx *sql.Tx, inserts, updates 
 			if s.writeHooks[kind] == nil {
 				continue
 			}
-			byKind[kind] = append(byKind[kind], Writing{Key: pd.key, Entity: pd.pe})
+			byKind[kind] = append(byKind[kind], Writing{Key: pd.key, Provider: provider, Entity: pd.pe})
 			if pd.id != 0 {
 				replaced = append(replaced, &stored{id: pd.id, refKey: pd.key})
 			}
