@@ -332,3 +332,33 @@ func TestFlushChunksBoundCount(t *testing.T) {
 		t.Errorf("chunk sizes %v", sizes)
 	}
 }
+
+// TestFirstVersionsAreWrittenWithTheirEntities: a load of new APIs (more
+// than one INSERT's worth) records every first version in the catalog's
+// transaction, with its source, leaving the recorder nothing to do.
+func TestFirstVersionsAreWrittenWithTheirEntities(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		r := newRig(t, st)
+		const n = 2*firstsPerStmt + 7
+		m := catalog.Mutation{Type: catalog.Full}
+		for i := range n {
+			ents, _ := catalog.ParseYAML([]byte(apiFile(fmt.Sprintf("a%03d", i), recPets)), catalog.Source{Location: fmt.Sprintf("file:/srv/a%03d.yaml", i)})
+			m.Entities = append(m.Entities, ents...)
+		}
+		ctx := catalog.WithRun(context.Background(), "run-1")
+		if _, err := r.cat.Apply(ctx, "file:/srv/*.yaml", m); err != nil {
+			t.Fatal(err)
+		}
+		if p := r.rec.Pending(); p != 0 {
+			t.Errorf("%d APIs pending after the commit", p)
+		}
+		for i := range n {
+			key := fmt.Sprintf("api:default/a%03d", i)
+			tl := r.versions(key)
+			if len(tl) != 1 || tl[0].InfoVersion != "1.0" || tl[0].RunID != "run-1" || tl[0].Provider != "file:/srv/*.yaml" ||
+				tl[0].Location != fmt.Sprintf("file:/srv/a%03d.yaml", i) || tl[0].Hash != Hash([]byte(recPets)) {
+				t.Fatalf("%s: %+v", key, tl)
+			}
+		}
+	})
+}

@@ -76,6 +76,9 @@ type Store struct {
 	pg       bool
 	now      func() time.Time
 	entities EntityReader
+
+	firstsMu sync.Mutex
+	firsts   map[int]*sql.Stmt // insertFirstVersions' statements by row count
 }
 
 // EntityReader reads the current definition of a version stored without
