@@ -38,6 +38,7 @@ func TestRecorderDiffsGraphQLAndTellsArrivals(t *testing.T) {
 			}
 			heard = append(heard, rep)
 		}})
+		rec.WatchWritesOf(st)
 		cat := catalog.New(st, catalog.Options{Processors: []catalog.Processor{rec.Processor()}})
 		cat.AddCommitHook(rec.CommitHook())
 		r := &rig{t: t, cat: cat, hist: hist, rec: rec}

@@ -73,6 +73,7 @@ func newBenchRigKeeping(b *testing.B, history, keepRemoved bool) *benchRig {
 			hist.KeepRemovedFrom(st)
 		}
 		r.rec = NewRecorder(hist, st, RecorderOptions{})
+		r.rec.WatchWritesOf(st)
 		procs = append(procs, r.rec.Processor())
 	}
 	r.cat = catalog.New(st, catalog.Options{Processors: procs})

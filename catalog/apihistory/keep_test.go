@@ -77,11 +77,12 @@ func TestTheCurrentVersionIsStoredWithoutItsBodyUntilReplaced(t *testing.T) {
 	})
 }
 
-// TestTheReplacedBodyIsStoredBeforeTheNewDefinitionIsWritten: the body
-// of the version being replaced is stored while the entity still holds
-// it (by the processor, before the mutation commits), so there is no
-// moment, and no crash, after which it is lost.
-func TestTheReplacedBodyIsStoredBeforeTheNewDefinitionIsWritten(t *testing.T) {
+// TestTheReplacedBodyIsStoredWithTheNewDefinition: the body of the
+// version being replaced is stored in the transaction that overwrites the
+// entity holding it, so there is no moment, and no crash, after which it
+// is lost: preparing the mutation stores nothing yet, and once it is
+// written the old version reads before the recorder flushes.
+func TestTheReplacedBodyIsStoredWithTheNewDefinition(t *testing.T) {
 	storetest.Each(t, func(t *testing.T, st *store.Store) {
 		ctx := context.Background()
 		r := newRig(t, st)
@@ -92,17 +93,41 @@ func TestTheReplacedBodyIsStoredBeforeTheNewDefinitionIsWritten(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got := storedBytes(t, st, key); len(got) != 1 || got[0] == 0 {
-			t.Fatalf("prepared, not written: stored bytes %v, want the current body kept", got)
+		if got := storedBytes(t, st, key); len(got) != 1 || got[0] != 0 {
+			t.Fatalf("prepared, not written: stored bytes %v, want [0]", got)
 		}
-		// A process stopping here, or later before the recorder flushes,
-		// loses nothing: the old version reads from its stored body.
 		if _, err := r.cat.ApplyPrepared(ctx, p); err != nil {
 			t.Fatal(err)
+		}
+		if got := storedBytes(t, st, key); len(got) != 1 || got[0] == 0 {
+			t.Fatalf("written, not flushed: stored bytes %v, want the replaced body kept", got)
 		}
 		v1 := r.versions(key)[0]
 		if def, err := r.hist.Definition(ctx, v1.ID); err != nil || string(def) != recPets {
 			t.Errorf("replaced definition before the flush: %q, %v", def, err)
+		}
+		r.rec.Flush(ctx)
+		if got := storedBytes(t, st, key); len(got) != 2 || got[0] != 0 || got[1] == 0 {
+			t.Errorf("flushed: stored bytes %v, want [0 >0]", got)
+		}
+	})
+}
+
+// TestAChangeBesideTheDefinitionAddsNothing: an API rewritten for another
+// reason (its description) adds no version and stores no body: the
+// current definition stays held by the entity alone.
+func TestAChangeBesideTheDefinitionAddsNothing(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		r := newRig(t, st)
+		const key = "api:default/pets"
+		r.sync(map[string]string{"file:/srv/pets.yaml": apiFile("pets", recPets)})
+		described := strings.Replace(apiFile("pets", recPets), "metadata: {name: pets}", "metadata: {name: pets, description: Pets}", 1)
+		r.sync(map[string]string{"file:/srv/pets.yaml": described})
+		if got := storedBytes(t, st, key); len(got) != 1 || got[0] != 0 {
+			t.Errorf("stored bytes %v, want [0]", got)
+		}
+		if n := r.rec.Pending(); n != 0 {
+			t.Errorf("%d APIs pending", n)
 		}
 	})
 }
@@ -226,6 +251,7 @@ func TestARemovedAPIsDefinitionIsNotKeptWithoutTheHook(t *testing.T) {
 		}
 		hist.ReadingCurrentFrom(st)
 		rec := NewRecorder(hist, st, RecorderOptions{})
+		rec.WatchWritesOf(st)
 		cat := catalog.New(st, catalog.Options{Processors: []catalog.Processor{rec.Processor()}})
 		cat.AddCommitHook(rec.CommitHook())
 		r := &rig{t: t, cat: cat, hist: hist, rec: rec}

@@ -206,6 +206,68 @@ func (s *Store) insertRows(ctx context.Context, tx *sql.Tx, out []Recorded, rows
 	return res.Err()
 }
 
+// insertFirstVersions inserts, inside tx (the catalog's transaction that
+// writes the entities), the first versions of APIs that have none, stored
+// without a body (the entity holds it). A version another replica
+// recorded meanwhile is left as it is. Rows go firstsPerStmt at a time
+// through one statement prepared once per process (the catalog writes on
+// one connection, where it stays prepared): parsing a statement of
+// hundreds of rows for every mutation cost more than inserting them.
+func (s *Store) insertFirstVersions(ctx context.Context, tx *sql.Tx, versions []Version) error {
+	now := s.now().UnixMilli()
+	for len(versions) > 0 {
+		n := firstsPerStmt
+		if len(versions) < n {
+			n = 1
+		}
+		stmt, err := s.firstsStmt(ctx, n)
+		if err != nil {
+			return fmt.Errorf("record first api versions: %w", err)
+		}
+		args := make([]any, 0, 13*n)
+		for _, v := range versions[:n] {
+			args = append(args, v.EntityKey, v.Hash, v.SpecType, v.InfoVersion, v.Provider, v.Location, v.RunID, v.Revision, v.Size,
+				now, now, nil, []byte{})
+		}
+		if _, err := tx.StmtContext(ctx, stmt).ExecContext(ctx, args...); err != nil {
+			return fmt.Errorf("record first api versions: %w", err)
+		}
+		versions = versions[n:]
+	}
+	return nil
+}
+
+// firstsPerStmt is how many first versions one INSERT writes.
+const firstsPerStmt = 50
+
+// firstsStmt is the statement inserting n (1 or firstsPerStmt) first
+// versions, prepared on first use.
+func (s *Store) firstsStmt(ctx context.Context, n int) (*sql.Stmt, error) {
+	s.firstsMu.Lock()
+	defer s.firstsMu.Unlock()
+	if st := s.firsts[n]; st != nil {
+		return st, nil
+	}
+	var q strings.Builder
+	q.WriteString(insertColumns)
+	for j := range n {
+		if j > 0 {
+			q.WriteString(", ")
+		}
+		q.WriteString("(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")
+	}
+	q.WriteString(" ON CONFLICT (entity_key, hash) DO NOTHING")
+	st, err := s.db.PrepareContext(ctx, s.rebind(q.String()))
+	if err != nil {
+		return nil, err
+	}
+	if s.firsts == nil {
+		s.firsts = map[int]*sql.Stmt{}
+	}
+	s.firsts[n] = st
+	return st, nil
+}
+
 // recordStmts are RecordAll's statements, prepared once per transaction.
 type recordStmts struct{ head, update, insert *sql.Stmt }
 

@@ -1,8 +1,11 @@
 package apihistory
 
 import (
+	"bytes"
 	"context"
+	"database/sql"
 	"errors"
+	"fmt"
 	"log/slog"
 	"slices"
 	"strings"
@@ -14,6 +17,7 @@ import (
 	"github.com/porticohq/portico/catalog"
 	"github.com/porticohq/portico/catalog/apidiff"
 	"github.com/porticohq/portico/catalog/openapi"
+	"github.com/porticohq/portico/catalog/store"
 )
 
 // maxAttempts is how many flushes a noted definition waits to be found in
@@ -21,31 +25,34 @@ import (
 // before it is forgotten.
 const maxAttempts = 5
 
-// Recorder records API definitions as the catalog ingests them; register
-// both its Processor and its CommitHook with the catalog. Its
-// processor notes each API whose definition differs from the current
-// version it knows (a hash compare: unchanged syncs cost no query), with
-// what the version row needs (info.version, source); its commit hook
-// learns the content hash each noted entity was written with and wakes
-// Run, which checks that hash against the store's (reading no bodies), so
-// only committed definitions are recorded, off the ingest transaction,
-// and then diffs each new version against the previous one.
+// Recorder records API definitions as the catalog ingests them: register
+// it with the catalog store (WatchWritesOf), and its Processor and
+// CommitHook with the catalog. The store's write hook hands it the API
+// entities a mutation inserts or rewrites — new, or stored with another
+// content hash — inside the mutation's transaction, so an unchanged
+// entity, and so an unchanged restart, costs history nothing; of those,
+// it notes the ones whose definition changed. Its commit hook learns that
+// the mutation committed and, for each noted entity, takes what the
+// version row needs (definition hash, info.version, source), then wakes
+// Run, which records the versions off the ingest transaction (checking
+// the content hash against the store's, reading no bodies) and then
+// diffs each new version against the previous one.
 //
 // A current version is stored without its body (the entity holds it; see
-// Store): when the processor sees a new definition it first stores the
-// body of the version it replaces, read from the entity before the new
-// one is written; when the entity is removed, the catalog store's
-// transaction that deletes it stores that body (Store.KeepRemovedFrom).
+// Store): the write hook stores the body of the version a new definition
+// replaces, read from the entity in the transaction that overwrites it;
+// when the entity is removed, the catalog store's transaction that
+// deletes it stores that body (Store.KeepRemovedFrom).
 type Recorder struct {
 	hist   *Store
 	store  catalog.Store
 	log    *slog.Logger
 	limits openapi.Limits
 
-	headsOnce sync.Once
 	mu        sync.Mutex
-	heads     map[string]Head             // entity key → current version
-	pending   map[string]map[string]*note // entity key → noted hash → note
+	writing   map[weak.Pointer[catalog.Entity]]struct{} // noted by the write hook, not committed yet
+	revisions map[weak.Pointer[catalog.Entity]]string   // the location revision each entity was read at
+	pending   map[string]map[string]*note               // entity key → noted hash → note
 	wake      chan struct{}
 	quiet     time.Duration
 	maxDelay  time.Duration
@@ -57,13 +64,11 @@ type Recorder struct {
 	onArrival ArrivedFunc
 }
 
-// note is a definition the processor saw and the recorder has not
-// recorded yet.
+// note is a committed definition the recorder has not recorded yet.
 type note struct {
 	version Version // EntityKey, Hash, Size, SpecType, InfoVersion, source
-	entity  weak.Pointer[catalog.Entity]
-	content string // the entity's content hash, once its mutation committed
-	waited  int    // flushes that did not find it stored
+	content string  // the entity's content hash as its mutation wrote it
+	waited  int     // flushes that did not find it stored
 }
 
 // RecorderOptions configure NewRecorder.
@@ -110,48 +115,170 @@ func NewRecorder(hist *Store, st catalog.Store, opts RecorderOptions) *Recorder 
 	return &Recorder{
 		hist: hist, store: st, log: opts.Logger, limits: opts.Limits, onArrival: opts.Arrived,
 		quiet: opts.Quiet, maxDelay: opts.MaxDelay, hold: opts.Hold,
-		pending: map[string]map[string]*note{},
-		wake:    make(chan struct{}, 1),
+		writing:   map[weak.Pointer[catalog.Entity]]struct{}{},
+		revisions: map[weak.Pointer[catalog.Entity]]string{},
+		pending:   map[string]map[string]*note{},
+		wake:      make(chan struct{}, 1),
 	}
 }
 
-// Processor notes API entities whose definition is not the current
-// version; it changes nothing in the entity.
+// Writer is the catalog store's hook on writes (catalog/store.Store).
+type Writer interface {
+	BeforeWrite(kind string, h store.WriteHook)
+}
+
+// WatchWritesOf makes the recorder hear of the API entities st writes.
+// Call it once, after the history tables exist (Store.Migrate) and before
+// the catalog writes; without it nothing is recorded.
+func (r *Recorder) WatchWritesOf(st Writer) {
+	st.BeforeWrite("API", r.beforeWrite)
+}
+
+// beforeWrite runs in the transaction that writes new or changed API
+// entities. An API with no version yet (all of a cold ingest) gets its
+// first version here, in that transaction: a few rows per mutation on the
+// writer's connection, with no diff to compute, so nothing is left to do
+// after the load. Of the others it notes those whose definition changed
+// (a rewrite of metadata or relations alone adds no version), for Run to
+// record after the commit and diff, and stores the body of each replaced
+// definition, read from the entity about to be overwritten, when its
+// version was stored without one: it commits with the new definition, so
+// there is no moment, and no crash, after which it is lost.
+func (r *Recorder) beforeWrite(ctx context.Context, tx *sql.Tx, writing []store.Writing) error {
+	var noted []weak.Pointer[catalog.Entity]
+	var replaced []keptDefinition
+	var fresh []store.Writing // new entities: first versions, unless the API had some
+	for _, w := range writing {
+		pe := w.Entity
+		if pe.Entity == nil || len(pe.Problems) > 0 {
+			continue
+		}
+		def := definition(pe.Entity)
+		if len(def) == 0 {
+			continue
+		}
+		if w.Old == nil {
+			fresh = append(fresh, w)
+			continue
+		}
+		old, err := bodyDefinition(w.Key, w.Old)
+		if err == nil && bytes.Equal(old, def) {
+			continue
+		}
+		if err == nil && len(old) > 0 {
+			replaced = append(replaced, keptDefinition{key: w.Key, def: old})
+		}
+		noted = append(noted, weak.Make(pe.Entity))
+	}
+	if err := r.hist.keepDefinitions(ctx, tx, replaced); err != nil {
+		return err
+	}
+	if len(fresh) > 0 {
+		keys := make([]string, len(fresh))
+		for i, w := range fresh {
+			keys[i] = w.Key
+		}
+		known, err := r.hist.versioned(ctx, tx, keys)
+		if err != nil {
+			return fmt.Errorf("api history: %w", err)
+		}
+		var firsts []Version
+		run := catalog.RunOf(ctx)
+		for _, w := range fresh {
+			if known[w.Key] {
+				// Removed and back: Run records it as any change.
+				noted = append(noted, weak.Make(w.Entity.Entity))
+				continue
+			}
+			known[w.Key] = true // a key written twice by one mutation
+			firsts = append(firsts, r.version(w.Key, w.Entity, w.Provider, run, r.takeRevision(w.Entity.Entity)))
+		}
+		if err := r.hist.insertFirstVersions(ctx, tx, firsts); err != nil {
+			return fmt.Errorf("api history: %w", err)
+		}
+	}
+	if len(noted) == 0 {
+		return nil
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, p := range noted {
+		r.writing[p] = struct{}{}
+	}
+	return nil
+}
+
+// version is the version row of pe's definition.
+func (r *Recorder) version(key string, pe *catalog.ProcessedEntity, provider, run, revision string) Version {
+	e := pe.Entity
+	def := definition(e)
+	return Version{
+		EntityKey:   key,
+		Hash:        Hash(def),
+		Size:        int64(len(def)),
+		SpecType:    e.SpecString("type"),
+		InfoVersion: infoVersion(def),
+		Provider:    provider,
+		Location:    e.Metadata.Annotations[catalog.AnnotationManagedByLocation],
+		RunID:       run,
+		Revision:    revision,
+	}
+}
+
+// takeRevision returns and forgets the revision the processor saw e read at.
+func (r *Recorder) takeRevision(e *catalog.Entity) string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if len(r.revisions) == 0 {
+		return ""
+	}
+	p := weak.Make(e)
+	rev := r.revisions[p]
+	delete(r.revisions, p)
+	return rev
+}
+
+// Processor remembers the revision of the location each API entity read
+// through a revisioned reader (S3) was read at, for its version's source;
+// it changes nothing in the entity and costs other entities nothing.
 func (r *Recorder) Processor() catalog.Processor {
 	return catalog.ProcessorFunc{ID: "api-history", Fn: func(ctx context.Context, pc *catalog.ProcessContext) error {
-		e := pc.Entity
-		if !strings.EqualFold(e.Kind, "API") {
+		rv, ok := pc.Source.Reader.(revisioned)
+		if !ok || !strings.EqualFold(pc.Entity.Kind, "API") {
 			return nil
 		}
-		def := definition(e)
-		if len(def) == 0 {
-			return nil
+		rev := rv.Revision()
+		r.mu.Lock()
+		defer r.mu.Unlock()
+		if len(r.revisions) >= maxRevisions {
+			r.sweepLocked()
 		}
-		key, hash := e.Ref().Key(), Hash(def)
-		head, changed := r.changed(ctx, key, hash)
-		if !changed {
-			return nil
-		}
-		if head.Hash != "" && !head.Kept {
-			r.keep(ctx, key, head.Hash)
-		}
-		r.note(key, e, Version{
-			EntityKey:   key,
-			Hash:        hash,
-			Size:        int64(len(def)),
-			SpecType:    e.SpecString("type"),
-			InfoVersion: infoVersion(def),
-			Provider:    pc.Provider,
-			Location:    e.Metadata.Annotations[catalog.AnnotationManagedByLocation],
-			RunID:       catalog.RunOf(ctx),
-			Revision:    revision(pc.Source.Reader),
-		})
+		r.revisions[weak.Make(pc.Entity)] = rev
 		return nil
 	}}
 }
 
+// maxRevisions bounds the revisions remembered for entities whose
+// mutation has not committed (or never will: it failed).
+const maxRevisions = 1 << 16
+
+// sweepLocked forgets what was noted for entities that are gone (their
+// mutation failed, so the commit hook never saw them).
+func (r *Recorder) sweepLocked() {
+	for p := range r.revisions {
+		if p.Value() == nil {
+			delete(r.revisions, p)
+		}
+	}
+	for p := range r.writing {
+		if p.Value() == nil {
+			delete(r.writing, p)
+		}
+	}
+}
+
 // definition is e's definition, as Entity.Definition returns it but
-// without copying an inline one (a string): the processor only reads it,
+// without copying an inline one (a string): the recorder only reads it,
 // and copying every definition of a 10k ingest (110 MB) cost as much CPU
 // as hashing them.
 func definition(e *catalog.Entity) []byte {
@@ -165,111 +292,71 @@ func definition(e *catalog.Entity) []byte {
 // S3 provider's: the object's ETag).
 type revisioned interface{ Revision() string }
 
-func revision(r catalog.Reader) string {
-	if rv, ok := r.(revisioned); ok {
-		return rv.Revision()
-	}
-	return ""
-}
-
-// changed reports whether hash is not key's current version, and that
-// version.
-func (r *Recorder) changed(ctx context.Context, key, hash string) (Head, bool) {
-	r.headsOnce.Do(func() {
-		heads, err := r.hist.Heads(ctx)
-		if err != nil {
-			// Every API is then noted once; Record still adds nothing
-			// for a definition already current.
-			r.log.Warn("api history: read current versions", "err", err)
-			heads = map[string]Head{}
-		}
-		r.mu.Lock()
-		r.heads = heads
-		r.mu.Unlock()
-	})
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	head := r.heads[key]
-	return head, head.Hash != hash
-}
-
-// keep stores the body of key's current version, stored without one,
-// before the entity that holds it is replaced: the stored entity is still
-// the one of that version (a processor runs before its mutation is
-// written). When it is not, the body was kept when the entity was
-// removed (Store.KeepRemovedFrom), or by another replica; failing both
-// (the process stopped between writing a new definition and recording
-// it), it is lost and diffs with that version fail with ErrNotKept.
-func (r *Recorder) keep(ctx context.Context, key, hash string) {
-	def, err := currentDefinition(ctx, r.store, key)
-	if err == nil && def != nil && Hash(def) == hash {
-		_, err = r.hist.Keep(ctx, key, hash, def)
-	} else if err == nil {
-		// Another replica may have kept it (and written the new one).
-		var kept bool
-		if kept, err = r.hist.kept(ctx, key, hash); err == nil && !kept {
-			r.log.Warn("api history: the replaced definition is no longer stored; diffs with it will fail", "entity", key)
-		}
-	}
-	if err != nil {
-		r.log.Warn("api history: keep the replaced definition", "entity", key, "err", err)
-		return // tried again when the entity is processed next
-	}
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if h, ok := r.heads[key]; ok && h.Hash == hash {
-		h.Kept = true
-		r.heads[key] = h
-	}
-}
-
-func (r *Recorder) note(key string, e *catalog.Entity, v Version) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if r.pending[key] == nil {
-		r.pending[key] = map[string]*note{}
-	}
-	n := r.pending[key][v.Hash]
-	if n == nil {
-		n = &note{}
-		r.pending[key][v.Hash] = n
-	}
-	n.version, n.entity = v, weak.Make(e)
-}
-
-// CommitHook learns the content hash each noted entity of a written
-// mutation was stored with, and wakes Run (a failed apply wrote nothing
-// to record).
+// CommitHook notes, for each entity of a written mutation that the write
+// hook saw with a new definition, the version to record (hashing its
+// definition), and wakes Run. A failed apply wrote nothing to record.
 func (r *Recorder) CommitHook() catalog.CommitHook {
-	return func(_ context.Context, a catalog.Applied) {
+	return func(ctx context.Context, a catalog.Applied) {
 		if a.Err != nil {
+			r.mu.Lock()
+			r.sweepLocked()
+			r.mu.Unlock()
 			return
 		}
-		r.committed(a.Entities)
-		select {
-		case r.wake <- struct{}{}:
-		default:
-		}
-	}
-}
-
-func (r *Recorder) committed(entities []catalog.ProcessedEntity) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if len(r.pending) == 0 {
-		return
-	}
-	for i := range entities {
-		pe := &entities[i]
-		if pe.Entity == nil || pe.Hash == "" {
-			continue
-		}
-		for _, n := range r.pending[pe.Ref.Key()] {
-			if n.entity.Value() == pe.Entity {
-				n.content = pe.Hash
+		if r.committed(ctx, a) {
+			select {
+			case r.wake <- struct{}{}:
+			default:
 			}
 		}
 	}
+}
+
+// committed notes the written definitions of a; false when there were none.
+func (r *Recorder) committed(ctx context.Context, a catalog.Applied) bool {
+	type item struct {
+		pe  *catalog.ProcessedEntity
+		rev string
+	}
+	var items []item
+	r.mu.Lock()
+	if len(r.writing) == 0 && len(r.revisions) == 0 {
+		r.mu.Unlock()
+		return false
+	}
+	for i := range a.Entities {
+		pe := &a.Entities[i]
+		if pe.Entity == nil || !strings.EqualFold(pe.Entity.Kind, "API") {
+			continue
+		}
+		p := weak.Make(pe.Entity)
+		rev, hasRev := r.revisions[p]
+		if hasRev {
+			delete(r.revisions, p)
+		}
+		if _, ok := r.writing[p]; ok {
+			delete(r.writing, p)
+			items = append(items, item{pe, rev})
+		}
+	}
+	r.mu.Unlock()
+	if len(items) == 0 {
+		return false
+	}
+	run := catalog.RunOf(ctx)
+	versions := make([]Version, len(items))
+	for i, it := range items {
+		versions[i] = r.version(it.pe.Entity.Ref().Key(), it.pe, a.Provider, run, it.rev)
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for i, v := range versions {
+		if r.pending[v.EntityKey] == nil {
+			r.pending[v.EntityKey] = map[string]*note{}
+		}
+		r.pending[v.EntityKey][v.Hash] = &note{version: v, content: items[i].pe.Hash}
+	}
+	return true
 }
 
 // Run records noted definitions once commits pause (Quiet after the
@@ -439,15 +526,10 @@ func (r *Recorder) stored(key string, se *catalog.StoredEntity) (Version, bool) 
 }
 
 // forget drops key's noted definition hash (all of them when hash is
-// empty) and makes a recorded hash the head, kept or not as the store
-// has it: a recorded version is stored without its body, or is one seen
-// before, stored with it.
+// empty).
 func (r *Recorder) forget(key, hash string) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if hash != "" && r.heads != nil {
-		r.heads[key] = Head{Hash: hash}
-	}
 	delete(r.pending[key], hash)
 	if hash == "" || len(r.pending[key]) == 0 {
 		delete(r.pending, key)

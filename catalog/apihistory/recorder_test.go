@@ -59,6 +59,7 @@ func newRig(t *testing.T, st *store.Store) *rig {
 	}
 	hist.ReadingCurrentFrom(st).KeepRemovedFrom(st)
 	rec := NewRecorder(hist, st, RecorderOptions{})
+	rec.WatchWritesOf(st)
 	cat := catalog.New(st, catalog.Options{Processors: []catalog.Processor{rec.Processor()}})
 	cat.AddCommitHook(rec.CommitHook())
 	return &rig{t: t, cat: cat, hist: hist, rec: rec}
@@ -192,22 +193,26 @@ func TestRunWaitsWhileHeld(t *testing.T) {
 	var held atomic.Bool
 	held.Store(true)
 	rec := NewRecorder(hist, st, RecorderOptions{Quiet: 10 * time.Millisecond, MaxDelay: time.Hour, Hold: held.Load})
+	rec.WatchWritesOf(st)
 	cat := catalog.New(st, catalog.Options{Processors: []catalog.Processor{rec.Processor()}})
 	cat.AddCommitHook(rec.CommitHook())
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	go rec.Run(ctx)
 	r := &rig{t: t, cat: cat, hist: hist, rec: rec}
-	ents, _ := catalog.ParseYAML([]byte(apiFile("pets", recPets)), catalog.Source{Location: "file:/srv/pets.yaml"})
-	if _, err := cat.Apply(ctx, "file:/srv/*.yaml", catalog.Mutation{Type: catalog.Full, Entities: ents}); err != nil {
-		t.Fatal(err)
+	for _, def := range []string{recPets, recPetsV2} {
+		ents, _ := catalog.ParseYAML([]byte(apiFile("pets", def)), catalog.Source{Location: "file:/srv/pets.yaml"})
+		if _, err := cat.Apply(ctx, "file:/srv/*.yaml", catalog.Mutation{Type: catalog.Full, Entities: ents}); err != nil {
+			t.Fatal(err)
+		}
 	}
 	time.Sleep(200 * time.Millisecond) // twenty quiet periods
-	if tl := r.versions("api:default/pets"); len(tl) != 0 || rec.Pending() != 1 {
+	// The first version is written with the entity; the change waits.
+	if tl := r.versions("api:default/pets"); len(tl) != 1 || rec.Pending() != 1 {
 		t.Fatalf("recorded while held: %+v, %d pending", tl, rec.Pending())
 	}
 	held.Store(false)
-	for deadline := time.Now().Add(10 * time.Second); len(r.versions("api:default/pets")) == 0; time.Sleep(10 * time.Millisecond) {
+	for deadline := time.Now().Add(10 * time.Second); len(r.versions("api:default/pets")) < 2; time.Sleep(10 * time.Millisecond) {
 		if time.Now().After(deadline) {
 			t.Fatal("not recorded after the hold was released")
 		}
@@ -317,7 +322,7 @@ func TestFlushChunksBoundCount(t *testing.T) {
 	r := NewRecorder(nil, nil, RecorderOptions{})
 	for i := range 1100 {
 		key := fmt.Sprintf("api:default/a%04d", i)
-		r.note(key, &catalog.Entity{}, Version{EntityKey: key, Hash: "h"})
+		r.pending[key] = map[string]*note{"h": {version: Version{EntityKey: key, Hash: "h"}}}
 	}
 	var sizes []int
 	for _, c := range r.chunks() {
@@ -326,4 +331,34 @@ func TestFlushChunksBoundCount(t *testing.T) {
 	if fmt.Sprint(sizes) != "[500 500 100]" {
 		t.Errorf("chunk sizes %v", sizes)
 	}
+}
+
+// TestFirstVersionsAreWrittenWithTheirEntities: a load of new APIs (more
+// than one INSERT's worth) records every first version in the catalog's
+// transaction, with its source, leaving the recorder nothing to do.
+func TestFirstVersionsAreWrittenWithTheirEntities(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		r := newRig(t, st)
+		const n = 2*firstsPerStmt + 7
+		m := catalog.Mutation{Type: catalog.Full}
+		for i := range n {
+			ents, _ := catalog.ParseYAML([]byte(apiFile(fmt.Sprintf("a%03d", i), recPets)), catalog.Source{Location: fmt.Sprintf("file:/srv/a%03d.yaml", i)})
+			m.Entities = append(m.Entities, ents...)
+		}
+		ctx := catalog.WithRun(context.Background(), "run-1")
+		if _, err := r.cat.Apply(ctx, "file:/srv/*.yaml", m); err != nil {
+			t.Fatal(err)
+		}
+		if p := r.rec.Pending(); p != 0 {
+			t.Errorf("%d APIs pending after the commit", p)
+		}
+		for i := range n {
+			key := fmt.Sprintf("api:default/a%03d", i)
+			tl := r.versions(key)
+			if len(tl) != 1 || tl[0].InfoVersion != "1.0" || tl[0].RunID != "run-1" || tl[0].Provider != "file:/srv/*.yaml" ||
+				tl[0].Location != fmt.Sprintf("file:/srv/a%03d.yaml", i) || tl[0].Hash != Hash([]byte(recPets)) {
+				t.Fatalf("%s: %+v", key, tl)
+			}
+		}
+	})
 }

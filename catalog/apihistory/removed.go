@@ -23,14 +23,39 @@ func (s *Store) KeepRemovedFrom(st Remover) {
 }
 
 // keepRemoved stores, inside tx, the definitions of the removed APIs
-// whose version with that definition has no body. Only those bodies are
-// decoded and compressed. An entity whose body cannot be decoded is
-// skipped (its last definition is then lost, as before); an error is
-// returned only for a failed query, and fails the removal.
+// whose version with that definition has no body. An entity whose body
+// cannot be decoded is skipped (its last definition is then lost, as
+// before); an error is returned only for a failed query, and fails the
+// removal.
 func (s *Store) keepRemoved(ctx context.Context, tx *sql.Tx, removing []store.Removing) error {
-	keys := make([]any, len(removing))
-	for i, r := range removing {
-		keys[i] = r.Key
+	defs := make([]keptDefinition, 0, len(removing))
+	for _, r := range removing {
+		def, err := bodyDefinition(r.Key, r.Body)
+		if err != nil || len(def) == 0 {
+			continue
+		}
+		defs = append(defs, keptDefinition{key: r.Key, def: def})
+	}
+	return s.keepDefinitions(ctx, tx, defs)
+}
+
+// keptDefinition is the definition an API entity held before it was
+// removed or rewritten.
+type keptDefinition struct {
+	key string
+	def []byte
+}
+
+// keepDefinitions stores, inside tx, each definition whose version is
+// stored without a body (only those are hashed and compressed): the
+// entity that held it is about to be removed or overwritten.
+func (s *Store) keepDefinitions(ctx context.Context, tx *sql.Tx, defs []keptDefinition) error {
+	if len(defs) == 0 {
+		return nil
+	}
+	keys := make([]any, len(defs))
+	for i, d := range defs {
+		keys[i] = d.key
 	}
 	unkept := map[string][]string{} // entity key → hashes stored without a body
 	for start := 0; start < len(keys); start += keysPerQuery {
@@ -38,19 +63,15 @@ func (s *Store) keepRemoved(ctx context.Context, tx *sql.Tx, removing []store.Re
 		q := s.rebind("SELECT entity_key, hash FROM api_versions WHERE length(definition) = 0 AND entity_key IN (" +
 			placeholders(len(chunk)) + ")")
 		if err := scanPairs(ctx, tx, q, chunk, unkept); err != nil {
-			return fmt.Errorf("keep removed definitions: %w", err)
+			return fmt.Errorf("keep replaced definitions: %w", err)
 		}
 	}
-	for _, r := range removing {
-		hashes := unkept[r.Key]
+	for _, d := range defs {
+		hashes := unkept[d.key]
 		if len(hashes) == 0 {
 			continue
 		}
-		def, err := bodyDefinition(r.Key, r.Body)
-		if err != nil || len(def) == 0 {
-			continue
-		}
-		hash := Hash(def)
+		hash := Hash(d.def)
 		found := false
 		for _, h := range hashes {
 			found = found || h == hash
@@ -58,13 +79,13 @@ func (s *Store) keepRemoved(ctx context.Context, tx *sql.Tx, removing []store.Re
 		if !found {
 			continue
 		}
-		gz, err := compress(def)
+		gz, err := compress(d.def)
 		if err != nil {
 			return err
 		}
 		if _, err := tx.ExecContext(ctx, s.rebind(`UPDATE api_versions SET definition = ?
-WHERE entity_key = ? AND hash = ? AND length(definition) = 0`), gz, r.Key, hash); err != nil {
-			return fmt.Errorf("keep the definition of removed %s: %w", r.Key, err)
+WHERE entity_key = ? AND hash = ? AND length(definition) = 0`), gz, d.key, hash); err != nil {
+			return fmt.Errorf("keep the definition of %s: %w", d.key, err)
 		}
 	}
 	return nil

@@ -65,9 +65,9 @@ type Version struct {
 // A version's definition is stored (gzip) once it is no longer current:
 // while it is, the catalog's entity holds the same bytes, so the recorder
 // stores the version without a body (an empty definition) and stores the
-// body when a new definition arrives, before that one is written (see
-// Recorder.Processor), or when its entity is removed, in the transaction
-// that deletes it (KeepRemovedFrom). A cold ingest of 10,000 APIs so
+// body when a new definition arrives, in the transaction that overwrites
+// the entity (see Recorder.WatchWritesOf), or when its entity is removed,
+// in the transaction that deletes it (KeepRemovedFrom). A cold ingest of 10,000 APIs so
 // records 10,000 small rows instead of compressing and writing 110 MB a
 // second time.
 type Store struct {
@@ -76,6 +76,9 @@ type Store struct {
 	pg       bool
 	now      func() time.Time
 	entities EntityReader
+
+	firstsMu sync.Mutex
+	firsts   map[int]*sql.Stmt // insertFirstVersions' statements by row count
 }
 
 // EntityReader reads the current definition of a version stored without
@@ -149,7 +152,7 @@ func Hash(definition []byte) string {
 // latest orders an API's versions newest first.
 const latest = "ORDER BY current_since DESC, id DESC"
 
-// Head is an API's current version as the recorder compares with it.
+// Head is an API's current version (Heads).
 type Head struct {
 	Hash string
 	Kept bool // its definition is stored, not only held by the entity
@@ -175,17 +178,6 @@ func (s *Store) Heads(ctx context.Context) (map[string]Head, error) {
 		out[k] = h
 	}
 	return out, rows.Err()
-}
-
-// kept reports whether entityKey's version hash has its definition stored.
-func (s *Store) kept(ctx context.Context, entityKey, hash string) (bool, error) {
-	var kept bool
-	err := s.db.QueryRowContext(ctx, s.rebind(`SELECT length(definition) > 0 FROM api_versions
-WHERE entity_key = ? AND hash = ?`), entityKey, hash).Scan(&kept)
-	if errors.Is(err, sql.ErrNoRows) {
-		return false, nil
-	}
-	return kept, err
 }
 
 // Keep stores the definition of entityKey's version hash if it was

@@ -34,6 +34,9 @@ func (s *Store) write(ctx context.Context, tx *sql.Tx, p *plan) error {
 	if err := s.orphanEntities(ctx, tx, p.orphans, p.m.OrphanedBy, now); err != nil {
 		return err
 	}
+	if err := s.runWriteHooks(ctx, tx, p.m.Provider, p.inserts, p.updates); err != nil {
+		return err
+	}
 	if err := s.insertEntities(ctx, tx, p.inserts, p.m.Provider, now); err != nil {
 		return err
 	}

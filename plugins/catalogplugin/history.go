@@ -12,9 +12,11 @@ import (
 // pruneJob is the scheduler job that applies apiDocs.history.keep.
 const pruneJob = "api-history-prune"
 
-// HistoryModule records every distinct definition of each API (its
-// processor notes changed definitions, the commit hook wakes the recorder,
-// which writes after the commit) and serves GET
+// HistoryModule records every distinct definition of each API (the
+// catalog store's write hook hands the recorder the API entities a
+// mutation writes — an unchanged one costs nothing — its commit hook
+// notes the changed definitions and wakes the recorder, which writes
+// after the commit) and serves GET
 // /api/apidocs/{namespace}/{name}/versions and .../diff. Retention
 // (apiDocs.history.keep) is a scheduler job, so one replica prunes at a
 // time; apiDocs.history.webhooks are told of new versions (webhooks.go).
@@ -61,6 +63,13 @@ func HistoryModule() Feature {
 			// entity: keep it in the transaction that deletes the entity.
 			if rm, ok := s.Store.(apihistory.Remover); ok {
 				hist.KeepRemovedFrom(rm)
+			}
+			// It hears of new and changed APIs, and keeps a replaced
+			// definition, in the transaction that writes them.
+			if w, ok := s.Store.(apihistory.Writer); ok {
+				rec.WatchWritesOf(w)
+			} else {
+				s.Logger.Warn("api history: the catalog store does not report writes; no versions are recorded")
 			}
 			go rec.Run(ctx)
 			return s.Scheduler.AddJob(providers.Job{Name: pruneJob, Every: apichanges.PruneInterval, Run: func(ctx context.Context) error {

@@ -52,6 +52,7 @@ func newServer(t *testing.T, st *store.Store) *server {
 	}
 	hist.ReadingCurrentFrom(st)
 	rec := apihistory.NewRecorder(hist, st, apihistory.RecorderOptions{})
+	rec.WatchWritesOf(st)
 	cat := catalog.New(st, catalog.Options{Processors: []catalog.Processor{rec.Processor()}})
 	cat.AddCommitHook(rec.CommitHook())
 	s := &server{t: t}
