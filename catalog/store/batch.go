@@ -47,6 +47,15 @@ func insertInto(dl dialect) string {
 	return "INSERT INTO "
 }
 
+// limit caps the rows per statement. A statement's bound values are
+// copied into SQLite's (non-Go) memory until it has run, so rows of
+// ~10 KB bodies go in small statements: 400 of them in one held 4 MB more
+// at the moment a bulk ingest peaks.
+func (b *batcher) limit(rows int) *batcher {
+	b.perStmt = min(b.perStmt, rows)
+	return b
+}
+
 func (b *batcher) query(rows int) string {
 	var sb strings.Builder
 	sb.Grow(len(b.head) + rows*(len(b.tuple)+2))

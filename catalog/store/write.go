@@ -114,7 +114,7 @@ func (s *Store) insertEntities(ctx context.Context, tx *sql.Tx, list []*pending,
 			return fmt.Errorf("insert entities: %w", err)
 		}
 	}
-	bodies := newBatcher(ctx, tx, s.dialect, "entity_bodies", []string{"entity_id", "body"})
+	bodies := newBatcher(ctx, tx, s.dialect, "entity_bodies", []string{"entity_id", "body"}).limit(32)
 	defer bodies.close()
 	for _, pd := range list {
 		if pd.id == 0 {
