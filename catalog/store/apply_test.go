@@ -440,3 +440,54 @@ func TestStorableEntityIsStoredOnFirstReadWithItsProblems(t *testing.T) {
 		}
 	})
 }
+
+// A statement that fails halfway through a mutation's multi-row inserts
+// fails the whole mutation: none of its rows stay, on either dialect (the
+// SQLite inserts are INSERT OR FAIL, which keeps a failing statement's own
+// earlier rows until Apply rolls the transaction back).
+func TestFailedInsertLeavesNothingOfTheMutation(t *testing.T) {
+	eachDialect(t, func(t *testing.T, s *Store) {
+		ctx := context.Background()
+		apply(t, s, "p", catalog.Full, testEntity("API", "kept", tags("ok")))
+		guard := "CREATE TRIGGER search_boom BEFORE INSERT ON search WHEN NEW.value = 'boom' BEGIN SELECT RAISE(FAIL, 'boom'); END"
+		if s.Dialect() == Postgres {
+			guard = "ALTER TABLE search ADD CONSTRAINT search_boom CHECK (value IS DISTINCT FROM 'boom')"
+		}
+		if _, err := s.sql.ExecContext(ctx, guard); err != nil {
+			t.Fatal(err)
+		}
+		count := func(q string) int {
+			var n int
+			if err := s.sql.QueryRowContext(ctx, q).Scan(&n); err != nil {
+				t.Fatal(err)
+			}
+			return n
+		}
+		rows := count("SELECT count(*) FROM search")
+		var es []catalog.ProcessedEntity
+		for i := range 30 {
+			tag := "ok"
+			if i == 20 {
+				tag = "boom"
+			}
+			es = append(es, testEntity("API", fmt.Sprintf("new-%02d", i), tags(tag)))
+		}
+		_, err := s.Apply(ctx, catalog.StoreMutation{Provider: "p", Type: catalog.Delta, Entities: es})
+		if err == nil {
+			t.Fatal("Apply succeeded although an insert failed")
+		}
+		if n := count("SELECT count(*) FROM entities"); n != 1 {
+			t.Errorf("%d entities after the failed mutation, want the 1 from before", n)
+		}
+		if n := count("SELECT count(*) FROM entity_bodies"); n != 1 {
+			t.Errorf("%d bodies after the failed mutation, want 1", n)
+		}
+		if n := count("SELECT count(*) FROM search"); n != rows {
+			t.Errorf("%d search rows after the failed mutation, want the %d from before", n, rows)
+		}
+		mustRef(t, s, "api:default/kept")
+		// The store still writes afterwards.
+		apply(t, s, "p", catalog.Delta, testEntity("API", "later", tags("ok")))
+		mustRef(t, s, "api:default/later")
+	})
+}

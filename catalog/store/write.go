@@ -95,7 +95,7 @@ func (s *Store) insertEntities(ctx context.Context, tx *sql.Tx, list []*pending,
 				strings.ToLower(ref.Namespace), strings.ToLower(ref.Name), provider, pd.pe.LocationKey,
 				pd.pe.Location, pd.pe.Hash, pd.etag, pd.fts, now, now)
 		}
-		q := "INSERT INTO entities (" + strings.Join(entityInsertColumns, ", ") + ") VALUES " +
+		q := insertInto(s.dialect) + "entities (" + strings.Join(entityInsertColumns, ", ") + ") VALUES " +
 			strings.Join(tuples, ", ") + " RETURNING id, ref_key"
 		rows, err := tx.QueryContext(ctx, s.dialect.rebind(q), args...)
 		if err != nil {
@@ -117,7 +117,7 @@ func (s *Store) insertEntities(ctx context.Context, tx *sql.Tx, list []*pending,
 			return fmt.Errorf("insert entities: %w", err)
 		}
 	}
-	bodies := newBatcher(ctx, tx, s.dialect, "entity_bodies", []string{"entity_id", "body"})
+	bodies := newBatcher(ctx, tx, s.dialect, "entity_bodies", []string{"entity_id", "body"}).limit(32)
 	defer bodies.close()
 	for _, pd := range list {
 		if pd.id == 0 {
