@@ -95,8 +95,7 @@ func (p *Provider) remember(reads []nodeRead) {
 	next := map[string]*node{}
 	for i := range reads {
 		r := &reads[i]
-		key := r.Location.String()
-		p.graph.Update(r.LocationRead)
+		key := p.graph.Update(r.LocationRead) // one key string for the graph and p.nodes
 		rd.reads[key] = r
 		rd.order = append(rd.order, key)
 		if r.Missing {
