@@ -17,14 +17,14 @@ import (
 // collector runs more often instead. The process's resident size is about
 // the limit plus ~100 MB the limit does not count (SQLite's page caches,
 // the mapped binary). Issue 15 asks for at most 400 MB at 100,000 APIs:
-// with 300 MiB that portal peaked at 392 MB through its cold ingest and
-// 403 MB during its first operation search build (547 MB at 512 MiB).
-// The price is collector CPU while the live heap nears the limit (240-270 MB
-// at the end of that build, the index included): 31% of the process's CPU
-// over cold start and build, against 13% at 512 MiB. Small catalogs never
-// come near it. The limit is soft: a heap that needs more grows past it,
-// at the cost of more GC CPU, rather than failing; a larger catalog should
-// raise it (README "Memory").
+// with 300 MiB that portal peaked at 389 MB on SQLite (ingest, queries,
+// first operation search build; 350 MB through a restart) and 375 MB on
+// PostgreSQL, against 547 MB at 512 MiB. The price is collector CPU while
+// the live heap nears the limit (230-270 MB at the end of that build, the
+// index included): 23-31% of the process's CPU over cold start and build,
+// against 13% at 512 MiB. Small catalogs never come near it. The limit is
+// soft: a heap that needs more grows past it, at the cost of more GC CPU,
+// rather than failing; a larger catalog should raise it (README "Memory").
 const DefaultMemoryLimit = 300 << 20
 
 // cgroupShare is the part of a container's memory limit the Go heap is
