@@ -24,8 +24,10 @@ type LocationGraph struct {
 	nodes map[string]*graphNode
 }
 
+// graphNode is what a read of one location found. It does not repeat the
+// location, its key in nodes: a file location over 100,000 files keeps one
+// per file.
 type graphNode struct {
-	loc      LocationSpec
 	children []ChildLocation
 	missing  bool
 }
@@ -38,19 +40,23 @@ func NewLocationGraph() *LocationGraph {
 // SetRoots sets the locations the walk starts from, in order.
 func (g *LocationGraph) SetRoots(roots []LocationSpec) { g.roots = slices.Clone(roots) }
 
-// Update records what a read of r.Location found.
-func (g *LocationGraph) Update(r LocationRead) {
-	n := &graphNode{loc: r.Location, missing: r.Missing}
+// Update records what a read of r.Location found, and returns the
+// location's key (r.Location.String()), which a caller that keeps its own
+// state by location can share rather than build again.
+func (g *LocationGraph) Update(r LocationRead) string {
+	key := r.Location.String()
+	n := &graphNode{missing: r.Missing}
 	if r.Failed != nil {
 		// A location that failed to parse keeps the children it had: what
 		// it emitted before stays, as its own entities do.
-		if old := g.nodes[r.Location.String()]; old != nil {
+		if old := g.nodes[key]; old != nil {
 			n.children = old.children
 		}
 	} else {
 		n.children = r.Children
 	}
-	g.nodes[r.Location.String()] = n
+	g.nodes[key] = n
+	return key
 }
 
 // Forget drops what the graph knows of loc.

@@ -48,10 +48,9 @@ func (p *Provider) read(ctx context.Context, rd *round, locs []catalog.LocationS
 	catalog.Parallel(len(todo), 0, func(i int) { out[i] = p.readOne(ctx, todo[i]) })
 	for i := range out {
 		r := &out[i]
-		key := r.Location.String()
+		key := p.graph.Update(r.LocationRead)
 		rd.reads[key] = r
 		rd.order = append(rd.order, key)
-		p.graph.Update(r.LocationRead)
 	}
 }
 

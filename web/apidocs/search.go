@@ -1,7 +1,6 @@
 package apidocs
 
 import (
-	"bytes"
 	"cmp"
 	"context"
 	"encoding/json"
@@ -11,6 +10,7 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"sort"
 	"strconv"
 	"strings"
 	"sync"
@@ -51,7 +51,11 @@ type opIndex struct {
 	done     atomic.Int64  // APIs read by the running build
 	total    atomic.Int64  // APIs the running build will read
 
-	byRef map[string]*indexedAPI // ref key → the operations of one version; owned by the build
+	// byRef: refHash → the operations of one version; owned by the build.
+	// Keyed by a hash rather than the ref's key string: ~5 MB less at
+	// 100,000 APIs. Two refs with one hash would only cost a decode, as
+	// an entry is reused only when its version hash matches too.
+	byRef map[uint64]*indexedAPI
 
 	pageSize int          // APIs read per store query: buildPageSize
 	indexed  atomic.Int64 // definitions decoded, for tests
@@ -59,28 +63,35 @@ type opIndex struct {
 
 // indexedAPI is one entity version's operations in the index, compact:
 // 1,250,000 operations of 100,000 APIs held as structs of strings took
-// ~800 MB; here each API keeps one byte slice of its operations' fields,
+// ~800 MB; here each API keeps one string of its operations' fields,
 // ASCII lower-cased for matching, with a bit per byte to restore the case
 // of a hit, and the end offset of each operation. Deep links and the hits'
 // fields are made when an operation is a hit, and the API's title and name
-// are matched once per API. See opText for the layout.
+// are matched once per API. See opText for the layout. The struct is 256
+// bytes (a malloc size class): at 100,000 APIs each field costs 100,000
+// times its size.
 type indexedAPI struct {
 	version uint64 // hash of the stored version (versionHash)
 	title   string
-	url     string // the Definition tab
 	head    string // lower-cased title and name
-	// reference: the "operations" are an AsyncAPI, GraphQL or gRPC
-	// definition's items (channels, fields, RPCs), each Key the anchor to
-	// append to url.
-	reference bool
+	// namespace and name make the Definition tab's URL (DefinitionURL) of
+	// a hit. name shares head's bytes when it is lower-case, as names
+	// usually are, and namespace is the constant when it is the default.
+	namespace, name string
+	text            string
+	// meta holds n words, the end of each operation in text (deprecatedBit
+	// set when it is deprecated), then the case bits of text: bit i%32 of
+	// word n+i/32 is set when text[i] was an ASCII upper-case letter. One
+	// allocation rather than three.
+	meta []uint32
+	n    uint32 // operations
 	// webhooks: the last webhooks operations are an OpenAPI 3.1
 	// definition's webhooks, opened by ?webhook= rather than ?op=.
-	webhooks int
-	text     []byte
-	ends     []uint32 // end of operation j in text
-	upper    []uint64 // bit i: text[i] was an ASCII upper-case letter
-	// deprecated has bit j set when operation j is deprecated.
-	deprecated []uint64
+	webhooks uint32
+	// reference: the "operations" are an AsyncAPI, GraphQL or gRPC
+	// definition's items (channels, fields, RPCs), each Key the anchor to
+	// append to the URL.
+	reference bool
 	// unicode: some text is not ASCII; matching lower-cases each
 	// operation's restored text in full, as strings.ToLower does.
 	unicode bool
@@ -91,6 +102,10 @@ type indexedAPI struct {
 	trigrams trigramSet
 }
 
+// deprecatedBit marks a deprecated operation's end in indexedAPI.meta; it
+// bounds an API's operation text to 2 GiB, far over any definition read.
+const deprecatedBit = 1 << 31
+
 // trigramSet is a 1,024-bit Bloom filter of trigrams with one hash.
 type trigramSet [16]uint64
 
@@ -98,7 +113,7 @@ func trigramBit(a, b, c byte) uint32 {
 	return (uint32(a)<<16 | uint32(b)<<8 | uint32(c)) * 0x9E3779B1 >> 22
 }
 
-func (t *trigramSet) addAll(text []byte) {
+func (t *trigramSet) addAll(text string) {
 	for i := 0; i+3 <= len(text); i++ {
 		bit := trigramBit(text[i], text[i+1], text[i+2])
 		t[bit/64] |= 1 << (bit % 64)
@@ -133,7 +148,8 @@ const (
 // operationId, summary and the tags, each followed by fieldSep (tags
 // joined by tagSep); the key is left empty when it is the operationId.
 func newIndexedAPI(version uint64, ops []openapi.OperationSummary) *indexedAPI {
-	api := &indexedAPI{version: version, ends: make([]uint32, len(ops)), deprecated: make([]uint64, (len(ops)+63)/64)}
+	api := &indexedAPI{version: version, n: uint32(len(ops))}
+	ends := make([]uint32, len(ops))
 	var b []byte
 	clean := func(v string) {
 		for i := 0; i < len(v); i++ {
@@ -165,22 +181,24 @@ func newIndexedAPI(version uint64, ops []openapi.OperationSummary) *indexedAPI {
 			clean(t)
 		}
 		b = append(b, fieldSep)
-		api.ends[j] = uint32(len(b))
+		ends[j] = uint32(len(b))
 		if op.Deprecated {
-			api.deprecated[j/64] |= 1 << (j % 64)
+			ends[j] |= deprecatedBit
 		}
 	}
-	api.upper = make([]uint64, (len(b)+63)/64)
+	api.meta = make([]uint32, len(ops)+(len(b)+31)/32)
+	copy(api.meta, ends)
+	upper := api.meta[len(ops):]
 	for i, c := range b {
 		switch {
 		case 'A' <= c && c <= 'Z':
 			b[i] = c + ('a' - 'A')
-			api.upper[i/64] |= 1 << (i % 64)
+			upper[i/32] |= 1 << (i % 32)
 		case c >= 0x80:
 			api.unicode = true
 		}
 	}
-	api.text = bytes.Clone(b) // without append's spare capacity
+	api.text = string(b) // without append's spare capacity
 	if api.unicode {
 		for i := range api.trigrams {
 			api.trigrams[i] = ^uint64(0)
@@ -191,13 +209,27 @@ func newIndexedAPI(version uint64, ops []openapi.OperationSummary) *indexedAPI {
 	return api
 }
 
+// end is where operation j's text ends.
+func (api *indexedAPI) end(j int) int { return int(api.meta[j] &^ deprecatedBit) }
+
+// deprecated reports whether operation j is deprecated.
+func (api *indexedAPI) deprecated(j int) bool { return api.meta[j]&deprecatedBit != 0 }
+
+// upper reports whether text[i] was an ASCII upper-case letter.
+func (api *indexedAPI) upper(i int) bool { return api.meta[int(api.n)+i/32]&(1<<(i%32)) != 0 }
+
 // span is where operation j's text is.
 func (api *indexedAPI) span(j int) (int, int) {
 	start := 0
 	if j > 0 {
-		start = int(api.ends[j-1])
+		start = api.end(j - 1)
 	}
-	return start, int(api.ends[j])
+	return start, api.end(j)
+}
+
+// opAt is the operation whose text holds byte i.
+func (api *indexedAPI) opAt(i int) int {
+	return sort.Search(int(api.n), func(j int) bool { return api.end(j) > i })
 }
 
 // restored is operation j's text in its original case.
@@ -206,7 +238,7 @@ func (api *indexedAPI) restored(j int) string {
 	b := make([]byte, end-start)
 	for i := start; i < end; i++ {
 		c := api.text[i]
-		if api.upper[i/64]&(1<<(i%64)) != 0 {
+		if api.upper(i) {
 			c -= 'a' - 'A'
 		}
 		b[i-start] = c
@@ -218,7 +250,7 @@ func (api *indexedAPI) restored(j int) string {
 func (api *indexedAPI) op(j int) openapi.OperationSummary {
 	f := strings.Split(api.restored(j), string(rune(fieldSep)))
 	op := openapi.OperationSummary{Key: f[0], Method: f[1], Path: f[2], OperationID: f[3], Summary: f[4],
-		Deprecated: api.deprecated[j/64]&(1<<(j%64)) != 0}
+		Deprecated: api.deprecated(j)}
 	if op.Key == "" {
 		op.Key = op.OperationID
 	}
@@ -226,6 +258,24 @@ func (api *indexedAPI) op(j int) openapi.OperationSummary {
 		op.Tags = strings.Split(f[5], string(rune(tagSep)))
 	}
 	return op
+}
+
+// setRef records the API's namespace and name for its URL, sharing
+// memory where it can (see indexedAPI).
+func (api *indexedAPI) setRef(ref catalog.Ref) {
+	api.namespace = ref.Namespace
+	if ref.Namespace == catalog.DefaultNamespace {
+		api.namespace = catalog.DefaultNamespace
+	}
+	api.name = ref.Name
+	if strings.HasSuffix(api.head, ref.Name) {
+		api.name = api.head[len(api.head)-len(ref.Name):]
+	}
+}
+
+// url is the API's Definition tab.
+func (api *indexedAPI) url() string {
+	return DefinitionURL(catalog.Ref{Kind: "API", Namespace: api.namespace, Name: api.name})
 }
 
 // query is a search's words with each word's trigrams.
@@ -237,7 +287,7 @@ type query struct {
 func newQuery(words []string) query {
 	q := query{words: words, trigrams: make([]trigramSet, len(words))}
 	for i, w := range words {
-		q.trigrams[i].addAll([]byte(w))
+		q.trigrams[i].addAll(w)
 	}
 	return q
 }
@@ -257,13 +307,13 @@ func (api *indexedAPI) match(q query, hit func(j int) bool) bool {
 	}
 	switch {
 	case len(rest) == 0:
-		for j := range api.ends {
+		for j := range int(api.n) {
 			if !hit(j) {
 				return false
 			}
 		}
 	case api.unicode:
-		for j := range api.ends {
+		for j := range int(api.n) {
 			if containsAll(strings.ToLower(api.restored(j)), rest) && !hit(j) {
 				return false
 			}
@@ -277,15 +327,15 @@ func (api *indexedAPI) match(q query, hit func(j int) bool) bool {
 				longest = i
 			}
 		}
-		first := []byte(rest[longest])
+		first := rest[longest]
 		for pos := 0; pos < len(api.text); {
-			i := bytes.Index(api.text[pos:], first)
+			i := strings.Index(api.text[pos:], first)
 			if i < 0 {
 				break
 			}
-			j, _ := slices.BinarySearch(api.ends, uint32(pos+i+1))
+			j := api.opAt(pos + i)
 			start, end := api.span(j)
-			if containsAll(string(api.text[start:end]), rest) && !hit(j) {
+			if containsAll(api.text[start:end], rest) && !hit(j) {
 				return false
 			}
 			pos = end
@@ -365,20 +415,20 @@ func (x *opIndex) Search(ctx context.Context, q string) (opResults, error) {
 
 // isWebhook reports whether operation j is one of the API's webhooks.
 func (api *indexedAPI) isWebhook(j int) bool {
-	return j >= len(api.ends)-api.webhooks
+	return j >= int(api.n)-int(api.webhooks)
 }
 
 // hitURL opens operation j of api, whose key is key: an OpenAPI operation
 // by ?op= (it works without JavaScript) and #op-, a webhook likewise by
 // ?webhook= and #webhook-, a reference item by its anchor.
-func hitURL(api *indexedAPI, j int, key string) string {
+func hitURL(api *indexedAPI, apiURL string, j int, key string) string {
 	switch {
 	case api.reference:
-		return api.url + key
+		return apiURL + key
 	case api.isWebhook(j):
-		return api.url + "?webhook=" + key + "#webhook-" + key
+		return apiURL + "?webhook=" + key + "#webhook-" + key
 	}
-	return api.url + "?op=" + key + "#op-" + key
+	return apiURL + "?op=" + key + "#op-" + key
 }
 
 // searchAPIs returns the first maxSearchHits operations matching words.
@@ -386,11 +436,15 @@ func searchAPIs(apis []*indexedAPI, words []string) []av.OperationHit {
 	q := newQuery(words)
 	var out []av.OperationHit
 	for _, api := range apis {
+		apiURL := ""
 		more := api.match(q, func(j int) bool {
+			if apiURL == "" {
+				apiURL = api.url()
+			}
 			op := api.op(j)
 			out = append(out, av.OperationHit{
-				APITitle: api.title, APIURL: api.url,
-				URL:              hitURL(api, j, op.Key),
+				APITitle: api.title, APIURL: apiURL,
+				URL:              hitURL(api, apiURL, j, op.Key),
 				Webhook:          api.isWebhook(j),
 				OperationSummary: opSummaryView(op),
 			})
@@ -476,7 +530,7 @@ func (x *opIndex) rebuild(gen uint64, done chan struct{}) {
 func (x *opIndex) build(ctx context.Context) ([]*indexedAPI, int, error) {
 	out := []*indexedAPI{}
 	ops := 0
-	byRef := make(map[string]*indexedAPI, len(x.byRef))
+	byRef := make(map[uint64]*indexedAPI, len(x.byRef))
 	keep := func() {
 		if x.byRef == nil {
 			x.byRef = byRef
@@ -499,7 +553,7 @@ func (x *opIndex) build(ctx context.Context) ([]*indexedAPI, int, error) {
 		var todo []int
 		var refs []catalog.Ref
 		for i, s := range page.Items {
-			if api, ok := x.byRef[s.Ref.Key()]; ok && api.version == versionHash(s) {
+			if api, ok := x.byRef[refHash(s.Ref)]; ok && api.version == versionHash(s) {
 				apis[i] = api
 			} else {
 				todo = append(todo, i)
@@ -526,10 +580,10 @@ func (x *opIndex) build(ctx context.Context) ([]*indexedAPI, int, error) {
 			return nil, 0, err
 		}
 		for i, s := range page.Items {
-			byRef[s.Ref.Key()] = apis[i]
-			if len(apis[i].ends) > 0 {
+			byRef[refHash(s.Ref)] = apis[i]
+			if apis[i].n > 0 {
 				out = append(out, apis[i])
-				ops += len(apis[i].ends)
+				ops += int(apis[i].n)
 			}
 		}
 		x.done.Add(int64(len(page.Items)))
@@ -569,7 +623,7 @@ func (x *opIndex) indexAPI(s *catalog.StoredEntity) *indexedAPI {
 		}
 		// Webhooks follow the operations, found by the same words.
 		api = newIndexedAPI(version, slices.Concat(ops, webhooks))
-		api.webhooks = len(webhooks)
+		api.webhooks = uint32(len(webhooks))
 	case hasReference(t):
 		api = newIndexedAPI(version, referenceOps(ReferenceItems(context.Background(), t, e.Metadata.Name, data)))
 		api.reference = true
@@ -581,8 +635,8 @@ func (x *opIndex) indexAPI(s *catalog.StoredEntity) *indexedAPI {
 	if api.title == "" {
 		api.title = e.Metadata.Name
 	}
-	api.url = DefinitionURL(ref)
 	api.head = strings.ToLower(api.title + " " + ref.Name)
+	api.setRef(ref)
 	return api
 }
 
@@ -624,6 +678,13 @@ func referenceOps(items []ReferenceItem) []openapi.OperationSummary {
 			OperationID: it.Name, Summary: it.Summary, Tags: []string{it.Section}}
 	}
 	return ops
+}
+
+// refHash identifies an entity in the build's map of indexed versions.
+func refHash(r catalog.Ref) uint64 {
+	h := fnv.New64a()
+	h.Write([]byte(r.Key()))
+	return h.Sum64()
 }
 
 // versionHash identifies a stored version in 8 bytes, from what a

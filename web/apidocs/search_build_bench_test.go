@@ -111,7 +111,7 @@ func TestBenchStoreServesIndexableAPIs(t *testing.T) {
 // peak Go memory (held from the OS and not released, sampled every 5 ms,
 // over what the process held before), the live heap after a GC,
 // and the process's peak RSS (VmHWM). The server runs with a soft memory
-// limit (config.DefaultMemoryLimit); run with GOMEMLIMIT=512MiB to measure
+// limit (config.DefaultMemoryLimit); run with GOMEMLIMIT=300MiB to measure
 // under the same, and -benchtime=1x: one build takes minutes.
 // PORTICO_BENCH_APIS changes the count; PORTICO_BENCH_HEAPPROFILE names a
 // file for a heap profile taken with the index built.

@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"unsafe"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -135,8 +136,8 @@ func BenchmarkOperationSearch100k(b *testing.B) {
 		}
 		api := newIndexedAPI(uint64(i), ops)
 		api.title = "API " + strconv.Itoa(i)
-		api.url = "/catalog/default/api/api-" + strconv.Itoa(i) + "/definition"
 		api.head = strings.ToLower(api.title + " api-" + strconv.Itoa(i))
+		api.setRef(catalog.Ref{Kind: "API", Namespace: "default", Name: "api-" + strconv.Itoa(i)})
 		apis[i] = api
 	}
 	var after runtime.MemStats
@@ -250,5 +251,56 @@ func TestIndexRebuildReadsOnlyChangedBodies(t *testing.T) {
 	}
 	if counting.bodies != 1 {
 		t.Errorf("rebuild after one API changed read %d bodies, want 1", counting.bodies)
+	}
+}
+
+// TestIndexedAPIURLFromRef: a hit's URL is made from the API's namespace
+// and name as stored, whatever their case, and a lower-case name shares
+// the head's bytes.
+func TestIndexedAPIURLFromRef(t *testing.T) {
+	for _, ref := range []catalog.Ref{
+		{Kind: "API", Namespace: "default", Name: "petstore"},
+		{Kind: "API", Namespace: "Payments", Name: "Pet-Store_V2"},
+		{Kind: "API", Namespace: "default", Name: "a b"},
+	} {
+		api := newIndexedAPI(1, indexOps)
+		api.title = "Pet Store"
+		api.head = strings.ToLower(api.title + " " + ref.Name)
+		api.setRef(ref)
+		if got, want := api.url(), DefinitionURL(ref); got != want {
+			t.Errorf("%v: url %q, want %q", ref, got, want)
+		}
+		hits := searchAPIs([]*indexedAPI{api}, searchWords("refund"))
+		if len(hits) != 1 || hits[0].URL != DefinitionURL(ref)+"?op=refund#op-refund" || hits[0].APIURL != DefinitionURL(ref) {
+			t.Errorf("%v: hits %+v", ref, hits)
+		}
+	}
+}
+
+// TestIndexedAPIStaysCompact: the index holds one indexedAPI per API, so
+// its size is multiplied by the catalog's (100,000 at issue 15's scale);
+// 256 bytes is a malloc size class.
+func TestIndexedAPIStaysCompact(t *testing.T) {
+	if n := unsafe.Sizeof(indexedAPI{}); n > 256 {
+		t.Errorf("indexedAPI is %d bytes, want at most 256", n)
+	}
+}
+
+// TestIndexedAPIManyOperations: case and deprecation survive past the first
+// words of meta (more than 32 bytes of text and 64 operations).
+func TestIndexedAPIManyOperations(t *testing.T) {
+	var ops []openapi.OperationSummary
+	for i := range 70 {
+		ops = append(ops, openapi.OperationSummary{Key: "Op" + strconv.Itoa(i), Method: "GET", Path: "/Things/" + strconv.Itoa(i),
+			OperationID: "Op" + strconv.Itoa(i), Summary: "Read Thing " + strconv.Itoa(i), Deprecated: i%3 == 0})
+	}
+	api := newIndexedAPI(1, ops)
+	for j, want := range ops {
+		if diff := cmp.Diff(want, api.op(j)); diff != "" {
+			t.Errorf("operation %d (-want +got):\n%s", j, diff)
+		}
+	}
+	if got := matched(api, "things/69 read"); !cmp.Equal([]int{69}, got) {
+		t.Errorf("things/69: matched %v", got)
 	}
 }
