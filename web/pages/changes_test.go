@@ -32,24 +32,32 @@ func historyPortal(t *testing.T) string {
 	return historyPortalWith(t, func(h *apihistory.Store) pages.APIChanges { return h })
 }
 
-// historyPortalWith is historyPortal with the pages reading changes
-// through wrap.
-func historyPortalWith(t *testing.T, wrap func(*apihistory.Store) pages.APIChanges) string {
+// seededStore is a SQLite store holding the entities of the testdata
+// files named, applied as the bucket file:testdata.
+func seededStore(t *testing.T, files ...string) (*store.Store, *catalog.Catalog) {
 	t.Helper()
-	ctx := context.Background()
-	st, err := store.Open(ctx, store.Config{Driver: "sqlite", DSN: t.TempDir() + "/portico.db"})
+	st, err := store.Open(context.Background(), store.Config{Driver: "sqlite", DSN: t.TempDir() + "/portico.db"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
 	cat := catalog.New(st, catalog.Options{})
 	m := catalog.Mutation{Type: catalog.Full}
-	for _, name := range []string{"catalog.yaml", "many.yaml"} {
+	for _, name := range files {
 		m.Entities = append(m.Entities, parseFile(t, name)...)
 	}
-	if _, err := cat.Apply(ctx, "file:testdata", m); err != nil {
+	if _, err := cat.Apply(context.Background(), "file:testdata", m); err != nil {
 		t.Fatal(err)
 	}
+	return st, cat
+}
+
+// historyPortalWith is historyPortal with the pages reading changes
+// through wrap.
+func historyPortalWith(t *testing.T, wrap func(*apihistory.Store) pages.APIChanges) string {
+	t.Helper()
+	ctx := context.Background()
+	st, cat := seededStore(t, "catalog.yaml", "many.yaml")
 	now := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
 	at := now.Add(-40 * 24 * time.Hour)
 	hist, err := apihistory.Open(ctx, st.DB(), func() time.Time { return at })
@@ -247,15 +255,7 @@ func (f failingChanges) LastChanges(ctx context.Context, _ apihistory.ChangeQuer
 // Only failures of a live request are logged.
 func TestBadgeFailureOfAGoneClientIsNotAnError(t *testing.T) {
 	ctx := context.Background()
-	st, err := store.Open(ctx, store.Config{Driver: "sqlite", DSN: t.TempDir() + "/portico.db"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
-	cat := catalog.New(st, catalog.Options{})
-	if _, err := cat.Apply(ctx, "file:testdata", catalog.Mutation{Type: catalog.Full, Entities: parseFile(t, "catalog.yaml")}); err != nil {
-		t.Fatal(err)
-	}
+	st, cat := seededStore(t, "catalog.yaml")
 	var logs bytes.Buffer
 	var cancel context.CancelFunc
 	srv := web.New(web.Options{Store: st})
