@@ -250,6 +250,14 @@ func (s *Scheduler) loop(ctx context.Context, t *task) {
 	if !sleep(ctx, t.sched.InitialDelay) {
 		return
 	}
+	if t.sched.Manual {
+		// "At start and when refreshed": the stored next run is a far-off
+		// backstop, so each start reads the source once (a replica that
+		// finds it running already leaves it to that run).
+		if _, _, err := s.trigger(ctx, t.p.Name()); err != nil && !errors.Is(err, ErrBusy) && ctx.Err() == nil {
+			s.log.Error("scheduler could not start the start-up run", "provider", t.p.Name(), "err", err)
+		}
+	}
 	for {
 		wake := s.tick(ctx, t)
 		if !sleep(ctx, time.Until(wake)) {

@@ -612,3 +612,60 @@ func TestRemoveCancelsAManualRunAndWaitsForIt(t *testing.T) {
 		})
 	}
 }
+
+// Outside test: with catalog.processingInterval: false a url location was
+// read on the first start only; the stored next run (a century away) kept
+// later starts from reading it, although /providers says "at start and
+// when refreshed". A manual schedule runs once at every start, and only
+// once.
+func TestManualScheduleRunsAtEveryStart(t *testing.T) {
+	for _, db := range testDBs(t) {
+		t.Run(db.name, func(t *testing.T) {
+			var runs atomic.Int32
+			p := &testProvider{name: "url:https://example.com/all.yaml",
+				sched: Schedule{Frequency: 100 * 365 * 24 * time.Hour, Timeout: 5 * time.Second, Manual: true},
+				run: func(ctx context.Context) (catalog.Mutation, error) {
+					runs.Add(1)
+					return entities(1), nil
+				}}
+			start := func() (stop func()) {
+				s, err := New(Options{DB: db.open(t)})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if err := s.Add(p, &recordingConn{}); err != nil {
+					t.Fatal(err)
+				}
+				ctx, cancel := context.WithCancel(context.Background())
+				if err := s.Start(ctx); err != nil {
+					t.Fatal(err)
+				}
+				return func() { cancel(); s.Wait() }
+			}
+			waitRuns := func(n int32) {
+				t.Helper()
+				deadline := time.Now().Add(10 * time.Second)
+				for runs.Load() < n {
+					if time.Now().After(deadline) {
+						t.Fatalf("%d runs, want %d", runs.Load(), n)
+					}
+					time.Sleep(10 * time.Millisecond)
+				}
+			}
+			stop := start()
+			waitRuns(1)
+			time.Sleep(300 * time.Millisecond) // no scheduled run follows
+			stop()
+			if got := runs.Load(); got != 1 {
+				t.Fatalf("%d runs at the first start, want 1", got)
+			}
+			stop = start()
+			defer stop()
+			waitRuns(2)
+			time.Sleep(300 * time.Millisecond)
+			if got := runs.Load(); got != 2 {
+				t.Errorf("%d runs after the second start, want 2", got)
+			}
+		})
+	}
+}
