@@ -27,8 +27,9 @@ type Handler struct {
 	Differ  Differ
 	// BaseURL is the portal's public URL, for the feeds' absolute links.
 	BaseURL string
-	// Catalog resolves an owner's APIs for the per-owner feed; nil turns
-	// that feed off.
+	// Catalog resolves an owner's APIs for the per-owner feed and tells
+	// whether an API is still in the catalog (a removed API's versions are
+	// none current, and its feed is gone); nil turns the owner feed off.
 	Catalog catalog.Store
 }
 
@@ -90,14 +91,33 @@ func (h *Handler) timeline(c *echo.Context) (string, []apihistory.Entry, error) 
 	return key, tl, nil
 }
 
+// gone reports whether the route's API has left the catalog (deleted, or
+// dropped by its location): its versions are kept, but none is current
+// and its pages are gone. Without a catalog to ask, it is not gone.
+func (h *Handler) gone(c *echo.Context) (bool, error) {
+	if h.Catalog == nil {
+		return false, nil
+	}
+	ref := catalog.Ref{Kind: "API", Namespace: c.Param("namespace"), Name: c.Param("name")}
+	_, err := h.Catalog.ByRef(c.Request().Context(), ref)
+	if catalog.ErrorCode(err) == catalog.ENOTFOUND {
+		return true, nil
+	}
+	return false, err
+}
+
 func (h *Handler) versions(c *echo.Context) error {
 	_, tl, err := h.timeline(c)
 	if err != nil {
 		return err
 	}
+	gone, err := h.gone(c)
+	if err != nil {
+		return err
+	}
 	items := make([]VersionJSON, len(tl))
 	for i, e := range tl {
-		items[i] = versionJSON(e, i == 0)
+		items[i] = versionJSON(e, i == 0 && !gone)
 	}
 	return c.JSON(http.StatusOK, map[string]any{"items": items})
 }
@@ -129,7 +149,11 @@ func (h *Handler) diff(c *echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, DiffJSON{From: versionJSON(tl[from], from == 0), To: versionJSON(tl[to], to == 0), Report: rep})
+	gone, err := h.gone(c)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, DiffJSON{From: versionJSON(tl[from], from == 0 && !gone), To: versionJSON(tl[to], to == 0 && !gone), Report: rep})
 }
 
 // pick finds the timeline index of the version named by param (a version

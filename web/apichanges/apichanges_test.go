@@ -41,6 +41,7 @@ type server struct {
 	t   *testing.T
 	srv *httptest.Server
 	ids []int64 // versions, oldest first
+	cat *catalog.Catalog
 }
 
 func newServer(t *testing.T, st *store.Store) *server {
@@ -55,7 +56,7 @@ func newServer(t *testing.T, st *store.Store) *server {
 	rec.WatchWritesOf(st)
 	cat := catalog.New(st, catalog.Options{Processors: []catalog.Processor{rec.Processor()}})
 	cat.AddCommitHook(rec.CommitHook())
-	s := &server{t: t}
+	s := &server{t: t, cat: cat}
 	for _, def := range []string{v1, v2, v3} {
 		d, _ := json.Marshal(def)
 		ents, probs := catalog.ParseYAML([]byte("apiVersion: backstage.io/v1alpha1\nkind: API\nmetadata: {name: pets}\n"+
@@ -76,7 +77,7 @@ func newServer(t *testing.T, st *store.Store) *server {
 		s.ids = append(s.ids, tl[i].ID)
 	}
 	w := web.New(web.Options{Store: st})
-	Register(w.Echo, &Handler{History: hist, Differ: rec})
+	Register(w.Echo, &Handler{History: hist, Differ: rec, Catalog: st})
 	s.srv = httptest.NewServer(w.Echo)
 	t.Cleanup(s.srv.Close)
 	return s
@@ -195,6 +196,39 @@ func TestAtomFeeds(t *testing.T) {
 		resp.Body.Close()
 		if resp.StatusCode != http.StatusNotFound {
 			t.Errorf("feed of an API without versions: %d, want 404", resp.StatusCode)
+		}
+	})
+}
+
+// Outside test: after an API was deleted, its feed still answered 200
+// with entries linking to its (404) Changes tab, and /versions still
+// called its last version current.
+func TestARemovedAPIHasNoCurrentVersionAndNoFeed(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		s := newServer(t, st)
+		if _, err := s.cat.Apply(context.Background(), "file", catalog.Mutation{Type: catalog.Full}); err != nil {
+			t.Fatal(err)
+		}
+		var got struct{ Items []VersionJSON }
+		if code := s.get("/api/apidocs/default/pets/versions", &got); code != http.StatusOK || len(got.Items) != 3 {
+			t.Fatalf("versions of a removed API: %d, %d items", code, len(got.Items))
+		}
+		for _, v := range got.Items {
+			if v.Current {
+				t.Errorf("version %d of a removed API is current", v.ID)
+			}
+		}
+		var d DiffJSON
+		if code := s.get("/api/apidocs/default/pets/diff", &d); code != http.StatusOK || d.To.Current || d.Counts.Breaking != 0 {
+			t.Errorf("diff of a removed API: %d, to current %v", code, d.To.Current)
+		}
+		resp, err := http.Get(s.srv.URL + "/catalog/default/api/pets/changes.atom")
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusNotFound {
+			t.Errorf("feed of a removed API: %d, want 404", resp.StatusCode)
 		}
 	})
 }

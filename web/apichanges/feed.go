@@ -107,6 +107,15 @@ func (h *Handler) apiFeed(c *echo.Context) error {
 	if err != nil {
 		return err
 	}
+	if gone, err := h.gone(c); err != nil || gone {
+		if err != nil {
+			return err
+		}
+		// Its entries would link to the API's Changes tab, which is gone
+		// with it; the versions stay readable through the REST API.
+		return catalog.Errorf(catalog.ENOTFOUND, "%s is no longer in the catalog; its recorded versions are at /api/apidocs/%s/%s/versions",
+			key, url.PathEscape(c.Param("namespace")), url.PathEscape(c.Param("name")))
+	}
 	if len(tl) > feedLimit {
 		tl = tl[:feedLimit]
 	}
