@@ -18,6 +18,10 @@ type LocationService interface {
 	// ByEntity returns the location an entity came from (its origin);
 	// ENOTFOUND when the entity or its location is unknown.
 	ByEntity(ctx context.Context, ref Ref) (RegisteredLocation, error)
+	// BySpec returns the configured or registered location spec names (a
+	// configured one first); ENOTFOUND when there is none. ByEntity is
+	// BySpec of the entity's origin annotation.
+	BySpec(ctx context.Context, spec LocationSpec) (RegisteredLocation, error)
 	// Register records a location and reads it; with DryRun it only reads
 	// and processes it, writing nothing. EINVALID for a type that may not
 	// be registered, ECONFLICT for a location that exists (unless

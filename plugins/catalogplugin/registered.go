@@ -195,6 +195,12 @@ func (l *locationService) ByEntity(ctx context.Context, ref catalog.Ref) (catalo
 	if err != nil {
 		return catalog.RegisteredLocation{}, catalog.Errorf(catalog.ENOTFOUND, "found no origin annotation for ref %s", ref)
 	}
+	return l.BySpec(ctx, spec)
+}
+
+// BySpec returns the configured location spec names, else the registered
+// one (one indexed lookup).
+func (l *locationService) BySpec(ctx context.Context, spec catalog.LocationSpec) (catalog.RegisteredLocation, error) {
 	for _, c := range l.configured {
 		if c.Spec() == spec {
 			return c, nil

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"slices"
 
 	"github.com/labstack/echo/v5"
 
@@ -90,23 +89,22 @@ func (h *Handler) entityActions(c *echo.Context, se *catalog.StoredEntity, e *ca
 // annotation names it (a configured location before a registered one, as
 // LocationService.ByEntity finds it); nil, nil when it came from none the
 // location service knows (a provider, an unregistered one). It reads the
-// entity the caller holds: ByEntity reads and decodes the entity again,
-// which for an API with a 13 MB definition cost more than its page.
+// entity the caller holds (ByEntity reads and decodes the entity again,
+// which for an API with a 13 MB definition cost more than its page) and
+// finds its location as ByEntity does, through BySpec.
 func (h *Handler) origin(ctx context.Context, locs catalog.LocationService, e *catalog.Entity) (*views.OriginLocation, error) {
 	ref := e.Ref()
 	spec, err := catalog.ParseLocationRef(e.Metadata.Annotations[catalog.AnnotationManagedByOriginLocation])
 	if err != nil {
 		return nil, nil
 	}
-	all, err := locs.List(ctx)
-	if err != nil {
+	loc, err := locs.BySpec(ctx, spec)
+	switch {
+	case catalog.ErrorCode(err) == catalog.ENOTFOUND:
+		return nil, nil
+	case err != nil:
 		return nil, fmt.Errorf("location of %s: %w", ref, err)
 	}
-	i := slices.IndexFunc(all, func(l catalog.RegisteredLocation) bool { return l.Spec() == spec })
-	if i < 0 {
-		return nil, nil
-	}
-	loc := all[i]
 	o := &views.OriginLocation{ID: loc.ID, Type: loc.Type, Target: loc.Target, URL: locationPageURL(loc.Spec())}
 	if ls, ok := h.store.(catalog.LocationStore); ok {
 		_, err := ls.LocationByID(ctx, loc.ID)
