@@ -217,6 +217,9 @@ func (s *Store) driver(ctx context.Context, terms []term) (int, error) {
 			if n < bestN {
 				best, bestN = i, n
 			}
+			if bestN == 0 {
+				break // nothing beats a condition no entity meets
+			}
 		}
 		if best >= 0 {
 			return best, nil
@@ -228,6 +231,9 @@ func (s *Store) driver(ctx context.Context, terms []term) (int, error) {
 // estimate counts t's index entries, up to limit (limit meaning "limit or
 // more"), cached like query totals.
 func (s *Store) estimate(ctx context.Context, t term, limit int) (int, error) {
+	if limit <= 0 {
+		return 0, nil // "0 or more": nothing to count, nothing to cache
+	}
 	q, args := t.estimate()
 	key := q + "\x00" + fmt.Sprintf("%#v", args)
 	gen := s.Generation()

@@ -281,3 +281,21 @@ func TestBroadFilterIsNotRewritten(t *testing.T) {
 		t.Errorf("every condition matches 8 or more entities, yet the filter was rewritten:\n%s", planned.clause())
 	}
 }
+
+// A condition no entity meets ends the estimates: the others used to be
+// counted with LIMIT 0 and cached as matching exactly nothing, so a later
+// filter let kind=api (three fifths of the catalog) drive.
+func TestAnEmptyConditionDoesNotCacheTheOthersAsEmpty(t *testing.T) {
+	s := openSQLiteT(t)
+	plannedCatalog(t, s, 300)
+	ctx := context.Background()
+	w := &whereBuilder{dl: s.dialect}
+	if _, err := s.planFilter(ctx, w, catalog.Filter{{cond("spec.owner", "nobody"), cond("kind", "api")}}); err != nil {
+		t.Fatal(err)
+	}
+	terms := []term{newTerm(cond("kind", "api")), newTerm(cond("spec.owner", "team-3"))}
+	i, err := s.driver(ctx, terms)
+	if err != nil || i != 1 {
+		t.Errorf("driver after an empty condition = %d, %v; want the owner (1)", i, err)
+	}
+}
