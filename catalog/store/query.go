@@ -97,15 +97,19 @@ func (s *Store) Query(ctx context.Context, q catalog.Query) (catalog.Page, error
 	}
 	w.fullText(c.Text, c.TextFields)
 
+	// The count's query, cache key and generation are taken once, before
+	// any query: a total counted while a write commits is kept under the
+	// generation it was counted in.
+	cnt := s.countOf(w)
 	total, counted := 0, c.SkipTotal
 	if !counted {
-		total, counted = s.cachedCount(w)
+		total, counted = s.counts.get(cnt.gen, cnt.key, s.now(), s.cacheTTL())
 	}
 	// A driven first page reads every match to sort them anyway: it counts
 	// them in the same pass (a window count) instead of a second query.
 	withTotal := !counted && driven && at == nil
 	if !counted && !withTotal {
-		if total, err = s.count(ctx, w); err != nil {
+		if total, err = s.count(ctx, w, cnt); err != nil {
 			return catalog.Page{}, err
 		}
 	}
@@ -126,8 +130,8 @@ func (s *Store) Query(ctx context.Context, q catalog.Query) (catalog.Page, error
 		// No row carries the count when the offset passed every match.
 		if len(hits) > 0 || offset == 0 {
 			total = n
-			s.putCount(w, n)
-		} else if total, err = s.count(ctx, w); err != nil {
+			s.counts.put(cnt.gen, cnt.key, n, s.now())
+		} else if total, err = s.count(ctx, w, cnt); err != nil {
 			return catalog.Page{}, err
 		}
 	}
@@ -167,32 +171,27 @@ func (c *cursor) at(h hit, before bool) *cursor {
 	return &n
 }
 
-// countQuery is the query counting w's matches and its cache key.
-func (s *Store) countQuery(w *whereBuilder) (q, key string) {
-	q = s.dialect.rebind("SELECT count(*) FROM entities e" + w.clause())
-	return q, q + "\x00" + fmt.Sprintf("%#v", w.args)
+// countQuery is a query counting a filter's matches, its cache key, and
+// the store's generation when it was built.
+type countQuery struct {
+	sql, key string
+	gen      uint64
 }
 
-// cachedCount is w's count if the cache has it.
-func (s *Store) cachedCount(w *whereBuilder) (int, bool) {
-	_, key := s.countQuery(w)
-	return s.counts.get(s.Generation(), key, s.now(), s.cacheTTL())
+// countOf is the count query of w, taken before w's queries run.
+func (s *Store) countOf(w *whereBuilder) countQuery {
+	q := s.dialect.rebind("SELECT count(*) FROM entities e" + w.clause())
+	return countQuery{sql: q, key: q + "\x00" + fmt.Sprintf("%#v", w.args), gen: s.Generation()}
 }
 
-// putCount caches n as w's count.
-func (s *Store) putCount(w *whereBuilder, n int) {
-	_, key := s.countQuery(w)
-	s.counts.put(s.Generation(), key, n, s.now())
-}
-
-func (s *Store) count(ctx context.Context, w *whereBuilder) (int, error) {
-	q, key := s.countQuery(w)
-	gen := s.Generation()
-	if n, ok := s.counts.get(gen, key, s.now(), s.cacheTTL()); ok {
+// count is w's count, from the cache or counted (and cached under the
+// generation cq was taken in).
+func (s *Store) count(ctx context.Context, w *whereBuilder, cq countQuery) (int, error) {
+	if n, ok := s.counts.get(cq.gen, cq.key, s.now(), s.cacheTTL()); ok {
 		return n, nil
 	}
 	var n int
-	rows, err := s.query(ctx, q, w.args...)
+	rows, err := s.query(ctx, cq.sql, w.args...)
 	if err != nil {
 		return 0, fmt.Errorf("count entities: %w", err)
 	}
@@ -205,7 +204,7 @@ func (s *Store) count(ctx context.Context, w *whereBuilder) (int, error) {
 	if err := rows.Err(); err != nil {
 		return 0, fmt.Errorf("count entities: %w", err)
 	}
-	s.counts.put(gen, key, n, s.now())
+	s.counts.put(cq.gen, cq.key, n, s.now())
 	return n, nil
 }
 
