@@ -69,6 +69,15 @@ func (s *Store) LastChanges(ctx context.Context, q ChangeQuery) ([]LastChange, e
 	return out, nil
 }
 
+// anys is keys as query arguments.
+func anys(keys []string) []any {
+	out := make([]any, len(keys))
+	for i, k := range keys {
+		out[i] = k
+	}
+	return out
+}
+
 // chunks yields keys in slices of at most keysPerQuery; nil keys yield one
 // nil chunk (no key condition).
 func chunks(keys []string) func(func([]string) bool) {
@@ -140,10 +149,7 @@ func (s *Store) RecentOf(ctx context.Context, keys []string, limit int) ([]Entry
 		if chunk == nil {
 			return nil, nil
 		}
-		args := make([]any, len(chunk))
-		for i, k := range chunk {
-			args[i] = k
-		}
+		args := anys(chunk)
 		got, err := s.entries(ctx, "WHERE v.entity_key IN ("+placeholders(len(chunk))+")", limit, args...)
 		if err != nil {
 			return nil, fmt.Errorf("recent versions of %d APIs: %w", len(keys), err)

@@ -103,10 +103,7 @@ func (s *Store) RecordAll(ctx context.Context, items []Item) ([]Recorded, error)
 func (s *Store) versioned(ctx context.Context, tx *sql.Tx, keys []string) (map[string]bool, error) {
 	out := make(map[string]bool, len(keys))
 	for chunk := range chunks(keys) {
-		args := make([]any, len(chunk))
-		for i, k := range chunk {
-			args[i] = k
-		}
+		args := anys(chunk)
 		rows, err := tx.QueryContext(ctx, s.rebind(`SELECT DISTINCT entity_key FROM api_versions
 WHERE entity_key IN (?`+strings.Repeat(", ?", len(chunk)-1)+`)`), args...)
 		if err != nil {

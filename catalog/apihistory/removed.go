@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"slices"
 
 	"github.com/porticohq/portico/catalog/store"
 )
@@ -53,30 +54,25 @@ func (s *Store) keepDefinitions(ctx context.Context, tx *sql.Tx, defs []keptDefi
 	if len(defs) == 0 {
 		return nil
 	}
-	keys := make([]any, len(defs))
+	keys := make([]string, len(defs))
 	for i, d := range defs {
 		keys[i] = d.key
 	}
 	unkept := map[string][]string{} // entity key → hashes stored without a body
-	for start := 0; start < len(keys); start += keysPerQuery {
-		chunk := keys[start:min(start+keysPerQuery, len(keys))]
+	for chunk := range chunks(keys) {
 		q := s.rebind("SELECT entity_key, hash FROM api_versions WHERE length(definition) = 0 AND entity_key IN (" +
 			placeholders(len(chunk)) + ")")
-		if err := scanPairs(ctx, tx, q, chunk, unkept); err != nil {
+		if err := scanPairs(ctx, tx, q, anys(chunk), unkept); err != nil {
 			return fmt.Errorf("keep replaced definitions: %w", err)
 		}
 	}
 	for _, d := range defs {
 		hashes := unkept[d.key]
 		if len(hashes) == 0 {
-			continue
+			continue // nothing of it lacks a body: no need to hash it
 		}
 		hash := Hash(d.def)
-		found := false
-		for _, h := range hashes {
-			found = found || h == hash
-		}
-		if !found {
+		if !slices.Contains(hashes, hash) {
 			continue
 		}
 		gz, err := compress(d.def)
