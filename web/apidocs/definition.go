@@ -392,10 +392,7 @@ func (h *Handler) renderDefinition(c *echo.Context, d *apiDef, v av.DefinitionVi
 		status = http.StatusNotFound
 	}
 	if (h.opts.EntityPage == nil && h.opts.EntityPageOf == nil) || web.IsPartial(c.Request()) {
-		if web.IsPartial(c.Request()) {
-			return web.Render(c, status, view(v))
-		}
-		return web.Render(c, status, views.Layout(h.opts.Page(c, v.EntityTitle+" definition"), view(v)))
+		return h.renderStatus(c, status, v.EntityTitle+" definition", view(v))
 	}
 	v.Framed = true
 	if h.opts.EntityPageOf != nil {
@@ -413,10 +410,16 @@ func (h *Handler) renderDefinition(c *echo.Context, d *apiDef, v av.DefinitionVi
 }
 
 func (h *Handler) render(c *echo.Context, title string, content templ.Component) error {
+	return h.renderStatus(c, http.StatusOK, title, content)
+}
+
+// renderStatus is render answering status: the fragment for htmx, else
+// the page in the layout.
+func (h *Handler) renderStatus(c *echo.Context, status int, title string, content templ.Component) error {
 	if web.IsPartial(c.Request()) {
-		return web.Render(c, http.StatusOK, content)
+		return web.Render(c, status, content)
 	}
-	return web.Render(c, http.StatusOK, views.Layout(h.opts.Page(c, title), content))
+	return web.Render(c, status, views.Layout(h.opts.Page(c, title), content))
 }
 
 type memoEntry struct {
