@@ -84,5 +84,5 @@ func (h *Handler) sidebar(c *echo.Context) error {
 		}
 		return web.Render(c, http.StatusOK, av.SidebarItems(s))
 	}
-	return web.Render(c, http.StatusOK, av.SidebarListing(o.sidebar(base, q, "", "")))
+	return web.Render(c, http.StatusOK, av.SidebarListing(o.sidebar(base, q, o.selection(q), "", "")))
 }

@@ -170,7 +170,7 @@ func (h *Handler) fillSummary(c *echo.Context, d *apiDef, v *av.DefinitionView, 
 	from := startOf(c, o, sel, openKey, tag)
 	v.Chunk = o.chunk(v.BaseURL, q, sel, from, from+av.OperationsPerChunk, false)
 	v.PrefetchAll = len(o.ops) <= av.PrefetchAllOps
-	v.Sidebar = av.SidebarView{Action: v.BaseURL, ListURL: v.BaseURL + "/sidebar", List: o.sidebar(v.BaseURL, q, openKey, tag)}
+	v.Sidebar = av.SidebarView{Action: v.BaseURL, ListURL: v.BaseURL + "/sidebar", List: o.sidebar(v.BaseURL, q, sel, openKey, tag)}
 	if def, done, err := h.loadedQuickly(c, d); done {
 		if err != nil {
 			v.LoadError = err.Error()

@@ -2,6 +2,7 @@ package apidocs
 
 import (
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -17,6 +18,7 @@ type outline struct {
 	groups []av.TagGroup
 	ops    []outlineOp
 	at     map[string]int // operation key, then operationId → position
+	all    []int          // 0..len(ops)-1: the selection without a filter
 }
 
 type outlineOp struct {
@@ -37,7 +39,9 @@ func newOutline(sum *openapi.Summary) *outline {
 				text: strings.ToLower(op.Method + " " + op.Path + "\x00" + op.Summary + "\x00" + op.OperationID + "\x00" + g.Name)})
 		}
 	}
+	o.all = make([]int, len(o.ops))
 	for i, op := range o.ops {
+		o.all[i] = i
 		if _, taken := o.at[op.op.OperationID]; op.op.OperationID != "" && !taken {
 			o.at[op.op.OperationID] = i
 		}
@@ -51,10 +55,13 @@ func (d *apiDef) outline(sum *openapi.Summary) *outline {
 	return d.out
 }
 
-// selection is the positions of the operations a page lists: all, or
-// those the filter keeps.
+// selection is the positions of the operations a page lists, ascending:
+// all (shared: callers must not modify it), or those the filter keeps.
 func (o *outline) selection(q string) []int {
 	q = strings.ToLower(strings.TrimSpace(q))
+	if q == "" {
+		return o.all
+	}
 	out := make([]int, 0, len(o.ops))
 	for i, op := range o.ops {
 		if q == "" || strings.Contains(op.text, q) {
@@ -71,10 +78,8 @@ func (o *outline) find(sel []int, name string) int {
 	if !ok {
 		return -1
 	}
-	for i, p := range sel {
-		if p == at {
-			return i
-		}
+	if i, found := slices.BinarySearch(sel, at); found {
+		return i
 	}
 	return -1
 }
@@ -162,7 +167,7 @@ const sidebarMatches = 200
 // open tags listed (all of them on a small definition; on a large one the
 // tags holding openKey or named by openTag); filtered, the tags with
 // matches and the matches.
-func (o *outline) sidebar(base, q, openKey, openTag string) av.SidebarList {
+func (o *outline) sidebar(base, q string, sel []int, openKey, openTag string) av.SidebarList {
 	q = strings.TrimSpace(q)
 	l := av.SidebarList{Filter: q, ClearURL: base}
 	open := map[int]bool{}
@@ -172,7 +177,7 @@ func (o *outline) sidebar(base, q, openKey, openTag string) av.SidebarList {
 	var matched map[int][]int // group → positions
 	if q != "" {
 		matched = map[int][]int{}
-		for _, p := range o.selection(q) {
+		for _, p := range sel {
 			l.Matches++
 			if l.Shown < sidebarMatches {
 				l.Shown++
