@@ -67,6 +67,17 @@ func (c *Catalog) Prepare(ctx context.Context, provider string, m Mutation) (*Pr
 	return &PreparedMutation{provider: provider, m: m, processed: processed, prepTime: time.Since(start)}, nil
 }
 
+// BeginBulkLoad tells the store that about n entities follow in many
+// mutations (a large location's first load), so that it can defer index
+// upkeep to the returned end, which the caller runs when the load is over,
+// failed or not, and before it reports the load done.
+func (c *Catalog) BeginBulkLoad(ctx context.Context, n int) (end func(context.Context) error, err error) {
+	if b, ok := c.store.(BulkLoader); ok {
+		return b.BeginBulkLoad(ctx, n)
+	}
+	return func(context.Context) error { return nil }, nil
+}
+
 // ApplyPrepared writes a prepared mutation in one store transaction and
 // runs the commit hooks; see Apply.
 func (c *Catalog) ApplyPrepared(ctx context.Context, p *PreparedMutation) (ApplyResult, error) {

@@ -51,6 +51,14 @@ type TextFacetCounter interface {
 	FacetsWithText(ctx context.Context, facets []string, f Filter, fullText string) (map[string][]FacetCount, error)
 }
 
+// BulkLoader is an optional Store capability: before a load of about n
+// entities arriving as many mutations, the store may stop maintaining
+// indexes it can build faster at the end; end builds them and must run
+// once the load is over, failed or not (see Catalog.BeginBulkLoad).
+type BulkLoader interface {
+	BeginBulkLoad(ctx context.Context, n int) (end func(context.Context) error, err error)
+}
+
 // StoreMutation is a mutation after processing, ready to be written.
 type StoreMutation struct {
 	Provider string

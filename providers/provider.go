@@ -35,6 +35,14 @@ type MutationPreparer interface {
 	ApplyPrepared(ctx context.Context, p *catalog.PreparedMutation) (catalog.ApplyResult, error)
 }
 
+// BulkLoader is an optional Connection capability: a provider about to
+// load about n entities as many mutations says so first, and runs end when
+// the load is over, failed or not, before it reports the load done (see
+// catalog.Catalog.BeginBulkLoad).
+type BulkLoader interface {
+	BeginBulkLoad(ctx context.Context, n int) (end func(context.Context) error, err error)
+}
+
 // ScheduledProvider is a provider the scheduler drives: each run returns one
 // mutation, which is applied only if the run succeeds within its timeout and
 // passes the safety rules. "Sync now" triggers a run.

@@ -21,6 +21,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/google/uuid"
 	"github.com/uptrace/bun"
 	"github.com/uptrace/bun/dialect/pgdialect"
 	"github.com/uptrace/bun/dialect/sqlitedialect"
@@ -94,6 +95,11 @@ type Store struct {
 	// estimates bounds how many entities one filter condition matches,
 	// to pick the condition a query is driven by (plan.go).
 	estimates genCache[int]
+
+	// bulkLoads counts the bulk loads under way (bulk.go), guarded by
+	// bulkMu.
+	bulkMu    sync.Mutex
+	bulkLoads int
 }
 
 var _ catalog.Store = (*Store)(nil)
@@ -136,6 +142,12 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 	if err := Migrate(ctx, db, MigrationOwner, sub); err != nil {
 		db.Close()
 		return nil, err
+	}
+	if dl.name() == SQLite {
+		if err := s.restoreDeferredIndexes(ctx); err != nil {
+			db.Close()
+			return nil, fmt.Errorf("open store: %w", err)
+		}
 	}
 	if s.stmts, err = prepareStatements(ctx, s); err != nil {
 		db.Close()
@@ -457,14 +469,5 @@ func randomHex(n int) string {
 // one lands at the end of the uid index instead of at a random page, which
 // makes a bulk ingest rewrite far fewer index pages per commit.
 func newUID() string {
-	var b [16]byte
-	_, _ = rand.Read(b[:])
-	ms := uint64(time.Now().UnixMilli())
-	for i := range 6 {
-		b[i] = byte(ms >> (40 - 8*i))
-	}
-	b[6] = b[6]&0x0f | 0x70
-	b[8] = b[8]&0x3f | 0x80
-	h := hex.EncodeToString(b[:])
-	return h[:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:]
+	return uuid.Must(uuid.NewV7()).String()
 }

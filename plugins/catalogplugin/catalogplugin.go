@@ -284,6 +284,14 @@ func (c *connection) ApplyMutation(ctx context.Context, m catalog.Mutation) (cat
 
 var _ providers.MutationPreparer = (*connection)(nil)
 
+var _ providers.BulkLoader = (*connection)(nil)
+
+// BeginBulkLoad lets the store defer index upkeep during a large first
+// load (see catalog.Catalog.BeginBulkLoad).
+func (c *connection) BeginBulkLoad(ctx context.Context, n int) (func(context.Context) error, error) {
+	return c.catalog.BeginBulkLoad(ctx, n)
+}
+
 // PrepareMutation processes m without writing it (see
 // catalog.Catalog.Prepare); ApplyPrepared writes it.
 func (c *connection) PrepareMutation(ctx context.Context, m catalog.Mutation) (*catalog.PreparedMutation, error) {

@@ -270,3 +270,75 @@ func TestUnlistableLocationIsRetriedAndThenWatched(t *testing.T) {
 	write(t, filepath.Join(base, "b.yaml"), user("b"))
 	waitWithin(t, 10*time.Second, "a new file seen", func() bool { return count() == 2 })
 }
+
+// bulkConnection records the bulk-load window a provider opens: the size
+// it announced, and when it ended relative to the applies.
+type bulkConnection struct {
+	listingConnection
+	fail    bool
+	begun   *[]int
+	ended   *atomic.Int32
+	late    *atomic.Int32 // applies after the window ended
+	applies *atomic.Int32
+}
+
+func (c bulkConnection) BeginBulkLoad(_ context.Context, n int) (func(context.Context) error, error) {
+	*c.begun = append(*c.begun, n)
+	return func(ctx context.Context) error {
+		c.ended.Add(1)
+		return ctx.Err() // the store could build nothing with a done context
+	}, nil
+}
+
+func (c bulkConnection) ApplyMutation(ctx context.Context, m catalog.Mutation) (catalog.ApplyResult, error) {
+	c.applies.Add(1)
+	if c.ended.Load() > 0 {
+		c.late.Add(1)
+	}
+	if c.fail {
+		return catalog.ApplyResult{}, errors.New("apply: refused")
+	}
+	return c.listingConnection.ApplyMutation(ctx, m)
+}
+
+// A batched first load announces its size so the store can defer index
+// upkeep, and closes the window once, after its last apply, before
+// Connect reports the load, whether or not the load succeeded.
+func TestBatchedLoadOpensOneBulkWindow(t *testing.T) {
+	for _, fail := range []bool{false, true} {
+		t.Run(fmt.Sprintf("fail=%v", fail), func(t *testing.T) {
+			s, err := store.Open(context.Background(), store.Config{Driver: "sqlite", DSN: filepath.Join(t.TempDir(), "c.db")})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer s.Close()
+			base := t.TempDir()
+			n := batchFiles + 20
+			for i := range n {
+				write(t, filepath.Join(base, fmt.Sprintf("u%04d.yaml", i)), fmt.Sprintf("apiVersion: backstage.io/v1alpha1\nkind: User\nmetadata: {name: u%04d}\nspec: {memberOf: []}\n", i))
+			}
+			p := New(Options{Target: filepath.Join(base, "*.yaml"), Rescan: -1, Retry: time.Hour})
+			p.noWatch = true
+			var begun []int
+			conn := bulkConnection{
+				listingConnection: listingConnection{connection: connection{c: catalog.New(s, catalog.Options{}), name: p.Name()}, s: s},
+				fail:              fail, begun: &begun, ended: &atomic.Int32{}, late: &atomic.Int32{}, applies: &atomic.Int32{},
+			}
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			err = p.Connect(ctx, conn)
+			if fail != (err != nil) {
+				t.Fatalf("Connect: %v", err)
+			}
+			if len(begun) != 1 || begun[0] != n {
+				t.Errorf("bulk loads begun with %v, want [%d]", begun, n)
+			}
+			if got := conn.ended.Load(); got != 1 {
+				t.Errorf("window ended %d times before Connect returned, want 1", got)
+			}
+			if conn.applies.Load() == 0 || conn.late.Load() != 0 {
+				t.Errorf("%d applies, %d of them after the window ended", conn.applies.Load(), conn.late.Load())
+			}
+		})
+	}
+}

@@ -2,6 +2,7 @@ package file
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -18,9 +19,22 @@ const batchFiles = 400
 // deltas (reading and processing the next batch while the store writes this
 // one), then, in one round, what their Locations name and the Locations
 // whose targets are missing or cyclic; last, what the bucket held that no
-// location emits any more is dropped.
-func (p *Provider) initialBatched(ctx context.Context, files []string, stored []catalog.StoredRef) (loadStats, error) {
-	var st loadStats
+// location emits any more is dropped. The store may defer index upkeep
+// for the length of the load (providers.BulkLoader).
+func (p *Provider) initialBatched(ctx context.Context, files []string, stored []catalog.StoredRef) (st loadStats, err error) {
+	if bl, ok := p.conn.(providers.BulkLoader); ok {
+		end, berr := bl.BeginBulkLoad(ctx, len(files))
+		if berr != nil {
+			return st, fmt.Errorf("load %s: %w", p.name, berr)
+		}
+		// The load's own context is cancelled by the time this runs.
+		parent := ctx
+		defer func() {
+			if endErr := end(parent); endErr != nil {
+				err = errors.Join(err, fmt.Errorf("load %s: %w", p.name, endErr))
+			}
+		}()
+	}
 	type batch struct {
 		reads    []nodeRead
 		m        catalog.Mutation

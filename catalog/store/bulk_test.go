@@ -1,0 +1,195 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+	"slices"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/porticohq/portico/catalog"
+)
+
+// indexNames lists the deferred indexes the database has.
+func indexNames(t *testing.T, s *Store) []string {
+	t.Helper()
+	rows, err := s.sql.Query("SELECT name FROM sqlite_master WHERE type = 'index' ORDER BY name")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var name string
+		if err := rows.Scan(&name); err != nil {
+			t.Fatal(err)
+		}
+		if slices.ContainsFunc(deferredIndexes, func(ix struct{ name, create string }) bool { return ix.name == name }) {
+			out = append(out, name)
+		}
+	}
+	return out
+}
+
+var allDeferred = []string{"relations_source", "relations_target", "search_key_value"}
+
+// The indexes a bulk load builds at its end are the migrations' indexes,
+// column for column: a migration that changes one must change
+// deferredIndexes too.
+func TestDeferredIndexesMatchTheMigrations(t *testing.T) {
+	s := openSQLiteT(t)
+	for _, ix := range deferredIndexes {
+		var got string
+		if err := s.sql.QueryRow("SELECT sql FROM sqlite_master WHERE type = 'index' AND name = ?", ix.name).Scan(&got); err != nil {
+			t.Fatalf("%s: %v", ix.name, err)
+		}
+		if got != ix.create {
+			t.Errorf("migrations define %s as\n  %s\nbulk.go builds\n  %s", ix.name, got, ix.create)
+		}
+	}
+}
+
+// bulkQueries are answered the same with and without the deferred indexes.
+func bulkQueries(t *testing.T, s *Store) map[string][]string {
+	t.Helper()
+	out := map[string][]string{}
+	for name, f := range map[string]catalog.Filter{
+		"relation":         {{cond("relations.ownedby", "group:default/team-a")}},
+		"reverse relation": {{cond("relations.ownerof", "api:default/orders")}},
+		"value":            {{cond("spec.lifecycle", "production"), cond("kind", "api")}},
+	} {
+		page, err := s.Query(context.Background(), catalog.Query{Filter: f, Limit: 100})
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		out[name] = names(page.Items)
+	}
+	_, e := mustRef(t, s, "api:default/petstore")
+	for _, r := range e.Relations {
+		out["petstore relations"] = append(out["petstore relations"], r.Type+" "+r.TargetRef)
+	}
+	return out
+}
+
+func TestBulkLoadDefersIndexesUntilItsEnd(t *testing.T) {
+	ctx := context.Background()
+	s := openSQLiteT(t)
+	end, err := s.BeginBulkLoad(ctx, 10000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := indexNames(t, s); len(got) != 0 {
+		t.Fatalf("during the load the database has %v", got)
+	}
+	seedCatalog(t, s)
+	during := bulkQueries(t, s)
+	if err := end(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(allDeferred, indexNames(t, s)); diff != "" {
+		t.Fatalf("after the load (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff(during, bulkQueries(t, s)); diff != "" {
+		t.Errorf("answers during the load differ from after (-during +after):\n%s", diff)
+	}
+	if len(during["relation"]) != 3 || len(during["petstore relations"]) != 1 {
+		t.Errorf("answers during the load: %v", during)
+	}
+	if err := end(ctx); err != nil {
+		t.Errorf("a second end: %v", err)
+	}
+}
+
+// Overlapping loads share one window; small loads and loads into a full
+// catalog keep the indexes.
+func TestBulkLoadWindow(t *testing.T) {
+	ctx := context.Background()
+	s := openSQLiteT(t)
+	small, err := s.BeginBulkLoad(ctx, bulkLoadMin-1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(allDeferred, indexNames(t, s)); diff != "" {
+		t.Fatalf("a small load dropped indexes (-want +got):\n%s", diff)
+	}
+	small(ctx)
+
+	first, _ := s.BeginBulkLoad(ctx, 5000)
+	second, _ := s.BeginBulkLoad(ctx, 5000)
+	if err := first(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got := indexNames(t, s); len(got) != 0 {
+		t.Fatalf("the first of two loads to end built %v", got)
+	}
+	if err := second(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(allDeferred, indexNames(t, s)); diff != "" {
+		t.Fatalf("after both loads (-want +got):\n%s", diff)
+	}
+
+	var es []catalog.ProcessedEntity
+	for i := range 1000 {
+		es = append(es, testEntity("API", fmt.Sprintf("api-%05d", i)))
+	}
+	apply(t, s, "p", catalog.Full, es...)
+	end, _ := s.BeginBulkLoad(ctx, 3000)
+	if diff := cmp.Diff(allDeferred, indexNames(t, s)); diff != "" {
+		t.Errorf("a load of 3,000 beside 1,000 stored entities dropped indexes (-want +got):\n%s", diff)
+	}
+	end(ctx)
+}
+
+// A process that stops during a bulk load leaves the indexes dropped; the
+// next Open builds them.
+func TestInterruptedBulkLoadIsMendedAtOpen(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "catalog.db")
+	s, err := Open(ctx, Config{Driver: "sqlite", DSN: path})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.BeginBulkLoad(ctx, 10000); err != nil {
+		t.Fatal(err)
+	}
+	seedCatalog(t, s)
+	s.Close()
+
+	s, err = Open(ctx, Config{Driver: "sqlite", DSN: path})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if diff := cmp.Diff(allDeferred, indexNames(t, s)); diff != "" {
+		t.Fatalf("after reopening (-want +got):\n%s", diff)
+	}
+	if got := bulkQueries(t, s)["relation"]; len(got) != 3 {
+		t.Errorf("relation query after reopening: %v", got)
+	}
+}
+
+// A load that did not defer the indexes builds what an earlier window's
+// failed end left missing.
+func TestBulkLoadRestoresMissingIndexes(t *testing.T) {
+	ctx := context.Background()
+	s := openSQLiteT(t)
+	var es []catalog.ProcessedEntity
+	for i := range 600 {
+		es = append(es, testEntity("API", fmt.Sprintf("api-%05d", i)))
+	}
+	apply(t, s, "p", catalog.Full, es...)
+	if _, err := s.sql.Exec("DROP INDEX search_key_value"); err != nil {
+		t.Fatal(err)
+	}
+	end, err := s.BeginBulkLoad(ctx, bulkLoadMin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	end(ctx)
+	if diff := cmp.Diff(allDeferred, indexNames(t, s)); diff != "" {
+		t.Fatalf("(-want +got):\n%s", diff)
+	}
+}
