@@ -391,18 +391,11 @@ func (h *Handler) renderDefinition(c *echo.Context, d *apiDef, v av.DefinitionVi
 		// The address of an operation that is gone: the page, as a 404.
 		status = http.StatusNotFound
 	}
-	if (h.opts.EntityPage == nil && h.opts.EntityPageOf == nil) || web.IsPartial(c.Request()) {
+	if h.opts.EntityPageOf == nil || web.IsPartial(c.Request()) {
 		return h.renderStatus(c, status, v.EntityTitle+" definition", view(v))
 	}
 	v.Framed = true
-	if h.opts.EntityPageOf != nil {
-		page, err := h.opts.EntityPageOf(c, d.stored, d.entity, "definition", view(v))
-		if err != nil {
-			return err
-		}
-		return web.Render(c, status, page)
-	}
-	page, err := h.opts.EntityPage(c, d.ref, "definition", view(v))
+	page, err := h.opts.EntityPageOf(c, d.stored, d.entity, "definition", view(v))
 	if err != nil {
 		return err
 	}
