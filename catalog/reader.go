@@ -34,6 +34,8 @@ type FileReader struct {
 	// URLs, when set, reads targets that are absolute http(s) URLs.
 	URLs *URLReader
 
+	// realBase is base with its symlinks resolved, once, on the first
+	// read (or by NewResolvedFileReader).
 	once     sync.Once
 	realBase string
 	baseErr  error
@@ -77,6 +79,20 @@ func NewFileReader(baseDir, entityFile string) *FileReader {
 	return &FileReader{base: base, dir: filepath.Dir(file), MaxSize: DefaultMaxReadSize}
 }
 
+// NewResolvedFileReader is NewFileReader for a base directory whose
+// symlinks the caller has resolved already, to realBase
+// (filepath.EvalSymlinks): a bulk load reads thousands of entities under
+// one base, which NewFileReader's readers would each resolve again.
+// realBase is taken only for an absolute, clean baseDir, the one the
+// reader is confined to.
+func NewResolvedFileReader(baseDir, realBase, entityFile string) *FileReader {
+	r := NewFileReader(baseDir, entityFile)
+	if r.base == baseDir {
+		r.realBase = realBase
+	}
+	return r
+}
+
 // ReadRelative implements Reader.
 func (r *FileReader) ReadRelative(ctx context.Context, target string) ([]byte, string, error) {
 	if isHTTPURL(target) {
@@ -117,7 +133,11 @@ func (r *FileReader) ReadRelative(ctx context.Context, target string) ([]byte, s
 // exists, gets one message that names neither the target nor whether it
 // exists: a catalog's author must not learn about the portal's disk.
 func (r *FileReader) resolveInside(path string) (string, error) {
-	r.once.Do(func() { r.realBase, r.baseErr = filepath.EvalSymlinks(r.base) })
+	r.once.Do(func() {
+		if r.realBase == "" { // not given to NewResolvedFileReader
+			r.realBase, r.baseErr = filepath.EvalSymlinks(r.base)
+		}
+	})
 	if r.baseErr != nil {
 		return "", fmt.Errorf("resolve base directory %s: %w", r.base, r.baseErr)
 	}

@@ -47,15 +47,16 @@ func (t *Targets) ReadLocation(ctx context.Context, loc LocationSpec) ([]byte, R
 		if err != nil {
 			return nil, nil, err
 		}
-		data, err := t.readFile(ctx, root, loc.Target)
+		realRoot, err := t.realRoot(root, loc.Target)
 		if err != nil {
 			return nil, nil, err
 		}
-		r := NewFileReader(root, loc.Target)
-		if real, ok := t.realRoots.Load(root); ok && r.base == root {
-			// The entity's placeholders resolve against the same root.
-			r.once.Do(func() { r.realBase = real.(string) })
+		data, err := t.readFile(ctx, root, realRoot, loc.Target)
+		if err != nil {
+			return nil, nil, err
 		}
+		// The entity's placeholders resolve against the same root.
+		r := NewResolvedFileReader(root, realRoot, loc.Target)
 		r.URLs = t.URLs
 		if t.MaxSize > 0 {
 			r.MaxSize = t.MaxSize
@@ -74,16 +75,9 @@ func (t *Targets) ReadLocation(ctx context.Context, loc LocationSpec) ([]byte, R
 	return nil, nil, fmt.Errorf("no reader for locations of type %q", loc.Type)
 }
 
-// readFile reads path, which must exist as a regular file inside root once
-// symlinks are resolved.
-func (t *Targets) readFile(ctx context.Context, root, path string) ([]byte, error) {
-	realRoot, err := t.realRoot(root)
-	if err != nil {
-		if errors.Is(err, fs.ErrNotExist) {
-			return nil, fmt.Errorf("%s does not exist: %w", path, fs.ErrNotExist)
-		}
-		return nil, fmt.Errorf("resolve %s: %w", root, err)
-	}
+// readFile reads path, which must exist as a regular file inside root
+// (resolved: realRoot) once symlinks are resolved.
+func (t *Targets) readFile(ctx context.Context, root, realRoot, path string) ([]byte, error) {
 	real, err := resolveBelow(root, realRoot, path)
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
@@ -124,14 +118,18 @@ func resolveBelow(root, realRoot, path string) (string, error) {
 	return cur, nil
 }
 
-// realRoot returns root with its symlinks resolved, once per root.
-func (t *Targets) realRoot(root string) (string, error) {
+// realRoot returns root with its symlinks resolved, once per root; its
+// errors name path, the file to read under it.
+func (t *Targets) realRoot(root, path string) (string, error) {
 	if real, ok := t.realRoots.Load(root); ok {
 		return real.(string), nil
 	}
 	real, err := filepath.EvalSymlinks(root)
 	if err != nil {
-		return "", err
+		if errors.Is(err, fs.ErrNotExist) {
+			return "", fmt.Errorf("%s does not exist: %w", path, fs.ErrNotExist)
+		}
+		return "", fmt.Errorf("resolve %s: %w", root, err)
 	}
 	t.realRoots.Store(root, real)
 	return real, nil

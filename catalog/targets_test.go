@@ -12,7 +12,8 @@ import (
 
 // Files are read through symlinks that stay inside the location's root,
 // and refused through any (of a file or of a directory on the way) that
-// leads out of it, however the root itself is reached.
+// leads out of it, however the root itself is reached; so are the files
+// an entity's placeholders name.
 func TestTargetsReadFileFollowsSymlinksOnlyInsideTheRoot(t *testing.T) {
 	tmp, outside := t.TempDir(), t.TempDir()
 	realRoot := filepath.Join(tmp, "real")
@@ -48,5 +49,20 @@ func TestTargetsReadFileFollowsSymlinksOnlyInsideTheRoot(t *testing.T) {
 	}
 	if _, err := read("sub/missing.yaml"); !errors.Is(err, fs.ErrNotExist) {
 		t.Errorf("missing file: %v, want fs.ErrNotExist", err)
+	}
+
+	// The placeholders of an entity read there are confined to the same
+	// root, which Targets resolved once for its reader.
+	_, r, err := tr.ReadLocation(context.Background(), LocationSpec{Type: "file", Target: filepath.Join(root, "sub", "a.yaml")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, _, err := r.ReadRelative(context.Background(), "../link.yaml"); err != nil || string(got) != "a" {
+		t.Errorf("placeholder ../link.yaml: %q, %v; want its content", got, err)
+	}
+	for _, target := range []string{"../out/secret.yaml", "secret.yaml"} {
+		if got, _, err := r.ReadRelative(context.Background(), target); err == nil || !strings.Contains(err.Error(), "outside") {
+			t.Errorf("placeholder %s: %q, %v; want refused as outside the root", target, got, err)
+		}
 	}
 }

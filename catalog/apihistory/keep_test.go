@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -178,9 +179,6 @@ func removedKeepsItsLastDefinition(t *testing.T, st *store.Store, opts catalog.O
 	if rep, err := r.rec.DiffBetween(ctx, tl[1].ID, tl[0].ID); err != nil || rep.Counts.Breaking != 1 {
 		t.Errorf("diff with the last definition: %+v, %v", rep, err)
 	}
-	if _, err := r.hist.Keep(ctx, key, tl[0].Hash, []byte(recPets)); err == nil {
-		t.Error("Keep stored a definition with another hash")
-	}
 	if x, err := st.ByRef(ctx, catalog.MustParseRef("api:default/x")); err != nil || x == nil {
 		t.Errorf("x, not removed: %v", err)
 	}
@@ -244,6 +242,61 @@ func TestADeletedOrphanAPIKeepsItsLastDefinition(t *testing.T) {
 			}
 		})
 	})
+}
+
+// TestARemovalKeepsNoDefinitionOfAnotherHash: the API's current version
+// was recorded, without its body, for a definition its entity no longer
+// holds (a process without API history rewrote it); removing the API
+// stores the entity's definition under no version, and the version says
+// its definition was not kept.
+func TestARemovalKeepsNoDefinitionOfAnotherHash(t *testing.T) {
+	for _, driver := range []string{store.SQLite, store.Postgres} {
+		t.Run(driver, func(t *testing.T) {
+			ctx := context.Background()
+			var dsn string
+			if driver == store.Postgres {
+				dsn = storetest.PostgresDSN(t)
+			} else {
+				dsn = filepath.Join(t.TempDir(), "portico.db")
+			}
+			on, off := openStore(t, driver, dsn), openStore(t, driver, dsn)
+			r := newRig(t, on)
+			const key = "api:default/pets"
+			x := apiFile("x", recPets)
+			r.sync(map[string]string{"file:/srv/pets.yaml": apiFile("pets", recPets), "file:/srv/x.yaml": x})
+			v := r.versions(key)[0]
+			rewrite := catalog.Mutation{Type: catalog.Full}
+			for loc, f := range map[string]string{"file:/srv/pets.yaml": apiFile("pets", recPetsV2), "file:/srv/x.yaml": x} {
+				ents, _ := catalog.ParseYAML([]byte(f), catalog.Source{Location: loc})
+				rewrite.Entities = append(rewrite.Entities, ents...)
+			}
+			if _, err := catalog.New(off, catalog.Options{}).Apply(ctx, "file:/srv/*.yaml", rewrite); err != nil {
+				t.Fatal(err)
+			}
+			r.sync(map[string]string{"file:/srv/x.yaml": x}) // pets is removed
+			if _, err := on.ByRef(ctx, catalog.MustParseRef(key)); catalog.ErrorCode(err) != catalog.ENOTFOUND {
+				t.Fatalf("pets still stored: %v", err)
+			}
+			if got := storedBytes(t, on, key); len(got) != 1 || got[0] != 0 {
+				t.Errorf("stored bytes %v, want [0]: the removed definition has another hash", got)
+			}
+			if _, err := r.hist.Definition(ctx, v.ID); !errors.Is(err, ErrNotKept) {
+				t.Errorf("definition of the version: %v, want ErrNotKept", err)
+			}
+		})
+	}
+}
+
+// openStore opens a store on the database dsn names, closed when the test
+// ends: two on one database are two processes.
+func openStore(t *testing.T, driver, dsn string) *store.Store {
+	t.Helper()
+	st, err := store.Open(context.Background(), store.Config{Driver: driver, DSN: dsn})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	return st
 }
 
 // TestARemovedAPIsDefinitionIsNotKeptWithoutTheHook: a history store not

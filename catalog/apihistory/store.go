@@ -152,54 +152,6 @@ func Hash(definition []byte) string {
 // latest orders an API's versions newest first.
 const latest = "ORDER BY current_since DESC, id DESC"
 
-// Head is an API's current version (Heads).
-type Head struct {
-	Hash string
-	Kept bool // its definition is stored, not only held by the entity
-}
-
-// Heads returns every API's current version, by entity key.
-func (s *Store) Heads(ctx context.Context) (map[string]Head, error) {
-	rows, err := s.db.QueryContext(ctx, `SELECT entity_key, hash, kept FROM (
-  SELECT entity_key, hash, length(definition) > 0 AS kept,
-    ROW_NUMBER() OVER (PARTITION BY entity_key `+latest+`) AS rn FROM api_versions
-) x WHERE rn = 1`)
-	if err != nil {
-		return nil, fmt.Errorf("read api version heads: %w", err)
-	}
-	defer rows.Close()
-	out := map[string]Head{}
-	for rows.Next() {
-		var k string
-		var h Head
-		if err := rows.Scan(&k, &h.Hash, &h.Kept); err != nil {
-			return nil, err
-		}
-		out[k] = h
-	}
-	return out, rows.Err()
-}
-
-// Keep stores the definition of entityKey's version hash if it was
-// stored without one; a definition with another hash is refused. It
-// reports whether it stored it.
-func (s *Store) Keep(ctx context.Context, entityKey, hash string, definition []byte) (bool, error) {
-	if Hash(definition) != hash {
-		return false, fmt.Errorf("keep version %s of %s: the definition has another hash", hash, entityKey)
-	}
-	gz, err := compress(definition)
-	if err != nil {
-		return false, err
-	}
-	res, err := s.db.ExecContext(ctx, s.rebind(`UPDATE api_versions SET definition = ?
-WHERE entity_key = ? AND hash = ? AND length(definition) = 0`), gz, entityKey, hash)
-	if err != nil {
-		return false, fmt.Errorf("keep version %s of %s: %w", hash, entityKey, err)
-	}
-	n, err := res.RowsAffected()
-	return n > 0, err
-}
-
 const selectVersion = `SELECT id, entity_key, hash, spec_type, info_version, provider, location, run_id, revision, size,
 first_seen, current_since, prev_id FROM api_versions`
 

@@ -76,12 +76,20 @@ func TestRecordStoresEachDefinitionOnce(t *testing.T) {
 		if len(list) != 2 || list[0].ID != a.ID || list[1].ID != b.ID {
 			t.Errorf("list = %+v, want A (current) then B", list)
 		}
-		heads, err := h.Heads(ctx)
+		// The current version is the timeline's first, and Record stored
+		// its body: h reads no entities, so only a kept body reads.
+		tl, err := h.Timeline(ctx, "api:default/pets")
 		if err != nil {
 			t.Fatal(err)
 		}
-		if len(heads) != 2 || heads["api:default/pets"] != (Head{Hash: Hash([]byte("A")), Kept: true}) {
-			t.Errorf("heads = %v", heads)
+		if len(tl) != 2 || tl[0].Hash != Hash([]byte("A")) {
+			t.Fatalf("timeline of pets: %+v, want A current", tl)
+		}
+		if def, err := h.Definition(ctx, tl[0].ID); err != nil || string(def) != "A" {
+			t.Errorf("current definition of pets: %q, %v; want it kept", def, err)
+		}
+		if other, err := h.Timeline(ctx, "api:default/other"); err != nil || len(other) != 1 || other[0].Hash != Hash([]byte("A")) {
+			t.Errorf("timeline of other: %+v, %v; want its own version of A", other, err)
 		}
 	})
 }
@@ -95,9 +103,9 @@ func TestRecordKeepsTheTimelineOrderedWithinAMillisecond(t *testing.T) {
 		if !b.CurrentSince.After(a.CurrentSince) || !a2.CurrentSince.After(b.CurrentSince) {
 			t.Errorf("current_since not increasing: %v %v %v", a.CurrentSince, b.CurrentSince, a2.CurrentSince)
 		}
-		heads, _ := h.Heads(context.Background())
-		if heads["api:default/pets"].Hash != a.Hash {
-			t.Errorf("head = %v, want A", heads["api:default/pets"])
+		tl, err := h.Timeline(context.Background(), "api:default/pets")
+		if err != nil || len(tl) != 2 || tl[0].Hash != a.Hash {
+			t.Errorf("current version = %+v, %v; want A", tl, err)
 		}
 	})
 }

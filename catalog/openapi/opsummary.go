@@ -2,6 +2,7 @@ package openapi
 
 import (
 	"bytes"
+	"fmt"
 
 	"go.yaml.in/yaml/v3"
 )
@@ -16,8 +17,12 @@ import (
 // (JSON, which encoding/json skips through cheaply anyway; documents that
 // are not a plain block mapping at the top; a section that does not parse
 // alone, such as an alias to an anchor in a dropped section) goes through
-// Summarize.
-func SummarizeOperations(data []byte) (ops, webhooks []OperationSummary, err error) {
+// Summarize. A definition above limits.MaxBytes (zero: the default) is
+// refused with ErrTooLarge, as Parse refuses it.
+func SummarizeOperations(data []byte, limits Limits) (ops, webhooks []OperationSummary, err error) {
+	if limits = limits.withDefaults(); int64(len(data)) > limits.MaxBytes {
+		return nil, nil, fmt.Errorf("%w (%d bytes, limit %d)", ErrTooLarge, len(data), limits.MaxBytes)
+	}
 	if !IsJSON(data) {
 		if part, ok := operationSections(data); ok {
 			var raw struct {

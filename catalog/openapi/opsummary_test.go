@@ -1,6 +1,8 @@
 package openapi
 
 import (
+	"bytes"
+	"errors"
 	"os"
 	"path/filepath"
 	"testing"
@@ -39,7 +41,7 @@ func FuzzSummarizeOperations(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		sum, err := Summarize(data)
-		ops, webhooks, opsErr := SummarizeOperations(data)
+		ops, webhooks, opsErr := SummarizeOperations(data, Limits{})
 		if err != nil {
 			return
 		}
@@ -53,6 +55,32 @@ func FuzzSummarizeOperations(f *testing.F) {
 			t.Errorf("webhooks (-Summarize +SummarizeOperations):\n%s", diff)
 		}
 	})
+}
+
+// TestSummarizeOperationsRefusesALargeDefinition: the search index reads
+// no definition above the limit, the default one when none is set.
+func TestSummarizeOperationsRefusesALargeDefinition(t *testing.T) {
+	small := []byte("openapi: 3.0.0\npaths:\n  /a: {get: {}}\n")
+	for _, tc := range []struct {
+		name   string
+		data   []byte
+		limits Limits
+		want   error
+	}{
+		{"under the limit", small, Limits{MaxBytes: int64(len(small))}, nil},
+		{"over the limit", small, Limits{MaxBytes: int64(len(small)) - 1}, ErrTooLarge},
+		{"over the default", append(bytes.Repeat([]byte("#\n"), DefaultMaxBytes/2), small...), Limits{}, ErrTooLarge},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ops, _, err := SummarizeOperations(tc.data, tc.limits)
+			if !errors.Is(err, tc.want) {
+				t.Fatalf("err = %v, want %v", err, tc.want)
+			}
+			if tc.want == nil && len(ops) != 1 {
+				t.Errorf("ops = %+v, want GET /a", ops)
+			}
+		})
+	}
 }
 
 func TestOperationSectionsKeepOnlyWhatListsOperations(t *testing.T) {

@@ -60,9 +60,8 @@ func APIDocsModule() portico.Feature {
 			Page: func(c *echo.Context, title string) views.Page {
 				return pages.Page(c, title, views.NavAPIs)
 			},
-			EntityPage: pages.EntityPage,
-			UserKey:    userKey,
-			ReaderFor:  readerFor(s.URLReader, catalogplugin.FileRoots(s.Settings.Catalog.Locations)),
+			UserKey:   userKey,
+			ReaderFor: readerFor(s.URLReader, catalogplugin.FileRoots(s.Settings.Catalog.Locations)),
 		}
 		x, _ := pages.(*pagesExtensions)
 		if x != nil {

@@ -36,15 +36,12 @@ type Options struct {
 	RequireUser func(c *echo.Context) error
 	// Page returns the layout's page data for a request.
 	Page func(c *echo.Context, title string) views.Page
-	// EntityPage, when set, wraps content as tab `tab` of the entity page of
-	// ref (layout, entity header, tab bar), so the definition reads as a tab
-	// of the API's page; without it the definition stands alone in the
-	// layout.
-	EntityPage func(c *echo.Context, ref catalog.Ref, tab string, content templ.Component) (templ.Component, error)
-	// EntityPageOf, when set, is EntityPage for the entity the handler has
-	// already read and decoded: the frame then reads nothing (a large
-	// definition's entity took longer to read and decode than the page to
-	// render).
+	// EntityPageOf, when set, wraps content as tab `tab` of the entity page
+	// of the entity the handler has already read and decoded (layout,
+	// entity header, tab bar), so the definition reads as a tab of the
+	// API's page; without it the definition stands alone in the layout.
+	// The frame reads nothing: a large definition's entity took longer to
+	// read and decode than the page to render.
 	EntityPageOf func(c *echo.Context, stored *catalog.StoredEntity, e *catalog.Entity, tab string, content templ.Component) (templ.Component, error)
 	// UserKey names the caller for the rate limit (default: client IP).
 	UserKey func(c *echo.Context) string

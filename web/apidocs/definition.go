@@ -211,21 +211,50 @@ func (h *Handler) loadedQuickly(c *echo.Context, d *apiDef) (*openapi.Definition
 // operation serves one expanded operation: the htmx fragment, or without
 // htmx the whole page with that operation open.
 func (h *Handler) operation(c *echo.Context) error {
+	key := c.Param("opKey")
+	return h.serveFragment(c, fragment{
+		whole: func(d *apiDef) error {
+			v := h.baseView(d)
+			h.fillSummary(c, d, &v, key)
+			return h.renderDefinition(c, d, v, av.Definition)
+		},
+		failed: func(err error) error {
+			return web.Render(c, http.StatusOK, av.OperationDetails(av.OperationView{Key: key, Error: err.Error()}))
+		},
+		show: func(d *apiDef, sum *openapi.Summary) error {
+			return web.Render(c, http.StatusOK, av.OperationDetails(h.operationView(c, d, sum, key)))
+		},
+	})
+}
+
+// fragment is what an OpenAPI fragment handler (an operation, a model, a
+// webhook, a page of models) does once serveFragment has loaded the API
+// the request names.
+type fragment struct {
+	// whole answers a request without htmx: the definition page showing
+	// the same, or a redirect to it.
+	whole func(d *apiDef) error
+	// failed answers for a definition that cannot be summarized.
+	failed func(err error) error
+	// show renders the fragment.
+	show func(d *apiDef, sum *openapi.Summary) error
+}
+
+// serveFragment loads the API the request names and, for htmx, its
+// summary, and hands them to f.
+func (h *Handler) serveFragment(c *echo.Context, f fragment) error {
 	d, err := h.loadAPI(c)
 	if err != nil {
 		return err
 	}
-	key := c.Param("opKey")
 	if !web.IsPartial(c.Request()) {
-		v := h.baseView(d)
-		h.fillSummary(c, d, &v, key)
-		return h.renderDefinition(c, d, v, av.Definition)
+		return f.whole(d)
 	}
 	sum, err := h.cache.Summary(d.hash, d.data)
 	if err != nil {
-		return web.Render(c, http.StatusOK, av.OperationDetails(av.OperationView{Key: key, Error: err.Error()}))
+		return f.failed(err)
 	}
-	return web.Render(c, http.StatusOK, av.OperationDetails(h.operationView(c, d, sum, key)))
+	return f.show(d, sum)
 }
 
 func (h *Handler) operationView(c *echo.Context, d *apiDef, sum *openapi.Summary, key string) av.OperationView {
@@ -391,18 +420,11 @@ func (h *Handler) renderDefinition(c *echo.Context, d *apiDef, v av.DefinitionVi
 		// The address of an operation that is gone: the page, as a 404.
 		status = http.StatusNotFound
 	}
-	if (h.opts.EntityPage == nil && h.opts.EntityPageOf == nil) || web.IsPartial(c.Request()) {
+	if h.opts.EntityPageOf == nil || web.IsPartial(c.Request()) {
 		return h.renderStatus(c, status, v.EntityTitle+" definition", view(v))
 	}
 	v.Framed = true
-	if h.opts.EntityPageOf != nil {
-		page, err := h.opts.EntityPageOf(c, d.stored, d.entity, "definition", view(v))
-		if err != nil {
-			return err
-		}
-		return web.Render(c, status, page)
-	}
-	page, err := h.opts.EntityPage(c, d.ref, "definition", view(v))
+	page, err := h.opts.EntityPageOf(c, d.stored, d.entity, "definition", view(v))
 	if err != nil {
 		return err
 	}

@@ -497,10 +497,6 @@ operations:
 func TestFramedDefinitionReusesTheDecodedEntity(t *testing.T) {
 	var framed *catalog.Entity
 	r := newRig(t, Options{
-		EntityPage: func(*echo.Context, catalog.Ref, string, templ.Component) (templ.Component, error) {
-			t.Error("the frame read the entity again")
-			return nil, nil
-		},
 		EntityPageOf: func(_ *echo.Context, se *catalog.StoredEntity, e *catalog.Entity, tab string, content templ.Component) (templ.Component, error) {
 			if se == nil || tab != "definition" {
 				t.Errorf("frame of %v, tab %q", se, tab)

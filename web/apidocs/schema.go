@@ -117,58 +117,55 @@ func (h *Handler) fillModelsAndWebhooks(c *echo.Context, d *apiDef, v *av.Defini
 // models serves a page of the models section (?models=N): the htmx
 // fragment, or without htmx a redirect to the definition page showing it.
 func (h *Handler) models(c *echo.Context) error {
-	d, err := h.loadAPI(c)
-	if err != nil {
-		return err
-	}
 	page, _ := strconv.Atoi(c.QueryParam("models"))
 	page = max(page, 1)
-	if !web.IsPartial(c.Request()) {
-		return c.Redirect(http.StatusSeeOther, DefinitionURL(d.ref)+"?models="+strconv.Itoa(page)+"#models-heading")
-	}
-	sum, err := h.cache.Summary(d.hash, d.data)
-	if err != nil {
-		return echo.NewHTTPError(http.StatusUnprocessableEntity, "the definition cannot be read: "+err.Error())
-	}
-	v := h.baseView(d)
-	v.Models, v.ModelPager = pageOfModels(sum.Models, newModelLinks(v.BaseURL, sum.Models), page, "")
-	return web.Render(c, http.StatusOK, av.ModelList(v))
+	return h.serveFragment(c, fragment{
+		whole: func(d *apiDef) error {
+			return c.Redirect(http.StatusSeeOther, DefinitionURL(d.ref)+"?models="+strconv.Itoa(page)+"#models-heading")
+		},
+		failed: func(err error) error {
+			return echo.NewHTTPError(http.StatusUnprocessableEntity, "the definition cannot be read: "+err.Error())
+		},
+		show: func(d *apiDef, sum *openapi.Summary) error {
+			v := h.baseView(d)
+			v.Models, v.ModelPager = pageOfModels(sum.Models, newModelLinks(v.BaseURL, sum.Models), page, "")
+			return web.Render(c, http.StatusOK, av.ModelList(v))
+		},
+	})
 }
 
 // model serves one opened model: the htmx fragment, or without htmx a
 // redirect to the definition page with the model open.
 func (h *Handler) model(c *echo.Context) error {
-	d, err := h.loadAPI(c)
-	if err != nil {
-		return err
-	}
 	id := c.Param("model")
-	if !web.IsPartial(c.Request()) {
-		return c.Redirect(http.StatusSeeOther, modelURL(DefinitionURL(d.ref), openapi.Slug(id)))
-	}
-	sum, err := h.cache.Summary(d.hash, d.data)
-	if err != nil {
-		return web.Render(c, http.StatusOK, av.ModelDetails(av.ModelView{ID: id, Error: err.Error()}))
-	}
-	return web.Render(c, http.StatusOK, av.ModelDetails(h.modelView(c, d, sum, id)))
+	return h.serveFragment(c, fragment{
+		whole: func(d *apiDef) error {
+			return c.Redirect(http.StatusSeeOther, modelURL(DefinitionURL(d.ref), openapi.Slug(id)))
+		},
+		failed: func(err error) error {
+			return web.Render(c, http.StatusOK, av.ModelDetails(av.ModelView{ID: id, Error: err.Error()}))
+		},
+		show: func(d *apiDef, sum *openapi.Summary) error {
+			return web.Render(c, http.StatusOK, av.ModelDetails(h.modelView(c, d, sum, id)))
+		},
+	})
 }
 
 // webhook serves one opened webhook, like model.
 func (h *Handler) webhook(c *echo.Context) error {
-	d, err := h.loadAPI(c)
-	if err != nil {
-		return err
-	}
 	key := c.Param("key")
-	if !web.IsPartial(c.Request()) {
-		k := openapi.Slug(key)
-		return c.Redirect(http.StatusSeeOther, DefinitionURL(d.ref)+"?webhook="+k+"#webhook-"+k)
-	}
-	sum, err := h.cache.Summary(d.hash, d.data)
-	if err != nil {
-		return web.Render(c, http.StatusOK, av.WebhookDetails(av.OperationView{Key: key, Error: err.Error()}))
-	}
-	return web.Render(c, http.StatusOK, av.WebhookDetails(h.webhookView(c, d, sum, key)))
+	return h.serveFragment(c, fragment{
+		whole: func(d *apiDef) error {
+			k := openapi.Slug(key)
+			return c.Redirect(http.StatusSeeOther, DefinitionURL(d.ref)+"?webhook="+k+"#webhook-"+k)
+		},
+		failed: func(err error) error {
+			return web.Render(c, http.StatusOK, av.WebhookDetails(av.OperationView{Key: key, Error: err.Error()}))
+		},
+		show: func(d *apiDef, sum *openapi.Summary) error {
+			return web.Render(c, http.StatusOK, av.WebhookDetails(h.webhookView(c, d, sum, key)))
+		},
+	})
 }
 
 // loadedDefinition waits for the full definition as an opened operation

@@ -1,7 +1,6 @@
 package apidocs
 
 import (
-	"cmp"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -614,10 +613,7 @@ func (x *opIndex) indexAPI(s *catalog.StoredEntity) *indexedAPI {
 		// Not through the page's summary cache: a build reads every API
 		// once, and needs the operations alone (SummarizeOperations skips
 		// the rest of a YAML definition, half the parse's garbage).
-		if int64(len(data)) > cmp.Or(x.h.opts.Limits.MaxBytes, openapi.DefaultMaxBytes) {
-			return none
-		}
-		ops, webhooks, err := openapi.SummarizeOperations(data)
+		ops, webhooks, err := openapi.SummarizeOperations(data, x.h.opts.Limits)
 		if err != nil {
 			return none
 		}
