@@ -22,7 +22,9 @@
 // and then the plugin itself. Only then does the backend listen. A duplicate
 // id, a module whose plugin is absent, or a failing registration or init
 // stops start-up with one error naming the feature, and no listener is left
-// open.
+// open. The configuration is checked in full (the features' sections with
+// the checks given to CheckConfig) before the database is opened, so a
+// start refused for a bad value creates no database.
 package portico
 
 import (
@@ -31,6 +33,8 @@ import (
 	"net"
 	"regexp"
 	"sync"
+
+	"github.com/porticohq/portico/config"
 )
 
 // Feature is a plugin or a module; create one with NewPlugin or NewModule
@@ -70,6 +74,7 @@ type ModuleRegistrar interface {
 type plugin struct {
 	id       string
 	register func(PluginRegistrar) error
+	check    func(root *config.Config) error
 }
 
 func (p *plugin) featureID() string { return p.id }
@@ -77,6 +82,7 @@ func (p *plugin) featureID() string { return p.id }
 type module struct {
 	pluginID, id string
 	register     func(ModuleRegistrar) error
+	check        func(root *config.Config) error
 }
 
 func (m *module) featureID() string { return m.pluginID + "." + m.id }
@@ -92,6 +98,27 @@ func NewPlugin(id string, register func(r PluginRegistrar) error) Feature {
 // only that plugin's extension points, and it initialises before the plugin.
 func NewModule(pluginID, moduleID string, register func(r ModuleRegistrar) error) Feature {
 	return &module{pluginID: pluginID, id: moduleID, register: register}
+}
+
+// CheckConfig returns f with check, which Run calls with the whole
+// configuration before it opens the database: a feature whose register
+// reads its own section refuses a bad value there too, so that a start it
+// stops leaves nothing behind (no new SQLite file, no new PostgreSQL
+// database). check refuses what register would, and its error is reported
+// as register's. A feature that is not a plugin or module is returned as
+// it is.
+func CheckConfig(f Feature, check func(root *config.Config) error) Feature {
+	switch t := f.(type) {
+	case *plugin:
+		c := *t
+		c.check = check
+		return &c
+	case *module:
+		c := *t
+		c.check = check
+		return &c
+	}
+	return f
 }
 
 // featureIDPattern is what plugin and module ids look like (Backstage uses

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+
+	"github.com/porticohq/portico/config"
 )
 
 // registry holds the added features grouped by plugin, and what they
@@ -102,6 +104,30 @@ func newRegistry(features []Feature) (*registry, error) {
 		p.modules = append(p.modules, &moduleEntry{m: m, plugin: p})
 	}
 	return r, nil
+}
+
+// checkConfig runs the features' configuration checks (CheckConfig),
+// plugins first, in the order register calls them.
+func (r *registry) checkConfig(root *config.Config) error {
+	for _, p := range r.plugins {
+		if p.p.check == nil {
+			continue
+		}
+		if err := safeCall(func() error { return p.p.check(root) }); err != nil {
+			return pluginErr(p.p.id, "register: %w", err)
+		}
+	}
+	for _, p := range r.plugins {
+		for _, m := range p.modules {
+			if m.m.check == nil {
+				continue
+			}
+			if err := safeCall(func() error { return m.m.check(root) }); err != nil {
+				return moduleErr(m.m.featureID(), "register: %w", err)
+			}
+		}
+	}
+	return nil
 }
 
 // register calls every plugin's register function, then every module's:

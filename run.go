@@ -52,7 +52,7 @@ func (b *Backend) run(ctx context.Context) error {
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	rt, err := b.setup(ctx)
+	rt, err := b.setup(ctx, reg)
 	if err != nil {
 		return err
 	}
@@ -84,9 +84,10 @@ func (b *Backend) run(ctx context.Context) error {
 	return rt.web.Serve(ctx, ln)
 }
 
-// setup loads the configuration and builds the shared services: store,
-// catalog, scheduler, URL reader and HTTP server.
-func (b *Backend) setup(ctx context.Context) (*runtime, error) {
+// setup loads the configuration, checks it in full (reg's features'
+// sections too), and only then opens the database and builds the shared
+// services: store, catalog, scheduler, URL reader and HTTP server.
+func (b *Backend) setup(ctx context.Context, reg *registry) (*runtime, error) {
 	rt := &runtime{clock: b.opts.clock, log: b.opts.logger, readiness: NewReadiness()}
 	if rt.clock == nil {
 		rt.clock = time.Now
@@ -130,6 +131,9 @@ func (b *Backend) setup(ctx context.Context) (*runtime, error) {
 			return nil, fmt.Errorf("listen address %q: %w", addr, err)
 		}
 		rt.settings.Backend.Listen = l
+	}
+	if err := reg.checkConfig(cfg); err != nil {
+		return nil, err
 	}
 	if err := b.openStore(ctx, rt); err != nil {
 		return nil, err

@@ -21,8 +21,8 @@ import (
 // empty Config, so "no config, no work" needs no nil checks.
 //
 // A Config remembers which file set each key, so decode errors name the file
-// and the key path: "app-config.yaml: backend.listen.port: expected a number,
-// got \"abc\"". It also records which keys features read, so the backend can
+// and the key path: "app-config.yaml: backend.listen.port: expected a whole
+// number, got \"abc\"". It also records which keys features read, so the backend can
 // warn once about keys nobody uses.
 type Config struct {
 	tree  *shared

@@ -121,7 +121,9 @@ func TestConfigErrorsNameFileAndKeyPath(t *testing.T) {
 		name, yaml, want string
 	}{
 		{"port not a number", "backend:\n  listen:\n    port: abc\n",
-			`app-config.yaml: backend.listen.port: expected a number, got "abc"`},
+			`app-config.yaml: backend.listen.port: expected a whole number, got "abc"`},
+		{"port a fraction", "backend:\n  listen:\n    port: 7007.5\n",
+			`app-config.yaml: backend.listen.port: expected a whole number, got 7007.5`},
 		{"listen string without port", "backend:\n  listen: 'localhost:http'\n",
 			`app-config.yaml: backend.listen: expected a number for the port, got "http"`},
 		{"locations not a list", "catalog:\n  locations: {type: file}\n",
@@ -152,6 +154,30 @@ func TestConfigErrorsNameFileAndKeyPath(t *testing.T) {
 				t.Errorf("error\n got: %s\nwant: %s", got, tt.want)
 			}
 		})
+	}
+}
+
+// Outside test: apiDocs.history.keep.min: 1.5 was refused with "expected
+// a number, got 1.5", which 1.5 is. Integer keys say they want a whole
+// number (and unsigned ones, one that is not negative).
+func TestIntegerKeysSayTheyWantAWholeNumber(t *testing.T) {
+	cfg, err := Parse("app-config.yaml", []byte("apiDocs:\n  history:\n    keep: {min: 1.5, max: -2}\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var min struct {
+		Min int `yaml:"min"`
+	}
+	err = cfg.Sub("apiDocs.history.keep").Decode(&min)
+	if want := "app-config.yaml: apiDocs.history.keep.min: expected a whole number, got 1.5"; err == nil || err.Error() != want {
+		t.Errorf("int: %v, want %s", err, want)
+	}
+	var max struct {
+		Max uint `yaml:"max"`
+	}
+	err = cfg.Sub("apiDocs.history.keep").Decode(&max)
+	if want := "app-config.yaml: apiDocs.history.keep.max: expected a whole number of 0 or more, got -2"; err == nil || err.Error() != want {
+		t.Errorf("uint: %v, want %s", err, want)
 	}
 }
 
@@ -260,7 +286,7 @@ func TestDatabaseForms(t *testing.T) {
 		{name: "unknown client", yaml: "client: mysql\n",
 			wantErr: `app-config.yaml: backend.database.client: unknown client "mysql" (use better-sqlite3, sqlite3, sqlite or pg)`},
 		{name: "bad port", yaml: "client: pg\nconnection: {host: db, port: five}\n",
-			wantErr: `app-config.yaml: backend.database.connection.port: expected a number, got "five"`},
+			wantErr: `app-config.yaml: backend.database.connection.port: expected a whole number, got "five"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

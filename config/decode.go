@@ -216,13 +216,13 @@ func (c *Config) decodeScalar(rv reflect.Value) error {
 	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
 		n, ok := c.integer()
 		if !ok || rv.OverflowInt(n) {
-			return c.typeError("a number")
+			return c.typeError("a whole number")
 		}
 		rv.SetInt(n)
 	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
 		n, ok := c.integer()
 		if !ok || n < 0 || rv.OverflowUint(uint64(n)) {
-			return c.typeError("a number")
+			return c.typeError("a whole number of 0 or more")
 		}
 		rv.SetUint(uint64(n))
 	case reflect.Float32, reflect.Float64:

@@ -364,3 +364,21 @@ func oasdiffSays(t *testing.T, from, to []byte) []string {
 	slices.Sort(out)
 	return out
 }
+
+// A path item emptied to null is a definition that cannot be loaded, as
+// any other: the diff fails (diff-failed) instead of calling each of the
+// path's operations removed.
+func TestOpenAPINullPathItemFailsTheDiff(t *testing.T) {
+	const v1 = "openapi: 3.0.3\ninfo: {title: t, version: '1'}\npaths:\n  /x:\n" +
+		"    get: {responses: {'200': {description: ok}}}\n" +
+		"    post: {responses: {'200': {description: ok}}}\n" +
+		"    delete: {responses: {'200': {description: ok}}}\n"
+	const v2 = "openapi: 3.0.3\ninfo: {title: t, version: '1'}\npaths: {/x: null}\n"
+	rep, err := OpenAPI(context.Background(), Input{Name: "old.yaml", Data: []byte(v1)}, Input{Name: "new.yaml", Data: []byte(v2)}, openapi.Limits{})
+	if err == nil {
+		t.Fatalf("diffed a null path item: %s", dump(rep))
+	}
+	if want := `new.yaml: load definition: paths["/x"] is null`; !strings.HasPrefix(err.Error(), want) {
+		t.Errorf("err = %v, want it to start %q", err, want)
+	}
+}

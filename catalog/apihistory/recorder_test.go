@@ -362,3 +362,27 @@ func TestFirstVersionsAreWrittenWithTheirEntities(t *testing.T) {
 		}
 	})
 }
+
+// TestRecorderNullPathItemsAreADiffFailure: an edit that leaves an
+// OpenAPI 3 definition's path items null is a version whose diff fails, as
+// any definition that cannot be loaded is (the webhooks tell of it as
+// diff-failed), not one whose operations were all removed.
+func TestRecorderNullPathItemsAreADiffFailure(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		r := newRig(t, st)
+		r.sync(map[string]string{"file:/srv/pets.yaml": apiFile("pets", recPets)})
+		nulls := "openapi: 3.0.3\ninfo: {title: Pets, version: \"2.0\"}\npaths:\n  /pets: null\n  /pets/{id}: null\n"
+		r.sync(map[string]string{"file:/srv/pets.yaml": apiFile("pets", nulls)})
+		tl := r.versions("api:default/pets")
+		if len(tl) != 2 {
+			t.Fatalf("versions: %+v", tl)
+		}
+		if tl[0].Changes != nil {
+			t.Errorf("the null path items were diffed: %+v", *tl[0].Changes)
+		}
+		_, err := r.rec.DiffBetween(context.Background(), tl[1].ID, tl[0].ID)
+		if catalog.ErrorCode(err) != catalog.EINVALID || !strings.Contains(err.Error(), `paths["/pets"], paths["/pets/{id}"] is null`) {
+			t.Errorf("diff: %v, want an EINVALID error naming the null path items", err)
+		}
+	})
+}

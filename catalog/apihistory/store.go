@@ -115,6 +115,21 @@ func (s *Store) Migrate(ctx context.Context) error {
 	return store.Migrate(ctx, s.bun, MigrationOwner, Migrations())
 }
 
+// Began returns when the history began in this database: when its first
+// migration was applied. It is the last change of a feed with nothing in
+// it yet, the same on every request and every replica.
+func (s *Store) Began(ctx context.Context) (time.Time, error) {
+	var ms sql.NullInt64
+	err := s.db.QueryRowContext(ctx, s.rebind("SELECT MIN(applied_at) FROM schema_migrations WHERE owner = ?"), MigrationOwner).Scan(&ms)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("read when the history began: %w", err)
+	}
+	if !ms.Valid {
+		return time.Time{}, catalog.Errorf(catalog.ENOTFOUND, "the API history is not set up (no migration applied)")
+	}
+	return unixMilli(ms.Int64), nil
+}
+
 // Open is NewStore followed by Migrate.
 func Open(ctx context.Context, db *bun.DB, now func() time.Time) (*Store, error) {
 	s := NewStore(db, now)

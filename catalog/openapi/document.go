@@ -25,7 +25,7 @@ func LoadDocument(ctx context.Context, data []byte, reader catalog.Reader, limit
 	if int64(len(data)) > limits.MaxBytes {
 		return nil, nil, fmt.Errorf("%w (%d bytes, limit %d)", ErrTooLarge, len(data), limits.MaxBytes)
 	}
-	sum, err = Summarize(data)
+	sum, err = summarizeLoadable(data)
 	if err != nil {
 		return nil, nil, err
 	}

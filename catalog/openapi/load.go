@@ -96,7 +96,7 @@ func Parse(ctx context.Context, data []byte, reader catalog.Reader, limits Limit
 	if int64(len(data)) > limits.MaxBytes {
 		return nil, fmt.Errorf("%w (%d bytes, limit %d)", ErrTooLarge, len(data), limits.MaxBytes)
 	}
-	sum, err := Summarize(data)
+	sum, err := summarizeLoadable(data)
 	if err != nil {
 		return nil, err
 	}

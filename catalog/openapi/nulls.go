@@ -14,7 +14,7 @@ import (
 // finds, so the person reading the page (and `portico validate`) learns
 // where the definition is wrong instead of reading a Go runtime error.
 // Definitions that load are never searched: a null kin-openapi tolerates
-// stays tolerated.
+// stays tolerated, except a null path item (summarizeLoadable).
 
 // maxNulls bounds how many places one error names.
 const maxNulls = 5
@@ -78,6 +78,23 @@ func member(k string) string {
 		return "." + k
 	}
 	return "[" + strconv.Quote(k) + "]"
+}
+
+// summarizeLoadable is Summarize for Parse and LoadDocument, which refuse a
+// null path item in any format. kin-openapi reads one in an OpenAPI 3
+// document as an empty path item: the definition loaded as if the path had
+// no operations, passed `portico validate`, and its diff against the
+// version before called the path's operations removed, where the same
+// null in Swagger 2.0 failed to load (and to diff).
+func summarizeLoadable(data []byte) (*Summary, error) {
+	sum, nulls, err := summarize(data)
+	if err != nil {
+		return nil, err
+	}
+	if len(nulls) > 0 {
+		return nil, fmt.Errorf("load definition: %w", nullError(nulls[:min(len(nulls), maxNulls)]))
+	}
+	return sum, nil
 }
 
 // nullError describes the places nullsIn found.

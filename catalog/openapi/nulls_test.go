@@ -62,3 +62,33 @@ func TestSwaggerYAMLWithUnquotedResponseCodesLoads(t *testing.T) {
 		t.Errorf("responses not converted: %+v", op)
 	}
 }
+
+// kin-openapi reads a null path item of an OpenAPI 3 document as an empty
+// one: the definition loaded as if the path had no operations, passed
+// `portico validate`, and its diff against the version before called each
+// of the path's operations removed. It is the same mistake Swagger 2.0's
+// null path item is, reported in the same words by Parse (the page,
+// validate) and LoadDocument (the differ); an empty path item still loads.
+func TestNullPathItemsAreProblemsInEveryFormat(t *testing.T) {
+	for name, tc := range map[string]struct{ doc, want string }{
+		"3.0 path item": {"openapi: 3.0.3\ninfo: {title: t, version: '1'}\npaths: {/x: null}\n", `load definition: paths["/x"] is null where an object is expected`},
+		"3.1 path item": {"openapi: 3.1.0\ninfo: {title: t, version: '1'}\npaths:\n  /x: null\n", `paths["/x"] is null`},
+		"3.1 webhook":   {"openapi: 3.1.0\ninfo: {title: t, version: '1'}\nwebhooks: {newPet: null}\n", `webhooks.newPet is null`},
+		"json":          {`{"openapi":"3.0.0","info":{"title":"t","version":"1"},"paths":{"/x":null}}`, `paths["/x"] is null`},
+		"several":       {"openapi: 3.0.3\ninfo: {title: t, version: '1'}\npaths: {/b: null, /a: null, /c: {}}\n", `paths["/a"], paths["/b"] is null`},
+		"swagger (2.0)": {"swagger: '2.0'\ninfo: {title: t, version: '1'}\npaths: {/x: null}\n", `load definition: paths["/x"] is null where an object is expected`},
+	} {
+		t.Run(name, func(t *testing.T) {
+			if _, err := Parse(context.Background(), []byte(tc.doc), nil, Limits{}); err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("Parse: %v, want %q", err, tc.want)
+			}
+			if _, _, err := LoadDocument(context.Background(), []byte(tc.doc), nil, Limits{}); err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("LoadDocument: %v, want %q", err, tc.want)
+			}
+		})
+	}
+	const empty = "openapi: 3.0.3\ninfo: {title: t, version: '1'}\npaths: {/x: {}}\n"
+	if _, err := Parse(context.Background(), []byte(empty), nil, Limits{}); err != nil {
+		t.Errorf("an empty path item: %v", err)
+	}
+}

@@ -126,10 +126,10 @@ type rawDoc struct {
 	Schemes             []string                `json:"schemes" yaml:"schemes"`
 	Tags                []rawTag                `json:"tags" yaml:"tags"`
 	ExternalDocs        *rawExternalDocs        `json:"externalDocs" yaml:"externalDocs"`
-	Paths               map[string]rawPathItem  `json:"paths" yaml:"paths"`
+	Paths               map[string]*rawPathItem `json:"paths" yaml:"paths"` // nil: a null path item
 	SecurityDefinitions map[string]rawSecScheme `json:"securityDefinitions" yaml:"securityDefinitions"`
 	Definitions         map[string]skip         `json:"definitions" yaml:"definitions"`
-	Webhooks            map[string]rawPathItem  `json:"webhooks" yaml:"webhooks"`
+	Webhooks            map[string]*rawPathItem `json:"webhooks" yaml:"webhooks"`
 	Components          struct {
 		SecuritySchemes map[string]rawSecScheme `json:"securitySchemes" yaml:"securitySchemes"`
 		Schemas         map[string]skip         `json:"schemas" yaml:"schemas"`
@@ -235,6 +235,13 @@ func IsJSON(data []byte) bool {
 // operations; operations behind a path-item $ref to another file are not
 // listed here (Parse adds them).
 func Summarize(data []byte) (*Summary, error) {
+	s, _, err := summarize(data)
+	return s, err
+}
+
+// summarize is Summarize that also says where the document has a null path
+// item (paths["/x"], webhooks.w), for Parse and LoadDocument to refuse.
+func summarize(data []byte) (*Summary, []string, error) {
 	var raw rawDoc
 	var err error
 	if IsJSON(data) {
@@ -243,10 +250,10 @@ func Summarize(data []byte) (*Summary, error) {
 		err = yaml.Unmarshal(data, &raw)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("decode definition: %w", err)
+		return nil, nil, fmt.Errorf("decode definition: %w", err)
 	}
 	if raw.Swagger == "" && raw.OpenAPI == "" {
-		return nil, fmt.Errorf("decode definition: neither an OpenAPI 3 (openapi:) nor a Swagger 2.0 (swagger:) document")
+		return nil, nil, fmt.Errorf("decode definition: neither an OpenAPI 3 (openapi:) nor a Swagger 2.0 (swagger:) document")
 	}
 	s := &Summary{
 		Title:       raw.Info.Title,
@@ -274,17 +281,36 @@ func Summarize(data []byte) (*Summary, error) {
 	if raw.ExternalDocs != nil {
 		s.ExternalDocs = &ExternalDocs{URL: raw.ExternalDocs.URL, Description: raw.ExternalDocs.Description}
 	}
-	if err := resolvePathRefs(data, raw.Paths); err != nil {
-		return nil, err
+	paths, nulls := pathItems("paths", raw.Paths)
+	if err := resolvePathRefs(data, paths); err != nil {
+		return nil, nil, err
 	}
-	s.Operations = summarizeOps(raw.Paths)
+	s.Operations = summarizeOps(paths)
 	if len(raw.Webhooks) > 0 {
-		if err := resolvePathRefs(data, raw.Webhooks); err != nil {
-			return nil, err
+		webhooks, nullHooks := pathItems("webhooks", raw.Webhooks)
+		nulls = append(nulls, nullHooks...)
+		if err := resolvePathRefs(data, webhooks); err != nil {
+			return nil, nil, err
 		}
-		s.Webhooks = summarizeOps(raw.Webhooks)
+		s.Webhooks = summarizeOps(webhooks)
 	}
-	return s, nil
+	return s, nulls, nil
+}
+
+// pathItems returns the items of a paths or webhooks section by value,
+// leaving out the null ones, and where those are (section["/x"], sorted).
+func pathItems(section string, in map[string]*rawPathItem) (map[string]rawPathItem, []string) {
+	out := make(map[string]rawPathItem, len(in))
+	var nulls []string
+	for k, item := range in {
+		if item == nil {
+			nulls = append(nulls, section+member(k))
+			continue
+		}
+		out[k] = *item
+	}
+	slices.Sort(nulls)
+	return out, nulls
 }
 
 func summarizeOps(paths map[string]rawPathItem) []OperationSummary {

@@ -173,7 +173,7 @@ func TestStartupFailuresExitNonZeroAndNameTheFeature(t *testing.T) {
 			config: "catalog:\n  providers:\n    threeScaleApiEntity:\n      dev: {accessToken: x}\n",
 			want:   `portico: module "catalog.threescale-provider": register: app-config.yaml: catalog.providers.threeScaleApiEntity.dev.baseUrl: a value is required`},
 		{name: "bad config value", bin: "portico", config: "backend:\n  listen: {port: abc}\n",
-			want: `portico: app-config.yaml: backend.listen.port: expected a number, got "abc"`},
+			want: `portico: app-config.yaml: backend.listen.port: expected a whole number, got "abc"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -33,7 +33,7 @@ const ID = "app"
 // Plugin serves the portal's pages (home, catalog, entity pages, API
 // explorer, static assets) and offers Extensions to its modules.
 func Plugin() portico.Feature {
-	return portico.NewPlugin(ID, func(r portico.PluginRegistrar) error {
+	return portico.CheckConfig(portico.NewPlugin(ID, func(r portico.PluginRegistrar) error {
 		s := r.Services()
 		authCfg, err := authplugin.ParseConfig(s)
 		if err != nil {
@@ -72,7 +72,7 @@ func Plugin() portico.Feature {
 		// stops start-up here, once they all have.
 		r.RegisterInit(func(context.Context) error { return errors.Join(ext.errs...) })
 		return nil
-	})
+	}), authplugin.CheckConfig)
 }
 
 // pagesExtensions adds modules' tabs and routes to the pages.

@@ -7,6 +7,7 @@ import (
 	"github.com/porticohq/portico"
 	"github.com/porticohq/portico/catalog"
 	"github.com/porticohq/portico/catalog/apihistory"
+	"github.com/porticohq/portico/config"
 	"github.com/porticohq/portico/web/apichanges"
 	"github.com/porticohq/portico/web/apidocs"
 )
@@ -17,7 +18,7 @@ import (
 // versions, and the timeline. The catalog plugin's HistoryModule records
 // the versions. Issue 16.
 func ChangesModule() portico.Feature {
-	return portico.NewModule(ID, "api-changes", func(r portico.ModuleRegistrar) error {
+	return portico.CheckConfig(portico.NewModule(ID, "api-changes", func(r portico.ModuleRegistrar) error {
 		s := r.Services()
 		_, on, err := apichanges.ReadConfig(s.RootConfig)
 		if err != nil || !on {
@@ -53,5 +54,8 @@ func ChangesModule() portico.Feature {
 		pages.AddEntityTab(EntityTab{ID: "changes", Title: "Changes", Kinds: []string{"API"}})
 		pages.AddRoute(http.MethodGet, apichanges.Path, p.Serve)
 		return nil
+	}), func(root *config.Config) error {
+		_, _, err := apichanges.ReadConfig(root)
+		return err
 	})
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/porticohq/portico/auth"
 	"github.com/porticohq/portico/catalog"
 	"github.com/porticohq/portico/catalog/apiwebhook"
+	"github.com/porticohq/portico/config"
 	"github.com/porticohq/portico/plugins/catalogplugin"
 	"github.com/porticohq/portico/views"
 	"github.com/porticohq/portico/web/apichanges"
@@ -23,7 +24,7 @@ import (
 // the try-it-out proxy configured by apiDocs.tryItOut. In demo mode it also
 // serves the demo Petstore API and lets try-it-out reach it.
 func APIDocsModule() portico.Feature {
-	return portico.NewModule(ID, "api-docs", func(r portico.ModuleRegistrar) error {
+	return portico.CheckConfig(portico.NewModule(ID, "api-docs", func(r portico.ModuleRegistrar) error {
 		pages, err := portico.ExtensionPoint[Extensions](r)
 		if err != nil {
 			return err
@@ -76,7 +77,18 @@ func APIDocsModule() portico.Feature {
 		}
 		pages.AddEntityTab(EntityTab{ID: "definition", Title: "Definition", Kinds: []string{"API"}})
 		return nil
-	})
+	}), checkAPIDocsConfig)
+}
+
+// checkAPIDocsConfig refuses, before the database opens, what the module
+// would at registration: apiDocs.tryItOut and apiDocs.graphql.
+func checkAPIDocsConfig(root *config.Config) error {
+	policy := apidocs.DefaultPolicy()
+	if err := root.Sub("apiDocs.tryItOut").Decode(&policy); err != nil {
+		return err
+	}
+	var graphql apidocs.GraphQLSettings
+	return root.Sub("apiDocs.graphql").Decode(&graphql)
 }
 
 // SyncStatusModule serves /providers: every scheduled provider with its
@@ -84,7 +96,7 @@ func APIDocsModule() portico.Feature {
 // signed-in users when sign-in is configured); with API-change webhooks,
 // a link to /providers/webhooks saying how many deliveries are failing.
 func SyncStatusModule() portico.Feature {
-	return portico.NewModule(ID, "sync-status", func(r portico.ModuleRegistrar) error {
+	return portico.CheckConfig(portico.NewModule(ID, "sync-status", func(r portico.ModuleRegistrar) error {
 		pages, err := portico.ExtensionPoint[Extensions](r)
 		if err != nil {
 			return err
@@ -113,7 +125,17 @@ func SyncStatusModule() portico.Feature {
 		}
 		syncstatus.Register(s.Echo, opts)
 		return nil
-	})
+	}), checkWebhookPageConfig)
+}
+
+// checkWebhookPageConfig refuses, before the database opens, the
+// apiDocs.history section webhookPage would.
+func checkWebhookPageConfig(root *config.Config) error {
+	if _, on, err := apichanges.ReadConfig(root); err != nil || !on {
+		return err
+	}
+	_, _, err := apiwebhook.ReadConfig(root)
+	return err
 }
 
 // webhookPage serves /providers/webhooks, the deliveries of the API-change

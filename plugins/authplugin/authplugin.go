@@ -10,6 +10,7 @@ import (
 
 	"github.com/porticohq/portico"
 	"github.com/porticohq/portico/auth"
+	"github.com/porticohq/portico/config"
 	"github.com/porticohq/portico/views"
 	"github.com/porticohq/portico/views/authviews"
 	"github.com/porticohq/portico/web/apidocs"
@@ -25,7 +26,7 @@ const ID = "auth"
 // resolver that signIn.resolvers then names. With no auth section the
 // portal is open.
 func Plugin() portico.Feature {
-	return portico.NewPlugin(ID, func(r portico.PluginRegistrar) error {
+	return portico.CheckConfig(portico.NewPlugin(ID, func(r portico.PluginRegistrar) error {
 		s := r.Services()
 		cfg, err := ParseConfig(s)
 		if err != nil {
@@ -52,7 +53,7 @@ func Plugin() portico.Feature {
 			return err
 		})
 		return nil
-	})
+	}), CheckConfig)
 }
 
 type signInExtensions struct{ r *auth.Resolvers }
@@ -65,7 +66,18 @@ func (x signInExtensions) AddSignInResolver(name string, r auth.SignInResolver) 
 // plugin reads it too, to know whether sign-in is on. Errors name the file
 // and the key path.
 func ParseConfig(s *portico.Services) (auth.Config, error) {
-	return auth.ParseConfig(s.RootConfig.Sub("auth"), s.RootConfig.Sub("backend.auth"))
+	return parseConfig(s.RootConfig)
+}
+
+// CheckConfig refuses a bad auth or backend.auth section before the
+// database opens (portico.CheckConfig); the app plugin checks it too.
+func CheckConfig(root *config.Config) error {
+	_, err := parseConfig(root)
+	return err
+}
+
+func parseConfig(root *config.Config) (auth.Config, error) {
+	return auth.ParseConfig(root.Sub("auth"), root.Sub("backend.auth"))
 }
 
 // openPaths are the APIs the binary serves for try-it: the demo Petstore in

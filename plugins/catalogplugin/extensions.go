@@ -5,6 +5,7 @@ import (
 
 	"github.com/porticohq/portico"
 	"github.com/porticohq/portico/catalog"
+	"github.com/porticohq/portico/config"
 	"github.com/porticohq/portico/providers"
 )
 
@@ -71,6 +72,12 @@ type (
 	Feature  = portico.Feature
 	Services = portico.Services
 )
+
+// CheckConfig is portico.CheckConfig, named here for the same reason: a
+// provider module checks its section before the database opens.
+func CheckConfig(f Feature, check func(root *config.Config) error) Feature {
+	return portico.CheckConfig(f, check)
+}
 
 // NewModule returns a module of the catalog plugin: when it registers,
 // register receives the catalog's extension point and the module's

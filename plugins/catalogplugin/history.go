@@ -5,6 +5,8 @@ import (
 
 	"github.com/porticohq/portico"
 	"github.com/porticohq/portico/catalog/apihistory"
+	"github.com/porticohq/portico/catalog/apiwebhook"
+	"github.com/porticohq/portico/config"
 	"github.com/porticohq/portico/providers"
 	"github.com/porticohq/portico/web/apichanges"
 )
@@ -22,7 +24,7 @@ const pruneJob = "api-history-prune"
 // time; apiDocs.history.webhooks are told of new versions (webhooks.go).
 // Issue 16.
 func HistoryModule() Feature {
-	return portico.NewModule(ID, "api-history", func(r portico.ModuleRegistrar) error {
+	return portico.CheckConfig(portico.NewModule(ID, "api-history", func(r portico.ModuleRegistrar) error {
 		s := r.Services()
 		cfg, on, err := apichanges.ReadConfig(s.RootConfig)
 		if err != nil || !on {
@@ -81,5 +83,15 @@ func HistoryModule() Feature {
 			}})
 		})
 		return nil
-	})
+	}), checkHistoryConfig)
+}
+
+// checkHistoryConfig refuses, before the database opens, what the module
+// would at registration: a bad apiDocs.history or webhook entry.
+func checkHistoryConfig(root *config.Config) error {
+	if _, on, err := apichanges.ReadConfig(root); err != nil || !on {
+		return err
+	}
+	_, _, err := apiwebhook.ReadConfig(root)
+	return err
 }

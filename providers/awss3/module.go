@@ -3,6 +3,7 @@ package awss3
 import (
 	"context"
 
+	"github.com/porticohq/portico/config"
 	"github.com/porticohq/portico/plugins/catalogplugin"
 )
 
@@ -11,7 +12,7 @@ import (
 // integrations.awsS3[0] when the provider does not set them. Without that
 // section it does nothing.
 func Module() catalogplugin.Feature {
-	return catalogplugin.NewModule("awss3-provider", func(cat catalogplugin.Extensions, s *catalogplugin.Services) error {
+	return catalogplugin.CheckConfig(catalogplugin.NewModule("awss3-provider", func(cat catalogplugin.Extensions, s *catalogplugin.Services) error {
 		section := s.Config.Sub("providers.awsS3")
 		if !section.Has("") {
 			return nil
@@ -29,5 +30,16 @@ func Module() catalogplugin.Feature {
 			cat.AddEntityProvider(p)
 		}
 		return nil
-	})
+	}), checkConfig)
+}
+
+// checkConfig refuses, before the database opens, a bucket Module would
+// refuse at registration.
+func checkConfig(root *config.Config) error {
+	section := root.Section(catalogplugin.ID).Sub("providers.awsS3")
+	if !section.Has("") {
+		return nil
+	}
+	_, err := ParseConfig(section, root.Sub("integrations.awsS3"))
+	return err
 }

@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/porticohq/portico/catalog"
 	"github.com/porticohq/portico/catalog/apihistory"
@@ -196,6 +197,40 @@ func TestAtomFeeds(t *testing.T) {
 		resp.Body.Close()
 		if resp.StatusCode != http.StatusNotFound {
 			t.Errorf("feed of an API without versions: %d, want 404", resp.StatusCode)
+		}
+	})
+}
+
+// Outside test: a feed with no entry yet said
+// <updated>1970-01-01T00:00:00Z</updated>. It is now when the history
+// began in this database, the same on every request.
+func TestAnEmptyFeedWasUpdatedWhenTheHistoryBegan(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		before := time.Now().Truncate(time.Second) // RFC 3339 in whole seconds
+		s := newServer(t, st)
+		var updated [2]string
+		for i := range updated {
+			resp, err := http.Get(s.srv.URL + "/apis/changes.atom?owner=group:default/nobody")
+			if err != nil {
+				t.Fatal(err)
+			}
+			var feed struct {
+				Updated string     `xml:"updated"`
+				Entries []struct{} `xml:"entry"`
+			}
+			err = xml.NewDecoder(resp.Body).Decode(&feed)
+			resp.Body.Close()
+			if err != nil || resp.StatusCode != http.StatusOK || len(feed.Entries) != 0 {
+				t.Fatalf("empty feed: %d, %d entries, %v", resp.StatusCode, len(feed.Entries), err)
+			}
+			updated[i] = feed.Updated
+		}
+		at, err := time.Parse(time.RFC3339, updated[0])
+		if err != nil || at.Before(before) || at.After(time.Now()) {
+			t.Errorf("updated %q (%v), want when the history was set up, after %s", updated[0], err, before.Format(time.RFC3339))
+		}
+		if updated[1] != updated[0] {
+			t.Errorf("updated moved between two requests: %s, then %s", updated[0], updated[1])
 		}
 	})
 }

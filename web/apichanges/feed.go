@@ -125,13 +125,14 @@ func (h *Handler) apiFeed(c *echo.Context) error {
 
 func (h *Handler) writeFeed(c *echo.Context, title, self, alternate string, entries []apihistory.Entry) error {
 	base := strings.TrimRight(h.BaseURL, "/")
+	updated, err := h.feedUpdated(c, entries)
+	if err != nil {
+		return err
+	}
 	f := atomFeed{
-		ID: base + self, Title: title, Updated: time.Unix(0, 0).UTC().Format(time.RFC3339),
+		ID: base + self, Title: title, Updated: updated.Format(time.RFC3339),
 		Link:   []atomLink{{Rel: "self", Href: base + self}, {Rel: "alternate", Href: base + alternate}},
 		Author: atomAuthor{Name: "Portico"},
-	}
-	if len(entries) > 0 {
-		f.Updated = entries[0].CurrentSince.Format(time.RFC3339)
 	}
 	for _, e := range entries {
 		f.Entries = append(f.Entries, h.entry(base, e))
@@ -144,6 +145,18 @@ func (h *Handler) writeFeed(c *echo.Context, title, self, alternate string, entr
 	c.Response().WriteHeader(http.StatusOK)
 	_, err = c.Response().Write(append([]byte(xml.Header), out...))
 	return err
+}
+
+// feedUpdated is the feed's required updated time: its newest entry's.
+// A feed with no entry yet (no API recorded, or none of an owner's) was
+// last changed when the history began, which is what a feed reader keeps
+// until an entry arrives; 1970 read as a bogus date, and the time of the
+// request would tell the reader it changed on every poll.
+func (h *Handler) feedUpdated(c *echo.Context, entries []apihistory.Entry) (time.Time, error) {
+	if len(entries) > 0 {
+		return entries[0].CurrentSince, nil
+	}
+	return h.History.Began(c.Request().Context())
 }
 
 func (h *Handler) entry(base string, e apihistory.Entry) atomEntry {

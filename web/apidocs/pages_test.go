@@ -120,13 +120,22 @@ func TestOversizedDefinitionSaysSo(t *testing.T) {
 // A definition kin-openapi cannot load (here a Swagger 2.0 null path item,
 // which used to panic inside the library and show "internal error: runtime
 // error") says why on the page itself, in the author's terms (issue 15).
+// The same null in OpenAPI 3, which kin-openapi read as an empty path item
+// (the page listed no operations for it and said nothing), says so too.
 func TestUnloadableDefinitionSaysWhyOnThePage(t *testing.T) {
-	def := "swagger: '2.0'\ninfo: {title: t, version: '1'}\npaths:\n  /ok:\n    get:\n      responses: {200: {description: ok}}\n  /x: null\n"
-	r := newRig(t, Options{Policy: enabled()}, testAPI{name: "nulls", definition: def})
-	page := r.doc(t, "GET", "/catalog/default/api/nulls/definition", nil, false)
-	msg := page.Find("[data-testid=definition-load-error]").Text()
-	if !strings.Contains(msg, `paths["/x"] is null`) || strings.Contains(msg, "runtime error") {
-		t.Fatalf("load error %q, want the null named", msg)
+	const paths = "paths:\n  /ok:\n    get:\n      responses: {'200': {description: ok}}\n  /x: null\n"
+	for name, head := range map[string]string{
+		"swagger":   "swagger: '2.0'\ninfo: {title: t, version: '1'}\n",
+		"openapi-3": "openapi: 3.0.3\ninfo: {title: t, version: '1'}\n",
+	} {
+		t.Run(name, func(t *testing.T) {
+			r := newRig(t, Options{Policy: enabled()}, testAPI{name: "nulls", definition: head + paths})
+			page := r.doc(t, "GET", "/catalog/default/api/nulls/definition", nil, false)
+			msg := page.Find("[data-testid=definition-load-error]").Text()
+			if !strings.Contains(msg, `paths["/x"] is null`) || strings.Contains(msg, "runtime error") {
+				t.Fatalf("load error %q, want the null named", msg)
+			}
+		})
 	}
 }
 
