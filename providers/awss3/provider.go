@@ -131,6 +131,9 @@ func (p *Provider) Run(ctx context.Context) (catalog.Mutation, error) {
 	p.forgetUnlisted(tr.etags)
 	m := catalog.Mutation{Type: catalog.Full, Orphans: true}
 	for _, r := range reads {
+		if !r.Missing {
+			m.Followed = append(m.Followed, r.Location.String())
+		}
 		if r.Failed != nil {
 			m.Failed = append(m.Failed, *r.Failed)
 		}
