@@ -22,6 +22,7 @@ import (
 	"github.com/porticohq/portico"
 	"github.com/porticohq/portico/catalog"
 	"github.com/porticohq/portico/config"
+	"github.com/porticohq/portico/defaults"
 	"github.com/porticohq/portico/plugins/authplugin"
 	"github.com/porticohq/portico/plugins/catalogplugin"
 )
@@ -435,5 +436,59 @@ func TestLocationWritesNeedAUserOrATokenWhenSignInIsOn(t *testing.T) {
 	resp, out = user.do(http.MethodPost, api+"/locations", url.Values{}, http.Header{"Sec-Fetch-Site": {"same-origin"}})
 	if resp.StatusCode != http.StatusBadRequest {
 		t.Errorf("signed-in, same-origin: %d %s, want 400 (past the guard, bad body)", resp.StatusCode, out)
+	}
+}
+
+// A registered location follows its nested Locations on a schedule,
+// keeping no graph between reads. When one of them stops naming a file,
+// the orphan that leaves names that nested Location, on the API and in the
+// entity page's banner, rather than the registered location.
+func TestRegisteredLocationOrphanNamesTheNestedLocationThatDroppedIt(t *testing.T) {
+	for _, dialect := range []string{"sqlite", "pg"} {
+		t.Run(dialect, func(t *testing.T) {
+			repo := nestedRepo(t)
+			u, _ := url.Parse(repo.URL)
+			opts := []portico.Option{portico.WithAddress("127.0.0.1:0"), portico.WithDemo(false), portico.WithLogger(slogText(&syncBuffer{}))}
+			var dbYAML string
+			if dialect == "pg" {
+				dbYAML = pgDatabaseYAML(t)
+			} else {
+				opts = append(opts, portico.WithDatabase(config.Database{Driver: config.DriverSQLite, Path: filepath.Join(t.TempDir(), "portico.db")}))
+			}
+			cfg, err := config.Parse("app-config.yaml", []byte(fmt.Sprintf("backend:\n%s  reading:\n    allow: [{host: '%s'}]\n    allowAddresses: ['127.0.0.1']\ncatalog:\n  processingInterval: {minutes: 30}\n", dbYAML, u.Host)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			b := portico.New(append(opts, portico.WithConfig(cfg))...)
+			b.Add(defaults.Features()...)
+			base := start(t, b)
+			waitReady(t, base)
+
+			target := repo.URL + "/repo/all.yaml"
+			if status, body := apiCall(t, http.MethodPost, base+"/api/catalog/locations", map[string]string{"type": "url", "target": target}, nil); status != http.StatusCreated {
+				t.Fatalf("register: %d %v", status, body)
+			}
+			waitEntity(t, base, "component:default/a", "ingested", present)
+			repo.set("/repo/all-components.yaml", locationYAML("example-components", "./components/b.yaml"))
+			if status, _ := apiCall(t, http.MethodPost, base+"/api/catalog/refresh", map[string]string{"entityRef": "component:default/b"}, nil); status != http.StatusOK {
+				t.Fatalf("refresh: %d", status)
+			}
+			var a *catalog.Entity
+			waitEntity(t, base, "component:default/a", "orphaned", func(e *catalog.Entity) bool {
+				a = e
+				return e != nil && e.Metadata.Annotations[catalog.AnnotationOrphan] == "true"
+			})
+			nested := "url:" + repo.URL + "/repo/all-components.yaml"
+			if got := a.Metadata.Annotations[catalog.AnnotationOrphanedBy]; got != nested {
+				t.Errorf("orphaned-by = %q, want the nested Location %q", got, nested)
+			}
+			_, body := newBrowser(t, false).get(base + "/catalog/default/component/a")
+			banner := strings.Join(strings.Fields(page(t, body).Find(`[data-testid="orphan-banner"]`).Text()), " ")
+			for _, want := range []string{"No longer listed by " + nested + " (since", "It was read from url:" + repo.URL + "/repo/components/a.yaml."} {
+				if !strings.Contains(banner, want) {
+					t.Errorf("banner %q lacks %q", banner, want)
+				}
+			}
+		})
 	}
 }

@@ -75,25 +75,33 @@ func locationEntities(ctx context.Context, st Store) ([]locationEntity, error) {
 			return nil, fmt.Errorf("list Location entities: %w", err)
 		}
 		for _, se := range page.Items {
-			e, err := se.Decode()
-			if err != nil {
-				continue
+			if le, ok := locationEntityOf(se); ok {
+				out = append(out, le)
 			}
-			from, err := ParseLocationRef(e.Metadata.Annotations[AnnotationManagedByLocation])
-			if err != nil {
-				continue
-			}
-			typ := from.Type
-			if t, ok := e.Spec["type"].(string); ok && t != "" {
-				typ = t
-			}
-			out = append(out, locationEntity{stored: se, from: from, typ: typ, spec: e.Spec})
 		}
 		if page.NextCursor == "" {
 			return out, nil
 		}
 		q.Cursor = page.NextCursor
 	}
+}
+
+// locationEntityOf decodes a stored Location entity; false when it does
+// not say where it was read from.
+func locationEntityOf(se *StoredEntity) (locationEntity, bool) {
+	e, err := se.Decode()
+	if err != nil {
+		return locationEntity{}, false
+	}
+	from, err := ParseLocationRef(e.Metadata.Annotations[AnnotationManagedByLocation])
+	if err != nil {
+		return locationEntity{}, false
+	}
+	typ := from.Type
+	if t, ok := e.Spec["type"].(string); ok && t != "" {
+		typ = t
+	}
+	return locationEntity{stored: se, from: from, typ: typ, spec: e.Spec}, true
 }
 
 // names reports whether one of the Location's targets names loc.

@@ -18,9 +18,10 @@ const (
 	// at ingest: the definition's relative $refs resolve against it, not
 	// against the entity's own file.
 	AnnotationDefinitionLocation = "portico.dev/definition-location"
-	// AnnotationOrphanedBy is set on an orphan, when the provider knows it,
-	// to the location that stopped emitting it: the Location whose targets
-	// no longer name its file (which may sit several Locations below the
+	// AnnotationOrphanedBy is set on an orphan, when the provider or the
+	// catalog knows it (Mutation.OrphanedBy, Mutation.Followed), to the
+	// location that stopped emitting it: the Location whose targets no
+	// longer name its file (which may sit several Locations below the
 	// root), or its own file when the entity was removed from it.
 	AnnotationOrphanedBy = "portico.dev/orphaned-by"
 	DefaultNamespace     = "default"

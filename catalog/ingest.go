@@ -89,6 +89,12 @@ func (c *Catalog) ApplyPrepared(ctx context.Context, p *PreparedMutation) (Apply
 func (c *Catalog) applyPrepared(ctx context.Context, p *PreparedMutation, began time.Time) (ApplyResult, error) {
 	start := time.Now()
 	provider, m := p.provider, p.m
+	orphanedBy, err := c.orphanedBy(ctx, provider, m)
+	if err != nil {
+		err = fmt.Errorf("apply mutation of %s: %w", provider, err)
+		c.runHooks(ctx, Applied{Provider: provider, Duration: time.Since(began), Err: err})
+		return ApplyResult{}, err
+	}
 	res, err := c.store.Apply(ctx, StoreMutation{
 		Provider:   provider,
 		Type:       m.Type,
@@ -96,7 +102,7 @@ func (c *Catalog) applyPrepared(ctx context.Context, p *PreparedMutation, began 
 		Removed:    m.Removed,
 		Failed:     m.Failed,
 		Orphan:     m.Orphans && c.orphanStrategy != OrphanDelete,
-		OrphanedBy: m.OrphanedBy,
+		OrphanedBy: orphanedBy,
 	})
 	if err != nil {
 		err = fmt.Errorf("apply mutation of %s: %w", provider, err)

@@ -34,6 +34,15 @@ type Mutation struct {
 	// OrphanedBy names, by Ref.Key(), the location that stopped emitting an
 	// entity this mutation drops (see AnnotationOrphanedBy); optional.
 	OrphanedBy map[string]string
+	// Followed lists the locations ("<type>:<target>") that a provider
+	// following Location entities read, and found, in the run this mutation
+	// comes from. With it, the catalog names the location that stopped
+	// emitting each orphan OrphanedBy does not name, from what is stored:
+	// its managed-by-location when that was read, else the nearest Location
+	// above it that was (its targets changed, or name a target that is gone).
+	// A provider that keeps no graph between runs (url and registered
+	// locations, a bucket) sets it rather than OrphanedBy.
+	Followed []string
 }
 
 // DeferredEntity is an entity as a provider read it, before processing.

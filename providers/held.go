@@ -201,7 +201,8 @@ func (s *Scheduler) holdRemovals(ctx context.Context, t *task, m catalog.Mutatio
 		err = s.held.save(ctx, name, pending, since)
 	}
 	r.Held = len(pending)
-	d := catalog.Mutation{Type: catalog.Delta, Entities: m.Entities, Failed: m.Failed, Orphans: m.Orphans}
+	d := catalog.Mutation{Type: catalog.Delta, Entities: m.Entities, Failed: m.Failed, Orphans: m.Orphans,
+		OrphanedBy: m.OrphanedBy, Followed: m.Followed}
 	for k := range agreed {
 		d.Removed = append(d.Removed, catalog.MustParseRef(k))
 	}

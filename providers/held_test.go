@@ -13,11 +13,18 @@ import (
 )
 
 // listingProvider lists the entities api-<from>..api-<to-1>, as the test sets.
+// With files set it follows Locations as a url location does: each entity
+// is read from its own file, all files are read, and what it drops becomes
+// an orphan.
 type listingProvider struct {
 	testProvider
 	mu       sync.Mutex
 	from, to int
+	files    int
 }
+
+// fileOf is the location entity i is read from when the provider has files.
+func fileOf(i int) string { return fmt.Sprintf("url:https://repo.example/g-%03d.yaml", i) }
 
 func (p *listingProvider) list(from, to int) {
 	p.mu.Lock()
@@ -30,11 +37,18 @@ func newListingProvider(name string, safety Safety) *listingProvider {
 	p.testProvider = testProvider{name: name, sched: manual, safety: &safety, run: func(context.Context) (catalog.Mutation, error) {
 		p.mu.Lock()
 		defer p.mu.Unlock()
-		m := catalog.Mutation{Type: catalog.Full}
+		m := catalog.Mutation{Type: catalog.Full, Orphans: p.files > 0}
 		for i := p.from; i < p.to; i++ {
-			m.Entities = append(m.Entities, catalog.DeferredEntity{Entity: catalog.Entity{
+			d := catalog.DeferredEntity{Entity: catalog.Entity{
 				APIVersion: "backstage.io/v1alpha1", Kind: "Group", Metadata: catalog.Metadata{Name: fmt.Sprintf("g-%03d", i)},
-				Spec: map[string]any{"type": "team", "children": []any{}}}})
+				Spec: map[string]any{"type": "team", "children": []any{}}}}
+			if p.files > 0 {
+				d.Source.Location = fileOf(i)
+			}
+			m.Entities = append(m.Entities, d)
+		}
+		for i := range p.files {
+			m.Followed = append(m.Followed, fileOf(i))
 		}
 		return m, nil
 	}}
@@ -125,6 +139,36 @@ func TestLargeRemovalsWaitForTheNextRunToAgree(t *testing.T) {
 			}
 			if _, err := s.AcceptRemovals(context.Background(), "test:held"); catalog.ErrorCode(err) != catalog.EINVALID {
 				t.Errorf("Apply now with nothing held: %v, want an input error", err)
+			}
+		})
+	}
+}
+
+// Removals held until the next run agrees are applied as a delta, and
+// still name, as orphans, the location that stopped emitting them.
+func TestHeldRemovalsStillNameWhatOrphanedThem(t *testing.T) {
+	for _, db := range testDBs(t) {
+		t.Run(db.name, func(t *testing.T) {
+			p := newListingProvider("test:held-orphans", DefaultSafety())
+			p.files = 200
+			s, st := heldRig(t, db, p)
+			p.list(0, 200)
+			trigger(t, s, p.name)
+			p.list(0, 100)
+			if r := trigger(t, s, p.name); r.Held != 100 {
+				t.Fatalf("held %d (%s), want 100", r.Held, r.Message)
+			}
+			trigger(t, s, p.name) // agrees: applied
+			se, err := st.ByRef(context.Background(), catalog.Ref{Kind: "Group", Namespace: "default", Name: "g-150"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			e, err := se.Decode()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if a := e.Metadata.Annotations; a[catalog.AnnotationOrphan] != "true" || a[catalog.AnnotationOrphanedBy] != fileOf(150) {
+				t.Errorf("g-150: orphan %q, orphaned-by %q, want %q", a[catalog.AnnotationOrphan], a[catalog.AnnotationOrphanedBy], fileOf(150))
 			}
 		})
 	}

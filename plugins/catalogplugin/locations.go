@@ -86,7 +86,8 @@ func (u URLTreeReader) ReadLocation(ctx context.Context, target string) (catalog
 }
 
 // FollowMutation follows root and returns what it holds as a full mutation
-// of a location bucket. It fails when root itself cannot be read, so that a
+// of a location bucket, listing the locations it read, so that each orphan
+// names the Location that dropped it. It fails when root itself cannot be read, so that a
 // location that is briefly unreachable does not orphan what it emitted.
 func FollowMutation(ctx context.Context, tr catalog.TargetReader, root catalog.LocationSpec, origin string) (catalog.Mutation, error) {
 	reads := catalog.FollowLocations(ctx, tr, []catalog.LocationSpec{root}, origin)
@@ -102,6 +103,9 @@ func FollowMutation(ctx context.Context, tr catalog.TargetReader, root catalog.L
 			case r.Failed != nil && len(r.Entities) == 0:
 				return catalog.Mutation{}, catalog.Problems(r.Failed.Problems)
 			}
+		}
+		if !r.Missing {
+			m.Followed = append(m.Followed, r.Location.String())
 		}
 		m.Entities = append(m.Entities, r.Entities...)
 		if r.Failed != nil {

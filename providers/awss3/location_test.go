@@ -11,6 +11,8 @@ import (
 
 	"github.com/porticohq/portico/catalog"
 	"github.com/porticohq/portico/catalog/egress"
+	"github.com/porticohq/portico/catalog/store"
+	"github.com/porticohq/portico/catalog/store/storetest"
 	"github.com/porticohq/portico/providers"
 )
 
@@ -122,4 +124,48 @@ func TestPlaceholderTargetsAreReadAgainWhenTheyChange(t *testing.T) {
 	if got := definition(); !strings.Contains(got, "title: v2") {
 		t.Errorf("after the target changed: %q", got)
 	}
+}
+
+// When a Location in an object stops naming another object, the orphan
+// left names that Location's object, although the provider keeps no graph
+// between runs; an object deleted under the prefix leaves orphans that
+// name no Location (none named it), so the page names the bucket.
+func TestOrphansNameTheObjectWhoseLocationDroppedThem(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		f := newFakeS3(t)
+		f.put(t, "catalog/catalog-info.yaml", locationDoc("root", "../shared/kept.yaml", "../shared/dropped.yaml"))
+		f.put(t, "catalog/listed.yaml", api("listed"))
+		f.put(t, "shared/kept.yaml", api("kept"))
+		f.put(t, "shared/dropped.yaml", api("dropped"))
+		p := newProvider(t, f, "catalog/")
+		cat := catalog.New(st, catalog.Options{})
+		ctx := context.Background()
+		run := func() {
+			t.Helper()
+			m, err := p.Run(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if _, err := cat.Apply(ctx, p.Name(), m); err != nil {
+				t.Fatal(err)
+			}
+		}
+		run()
+		f.put(t, "catalog/catalog-info.yaml", locationDoc("root", "../shared/kept.yaml"))
+		f.del(t, "catalog/listed.yaml")
+		run()
+		for name, want := range map[string]string{"dropped": p.location("catalog/catalog-info.yaml"), "listed": ""} {
+			se, err := st.ByRef(ctx, catalog.Ref{Kind: "API", Namespace: "default", Name: name})
+			if err != nil {
+				t.Fatalf("%s: %v", name, err)
+			}
+			e, err := se.Decode()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if a := e.Metadata.Annotations; a[catalog.AnnotationOrphan] != "true" || a[catalog.AnnotationOrphanedBy] != want {
+				t.Errorf("%s: orphan %q, orphaned-by %q, want %q", name, a[catalog.AnnotationOrphan], a[catalog.AnnotationOrphanedBy], want)
+			}
+		}
+	})
 }

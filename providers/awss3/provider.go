@@ -109,7 +109,8 @@ type object struct{ key, etag string }
 // Run lists the bucket and reads every object, and everything the kind:
 // Location entities in them name (other objects, URLs), as one full
 // mutation whose dropped entities become orphans, as when Backstage's S3
-// provider stops emitting a key's Location. Objects whose ETag is unchanged
+// provider stops emitting a key's Location; it lists the locations read, so
+// that each orphan names the object whose Location dropped it. Objects whose ETag is unchanged
 // are not fetched again. A listing error fails the run; an object that
 // cannot be read or parsed is a failed source, so its stored entities are
 // kept.
@@ -131,6 +132,9 @@ func (p *Provider) Run(ctx context.Context) (catalog.Mutation, error) {
 	p.forgetUnlisted(tr.etags)
 	m := catalog.Mutation{Type: catalog.Full, Orphans: true}
 	for _, r := range reads {
+		if !r.Missing {
+			m.Followed = append(m.Followed, r.Location.String())
+		}
 		if r.Failed != nil {
 			m.Failed = append(m.Failed, *r.Failed)
 		}

@@ -1,0 +1,168 @@
+package catalog
+
+import (
+	"context"
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+)
+
+// orphanedBy completes m.OrphanedBy for a mutation that lists the locations
+// its run followed (m.Followed): every entity m drops from provider's
+// bucket is named after the location that stopped emitting it, worked out
+// from the bucket as stored before m (see Mutation.Followed). With the
+// delete strategy nothing is orphaned, so nothing is read.
+func (c *Catalog) orphanedBy(ctx context.Context, provider string, m Mutation) (map[string]string, error) {
+	if m.Followed == nil || !m.Orphans || c.orphanStrategy == OrphanDelete {
+		return m.OrphanedBy, nil
+	}
+	bl, ok := c.store.(BucketLister)
+	if !ok {
+		return m.OrphanedBy, nil
+	}
+	stored, err := bl.BucketRefs(ctx, provider)
+	if err != nil {
+		return nil, fmt.Errorf("name the orphans of %s: %w", provider, err)
+	}
+	dropped := droppedRefs(stored, m)
+	if len(dropped) == 0 {
+		return m.OrphanedBy, nil
+	}
+	out := maps.Clone(m.OrphanedBy)
+	if out == nil {
+		out = make(map[string]string, len(dropped))
+	}
+	read := make(map[string]bool, len(m.Followed))
+	for _, l := range m.Followed {
+		read[l] = true
+	}
+	var tree *storedLocations
+	for _, s := range dropped {
+		key := s.Ref.Key()
+		if _, named := out[key]; named || s.Location == "" {
+			continue
+		}
+		if read[s.Location] {
+			out[key] = s.Location
+			continue
+		}
+		if tree == nil {
+			if tree, err = c.storedLocations(ctx, stored); err != nil {
+				return nil, fmt.Errorf("name the orphans of %s: %w", provider, err)
+			}
+		}
+		if by := tree.droppedBy(s.Location, read); by != "" {
+			out[key] = by
+		}
+	}
+	return out, nil
+}
+
+// droppedRefs returns the entities of stored that m drops: those a full
+// mutation does not emit, those a delta removes. Orphans already are not
+// dropped again.
+func droppedRefs(stored []StoredRef, m Mutation) []StoredRef {
+	var out []StoredRef
+	if m.Type == Delta {
+		removed := make(map[string]bool, len(m.Removed))
+		for _, r := range m.Removed {
+			removed[r.Key()] = true
+		}
+		for _, s := range stored {
+			if removed[s.Ref.Key()] && !s.Orphan {
+				out = append(out, s)
+			}
+		}
+		return out
+	}
+	emitted := make(map[string]bool, len(m.Entities))
+	for _, d := range m.Entities {
+		emitted[d.Entity.Ref().Key()] = true
+	}
+	for _, s := range stored {
+		if !emitted[s.Ref.Key()] && !s.Orphan {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// storedLocations are the Location entities of a bucket as stored: which
+// location named which, before the mutation at hand.
+type storedLocations struct {
+	all     []locationEntity
+	parents map[string][]string // location -> the locations whose Location entities name it
+}
+
+// storedLocations reads the Location entities among stored.
+func (c *Catalog) storedLocations(ctx context.Context, stored []StoredRef) (*storedLocations, error) {
+	var refs []Ref
+	for _, s := range stored {
+		if strings.EqualFold(s.Ref.Kind, "location") && !s.Orphan {
+			refs = append(refs, s.Ref)
+		}
+	}
+	t := &storedLocations{parents: map[string][]string{}}
+	if len(refs) == 0 {
+		return t, nil
+	}
+	ses, err := c.store.ByRefs(ctx, refs, Filter{})
+	if err != nil {
+		return nil, fmt.Errorf("read Location entities: %w", err)
+	}
+	for _, se := range ses {
+		if se == nil {
+			continue
+		}
+		if le, ok := locationEntityOf(se); ok {
+			t.all = append(t.all, le)
+		}
+	}
+	return t, nil
+}
+
+// parentsOf returns the locations whose Location entities name loc, sorted.
+func (t *storedLocations) parentsOf(loc string) []string {
+	if ps, ok := t.parents[loc]; ok {
+		return ps
+	}
+	var ps []string
+	if spec, err := ParseLocationRef(loc); err == nil {
+		for _, le := range t.all {
+			if from := le.from.String(); from != loc && le.names(spec) && !slices.Contains(ps, from) {
+				ps = append(ps, from)
+			}
+		}
+	}
+	slices.Sort(ps)
+	t.parents[loc] = ps
+	return ps
+}
+
+// droppedBy returns the nearest location above loc, as the stored Location
+// entities named it, that the run read: the Location whose targets no
+// longer reach loc, or name it while it is gone. "" when none was read.
+func (t *storedLocations) droppedBy(loc string, read map[string]bool) string {
+	seen := map[string]bool{loc: true}
+	level := []string{loc}
+	for range MaxLocationDepth + 1 {
+		var next []string
+		for _, l := range level {
+			for _, p := range t.parentsOf(l) {
+				if read[p] {
+					return p
+				}
+				if !seen[p] {
+					seen[p] = true
+					next = append(next, p)
+				}
+			}
+		}
+		if len(next) == 0 {
+			return ""
+		}
+		level = next
+	}
+	return ""
+}
