@@ -171,10 +171,13 @@ func (s *Scheduler) keepLease(ctx context.Context, cancel context.CancelCauseFun
 				return
 			case err == nil && ok:
 				renewed = time.Now()
-			case err == nil && !ok, time.Since(renewed) >= s.leases.ttl:
+			case err == nil && !ok, s.leases.shared && time.Since(renewed) >= s.leases.ttl:
 				// Another replica holds the task now, or our lease has
-				// run out while the database would not answer (SQLite
-				// busy under a long apply): stop before applying twice.
+				// run out while a shared database would not answer:
+				// stop before applying twice. On SQLite the database
+				// is busy with this process's own apply (a 100,000-object
+				// bucket writes for longer than a lease lives), which
+				// no other replica can interrupt.
 				cancel(errLeaseLost)
 				return
 			default:

@@ -31,6 +31,11 @@ type leases struct {
 	owner string
 	ttl   time.Duration
 	now   string // SQL for the database's current time in unix milliseconds
+	// shared is true where replicas share the database (PostgreSQL): a
+	// replica that cannot renew for a whole lifetime must assume another
+	// took over. SQLite is one process, and a renewal that fails there is
+	// this process's own long write holding the database.
+	shared bool
 }
 
 func newLeases(db *bun.DB, owner string, ttl time.Duration) leases {
@@ -38,7 +43,7 @@ func newLeases(db *bun.DB, owner string, ttl time.Duration) leases {
 	if db.Dialect().Name() == dialect.PG {
 		now = "CAST(EXTRACT(EPOCH FROM clock_timestamp()) * 1000 AS BIGINT)"
 	}
-	return leases{db: db, owner: owner, ttl: ttl, now: now}
+	return leases{db: db, owner: owner, ttl: ttl, now: now, shared: db.Dialect().Name() == dialect.PG}
 }
 
 // acquire takes the task's lease for the lease lifetime. When due is true
@@ -68,11 +73,14 @@ func (l leases) acquire(ctx context.Context, task string, due bool) (bool, error
 	return n == 1, nil
 }
 
-// renew extends a lease this replica holds; false means it was lost.
+// renew extends a lease this replica holds; false means it was lost, to
+// a replica that took it over (owner ids are unique per start). A lease
+// that lapsed while nobody took it is still this replica's: renewing it
+// late cannot run the task twice, since a takeover changes the owner.
 func (l leases) renew(ctx context.Context, task string) (bool, error) {
 	res, err := l.db.NewUpdate().Table("task_leases").
 		Set("locked_until = "+l.now+" + ?", l.ttl.Milliseconds()).
-		Where("task = ? AND owner = ? AND locked_until > "+l.now, task, l.owner).
+		Where("task = ? AND owner = ?", task, l.owner).
 		Exec(ctx)
 	if err != nil {
 		return false, fmt.Errorf("renew lease of %s: %w", task, err)
