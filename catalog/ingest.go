@@ -89,6 +89,12 @@ func (c *Catalog) ApplyPrepared(ctx context.Context, p *PreparedMutation) (Apply
 func (c *Catalog) applyPrepared(ctx context.Context, p *PreparedMutation, began time.Time) (ApplyResult, error) {
 	start := time.Now()
 	provider, m := p.provider, p.m
+	m, err := c.KeepBelowFailed(ctx, provider, m)
+	if err != nil {
+		err = fmt.Errorf("apply mutation of %s: %w", provider, err)
+		c.runHooks(ctx, Applied{Provider: provider, Duration: time.Since(began), Err: err})
+		return ApplyResult{}, err
+	}
 	orphanedBy, err := c.orphanedBy(ctx, provider, m)
 	if err != nil {
 		err = fmt.Errorf("apply mutation of %s: %w", provider, err)

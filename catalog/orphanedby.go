@@ -52,7 +52,7 @@ func (c *Catalog) orphanedBy(ctx context.Context, provider string, m Mutation) (
 				return nil, fmt.Errorf("name the orphans of %s: %w", provider, err)
 			}
 		}
-		if by := tree.droppedBy(s.Location, read); by != "" {
+		if by := tree.nearestAbove(s.Location, read); by != "" {
 			out[key] = by
 		}
 	}
@@ -140,17 +140,19 @@ func (t *storedLocations) parentsOf(loc string) []string {
 	return ps
 }
 
-// droppedBy returns the nearest location above loc, as the stored Location
-// entities named it, that the run read: the Location whose targets no
-// longer reach loc, or name it while it is gone. "" when none was read.
-func (t *storedLocations) droppedBy(loc string, read map[string]bool) string {
+// nearestAbove returns the nearest location above loc, as the stored
+// Location entities named it, that is in set: with the locations a run
+// read, the Location whose targets no longer reach loc (or name it while it
+// is gone); with the sources that failed, the one that hid loc. "" when
+// none is.
+func (t *storedLocations) nearestAbove(loc string, set map[string]bool) string {
 	seen := map[string]bool{loc: true}
 	level := []string{loc}
 	for range MaxLocationDepth + 1 {
 		var next []string
 		for _, l := range level {
 			for _, p := range t.parentsOf(l) {
-				if read[p] {
+				if set[p] {
 					return p
 				}
 				if !seen[p] {
@@ -165,4 +167,57 @@ func (t *storedLocations) droppedBy(loc string, read map[string]bool) string {
 		level = next
 	}
 	return ""
+}
+
+// KeepBelowFailed completes the failed sources of a full mutation from a
+// run that follows Locations and keeps no tree between runs (m.Followed):
+// a Location that could not be read hid the files it names, so their
+// stored entities count as failed too, and are kept instead of dropped,
+// at every depth. Without it a url location orphaned (or, with the delete
+// strategy, deleted) everything under a nested Location that answered 503
+// once. The scheduler calls it before it counts removals; Apply does too.
+func (c *Catalog) KeepBelowFailed(ctx context.Context, provider string, m Mutation) (Mutation, error) {
+	if m.Type != Full || len(m.Failed) == 0 || m.Followed == nil {
+		return m, nil
+	}
+	bl, ok := c.store.(BucketLister)
+	if !ok {
+		return m, nil
+	}
+	stored, err := bl.BucketRefs(ctx, provider)
+	if err != nil {
+		return m, fmt.Errorf("keep what failed sources hid in %s: %w", provider, err)
+	}
+	failed := make(map[string]bool, len(m.Failed))
+	for _, f := range m.Failed {
+		failed[f.Location] = true
+	}
+	emitted := make(map[string]bool, len(m.Entities))
+	for _, d := range m.Entities {
+		emitted[d.Entity.Ref().Key()] = true
+	}
+	var tree *storedLocations
+	added := false
+	for _, s := range stored {
+		if s.Orphan || s.Location == "" || failed[s.Location] || emitted[s.Ref.Key()] {
+			continue
+		}
+		if tree == nil {
+			if tree, err = c.storedLocations(ctx, stored); err != nil {
+				return m, fmt.Errorf("keep what failed sources hid in %s: %w", provider, err)
+			}
+		}
+		by := tree.nearestAbove(s.Location, failed)
+		if by == "" {
+			continue
+		}
+		if !added {
+			m.Failed = slices.Clone(m.Failed)
+			added = true
+		}
+		failed[s.Location] = true
+		m.Failed = append(m.Failed, FailedSource{Location: s.Location, Problems: []Problem{{File: s.Location,
+			Message: "not read: " + by + ", which names it, could not be read; its entities are kept as they were"}}})
+	}
+	return m, nil
 }

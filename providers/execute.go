@@ -104,6 +104,14 @@ func (s *Scheduler) execute(ctx context.Context, t *task, lr *liveRun) {
 
 // apply runs the safety rules and hands the mutation to the Connection.
 func (s *Scheduler) apply(ctx context.Context, t *task, m catalog.Mutation, r *Run) {
+	if fk, ok := t.conn.(failedKeeper); ok {
+		km, err := fk.KeepBelowFailed(ctx, m)
+		if err != nil {
+			r.Outcome, r.Message = OutcomeError, err.Error()
+			return
+		}
+		m = km
+	}
 	if _, lists := t.conn.(bucketLister); m.Type == catalog.Full && !lists {
 		prev, ok, err := s.runs.lastApplied(ctx, r.Provider)
 		if err != nil {

@@ -104,6 +104,13 @@ type bucketLister interface {
 	BucketRefs(ctx context.Context) ([]catalog.StoredRef, error)
 }
 
+// failedKeeper is a Connection that counts the stored entities a failed
+// Location hid as failed too (catalog.Catalog.KeepBelowFailed), so that
+// they are neither counted as removals nor removed.
+type failedKeeper interface {
+	KeepBelowFailed(ctx context.Context, m catalog.Mutation) (catalog.Mutation, error)
+}
+
 // removalPlan is what a full mutation would remove, and how much of it the
 // run applies now.
 type removalPlan struct {

@@ -211,3 +211,78 @@ func (c catalogConn) ApplyMutation(ctx context.Context, m catalog.Mutation) (cat
 func (c catalogConn) BucketRefs(ctx context.Context) ([]catalog.StoredRef, error) {
 	return c.cat.BucketRefs(ctx, c.name)
 }
+
+func (c catalogConn) KeepBelowFailed(ctx context.Context, m catalog.Mutation) (catalog.Mutation, error) {
+	return c.cat.KeepBelowFailed(ctx, c.name, m)
+}
+
+// A nested Location that cannot be read hides the 22 files it names: the
+// scheduler neither holds nor, on the next run that fails alike, applies
+// their removal (an outside test saw a url location lose them this way).
+func TestEntitiesBelowAFailedLocationAreNotRemovals(t *testing.T) {
+	const n = 22
+	root, nested := "url:https://repo.example/root.yaml", "url:https://repo.example/nested.yaml"
+	location := func(name, from string, targets ...any) catalog.DeferredEntity {
+		d := catalog.DeferredEntity{Entity: catalog.Entity{APIVersion: "backstage.io/v1alpha1", Kind: "Location",
+			Metadata: catalog.Metadata{Name: name}, Spec: map[string]any{"type": "url", "targets": targets}}}
+		d.Source.Location = from
+		return d
+	}
+	for _, db := range testDBs(t) {
+		t.Run(db.name, func(t *testing.T) {
+			var mu sync.Mutex
+			failing := false
+			p := &listingProvider{}
+			p.testProvider = testProvider{name: "test:below-failed", sched: manual, safety: func() *Safety { s := DefaultSafety(); return &s }(),
+				run: func(context.Context) (catalog.Mutation, error) {
+					mu.Lock()
+					defer mu.Unlock()
+					m := catalog.Mutation{Type: catalog.Full, Orphans: true, Followed: []string{root}}
+					m.Entities = append(m.Entities, location("root", root, "./nested.yaml"))
+					if failing {
+						m.Failed = []catalog.FailedSource{{Location: nested, Problems: []catalog.Problem{{File: nested, Message: "status 503"}}}}
+						return m, nil
+					}
+					var targets []any
+					for i := range n {
+						targets = append(targets, fmt.Sprintf("./g-%03d.yaml", i))
+					}
+					m.Entities = append(m.Entities, location("nested", nested, targets...))
+					m.Followed = append(m.Followed, nested)
+					for i := range n {
+						d := catalog.DeferredEntity{Entity: catalog.Entity{APIVersion: "backstage.io/v1alpha1", Kind: "Group",
+							Metadata: catalog.Metadata{Name: fmt.Sprintf("g-%03d", i)}, Spec: map[string]any{"type": "team", "children": []any{}}}}
+						d.Source.Location = fmt.Sprintf("url:https://repo.example/g-%03d.yaml", i)
+						m.Entities = append(m.Entities, d)
+						m.Followed = append(m.Followed, d.Source.Location)
+					}
+					return m, nil
+				}}
+			s, st := heldRig(t, db, p)
+			trigger(t, s, p.name)
+			if got := bucketSize(t, st, p.name); got != n+2 {
+				t.Fatalf("first run stored %d, want %d", got, n+2)
+			}
+			mu.Lock()
+			failing = true
+			mu.Unlock()
+			for run := range 2 {
+				if r := trigger(t, s, p.name); r.Held != 0 || r.Removed != 0 {
+					t.Fatalf("failing run %d: held %d, removed %d (%s)", run+1, r.Held, r.Removed, r.Message)
+				}
+			}
+			refs, err := st.BucketRefs(context.Background(), p.name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, r := range refs {
+				if r.Orphan {
+					t.Errorf("%s became an orphan", r.Ref)
+				}
+			}
+			if len(refs) != n+2 {
+				t.Errorf("bucket holds %d, want %d", len(refs), n+2)
+			}
+		})
+	}
+}

@@ -286,6 +286,12 @@ var _ providers.MutationPreparer = (*connection)(nil)
 
 var _ providers.BulkLoader = (*connection)(nil)
 
+// KeepBelowFailed counts what a failed Location hid as failed too, before
+// the scheduler counts removals (see catalog.Catalog.KeepBelowFailed).
+func (c *connection) KeepBelowFailed(ctx context.Context, m catalog.Mutation) (catalog.Mutation, error) {
+	return c.catalog.KeepBelowFailed(ctx, c.name, m)
+}
+
 // BeginBulkLoad lets the store defer index upkeep during a large first
 // load (see catalog.Catalog.BeginBulkLoad).
 func (c *connection) BeginBulkLoad(ctx context.Context, n int) (func(context.Context) error, error) {

@@ -19,8 +19,9 @@ import (
 
 // files serves descriptor files over HTTP; they can change between reads.
 type files struct {
-	mu sync.Mutex
-	m  map[string]string
+	mu   sync.Mutex
+	m    map[string]string
+	down map[string]bool // paths that answer 503
 }
 
 func (f *files) set(path, body string) {
@@ -36,7 +37,12 @@ func (f *files) set(path, body string) {
 func (f *files) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	f.mu.Lock()
 	body, ok := f.m[r.URL.Path]
+	down := f.down[r.URL.Path]
 	f.mu.Unlock()
+	if down {
+		http.Error(w, "unavailable", http.StatusServiceUnavailable)
+		return
+	}
 	if !ok {
 		http.NotFound(w, r)
 		return
@@ -181,4 +187,51 @@ func TestURLLocationDropsWithTheDeleteStrategy(t *testing.T) {
 			t.Errorf("b = %v, want it stored and not an orphan", a)
 		}
 	})
+}
+
+// A nested Location that cannot be read (a 503, broken YAML) hides the
+// files it names; their entities are kept as they were, with either
+// strategy, instead of orphaned or deleted (an outside test lost them).
+func TestURLLocationKeepsWhatAFailedLocationHid(t *testing.T) {
+	for _, strategy := range []string{"", catalog.OrphanDelete} {
+		for _, failure := range []string{"503", "broken YAML"} {
+			t.Run(strategy+" "+failure, func(t *testing.T) {
+				storetest.Each(t, func(t *testing.T, st *store.Store) {
+					u := newURLLocation(t, st, strategy)
+					u.run(t)
+					uids := map[string]string{}
+					refs := []string{"component:default/a", "component:default/b", "component:default/b2", "component:default/c"}
+					for _, ref := range refs {
+						se, err := st.ByRef(context.Background(), catalog.MustParseRef(ref))
+						if err != nil {
+							t.Fatal(err)
+						}
+						uids[ref] = se.UID
+					}
+					if failure == "503" {
+						u.files.mu.Lock()
+						u.files.down = map[string]bool{"/repo/all-components.yaml": true}
+						u.files.mu.Unlock()
+					} else {
+						u.files.set("/repo/all-components.yaml", "kind: [")
+					}
+					u.run(t)
+					u.run(t)
+					for _, ref := range refs {
+						se, err := st.ByRef(context.Background(), catalog.MustParseRef(ref))
+						if err != nil {
+							t.Errorf("%s is gone: %v", ref, err)
+							continue
+						}
+						if se.UID != uids[ref] {
+							t.Errorf("%s has a new uid", ref)
+						}
+						if a := u.annotations(t, ref); a[catalog.AnnotationOrphan] != "" {
+							t.Errorf("%s is marked an orphan: %v", ref, a)
+						}
+					}
+				})
+			})
+		}
+	}
 }
