@@ -76,6 +76,16 @@ func clientGone(req *http.Request) bool {
 	return errors.Is(req.Context().Err(), context.Canceled)
 }
 
+// LogAside logs a failure a page survives (a badge, a side list), unless
+// the request's client went away: its cancelled queries are not the
+// portal failing, and the access log already says the client left.
+func LogAside(ctx context.Context, log *slog.Logger, level slog.Level, msg string, args ...any) {
+	if ctx.Err() != nil {
+		return
+	}
+	log.Log(ctx, level, msg, args...)
+}
+
 // methodLabel is the method as a metrics label: the standard methods as
 // they are, anything else (methods are case-sensitive tokens a client may
 // invent) as OTHER, so clients cannot add series at will. Routes need no

@@ -1,10 +1,13 @@
 package apidocs
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"log/slog"
 
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
@@ -536,5 +539,21 @@ func TestReaderIsMadeOncePerEntityVersion(t *testing.T) {
 	}
 	if made != 1 {
 		t.Errorf("the reader was made %d times for three views and three expands", made)
+	}
+}
+
+// Outside test: a client that left /search while it ran logged ERROR
+// "search entities … context canceled" and "search operations"; a gone
+// client's cancelled queries are not failures of the portal.
+func TestSearchOfAGoneClientLogsNoError(t *testing.T) {
+	var buf bytes.Buffer
+	r := newRig(t, Options{Policy: enabled(), Logger: slog.New(slog.NewTextHandler(&buf, nil))},
+		testAPI{name: "payments", definition: testdata(t, "oas30.json")})
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	req := httptest.NewRequest(http.MethodGet, "/search?q=refund", nil).WithContext(ctx)
+	r.e.ServeHTTP(httptest.NewRecorder(), req)
+	if strings.Contains(buf.String(), "level=ERROR") {
+		t.Errorf("a gone client's search logged an error:\n%s", buf.String())
 	}
 }

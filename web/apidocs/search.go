@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"hash/fnv"
+	"log/slog"
 	"maps"
 	"net/http"
 	"net/url"
@@ -703,7 +704,7 @@ func (h *Handler) search(c *echo.Context) error {
 		if !opsOnly {
 			page, err := h.opts.Store.Query(ctx, catalog.Query{FullText: q, Limit: 20})
 			if err != nil {
-				h.log.Error("search entities", "err", err)
+				web.LogAside(ctx, h.log, slog.LevelError, "search entities", "err", err)
 				v.Note = "Entity search failed; operations are still listed."
 			} else {
 				v.Entities = entityHits(page.Items, h.opts.EntityURL)
@@ -711,7 +712,7 @@ func (h *Handler) search(c *echo.Context) error {
 		}
 		res, err := h.index.Search(ctx, q)
 		if err != nil {
-			h.log.Error("search operations", "err", err)
+			web.LogAside(ctx, h.log, slog.LevelError, "search operations", "err", err)
 			v.OperationsNote = "Operation search failed; please try again."
 		}
 		v.Operations, v.Indexing, v.StaleOperations = res.hits, res.progress, res.stale

@@ -185,8 +185,5 @@ func assetVersion() string {
 // out) at level, unless the request's context has ended: a client that
 // went away cancels every query, and the server logs that once, at info.
 func (h *Handler) logAside(ctx context.Context, level slog.Level, msg string, args ...any) {
-	if ctx.Err() != nil {
-		return
-	}
-	h.log.Log(ctx, level, msg, args...)
+	web.LogAside(ctx, h.log, level, msg, args...)
 }
