@@ -127,8 +127,9 @@ func (b *Backend) setup(ctx context.Context, reg *registry) (*runtime, error) {
 	}
 	if addr != "" {
 		var l config.ListenSettings
-		if err := l.UnmarshalConfig(config.New(map[string]any{"l": addr}).Sub("l")); err != nil {
-			return nil, fmt.Errorf("listen address %q: %w", addr, err)
+		const key = "--listen (or PORTICO_LISTEN)"
+		if err := l.UnmarshalConfig(config.New(map[string]any{key: addr}).Sub(key)); err != nil {
+			return nil, err
 		}
 		rt.settings.Backend.Listen = l
 	}

@@ -174,6 +174,9 @@ func TestStartupFailuresExitNonZeroAndNameTheFeature(t *testing.T) {
 			want:   `portico: module "catalog.threescale-provider": register: app-config.yaml: catalog.providers.threeScaleApiEntity.dev.baseUrl: a value is required`},
 		{name: "bad config value", bin: "portico", config: "backend:\n  listen: {port: abc}\n",
 			want: `portico: app-config.yaml: backend.listen.port: expected a whole number, got "abc"`},
+		// Outside test: the flag's error named an internal key, "l:".
+		{name: "bad --listen", bin: "portico", args: []string{"--listen", "127.0.0.1:7007.5"},
+			want: `portico: --listen (or PORTICO_LISTEN): expected a number for the port, got "7007.5"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -186,7 +189,7 @@ func TestStartupFailuresExitNonZeroAndNameTheFeature(t *testing.T) {
 			file := writeConfig(t, dir, cfg)
 			args := append(tt.args, file)
 			if tt.bin == "portico" {
-				args = []string{"serve", "--config", file}
+				args = append([]string{"serve", "--config", file}, tt.args...)
 			}
 			code, _, stderr := runCmd(t, dir, binary(t, tt.bin), args...)
 			if code == 0 {
