@@ -129,7 +129,7 @@ func (b *Backend) setup(ctx context.Context, reg *registry) (*runtime, error) {
 		var l config.ListenSettings
 		const key = "--listen (or PORTICO_LISTEN)"
 		if err := l.UnmarshalConfig(config.New(map[string]any{key: addr}).Sub(key)); err != nil {
-			return nil, err
+			return nil, fmt.Errorf("listen address %q: %w", addr, err)
 		}
 		rt.settings.Backend.Listen = l
 	}

@@ -90,12 +90,10 @@ func (c *Catalog) applyPrepared(ctx context.Context, p *PreparedMutation, began 
 	start := time.Now()
 	provider, m := p.provider, p.m
 	m, err := c.KeepBelowFailed(ctx, provider, m)
-	if err != nil {
-		err = fmt.Errorf("apply mutation of %s: %w", provider, err)
-		c.runHooks(ctx, Applied{Provider: provider, Duration: time.Since(began), Err: err})
-		return ApplyResult{}, err
+	var orphanedBy map[string]string
+	if err == nil {
+		orphanedBy, err = c.orphanedBy(ctx, provider, m)
 	}
-	orphanedBy, err := c.orphanedBy(ctx, provider, m)
 	if err != nil {
 		err = fmt.Errorf("apply mutation of %s: %w", provider, err)
 		c.runHooks(ctx, Applied{Provider: provider, Duration: time.Since(began), Err: err})

@@ -52,7 +52,7 @@ func (c *Catalog) orphanedBy(ctx context.Context, provider string, m Mutation) (
 				return nil, fmt.Errorf("name the orphans of %s: %w", provider, err)
 			}
 		}
-		if by := tree.nearestAbove(s.Location, read); by != "" {
+		if by := tree.nearestAbove(s.Location, read, nil); by != "" {
 			out[key] = by
 		}
 	}
@@ -143,9 +143,9 @@ func (t *storedLocations) parentsOf(loc string) []string {
 // nearestAbove returns the nearest location above loc, as the stored
 // Location entities named it, that is in set: with the locations a run
 // read, the Location whose targets no longer reach loc (or name it while it
-// is gone); with the sources that failed, the one that hid loc. "" when
-// none is.
-func (t *storedLocations) nearestAbove(loc string, set map[string]bool) string {
+// is gone); with the sources that failed, the one that hid loc. The walk
+// does not climb past a location in stop. "" when none is found.
+func (t *storedLocations) nearestAbove(loc string, set, stop map[string]bool) string {
 	seen := map[string]bool{loc: true}
 	level := []string{loc}
 	for range MaxLocationDepth + 1 {
@@ -155,7 +155,7 @@ func (t *storedLocations) nearestAbove(loc string, set map[string]bool) string {
 				if set[p] {
 					return p
 				}
-				if !seen[p] {
+				if !seen[p] && !stop[p] {
 					seen[p] = true
 					next = append(next, p)
 				}
@@ -192,6 +192,15 @@ func (c *Catalog) KeepBelowFailed(ctx context.Context, provider string, m Mutati
 	for _, f := range m.Failed {
 		failed[f.Location] = true
 	}
+	// What the run did read decides for itself: an entity of a file that
+	// was read, or below a Location that was read, is dropped or kept by
+	// what that read found, even if a failed Location also names it.
+	read := make(map[string]bool, len(m.Followed))
+	for _, l := range m.Followed {
+		if !failed[l] {
+			read[l] = true
+		}
+	}
 	emitted := make(map[string]bool, len(m.Entities))
 	for _, d := range m.Entities {
 		emitted[d.Entity.Ref().Key()] = true
@@ -199,7 +208,7 @@ func (c *Catalog) KeepBelowFailed(ctx context.Context, provider string, m Mutati
 	var tree *storedLocations
 	added := false
 	for _, s := range stored {
-		if s.Orphan || s.Location == "" || failed[s.Location] || emitted[s.Ref.Key()] {
+		if s.Orphan || s.Location == "" || failed[s.Location] || read[s.Location] || emitted[s.Ref.Key()] {
 			continue
 		}
 		if tree == nil {
@@ -207,7 +216,7 @@ func (c *Catalog) KeepBelowFailed(ctx context.Context, provider string, m Mutati
 				return m, fmt.Errorf("keep what failed sources hid in %s: %w", provider, err)
 			}
 		}
-		by := tree.nearestAbove(s.Location, failed)
+		by := tree.nearestAbove(s.Location, failed, read)
 		if by == "" {
 			continue
 		}

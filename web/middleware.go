@@ -80,7 +80,7 @@ func clientGone(req *http.Request) bool {
 // the request's client went away: its cancelled queries are not the
 // portal failing, and the access log already says the client left.
 func LogAside(ctx context.Context, log *slog.Logger, level slog.Level, msg string, args ...any) {
-	if ctx.Err() != nil {
+	if errors.Is(ctx.Err(), context.Canceled) {
 		return
 	}
 	log.Log(ctx, level, msg, args...)

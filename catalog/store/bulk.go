@@ -16,7 +16,9 @@ import (
 // end, which is a sort. Open creates any that are missing, so a load that
 // never finished (a crash) leaves a database that is whole again at the
 // next start. Each statement must define the index exactly as the
-// migrations do (TestDeferredIndexesMatchTheMigrations).
+// migrations do (TestDeferredIndexesMatchTheMigrations), and since Open
+// runs the migrations before it restores these indexes, a migration that
+// changes one must use DROP INDEX IF EXISTS.
 var deferredIndexes = []struct{ name, create string }{
 	{"search_key_value", "CREATE INDEX search_key_value ON search (key, value, entity_id)"},
 	{"relations_source", "CREATE INDEX relations_source ON relations (source_key, type, target_key)"},
@@ -36,7 +38,7 @@ const bulkLoadMin = 2000
 // stores and small loads get an end that does nothing.
 func (s *Store) BeginBulkLoad(ctx context.Context, n int) (end func(context.Context) error, err error) {
 	noop := func(context.Context) error { return nil }
-	if s.dialect.name() != SQLite || n < bulkLoadMin {
+	if s.dialect.name() != SQLite {
 		return noop, nil
 	}
 	s.bulkMu.Lock()
@@ -48,8 +50,8 @@ func (s *Store) BeginBulkLoad(ctx context.Context, n int) (end func(context.Cont
 		}
 		// Building the indexes again covers what is stored too. A load
 		// that does not defer them makes sure they are there: an earlier
-		// window's end may have failed (a full disk).
-		if have*4 > n {
+		// window's end may have failed (a full disk, a cancelled load).
+		if n < bulkLoadMin || have*4 > n {
 			return noop, s.restoreDeferredIndexes(ctx)
 		}
 		if err := s.execWriter(ctx, func(name, _ string) string { return "DROP INDEX IF EXISTS " + name }); err != nil {

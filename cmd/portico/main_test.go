@@ -176,7 +176,7 @@ func TestStartupFailuresExitNonZeroAndNameTheFeature(t *testing.T) {
 			want: `portico: app-config.yaml: backend.listen.port: expected a whole number, got "abc"`},
 		// Outside test: the flag's error named an internal key, "l:".
 		{name: "bad --listen", bin: "portico", args: []string{"--listen", "127.0.0.1:7007.5"},
-			want: `portico: --listen (or PORTICO_LISTEN): expected a number for the port, got "7007.5"`},
+			want: `portico: listen address "127.0.0.1:7007.5": --listen (or PORTICO_LISTEN): expected a number for the port, got "7007.5"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -125,17 +125,7 @@ func SyncStatusModule() portico.Feature {
 		}
 		syncstatus.Register(s.Echo, opts)
 		return nil
-	}), checkWebhookPageConfig)
-}
-
-// checkWebhookPageConfig refuses, before the database opens, the
-// apiDocs.history section webhookPage would.
-func checkWebhookPageConfig(root *config.Config) error {
-	if _, on, err := apichanges.ReadConfig(root); err != nil || !on {
-		return err
-	}
-	_, _, err := apiwebhook.ReadConfig(root)
-	return err
+	}), catalogplugin.CheckHistoryConfig) // the apiDocs.history section webhookPage reads
 }
 
 // webhookPage serves /providers/webhooks, the deliveries of the API-change

@@ -83,12 +83,12 @@ func HistoryModule() Feature {
 			}})
 		})
 		return nil
-	}), checkHistoryConfig)
+	}), CheckHistoryConfig)
 }
 
-// checkHistoryConfig refuses, before the database opens, what the module
+// CheckHistoryConfig refuses, before the database opens, what the module
 // would at registration: a bad apiDocs.history or webhook entry.
-func checkHistoryConfig(root *config.Config) error {
+func CheckHistoryConfig(root *config.Config) error {
 	if _, on, err := apichanges.ReadConfig(root); err != nil || !on {
 		return err
 	}

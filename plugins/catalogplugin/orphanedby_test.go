@@ -235,3 +235,26 @@ func TestURLLocationKeepsWhatAFailedLocationHid(t *testing.T) {
 		}
 	}
 }
+
+// A file that a failed Location names but that was read through another
+// Location decides for itself: what it no longer holds is dropped.
+func TestURLLocationFileReadElsewhereIsNotKeptByAFailedLocation(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		u := newURLLocation(t, st, "")
+		u.files.set("/repo/all.yaml", locationDoc("example-all", "./all-components.yaml", "./components/b.yaml"))
+		u.run(t)
+		u.files.mu.Lock()
+		u.files.down = map[string]bool{"/repo/all-components.yaml": true}
+		u.files.mu.Unlock()
+		u.files.set("/repo/components/b.yaml", componentDoc("b"))
+		u.run(t)
+		if a := u.annotations(t, "component:default/b2"); a[catalog.AnnotationOrphan] != "true" {
+			t.Errorf("b2, gone from b.yaml which was read, is not an orphan: %v", a)
+		}
+		for _, ref := range []string{"component:default/a", "component:default/c", "component:default/b"} {
+			if a := u.annotations(t, ref); a == nil || a[catalog.AnnotationOrphan] != "" {
+				t.Errorf("%s = %v, want it kept and not an orphan", ref, a)
+			}
+		}
+	})
+}
