@@ -29,11 +29,20 @@ type RemoveHook func(ctx context.Context, tx *sql.Tx, removing []Removing) error
 func (s *Store) BeforeRemove(kind string, h RemoveHook) {
 	s.applyMu.Lock()
 	defer s.applyMu.Unlock()
-	if s.removeHooks == nil {
-		s.removeHooks = map[string][]RemoveHook{}
+	s.removeHooks.add(kind, h)
+}
+
+// kindHooks are the hooks of each entity kind (lower case), as BeforeRemove
+// and BeforeWrite register them.
+type kindHooks[H any] map[string][]H
+
+// add registers h for kind; the caller holds applyMu.
+func (k *kindHooks[H]) add(kind string, h H) {
+	if *k == nil {
+		*k = kindHooks[H]{}
 	}
-	k := strings.ToLower(kind)
-	s.removeHooks[k] = append(s.removeHooks[k], h)
+	key := strings.ToLower(kind)
+	(*k)[key] = append((*k)[key], h)
 }
 
 // runRemoveHooks runs the hooks for the kinds among list, which the

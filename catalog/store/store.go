@@ -82,10 +82,10 @@ type Store struct {
 	writerConn *sql.Conn
 	// removeHooks run before entities of a kind (lower case) are
 	// deleted (see BeforeRemove), guarded by applyMu.
-	removeHooks map[string][]RemoveHook
+	removeHooks kindHooks[RemoveHook]
 	// writeHooks run before new or changed entities of a kind are
 	// written (see BeforeWrite), guarded by applyMu.
-	writeHooks     map[string][]WriteHook
+	writeHooks     kindHooks[WriteHook]
 	stopCheckpoint context.CancelFunc
 	checkpointDone chan struct{}
 	preparedN      atomic.Int64

@@ -35,11 +35,7 @@ type WriteHook func(ctx context.Context, tx *sql.Tx, writing []Writing) error
 func (s *Store) BeforeWrite(kind string, h WriteHook) {
 	s.applyMu.Lock()
 	defer s.applyMu.Unlock()
-	if s.writeHooks == nil {
-		s.writeHooks = map[string][]WriteHook{}
-	}
-	k := strings.ToLower(kind)
-	s.writeHooks[k] = append(s.writeHooks[k], h)
+	s.writeHooks.add(kind, h)
 }
 
 // runWriteHooks runs the hooks for the kinds among inserts and updates,
