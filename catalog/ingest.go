@@ -89,10 +89,11 @@ func (c *Catalog) ApplyPrepared(ctx context.Context, p *PreparedMutation) (Apply
 func (c *Catalog) applyPrepared(ctx context.Context, p *PreparedMutation, began time.Time) (ApplyResult, error) {
 	start := time.Now()
 	provider, m := p.provider, p.m
-	m, err := c.KeepBelowFailed(ctx, provider, m)
+	b := &bucket{c: c, provider: provider} // listed once, for both
+	m, err := c.keepBelowFailed(ctx, b, m)
 	var orphanedBy map[string]string
 	if err == nil {
-		orphanedBy, err = c.orphanedBy(ctx, provider, m)
+		orphanedBy, err = c.orphanedBy(ctx, b, m)
 	}
 	if err != nil {
 		err = fmt.Errorf("apply mutation of %s: %w", provider, err)

@@ -8,22 +8,59 @@ import (
 	"strings"
 )
 
+// bucket is a provider's bucket as stored before the mutation at hand,
+// listed, and its Location entities read, at most once for all that needs
+// them while the mutation is applied.
+type bucket struct {
+	c        *Catalog
+	provider string
+	listed   bool
+	refs     []StoredRef // nil when the store cannot list buckets
+	tree     *storedLocations
+}
+
+// list returns the bucket's refs; ok is false when the store cannot list.
+func (b *bucket) list(ctx context.Context) (refs []StoredRef, ok bool, err error) {
+	bl, ok := b.c.store.(BucketLister)
+	if !ok {
+		return nil, false, nil
+	}
+	if !b.listed {
+		if b.refs, err = bl.BucketRefs(ctx, b.provider); err != nil {
+			return nil, true, err
+		}
+		b.listed = true
+	}
+	return b.refs, true, nil
+}
+
+// locations returns the bucket's Location entities; list has succeeded.
+func (b *bucket) locations(ctx context.Context) (*storedLocations, error) {
+	if b.tree == nil {
+		t, err := b.c.storedLocations(ctx, b.refs)
+		if err != nil {
+			return nil, err
+		}
+		b.tree = t
+	}
+	return b.tree, nil
+}
+
 // orphanedBy completes m.OrphanedBy for a mutation that lists the locations
-// its run followed (m.Followed): every entity m drops from provider's
-// bucket is named after the location that stopped emitting it, worked out
-// from the bucket as stored before m (see Mutation.Followed). With the
-// delete strategy nothing is orphaned, so nothing is read.
-func (c *Catalog) orphanedBy(ctx context.Context, provider string, m Mutation) (map[string]string, error) {
+// its run followed (m.Followed): every entity m drops from the bucket is
+// named after the location that stopped emitting it, worked out from the
+// bucket as stored before m (see Mutation.Followed). With the delete
+// strategy nothing is orphaned, so nothing is read.
+func (c *Catalog) orphanedBy(ctx context.Context, b *bucket, m Mutation) (map[string]string, error) {
 	if m.Followed == nil || !m.Orphans || c.orphanStrategy == OrphanDelete {
 		return m.OrphanedBy, nil
 	}
-	bl, ok := c.store.(BucketLister)
+	stored, ok, err := b.list(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("name the orphans of %s: %w", b.provider, err)
+	}
 	if !ok {
 		return m.OrphanedBy, nil
-	}
-	stored, err := bl.BucketRefs(ctx, provider)
-	if err != nil {
-		return nil, fmt.Errorf("name the orphans of %s: %w", provider, err)
 	}
 	dropped := droppedRefs(stored, m)
 	if len(dropped) == 0 {
@@ -37,7 +74,6 @@ func (c *Catalog) orphanedBy(ctx context.Context, provider string, m Mutation) (
 	for _, l := range m.Followed {
 		read[l] = true
 	}
-	var tree *storedLocations
 	for _, s := range dropped {
 		key := s.Ref.Key()
 		if _, named := out[key]; named || s.Location == "" {
@@ -47,10 +83,9 @@ func (c *Catalog) orphanedBy(ctx context.Context, provider string, m Mutation) (
 			out[key] = s.Location
 			continue
 		}
-		if tree == nil {
-			if tree, err = c.storedLocations(ctx, stored); err != nil {
-				return nil, fmt.Errorf("name the orphans of %s: %w", provider, err)
-			}
+		tree, err := b.locations(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("name the orphans of %s: %w", b.provider, err)
 		}
 		if by := tree.nearestAbove(s.Location, read, nil); by != "" {
 			out[key] = by
@@ -177,16 +212,21 @@ func (t *storedLocations) nearestAbove(loc string, set, stop map[string]bool) st
 // strategy, deleted) everything under a nested Location that answered 503
 // once. The scheduler calls it before it counts removals; Apply does too.
 func (c *Catalog) KeepBelowFailed(ctx context.Context, provider string, m Mutation) (Mutation, error) {
+	return c.keepBelowFailed(ctx, &bucket{c: c, provider: provider}, m)
+}
+
+// keepBelowFailed is KeepBelowFailed over a bucket the caller may read
+// again.
+func (c *Catalog) keepBelowFailed(ctx context.Context, b *bucket, m Mutation) (Mutation, error) {
 	if m.Type != Full || len(m.Failed) == 0 || m.Followed == nil {
 		return m, nil
 	}
-	bl, ok := c.store.(BucketLister)
+	stored, ok, err := b.list(ctx)
+	if err != nil {
+		return m, fmt.Errorf("keep what failed sources hid in %s: %w", b.provider, err)
+	}
 	if !ok {
 		return m, nil
-	}
-	stored, err := bl.BucketRefs(ctx, provider)
-	if err != nil {
-		return m, fmt.Errorf("keep what failed sources hid in %s: %w", provider, err)
 	}
 	failed := make(map[string]bool, len(m.Failed))
 	for _, f := range m.Failed {
@@ -205,16 +245,14 @@ func (c *Catalog) KeepBelowFailed(ctx context.Context, provider string, m Mutati
 	for _, d := range m.Entities {
 		emitted[d.Entity.Ref().Key()] = true
 	}
-	var tree *storedLocations
 	added := false
 	for _, s := range stored {
 		if s.Orphan || s.Location == "" || failed[s.Location] || read[s.Location] || emitted[s.Ref.Key()] {
 			continue
 		}
-		if tree == nil {
-			if tree, err = c.storedLocations(ctx, stored); err != nil {
-				return m, fmt.Errorf("keep what failed sources hid in %s: %w", provider, err)
-			}
+		tree, err := b.locations(ctx)
+		if err != nil {
+			return m, fmt.Errorf("keep what failed sources hid in %s: %w", b.provider, err)
 		}
 		by := tree.nearestAbove(s.Location, failed, read)
 		if by == "" {
