@@ -27,12 +27,15 @@ type stored struct {
 
 // pending is an entity Apply will insert or rewrite.
 type pending struct {
-	pe     *catalog.ProcessedEntity
-	key    string
-	id     int64
-	uid    string
-	etag   string
-	body   string
+	pe   *catalog.ProcessedEntity
+	key  string
+	id   int64
+	uid  string
+	etag string
+	body string
+	// packed is body as stored, when the store compresses bodies and it
+	// was compressed already (storedBody).
+	packed []byte
 	search []searchRow
 	fts    string
 	// problems are recorded on an entity inserted with them (a Storable
@@ -401,6 +404,7 @@ func (p *plan) decide(pe *catalog.ProcessedEntity, ex *stored) {
 		// The body was encoded with a fresh uid, which appears in it
 		// exactly once; the entity keeps the uid it has.
 		pd.body = strings.Replace(pd.body, pd.uid, ex.uid, 1)
+		pd.packed = nil
 	}
 	pd.id, pd.uid = ex.id, ex.uid
 	p.updates = append(p.updates, pd)
@@ -418,7 +422,7 @@ func (p *plan) insert(pe *catalog.ProcessedEntity) *pending {
 func newPending(pe *catalog.ProcessedEntity) *pending {
 	pd := &pending{pe: pe, key: entityKey(pe)}
 	if pr, ok := pe.Prepared.(*prepared); ok {
-		pd.uid, pd.etag, pd.body, pd.search, pd.fts, pd.rendered = pr.uid, pr.etag, pr.body, pr.search, pr.fts, true
+		pd.uid, pd.etag, pd.body, pd.packed, pd.search, pd.fts, pd.rendered = pr.uid, pr.etag, pr.body, pr.packed, pr.search, pr.fts, true
 	} else {
 		pd.uid, pd.etag = newUID(), randomHex(16)
 	}
@@ -427,9 +431,10 @@ func newPending(pe *catalog.ProcessedEntity) *pending {
 
 // prepared is what Prepare computes for one valid entity ahead of Apply:
 // its stored body, encoded with a fresh uid and etag, its search rows and
-// its full text.
+// its full text, and the body compressed when the store stores it so.
 type prepared struct {
 	uid, etag, body, fts string
+	packed               []byte
 	search               []searchRow
 }
 
@@ -464,12 +469,12 @@ func (s *Store) Prepare(ctx context.Context, m *catalog.StoreMutation) {
 	for _, pd := range list {
 		pd.uid, pd.etag = newUID(), randomHex(16)
 	}
-	if err := renderAll(list); err != nil {
+	if err := renderAll(list, s.packsBodies()); err != nil {
 		// Apply renders them again and reports the error there.
 		return
 	}
 	for _, pd := range list {
-		pd.pe.Prepared = &prepared{uid: pd.uid, etag: pd.etag, body: pd.body, fts: pd.fts, search: pd.search}
+		pd.pe.Prepared = &prepared{uid: pd.uid, etag: pd.etag, body: pd.body, packed: pd.packed, fts: pd.fts, search: pd.search}
 	}
 }
 

@@ -41,7 +41,7 @@ func (s *Store) orphanEntities(ctx context.Context, tx *sql.Tx, list []*stored, 
 			return fmt.Errorf("orphan %s: %w", ex.refKey, err)
 		}
 		q = s.dialect.rebind("UPDATE entity_bodies SET body = ? WHERE entity_id = ?")
-		if _, err := tx.ExecContext(ctx, q, pd.body, ex.id); err != nil {
+		if _, err := tx.ExecContext(ctx, q, s.storedBody(pd), ex.id); err != nil {
 			return fmt.Errorf("orphan %s: %w", ex.refKey, err)
 		}
 		for _, r := range pd.search {
@@ -63,13 +63,17 @@ func (s *Store) orphanEntities(ctx context.Context, tx *sql.Tx, list []*stored, 
 // orphaned renders ex's stored body with the orphan annotations (by, when
 // known, names what stopped emitting it).
 func (s *Store) orphaned(ctx context.Context, tx *sql.Tx, ex *stored, by string) (*pending, error) {
-	var body string
+	var stored []byte
 	q := s.dialect.rebind("SELECT body FROM entity_bodies WHERE entity_id = ?")
-	if err := tx.QueryRowContext(ctx, q, ex.id).Scan(&body); err != nil {
+	if err := tx.QueryRowContext(ctx, q, ex.id).Scan(&stored); err != nil {
 		return nil, fmt.Errorf("orphan %s: read body: %w", ex.refKey, err)
 	}
+	body, err := unpackBody(stored, nil)
+	if err != nil {
+		return nil, fmt.Errorf("orphan %s: %w", ex.refKey, err)
+	}
 	var e catalog.Entity
-	if err := json.Unmarshal([]byte(body), &e); err != nil {
+	if err := json.Unmarshal(body, &e); err != nil {
 		return nil, fmt.Errorf("orphan %s: decode body: %w", ex.refKey, err)
 	}
 	if e.Metadata.Annotations == nil {

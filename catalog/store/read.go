@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"math"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/porticohq/portico/catalog"
@@ -54,6 +55,12 @@ func (st *statements) close() {
 
 type scanner interface{ Scan(dest ...any) error }
 
+// unpackBuffers hold a compressed body while it is spliced into the JSON a
+// read returns; buffers grown past maxPooledBody are not kept.
+var unpackBuffers = sync.Pool{New: func() any { return new([]byte) }}
+
+const maxPooledBody = 256 << 10
+
 // scanEntity reads one row of entityColumns into a StoredEntity with its
 // relations (and, when invalid, its status) spliced into the body.
 func scanEntity(sc scanner) (id int64, se *catalog.StoredEntity, err error) {
@@ -73,7 +80,16 @@ func scanEntity(sc scanner) (id int64, se *catalog.StoredEntity, err error) {
 			return 0, nil, fmt.Errorf("decode problems of %s: %w", ref, err)
 		}
 	}
+	buf := unpackBuffers.Get().(*[]byte)
+	defer unpackBuffers.Put(buf)
+	stored := body
+	if body, err = unpackBody(stored, *buf); err != nil {
+		return 0, nil, fmt.Errorf("read %s: %w", ref, err)
+	}
 	se.JSON = spliceBody(body, rels, se.Problems)
+	if isPacked(stored) && cap(body) <= maxPooledBody {
+		*buf = body // the driver owns stored; body is ours
+	}
 	return id, se, nil
 }
 

@@ -93,6 +93,10 @@ func (s *Store) removedBodies(ctx context.Context, tx *sql.Tx, list []*stored) (
 				rows.Close()
 				return nil, fmt.Errorf("read removed bodies: %w", err)
 			}
+			if body, err = unpackBody(body, nil); err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("read removed body of %s: %w", keys[id], err)
+			}
 			out = append(out, Removing{Key: keys[id], Body: body})
 		}
 		if err := rows.Close(); err != nil {

@@ -25,7 +25,7 @@ const entityInsertBatch = 100
 // write carries out a plan inside tx.
 func (s *Store) write(ctx context.Context, tx *sql.Tx, p *plan) error {
 	now := s.now().UnixMilli()
-	if err := renderAll(append(p.inserts[:len(p.inserts):len(p.inserts)], p.updates...)); err != nil {
+	if err := renderAll(append(p.inserts[:len(p.inserts):len(p.inserts)], p.updates...), s.packsBodies()); err != nil {
 		return err
 	}
 	if err := s.deleteEntities(ctx, tx, p.deletes); err != nil {
@@ -123,7 +123,7 @@ func (s *Store) insertEntities(ctx context.Context, tx *sql.Tx, list []*pending,
 		if pd.id == 0 {
 			return fmt.Errorf("insert entities: no id returned for %s", pd.key)
 		}
-		if err := bodies.add(pd.id, pd.body); err != nil {
+		if err := bodies.add(pd.id, s.storedBody(pd)); err != nil {
 			return err
 		}
 	}
@@ -153,7 +153,7 @@ func (s *Store) updateEntities(ctx context.Context, tx *sql.Tx, list []*pending,
 			pd.fts, now, pd.id); err != nil {
 			return fmt.Errorf("update entity %s: %w", pd.key, err)
 		}
-		if _, err := bodyStmt.ExecContext(ctx, pd.body, pd.id); err != nil {
+		if _, err := bodyStmt.ExecContext(ctx, s.storedBody(pd), pd.id); err != nil {
 			return fmt.Errorf("update body of %s: %w", pd.key, err)
 		}
 	}
@@ -162,7 +162,8 @@ func (s *Store) updateEntities(ctx context.Context, tx *sql.Tx, list []*pending,
 
 // renderAll renders the pending entities not rendered yet (by Prepare) on
 // every core: encoding ~10 KB bodies is a third of a bulk ingest's work.
-func renderAll(list []*pending) error {
+// With pack, it compresses their bodies too (storedBody).
+func renderAll(list []*pending, pack bool) error {
 	todo := make([]*pending, 0, len(list))
 	for _, pd := range list {
 		if !pd.rendered {
@@ -171,7 +172,9 @@ func renderAll(list []*pending) error {
 	}
 	errs := make([]error, len(todo))
 	catalog.Parallel(len(todo), min(runtime.GOMAXPROCS(0), len(todo)/64+1), func(i int) {
-		errs[i] = todo[i].render()
+		if errs[i] = todo[i].render(); errs[i] == nil && pack {
+			todo[i].packed = packBody(todo[i].body)
+		}
 	})
 	return errors.Join(errs...)
 }

@@ -28,9 +28,14 @@ func TestBeforeWriteSeesNewAndChangedEntitiesOfItsKind(t *testing.T) {
 					}
 					old = e.SpecString("definition")
 					// The old row is still there, in the transaction.
-					var body string
-					if err := tx.QueryRowContext(ctx, s.dialect.rebind(
-						"SELECT b.body FROM entity_bodies b JOIN entities e ON e.id = b.entity_id WHERE e.ref_key = ?"), w.Key).Scan(&body); err != nil || body != string(w.Old) {
+					var stored []byte
+					err := tx.QueryRowContext(ctx, s.dialect.rebind(
+						"SELECT b.body FROM entity_bodies b JOIN entities e ON e.id = b.entity_id WHERE e.ref_key = ?"), w.Key).Scan(&stored)
+					var body []byte
+					if err == nil {
+						body, err = unpackBody(stored, nil)
+					}
+					if err != nil || string(body) != string(w.Old) {
 						t.Errorf("%s: stored body in the hook differs (%v)", w.Key, err)
 					}
 				}
