@@ -21,9 +21,9 @@ import (
 
 // backstageExampleFiles names, for each entity Backstage 4.0's catalog
 // backend stores from its example catalog (testdata/backstage-examples,
-// SOURCES.md) read through all.yaml as a configured file location, the file
-// its backstage.io/managed-by-location names. "" is all.yaml itself: the
-// Location generated for the configured location. Not here: api:default/spotify,
+// SOURCES.md) read through all.yaml as a configured location, the file its
+// backstage.io/managed-by-location names; the 33rd, the Location generated
+// for the configured location, names all.yaml. Not here: api:default/spotify,
 // wayback-archive and wayback-search, whose definitions are $text https URLs
 // (PlaceholderProcessor fails without the network, and an entity whose first
 // processing failed is never stitched into final_entities).
