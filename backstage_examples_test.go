@@ -151,7 +151,7 @@ func TestBackstageExampleCatalogAsBackstageStoresIt(t *testing.T) {
 			t.Fatal(err)
 		}
 		all := filepath.Join(dir, "all.yaml")
-		base := examplesBackend(t, fmt.Sprintf("catalog:\n  locations:\n    - {type: file, target: %s}\n", all))
+		base := examplesBackend(t, "", fmt.Sprintf("  locations:\n    - {type: file, target: %s}\n", all))
 		// AnnotateLocationEntityProcessor adds view-url, edit-url and
 		// source-location only for url locations; a file location gets the
 		// two managed-by annotations and nothing else.
@@ -193,41 +193,51 @@ func TestBackstageExampleCatalogAsBackstageStoresIt(t *testing.T) {
 		})
 	})
 
-	t.Run("url location", func(t *testing.T) {
-		srv := httptest.NewServer(http.FileServer(http.Dir("testdata/backstage-examples")))
-		t.Cleanup(srv.Close)
-		u, _ := url.Parse(srv.URL)
-		base := examplesBackend(t, fmt.Sprintf(`backend:
-  reading:
-    allow: [{host: '%s'}]
-    allowAddresses: [127.0.0.1]
-catalog:
-  locations:
-    - {type: url, target: %s/all.yaml}
-`, u.Host, srv.URL))
-		// A url location also gets view-url, the URL read; edit-url and
-		// source-location only where an SCM integration knows the host,
-		// which no integration does for this one.
-		compareWithBackstage(t, base, func(file string) map[string]string {
-			return map[string]string{
-				catalog.AnnotationManagedByLocation:       "url:" + srv.URL + "/" + file,
-				catalog.AnnotationManagedByOriginLocation: "url:" + srv.URL + "/all.yaml",
-				catalog.AnnotationViewURL:                 srv.URL + "/" + file,
+	for _, db := range []string{"SQLite", "PostgreSQL"} {
+		t.Run("url location on "+db, func(t *testing.T) {
+			backend := ""
+			if db == "PostgreSQL" {
+				backend = pgDatabaseYAML(t)
 			}
+			srv := httptest.NewServer(http.FileServer(http.Dir("testdata/backstage-examples")))
+			t.Cleanup(srv.Close)
+			u, _ := url.Parse(srv.URL)
+			backend += fmt.Sprintf("  reading:\n    allow: [{host: '%s'}]\n    allowAddresses: [127.0.0.1]\n", u.Host)
+			base := examplesBackend(t, backend, fmt.Sprintf("  locations:\n    - {type: url, target: %s/all.yaml}\n", srv.URL))
+			// A url location also gets view-url, the URL read; edit-url and
+			// source-location only where an SCM integration knows the host,
+			// which none does for this one.
+			compareWithBackstage(t, base, func(file string) map[string]string {
+				return map[string]string{
+					catalog.AnnotationManagedByLocation:       "url:" + srv.URL + "/" + file,
+					catalog.AnnotationManagedByOriginLocation: "url:" + srv.URL + "/all.yaml",
+					catalog.AnnotationViewURL:                 srv.URL + "/" + file,
+				}
+			})
 		})
-	})
+	}
 }
 
 // examplesBackend starts a backend with the catalog's file and url
-// locations on the configuration yaml and waits until it is ready, which
-// is when the configured locations have been read.
-func examplesBackend(t *testing.T, yaml string) string {
+// locations, configured by the lines under backend: and catalog:, and waits
+// until it is ready, which is when the configured locations have been read.
+// Without a backend.database it runs on a temporary SQLite file.
+func examplesBackend(t *testing.T, backend, catalogYAML string) string {
 	t.Helper()
+	yaml := "catalog:\n" + catalogYAML
+	if backend != "" {
+		yaml = "backend:\n" + backend + yaml
+	}
 	cfg, err := config.Parse("app-config.yaml", []byte(yaml))
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, _ := testBackend(t, portico.WithConfig(cfg))
+	var b *portico.Backend
+	if strings.Contains(backend, "database:") {
+		b = portico.New(portico.WithConfig(cfg), portico.WithAddress("127.0.0.1:0"), portico.WithDemo(false), portico.WithLogger(slogText(&syncBuffer{})))
+	} else {
+		b, _ = testBackend(t, portico.WithConfig(cfg))
+	}
 	b.Add(catalogplugin.Plugin(), catalogplugin.FileLocationsModule(), catalogplugin.URLLocationsModule())
 	base := start(t, b)
 	waitReady(t, base)
