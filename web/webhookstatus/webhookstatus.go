@@ -250,8 +250,8 @@ const configExample = `apiDocs:
   history:
     webhooks:
       - url: https://ci.example.com/hooks/portico
-        secret: ${PORTICO_WEBHOOK_SECRET}   # at least 16 characters
-        events: [breaking]                  # or [any]; default [breaking]`
+        secret: ${PORTICO_WEBHOOK_SECRET}
+        events: [breaking]  # or [any]`
 
 // WebhookRow is a configured webhook.
 type WebhookRow struct {
