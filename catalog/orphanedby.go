@@ -15,22 +15,23 @@ type bucket struct {
 	c        *Catalog
 	provider string
 	listed   bool
-	refs     []StoredRef // nil when the store cannot list buckets
+	refs     []StoredRef
 	tree     *storedLocations
 }
 
 // list returns the bucket's refs; ok is false when the store cannot list.
 func (b *bucket) list(ctx context.Context) (refs []StoredRef, ok bool, err error) {
+	if b.listed {
+		return b.refs, true, nil
+	}
 	bl, ok := b.c.store.(BucketLister)
 	if !ok {
 		return nil, false, nil
 	}
-	if !b.listed {
-		if b.refs, err = bl.BucketRefs(ctx, b.provider); err != nil {
-			return nil, true, err
-		}
-		b.listed = true
+	if b.refs, err = bl.BucketRefs(ctx, b.provider); err != nil {
+		return nil, true, err
 	}
+	b.listed = true
 	return b.refs, true, nil
 }
 
@@ -210,9 +211,11 @@ func (t *storedLocations) nearestAbove(loc string, set, stop map[string]bool) st
 // stored entities count as failed too, and are kept instead of dropped,
 // at every depth. Without it a url location orphaned (or, with the delete
 // strategy, deleted) everything under a nested Location that answered 503
-// once. The scheduler calls it before it counts removals; Apply does too.
-func (c *Catalog) KeepBelowFailed(ctx context.Context, provider string, m Mutation) (Mutation, error) {
-	return c.keepBelowFailed(ctx, &bucket{c: c, provider: provider}, m)
+// once. The scheduler calls it before it counts removals, with the bucket
+// it lists for that (stored, from BucketRefs), so that one listing serves
+// both; Apply does too, over its own.
+func (c *Catalog) KeepBelowFailed(ctx context.Context, provider string, m Mutation, stored []StoredRef) (Mutation, error) {
+	return c.keepBelowFailed(ctx, &bucket{c: c, provider: provider, listed: true, refs: stored}, m)
 }
 
 // keepBelowFailed is KeepBelowFailed over a bucket the caller may read

@@ -246,3 +246,42 @@ apiDocs:
 		t.Error("no HTML response was checked for its CSP")
 	}
 }
+
+// TestWebhookDeliveriesPageWithoutWebhooks: with no webhook configured
+// the deliveries page says so and shows the entry to add, readable in both
+// schemes at desktop and phone width.
+func TestWebhookDeliveriesPageWithoutWebhooks(t *testing.T) {
+	base := StartPortal(t, "app:\n  title: E2E Portal\n")
+	page := NewPage(t)
+	expect := playwright.NewPlaywrightAssertions(10000)
+	mustGoto(t, page, base+"/providers/webhooks")
+	if err := expect.Locator(page.Locator(`[data-testid="no-webhooks"]`)).ToContainText("No webhooks are configured"); err != nil {
+		Screenshot(t, page, "failed-no-webhooks")
+		t.Fatal(err)
+	}
+	for _, scheme := range []*playwright.ColorScheme{playwright.ColorSchemeLight, playwright.ColorSchemeDark} {
+		for _, width := range []int{1280, 390} {
+			if err := page.SetViewportSize(width, 844); err != nil {
+				t.Fatal(err)
+			}
+			if err := page.EmulateMedia(playwright.PageEmulateMediaOptions{ColorScheme: scheme}); err != nil {
+				t.Fatal(err)
+			}
+			mustGoto(t, page, base+"/providers/webhooks")
+			raw, err := page.Evaluate(contrastScript)
+			if err != nil {
+				t.Fatalf("measure: %v", err)
+			}
+			var res contrastResult
+			b, _ := json.Marshal(raw)
+			_ = json.Unmarshal(b, &res)
+			for _, f := range res.Failures {
+				t.Errorf("%s, %d px: %q %.2f:1 (needs %.1f) at %s", *scheme, width, f.Text, f.Ratio, f.Need, f.Where)
+			}
+			if width == 390 && res.Overflow {
+				t.Errorf("%s: %d px wide at 390 px; widest: %s", *scheme, res.Width, strings.Join(res.Wide, ", "))
+			}
+			Screenshot(t, page, fmt.Sprintf("no-webhooks-%d-%s", width, *scheme))
+		}
+	}
+}

@@ -104,15 +104,20 @@ func (s *Scheduler) execute(ctx context.Context, t *task, lr *liveRun) {
 
 // apply runs the safety rules and hands the mutation to the Connection.
 func (s *Scheduler) apply(ctx context.Context, t *task, m catalog.Mutation, r *Run) {
-	if fk, ok := t.conn.(failedKeeper); ok {
-		km, err := fk.KeepBelowFailed(ctx, m)
+	stored, lists, err := listBucket(ctx, t.conn, m)
+	if err != nil {
+		r.Outcome, r.Message = OutcomeError, err.Error()
+		return
+	}
+	if fk, ok := t.conn.(failedKeeper); ok && lists {
+		km, err := fk.KeepBelowFailed(ctx, m, stored)
 		if err != nil {
 			r.Outcome, r.Message = OutcomeError, err.Error()
 			return
 		}
 		m = km
 	}
-	if _, lists := t.conn.(bucketLister); m.Type == catalog.Full && !lists {
+	if m.Type == catalog.Full && !lists {
 		prev, ok, err := s.runs.lastApplied(ctx, r.Provider)
 		if err != nil {
 			r.Outcome, r.Message = OutcomeError, err.Error()
@@ -125,7 +130,7 @@ func (s *Scheduler) apply(ctx context.Context, t *task, m catalog.Mutation, r *R
 		}
 	}
 	full := m
-	m, err := s.holdRemovals(ctx, t, m, r)
+	m, err = s.holdRemovals(ctx, t, m, stored, lists, r)
 	if err != nil {
 		r.Outcome, r.Message = OutcomeError, err.Error()
 		return

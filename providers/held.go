@@ -104,11 +104,26 @@ type bucketLister interface {
 	BucketRefs(ctx context.Context) ([]catalog.StoredRef, error)
 }
 
+// listBucket lists the bucket of a full mutation's provider once for the
+// rules that read it (what failed sources hid, removals to hold); lists is
+// false when the mutation is a delta or the connection cannot list.
+func listBucket(ctx context.Context, conn Connection, m catalog.Mutation) (stored []catalog.StoredRef, lists bool, err error) {
+	bl, ok := conn.(bucketLister)
+	if !ok || m.Type != catalog.Full {
+		return nil, false, nil
+	}
+	if stored, err = bl.BucketRefs(ctx); err != nil {
+		return nil, true, fmt.Errorf("list bucket: %w", err)
+	}
+	return stored, true, nil
+}
+
 // failedKeeper is a Connection that counts the stored entities a failed
 // Location hid as failed too (catalog.Catalog.KeepBelowFailed), so that
-// they are neither counted as removals nor removed.
+// they are neither counted as removals nor removed; stored is its bucket
+// as listed for this run.
 type failedKeeper interface {
-	KeepBelowFailed(ctx context.Context, m catalog.Mutation) (catalog.Mutation, error)
+	KeepBelowFailed(ctx context.Context, m catalog.Mutation, stored []catalog.StoredRef) (catalog.Mutation, error)
 }
 
 // removalPlan is what a full mutation would remove, and how much of it the
@@ -158,16 +173,12 @@ func (s Safety) large(p removalPlan) bool {
 const minHeldRemovals = 10
 
 // holdRemovals decides how much of a full mutation's removals to apply
-// now. It returns the mutation to apply (m itself, or a delta that leaves
-// the held removals in the bucket) and records on r what is held.
-func (s *Scheduler) holdRemovals(ctx context.Context, t *task, m catalog.Mutation, r *Run) (catalog.Mutation, error) {
-	bl, ok := t.conn.(bucketLister)
-	if !ok || m.Type != catalog.Full {
+// now, from stored, the bucket listBucket listed (lists). It returns the
+// mutation to apply (m itself, or a delta that leaves the held removals in
+// the bucket) and records on r what is held.
+func (s *Scheduler) holdRemovals(ctx context.Context, t *task, m catalog.Mutation, stored []catalog.StoredRef, lists bool, r *Run) (catalog.Mutation, error) {
+	if !lists || m.Type != catalog.Full {
 		return m, nil
-	}
-	stored, err := bl.BucketRefs(ctx)
-	if err != nil {
-		return m, fmt.Errorf("list bucket: %w", err)
 	}
 	plan := planRemovals(stored, m)
 	name := t.p.Name()

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -59,21 +60,29 @@ func newListingProvider(name string, safety Safety) *listingProvider {
 // into a real store, on SQLite or PostgreSQL.
 func heldRig(t *testing.T, db testDB, p *listingProvider) (*Scheduler, *store.Store) {
 	t.Helper()
-	driver := "sqlite"
-	dsn := strings.TrimPrefix(strings.SplitN(db.dsn, "?", 2)[0], "file:")
-	if db.name == "postgres" {
-		driver, dsn = "pg", db.dsn
-	}
-	st, err := store.Open(context.Background(), store.Config{Driver: driver, DSN: dsn})
+	st, err := store.Open(context.Background(), storeConfig(db))
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
+	return startWith(t, st, p, catalogConn{cat: catalog.New(st, catalog.Options{}), name: p.name}), st
+}
+
+func storeConfig(db testDB) store.Config {
+	if db.name == "postgres" {
+		return store.Config{Driver: "pg", DSN: db.dsn}
+	}
+	return store.Config{Driver: "sqlite", DSN: strings.TrimPrefix(strings.SplitN(db.dsn, "?", 2)[0], "file:")}
+}
+
+// startWith starts a scheduler that runs p through conn.
+func startWith(t *testing.T, st *store.Store, p ScheduledProvider, conn Connection) *Scheduler {
+	t.Helper()
 	s, err := New(Options{DB: st.DB()})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := s.Add(p, catalogConn{cat: catalog.New(st, catalog.Options{}), name: p.name}); err != nil {
+	if err := s.Add(p, conn); err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
@@ -81,7 +90,7 @@ func heldRig(t *testing.T, db testDB, p *listingProvider) (*Scheduler, *store.St
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { cancel(); s.Wait() })
-	return s, st
+	return s
 }
 
 func bucketSize(t *testing.T, st *store.Store, provider string) int {
@@ -212,8 +221,8 @@ func (c catalogConn) BucketRefs(ctx context.Context) ([]catalog.StoredRef, error
 	return c.cat.BucketRefs(ctx, c.name)
 }
 
-func (c catalogConn) KeepBelowFailed(ctx context.Context, m catalog.Mutation) (catalog.Mutation, error) {
-	return c.cat.KeepBelowFailed(ctx, c.name, m)
+func (c catalogConn) KeepBelowFailed(ctx context.Context, m catalog.Mutation, stored []catalog.StoredRef) (catalog.Mutation, error) {
+	return c.cat.KeepBelowFailed(ctx, c.name, m, stored)
 }
 
 // A nested Location that cannot be read hides the 22 files it names: the
@@ -282,6 +291,62 @@ func TestEntitiesBelowAFailedLocationAreNotRemovals(t *testing.T) {
 			}
 			if len(refs) != n+2 {
 				t.Errorf("bucket holds %d, want %d", len(refs), n+2)
+			}
+		})
+	}
+}
+
+// listingStore counts how often a provider's bucket is listed.
+type listingStore struct {
+	*store.Store
+	lists atomic.Int32
+}
+
+func (s *listingStore) BucketRefs(ctx context.Context, provider string) ([]catalog.StoredRef, error) {
+	s.lists.Add(1)
+	return s.Store.BucketRefs(ctx, provider)
+}
+
+// listingConn notes how often the bucket was listed before each apply.
+type listingConn struct {
+	catalogConn
+	st     *listingStore
+	before atomic.Int32
+}
+
+func (c *listingConn) ApplyMutation(ctx context.Context, m catalog.Mutation) (catalog.ApplyResult, error) {
+	c.before.Store(c.st.lists.Load())
+	return c.catalogConn.ApplyMutation(ctx, m)
+}
+
+// A run with a failed source reads its bucket for two rules — what the
+// failed source hid, and how many removals to hold — and lists it once
+// for both: a bucket of a million entities costs seconds a listing.
+func TestARunWithAFailedSourceListsItsBucketOnce(t *testing.T) {
+	const root, nested = "url:https://repo.example/root.yaml", "url:https://repo.example/nested.yaml"
+	for _, db := range testDBs(t) {
+		t.Run(db.name, func(t *testing.T) {
+			p := newListingProvider("test:list-once", DefaultSafety())
+			p.run = func(context.Context) (catalog.Mutation, error) {
+				d := catalog.DeferredEntity{Entity: catalog.Entity{APIVersion: "backstage.io/v1alpha1", Kind: "Location",
+					Metadata: catalog.Metadata{Name: "root"}, Spec: map[string]any{"type": "url", "targets": []any{"./nested.yaml"}}}}
+				d.Source.Location = root
+				return catalog.Mutation{Type: catalog.Full, Orphans: true, Followed: []string{root}, Entities: []catalog.DeferredEntity{d},
+					Failed: []catalog.FailedSource{{Location: nested, Problems: []catalog.Problem{{File: nested, Message: "status 503"}}}}}, nil
+			}
+			st, err := store.Open(context.Background(), storeConfig(db))
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { st.Close() })
+			ls := &listingStore{Store: st}
+			conn := &listingConn{catalogConn: catalogConn{cat: catalog.New(ls, catalog.Options{}), name: p.name}, st: ls}
+			s := startWith(t, st, p, conn)
+			if r := trigger(t, s, p.name); r.Outcome != OutcomeOK {
+				t.Fatalf("run: %s (%s)", r.Outcome, r.Message)
+			}
+			if n := conn.before.Load(); n != 1 {
+				t.Errorf("the scheduler listed the bucket %d times before applying, want once", n)
 			}
 		})
 	}

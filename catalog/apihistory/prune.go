@@ -56,6 +56,10 @@ func (s *Store) Prune(ctx context.Context, p Policy) (int64, error) {
 WHERE from_id NOT IN (SELECT id FROM api_versions) OR to_id NOT IN (SELECT id FROM api_versions)`); err != nil {
 			return 0, fmt.Errorf("prune api version diffs: %w", err)
 		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM api_version_diff_failures
+WHERE from_id NOT IN (SELECT id FROM api_versions) OR to_id NOT IN (SELECT id FROM api_versions)`); err != nil {
+			return 0, fmt.Errorf("prune api version diff failures: %w", err)
+		}
 	}
 	return n, tx.Commit()
 }

@@ -571,6 +571,12 @@ func (r *Recorder) DiffBetween(ctx context.Context, from, to int64) (*apidiff.Re
 		rep, err := r.computeDiff(ctx, from, to)
 		if catalog.ErrorCode(err) == catalog.EINVALID {
 			r.remember(k, err)
+			// Stored too, so that the timeline and the feeds say why on
+			// every replica; the diff itself is tried again after a
+			// restart.
+			if serr := r.hist.SaveDiffFailure(ctx, from, to, err.Error()); serr != nil {
+				r.log.Warn("api history: record a failed diff", "from", from, "to", to, "err", serr)
+			}
 		}
 		return rep, err
 	})

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/porticohq/portico/catalog"
+	"github.com/porticohq/portico/catalog/apidiff"
 	"github.com/porticohq/portico/catalog/store"
 	"github.com/porticohq/portico/catalog/store/storetest"
 )
@@ -383,6 +384,32 @@ func TestRecorderNullPathItemsAreADiffFailure(t *testing.T) {
 		_, err := r.rec.DiffBetween(context.Background(), tl[1].ID, tl[0].ID)
 		if catalog.ErrorCode(err) != catalog.EINVALID || !strings.Contains(err.Error(), `paths["/pets"], paths["/pets/{id}"] is null`) {
 			t.Errorf("diff: %v, want an EINVALID error naming the null path items", err)
+		}
+	})
+}
+
+// TestAFailedDiffIsStoredWithWhy: a version whose diff fails says why on
+// the timeline, read from the database (another replica, or after a
+// restart, reads the same), so that a reader is not told its changes are
+// still to come; a diff of the pair that later succeeds wins.
+func TestAFailedDiffIsStoredWithWhy(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		ctx := context.Background()
+		r := newRig(t, st)
+		r.sync(map[string]string{"file:/srv/pets.yaml": apiFile("pets", recPets)})
+		r.sync(map[string]string{"file:/srv/pets.yaml": apiFile("pets", "openapi: 3.0.3\ninfo: {title: Pets, version: \"2.0\"}\npaths:\n  /pets: null\n")})
+		tl, err := NewStore(st.DB(), nil).Timeline(ctx, "api:default/pets")
+		if err != nil || len(tl) != 2 {
+			t.Fatalf("timeline: %+v, %v", tl, err)
+		}
+		if tl[0].Changes != nil || !strings.Contains(tl[0].DiffError, `paths["/pets"] is null`) || tl[1].DiffError != "" {
+			t.Fatalf("failed diff: changes %v, error %q; first version's error %q", tl[0].Changes, tl[0].DiffError, tl[1].DiffError)
+		}
+		if err := r.hist.SaveDiff(ctx, tl[1].ID, tl[0].ID, &apidiff.Report{}); err != nil {
+			t.Fatal(err)
+		}
+		if tl, _ := r.hist.Timeline(ctx, "api:default/pets"); tl[0].Changes == nil || tl[0].DiffError != "" {
+			t.Errorf("after a diff that succeeded: changes %v, error %q", tl[0].Changes, tl[0].DiffError)
 		}
 	})
 }

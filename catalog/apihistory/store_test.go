@@ -180,6 +180,9 @@ func TestPruneKeepsRecentMinimumAndCurrent(t *testing.T) {
 		if err := h.SaveDiff(ctx, ids[0], ids[1], &apidiff.Report{}); err != nil {
 			t.Fatal(err)
 		}
+		if err := h.SaveDiffFailure(ctx, ids[1], ids[2], "does not load"); err != nil {
+			t.Fatal(err)
+		}
 		if n, err := h.Prune(ctx, Policy{}); err != nil || n != 0 {
 			t.Fatalf("default policy (1 year, at least 50) pruned %d, %v; want 0 (fewer than 50)", n, err)
 		}
@@ -194,10 +197,11 @@ func TestPruneKeepsRecentMinimumAndCurrent(t *testing.T) {
 		if other, _ := h.List(ctx, "api:default/other"); len(other) != 1 {
 			t.Errorf("the only (current) version of another API was pruned")
 		}
-		var diffs int
+		var diffs, failures int
 		st.DB().QueryRowContext(ctx, "SELECT count(*) FROM api_version_diffs").Scan(&diffs)
-		if diffs != 0 {
-			t.Errorf("%d diffs of pruned versions left", diffs)
+		st.DB().QueryRowContext(ctx, "SELECT count(*) FROM api_version_diff_failures").Scan(&failures)
+		if diffs != 0 || failures != 0 {
+			t.Errorf("%d diffs and %d failed diffs of pruned versions left", diffs, failures)
 		}
 		// A reverted definition is current again: young, and row 1.
 		c.add(24 * time.Hour)

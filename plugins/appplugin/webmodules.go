@@ -129,27 +129,33 @@ func SyncStatusModule() portico.Feature {
 }
 
 // webhookPage serves /providers/webhooks, the deliveries of the API-change
-// webhooks, when apiDocs.history.webhooks lists any (the catalog plugin's
+// webhooks apiDocs.history.webhooks lists (the catalog plugin's
 // HistoryModule migrates their table and sends them), and returns their
-// store for the /providers page's link; nil when there are none.
+// store for the /providers page's link. With none, or with history off,
+// the page says so and how to configure them, and the store is nil.
 func webhookPage(r portico.ModuleRegistrar, pages Extensions) (*apiwebhook.Store, error) {
 	s := r.Services()
 	_, on, err := apichanges.ReadConfig(s.RootConfig)
-	if err != nil || !on {
+	if err != nil {
 		return nil, err
 	}
-	cfg, _, err := apiwebhook.ReadConfig(s.RootConfig)
-	if err != nil || len(cfg.Webhooks) == 0 {
-		return nil, err
+	var cfg apiwebhook.Config
+	if on { // with history off the webhooks are not read (CheckHistoryConfig)
+		if cfg, _, err = apiwebhook.ReadConfig(s.RootConfig); err != nil {
+			return nil, err
+		}
 	}
-	st := apiwebhook.NewStore(s.DB, s.Clock)
 	p := &webhookstatus.Page{
-		Store: st,
-		Hooks: cfg.Webhooks,
+		HistoryOff: !on,
 		Layout: func(c *echo.Context) views.Page {
 			return pages.Page(c, "Webhook deliveries", views.NavProviders)
 		},
 		Guard: auth.RequireUser,
+	}
+	var st *apiwebhook.Store
+	if len(cfg.Webhooks) > 0 {
+		st = apiwebhook.NewStore(s.DB, s.Clock)
+		p.Store, p.Hooks = st, cfg.Webhooks
 	}
 	pages.AddRoute(http.MethodGet, webhookstatus.PagePath, p.Serve)
 	return st, nil

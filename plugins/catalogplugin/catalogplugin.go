@@ -287,9 +287,10 @@ var _ providers.MutationPreparer = (*connection)(nil)
 var _ providers.BulkLoader = (*connection)(nil)
 
 // KeepBelowFailed counts what a failed Location hid as failed too, before
-// the scheduler counts removals (see catalog.Catalog.KeepBelowFailed).
-func (c *connection) KeepBelowFailed(ctx context.Context, m catalog.Mutation) (catalog.Mutation, error) {
-	return c.catalog.KeepBelowFailed(ctx, c.name, m)
+// the scheduler counts removals in stored, the bucket it listed (see
+// catalog.Catalog.KeepBelowFailed).
+func (c *connection) KeepBelowFailed(ctx context.Context, m catalog.Mutation, stored []catalog.StoredRef) (catalog.Mutation, error) {
+	return c.catalog.KeepBelowFailed(ctx, c.name, m, stored)
 }
 
 // BeginBulkLoad lets the store defer index upkeep during a large first

@@ -27,8 +27,12 @@ func HistoryModule() Feature {
 	return portico.CheckConfig(portico.NewModule(ID, "api-history", func(r portico.ModuleRegistrar) error {
 		s := r.Services()
 		cfg, on, err := apichanges.ReadConfig(s.RootConfig)
-		if err != nil || !on {
+		if err != nil {
 			return err
+		}
+		if !on {
+			serveDeliveries(s, nil, nil) // no history, no webhook is sent
+			return nil
 		}
 		cat, err := portico.ExtensionPoint[Extensions](r)
 		if err != nil {

@@ -22,15 +22,20 @@ const webhookJob = "api-webhooks"
 const webhookPoll = 10 * time.Second
 
 // historyWebhooks reads apiDocs.history.webhooks and, when any is set,
-// returns the deliverer whose Arrived hook the recorder calls, registers
-// the scheduler job that sends deliveries, one replica at a time (issue 16
-// item 5), and serves GET /api/apidocs/webhooks/deliveries. The caller
-// sets its History and Differ. No webhooks: nil, and nothing runs.
+// returns the deliverer whose Arrived hook the recorder calls and
+// registers the scheduler job that sends deliveries, one replica at a time
+// (issue 16 item 5). The caller sets its History and Differ. No webhooks:
+// nil, and nothing runs. Either way it serves GET
+// /api/apidocs/webhooks/deliveries, which then lists none.
 func historyWebhooks(r portico.ModuleRegistrar) (*apiwebhook.Deliverer, error) {
 	s := r.Services()
 	cfg, rules, err := apiwebhook.ReadConfig(s.RootConfig)
-	if err != nil || len(cfg.Webhooks) == 0 {
+	if err != nil {
 		return nil, err
+	}
+	if len(cfg.Webhooks) == 0 {
+		serveDeliveries(s, nil, nil)
+		return nil, nil
 	}
 	d := &apiwebhook.Deliverer{
 		Store:   apiwebhook.NewStore(s.DB, s.Clock),
@@ -46,7 +51,15 @@ func historyWebhooks(r portico.ModuleRegistrar) (*apiwebhook.Deliverer, error) {
 		}
 		return s.Scheduler.AddJob(providers.Job{Name: webhookJob, Every: webhookPoll, Run: d.DeliverDue})
 	})
-	webhookstatus.Register(s.Echo, d.Store, cfg.Webhooks, func(next echo.HandlerFunc) echo.HandlerFunc {
+	serveDeliveries(s, d.Store, cfg.Webhooks)
+	return d, nil
+}
+
+// serveDeliveries serves GET /api/apidocs/webhooks/deliveries to
+// signed-in users and token holders; without webhooks (st nil) it lists
+// none rather than answering 404, as the README promises the route.
+func serveDeliveries(s *portico.Services, st webhookstatus.Lister, hooks []apiwebhook.Webhook) {
+	webhookstatus.Register(s.Echo, st, hooks, func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c *echo.Context) error {
 			if err := auth.RequireUserOrToken(c); err != nil {
 				return err
@@ -54,5 +67,4 @@ func historyWebhooks(r portico.ModuleRegistrar) (*apiwebhook.Deliverer, error) {
 			return next(c)
 		}
 	})
-	return d, nil
 }

@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -173,4 +174,40 @@ apiDocs:
 		}
 	}
 	t.Logf("diff error told: %s", bodies["/any"][0])
+}
+
+// TestWebhookDeliveriesWithoutWebhooks: the README names the deliveries
+// page and API whether or not webhooks are configured; with none (or with
+// history off) the page says how to configure them and the API lists none.
+func TestWebhookDeliveriesWithoutWebhooks(t *testing.T) {
+	for name, cfg := range map[string]string{
+		"none configured": "catalog: {locations: []}\n",
+		"history off":     "apiDocs: {history: {enabled: false}}\n",
+	} {
+		t.Run(name, func(t *testing.T) {
+			base := defaultstest.Start(t, cfg)
+			status, body := getBody(t, base+"/api/apidocs/webhooks/deliveries")
+			if status != http.StatusOK || strings.TrimSpace(body) != `{"webhooks":[],"deliveries":[]}` {
+				t.Errorf("API: %d %s, want 200 and empty lists", status, body)
+			}
+			status, body = getBody(t, base+"/providers/webhooks")
+			if status != http.StatusOK || !strings.Contains(body, `data-testid="no-webhooks"`) || !strings.Contains(body, "apiDocs.history.webhooks") {
+				t.Errorf("page: %d, want 200 saying how to configure webhooks\n%s", status, body)
+			}
+		})
+	}
+}
+
+func getBody(t *testing.T, url string) (int, string) {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return resp.StatusCode, string(body)
 }

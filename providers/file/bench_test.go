@@ -7,7 +7,6 @@ import (
 	"path/filepath"
 	"runtime"
 	"runtime/metrics"
-	"runtime/pprof"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -129,21 +128,10 @@ func BenchmarkProviderState10k(b *testing.B) {
 		runtime.GC()
 		b.ReportMetric(float64(int64(liveHeap())-int64(base))/n, "B/file")
 		if path := os.Getenv("PORTICO_BENCH_HEAPPROFILE"); path != "" {
-			writeHeapProfile(b, path)
+			catalogtest.WriteHeapProfile(b, path)
 		}
 		runtime.KeepAlive(p)
 		s.Close()
-	}
-}
-
-func writeHeapProfile(b *testing.B, path string) {
-	f, err := os.Create(path)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer f.Close()
-	if err := pprof.WriteHeapProfile(f); err != nil {
-		b.Fatal(err)
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"encoding/xml"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -43,6 +44,7 @@ type server struct {
 	srv *httptest.Server
 	ids []int64 // versions, oldest first
 	cat *catalog.Catalog
+	rec *apihistory.Recorder
 }
 
 func newServer(t *testing.T, st *store.Store) *server {
@@ -57,7 +59,7 @@ func newServer(t *testing.T, st *store.Store) *server {
 	rec.WatchWritesOf(st)
 	cat := catalog.New(st, catalog.Options{Processors: []catalog.Processor{rec.Processor()}})
 	cat.AddCommitHook(rec.CommitHook())
-	s := &server{t: t, cat: cat}
+	s := &server{t: t, cat: cat, rec: rec}
 	for _, def := range []string{v1, v2, v3} {
 		d, _ := json.Marshal(def)
 		ents, probs := catalog.ParseYAML([]byte("apiVersion: backstage.io/v1alpha1\nkind: API\nmetadata: {name: pets}\n"+
@@ -264,6 +266,74 @@ func TestARemovedAPIHasNoCurrentVersionAndNoFeed(t *testing.T) {
 		resp.Body.Close()
 		if resp.StatusCode != http.StatusNotFound {
 			t.Errorf("feed of a removed API: %d, want 404", resp.StatusCode)
+		}
+	})
+}
+
+// sync applies one version of API name with spec.type specType (alone in
+// the "sync" provider's bucket) and records it.
+func (s *server) sync(name, specType, definition string) {
+	s.t.Helper()
+	d, _ := json.Marshal(definition)
+	ents, probs := catalog.ParseYAML([]byte("apiVersion: backstage.io/v1alpha1\nkind: API\nmetadata: {name: "+name+"}\n"+
+		"spec: {type: "+specType+", lifecycle: production, owner: team-a, definition: "+string(d)+"}\n"), catalog.Source{Location: "file:/srv/" + name + ".yaml"})
+	if len(probs) > 0 {
+		s.t.Fatal(probs)
+	}
+	if _, err := s.cat.Apply(context.Background(), "sync-"+name, catalog.Mutation{Type: catalog.Full, Entities: ents}); err != nil {
+		s.t.Fatal(err)
+	}
+	s.rec.Flush(context.Background())
+}
+
+// TestFeedSaysWhyChangesAreMissing: an entry whose diff failed says the
+// changes could not be computed and why (escaped), and one of a type that
+// is not diffed says so; neither claims its changes are still to come.
+func TestFeedSaysWhyChangesAreMissing(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		s := newServer(t, st)
+		s.sync("films", "graphql", "type Query {\n  film: String\n}\n")
+		s.sync("films", "graphql", "type Query {\n")
+		s.sync("docs", "other", "v1")
+		s.sync("docs", "other", "v2")
+		for api, want := range map[string][]string{
+			"films": {"could not be computed: ", "found <EOF>"},
+			"docs":  {"Portico compares OpenAPI, AsyncAPI, GraphQL and gRPC definitions", `"other"`},
+		} {
+			resp, err := http.Get(s.srv.URL + "/catalog/default/api/" + api + "/changes.atom")
+			if err != nil {
+				t.Fatal(err)
+			}
+			raw, err := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if err != nil || resp.StatusCode != http.StatusOK {
+				t.Fatalf("%s: %d %v", api, resp.StatusCode, err)
+			}
+			var feed struct {
+				Entries []struct {
+					Summary string `xml:"summary"`
+				} `xml:"entry"`
+			}
+			if err := xml.Unmarshal(raw, &feed); err != nil || len(feed.Entries) != 2 {
+				t.Fatalf("%s: %d entries, %v\n%s", api, len(feed.Entries), err, raw)
+			}
+			got := feed.Entries[0].Summary
+			for _, w := range want {
+				if !strings.Contains(got, w) {
+					t.Errorf("%s: summary %q does not say %q", api, got, w)
+				}
+			}
+			if strings.Contains(got, "not computed yet") {
+				t.Errorf("%s: summary %q says the changes are still to come", api, got)
+			}
+		}
+		resp, err := http.Get(s.srv.URL + "/apis/changes.atom")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		if raw, _ := io.ReadAll(resp.Body); !strings.Contains(string(raw), "found &lt;EOF&gt;") {
+			t.Errorf("the catalog feed does not carry the escaped error:\n%s", raw)
 		}
 	})
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/labstack/echo/v5"
 
 	"github.com/porticohq/portico/catalog"
+	"github.com/porticohq/portico/catalog/apidiff"
 	"github.com/porticohq/portico/catalog/apihistory"
 	"github.com/porticohq/portico/views"
 )
@@ -169,25 +170,33 @@ func (h *Handler) entry(base string, e apihistory.Entry) atomEntry {
 	if e.InfoVersion != "" {
 		title += " " + e.InfoVersion
 	}
-	var summary string
 	var cats []atomCat
-	switch {
-	case e.PrevID == 0:
-		summary = "First version recorded."
-	case e.Changes == nil:
-		summary = "A new version; its changes are not computed yet."
-	default:
-		summary = fmt.Sprintf("%d breaking, %d potentially breaking, %d other changes.", e.Changes.Breaking, e.Changes.Warning, e.Changes.Info)
-		if e.Changes.Breaking > 0 {
-			title += ": breaking changes"
-			cats = append(cats, atomCat{Term: "breaking"})
-		}
+	if e.Changes != nil && e.Changes.Breaking > 0 {
+		title += ": breaking changes"
+		cats = append(cats, atomCat{Term: "breaking"})
 	}
 	return atomEntry{
 		ID:    "urn:portico:api-version:" + e.Hash + ":" + fmt.Sprint(e.ID),
 		Title: title, Updated: e.CurrentSince.Format(time.RFC3339),
-		Link: atomLink{Href: link}, Summary: summary, Category: cats,
+		Link: atomLink{Href: link}, Summary: summary(e), Category: cats,
 	}
+}
+
+// summary says what changed in e: the counts of its diff, or why there
+// are none — a diff that failed (a definition that no longer loads, a
+// spec.type that changed) is not one still to come.
+func summary(e apihistory.Entry) string {
+	switch {
+	case e.PrevID == 0:
+		return "First version recorded."
+	case e.Changes != nil:
+		return fmt.Sprintf("%d breaking, %d potentially breaking, %d other changes.", e.Changes.Breaking, e.Changes.Warning, e.Changes.Info)
+	case e.DiffError != "":
+		return "A new version whose changes could not be computed: " + strings.TrimRight(e.DiffError, ".") + "."
+	case !apidiff.Diffable(e.SpecType):
+		return fmt.Sprintf("A new version. Its changes are not listed: Portico compares OpenAPI, AsyncAPI, GraphQL and gRPC definitions, and this one is %q.", e.SpecType)
+	}
+	return "A new version; its changes are not computed yet."
 }
 
 // changesURL is the Changes tab of an API.

@@ -30,6 +30,7 @@ type VersionRow struct {
 	Source      string // provider · location
 	Current     bool
 	Counted     bool // the diff from the previous version is computed
+	DiffFailed  bool // it could not be (DiffURL shows why)
 	Breaking    int
 	Other       int
 	DiffURL     string // this version against the one before it; "" for the first
@@ -85,6 +86,7 @@ func timelineRows(ref catalog.Ref, tl []apihistory.Entry) []VersionRow {
 		if e.Changes != nil {
 			r.Counted, r.Breaking, r.Other = true, e.Changes.Breaking, e.Changes.Warning+e.Changes.Info
 		}
+		r.DiffFailed = e.DiffError != ""
 		if e.PrevID != 0 {
 			r.DiffURL = diffURL(ref, e.PrevID, e.ID)
 		}

@@ -8,7 +8,9 @@ import (
 
 	"github.com/PuerkitoBio/goquery"
 
+	"github.com/porticohq/portico/catalog"
 	"github.com/porticohq/portico/catalog/apidiff"
+	"github.com/porticohq/portico/catalog/apihistory"
 )
 
 func TestDiffViewLinksOnlyOperationsOfTheCurrentDefinition(t *testing.T) {
@@ -53,5 +55,32 @@ func TestTabEscapesDefinitionText(t *testing.T) {
 	}
 	if !strings.Contains(doc.Find(`[data-testid="change"]`).Text(), evil) {
 		t.Error("change text not shown as text")
+	}
+}
+
+// TestTimelineTellsAFailedDiffFromOneNotComputed: a version whose diff
+// failed says its changes could not be computed (its link shows why); one
+// whose diff is still to come, or the first, shows dashes.
+func TestTimelineTellsAFailedDiffFromOneNotComputed(t *testing.T) {
+	ref := catalog.Ref{Kind: "API", Namespace: "default", Name: "films"}
+	tl := []apihistory.Entry{
+		{Version: apihistory.Version{ID: 3, PrevID: 2}, DiffError: "line 2, column 1: Expected Name, found <EOF>"},
+		{Version: apihistory.Version{ID: 2, PrevID: 1}},
+		{Version: apihistory.Version{ID: 1}},
+	}
+	var b bytes.Buffer
+	if err := Tab(TabView{Versions: timelineRows(ref, tl)}).Render(context.Background(), &b); err != nil {
+		t.Fatal(err)
+	}
+	doc, err := goquery.NewDocumentFromReader(&b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	doc.Find(`[data-testid="version"]`).Each(func(_ int, s *goquery.Selection) {
+		got = append(got, strings.TrimSpace(s.Find(`[data-testid="diff-failed"]`).Text()))
+	})
+	if want := []string{"could not be computed", "", ""}; strings.Join(got, "|") != strings.Join(want, "|") {
+		t.Errorf("rows say %q, want %q", got, want)
 	}
 }

@@ -9,7 +9,6 @@ import (
 	"os"
 	"runtime"
 	"runtime/metrics"
-	"runtime/pprof"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -154,7 +153,7 @@ func BenchmarkOperationIndexBuild100k(b *testing.B) {
 		}
 		runtime.GC()
 		if path := os.Getenv("PORTICO_BENCH_HEAPPROFILE"); path != "" {
-			writeHeapProfile(b, path)
+			catalogtest.WriteHeapProfile(b, path)
 		}
 		var ms runtime.MemStats
 		runtime.ReadMemStats(&ms)
@@ -164,17 +163,6 @@ func BenchmarkOperationIndexBuild100k(b *testing.B) {
 		b.ReportMetric(float64(ms.NumGC), "GCs")
 		runtime.KeepAlive(apis)
 		runtime.KeepAlive(x)
-	}
-}
-
-func writeHeapProfile(b *testing.B, path string) {
-	f, err := os.Create(path)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer f.Close()
-	if err := pprof.WriteHeapProfile(f); err != nil {
-		b.Fatal(err)
 	}
 }
 

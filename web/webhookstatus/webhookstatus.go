@@ -41,7 +41,9 @@ const (
 )
 
 // Register adds GET /api/apidocs/webhooks/deliveries?limit=N&before=ID
-// behind mw (the caller's sign-in guard).
+// behind mw (the caller's sign-in guard). With no webhooks the answer
+// lists none and st is not read (it may be nil: the deliveries table is
+// created only for webhooks).
 func Register(e *echo.Echo, st Lister, hooks []apiwebhook.Webhook, mw ...echo.MiddlewareFunc) {
 	h := &handler{store: st, hooks: hooks}
 	e.GET(APIPath, h.list, mw...)
@@ -94,7 +96,7 @@ func (h *handler) list(c *echo.Context) error {
 	if err != nil {
 		return echo.NewHTTPError(http.StatusBadRequest, err.Error())
 	}
-	recs, older, err := page(c.Request().Context(), h.store, limit, before)
+	recs, older, err := page(c.Request().Context(), h.store, h.hooks, limit, before)
 	if err != nil {
 		return err
 	}
@@ -133,8 +135,12 @@ func parseLimit(s string) (int, error) {
 }
 
 // page reads limit deliveries older than before (0: the newest) and, when
-// older ones remain, the id to ask for the next page with.
-func page(ctx context.Context, st Lister, limit int, before int64) ([]apiwebhook.Record, int64, error) {
+// older ones remain, the id to ask for the next page with; none without
+// webhooks.
+func page(ctx context.Context, st Lister, hooks []apiwebhook.Webhook, limit int, before int64) ([]apiwebhook.Record, int64, error) {
+	if len(hooks) == 0 {
+		return nil, 0, nil
+	}
 	recs, err := st.Recent(ctx, limit+1, before)
 	if err != nil || len(recs) <= limit {
 		return recs, 0, err
@@ -175,10 +181,14 @@ func apiRef(key string) string {
 	return ref.String()
 }
 
-// Page serves GET /providers/webhooks: the same list for people.
+// Page serves GET /providers/webhooks: the same list for people. With no
+// webhooks it says how to configure them, and Store is not read.
 type Page struct {
 	Store Lister
 	Hooks []apiwebhook.Webhook
+	// HistoryOff says apiDocs.history.enabled is false: webhooks tell of
+	// recorded versions, so none is sent whatever is configured.
+	HistoryOff bool
 	// Layout fills the layout's fields (title, user, CSRF token).
 	Layout func(c *echo.Context) views.Page
 	// Guard answers the request when the caller may not see deliveries
@@ -197,15 +207,19 @@ func (p *Page) Serve(c *echo.Context) error {
 	if err != nil {
 		return echo.NewHTTPError(http.StatusBadRequest, err.Error())
 	}
-	recs, older, err := page(c.Request().Context(), p.Store, DefaultLimit, before)
+	hooks := p.Hooks
+	if p.HistoryOff {
+		hooks = nil
+	}
+	recs, older, err := page(c.Request().Context(), p.Store, hooks, DefaultLimit, before)
 	if err != nil {
 		return err
 	}
-	v := View{Deliveries: make([]Row, len(recs)), Older: before > 0}
+	v := View{Deliveries: make([]Row, len(recs)), Older: before > 0, HistoryOff: p.HistoryOff}
 	if older > 0 {
 		v.OlderURL = PagePath + "?before=" + strconv.FormatInt(older, 10)
 	}
-	for _, w := range p.Hooks {
+	for _, w := range hooks {
 		v.Webhooks = append(v.Webhooks, WebhookRow{URL: w.Redacted(), Events: w.Events})
 	}
 	for i, r := range recs {
@@ -220,13 +234,24 @@ func (p *Page) Serve(c *echo.Context) error {
 }
 
 // View is the page's model. Older says the page is not the newest one;
-// OlderURL, when more remain, is the next page's.
+// OlderURL, when more remain, is the next page's. No Webhooks, or
+// HistoryOff, shows how to configure them instead.
 type View struct {
 	Webhooks   []WebhookRow
 	Deliveries []Row
 	Older      bool
 	OlderURL   string
+	HistoryOff bool
 }
+
+// configExample is the configuration the page shows when no webhook is
+// sent, as the README's "Webhooks on API changes" gives it.
+const configExample = `apiDocs:
+  history:
+    webhooks:
+      - url: https://ci.example.com/hooks/portico
+        secret: ${PORTICO_WEBHOOK_SECRET}
+        events: [breaking]  # or [any]`
 
 // WebhookRow is a configured webhook.
 type WebhookRow struct {

@@ -283,3 +283,44 @@ func TestDeliveriesPageLinksToOlderDeliveries(t *testing.T) {
 		t.Errorf("before=-1: %d", rec.Code)
 	}
 }
+
+// TestDeliveriesWithoutWebhooks: with no webhook configured (or history
+// off, which sends none) the API lists none instead of answering 404,
+// without reading a store whose table does not exist, and the page says
+// how to configure them.
+func TestDeliveriesWithoutWebhooks(t *testing.T) {
+	e := echo.New()
+	Register(e, nil, nil)
+	rec := get(e, APIPath)
+	if rec.Code != http.StatusOK || strings.TrimSpace(rec.Body.String()) != `{"webhooks":[],"deliveries":[]}` {
+		t.Errorf("API: %d %s, want 200 and empty lists", rec.Code, rec.Body)
+	}
+	for _, tt := range []struct {
+		name  string
+		page  Page
+		title string
+	}{
+		{"none configured", Page{}, "No webhooks are configured"},
+		{"history off", Page{HistoryOff: true, Hooks: []apiwebhook.Webhook{{URL: "https://hooks.example/T0KEN"}}}, "API history is off"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			e := echo.New()
+			e.GET(PagePath, tt.page.Serve)
+			rec := get(e, PagePath)
+			if rec.Code != http.StatusOK {
+				t.Fatalf("status %d: %s", rec.Code, rec.Body)
+			}
+			doc, err := goquery.NewDocumentFromReader(rec.Body)
+			if err != nil {
+				t.Fatal(err)
+			}
+			box := doc.Find(`[data-testid="no-webhooks"]`)
+			if !strings.Contains(box.Text(), tt.title) || !strings.Contains(box.Find(`[data-testid="webhooks-example"]`).Text(), "webhooks:\n      - url: ") {
+				t.Errorf("the page does not say how to configure webhooks: %q", box.Text())
+			}
+			if doc.Find(`[data-testid="webhooks"], [data-testid="no-deliveries"]`).Length() != 0 || strings.Contains(doc.Text(), "hooks.example") {
+				t.Error("the page lists webhooks or deliveries")
+			}
+		})
+	}
+}
