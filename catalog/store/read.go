@@ -260,23 +260,30 @@ func problemStatus(problems []catalog.Problem) catalog.Status {
 // ByRefs returns one item per ref, in order, nil where unknown or where the
 // entity does not match f (an empty f matches every entity).
 func (s *Store) ByRefs(ctx context.Context, refs []catalog.Ref, f catalog.Filter) ([]*catalog.StoredEntity, error) {
-	return s.byRefs(ctx, refs, f, false)
+	return s.byRefs(ctx, refs, f, nil, false)
+}
+
+// ByRefsMatching is ByRefs with nil also where the entity does not match
+// the filter predicate p (POST /entities/by-refs with a query).
+func (s *Store) ByRefsMatching(ctx context.Context, refs []catalog.Ref, f catalog.Filter, p *catalog.Predicate) ([]*catalog.StoredEntity, error) {
+	return s.byRefs(ctx, refs, f, p, false)
 }
 
 // HeadersByRefs is ByRefs without bodies and relations (Ref, UID, Hash,
 // Provider, LocationKey, UpdatedAt): a reader that only checks which
 // version of an entity is stored (API history) reads no bodies.
 func (s *Store) HeadersByRefs(ctx context.Context, refs []catalog.Ref) ([]*catalog.StoredEntity, error) {
-	return s.byRefs(ctx, refs, catalog.Filter{}, true)
+	return s.byRefs(ctx, refs, catalog.Filter{}, nil, true)
 }
 
-func (s *Store) byRefs(ctx context.Context, refs []catalog.Ref, f catalog.Filter, headersOnly bool) ([]*catalog.StoredEntity, error) {
+func (s *Store) byRefs(ctx context.Context, refs []catalog.Ref, f catalog.Filter, p *catalog.Predicate, headersOnly bool) ([]*catalog.StoredEntity, error) {
 	keys := make([]any, len(refs))
 	for i, r := range refs {
 		keys[i] = r.Key()
 	}
 	w := &whereBuilder{dl: s.dialect}
 	w.filter(f)
+	w.predicate(p)
 	byKey, err := s.fetchWhere(ctx, s.shape(headersOnly), "e.ref_key", keys, w)
 	if err != nil {
 		return nil, err
