@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -136,7 +138,9 @@ func (ps *predicateParser) predicate(v any, path string, depth int) (*Predicate,
 		return ps.logical(op, operand, path+"."+op, depth)
 	}
 	p := &Predicate{Op: PredicateFields}
-	for key, val := range obj {
+	// Sorted, so that one predicate is always the same SQL (and cache key).
+	for _, key := range slices.Sorted(maps.Keys(obj)) {
+		val := obj[key]
 		if strings.HasPrefix(key, "$") {
 			return nil, Errorf(EINVALID, "Invalid query: unknown operator %s in %s (use $all, $any or $not)", key, path)
 		}

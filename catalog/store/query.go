@@ -85,8 +85,18 @@ func sortFieldFor(o catalog.Order) sortField {
 }
 
 // Query answers by-query: the ids of one page are selected with ORDER BY and
-// LIMIT over indexed columns first, then the bodies of those ids are read.
+// LIMIT over indexed columns first, then the bodies of those ids are read,
+// all in one read snapshot.
 func (s *Store) Query(ctx context.Context, q catalog.Query) (catalog.Page, error) {
+	ctx, end, err := s.readSnapshot(ctx)
+	if err != nil {
+		return catalog.Page{}, fmt.Errorf("query: %w", err)
+	}
+	defer end()
+	return s.queryPage(ctx, q)
+}
+
+func (s *Store) queryPage(ctx context.Context, q catalog.Query) (catalog.Page, error) {
 	c := &cursor{Filter: q.Filter, Query: q.Predicate.JSON(), Order: q.Order, Text: q.FullText, TextFields: q.FullTextFields, SkipTotal: q.SkipTotal}
 	pred := q.Predicate
 	var at *cursor
@@ -127,6 +137,9 @@ func (s *Store) Query(ctx context.Context, q catalog.Query) (catalog.Page, error
 		if total, err = s.count(ctx, w, cnt); err != nil {
 			return catalog.Page{}, err
 		}
+	}
+	if s.betweenCountAndPage != nil {
+		s.betweenCountAndPage()
 	}
 	fields := make([]sortField, len(c.Order))
 	for i, o := range c.Order {

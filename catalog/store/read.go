@@ -114,8 +114,15 @@ func (s *Store) shape(headersOnly bool) rowShape {
 // running them on SQLite.
 func (s *Store) query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
 	q = s.dialect.rebind(q)
+	tx, inSnapshot := ctx.Value(snapshotKey{}).(*sql.Tx)
 	if v, ok := s.prepared.Load(q); ok {
+		if inSnapshot {
+			return tx.StmtContext(ctx, v.(*sql.Stmt)).QueryContext(ctx, args...)
+		}
 		return v.(*sql.Stmt).QueryContext(ctx, args...)
+	}
+	if inSnapshot {
+		return tx.QueryContext(ctx, q, args...)
 	}
 	if s.preparedN.Load() >= maxPrepared {
 		return s.sql.QueryContext(ctx, q, args...)
@@ -131,6 +138,22 @@ func (s *Store) query(ctx context.Context, q string, args ...any) (*sql.Rows, er
 		s.preparedN.Add(1)
 	}
 	return stmt.QueryContext(ctx, args...)
+}
+
+// snapshotKey carries, in the context of one request's reads, the read
+// transaction they all run in (readSnapshot); query honours it.
+type snapshotKey struct{}
+
+// readSnapshot returns a context whose reads through query all see one
+// snapshot of the database, and the function that ends it. A by-query
+// page's count, ids and bodies are read in one, so that a mutation
+// committing in between cannot make totalItems disagree with the items.
+func (s *Store) readSnapshot(ctx context.Context) (context.Context, func(), error) {
+	tx, err := s.sql.BeginTx(ctx, s.dialect.snapshot())
+	if err != nil {
+		return nil, nil, fmt.Errorf("begin read: %w", err)
+	}
+	return context.WithValue(ctx, snapshotKey{}, tx), func() { _ = tx.Rollback() }, nil
 }
 
 // maxPrepared bounds the statement cache; filters are user input, so the
