@@ -145,9 +145,7 @@ func (s *Store) query(ctx context.Context, q string, args ...any) (*sql.Rows, er
 type snapshotKey struct{}
 
 // readSnapshot returns a context whose reads through query all see one
-// snapshot of the database, and the function that ends it. A by-query
-// page's count, ids and bodies are read in one, so that a mutation
-// committing in between cannot make totalItems disagree with the items.
+// snapshot of the database, and the function that ends it (see Query).
 func (s *Store) readSnapshot(ctx context.Context) (context.Context, func(), error) {
 	tx, err := s.sql.BeginTx(ctx, s.dialect.snapshot())
 	if err != nil {
