@@ -8,6 +8,8 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/porticohq/portico/catalog"
 )
 
 // The test catalog: api-000000 … api-000011, production when even,
@@ -94,6 +96,33 @@ func TestQueryEntitiesByPredicateLimitZeroCounts(t *testing.T) {
 			`{"query": {"$all": [{"$not": {"spec.lifecycle": {"$in": ["production"]}}}, {"kind": {"$exists": true}}]}, "limit": 0}`))
 		if page.TotalItems != 8 || len(page.Items) != 0 { // 6 experimental APIs and 2 groups
 			t.Errorf("totalItems %d, %d items", page.TotalItems, len(page.Items))
+		}
+	})
+}
+
+// plainStore hides the store's predicate methods, as a store that cannot
+// evaluate filter predicates has none.
+type plainStore struct{ catalog.Store }
+
+// A store that cannot evaluate predicates answers 501, never the
+// unfiltered entities.
+func TestPredicatesNeedAStoreThatEvaluatesThem(t *testing.T) {
+	forEachDatabase(t, Options{}, func(t *testing.T, env *testEnv) {
+		srv, api := serve(Options{Store: plainStore{env.store}})
+		plain := &testEnv{srv: srv, api: api, store: env.store}
+		for target, body := range map[string]string{
+			"/api/catalog/entities/by-query": `{"query": {"kind": "group"}}`,
+			"/api/catalog/entity-facets":     `{"facets": ["kind"], "query": {"kind": "group"}}`,
+			"/api/catalog/entities/by-refs":  `{"entityRefs": ["api:default/api-000001"], "query": {"kind": "group"}}`,
+		} {
+			if res, out := plain.do(t, "POST", target, body); res.StatusCode != http.StatusNotImplemented {
+				t.Errorf("POST %s: status %d: %s", target, res.StatusCode, out)
+			}
+		}
+		// Without a predicate the POST forms still answer.
+		page := decode[queryPage](t, mustPost(t, plain, "/api/catalog/entities/by-query?filter=kind=group", `{}`))
+		if page.TotalItems != 2 {
+			t.Errorf("POST by-query without a query: totalItems %d, want 2", page.TotalItems)
 		}
 	})
 }
