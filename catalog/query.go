@@ -25,8 +25,11 @@ type Order struct {
 // Query is a by-query request after parsing.
 type Query struct {
 	Filter Filter
-	Order  []Order
-	Limit  int
+	// Predicate, when set, must hold too (POST by-query's query, ANDed with
+	// Filter). Only a store that is a PredicateMatcher honours it.
+	Predicate *Predicate
+	Order     []Order
+	Limit     int
 	// Offset skips that many matches before the first item of the first
 	// page; it is ignored when Cursor is set (the cursor says where to go on).
 	Offset int

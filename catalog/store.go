@@ -51,6 +51,15 @@ type TextFacetCounter interface {
 	FacetsWithText(ctx context.Context, facets []string, f Filter, fullText string) (map[string][]FacetCount, error)
 }
 
+// PredicateMatcher is an optional Store capability: Query honours
+// Query.Predicate, and ByRefs and Facets have forms that also take a
+// filter predicate. The API answers filter predicates only over a store
+// that has it, rather than ignore them.
+type PredicateMatcher interface {
+	ByRefsMatching(ctx context.Context, refs []Ref, f Filter, p *Predicate) ([]*StoredEntity, error)
+	FacetsMatching(ctx context.Context, facets []string, f Filter, p *Predicate) (map[string][]FacetCount, error)
+}
+
 // BulkLoader is an optional Store capability: before a load of about n
 // entities arriving as many mutations, the store may stop maintaining
 // indexes it can build faster at the end; end builds them and must run

@@ -33,6 +33,8 @@ type clientError struct {
 	Message   string `json:"message"`
 	Status    int    `json:"status"`
 	ErrorName string `json:"errorName"`
+	// ErrorMessage is the message of the answer's body.
+	ErrorMessage string `json:"errorMessage"`
 }
 
 // catalogClientConfig serves testdata/catalogclient/catalog.yaml, plus
@@ -56,9 +58,9 @@ func TestBackstageCatalogClient(t *testing.T) {
 	node := nodeForCatalogClient(t)
 	base := StartPortal(t, catalogClientConfig(""))
 	cases := []string{
-		"getEntities", "getEntities/paged", "getEntitiesByRefs", "getEntitiesByRefs/filter",
-		"queryEntities", "queryEntities/fullText", "getEntityAncestors", "getEntityByRef",
-		"getEntityByRef/missing", "getEntityByName", "getEntityFacets", "validateEntity",
+		"getEntities", "getEntities/paged", "getEntitiesByRefs", "getEntitiesByRefs/filter", "getEntitiesByRefs/query",
+		"queryEntities", "queryEntities/query", "queryEntities/invalidQuery", "queryEntities/fullText", "getEntityAncestors", "getEntityByRef",
+		"getEntityByRef/missing", "getEntityByName", "getEntityFacets", "getEntityFacets/query", "validateEntity",
 		"validateEntity/invalid", "validateEntity/badLocation", "streamEntities", "removeEntityByUid",
 	}
 	got := runCatalogClient(t, node, base, "", cases...)
@@ -84,6 +86,27 @@ func TestBackstageCatalogClient(t *testing.T) {
 		"second": page([]string{"gamma-api"}, false, true),
 		"back":   page([]string{"alpha-api", "beta-api"}, true, false),
 	})
+	// Filter predicates (query), ANDed with the filter: alpha and gamma
+	// are tagged rest, beta is grpc, shop provides APIs.
+	expect("getEntitiesByRefs/query", []string{"alpha-api", "<undefined>", "<undefined>"})
+	predicatePage := func(names []string, next, prev bool) map[string]any {
+		return map[string]any{"names": names, "totalItems": 4, "next": next, "prev": prev}
+	}
+	expect("queryEntities/query", map[string]any{
+		"first":  predicatePage([]string{"shop", "gamma-api", "beta-api"}, true, false),
+		"second": predicatePage([]string{"alpha-api"}, false, true),
+		"back":   predicatePage([]string{"shop", "gamma-api", "beta-api"}, true, false),
+	})
+	t.Run("queryEntities/invalidQuery", func(t *testing.T) {
+		c := got["queryEntities/invalidQuery"]
+		if c.Error == nil || c.Error.Status != http.StatusBadRequest || c.Error.ErrorName != "InputError" || !strings.Contains(c.Error.ErrorMessage, `field "kind"`) {
+			t.Errorf("got %+v (error %+v), want a 400 InputError naming the field", c, c.Error)
+		}
+	})
+	expect("getEntityFacets/query", map[string]any{"facets": map[string]any{
+		"kind":      []map[string]any{{"value": "API", "count": 2}, {"value": "Component", "count": 1}},
+		"spec.type": []map[string]any{{"value": "openapi", "count": 2}, {"value": "service", "count": 1}},
+	}})
 	expect("queryEntities/fullText", map[string]any{"names": []string{"gamma-api"}, "totalItems": 1})
 	// shop's parent is the Location of the configured location that read
 	// it, as Backstage's ancestry has it.

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"database/sql"
 	"strconv"
 	"strings"
 	"unicode"
@@ -25,6 +26,9 @@ type dialect interface {
 	// afterSlash is the part of the text expression col after its first
 	// slash.
 	afterSlash(col string) string
+	// snapshot is a read-only transaction whose statements all read one
+	// snapshot of the database.
+	snapshot() *sql.TxOptions
 }
 
 // relationRows are the distinct (type, target key) pairs of e's relations,
@@ -43,6 +47,11 @@ type sqliteDialect struct{}
 func (sqliteDialect) name() string           { return SQLite }
 func (sqliteDialect) rebind(q string) string { return q }
 func (sqliteDialect) maxParams() int         { return 30000 }
+
+// snapshot is a deferred transaction (read-only keeps modernc from using
+// _txlock=immediate): in WAL mode its reads share one snapshot, taken at
+// the first, and never block the writer.
+func (sqliteDialect) snapshot() *sql.TxOptions { return &sql.TxOptions{ReadOnly: true} }
 
 func (sqliteDialect) afterSlash(col string) string {
 	return "substr(" + col + ", instr(" + col + ", '/') + 1)"
@@ -67,6 +76,12 @@ type pgDialect struct{}
 
 func (pgDialect) name() string   { return Postgres }
 func (pgDialect) maxParams() int { return 60000 }
+
+// snapshot is REPEATABLE READ: PostgreSQL's READ COMMITTED takes a new
+// snapshot for every statement.
+func (pgDialect) snapshot() *sql.TxOptions {
+	return &sql.TxOptions{Isolation: sql.LevelRepeatableRead, ReadOnly: true}
+}
 func (pgDialect) afterSlash(col string) string {
 	return "split_part(" + col + ", '/', 2)"
 }

@@ -25,6 +25,22 @@ func (s *Store) FacetsWithText(ctx context.Context, facets []string, f catalog.F
 	w := &whereBuilder{dl: s.dialect}
 	w.filter(f)
 	w.fullText(fullText, nil)
+	return s.facetsWhere(ctx, facets, w)
+}
+
+var _ catalog.PredicateMatcher = (*Store)(nil)
+
+// FacetsMatching is Facets among the entities that also match the filter
+// predicate p (POST /entity-facets).
+func (s *Store) FacetsMatching(ctx context.Context, facets []string, f catalog.Filter, p *catalog.Predicate) (map[string][]catalog.FacetCount, error) {
+	w := &whereBuilder{dl: s.dialect}
+	w.filter(f)
+	w.predicate(p)
+	return s.facetsWhere(ctx, facets, w)
+}
+
+// facetsWhere counts the facets' values among the entities matching w.
+func (s *Store) facetsWhere(ctx context.Context, facets []string, w *whereBuilder) (map[string][]catalog.FacetCount, error) {
 	matching := "SELECT e.id FROM entities e" + w.clause()
 	out := make(map[string][]catalog.FacetCount, len(facets))
 	for _, facet := range facets {

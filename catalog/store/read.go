@@ -130,8 +130,15 @@ func (s *Store) shape(headersOnly bool) rowShape {
 // running them on SQLite.
 func (s *Store) query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
 	q = s.dialect.rebind(q)
+	tx, inSnapshot := ctx.Value(snapshotKey{}).(*sql.Tx)
 	if v, ok := s.prepared.Load(q); ok {
+		if inSnapshot {
+			return tx.StmtContext(ctx, v.(*sql.Stmt)).QueryContext(ctx, args...)
+		}
 		return v.(*sql.Stmt).QueryContext(ctx, args...)
+	}
+	if inSnapshot {
+		return tx.QueryContext(ctx, q, args...)
 	}
 	if s.preparedN.Load() >= maxPrepared {
 		return s.sql.QueryContext(ctx, q, args...)
@@ -147,6 +154,20 @@ func (s *Store) query(ctx context.Context, q string, args ...any) (*sql.Rows, er
 		s.preparedN.Add(1)
 	}
 	return stmt.QueryContext(ctx, args...)
+}
+
+// snapshotKey carries, in the context of one request's reads, the read
+// transaction they all run in (readSnapshot); query honours it.
+type snapshotKey struct{}
+
+// readSnapshot returns a context whose reads through query all see one
+// snapshot of the database, and the function that ends it (see Query).
+func (s *Store) readSnapshot(ctx context.Context) (context.Context, func(), error) {
+	tx, err := s.sql.BeginTx(ctx, s.dialect.snapshot())
+	if err != nil {
+		return nil, nil, fmt.Errorf("begin read: %w", err)
+	}
+	return context.WithValue(ctx, snapshotKey{}, tx), func() { _ = tx.Rollback() }, nil
 }
 
 // maxPrepared bounds the statement cache; filters are user input, so the
@@ -276,23 +297,30 @@ func problemStatus(problems []catalog.Problem) catalog.Status {
 // ByRefs returns one item per ref, in order, nil where unknown or where the
 // entity does not match f (an empty f matches every entity).
 func (s *Store) ByRefs(ctx context.Context, refs []catalog.Ref, f catalog.Filter) ([]*catalog.StoredEntity, error) {
-	return s.byRefs(ctx, refs, f, false)
+	return s.byRefs(ctx, refs, f, nil, false)
+}
+
+// ByRefsMatching is ByRefs with nil also where the entity does not match
+// the filter predicate p (POST /entities/by-refs with a query).
+func (s *Store) ByRefsMatching(ctx context.Context, refs []catalog.Ref, f catalog.Filter, p *catalog.Predicate) ([]*catalog.StoredEntity, error) {
+	return s.byRefs(ctx, refs, f, p, false)
 }
 
 // HeadersByRefs is ByRefs without bodies and relations (Ref, UID, Hash,
 // Provider, LocationKey, UpdatedAt): a reader that only checks which
 // version of an entity is stored (API history) reads no bodies.
 func (s *Store) HeadersByRefs(ctx context.Context, refs []catalog.Ref) ([]*catalog.StoredEntity, error) {
-	return s.byRefs(ctx, refs, catalog.Filter{}, true)
+	return s.byRefs(ctx, refs, catalog.Filter{}, nil, true)
 }
 
-func (s *Store) byRefs(ctx context.Context, refs []catalog.Ref, f catalog.Filter, headersOnly bool) ([]*catalog.StoredEntity, error) {
+func (s *Store) byRefs(ctx context.Context, refs []catalog.Ref, f catalog.Filter, p *catalog.Predicate, headersOnly bool) ([]*catalog.StoredEntity, error) {
 	keys := make([]any, len(refs))
 	for i, r := range refs {
 		keys[i] = r.Key()
 	}
 	w := &whereBuilder{dl: s.dialect}
 	w.filter(f)
+	w.predicate(p)
 	byKey, err := s.fetchWhere(ctx, s.shape(headersOnly), "e.ref_key", keys, w)
 	if err != nil {
 		return nil, err

@@ -100,6 +100,10 @@ type Store struct {
 	// bulkMu.
 	bulkMu    sync.Mutex
 	bulkLoads int
+
+	// betweenCountAndPage, when set (by tests), runs after Query has its
+	// total and before it selects the page.
+	betweenCountAndPage func()
 }
 
 var _ catalog.Store = (*Store)(nil)

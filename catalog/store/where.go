@@ -59,6 +59,12 @@ func (w *whereBuilder) condition(c catalog.Condition) string {
 	for _, v := range c.Values {
 		vals = append(vals, strings.ToLower(strings.TrimSpace(v)))
 	}
+	return w.match(key, vals)
+}
+
+// match is the condition "the field key (lower-cased) has one of vals
+// (lower-cased)", or with no vals "has the field".
+func (w *whereBuilder) match(key string, vals []any) string {
 	if col, ok := entityColumn[key]; ok {
 		if len(vals) == 0 {
 			return "1 = 1"

@@ -33,8 +33,13 @@ type apiHandler func(c *echo.Context) (*apiResponse, error)
 //	DELETE /entities/by-uid/:uid                     remove one entity (a write)
 //	POST   /entities/by-refs                         {entityRefs, fields} → {items}
 //	GET    /entity-facets                            facet, filter → {facets}
+//	POST   /entities/by-query                        {query, limit, offset, orderBy, fullTextFilter, fields, totalItems} or {cursor, limit, fields}
+//	POST   /entity-facets                            {facets, query} → {facets}
 //	POST   /validate-entity                          {entity, location} → 200, or 400 {errors}
-//	POST   /entities/by-query, POST /entity-facets   filter predicates: 501 for now
+//
+// The POST forms and by-refs take a filter predicate as query ($all, $any,
+// $not, $exists, $in, $hasPrefix, $contains; catalog.ParsePredicate),
+// ANDed with any filter parameters, evaluated in the store's SQL.
 //
 // and the location endpoints of registerLocationRoutes.
 func (s *API) Register(g *echo.Group) {
@@ -47,8 +52,8 @@ func (s *API) Register(g *echo.Group) {
 	g.POST("/entities/by-refs", s.entitiesByRefs)
 	g.GET("/entity-facets", s.cached(s.entityFacets))
 	s.registerLocationRoutes(g)
-	g.POST("/entities/by-query", predicatesNotSupported)
-	g.POST("/entity-facets", predicatesNotSupported)
+	g.POST("/entities/by-query", s.queryEntitiesByPredicate)
+	g.POST("/entity-facets", s.entityFacetsByPredicate)
 	if s.Catalog != nil {
 		g.DELETE("/entities/by-uid/:uid", s.removeEntityByUID)
 		g.POST("/validate-entity", s.validateEntity)
@@ -101,6 +106,12 @@ func (s *API) queryEntities(c *echo.Context) (*apiResponse, error) {
 	if err != nil {
 		return nil, err
 	}
+	return s.answerQuery(c, query, fields)
+}
+
+// answerQuery runs a by-query and writes its page: items projected on
+// fields, totalItems and pageInfo.
+func (s *API) answerQuery(c *echo.Context, query catalog.Query, fields []string) (*apiResponse, error) {
 	countOnly := query.Limit == 0
 	if countOnly {
 		// limit=0 asks only for totalItems; the store reads 0 as "default".
@@ -193,19 +204,15 @@ func (s *API) entitiesByRefs(c *echo.Context) error {
 	if req.EntityRefs == nil {
 		return inputError("Malformed request body (did you remember to specify an application/json content type?), entityRefs is required")
 	}
-	if len(req.Query) > 0 && string(req.Query) != "null" {
-		return errPredicates
-	}
-	q := c.QueryParams()
-	fields, err := parseFields(append(q["fields"], req.Fields...))
+	fields, err := parseFields(append(c.QueryParams()["fields"], req.Fields...))
 	if err != nil {
 		return err
 	}
-	filter, err := parseFilter(q["filter"])
+	filter, p, err := s.filterAndPredicate(c, req.Query)
 	if err != nil {
 		return err
 	}
-	items, err := s.lookupRefs(c.Request().Context(), req.EntityRefs, filter)
+	items, err := s.lookupRefs(c.Request().Context(), req.EntityRefs, filter, p)
 	if err != nil {
 		return err
 	}
@@ -219,8 +226,8 @@ func (s *API) entitiesByRefs(c *echo.Context) error {
 }
 
 // lookupRefs returns one item per raw ref, nil where the ref is not an
-// exact entity key or no entity matching filter has it.
-func (s *API) lookupRefs(ctx context.Context, raw []string, filter catalog.Filter) ([]*catalog.StoredEntity, error) {
+// exact entity key or no entity matching filter and p has it.
+func (s *API) lookupRefs(ctx context.Context, raw []string, filter catalog.Filter, p *catalog.Predicate) ([]*catalog.StoredEntity, error) {
 	valid := make([]bool, len(raw))
 	var lookup []catalog.Ref
 	for i, r := range raw {
@@ -229,7 +236,13 @@ func (s *API) lookupRefs(ctx context.Context, raw []string, filter catalog.Filte
 			lookup = append(lookup, ref)
 		}
 	}
-	found, err := s.Store.ByRefs(ctx, lookup, filter)
+	var found []*catalog.StoredEntity
+	var err error
+	if p == nil {
+		found, err = s.Store.ByRefs(ctx, lookup, filter)
+	} else {
+		found, err = s.Store.(catalog.PredicateMatcher).ByRefsMatching(ctx, lookup, filter, p)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("entities by refs: %w", err)
 	}
@@ -242,10 +255,6 @@ func (s *API) lookupRefs(ctx context.Context, raw []string, filter catalog.Filte
 	}
 	return items, nil
 }
-
-// predicatesNotSupported answers the POST forms of by-query and
-// entity-facets, which exist for filter predicates.
-func predicatesNotSupported(*echo.Context) error { return errPredicates }
 
 // facetsResponse is the body of GET /entity-facets.
 type facetsResponse struct {
@@ -267,6 +276,12 @@ func (s *API) entityFacets(c *echo.Context) (*apiResponse, error) {
 	if err != nil {
 		return nil, fmt.Errorf("entity facets: %w", err)
 	}
+	return facetsAnswer(facets, counts)
+}
+
+// facetsAnswer is the body of an entity-facets answer, keyed by the facets
+// as requested.
+func facetsAnswer(facets []string, counts map[string][]catalog.FacetCount) (*apiResponse, error) {
 	out := facetsResponse{Facets: make(map[string][]catalog.FacetCount, len(facets))}
 	for _, f := range facets {
 		values := slices.Clone(counts[f])

@@ -6,8 +6,6 @@ import (
 	"testing"
 )
 
-const predicatesMessage = "Filter predicates (the query field) are not supported by this catalog yet; use the filter parameter"
-
 func TestAPIErrors(t *testing.T) {
 	tests := []struct {
 		method, target, body string
@@ -35,9 +33,15 @@ func TestAPIErrors(t *testing.T) {
 		{"PUT", "/api/catalog/entities", `{}`, 404, "NotFoundError", "Not Found"},
 		{"PATCH", "/api/catalog/entity-facets?facet=kind", `{}`, 404, "NotFoundError", "Not Found"},
 		{"DELETE", "/api/catalog/entities/by-name/api/default/api-000001", "", 404, "NotFoundError", "Not Found"},
-		{"POST", "/api/catalog/entities/by-refs", `{"entityRefs":[],"query":{"kind":"api"}}`, 501, "NotImplementedError", predicatesMessage},
-		{"POST", "/api/catalog/entities/by-query", `{"query":{"kind":"api"}}`, 501, "NotImplementedError", predicatesMessage},
-		{"POST", "/api/catalog/entity-facets", `{"facets":["kind"],"query":{"kind":"api"}}`, 501, "NotImplementedError", predicatesMessage},
+		{"POST", "/api/catalog/entities/by-refs", `{"entityRefs":[],"query":"api"}`, 400, "InputError", `Invalid filter predicate: top-level primitive values are not supported. Wrap the value in a field expression, e.g. { "kind": "api" }`},
+		{"POST", "/api/catalog/entities/by-query", `{"query":{"kind":{"$regex":"a"}}}`, 400, "InputError", `Unsupported filter predicate value for field "kind": {"$regex":"a"} (use a string, number or boolean, $exists, $in, $hasPrefix or $contains)`},
+		{"POST", "/api/catalog/entities/by-query", `{"query":{"$all":[{"kind":"api"}],"kind":"api"}}`, 400, "InputError", "Invalid query: operator $all must be the only key in query, wrap in $all to combine with other conditions"},
+		{"POST", "/api/catalog/entities/by-query", `{"query":{"$or":[]}}`, 400, "InputError", "Invalid query: unknown operator $or in query (use $all, $any or $not)"},
+		{"POST", "/api/catalog/entities/by-query", `{"cursor":""}`, 400, "InputError", "Cursor cannot be empty"},
+		{"POST", "/api/catalog/entities/by-query", `{"orderBy":[{"field":"metadata.name","order":"up"}]}`, 400, "InputError", "Invalid order field order, must be asc or desc"},
+		{"POST", "/api/catalog/entities/by-query", `{"query":`, 400, "InputError", "Malformed request body (did you remember to specify an application/json content type?), unexpected EOF"},
+		{"POST", "/api/catalog/entity-facets", `{"query":{"kind":"api"}}`, 400, "InputError", "request/body must have required property 'facets'"},
+		{"POST", "/api/catalog/entity-facets", `{"facets":["kind"],"query":{"relations":{"$contains":{"targetRef":"group:default/a"}}}}`, 400, "InputError", `The $contains operator for "relations" requires a "type" and optionally a "targetRef" property, but got {"targetRef":"group:default/a"}`},
 	}
 	forEachDatabase(t, Options{}, func(t *testing.T, env *testEnv) {
 		for _, tt := range tests {

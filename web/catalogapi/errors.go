@@ -14,11 +14,11 @@ func inputError(format string, args ...any) error {
 	return catalog.Errorf(catalog.EINVALID, format, args...)
 }
 
-// errPredicates answers the forms of Backstage's API that take filter
-// predicates ({"$all": [...]}, $in, $contains, ...), which Portico does not
-// evaluate yet: a clear 501 rather than a silent wrong answer.
+// errPredicates answers a filter predicate ({"$all": [...]}, $in, ...)
+// sent to a store that cannot evaluate them (not a catalog.PredicateMatcher):
+// a clear 501 rather than a silent wrong answer.
 var errPredicates = echo.NewHTTPError(http.StatusNotImplemented,
-	"Filter predicates (the query field) are not supported by this catalog yet; use the filter parameter")
+	"Filter predicates (the query field) are not supported by this catalog's store; use the filter parameter")
 
 // notFound returns Backstage's NotFoundError (404).
 func notFound(format string, args ...any) error {

@@ -3,7 +3,6 @@ package catalogapi
 import (
 	"encoding/base64"
 	"encoding/json"
-	"fmt"
 	"net/http"
 	"slices"
 	"strings"
@@ -100,28 +99,46 @@ func decodeLocationCursor(s string) (locationQuery, error) {
 	return q, nil
 }
 
-// locationPredicate compiles a filter predicate (@backstage/filter-predicates)
-// over a location's fields id, type and target: a field equal to a value,
-// {$exists}, {$in: [...]}, {$hasPrefix}, and $all, $any, $not of such.
+// locationPredicate compiles a filter predicate (catalog.ParsePredicate)
+// over a location's fields id, type and target, compared as written.
 func locationPredicate(raw json.RawMessage) (func(catalog.RegisteredLocation) bool, error) {
-	if len(raw) == 0 || string(raw) == "null" {
+	p, err := catalog.ParsePredicate(raw)
+	if err != nil {
+		return nil, err
+	}
+	if p == nil {
 		return func(catalog.RegisteredLocation) bool { return true }, nil
 	}
-	var obj map[string]json.RawMessage
-	if err := json.Unmarshal(raw, &obj); err != nil {
-		return nil, catalog.Errorf(catalog.EINVALID, "request/body/query must be an object")
-	}
-	var parts []func(catalog.RegisteredLocation) bool
-	for key, val := range obj {
-		p, err := predicatePart(key, val)
+	return compileLocationPredicate(p)
+}
+
+func compileLocationPredicate(p *catalog.Predicate) (func(catalog.RegisteredLocation) bool, error) {
+	args := make([]func(catalog.RegisteredLocation) bool, 0, max(len(p.Args), len(p.Fields)))
+	for _, a := range p.Args {
+		f, err := compileLocationPredicate(a)
 		if err != nil {
 			return nil, err
 		}
-		parts = append(parts, p)
+		args = append(args, f)
+	}
+	for _, m := range p.Fields {
+		f, err := locationField(m)
+		if err != nil {
+			return nil, err
+		}
+		args = append(args, f)
+	}
+	switch p.Op {
+	case catalog.PredicateNot:
+		return func(l catalog.RegisteredLocation) bool { return !args[0](l) }, nil
+	case catalog.PredicateAny:
+		return func(l catalog.RegisteredLocation) bool {
+			return slices.ContainsFunc(args, func(f func(catalog.RegisteredLocation) bool) bool { return f(l) })
+		}, nil
 	}
 	return func(l catalog.RegisteredLocation) bool {
-		for _, p := range parts {
-			if !p(l) {
+		for _, f := range args {
+			if !f(l) {
 				return false
 			}
 		}
@@ -129,73 +146,21 @@ func locationPredicate(raw json.RawMessage) (func(catalog.RegisteredLocation) bo
 	}, nil
 }
 
-func predicatePart(key string, val json.RawMessage) (func(catalog.RegisteredLocation) bool, error) {
-	switch key {
-	case "$all", "$any":
-		var list []json.RawMessage
-		if err := json.Unmarshal(val, &list); err != nil {
-			return nil, catalog.Errorf(catalog.EINVALID, "request/body/query/%s must be a list", key)
-		}
-		var ps []func(catalog.RegisteredLocation) bool
-		for _, item := range list {
-			p, err := locationPredicate(item)
-			if err != nil {
-				return nil, err
-			}
-			ps = append(ps, p)
-		}
-		all := key == "$all"
-		return func(l catalog.RegisteredLocation) bool {
-			for _, p := range ps {
-				if ok := p(l); ok != all {
-					return ok // $all: one failed; $any: one held
-				}
-			}
-			return all
-		}, nil
-	case "$not":
-		p, err := locationPredicate(val)
-		if err != nil {
-			return nil, err
-		}
-		return func(l catalog.RegisteredLocation) bool { return !p(l) }, nil
-	}
+// locationField compiles one field test of a location predicate.
+func locationField(m catalog.FieldMatch) (func(catalog.RegisteredLocation) bool, error) {
 	field, ok := map[string]func(catalog.RegisteredLocation) string{
 		"id":     func(l catalog.RegisteredLocation) string { return l.ID },
 		"type":   func(l catalog.RegisteredLocation) string { return l.Type },
 		"target": func(l catalog.RegisteredLocation) string { return l.Target },
-	}[key]
+	}[m.Key]
 	if !ok {
-		return nil, catalog.Errorf(catalog.EINVALID, "request/body/query: unknown location field %q (use id, type or target)", key)
+		return nil, catalog.Errorf(catalog.EINVALID, "request/body/query: unknown location field %q (use id, type or target)", m.Key)
 	}
-	return fieldMatcher(key, field, val)
-}
-
-// fieldMatcher compiles the value side of one field of a predicate.
-func fieldMatcher(key string, field func(catalog.RegisteredLocation) string, val json.RawMessage) (func(catalog.RegisteredLocation) bool, error) {
-	var plain string
-	if json.Unmarshal(val, &plain) == nil {
-		return func(l catalog.RegisteredLocation) bool { return field(l) == plain }, nil
+	switch m.Op {
+	case catalog.MatchExists:
+		return func(l catalog.RegisteredLocation) bool { return (field(l) != "") == m.Exists }, nil
+	case catalog.MatchPrefix:
+		return func(l catalog.RegisteredLocation) bool { return strings.HasPrefix(field(l), m.Prefix) }, nil
 	}
-	var op struct {
-		Exists    *bool    `json:"$exists"`
-		In        []string `json:"$in"`
-		HasPrefix *string  `json:"$hasPrefix"`
-	}
-	dec := json.NewDecoder(strings.NewReader(string(val)))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&op); err != nil {
-		return nil, catalog.Errorf(catalog.EINVALID, "request/body/query/%s: %v", key, fmt.Errorf("unsupported value (use a string, $exists, $in or $hasPrefix): %w", err))
-	}
-	switch {
-	case op.Exists != nil:
-		want := *op.Exists
-		return func(l catalog.RegisteredLocation) bool { return (field(l) != "") == want }, nil
-	case op.In != nil:
-		return func(l catalog.RegisteredLocation) bool { return slices.Contains(op.In, field(l)) }, nil
-	case op.HasPrefix != nil:
-		prefix := *op.HasPrefix
-		return func(l catalog.RegisteredLocation) bool { return strings.HasPrefix(field(l), prefix) }, nil
-	}
-	return nil, catalog.Errorf(catalog.EINVALID, "request/body/query/%s: empty operator", key)
+	return func(l catalog.RegisteredLocation) bool { return slices.Contains(m.Values, field(l)) }, nil
 }

@@ -6,8 +6,8 @@
 // Each case calls one method of CatalogClient as its index.d.ts documents it
 // and returns a JSON summary of the answer. The output is one JSON object,
 // keyed by case: {"result": ...}, {"undefined": true} when the method
-// resolved to undefined, or {"error": {name, message, status, errorName}}
-// when it threw. PORTICO_TOKEN, when set, is passed as the request option
+// resolved to undefined, or {"error": {name, message, status, errorName,
+// errorMessage}} when it threw (the last two from the answer's body). PORTICO_TOKEN, when set, is passed as the request option
 // `token` (Authorization: Bearer). A case named "<method>" or
 // "<method>/<variant>" covers <method>; the Go test checks that every public
 // method of the client has a case. The location cases register
@@ -87,6 +87,26 @@ const cases = {
     const page = p => ({ names: namesOf(p.items), totalItems: p.totalItems, next: !!p.pageInfo.nextCursor, prev: !!p.pageInfo.prevCursor });
     return { first: page(first), second: page(second), back: page(back) };
   },
+  'queryEntities/query': async () => {
+    // A filter predicate: the client POSTs it, ANDed with the filter, and
+    // sends the next pages to POST too (the cursor carries the query).
+    const query = {
+      $any: [
+        { 'spec.type': 'grpc' },
+        { 'metadata.tags': { $contains: 'REST' } },
+        { relations: { $contains: { type: 'providesApi' } } },
+      ],
+    };
+    const first = await client.queryEntities(
+      { query, filter: { kind: ['API', 'Component'] }, orderFields: { field: 'metadata.name', order: 'desc' }, limit: 3, fields: ['metadata.name'] },
+      options,
+    );
+    const second = await client.queryEntities({ cursor: first.pageInfo.nextCursor, limit: 3, fields: ['metadata.name'] }, options);
+    const back = await client.queryEntities({ cursor: second.pageInfo.prevCursor, limit: 3, fields: ['metadata.name'] }, options);
+    const page = p => ({ names: namesOf(p.items), totalItems: p.totalItems, next: !!p.pageInfo.nextCursor, prev: !!p.pageInfo.prevCursor });
+    return { first: page(first), second: page(second), back: page(back) };
+  },
+  'queryEntities/invalidQuery': async () => client.queryEntities({ query: { kind: { $regex: 'a.*' } } }, options),
   'queryEntities/fullText': async () => {
     const res = await client.queryEntities(
       { filter: { kind: 'API' }, fullTextFilter: { term: 'gamma', fields: ['metadata.name', 'metadata.title'] }, fields: ['metadata.name'] },
@@ -116,6 +136,27 @@ const cases = {
   'getEntityByName': async () => {
     const e = await client.getEntityByName({ kind: 'User', namespace: 'default', name: 'zoe' }, options);
     return { kind: e.kind, name: e.metadata.name, spec: e.spec };
+  },
+  'getEntityFacets/query': async () =>
+    client.getEntityFacets(
+      {
+        facets: ['kind', 'spec.type'],
+        query: { 'relations.ownedBy': 'group:default/team-a', kind: { $in: ['API', 'Component'] } },
+        filter: { 'spec.lifecycle': 'production' },
+      },
+      options,
+    ),
+  'getEntitiesByRefs/query': async () => {
+    const { items } = await client.getEntitiesByRefs(
+      {
+        entityRefs: ['api:default/alpha-api', 'api:default/beta-api', 'component:default/shop'],
+        query: { 'spec.lifecycle': { $hasPrefix: 'Prod' } },
+        filter: { kind: 'API' },
+        fields: ['metadata.name'],
+      },
+      options,
+    );
+    return namesOf(items);
   },
   'getEntityFacets': async () =>
     client.getEntityFacets({ facets: ['kind', 'spec.type'], filter: { kind: ['API', 'Component'] } }, options),
@@ -225,7 +266,13 @@ async function main() {
       out[name] = result === undefined ? { undefined: true } : { result };
     } catch (e) {
       out[name] = {
-        error: { name: e.name, message: e.message, status: e.response?.status ?? null, errorName: e.body?.error?.name ?? null },
+        error: {
+          name: e.name,
+          message: e.message,
+          status: e.response?.status ?? null,
+          errorName: e.body?.error?.name ?? null,
+          errorMessage: e.body?.error?.message ?? null,
+        },
       };
     }
   }
