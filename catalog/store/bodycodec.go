@@ -2,9 +2,15 @@ package store
 
 import (
 	"bytes"
+	"encoding/binary"
+	"encoding/json"
+	"errors"
 	"fmt"
+	"hash/crc32"
 
 	"github.com/klauspost/compress/s2"
+
+	"github.com/porticohq/portico/catalog"
 )
 
 // Entity bodies on SQLite are stored compressed. An API's body holds its
@@ -18,33 +24,49 @@ import (
 // (TOAST), so its bodies stay plain JSON.
 //
 // A stored body is either JSON text (it starts with '{': a database
-// written before, or PostgreSQL) or packedPrefix and an S2 block, so both
-// read back and an older database needs no migration.
+// written before, PostgreSQL, or a body over maxPackedBody) or
+// packedPrefix, the CRC-32C of the JSON (4 bytes, big-endian) and an S2
+// block. Both read back, so an older database needs no migration. The
+// checksum turns a damaged block into an error instead of altered JSON;
+// the size bound keeps a damaged length header from making a read
+// allocate more than a body can be.
 var packedPrefix = []byte("\x00s2")
 
-// maxBodyBytes bounds a decompressed body: more than any body written (a
-// definition's read limit is 32 MiB by default; an operator may raise
-// it), so a damaged block cannot make a read allocate without end.
-const maxBodyBytes = 1 << 30
+// maxPackedBody is the largest body stored compressed: more than any
+// definition under the default read limit (32 MiB) takes as JSON. A larger
+// body, possible when an operator raises that limit, is stored as text.
+const maxPackedBody = 64 << 20
 
-// packBody compresses a body for storage.
+var castagnoli = crc32.MakeTable(crc32.Castagnoli)
+
+// packBody compresses a body for storage, or returns nil for a body over
+// maxPackedBody, which is stored as it is.
 func packBody(body string) []byte {
-	dst := make([]byte, len(packedPrefix), len(packedPrefix)+s2.MaxEncodedLen(len(body)))
+	if len(body) > maxPackedBody {
+		return nil
+	}
+	head := len(packedPrefix) + 4
+	dst := make([]byte, head, head+s2.MaxEncodedLen(len(body)))
 	copy(dst, packedPrefix)
-	packed := s2.Encode(dst[len(packedPrefix):cap(dst)], []byte(body))
-	return dst[:len(packedPrefix)+len(packed)]
+	binary.BigEndian.PutUint32(dst[len(packedPrefix):], crc32.Checksum([]byte(body), castagnoli))
+	packed := s2.Encode(dst[head:cap(dst)], []byte(body))
+	return dst[:head+len(packed)]
 }
 
-// unpackBody returns a stored body as JSON: decompressed when it was
-// packed, as it is otherwise. dst, when it has room, receives it.
+// unpackBody returns a stored body as JSON: decompressed and checked when
+// it was packed, as it is otherwise. dst, when it has room, receives it.
 func unpackBody(stored, dst []byte) ([]byte, error) {
-	block, packed := bytes.CutPrefix(stored, packedPrefix)
+	rest, packed := bytes.CutPrefix(stored, packedPrefix)
 	if !packed {
 		return stored, nil
 	}
+	if len(rest) < 4 {
+		return nil, errors.New("decompress stored body: it is cut short")
+	}
+	sum, block := binary.BigEndian.Uint32(rest), rest[4:]
 	n, err := s2.DecodedLen(block)
-	if err == nil && n > maxBodyBytes {
-		err = fmt.Errorf("%d bytes is more than a body may hold", n)
+	if err == nil && n > maxPackedBody {
+		err = fmt.Errorf("it claims %d bytes, more than a stored body holds", n)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("decompress stored body: %w", err)
@@ -55,6 +77,9 @@ func unpackBody(stored, dst []byte) ([]byte, error) {
 	out, err := s2.Decode(dst[:n], block)
 	if err != nil {
 		return nil, fmt.Errorf("decompress stored body: %w", err)
+	}
+	if crc32.Checksum(out, castagnoli) != sum {
+		return nil, errors.New("decompress stored body: its checksum does not match")
 	}
 	return out, nil
 }
@@ -74,5 +99,26 @@ func (s *Store) storedBody(pd *pending) any {
 	if pd.packed == nil {
 		pd.packed = packBody(pd.body)
 	}
+	if pd.packed == nil {
+		return pd.body // over maxPackedBody
+	}
 	return pd.packed
+}
+
+// damagedBody stands in for a stored body that does not read back (a
+// damaged page or block): the entity keeps its place in lists, pages and
+// searches, named from its columns, and carries a problem saying what
+// happened and what to do. One damaged row must not fail every page that
+// lists it, nor the writes that replace or orphan it.
+func (s *Store) damagedBody(ref catalog.Ref, uid string, err error) ([]byte, catalog.Problem) {
+	s.log.Warn("an entity's stored body is damaged", "entity", ref.String(), "err", err)
+	e := catalog.Entity{
+		APIVersion: "backstage.io/v1alpha1",
+		Kind:       ref.Kind,
+		Metadata:   catalog.Metadata{Name: ref.Name, Namespace: ref.Namespace, UID: uid},
+		Spec:       map[string]any{},
+	}
+	body, _ := json.Marshal(&e)
+	return body, catalog.Problem{Entity: ref.String(), Message: "the catalog's stored copy of this entity is damaged (" + err.Error() +
+		"); a change to its source rewrites it, or the entity can be deleted"}
 }

@@ -2,6 +2,9 @@ package store
 
 import (
 	"context"
+	"database/sql"
+	"errors"
+	"slices"
 	"strings"
 	"testing"
 
@@ -68,26 +71,104 @@ func TestPlainBodiesOfAnOlderDatabaseReadBack(t *testing.T) {
 	}
 }
 
-// TestDamagedBodyIsAnErrorNamingTheEntity: a packed body that does not
-// decompress fails the read with the entity's ref, and a length that
-// claims more than a body may hold is refused before allocating it.
-func TestDamagedBodyIsAnErrorNamingTheEntity(t *testing.T) {
-	s := openSQLiteT(t)
-	apply(t, s, "apis", catalog.Full, testEntity("API", "pets", spec("definition", strings.Repeat("pets ", 100))))
+// damageBody flips one byte in the middle of the entity's packed block,
+// where S2 still decodes but the text changes: only the checksum sees it.
+func damageBody(t *testing.T, s *Store, name string) {
+	t.Helper()
 	var stored []byte
-	if err := s.sql.QueryRow("SELECT body FROM entity_bodies").Scan(&stored); err != nil {
+	q := "SELECT b.body FROM entity_bodies b JOIN entities e ON e.id = b.entity_id WHERE e.name = ?"
+	if err := s.sql.QueryRow(q, name).Scan(&stored); err != nil {
 		t.Fatal(err)
 	}
-	damaged := append([]byte{}, stored[:len(stored)-8]...)
-	if _, err := s.sql.Exec("UPDATE entity_bodies SET body = ?", damaged); err != nil {
+	if !isPacked(stored) {
+		t.Fatalf("%s is not stored packed", name)
+	}
+	damaged := append([]byte{}, stored...)
+	damaged[len(damaged)-3] ^= 0x01
+	if _, err := s.sql.Exec("UPDATE entity_bodies SET body = ? WHERE entity_id = (SELECT id FROM entities WHERE name = ?)", damaged, name); err != nil {
 		t.Fatal(err)
 	}
-	_, err := s.ByRef(context.Background(), catalog.MustParseRef("api:default/pets"))
-	if err == nil || !strings.Contains(err.Error(), "api:default/pets") || !strings.Contains(err.Error(), "decompress") {
-		t.Errorf("reading a damaged body: %v, want a decompress error naming api:default/pets", err)
+}
+
+// TestADamagedBodyIsShownAndReplacedNotFatal: a body whose checksum fails
+// reads back as a stand-in named from its row, with a problem saying so,
+// so the lists that include it still answer; and the writes that replace,
+// orphan or delete it go through (a write hook reads the old body).
+func TestADamagedBodyIsShownAndReplacedNotFatal(t *testing.T) {
+	s := openSQLiteT(t)
+	var hooked []string
+	s.BeforeWrite("API", func(_ context.Context, _ *sql.Tx, writing []Writing) error {
+		for _, w := range writing {
+			hooked = append(hooked, w.Key)
+		}
+		return nil
+	})
+	text := strings.Repeat("Lists pets by owner and by kind. ", 20)
+	mk := func(name, v string) catalog.ProcessedEntity {
+		return testEntity("API", name, spec("definition", v), description(text))
 	}
-	huge := append(append([]byte{}, packedPrefix...), 0xff, 0xff, 0xff, 0xff, 0x0f) // uvarint 2^32-1
-	if _, err := unpackBody(huge, nil); err == nil || !strings.Contains(err.Error(), "more than a body may hold") {
+	apply(t, s, "apis", catalog.Full, mk("pets", "v1"), mk("orders", "v1"), mk("users", "v1"))
+	damageBody(t, s, "pets")
+
+	se, err := s.ByRef(context.Background(), catalog.MustParseRef("api:default/pets"))
+	if err != nil {
+		t.Fatalf("reading a damaged entity: %v", err)
+	}
+	e, err := se.Decode()
+	if err != nil || e.Kind != "API" || e.Metadata.Name != "pets" || e.Metadata.UID != se.UID {
+		t.Errorf("stand-in = %+v (%v), want API pets with its uid", e, err)
+	}
+	if len(se.Problems) != 1 || !strings.Contains(se.Problems[0].Message, "damaged") || !strings.Contains(se.Problems[0].Message, "checksum") {
+		t.Errorf("problems = %+v, want one saying the stored copy is damaged (checksum)", se.Problems)
+	}
+	page, err := s.Query(context.Background(), catalog.Query{Filter: catalog.Filter{{{Key: "kind", Values: []string{"api"}}}}})
+	if err != nil || len(page.Items) != 3 {
+		t.Fatalf("a list holding the damaged entity: %d items, %v", len(page.Items), err)
+	}
+
+	// A new version replaces it, through the write hook's read of the old body.
+	hooked = nil
+	apply(t, s, "apis", catalog.Full, mk("pets", "v2"), mk("orders", "v1"), mk("users", "v1"))
+	if _, pets := mustRef(t, s, "api:default/pets"); pets.SpecString("definition") != "v2" || !slices.Equal(hooked, []string{"api:default/pets"}) {
+		t.Errorf("after the update: definition %q, hook saw %v", pets.SpecString("definition"), hooked)
+	}
+
+	// Orphaning rewrites it whole; deleting it works.
+	damageBody(t, s, "orders")
+	if _, err := s.Apply(context.Background(), catalog.StoreMutation{Provider: "apis", Type: catalog.Full, Orphan: true,
+		Entities: []catalog.ProcessedEntity{mk("pets", "v2"), mk("users", "v1")}}); err != nil {
+		t.Fatalf("orphaning a damaged entity: %v", err)
+	}
+	_, e = mustRef(t, s, "api:default/orders")
+	if e.Metadata.Annotations[catalog.AnnotationOrphan] != "true" || e.Kind != "API" {
+		t.Errorf("orders after orphaning: kind %s, annotations %v", e.Kind, e.Metadata.Annotations)
+	}
+	damageBody(t, s, "users")
+	users, _ := mustRef(t, s, "api:default/users")
+	if _, err := s.RemoveByUID(context.Background(), users.UID); err != nil {
+		t.Errorf("deleting a damaged entity: %v", err)
+	}
+	if _, err := s.ByRef(context.Background(), catalog.MustParseRef("api:default/users")); !errors.Is(err, catalog.ErrNotFound) {
+		t.Errorf("users after delete: %v", err)
+	}
+}
+
+// TestUnpackRefusesWhatNoBodyIs: a block claiming more than a stored body
+// holds is refused before anything that size is allocated, and a cut-off
+// header is an error, not a panic.
+func TestUnpackRefusesWhatNoBodyIs(t *testing.T) {
+	huge := append(append([]byte{}, packedPrefix...), 0, 0, 0, 0, 0xff, 0xff, 0xff, 0xff, 0x0f) // uvarint 2^32-1
+	if _, err := unpackBody(huge, nil); err == nil || !strings.Contains(err.Error(), "more than a stored body holds") {
 		t.Errorf("unpack of a 4 GiB claim: %v", err)
+	}
+	if _, err := unpackBody(append([]byte{}, packedPrefix...), nil); err == nil {
+		t.Error("unpack of a bare prefix succeeded")
+	}
+	if b := packBody(strings.Repeat("x", maxPackedBody+1)); b != nil {
+		t.Errorf("a body over %d bytes was packed", maxPackedBody)
+	}
+	body := `{"kind":"API"}`
+	if got, err := unpackBody(packBody(body), nil); err != nil || string(got) != body {
+		t.Errorf("round trip: %q, %v", got, err)
 	}
 }

@@ -64,17 +64,26 @@ func (s *Store) orphanEntities(ctx context.Context, tx *sql.Tx, list []*stored, 
 // known, names what stopped emitting it).
 func (s *Store) orphaned(ctx context.Context, tx *sql.Tx, ex *stored, by string) (*pending, error) {
 	var stored []byte
-	q := s.dialect.rebind("SELECT body FROM entity_bodies WHERE entity_id = ?")
-	if err := tx.QueryRowContext(ctx, q, ex.id).Scan(&stored); err != nil {
+	var kind string
+	q := s.dialect.rebind("SELECT b.body, e.kind_raw FROM entity_bodies b JOIN entities e ON e.id = b.entity_id WHERE b.entity_id = ?")
+	if err := tx.QueryRowContext(ctx, q, ex.id).Scan(&stored, &kind); err != nil {
 		return nil, fmt.Errorf("orphan %s: read body: %w", ex.refKey, err)
 	}
-	body, err := unpackBody(stored, nil)
-	if err != nil {
-		return nil, fmt.Errorf("orphan %s: %w", ex.refKey, err)
-	}
+	// A body that does not read back is orphaned as its stand-in, which
+	// rewrites it whole: the orphaning of the rest must not wait on it.
 	var e catalog.Entity
-	if err := json.Unmarshal(body, &e); err != nil {
-		return nil, fmt.Errorf("orphan %s: decode body: %w", ex.refKey, err)
+	body, err := unpackBody(stored, nil)
+	if err == nil {
+		err = json.Unmarshal(body, &e)
+	}
+	if err != nil {
+		ref := parseStoredRef(ex.refKey)
+		ref.Kind = kind
+		body, _ = s.damagedBody(ref, ex.uid, err)
+		e = catalog.Entity{}
+		if err := json.Unmarshal(body, &e); err != nil {
+			return nil, fmt.Errorf("orphan %s: %w", ex.refKey, err)
+		}
 	}
 	if e.Metadata.Annotations == nil {
 		e.Metadata.Annotations = map[string]string{}

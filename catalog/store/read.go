@@ -63,7 +63,7 @@ const maxPooledBody = 256 << 10
 
 // scanEntity reads one row of entityColumns into a StoredEntity with its
 // relations (and, when invalid, its status) spliced into the body.
-func scanEntity(sc scanner) (id int64, se *catalog.StoredEntity, err error) {
+func (s *Store) scanEntity(sc scanner) (id int64, se *catalog.StoredEntity, err error) {
 	se = &catalog.StoredEntity{}
 	var kind, ref, refKey string
 	var body, rels sql.RawBytes
@@ -84,7 +84,9 @@ func scanEntity(sc scanner) (id int64, se *catalog.StoredEntity, err error) {
 	defer unpackBuffers.Put(buf)
 	stored := body
 	if body, err = unpackBody(stored, *buf); err != nil {
-		return 0, nil, fmt.Errorf("read %s: %w", ref, err)
+		var p catalog.Problem
+		body, p = s.damagedBody(se.Ref, se.UID, err)
+		se.Problems = append(se.Problems, p)
 	}
 	se.JSON = spliceBody(body, rels, se.Problems)
 	if isPacked(stored) && cap(body) <= maxPooledBody {
@@ -122,7 +124,7 @@ func (s *Store) shape(headersOnly bool) rowShape {
 	if headersOnly {
 		return rowShape{headerColumns, scanHeader}
 	}
-	return rowShape{entityColumns(s.dialect), scanEntity}
+	return rowShape{entityColumns(s.dialect), s.scanEntity}
 }
 
 // query runs a read query through a prepared statement kept per query
@@ -203,7 +205,7 @@ func (s *Store) one(ctx context.Context, stmt *sql.Stmt, arg string) (*catalog.S
 		}
 		return nil, catalog.ErrNotFound
 	}
-	_, se, err := scanEntity(rows)
+	_, se, err := s.scanEntity(rows)
 	rows.Close()
 	if err != nil {
 		return nil, fmt.Errorf("read entity %s: %w", arg, err)

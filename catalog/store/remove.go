@@ -72,7 +72,7 @@ func (s *Store) readByUID(ctx context.Context, tx *sql.Tx, uid string) (int64, *
 		}
 		return 0, nil, catalog.ErrNotFound
 	}
-	id, se, err := scanEntity(rows)
+	id, se, err := s.scanEntity(rows)
 	if err != nil {
 		return 0, nil, fmt.Errorf("remove entity %s: read: %w", uid, err)
 	}
