@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"hash/crc32"
+	"sync"
 
 	"github.com/klauspost/compress/s2"
 
@@ -41,17 +42,31 @@ var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 
 // packBody compresses a body for storage, or returns nil for a body over
 // maxPackedBody, which is stored as it is.
-func packBody(body string) []byte {
+func packBody(body []byte) []byte {
 	if len(body) > maxPackedBody {
 		return nil
 	}
+	scratch := packScratch.Get().(*[]byte)
+	defer packScratch.Put(scratch)
+	if n := s2.MaxEncodedLen(len(body)); cap(*scratch) < n {
+		*scratch = make([]byte, n)
+	}
+	block := s2.Encode((*scratch)[:cap(*scratch)], body)
+	// An exact copy: the scratch has room for the worst case, five times
+	// what a body usually packs to, and a batch holds hundreds of them.
 	head := len(packedPrefix) + 4
-	dst := make([]byte, head, head+s2.MaxEncodedLen(len(body)))
-	copy(dst, packedPrefix)
-	binary.BigEndian.PutUint32(dst[len(packedPrefix):], crc32.Checksum([]byte(body), castagnoli))
-	packed := s2.Encode(dst[head:cap(dst)], []byte(body))
-	return dst[:head+len(packed)]
+	out := make([]byte, head+len(block))
+	copy(out, packedPrefix)
+	binary.BigEndian.PutUint32(out[len(packedPrefix):], crc32.Checksum(body, castagnoli))
+	copy(out[head:], block)
+	if cap(*scratch) > maxPooledBody {
+		*scratch = nil
+	}
+	return out
 }
+
+// packScratch holds the worst-case room S2 encodes a body into.
+var packScratch = sync.Pool{New: func() any { return new([]byte) }}
 
 // unpackBody returns a stored body as JSON: decompressed and checked when
 // it was packed, as it is otherwise. dst, when it has room, receives it.
@@ -97,7 +112,7 @@ func (s *Store) storedBody(pd *pending) any {
 		return pd.body
 	}
 	if pd.packed == nil {
-		pd.packed = packBody(pd.body)
+		pd.packed = packBody([]byte(pd.body))
 	}
 	if pd.packed == nil {
 		return pd.body // over maxPackedBody

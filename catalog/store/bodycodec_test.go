@@ -164,11 +164,11 @@ func TestUnpackRefusesWhatNoBodyIs(t *testing.T) {
 	if _, err := unpackBody(append([]byte{}, packedPrefix...), nil); err == nil {
 		t.Error("unpack of a bare prefix succeeded")
 	}
-	if b := packBody(strings.Repeat("x", maxPackedBody+1)); b != nil {
+	if b := packBody([]byte(strings.Repeat("x", maxPackedBody+1))); b != nil {
 		t.Errorf("a body over %d bytes was packed", maxPackedBody)
 	}
 	body := `{"kind":"API"}`
-	if got, err := unpackBody(packBody(body), nil); err != nil || string(got) != body {
+	if got, err := unpackBody(packBody([]byte(body)), nil); err != nil || string(got) != body {
 		t.Errorf("round trip: %q, %v", got, err)
 	}
 }

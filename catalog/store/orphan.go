@@ -93,7 +93,7 @@ func (s *Store) orphaned(ctx context.Context, tx *sql.Tx, ex *stored, by string)
 		e.Metadata.Annotations[catalog.AnnotationOrphanedBy] = by
 	}
 	pd := &pending{pe: &catalog.ProcessedEntity{Entity: &e}, key: ex.refKey, uid: ex.uid, etag: randomHex(16)}
-	if err := pd.render(); err != nil {
+	if err := pd.render(false); err != nil {
 		return nil, fmt.Errorf("orphan %s: %w", ex.refKey, err)
 	}
 	return pd, nil

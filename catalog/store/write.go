@@ -172,9 +172,7 @@ func renderAll(list []*pending, pack bool) error {
 	}
 	errs := make([]error, len(todo))
 	catalog.Parallel(len(todo), min(runtime.GOMAXPROCS(0), len(todo)/64+1), func(i int) {
-		if errs[i] = todo[i].render(); errs[i] == nil && pack {
-			todo[i].packed = packBody(todo[i].body)
-		}
+		errs[i] = todo[i].render(pack)
 	})
 	return errors.Join(errs...)
 }
