@@ -124,9 +124,14 @@ func (s *API) answerQuery(c *echo.Context, query catalog.Query, fields []string)
 	if countOnly {
 		page = catalog.Page{TotalItems: page.TotalItems}
 	}
+	// Whole entities are sized ahead; with fields the answer is a fraction
+	// of them, and a buffer sized for the whole would be kept, mostly
+	// empty, by the response cache.
 	size := 96 + len(page.NextCursor) + len(page.PrevCursor)
-	for _, e := range page.Items {
-		size += len(e.JSON) + 1
+	if len(fields) == 0 {
+		for _, e := range page.Items {
+			size += len(e.JSON) + 1
+		}
 	}
 	buf := bytes.NewBuffer(make([]byte, 0, size))
 	buf.WriteString(`{"items":`)

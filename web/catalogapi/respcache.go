@@ -117,7 +117,7 @@ func (c *responseCache) keepGzip(key string, resp *apiResponse, gz []byte) {
 	if !ok || e.resp != resp || resp.gzipped.Load() != nil {
 		return
 	}
-	if entryCost(key, resp)+int64(len(gz)) > c.maxEntry {
+	if entryCost(key, resp)+int64(cap(gz)) > c.maxEntry {
 		return
 	}
 	resp.gzipped.Store(&gz)
@@ -129,8 +129,10 @@ func (c *responseCache) resetLocked(gen uint64) {
 	c.entries.Clear()
 }
 
+// entryCost is what an entry holds: the capacity of its bodies, not their
+// length, since a body built in a larger buffer keeps all of it.
 func entryCost(key string, resp *apiResponse) int64 {
-	return int64(len(key)+len(resp.body)+len(resp.gzip())+len(resp.etag)+len(resp.link)) + cacheEntryOverhead
+	return int64(len(key)+cap(resp.body)+cap(resp.gzip())+len(resp.etag)+len(resp.link)) + cacheEntryOverhead
 }
 
 // stats returns the number of entries and their cost, for tests.

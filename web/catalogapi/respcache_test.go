@@ -211,8 +211,8 @@ func TestResponseCacheKeepsGzipOfCachedAnswersOnly(t *testing.T) {
 	}
 	gz := gzipBytes(a.body)
 	c.keepGzip("a", a, gz)
-	if _, after := c.stats(); after != before+int64(len(gz)) || a.gzip() == nil {
-		t.Fatalf("after keepGzip: cost %d (was %d, gzip %d bytes), kept %v", after, before, len(gz), a.gzip() != nil)
+	if _, after := c.stats(); after != before+int64(cap(gz)) || a.gzip() == nil {
+		t.Fatalf("after keepGzip: cost %d (was %d, gzip buffer %d bytes), kept %v", after, before, cap(gz), a.gzip() != nil)
 	}
 	other := okResponse("not cached")
 	c.keepGzip("a", other, gz)
