@@ -400,9 +400,10 @@ func (p *plan) decide(pe *catalog.ProcessedEntity, ex *stored) {
 		return
 	}
 	pd := newPending(pe)
-	if pd.rendered {
-		// The body was encoded with a fresh uid, which appears in it
-		// exactly once; the entity keeps the uid it has.
+	if pd.rendered && pd.uid != ex.uid {
+		// The body was encoded with another uid (a fresh one: the entity
+		// was new when prepared), which appears in it exactly once; the
+		// entity keeps the uid it has.
 		if pd.packed != nil {
 			body, err := unpackBody(pd.packed, nil)
 			pd.body, pd.packed = string(body), nil
@@ -461,7 +462,8 @@ func (s *Store) Prepare(ctx context.Context, m *catalog.StoreMutation) {
 		list = append(list, pd)
 		keys = append(keys, pd.key)
 	}
-	if existing, err := s.loadStored(ctx, s.sql, "", false, keys); err == nil {
+	existing, err := s.loadStored(ctx, s.sql, "", false, keys)
+	if err == nil {
 		changed := list[:0]
 		for _, pd := range list {
 			if ex := existing[pd.key]; ex == nil || ex.hash != pd.pe.Hash {
@@ -471,7 +473,12 @@ func (s *Store) Prepare(ctx context.Context, m *catalog.StoreMutation) {
 		list = changed
 	}
 	for _, pd := range list {
+		// An update keeps the stored uid, encoded now so that Apply does
+		// not re-encode its body on the write path (decide).
 		pd.uid, pd.etag = newUID(), randomHex(16)
+		if ex := existing[pd.key]; ex != nil {
+			pd.uid = ex.uid
+		}
 	}
 	if err := renderAll(list, s.packsBodies()); err != nil {
 		// Apply renders them again and reports the error there.

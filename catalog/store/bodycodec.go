@@ -73,6 +73,10 @@ var packScratch = sync.Pool{New: func() any { return new([]byte) }}
 func unpackBody(stored, dst []byte) ([]byte, error) {
 	rest, packed := bytes.CutPrefix(stored, packedPrefix)
 	if !packed {
+		if len(stored) == 0 || stored[0] != '{' {
+			// A damaged prefix must not send packed bytes out as JSON.
+			return nil, errors.New("decompress stored body: it is neither JSON nor a compressed body")
+		}
 		return stored, nil
 	}
 	if len(rest) < 4 {
@@ -126,7 +130,9 @@ func (s *Store) storedBody(pd *pending) any {
 // happened and what to do. One damaged row must not fail every page that
 // lists it, nor the writes that replace or orphan it.
 func (s *Store) damagedBody(ref catalog.Ref, uid string, err error) ([]byte, catalog.Problem) {
-	s.log.Warn("an entity's stored body is damaged", "entity", ref.String(), "err", err)
+	if _, logged := s.damagedLogged.LoadOrStore(ref.Key(), true); !logged {
+		s.log.Warn("an entity's stored body is damaged (logged once per entity and process)", "entity", ref.String(), "err", err)
+	}
 	e := catalog.Entity{
 		APIVersion: "backstage.io/v1alpha1",
 		Kind:       ref.Kind,

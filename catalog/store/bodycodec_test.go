@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"slices"
 	"strings"
@@ -143,8 +144,14 @@ func TestADamagedBodyIsShownAndReplacedNotFatal(t *testing.T) {
 	if e.Metadata.Annotations[catalog.AnnotationOrphan] != "true" || e.Kind != "API" {
 		t.Errorf("orders after orphaning: kind %s, annotations %v", e.Kind, e.Metadata.Annotations)
 	}
-	damageBody(t, s, "users")
-	users, _ := mustRef(t, s, "api:default/users")
+	// A damaged prefix: the packed bytes must not go out as JSON.
+	if _, err := s.sql.Exec("UPDATE entity_bodies SET body = CAST('\x01' || substr(body, 2) AS BLOB) WHERE entity_id = (SELECT id FROM entities WHERE name = 'users')"); err != nil {
+		t.Fatal(err)
+	}
+	users, e := mustRef(t, s, "api:default/users")
+	if !json.Valid(users.JSON) || e.Metadata.Name != "users" || len(users.Problems) != 1 {
+		t.Errorf("users with a damaged prefix: valid JSON %v, name %q, problems %+v", json.Valid(users.JSON), e.Metadata.Name, users.Problems)
+	}
 	if _, err := s.RemoveByUID(context.Background(), users.UID); err != nil {
 		t.Errorf("deleting a damaged entity: %v", err)
 	}

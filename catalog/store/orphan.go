@@ -64,9 +64,9 @@ func (s *Store) orphanEntities(ctx context.Context, tx *sql.Tx, list []*stored, 
 // known, names what stopped emitting it).
 func (s *Store) orphaned(ctx context.Context, tx *sql.Tx, ex *stored, by string) (*pending, error) {
 	var stored []byte
-	var kind string
-	q := s.dialect.rebind("SELECT b.body, e.kind_raw FROM entity_bodies b JOIN entities e ON e.id = b.entity_id WHERE b.entity_id = ?")
-	if err := tx.QueryRowContext(ctx, q, ex.id).Scan(&stored, &kind); err != nil {
+	var kind, ref string
+	q := s.dialect.rebind("SELECT b.body, e.kind_raw, e.ref FROM entity_bodies b JOIN entities e ON e.id = b.entity_id WHERE b.entity_id = ?")
+	if err := tx.QueryRowContext(ctx, q, ex.id).Scan(&stored, &kind, &ref); err != nil {
 		return nil, fmt.Errorf("orphan %s: read body: %w", ex.refKey, err)
 	}
 	// A body that does not read back is orphaned as its stand-in, which
@@ -77,9 +77,9 @@ func (s *Store) orphaned(ctx context.Context, tx *sql.Tx, ex *stored, by string)
 		err = json.Unmarshal(body, &e)
 	}
 	if err != nil {
-		ref := parseStoredRef(ex.refKey)
-		ref.Kind = kind
-		body, _ = s.damagedBody(ref, ex.uid, err)
+		r := parseStoredRef(ref)
+		r.Kind = kind
+		body, _ = s.damagedBody(r, ex.uid, err)
 		e = catalog.Entity{}
 		if err := json.Unmarshal(body, &e); err != nil {
 			return nil, fmt.Errorf("orphan %s: %w", ex.refKey, err)

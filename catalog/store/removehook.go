@@ -81,7 +81,7 @@ func (s *Store) removedBodies(ctx context.Context, tx *sql.Tx, list []*stored) (
 	}
 	out := make([]Removing, 0, len(list))
 	for _, chunk := range chunks(ids, 500) {
-		q := s.dialect.rebind("SELECT entity_id, body FROM entity_bodies WHERE entity_id IN (" + placeholders(len(chunk)) + ")")
+		q := s.dialect.rebind("SELECT b.entity_id, b.body, e.ref, e.kind_raw, e.uid FROM entity_bodies b JOIN entities e ON e.id = b.entity_id WHERE b.entity_id IN (" + placeholders(len(chunk)) + ")")
 		rows, err := tx.QueryContext(ctx, q, chunk...)
 		if err != nil {
 			return nil, fmt.Errorf("read removed bodies: %w", err)
@@ -89,14 +89,17 @@ func (s *Store) removedBodies(ctx context.Context, tx *sql.Tx, list []*stored) (
 		for rows.Next() {
 			var id int64
 			var body []byte
-			if err := rows.Scan(&id, &body); err != nil {
+			var ref, kind, uid string
+			if err := rows.Scan(&id, &body, &ref, &kind, &uid); err != nil {
 				rows.Close()
 				return nil, fmt.Errorf("read removed bodies: %w", err)
 			}
 			if body, err = unpackBody(body, nil); err != nil {
 				// The hooks get the stand-in: a damaged copy must not
 				// block the write that replaces or removes it.
-				body, _ = s.damagedBody(parseStoredRef(keys[id]), "", err)
+				r := parseStoredRef(ref)
+				r.Kind = kind
+				body, _ = s.damagedBody(r, uid, err)
 			}
 			out = append(out, Removing{Key: keys[id], Body: body})
 		}

@@ -68,8 +68,11 @@ type Store struct {
 	sql     *sql.DB
 	dialect dialect
 	log     *slog.Logger
-	gen     atomic.Uint64
-	applyMu sync.Mutex
+	// damagedLogged holds the ref keys of entities whose damaged body was
+	// logged, so that each page view does not log it again.
+	damagedLogged sync.Map
+	gen           atomic.Uint64
+	applyMu       sync.Mutex
 	// hasConflicts is false while the conflicts table is empty (SQLite).
 	hasConflicts atomic.Bool
 	counts       genCache[int]
