@@ -2,6 +2,7 @@ package catalog_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -11,6 +12,17 @@ import (
 func TestParsePredicateRejects(t *testing.T) {
 	deep := strings.Repeat(`{"$not": `, catalog.MaxPredicateDepth+1) + `{}` + strings.Repeat(`}`, catalog.MaxPredicateDepth+1)
 	many := `{"kind": {"$in": [` + strings.Repeat(`"a",`, catalog.MaxPredicateTerms) + `"a"]}}`
+	// Fields whose operator takes no values are conditions too: each is a
+	// subquery (1,800 of them kept a PostgreSQL backend busy past 10 s).
+	var fields []string
+	for i := range catalog.MaxPredicateConditions {
+		fields = append(fields, fmt.Sprintf(`"f%d": {"$exists": false}`, i))
+	}
+	manyFields := "{" + strings.Join(fields, ", ") + "}"
+	for i := range fields {
+		fields[i] = fmt.Sprintf(`"f%d": {"$hasPrefix": "a"}`, i)
+	}
+	manyPrefixes := "{" + strings.Join(fields, ", ") + "}"
 	tests := []struct {
 		name, query, want string
 	}{
@@ -28,7 +40,10 @@ func TestParsePredicateRejects(t *testing.T) {
 		{"relations $contains without type", `{"relations": {"$contains": {"targetRef": "group:default/a"}}}`, `requires a "type"`},
 		{"relations $contains extra key", `{"relations": {"$contains": {"type": "ownedBy", "source": "x"}}}`, `requires a "type"`},
 		{"too deep", deep, "nested deeper than 32 levels"},
-		{"too many values", many, "more than 2000 conditions and values"},
+		{"too many values", many, "more than 2000 values"},
+		{"too many $exists fields", manyFields, "more than 256 conditions"},
+		{"too many $hasPrefix fields", manyPrefixes, "more than 256 conditions"},
+		{"NUL in a value", `{"spec.type": "serv\u0000ice"}`, "NUL characters"},
 		{"not JSON", `{"kind": `, "Invalid query"},
 	}
 	for _, tt := range tests {

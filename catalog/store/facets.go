@@ -71,7 +71,7 @@ func (s *Store) facetsWhere(ctx context.Context, facets []string, w *whereBuilde
 // facetCounts runs one facet's GROUP BY, or reuses its answer (see
 // genCache): at 100,000 entities each one reads the whole table.
 func (s *Store) facetCounts(ctx context.Context, q string, args []any) ([]catalog.FacetCount, error) {
-	key := q + "\x00" + fmt.Sprintf("%#v", args)
+	key := cacheKey(q, args)
 	gen := s.Generation()
 	if counts, ok := s.facets.get(gen, key, s.now(), s.cacheTTL()); ok {
 		return slices.Clone(counts), nil

@@ -235,7 +235,7 @@ func (s *Store) estimate(ctx context.Context, t term, limit int) (int, error) {
 		return 0, nil // "0 or more": nothing to count, nothing to cache
 	}
 	q, args := t.estimate()
-	key := q + "\x00" + fmt.Sprintf("%#v", args)
+	key := cacheKey(q, args)
 	gen := s.Generation()
 	if e, ok := s.estimates.get(gen, key, s.now(), s.cacheTTL()); ok {
 		if e >= 0 {

@@ -35,7 +35,7 @@ func (w *whereBuilder) predicateCond(p *catalog.Predicate) string {
 		for i, a := range p.Args {
 			parts[i] = w.predicateCond(a)
 		}
-		return "(" + strings.Join(parts, op) + ")"
+		return balanced(parts, op)
 	}
 	if len(p.Fields) == 0 {
 		return "1 = 1"
@@ -44,7 +44,18 @@ func (w *whereBuilder) predicateCond(p *catalog.Predicate) string {
 	for i, m := range p.Fields {
 		parts[i] = w.fieldMatch(m)
 	}
-	return "(" + strings.Join(parts, " AND ") + ")"
+	return balanced(parts, " AND ")
+}
+
+// balanced joins parts with op as a balanced tree of parentheses: SQLite
+// parses a flat chain of n ORs into an expression n deep and refuses one
+// deeper than 1,000, which a wide $any under the term limit reached.
+func balanced(parts []string, op string) string {
+	if len(parts) == 1 {
+		return "(" + parts[0] + ")"
+	}
+	mid := len(parts) / 2
+	return "(" + balanced(parts[:mid], op) + op + balanced(parts[mid:], op) + ")"
 }
 
 // fieldMatch is one field test. Keys and values fold case; values are not
@@ -70,8 +81,16 @@ func (w *whereBuilder) fieldMatch(m catalog.FieldMatch) string {
 	return w.match(key, vals)
 }
 
+// maxPrefix is longer than any value a field test can match (search
+// values are cut at 200 characters, names at 253) and well below SQLite's
+// 50,000-byte limit on a LIKE pattern.
+const maxPrefix = 1024
+
 // prefix is "the field key has a value starting with prefix".
 func (w *whereBuilder) prefix(key, prefix string) string {
+	if len(prefix) > maxPrefix {
+		return "1 = 0" // longer than any stored value; SQLite refuses such a LIKE
+	}
 	like := escapeLike(prefix) + "%"
 	if col, ok := entityColumn[key]; ok {
 		w.args = append(w.args, like)

@@ -4,8 +4,10 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
+	"fmt"
 	"slices"
 	"sort"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -17,7 +19,7 @@ func mustPredicate(tb testing.TB, s string) *catalog.Predicate {
 	tb.Helper()
 	p, err := catalog.ParsePredicate(json.RawMessage(s))
 	if err != nil {
-		tb.Fatalf("ParsePredicate(%s): %v", s, err)
+		tb.Fatalf("ParsePredicate(%.200s): %v", s, err)
 	}
 	return p
 }
@@ -167,6 +169,77 @@ func TestPredicateCursorCarriesTheQuery(t *testing.T) {
 		sort.Strings(seen)
 		if diff := cmp.Diff(want, seen); diff != "" {
 			t.Errorf("visited (-want +got):\n%s", diff)
+		}
+	})
+}
+
+// The widest predicates the limits allow answer on both dialects. (SQLite
+// refuses an expression tree deeper than 1,000; chains of tests are built
+// as balanced trees, which the limits alone now also keep far from it.)
+func TestAWidePredicateAnswers(t *testing.T) {
+	eachDialect(t, func(t *testing.T, s *Store) {
+		seedCatalog(t, s)
+		all, err := s.Query(context.Background(), catalog.Query{Limit: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var fields []string
+		for i := range catalog.MaxPredicateConditions - 2 {
+			fields = append(fields, fmt.Sprintf(`"spec.nothing%d": {"$exists": true}`, i))
+		}
+		wide := mustPredicate(t, `{"$not": {`+strings.Join(fields, ", ")+`}}`)
+		page, err := s.Query(context.Background(), catalog.Query{Predicate: wide, Limit: 1})
+		if err != nil || page.TotalItems != all.TotalItems {
+			t.Errorf("254 ANDed fields: total %d, want %d (%.300v)", page.TotalItems, all.TotalItems, err)
+		}
+		var tests []string
+		for i := range catalog.MaxPredicateConditions/2 - 2 {
+			tests = append(tests, fmt.Sprintf(`{"metadata.name": "nothing-%d"}`, i))
+		}
+		tests = append(tests, `{"metadata.name": "petstore"}`)
+		page, err = s.Query(context.Background(), catalog.Query{Predicate: mustPredicate(t, `{"$any": [`+strings.Join(tests, ", ")+`]}`), Limit: 10})
+		if err != nil {
+			t.Fatalf("wide $any: %.300v", err)
+		}
+		if diff := cmp.Diff([]string{"petstore"}, names(page.Items)); diff != "" || page.TotalItems != 1 {
+			t.Errorf("wide $any: total %d (-want +got):\n%s", page.TotalItems, diff)
+		}
+	})
+}
+
+// A predicate built in code has no JSON for the next page's cursor, so
+// the store refuses it rather than answer page 2 unfiltered.
+func TestAPredicateWithoutItsJSONIsRefused(t *testing.T) {
+	s := openSQLiteT(t)
+	_, err := s.Query(context.Background(), catalog.Query{Predicate: &catalog.Predicate{Op: catalog.PredicateFields}})
+	if catalog.ErrorCode(err) != catalog.EINVALID {
+		t.Errorf("err = %v, want EINVALID", err)
+	}
+}
+
+// Requests that would make SQL no database answers in time, or at all,
+// are refused or answered without it: too many order fields, a prefix or
+// a field-restricted full-text word longer than any stored value (SQLite
+// refused a LIKE pattern over 50,000 bytes with a 500).
+func TestOversizedQueryPartsAreRefusedOrAnswered(t *testing.T) {
+	eachDialect(t, func(t *testing.T, s *Store) {
+		seedCatalog(t, s)
+		ctx := context.Background()
+		order := make([]catalog.Order, MaxOrderFields+1)
+		for i := range order {
+			order[i] = catalog.Order{Field: fmt.Sprintf("spec.f%d", i)}
+		}
+		if _, err := s.Query(ctx, catalog.Query{Order: order}); catalog.ErrorCode(err) != catalog.EINVALID {
+			t.Errorf("%d order fields: %v, want EINVALID", len(order), err)
+		}
+		long := strings.Repeat("a", 60000)
+		page, err := s.Query(ctx, catalog.Query{Predicate: mustPredicate(t, `{"metadata.name": {"$hasPrefix": "`+long+`"}}`)})
+		if err != nil || page.TotalItems != 0 {
+			t.Errorf("a 60,000-byte prefix: %d items, %.200v", page.TotalItems, err)
+		}
+		page, err = s.Query(ctx, catalog.Query{FullText: "pet " + long, FullTextFields: []string{"metadata.name"}})
+		if err != nil || page.TotalItems != 0 {
+			t.Errorf("a 60,000-byte full-text word: %d items, %.200v", page.TotalItems, err)
 		}
 	})
 }

@@ -142,7 +142,7 @@ func (s *Store) query(ctx context.Context, q string, args ...any) (*sql.Rows, er
 	if inSnapshot {
 		return tx.QueryContext(ctx, q, args...)
 	}
-	if s.preparedN.Load() >= maxPrepared {
+	if s.preparedN.Load() >= maxPrepared || len(q) > maxPreparedQuery {
 		return s.sql.QueryContext(ctx, q, args...)
 	}
 	stmt, err := s.sql.PrepareContext(ctx, q)
@@ -157,6 +157,11 @@ func (s *Store) query(ctx context.Context, q string, args ...any) (*sql.Rows, er
 	}
 	return stmt.QueryContext(ctx, args...)
 }
+
+// maxPreparedQuery is the longest query text kept prepared: the queries a
+// page repeats are short; a long one (a large filter predicate) is likely
+// one of a kind, and keeping it would hold its text and program for good.
+const maxPreparedQuery = 8 << 10
 
 // snapshotKey carries, in the context of one request's reads, the read
 // transaction they all run in (readSnapshot); query honours it.

@@ -114,6 +114,11 @@ func (w *whereBuilder) fullText(term string, fields []string) {
 			}
 		}
 		for _, word := range strings.Fields(strings.ToLower(term)) {
+			if len(word) > maxPrefix {
+				// No value holds it; SQLite refuses so long a pattern.
+				w.conds = append(w.conds, "1 = 0")
+				continue
+			}
 			like := "%" + escapeLike(word) + "%"
 			var alts []string
 			for _, col := range cols {
