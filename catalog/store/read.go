@@ -174,8 +174,22 @@ func (s *Store) readSnapshot(ctx context.Context) (context.Context, func(), erro
 	if err != nil {
 		return nil, nil, fmt.Errorf("begin read: %w", err)
 	}
+	if s.dialect.name() != SQLite {
+		// The driver gives up reading after 10 s, but PostgreSQL would run
+		// the statement on (an outside test saw one run for 90 s): the
+		// server stops it too.
+		q := fmt.Sprintf("SET LOCAL statement_timeout = %d", readStatementTimeout.Milliseconds())
+		if _, err := tx.ExecContext(ctx, q); err != nil {
+			_ = tx.Rollback()
+			return nil, nil, fmt.Errorf("begin read: %w", err)
+		}
+	}
 	return context.WithValue(ctx, snapshotKey{}, tx), func() { _ = tx.Rollback() }, nil
 }
+
+// readStatementTimeout bounds a page's statements on PostgreSQL, as the
+// driver's read timeout bounds the wait for them.
+var readStatementTimeout = 10 * time.Second
 
 // maxPrepared bounds the statement cache; filters are user input, so the
 // set of query texts is open-ended.

@@ -3,7 +3,9 @@ package store
 import (
 	"context"
 	"fmt"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/porticohq/portico/catalog"
 )
@@ -44,6 +46,34 @@ func TestQueryTotalAndItemsAreOneRead(t *testing.T) {
 		}
 		if after.TotalItems != 7 || len(after.Items) != 7 {
 			t.Errorf("after the write: totalItems %d, %d items", after.TotalItems, len(after.Items))
+		}
+	})
+}
+
+// On PostgreSQL a page's statements stop on the server at the read
+// timeout, instead of running on after the driver gave up on them.
+func TestPageStatementsStopOnTheServerAtTheReadTimeout(t *testing.T) {
+	eachDialect(t, func(t *testing.T, s *Store) {
+		if s.dialect.name() == SQLite {
+			t.Skip("SQLite runs in this process")
+		}
+		defer func(d time.Duration) { readStatementTimeout = d }(readStatementTimeout)
+		readStatementTimeout = 200 * time.Millisecond
+		ctx, end, err := s.readSnapshot(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer end()
+		start := time.Now()
+		rows, err := s.query(ctx, "SELECT pg_sleep(3)")
+		if err == nil {
+			for rows.Next() {
+			}
+			err = rows.Err()
+			rows.Close()
+		}
+		if err == nil || !strings.Contains(err.Error(), "statement timeout") || time.Since(start) > 2*time.Second {
+			t.Errorf("a 3 s statement in a page: %v after %v, want a statement timeout at 200 ms", err, time.Since(start))
 		}
 	})
 }
