@@ -35,7 +35,7 @@ func (w *whereBuilder) predicateCond(p *catalog.Predicate) string {
 		for i, a := range p.Args {
 			parts[i] = w.predicateCond(a)
 		}
-		return balanced(parts, op)
+		return "(" + strings.Join(parts, op) + ")"
 	}
 	if len(p.Fields) == 0 {
 		return "1 = 1"
@@ -44,18 +44,7 @@ func (w *whereBuilder) predicateCond(p *catalog.Predicate) string {
 	for i, m := range p.Fields {
 		parts[i] = w.fieldMatch(m)
 	}
-	return balanced(parts, " AND ")
-}
-
-// balanced joins parts with op as a balanced tree of parentheses: SQLite
-// parses a flat chain of n ORs into an expression n deep and refuses one
-// deeper than 1,000, which a wide $any under the term limit reached.
-func balanced(parts []string, op string) string {
-	if len(parts) == 1 {
-		return "(" + parts[0] + ")"
-	}
-	mid := len(parts) / 2
-	return "(" + balanced(parts[:mid], op) + op + balanced(parts[mid:], op) + ")"
+	return "(" + strings.Join(parts, " AND ") + ")"
 }
 
 // fieldMatch is one field test. Keys and values fold case; values are not
@@ -92,14 +81,8 @@ func (w *whereBuilder) prefix(key, prefix string) string {
 		return "1 = 0" // longer than any stored value; SQLite refuses such a LIKE
 	}
 	like := escapeLike(prefix) + "%"
-	if col, ok := entityColumn[key]; ok {
+	return w.fieldTest(key, func(col string) string {
 		w.args = append(w.args, like)
 		return col + " LIKE ? ESCAPE '!'"
-	}
-	if typ, ok := strings.CutPrefix(key, "relations."); ok {
-		w.args = append(w.args, typ, like)
-		return "e.ref_key IN (SELECT r.source_key FROM relations r WHERE r.type_key = ? AND r.target_key LIKE ? ESCAPE '!')"
-	}
-	w.args = append(w.args, key, like)
-	return "e.id IN (SELECT s.entity_id FROM search s WHERE s.key = ? AND s.value LIKE ? ESCAPE '!')"
+	})
 }

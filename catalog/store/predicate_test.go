@@ -173,9 +173,10 @@ func TestPredicateCursorCarriesTheQuery(t *testing.T) {
 	})
 }
 
-// The widest predicates the limits allow answer on both dialects. (SQLite
-// refuses an expression tree deeper than 1,000; chains of tests are built
-// as balanced trees, which the limits alone now also keep far from it.)
+// The widest predicates the limits allow answer on both dialects: SQLite
+// refuses an expression tree deeper than 1,000, which a flat chain of
+// ~1,000 field tests reached before conditions were bounded; the bound
+// (catalog.MaxPredicateConditions) must keep the widest chain below it.
 func TestAWidePredicateAnswers(t *testing.T) {
 	eachDialect(t, func(t *testing.T, s *Store) {
 		seedCatalog(t, s)

@@ -65,27 +65,38 @@ func (w *whereBuilder) condition(c catalog.Condition) string {
 // match is the condition "the field key (lower-cased) has one of vals
 // (lower-cased)", or with no vals "has the field".
 func (w *whereBuilder) match(key string, vals []any) string {
-	if col, ok := entityColumn[key]; ok {
+	return w.fieldTest(key, func(col string) string {
 		if len(vals) == 0 {
-			return "1 = 1"
+			return ""
 		}
 		w.args = append(w.args, vals...)
 		return col + " IN (" + placeholders(len(vals)) + ")"
+	})
+}
+
+// fieldTest is "the field key has a value passing test", read where the
+// field is kept: an entities column, the relations table (relations.<type>)
+// or the search table. test appends its arguments and returns its
+// condition on the value's column, or "" for "has the field".
+func (w *whereBuilder) fieldTest(key string, test func(col string) string) string {
+	if col, ok := entityColumn[key]; ok {
+		if c := test(col); c != "" {
+			return c
+		}
+		return "1 = 1"
 	}
 	if typ, ok := strings.CutPrefix(key, "relations."); ok {
 		w.args = append(w.args, typ)
 		q := "e.ref_key IN (SELECT r.source_key FROM relations r WHERE r.type_key = ?"
-		if len(vals) > 0 {
-			w.args = append(w.args, vals...)
-			q += " AND r.target_key IN (" + placeholders(len(vals)) + ")"
+		if c := test("r.target_key"); c != "" {
+			q += " AND " + c
 		}
 		return q + ")"
 	}
 	w.args = append(w.args, key)
 	q := "e.id IN (SELECT s.entity_id FROM search s WHERE s.key = ?"
-	if len(vals) > 0 {
-		w.args = append(w.args, vals...)
-		q += " AND s.value IN (" + placeholders(len(vals)) + ")"
+	if c := test("s.value"); c != "" {
+		q += " AND " + c
 	}
 	return q + ")"
 }
