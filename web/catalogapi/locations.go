@@ -203,20 +203,29 @@ func (s *API) refreshEntity(c *echo.Context) error {
 // decodeStrict decodes a bounded JSON body into v, refusing unknown keys
 // and trailing data, with Backstage's InputError on failure.
 func decodeStrict(c *echo.Context, v any) error {
-	body, err := io.ReadAll(io.LimitReader(c.Request().Body, maxLocationBody+1))
+	return decodeJSON(c, v, maxLocationBody, true, "request/body is not valid: %v")
+}
+
+// decodeJSON decodes one JSON value of at most limit bytes from the
+// request body into v, with or without unknown fields; a body that does
+// not decode is an input error with the decoder's message in malformed.
+func decodeJSON(c *echo.Context, v any, limit int, strict bool, malformed string) error {
+	body, err := io.ReadAll(io.LimitReader(c.Request().Body, int64(limit)+1))
 	if err != nil {
 		return fmt.Errorf("read request body: %w", err)
 	}
-	if len(body) > maxLocationBody {
-		return catalog.Errorf(catalog.EINVALID, "request body is larger than %d bytes", maxLocationBody)
+	if len(body) > limit {
+		return inputError("request body is larger than %d bytes", limit)
 	}
 	dec := json.NewDecoder(bytes.NewReader(body))
-	dec.DisallowUnknownFields()
+	if strict {
+		dec.DisallowUnknownFields()
+	}
 	if err := dec.Decode(v); err != nil {
-		return catalog.Errorf(catalog.EINVALID, "request/body is not valid: %v", err)
+		return inputError(malformed, err)
 	}
 	if dec.More() {
-		return catalog.Errorf(catalog.EINVALID, "request/body has data after the JSON value")
+		return inputError("request/body has data after the JSON value")
 	}
 	return nil
 }

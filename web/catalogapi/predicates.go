@@ -1,10 +1,8 @@
 package catalogapi
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
-	"io"
 	"strings"
 
 	"github.com/labstack/echo/v5"
@@ -174,19 +172,5 @@ func (s *API) entityFacetsByPredicate(c *echo.Context) error {
 // decodeBody decodes a JSON request body of at most maxPredicateBody
 // bytes. Unknown fields are ignored, as newer clients may send more.
 func decodeBody(c *echo.Context, v any) error {
-	body, err := io.ReadAll(io.LimitReader(c.Request().Body, maxPredicateBody+1))
-	if err != nil {
-		return fmt.Errorf("read request body: %w", err)
-	}
-	if len(body) > maxPredicateBody {
-		return inputError("request body is larger than %d bytes", maxPredicateBody)
-	}
-	dec := json.NewDecoder(bytes.NewReader(body))
-	if err := dec.Decode(v); err != nil {
-		return inputError("Malformed request body (did you remember to specify an application/json content type?), %v", err)
-	}
-	if dec.More() {
-		return inputError("request/body has data after the JSON value")
-	}
-	return nil
+	return decodeJSON(c, v, maxPredicateBody, false, "Malformed request body (did you remember to specify an application/json content type?), %v")
 }
