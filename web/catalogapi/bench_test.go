@@ -1,10 +1,13 @@
 package catalogapi
 
 import (
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"testing"
+
+	"go.yaml.in/yaml/v3"
 
 	"github.com/porticohq/portico/catalog"
 	"github.com/porticohq/portico/catalog/catalogtest"
@@ -99,11 +102,38 @@ func (d *discardResponse) Write(p []byte) (int, error) {
 func BenchmarkGzipBytes(b *testing.B) {
 	var body []byte
 	for i := range 20 {
-		body = append(body, catalogtest.BenchAPI(i)...)
+		body = append(body, benchJSON(b, i)...)
 	}
 	b.ReportAllocs()
 	b.SetBytes(int64(len(body)))
 	for b.Loop() {
 		gzipBytes(body)
 	}
+}
+
+// BenchmarkProjectJSON projects two fields of a generated API (~11 KB),
+// as by-query?fields=metadata.name,spec.owner does for each item.
+func BenchmarkProjectJSON(b *testing.B) {
+	doc := benchJSON(b, 7)
+	fields := []string{"metadata.name", "spec.owner"}
+	b.ReportAllocs()
+	b.SetBytes(int64(len(doc)))
+	for b.Loop() {
+		if _, err := projectJSON(doc, fields); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// benchJSON is generated API number i as the store serves it: JSON.
+func benchJSON(b *testing.B, i int) []byte {
+	var doc map[string]any
+	if err := yaml.Unmarshal(catalogtest.BenchAPI(i), &doc); err != nil {
+		b.Fatal(err)
+	}
+	out, err := json.Marshal(doc)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return out
 }

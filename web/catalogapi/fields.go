@@ -33,12 +33,25 @@ func projectJSON(doc []byte, fields []string) ([]byte, error) {
 
 // lazyObject is a JSON object decoded one level at a time, on demand.
 type lazyObject struct {
-	fields   map[string]json.RawMessage
+	fields   map[string]rawValue
 	children map[string]*lazyObject
 }
 
+// rawValue is a JSON value left undecoded. Unlike json.RawMessage it keeps
+// the bytes json.Unmarshal hands it, a part of the document being decoded,
+// instead of copying them: projecting two fields of an 11 KB entity copied
+// the whole entity once per level on the path (384 MB of the 1.4 GB that
+// 1,000 by-query requests with fields allocated). The document is never
+// changed while its projection is built.
+type rawValue []byte
+
+func (r *rawValue) UnmarshalJSON(b []byte) error {
+	*r = b
+	return nil
+}
+
 func newLazyObject(raw []byte) (*lazyObject, error) {
-	var fields map[string]json.RawMessage
+	var fields map[string]rawValue
 	if err := json.Unmarshal(raw, &fields); err != nil {
 		return nil, err
 	}
@@ -64,7 +77,7 @@ func (o *lazyObject) child(key string) *lazyObject {
 
 // resolve follows parts, joining consecutive parts with dots until a key
 // exists. It returns the keys of the path and the value at its end.
-func (o *lazyObject) resolve(parts []string) (keys []string, value json.RawMessage, ok bool) {
+func (o *lazyObject) resolve(parts []string) (keys []string, value rawValue, ok bool) {
 	cur := o
 	pending := ""
 	for i, part := range parts {
@@ -94,11 +107,11 @@ func (o *lazyObject) resolve(parts []string) (keys []string, value json.RawMessa
 // first requested, each either a raw value or a nested object.
 type outObject struct {
 	keys   []string
-	values map[string]json.RawMessage
+	values map[string]rawValue
 	nested map[string]*outObject
 }
 
-func (o *outObject) set(keys []string, value json.RawMessage) {
+func (o *outObject) set(keys []string, value rawValue) {
 	k := keys[0]
 	if _, isValue := o.values[k]; isValue {
 		return // an enclosing value was already taken whole
@@ -109,7 +122,7 @@ func (o *outObject) set(keys []string, value json.RawMessage) {
 	}
 	if len(keys) == 1 {
 		if o.values == nil {
-			o.values = map[string]json.RawMessage{}
+			o.values = map[string]rawValue{}
 		}
 		o.values[k] = value
 		delete(o.nested, k)
