@@ -192,6 +192,11 @@ func (s *Store) planFilter(ctx context.Context, w *whereBuilder, f catalog.Filte
 		}
 	}
 	w.conds = append(w.conds, "("+strings.Join(conds, " AND ")+")")
+	// A search driver lists ids; the other terms test search and relation
+	// rows by id and ref key, or columns that entities_page may hold.
+	w.narrow = d.searched() && !slices.ContainsFunc(others, func(t term) bool {
+		return t.col != "" && !slices.Contains(pageColumns, t.col)
+	})
 	return true, nil
 }
 

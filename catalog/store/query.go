@@ -130,6 +130,11 @@ func (s *Store) Query(ctx context.Context, q catalog.Query) (catalog.Page, error
 	}
 	w.fullText(c.Text, c.TextFields)
 	w.predicate(pred)
+	fields := make([]sortField, len(c.Order))
+	for i, o := range c.Order {
+		fields[i] = sortFieldFor(o)
+	}
+	w.stayNarrow(c.Text, pred, fields)
 
 	// The count's query, cache key and generation are taken once, before
 	// any query: a total counted while a write commits is kept under the
@@ -159,10 +164,6 @@ func (s *Store) Query(ctx context.Context, q catalog.Query) (catalog.Page, error
 	}
 	if s.betweenCountAndPage != nil {
 		s.betweenCountAndPage()
-	}
-	fields := make([]sortField, len(c.Order))
-	for i, o := range c.Order {
-		fields[i] = sortFieldFor(o)
 	}
 	before := at != nil && at.Before
 	offset := 0
@@ -227,7 +228,7 @@ type countQuery struct {
 
 // countOf is the count query of w, taken before w's queries run.
 func (s *Store) countOf(w *whereBuilder) countQuery {
-	q := s.dialect.rebind("SELECT count(*) FROM entities e" + w.clause())
+	q := s.dialect.rebind("SELECT count(*)" + w.from() + w.clause())
 	return countQuery{sql: q, key: cacheKey(q, w.args), gen: s.Generation()}
 }
 
@@ -386,7 +387,7 @@ func pageQuery(w *whereBuilder, fields []sortField, at *cursor, before bool, lim
 			args = append(args, f.arg)
 		}
 	}
-	inner.WriteString(" FROM entities e" + w.clause())
+	inner.WriteString(w.from() + w.clause())
 	args = append(args, w.args...)
 
 	var q strings.Builder

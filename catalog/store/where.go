@@ -15,6 +15,32 @@ type whereBuilder struct {
 	dl    dialect
 	conds []string
 	args  []any
+	// narrow says every condition reads of e only the columns
+	// entities_page holds (pageColumns): a page query may then read that
+	// index instead of the table (see from).
+	narrow bool
+}
+
+// pageColumns are the columns of entities the SQLite index entities_page
+// holds besides the id (migration 004).
+var pageColumns = []string{"e.kind", "e.namespace", "e.name", "e.ref_key"}
+
+// stayNarrow keeps w narrow only when the text, the predicate and the order
+// add no column entities_page lacks: text and predicates may read any; an
+// order field reads its column or, through e.id, the search table.
+func (w *whereBuilder) stayNarrow(text string, pred *catalog.Predicate, order []sortField) {
+	w.narrow = w.narrow && strings.TrimSpace(text) == "" && pred == nil &&
+		!slices.ContainsFunc(order, func(f sortField) bool { return f.arg == nil && !slices.Contains(pageColumns, f.expr) })
+}
+
+// from is the FROM clause of a page or count query over w. On SQLite a
+// narrow condition set reads entities_page, which SQLite, keeping no
+// statistics, would not pick over the table's rowid on its own.
+func (w *whereBuilder) from() string {
+	if w.narrow && w.dl.name() == SQLite {
+		return " FROM entities e INDEXED BY entities_page"
+	}
+	return " FROM entities e"
 }
 
 func (w *whereBuilder) clause() string {
