@@ -193,3 +193,51 @@ func TestBulkLoadRestoresMissingIndexes(t *testing.T) {
 		t.Fatalf("(-want +got):\n%s", diff)
 	}
 }
+
+// A large first load into PostgreSQL ends vacuumed and analysed, so that
+// the planner has statistics and index-only scans skip the table even where
+// autovacuum is off or late; a small load leaves that to autovacuum.
+func TestPGBulkLoadEndsVacuumedAndAnalysed(t *testing.T) {
+	if pgRunDSN == "" {
+		t.Skip("PORTICO_TEST_PG_DSN is not set")
+	}
+	ctx := context.Background()
+	s := openPGT(t)
+	counts := func() (vacuums, analyses int) {
+		t.Helper()
+		// The statistics collector reports with a delay; a fresh snapshot
+		// is read each time.
+		if _, err := s.sql.ExecContext(ctx, "SELECT pg_stat_clear_snapshot()"); err != nil {
+			t.Fatal(err)
+		}
+		q := "SELECT vacuum_count, analyze_count FROM pg_stat_user_tables WHERE schemaname = current_schema() AND relname = 'search'"
+		if err := s.sql.QueryRowContext(ctx, q).Scan(&vacuums, &analyses); err != nil {
+			t.Fatal(err)
+		}
+		return vacuums, analyses
+	}
+	small, err := s.BeginBulkLoad(ctx, bulkLoadMin-1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	seedCatalog(t, s)
+	if err := small(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if v, a := counts(); v != 0 || a != 0 {
+		t.Fatalf("a small load: %d vacuums, %d analyses of search; want none", v, a)
+	}
+	end, err := s.BeginBulkLoad(ctx, 10000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := end(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := end(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if v, a := counts(); v != 1 || a != 1 {
+		t.Errorf("after a large load: %d vacuums, %d analyses of search; want 1 each", v, a)
+	}
+}
