@@ -64,6 +64,10 @@ type VersionJSON struct {
 	PreviousID   int64           `json:"previousId,omitempty"`
 	Current      bool            `json:"current"`
 	Changes      *apidiff.Counts `json:"changes,omitempty"` // from the previous version, once computed
+	// DiffError is why the changes from the previous version could not
+	// be computed (a definition that does not parse, say); without it and
+	// without Changes they are not computed yet.
+	DiffError string `json:"diffError,omitempty"`
 }
 
 func versionJSON(e apihistory.Entry, current bool) VersionJSON {
@@ -71,7 +75,7 @@ func versionJSON(e apihistory.Entry, current bool) VersionJSON {
 		ID: e.ID, Hash: e.Hash, SpecType: e.SpecType, InfoVersion: e.InfoVersion,
 		Provider: e.Provider, Location: e.Location, RunID: e.RunID, Revision: e.Revision, Size: e.Size,
 		FirstSeen: e.FirstSeen, CurrentSince: e.CurrentSince, PreviousID: e.PrevID,
-		Current: current, Changes: e.Changes,
+		Current: current, Changes: e.Changes, DiffError: e.DiffError,
 	}
 }
 

@@ -3,6 +3,7 @@ package apichanges
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"strings"
 	"testing"
 
@@ -82,5 +83,28 @@ func TestTimelineTellsAFailedDiffFromOneNotComputed(t *testing.T) {
 	})
 	if want := []string{"could not be computed", "", ""}; strings.Join(got, "|") != strings.Join(want, "|") {
 		t.Errorf("rows say %q, want %q", got, want)
+	}
+}
+
+// The versions JSON says why a version's changes are missing, as the
+// Changes tab and the feed do; before, it could not be told from a diff
+// not computed yet.
+func TestVersionsJSONSaysWhyADiffFailed(t *testing.T) {
+	failed := versionJSON(apihistory.Entry{Version: apihistory.Version{ID: 3, PrevID: 2}, DiffError: "line 2, column 1: Expected Name, found <EOF>"}, true)
+	pending := versionJSON(apihistory.Entry{Version: apihistory.Version{ID: 2, PrevID: 1}}, false)
+	for _, c := range []struct {
+		v    VersionJSON
+		want string
+	}{
+		{failed, `"diffError":"line 2, column 1: Expected Name, found \u003cEOF\u003e"`},
+		{pending, ``},
+	} {
+		b, err := json.Marshal(c.v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := string(b); c.want != "" && !strings.Contains(got, c.want) || c.want == "" && strings.Contains(got, "diffError") {
+			t.Errorf("version %d: %s, want diffError %q", c.v.ID, got, c.want)
+		}
 	}
 }
