@@ -69,8 +69,9 @@ func (c *Catalog) Prepare(ctx context.Context, provider string, m Mutation) (*Pr
 
 // BeginBulkLoad tells the store that about n entities follow in many
 // mutations (a large location's first load), so that it can defer index
-// upkeep to the returned end, which the caller runs when the load is over,
-// failed or not, and before it reports the load done.
+// upkeep, or the upkeep a large load calls for, to the returned end, which
+// the caller runs when the load is over, failed or not, and before it
+// reports the load done.
 func (c *Catalog) BeginBulkLoad(ctx context.Context, n int) (end func(context.Context) error, err error) {
 	if b, ok := c.store.(BulkLoader); ok {
 		return b.BeginBulkLoad(ctx, n)

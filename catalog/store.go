@@ -62,8 +62,9 @@ type PredicateMatcher interface {
 
 // BulkLoader is an optional Store capability: before a load of about n
 // entities arriving as many mutations, the store may stop maintaining
-// indexes it can build faster at the end; end builds them and must run
-// once the load is over, failed or not (see Catalog.BeginBulkLoad).
+// indexes it can build faster at the end, and prepare what the load will
+// leave stale; end builds them or refreshes it (statistics, say) and must
+// run once the load is over, failed or not (see Catalog.BeginBulkLoad).
 type BulkLoader interface {
 	BeginBulkLoad(ctx context.Context, n int) (end func(context.Context) error, err error)
 }

@@ -2,9 +2,12 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"strings"
-	"sync"
+	"time"
+
+	"github.com/uptrace/bun/driver/pgdriver"
 )
 
 // deferredIndexes are the secondary indexes whose rows land at scattered
@@ -30,35 +33,47 @@ var deferredIndexes = []struct{ name, create string }{
 // maintaining them row by row costs less than building them.
 const bulkLoadMin = 2000
 
-// BeginBulkLoad prepares a SQLite store for a load of about n new entities
-// arriving as many mutations: when the catalog holds few entities next to
-// n, the deferred indexes are dropped until the returned end runs, which
-// builds them. Reads stay correct meanwhile, only slower; end must run
-// (even after a failed load) before the caller reports the load done. Loads
-// that overlap share one window: the last end builds the indexes. Other
-// stores and small loads get an end that does nothing.
+// BeginBulkLoad prepares the store for a load of about n new entities
+// arriving as many mutations, when the catalog holds few entities next to
+// n. On SQLite the deferred indexes are dropped until the returned end
+// runs, which builds them; on PostgreSQL, which keeps every index (other
+// replicas read them), end vacuums and analyses the catalog's tables
+// (vacuumAfterLoad). Reads stay correct meanwhile; end must run (even after
+// a failed load) before the caller reports the load done. Loads that
+// overlap share one window: the last end does the work. Small loads, and
+// loads into a catalog that already holds a quarter of n, get an end that
+// does nothing.
 func (s *Store) BeginBulkLoad(ctx context.Context, n int) (end func(context.Context) error, err error) {
 	noop := func(context.Context) error { return nil }
-	if s.dialect.name() != SQLite {
-		return s.beginPGBulkLoad(ctx, n)
-	}
+	sqlite := s.dialect.name() == SQLite
 	s.bulkMu.Lock()
 	defer s.bulkMu.Unlock()
 	if s.bulkLoads == 0 {
 		var have int
 		if err := s.sql.QueryRowContext(ctx, "SELECT count(*) FROM entities").Scan(&have); err != nil {
+			if !sqlite {
+				// Only an optimisation is lost: the load goes on.
+				s.log.Warn("bulk load: could not count the stored entities; the load's end will not vacuum", "err", err)
+				return noop, nil
+			}
 			return noop, fmt.Errorf("begin bulk load: %w", err)
 		}
-		// Building the indexes again covers what is stored too. A load
-		// that does not defer them makes sure they are there: an earlier
-		// window's end may have failed (a full disk, a cancelled load).
 		if n < bulkLoadMin || have*4 > n {
+			if !sqlite {
+				return noop, nil
+			}
+			// Building the indexes again covers what is stored too. A
+			// load that does not defer them makes sure they are there: an
+			// earlier window's end may have failed (a full disk, a
+			// cancelled load).
 			return noop, s.restoreDeferredIndexes(ctx)
 		}
-		if err := s.execWriter(ctx, func(name, _ string) string { return "DROP INDEX IF EXISTS " + name }); err != nil {
-			return noop, fmt.Errorf("begin bulk load: %w", err)
+		if sqlite {
+			if err := s.execWriter(ctx, func(name, _ string) string { return "DROP INDEX IF EXISTS " + name }); err != nil {
+				return noop, fmt.Errorf("begin bulk load: %w", err)
+			}
+			s.log.Debug("bulk load: indexes deferred", "entities", n)
 		}
-		s.log.Debug("bulk load: indexes deferred", "entities", n)
 	}
 	s.bulkLoads++
 	var once bool
@@ -70,6 +85,10 @@ func (s *Store) BeginBulkLoad(ctx context.Context, n int) (end func(context.Cont
 		}
 		once = true
 		if s.bulkLoads--; s.bulkLoads > 0 {
+			return nil
+		}
+		if !sqlite {
+			s.vacuumAfterLoad(ctx)
 			return nil
 		}
 		if err := s.createDeferredIndexes(ctx); err != nil {
@@ -137,45 +156,38 @@ func (s *Store) restoreDeferredIndexes(ctx context.Context) error {
 	return nil
 }
 
-// analysedTables are the catalog's tables a large PostgreSQL load is
-// vacuumed and analysed in.
-const analysedTables = "entities, entity_bodies, search, relations"
+// analysedTables are the catalog's tables a large PostgreSQL load ends by
+// vacuuming and analysing.
+var analysedTables = []string{"entities", "entity_bodies", "search", "relations"}
 
-// beginPGBulkLoad returns, for a large load into a PostgreSQL catalog that
-// holds few entities next to n, an end that vacuums and analyses the
-// catalog's tables, as PostgreSQL's manual advises after a bulk load.
-// Until autovacuum gets to them (never, where it is off) the planner knows
+// maintenanceReadTimeout bounds a VACUUM's wait for its answer: the pool's
+// connections give up after 10 s (pgdriver's default), which a table of a
+// few million rows can take.
+const maintenanceReadTimeout = 30 * time.Minute
+
+// vacuumAfterLoad vacuums and analyses the catalog's tables after a large
+// PostgreSQL load, as PostgreSQL's manual advises after a bulk load. Until
+// autovacuum gets to them (never, where it is off) the planner knows
 // nothing of their sizes or values, and no page is marked all-visible, so
 // every index-only scan (search_key_value, entities_page) reads the table
 // too: a by-query at 100,000 APIs hashed a third of the search index
-// instead of merging within it. At 100,000 APIs this takes ~3 s, which the
+// instead of merging within it. It takes ~3 s at 100,000 APIs, which the
 // load pays before it counts as done, so that its first readers do not.
-// PostgreSQL keeps all indexes during the load: other replicas read them.
-func (s *Store) beginPGBulkLoad(ctx context.Context, n int) (end func(context.Context) error, err error) {
-	noop := func(context.Context) error { return nil }
-	if n < bulkLoadMin {
-		return noop, nil
+// Each table is one statement on a connection of its own that waits long
+// enough. The load is whole without it: a failure is logged, not the
+// load's. (A role that does not own a table gets a warning from
+// PostgreSQL and no vacuum; the statement still succeeds.)
+func (s *Store) vacuumAfterLoad(ctx context.Context) {
+	db := sql.OpenDB(pgdriver.NewConnector(pgdriver.WithDSN(s.pgDSN), pgdriver.WithReadTimeout(maintenanceReadTimeout)))
+	defer db.Close()
+	start := time.Now()
+	for _, table := range analysedTables {
+		// VACUUM runs outside a transaction and blocks neither reads
+		// nor writes.
+		if _, err := db.ExecContext(ctx, "VACUUM (ANALYZE) "+table); err != nil {
+			s.log.Warn("bulk load: vacuum and analyse did not finish; queries stay slower until autovacuum does them", "table", table, "err", err)
+			return
+		}
 	}
-	var have int
-	if err := s.sql.QueryRowContext(ctx, "SELECT count(*) FROM entities").Scan(&have); err != nil {
-		return noop, fmt.Errorf("begin bulk load: %w", err)
-	}
-	if have*4 > n {
-		return noop, nil
-	}
-	var once sync.Once
-	return func(ctx context.Context) error {
-		once.Do(func() {
-			// VACUUM runs outside a transaction and blocks neither reads
-			// nor writes. The load itself is whole without it (and a role
-			// that does not own the tables may not run it): a failure is
-			// logged, not the load's.
-			if _, err := s.sql.ExecContext(ctx, "VACUUM (ANALYZE) "+analysedTables); err != nil {
-				s.log.Warn("bulk load: could not vacuum and analyse the catalog's tables; queries stay slower until autovacuum does", "err", err)
-				return
-			}
-			s.log.Debug("bulk load: tables vacuumed and analysed", "entities", n)
-		})
-		return nil
-	}, nil
+	s.log.Debug("bulk load: tables vacuumed and analysed", "duration", time.Since(start))
 }

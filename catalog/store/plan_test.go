@@ -278,6 +278,21 @@ func TestOnlyANarrowPageReadsTheNarrowIndex(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// More uids than the owner has entities, so that the owner drives and
+	// the uids are a probe of a column entities_page lacks.
+	var uids []string
+	rows, err := s.sql.Query("SELECT uid FROM entities LIMIT 100")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for rows.Next() {
+		var uid string
+		if err := rows.Scan(&uid); err != nil {
+			t.Fatal(err)
+		}
+		uids = append(uids, uid)
+	}
+	rows.Close()
 	for _, c := range []struct {
 		name   string
 		f      catalog.Filter
@@ -290,7 +305,7 @@ func TestOnlyANarrowPageReadsTheNarrowIndex(t *testing.T) {
 		{"ordered by name", f, "", nil, []catalog.Order{{Field: "metadata.name"}}, true},
 		{"ordered by a search field", f, "", nil, []catalog.Order{{Field: "spec.type"}}, true},
 		{"ordered by uid", f, "", nil, []catalog.Order{{Field: "metadata.uid"}}, false},
-		{"uid probed", catalog.Filter{{cond("spec.owner", "team-3"), cond("metadata.uid", "x")}}, "", nil, nil, false},
+		{"uid probed", catalog.Filter{{cond("spec.owner", "team-3"), cond("metadata.uid", uids...)}}, "", nil, nil, false},
 		{"with text", f, "orders", nil, nil, false},
 		{"with a predicate", f, "", pred, nil, false},
 	} {

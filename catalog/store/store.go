@@ -103,6 +103,9 @@ type Store struct {
 	// bulkMu.
 	bulkMu    sync.Mutex
 	bulkLoads int
+	// pgDSN is the PostgreSQL DSN the store was opened with, for the
+	// maintenance connection of vacuumAfterLoad.
+	pgDSN string
 
 	// betweenCountAndPage, when set (by tests), runs after Query has its
 	// total and before it selects the page.
@@ -137,6 +140,9 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 		return nil, err
 	}
 	s := &Store{db: db, sql: db.DB, dialect: dl, log: log, now: time.Now}
+	if dl.name() == Postgres {
+		s.pgDSN = cfg.DSN
+	}
 	if err := s.Ping(ctx); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("open store: %w", err)

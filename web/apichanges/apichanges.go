@@ -65,8 +65,8 @@ type VersionJSON struct {
 	Current      bool            `json:"current"`
 	Changes      *apidiff.Counts `json:"changes,omitempty"` // from the previous version, once computed
 	// DiffError is why the changes from the previous version could not
-	// be computed (a definition that does not parse, say); without it and
-	// without Changes they are not computed yet.
+	// be computed (a definition that does not parse, say): it tells that
+	// from a diff not computed yet, which has neither it nor Changes.
 	DiffError string `json:"diffError,omitempty"`
 }
 

@@ -30,11 +30,16 @@ func acceptsGzip(r *http.Request) bool {
 	return false
 }
 
+// gzipLevel is klauspost's level 6, whose output is ~8 % larger than
+// compress/gzip's default level (also 6) and which is several times faster;
+// its DefaultCompression is level 5 (~15 % larger).
+const gzipLevel = 6
+
 // gzipWriters are reused: a new compressor allocates ~600 KB, which was
 // 40 % of the memory an uncached by-query request allocated (1.4 MB at
 // 100,000 APIs) and so set how often the collector ran under load.
 var gzipWriters = sync.Pool{New: func() any {
-	zw, _ := gzip.NewWriterLevel(io.Discard, gzip.DefaultCompression)
+	zw, _ := gzip.NewWriterLevel(io.Discard, gzipLevel)
 	return zw
 }}
 

@@ -46,7 +46,7 @@ type lazyObject struct {
 type rawValue []byte
 
 func (r *rawValue) UnmarshalJSON(b []byte) error {
-	*r = b
+	*r = b[:len(b):len(b)] // an append must not write into the document
 	return nil
 }
 
