@@ -2,6 +2,7 @@ package catalog
 
 import (
 	"io/fs"
+	"os"
 	"path"
 	"path/filepath"
 	"strings"
@@ -128,10 +129,21 @@ func (p Glob) List() (files, dirs []string, err error) {
 	return p.ListFrom(p.Base)
 }
 
-// ListFrom is List restricted to root, a directory at or below Base.
+// ListFrom is List restricted to root, a directory at or below Base. A
+// root that is a symbolic link to a directory (a release directory swapped
+// in by a link, a mounted volume) is listed through it, as Backstage's
+// globbing follows links; the paths keep the link's name. Links to
+// directories below the root are not followed.
 func (p Glob) ListFrom(root string) (files, dirs []string, err error) {
 	depthLimit := p.MaxDepth()
-	err = filepath.WalkDir(root, func(fp string, d fs.DirEntry, err error) error {
+	walkRoot := root
+	if fi, err := os.Lstat(root); err == nil && fi.Mode()&fs.ModeSymlink != 0 {
+		if target, err := filepath.EvalSymlinks(root); err == nil {
+			walkRoot = target
+		}
+	}
+	err = filepath.WalkDir(walkRoot, func(fp string, d fs.DirEntry, err error) error {
+		fp = root + strings.TrimPrefix(fp, walkRoot)
 		if err != nil {
 			if fp == root {
 				return err

@@ -1,6 +1,13 @@
 package catalog
 
-import "testing"
+import (
+	"os"
+	"path/filepath"
+	"slices"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+)
 
 func TestGlob(t *testing.T) {
 	tests := []struct {
@@ -23,5 +30,38 @@ func TestGlob(t *testing.T) {
 				t.Errorf("%s: match(%s) = %v, want %v", tt.target, file, got, want)
 			}
 		}
+	}
+}
+
+// A location whose directory is a symbolic link (a release directory
+// swapped in by a link, a mounted volume) lists the files behind it under
+// the link's name; before, it listed nothing: filepath.WalkDir does not
+// follow a root that is a link.
+func TestGlobListsThroughALinkedRoot(t *testing.T) {
+	dir := t.TempDir()
+	real := filepath.Join(dir, "release-7")
+	for _, f := range []string{"a.yaml", "sub/b.yaml", "sub/notes.txt"} {
+		p := filepath.Join(real, f)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte("kind: API\n"), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	link := filepath.Join(dir, "current")
+	if err := os.Symlink(real, link); err != nil {
+		t.Fatal(err)
+	}
+	files, dirs, err := ParseGlob(filepath.Join(link, "**", "*.yaml")).List()
+	if err != nil {
+		t.Fatal(err)
+	}
+	slices.Sort(files)
+	if diff := cmp.Diff([]string{filepath.Join(link, "a.yaml"), filepath.Join(link, "sub", "b.yaml")}, files); diff != "" {
+		t.Errorf("files (-want +got):\n%s", diff)
+	}
+	if diff := cmp.Diff([]string{link, filepath.Join(link, "sub")}, dirs); diff != "" {
+		t.Errorf("watched directories (-want +got):\n%s", diff)
 	}
 }
