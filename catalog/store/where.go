@@ -33,12 +33,11 @@ func (w *whereBuilder) stayNarrow(text string, pred *catalog.Predicate, order []
 		!slices.ContainsFunc(order, func(f sortField) bool { return f.arg == nil && !slices.Contains(pageColumns, f.expr) })
 }
 
-// from is the FROM clause of a page or count query over w. On SQLite a
-// narrow condition set reads entities_page, which SQLite, keeping no
-// statistics, would not pick over the table's rowid on its own.
+// from is the FROM clause of a page or count query over w: a narrow
+// condition set reads entities_page where the dialect must be told to.
 func (w *whereBuilder) from() string {
-	if w.narrow && w.dl.name() == SQLite {
-		return " FROM entities e INDEXED BY entities_page"
+	if w.narrow {
+		return w.dl.narrowEntities()
 	}
 	return " FROM entities e"
 }
