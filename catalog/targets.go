@@ -118,6 +118,11 @@ func resolveBelow(root, realRoot, path string) (string, error) {
 	return cur, nil
 }
 
+// ForgetResolvedRoots drops the roots' cached resolutions, for when a link
+// on a root's path leads to another directory now (a release swapped in by
+// a link): until then, files are read below the directory it led to before.
+func (t *Targets) ForgetResolvedRoots() { t.realRoots.Clear() }
+
 // realRoot returns root with its symlinks resolved, once per root; its
 // errors name path, the file to read under it.
 func (t *Targets) realRoot(root, path string) (string, error) {

@@ -81,6 +81,10 @@ type Provider struct {
 	deps     map[string][]string // placeholder file → locations that read it
 	depStat  map[string]fileStat // placeholder files as last seen
 	w        *watcher
+	// baseTarget is where the glob's base led at the last listing: when a
+	// link swaps in another directory, the watches still follow the old
+	// one (a notification watch resolves links when it is set).
+	baseTarget string
 
 	noWatch bool // tests: rely on the re-scan alone
 }
@@ -98,11 +102,14 @@ type node struct {
 	problems string         // the walk problems last attached to it
 }
 
-// fileStat is a file's modification time (Unix nanoseconds) and size, as
-// last seen; 16 bytes rather than a time.Time's 24, once per file.
+// fileStat is a file's modification time (Unix nanoseconds), size and
+// inode, as last seen; 24 bytes, once per file. The inode tells a file
+// from another of the same size and time, as when a link swaps in another
+// release directory whose files were written in the same second.
 type fileStat struct {
 	modTime int64
 	size    int64
+	ino     uint64
 }
 
 func statOf(path string) (fileStat, bool) {
@@ -110,7 +117,17 @@ func statOf(path string) (fileStat, bool) {
 	if err != nil {
 		return fileStat{size: -1}, false
 	}
-	return fileStat{modTime: info.ModTime().UnixNano(), size: info.Size()}, true
+	return fileStat{modTime: info.ModTime().UnixNano(), size: info.Size(), ino: inodeOf(info)}, true
+}
+
+// resolvedBase is where the glob's base directory leads through links, ""
+// when it does not resolve.
+func resolvedBase(base string) string {
+	t, err := filepath.EvalSymlinks(base)
+	if err != nil {
+		return ""
+	}
+	return t
 }
 
 var _ providers.EntityProvider = (*Provider)(nil)
@@ -199,6 +216,7 @@ func (p *Provider) Origin() string { return p.origin }
 // applied (nothing stored is removed) and the re-scan picks the files up.
 func (p *Provider) Connect(ctx context.Context, conn providers.Connection) error {
 	p.conn = conn
+	p.baseTarget = resolvedBase(p.glob.Base)
 	files, dirs, err := p.glob.List()
 	if err != nil && !os.IsNotExist(err) {
 		// A directory that cannot be listed (permissions, an unmounted

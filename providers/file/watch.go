@@ -70,6 +70,17 @@ func (w *watcher) gone(dir string) {
 	}
 }
 
+// forget stops every watch, so that the next add watches the directories
+// where their paths lead now.
+func (w *watcher) forget() {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	for d := range w.watched {
+		_ = w.fw.Remove(d) // a directory that is gone is no longer watched anyway
+		delete(w.watched, d)
+	}
+}
+
 func (w *watcher) close() { _ = w.fw.Close() }
 
 // maxDelay bounds how long a stream of notifications can postpone applying
@@ -272,6 +283,18 @@ func within(base, path string) bool {
 // Locations name, the files placeholders read), the Locations whose globs
 // match a different set, and every location that reads URLs.
 func (p *Provider) scan(pending map[string]bool) {
+	if t := resolvedBase(p.glob.Base); t != p.baseTarget {
+		// A link swapped in another directory: watch the new one. The
+		// files' inodes tell what changed below.
+		p.logger.Info("file location's directory leads elsewhere now; watching it again", "base", p.glob.Base, "to", t)
+		p.baseTarget = t
+		if p.targets != nil {
+			p.targets.ForgetResolvedRoots()
+		}
+		if p.w != nil {
+			p.w.forget()
+		}
+	}
 	files, dirs, err := p.glob.List()
 	if err != nil && !os.IsNotExist(err) {
 		p.logger.Warn("re-scan failed", "err", err)
