@@ -1,6 +1,7 @@
 package catalog
 
 import (
+	"fmt"
 	"io/fs"
 	"os"
 	"path"
@@ -138,9 +139,16 @@ func (p Glob) ListFrom(root string) (files, dirs []string, err error) {
 	depthLimit := p.MaxDepth()
 	walkRoot := root
 	if fi, err := os.Lstat(root); err == nil && fi.Mode()&fs.ModeSymlink != 0 {
-		if target, err := filepath.EvalSymlinks(root); err == nil {
-			walkRoot = target
+		// A link that leads nowhere is a missing directory (fs.ErrNotExist:
+		// the caller waits for it), a loop or a link to a file an error.
+		target, err := filepath.EvalSymlinks(root)
+		if err != nil {
+			return nil, nil, err
 		}
+		if fi, err := os.Stat(target); err != nil || !fi.IsDir() {
+			return nil, nil, fmt.Errorf("%s leads to %s, which is not a directory", root, target)
+		}
+		walkRoot = target
 	}
 	err = filepath.WalkDir(walkRoot, func(fp string, d fs.DirEntry, err error) error {
 		fp = root + strings.TrimPrefix(fp, walkRoot)

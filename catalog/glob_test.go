@@ -1,6 +1,8 @@
 package catalog
 
 import (
+	"errors"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"slices"
@@ -63,5 +65,35 @@ func TestGlobListsThroughALinkedRoot(t *testing.T) {
 	}
 	if diff := cmp.Diff([]string{link, filepath.Join(link, "sub")}, dirs); diff != "" {
 		t.Errorf("watched directories (-want +got):\n%s", diff)
+	}
+}
+
+// A linked root that leads nowhere is a missing directory, one in a loop
+// or leading to a file an error; before, each listed nothing, silently.
+func TestGlobSaysWhereALinkedRootFails(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "a.yaml")
+	if err := os.WriteFile(file, []byte("kind: API\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	links := map[string]string{
+		"dangling": filepath.Join(dir, "nowhere"),
+		"loop-a":   filepath.Join(dir, "loop-b"),
+		"loop-b":   filepath.Join(dir, "loop-a"),
+		"to-file":  file,
+	}
+	for name, target := range links {
+		if err := os.Symlink(target, filepath.Join(dir, name)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, name := range []string{"dangling", "loop-a", "to-file"} {
+		files, _, err := ParseGlob(filepath.Join(dir, name, "**", "*.yaml")).List()
+		switch {
+		case err == nil:
+			t.Errorf("%s: no error, files %v", name, files)
+		case name == "dangling" && !errors.Is(err, fs.ErrNotExist):
+			t.Errorf("%s: %v, want a missing directory", name, err)
+		}
 	}
 }
