@@ -284,16 +284,22 @@ func within(base, path string) bool {
 // match a different set, and every location that reads URLs.
 func (p *Provider) scan(pending map[string]bool) {
 	if t := resolvedBase(p.glob.Base); t != p.baseTarget {
-		// A link swapped in another directory: watch the new one. The
-		// files' inodes tell what changed below.
-		p.logger.Info("file location's directory leads elsewhere now; watching it again", "base", p.glob.Base, "to", t)
+		// A link swapped in another directory (or leads nowhere now):
+		// what was resolved and watched under the old one is stale. The
+		// files' inodes tell what changed below. A directory that did not
+		// exist before had nothing resolved or watched.
+		if p.baseTarget != "" {
+			if t != "" {
+				p.logger.Info("file location's directory leads elsewhere now; watching it again", "base", p.glob.Base, "to", t)
+			}
+			if p.targets != nil {
+				p.targets.ForgetResolvedRoots()
+			}
+			if p.w != nil {
+				p.w.forget()
+			}
+		}
 		p.baseTarget = t
-		if p.targets != nil {
-			p.targets.ForgetResolvedRoots()
-		}
-		if p.w != nil {
-			p.w.forget()
-		}
 	}
 	files, dirs, err := p.glob.List()
 	if err != nil && !os.IsNotExist(err) {
