@@ -13,6 +13,7 @@ import (
 
 	"github.com/porticohq/portico/catalog"
 	"github.com/porticohq/portico/catalog/store"
+	"github.com/porticohq/portico/catalog/store/storetest"
 	"github.com/porticohq/portico/providers"
 )
 
@@ -124,11 +125,7 @@ func (c flakyConnection) ApplyMutation(ctx context.Context, m catalog.Mutation) 
 }
 
 func TestFailedApplyIsRetriedByTheRescan(t *testing.T) {
-	s, err := store.Open(context.Background(), store.Config{Driver: "sqlite", DSN: filepath.Join(t.TempDir(), "c.db")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s := storetest.SQLite(t)
 	base := t.TempDir()
 	write(t, filepath.Join(base, "a.yaml"), group)
 	write(t, filepath.Join(base, "b.yaml"), component("web"))
@@ -180,11 +177,7 @@ func (c fullDiskConnection) Loaded() { c.loaded.Add(1) }
 // The failed load is retried on its own timer, in batches, and the
 // provider reports its whole load once, at the end.
 func TestFailedFirstLoadIsRetriedInBatches(t *testing.T) {
-	s, err := store.Open(context.Background(), store.Config{Driver: "sqlite", DSN: filepath.Join(t.TempDir(), "c.db")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s := storetest.SQLite(t)
 	base := t.TempDir()
 	n := 2*batchFiles + 10
 	for i := range n {
@@ -226,11 +219,7 @@ func TestFailedFirstLoadIsRetriedInBatches(t *testing.T) {
 // stayed unready until restarted. Its first load is retried, and once
 // loaded the location follows edits through notifications.
 func TestUnlistableLocationIsRetriedAndThenWatched(t *testing.T) {
-	s, err := store.Open(context.Background(), store.Config{Driver: "sqlite", DSN: filepath.Join(t.TempDir(), "c.db")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s := storetest.SQLite(t)
 	dir := t.TempDir()
 	loop := filepath.Join(dir, "loop")
 	if err := os.Symlink(loop, loop); err != nil {
@@ -307,11 +296,7 @@ func (c bulkConnection) ApplyMutation(ctx context.Context, m catalog.Mutation) (
 func TestBatchedLoadOpensOneBulkWindow(t *testing.T) {
 	for _, fail := range []bool{false, true} {
 		t.Run(fmt.Sprintf("fail=%v", fail), func(t *testing.T) {
-			s, err := store.Open(context.Background(), store.Config{Driver: "sqlite", DSN: filepath.Join(t.TempDir(), "c.db")})
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer s.Close()
+			s := storetest.SQLite(t)
 			base := t.TempDir()
 			n := batchFiles + 20
 			for i := range n {
@@ -326,7 +311,7 @@ func TestBatchedLoadOpensOneBulkWindow(t *testing.T) {
 			}
 			ctx, cancel := context.WithCancel(context.Background())
 			defer cancel()
-			err = p.Connect(ctx, conn)
+			err := p.Connect(ctx, conn)
 			if fail != (err != nil) {
 				t.Fatalf("Connect: %v", err)
 			}

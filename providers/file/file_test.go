@@ -208,11 +208,7 @@ func describe(ps []catalog.SourceProblem) string {
 }
 
 func TestRescanCatchesWhatNotificationsMiss(t *testing.T) {
-	s, err := store.Open(context.Background(), store.Config{Driver: "sqlite", DSN: filepath.Join(t.TempDir(), "c.db")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s := storetest.SQLite(t)
 	base := t.TempDir()
 	write(t, filepath.Join(base, "a.yaml"), group)
 	p := New(Options{Target: filepath.Join(base, "*.yaml"), Rescan: 100 * time.Millisecond})

@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/porticohq/portico/catalog"
-	"github.com/porticohq/portico/catalog/store"
+	"github.com/porticohq/portico/catalog/store/storetest"
 )
 
 // A file written into a new directory between the listing that finds the
@@ -54,11 +54,7 @@ func TestListUnderCatchesAFileWrittenBeforeItsDirectoryIsWatched(t *testing.T) {
 // the old release's entities are dropped, at the next re-scan. Before, the
 // re-scan compared size and time only and kept the old release's entity.
 func TestASwappedLinkIsFollowed(t *testing.T) {
-	s, err := store.Open(context.Background(), store.Config{Driver: "sqlite", DSN: filepath.Join(t.TempDir(), "c.db")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s := storetest.SQLite(t)
 	dir := t.TempDir()
 	r1, r2, cur := filepath.Join(dir, "r1"), filepath.Join(dir, "r2"), filepath.Join(dir, "cur")
 	write(t, filepath.Join(r1, "a.yaml"), component("from-r1"))
