@@ -21,8 +21,8 @@ type whereBuilder struct {
 	narrow bool
 }
 
-// pageColumns are the columns of entities the SQLite index entities_page
-// holds besides the id (migration 004).
+// pageColumns are the columns of entities the index entities_page holds
+// besides the id, on both dialects (migration 004).
 var pageColumns = []string{"e.kind", "e.namespace", "e.name", "e.ref_key"}
 
 // stayNarrow keeps w narrow only when the text, the predicate and the order
