@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"strconv"
 	"strings"
 )
 
@@ -11,8 +12,11 @@ import (
 // (dotted paths such as metadata.name or spec.type), as Backstage's `fields`
 // parameter does. A path segment may itself contain dots (annotation keys
 // like backstage.io/managed-by-location): the shortest key that exists is
-// taken at each level. A field that does not exist is left out. Only the
-// objects on the paths are decoded; every value is copied as raw JSON.
+// taken at each level. A segment that is an index picks an array's element
+// (metadata.tags.0, metadata.links.1.url) and, as lodash's set does in
+// Backstage, the projection holds it in an array at that index, null before
+// it. A field that does not exist is left out. Only the objects and arrays
+// on the paths are decoded; every value is copied as raw JSON.
 func projectJSON(doc []byte, fields []string) ([]byte, error) {
 	root, err := newLazyObject(doc)
 	if err != nil {
@@ -31,7 +35,8 @@ func projectJSON(doc []byte, fields []string) ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
-// lazyObject is a JSON object decoded one level at a time, on demand.
+// lazyObject is a JSON object or array decoded one level at a time, on
+// demand. An array's elements are under their indexes, "0", "1", ….
 type lazyObject struct {
 	fields   map[string]rawValue
 	children map[string]*lazyObject
@@ -58,15 +63,33 @@ func newLazyObject(raw []byte) (*lazyObject, error) {
 	return &lazyObject{fields: fields}, nil
 }
 
-// child returns the object under key, or nil when the value is not an object.
+func newLazyArray(raw []byte) (*lazyObject, error) {
+	var elems []rawValue
+	if err := json.Unmarshal(raw, &elems); err != nil {
+		return nil, err
+	}
+	fields := make(map[string]rawValue, len(elems))
+	for i, e := range elems {
+		fields[strconv.Itoa(i)] = e
+	}
+	return &lazyObject{fields: fields}, nil
+}
+
+// child returns the object or array under key, or nil when the value is
+// neither.
 func (o *lazyObject) child(key string) *lazyObject {
 	if c, ok := o.children[key]; ok {
 		return c
 	}
 	raw := o.fields[key]
 	var c *lazyObject
-	if t := bytes.TrimLeft(raw, " \t\r\n"); len(t) > 0 && t[0] == '{' {
-		c, _ = newLazyObject(raw)
+	if t := bytes.TrimLeft(raw, " \t\r\n"); len(t) > 0 {
+		switch t[0] {
+		case '{':
+			c, _ = newLazyObject(raw)
+		case '[':
+			c, _ = newLazyArray(raw)
+		}
 	}
 	if o.children == nil {
 		o.children = map[string]*lazyObject{}
@@ -104,17 +127,36 @@ func (o *lazyObject) resolve(parts []string) (keys []string, value rawValue, ok 
 }
 
 // outObject is the projection being built: keys in the order they were
-// first requested, each either a raw value or a nested object.
+// first requested, each either a raw value or a nested object or array.
 type outObject struct {
+	// array: created for an index, as lodash's set creates an array when
+	// the key below is one; its keys are indexes and it is written in
+	// their order, null where none was taken.
+	array  bool
 	keys   []string
 	values map[string]rawValue
 	nested map[string]*outObject
+}
+
+// arrayIndex is key as an array index, if it is one (lodash's isIndex: a
+// non-negative integer without leading zeros). Bounded so that a request
+// cannot make an answer of millions of nulls: the index must exist in
+// the entity, and no entity holds this many elements.
+func arrayIndex(key string) (int, bool) {
+	if key == "" || len(key) > 6 || (len(key) > 1 && key[0] == '0') {
+		return 0, false
+	}
+	n, err := strconv.Atoi(key)
+	return n, err == nil && n >= 0
 }
 
 func (o *outObject) set(keys []string, value rawValue) {
 	k := keys[0]
 	if _, isValue := o.values[k]; isValue {
 		return // an enclosing value was already taken whole
+	}
+	if _, isIndex := arrayIndex(k); o.array && !isIndex {
+		return // JSON has no place for a named key of an array
 	}
 	_, isNested := o.nested[k]
 	if !isNested {
@@ -133,13 +175,18 @@ func (o *outObject) set(keys []string, value rawValue) {
 	}
 	n, ok := o.nested[k]
 	if !ok {
-		n = &outObject{}
+		_, isIndex := arrayIndex(keys[1])
+		n = &outObject{array: isIndex}
 		o.nested[k] = n
 	}
 	n.set(keys[1:], value)
 }
 
 func (o *outObject) write(buf *bytes.Buffer) {
+	if o.array {
+		o.writeArray(buf)
+		return
+	}
 	buf.WriteByte('{')
 	for i, k := range o.keys {
 		if i > 0 {
@@ -155,4 +202,29 @@ func (o *outObject) write(buf *bytes.Buffer) {
 		}
 	}
 	buf.WriteByte('}')
+}
+
+// writeArray writes an array projection: its elements at their indexes,
+// null at the indexes no field named.
+func (o *outObject) writeArray(buf *bytes.Buffer) {
+	last := -1
+	for _, k := range o.keys {
+		i, _ := arrayIndex(k)
+		last = max(last, i)
+	}
+	buf.WriteByte('[')
+	for i := 0; i <= last; i++ {
+		if i > 0 {
+			buf.WriteByte(',')
+		}
+		k := strconv.Itoa(i)
+		if v, ok := o.values[k]; ok {
+			buf.Write(v)
+		} else if n, ok := o.nested[k]; ok {
+			n.write(buf)
+		} else {
+			buf.WriteString("null")
+		}
+	}
+	buf.WriteByte(']')
 }

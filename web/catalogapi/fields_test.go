@@ -43,6 +43,13 @@ func TestProjectJSON(t *testing.T) {
 		},
 		{name: "missing fields are left out", fields: []string{"metadata.title", "spec.nothing.deeper", "kind.x"}, want: `{}`},
 		{name: "parent then child keeps the parent", fields: []string{"metadata.labels", "metadata.labels.tier"}, want: `{"metadata":{"labels":{"tier":"1"}}}`},
+		{name: "an index picks an element, in an array", fields: []string{"metadata.tags.0"}, want: `{"metadata":{"tags":["pets"]}}`},
+		{name: "elements before the index are null", fields: []string{"metadata.tags.1"}, want: `{"metadata":{"tags":[null,"rest"]}}`},
+		{name: "indexes merge in index order", fields: []string{"metadata.tags.1", "metadata.tags.0"}, want: `{"metadata":{"tags":["pets","rest"]}}`},
+		{name: "a field of an element", fields: []string{"relations.0.targetRef"}, want: `{"relations":[{"targetRef":"group:default/team-a"}]}`},
+		{name: "an index past the end is missing", fields: []string{"metadata.tags.2", "metadata.tags.01", "metadata.tags.-1"}, want: `{}`},
+		{name: "whole array then an index keeps the array", fields: []string{"metadata.tags", "metadata.tags.1"}, want: `{"metadata":{"tags":["pets","rest"]}}`},
+		{name: "an index then the whole array takes the array", fields: []string{"metadata.tags.1", "metadata.tags"}, want: `{"metadata":{"tags":["pets","rest"]}}`},
 		{name: "child then parent takes the parent", fields: []string{"metadata.labels.tier", "metadata.labels"}, want: `{"metadata":{"labels":{"tier":"1"}}}`},
 	}
 	for _, tt := range tests {
