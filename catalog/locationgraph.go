@@ -26,10 +26,29 @@ type LocationGraph struct {
 
 // graphNode is what a read of one location found. It does not repeat the
 // location, its key in nodes: a file location over 100,000 files keeps one
-// per file.
+// per file. Nodes are never changed once made; the reads that name no
+// Location (nearly all of them) share leafNode or missingNode, so that the
+// garbage collector has no object per file to mark.
 type graphNode struct {
 	children []ChildLocation
 	missing  bool
+}
+
+var (
+	leafNode    = &graphNode{}
+	missingNode = &graphNode{missing: true}
+)
+
+// newGraphNode returns the node for a read: a shared one when it names no
+// location.
+func newGraphNode(children []ChildLocation, missing bool) *graphNode {
+	switch {
+	case len(children) > 0:
+		return &graphNode{children: children, missing: missing}
+	case missing:
+		return missingNode
+	}
+	return leafNode
 }
 
 // NewLocationGraph returns an empty graph.
@@ -37,25 +56,26 @@ func NewLocationGraph() *LocationGraph {
 	return &LocationGraph{nodes: map[string]*graphNode{}}
 }
 
-// SetRoots sets the locations the walk starts from, in order.
-func (g *LocationGraph) SetRoots(roots []LocationSpec) { g.roots = slices.Clone(roots) }
+// SetRoots sets the locations the walk starts from, in order. The graph
+// keeps roots, not a copy (a file location has one per file): the caller
+// must not change them afterwards.
+func (g *LocationGraph) SetRoots(roots []LocationSpec) { g.roots = roots }
 
 // Update records what a read of r.Location found, and returns the
 // location's key (r.Location.String()), which a caller that keeps its own
 // state by location can share rather than build again.
 func (g *LocationGraph) Update(r LocationRead) string {
 	key := r.Location.String()
-	n := &graphNode{missing: r.Missing}
+	children := r.Children
 	if r.Failed != nil {
 		// A location that failed to parse keeps the children it had: what
 		// it emitted before stays, as its own entities do.
+		children = nil
 		if old := g.nodes[key]; old != nil {
-			n.children = old.children
+			children = old.children
 		}
-	} else {
-		n.children = r.Children
 	}
-	g.nodes[key] = n
+	g.nodes[key] = newGraphNode(children, r.Missing)
 	return key
 }
 

@@ -80,7 +80,11 @@ type Provider struct {
 	listedBy map[string]string
 	deps     map[string][]string // placeholder file → locations that read it
 	depStat  map[string]fileStat // placeholder files as last seen
-	w        *watcher
+	// words holds one copy of each kind and namespace the nodes' refs
+	// name, so that 100,000 refs do not keep 100,000 copies of "API"
+	// (each an object for the garbage collector) alive.
+	words map[string]string
+	w     *watcher
 	// baseTarget is where the glob's base led at the last listing: when a
 	// link swaps in another directory, the watches still follow the old
 	// one (a notification watch resolves links when it is set).
@@ -90,10 +94,13 @@ type Provider struct {
 }
 
 // node is what the provider remembers of a location between changes: the
-// refs it produced, not the entities.
+// refs it produced, not the entities. A location of one entity (nearly
+// every file) keeps its ref in one, which refs then points into: one
+// object per file for the garbage collector to mark, not two.
 type node struct {
 	loc      catalog.LocationSpec
 	refs     []catalog.Ref
+	one      [1]catalog.Ref
 	stat     fileStat
 	globs    []catalog.Glob // globs its Location entities name
 	deps     []string       // files its placeholders read
@@ -166,6 +173,7 @@ func New(opts Options) *Provider {
 		nodes:   map[string]*node{},
 		deps:    map[string][]string{},
 		depStat: map[string]fileStat{},
+		words:   map[string]string{},
 	}
 }
 

@@ -118,7 +118,7 @@ func (p *Provider) remember(reads []nodeRead) {
 			next[key] = nil
 			continue
 		}
-		n := nodeFrom(r, "")
+		n := p.nodeFrom(r, "")
 		next[key] = n
 	}
 	p.commit(rd, next)

@@ -149,7 +149,7 @@ func (p *Provider) delta(rd *round, w *catalog.Walk) (catalog.Mutation, map[stri
 			}
 			continue
 		}
-		n := nodeFrom(r, fingerprint(w.Problems[key]))
+		n := p.nodeFrom(r, fingerprint(w.Problems[key]))
 		if r.Failed != nil {
 			n.refs = unionRefs(n.refs, prev)
 			m.Failed = append(m.Failed, *r.Failed)
@@ -193,16 +193,38 @@ func (p *Provider) droppedBy(key string, w *catalog.Walk) string {
 	return ""
 }
 
-func nodeFrom(r *nodeRead, problems string) *node {
+func (p *Provider) nodeFrom(r *nodeRead, problems string) *node {
 	n := &node{loc: r.Location, stat: r.stat, problems: problems, remote: r.Location.Type == "url", failed: r.Failed != nil}
-	n.refs = make([]catalog.Ref, 0, len(r.Entities))
+	if len(r.Entities) == 1 {
+		n.refs = n.one[:0]
+	} else {
+		n.refs = make([]catalog.Ref, 0, len(r.Entities))
+	}
 	for _, d := range r.Entities {
-		n.refs = append(n.refs, d.Entity.Ref())
+		ref := d.Entity.Ref()
+		ref.Kind, ref.Namespace = p.word(ref.Kind), p.word(ref.Namespace)
+		n.refs = append(n.refs, ref)
 	}
 	for _, pat := range r.Patterns {
 		n.globs = append(n.globs, catalog.ParseGlob(pat))
 	}
 	return n
+}
+
+// maxWords bounds p.words: a catalog of more namespaces than that keeps
+// the others' copies.
+const maxWords = 1024
+
+// word returns the copy of s that p.words holds (s, the first time).
+// p.mu is held.
+func (p *Provider) word(s string) string {
+	if w, ok := p.words[s]; ok {
+		return w
+	}
+	if len(p.words) < maxWords {
+		p.words[s] = s
+	}
+	return s
 }
 
 // commit makes the round's nodes the provider's, records what their
