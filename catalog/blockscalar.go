@@ -52,7 +52,7 @@ func liftBlockScalars(data []byte, prefix string) ([]byte, *liftedBlocks) {
 		return nil, nil
 	}
 	var (
-		out    = make([]byte, 0, 4096)
+		out    = getBuffer(&liftBuffers, max(4096, len(data)))
 		lifted = &liftedBlocks{prefix: prefix}
 		last   = 0 // data[last:] not yet copied to out
 	)
@@ -88,10 +88,37 @@ func liftBlockScalars(data []byte, prefix string) ([]byte, *liftedBlocks) {
 		last, pos = end, end
 	}
 	if len(lifted.values) == 0 {
+		putBuffer(&liftBuffers, out)
 		return nil, nil
 	}
 	out = append(out, data[last:]...)
 	return out, lifted
+}
+
+// liftBuffers hold the lifted text of a descriptor while it is parsed:
+// the parser copies what it keeps, so ParseYAML hands it back after.
+var liftBuffers sync.Pool
+
+// maxPooledBuffer bounds the buffers kept for reuse: a rare large file
+// does not keep its buffer alive.
+const maxPooledBuffer = 1 << 20
+
+// getBuffer returns an empty buffer of at least capacity size, from pool
+// when it has one that large.
+func getBuffer(pool *sync.Pool, size int) []byte {
+	if bp, ok := pool.Get().(*[]byte); ok && cap(*bp) >= size {
+		return (*bp)[:0]
+	}
+	return make([]byte, 0, size)
+}
+
+// putBuffer hands b to pool for reuse; nothing may use it afterwards.
+func putBuffer(pool *sync.Pool, b []byte) {
+	if cap(b) == 0 || cap(b) > maxPooledBuffer {
+		return
+	}
+	b = b[:0]
+	pool.Put(&b)
 }
 
 func indexNewline(data []byte, pos int) int {

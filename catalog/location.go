@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"strconv"
 	"strings"
+	"sync"
 )
 
 // LocationSpec is a location as Backstage names it: a type (file, url, or a
@@ -99,7 +100,22 @@ type ChildLocation struct {
 // version, as in Backstage, while its other targets are still followed.
 func ReadLocation(ctx context.Context, tr TargetReader, loc LocationSpec, origin string) LocationRead {
 	out := LocationRead{Location: loc}
-	data, reader, err := tr.ReadLocation(ctx, loc)
+	var (
+		data   []byte
+		reader Reader
+		err    error
+	)
+	if t, ok := tr.(*Targets); ok && loc.Type == "file" {
+		// A file's bytes are parsed, never kept (the entities hold
+		// copies), so its buffer serves the next file: a bulk load
+		// allocated as much for reads as for everything it kept.
+		data, reader, err = t.readLocation(ctx, loc, getBuffer(&readBuffers, 0))
+		if err == nil {
+			defer putBuffer(&readBuffers, data)
+		}
+	} else {
+		data, reader, err = tr.ReadLocation(ctx, loc)
+	}
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
 			out.Missing = true
@@ -122,6 +138,9 @@ func ReadLocation(ctx context.Context, tr TargetReader, loc LocationSpec, origin
 	out.Entities = entities
 	return out
 }
+
+// readBuffers hold the bytes of descriptor files while they are parsed.
+var readBuffers sync.Pool
 
 // resolveTargets resolves spec.target and spec.targets of the Location
 // entity d (at index in out.Entities) into out's children.

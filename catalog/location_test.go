@@ -2,6 +2,7 @@ package catalog
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -240,5 +241,40 @@ func TestIngestOverwritesAnnotationsAnEntityForges(t *testing.T) {
 	}
 	if diff := cmp.Diff(want, pe.Entity.Metadata.Annotations); diff != "" {
 		t.Errorf("annotations (-want +got):\n%s", diff)
+	}
+}
+
+// The bytes of a file read are reused for the next file once parsed: what
+// a read returned must not change when later files are read.
+func TestReadLocationKeepsNothingOfItsBuffer(t *testing.T) {
+	dir := t.TempDir()
+	api := func(name, fill string) string {
+		def := strings.Repeat("    "+fill+": line of the definition\n", 200)
+		return "apiVersion: backstage.io/v1alpha1\nkind: API\nmetadata:\n  name: " + name +
+			"\n  description: " + strings.Repeat(fill, 50) + "\nspec:\n  type: openapi\n  lifecycle: production\n  owner: team\n  definition: |\n" + def
+	}
+	files := map[string]string{}
+	for i, fill := range []string{"aaaa", "bbbb", "cccc", "dddd"} {
+		files[fmt.Sprintf("api-%d.yaml", i)] = api(fmt.Sprintf("api-%d", i), fill)
+	}
+	writeTree(t, dir, files)
+	tr := &Targets{Roots: []string{dir}}
+	var reads []LocationRead
+	for i := range len(files) * 3 {
+		r := ReadLocation(context.Background(), tr, LocationSpec{Type: "file", Target: filepath.Join(dir, fmt.Sprintf("api-%d.yaml", i%len(files)))}, "file:"+dir)
+		if r.Failed != nil || len(r.Entities) != 1 {
+			t.Fatalf("read %d: %+v", i, r.Failed)
+		}
+		reads = append(reads, r)
+	}
+	for i, r := range reads {
+		e := r.Entities[0].Entity
+		fill := []string{"aaaa", "bbbb", "cccc", "dddd"}[i%len(files)]
+		if want := strings.Repeat(fill, 50); e.Metadata.Description != want {
+			t.Errorf("read %d: description %.20q…, want %.20q…", i, e.Metadata.Description, want)
+		}
+		if want := strings.Repeat(fill+": line of the definition\n", 200); e.Spec["definition"] != want {
+			t.Errorf("read %d: definition changed after later reads", i)
+		}
 	}
 }

@@ -22,6 +22,7 @@ import (
 func ParseYAML(data []byte, source Source) ([]DeferredEntity, []Problem) {
 	if lifted, blocks := liftBlockScalars(data, liftPrefix); blocks != nil {
 		out, problems := parseDocuments(lifted, source, blocks)
+		putBuffer(&liftBuffers, lifted) // the entities hold copies
 		if len(problems) == 0 && blocks.complete() {
 			return out, nil
 		}

@@ -204,12 +204,12 @@ const fileReadTimeout = 30 * time.Second
 // between is refused too. The read gives up when ctx ends or after
 // fileReadTimeout.
 func ReadRegularFile(ctx context.Context, path string, limit int64) ([]byte, error) {
-	return readRegularFile(ctx, path, limit, path)
+	return readRegularFile(ctx, path, limit, path, nil)
 }
 
 // readRegularFile is ReadRegularFile whose size errors name the file as
-// what.
-func readRegularFile(ctx context.Context, path string, limit int64, what string) ([]byte, error) {
+// what, reading into buf when the file fits in its capacity.
+func readRegularFile(ctx context.Context, path string, limit int64, what string, buf []byte) ([]byte, error) {
 	info, err := os.Lstat(path)
 	if err != nil {
 		return nil, err // "lstat <path>: ..." names the file already
@@ -229,7 +229,7 @@ func readRegularFile(ctx context.Context, path string, limit int64, what string)
 		f.Close()
 		return nil, err
 	}
-	return readWithDeadline(ctx, f, path, info.Size(), limit)
+	return readWithDeadline(ctx, f, path, info.Size(), limit, buf)
 }
 
 func checkRegular(path string, info fs.FileInfo, limit int64, what string) error {
@@ -264,8 +264,9 @@ func fileKind(m fs.FileMode) string {
 // that never returns leaves only that goroutine behind, not the caller.
 // size is what f's stat said (a hint: the file may have changed since);
 // the buffer starts at that size, so a bulk load reads each file into one
-// allocation instead of growing a buffer from 512 bytes.
-func readWithDeadline(ctx context.Context, f *os.File, path string, size, limit int64) ([]byte, error) {
+// allocation instead of growing a buffer from 512 bytes; into buf, when it
+// holds that much. A read that gives up leaves buf to the goroutine.
+func readWithDeadline(ctx context.Context, f *os.File, path string, size, limit int64, buf []byte) ([]byte, error) {
 	type result struct {
 		data []byte
 		err  error
@@ -273,7 +274,7 @@ func readWithDeadline(ctx context.Context, f *os.File, path string, size, limit 
 	done := make(chan result, 1)
 	go func() {
 		defer f.Close()
-		data, err := readAllSized(io.LimitReader(f, limit+1), min(max(size, 0), limit)+1)
+		data, err := readAllSized(io.LimitReader(f, limit+1), min(max(size, 0), limit)+1, buf)
 		done <- result{data, err}
 	}()
 	timer := time.NewTimer(fileReadTimeout)
@@ -296,9 +297,13 @@ func readWithDeadline(ctx context.Context, f *os.File, path string, size, limit 
 }
 
 // readAllSized is io.ReadAll with a first buffer of capacity size (one byte
-// more than the expected content, so that reaching EOF needs no growth).
-func readAllSized(r io.Reader, size int64) ([]byte, error) {
-	b := make([]byte, 0, size)
+// more than the expected content, so that reaching EOF needs no growth):
+// buf, when it is that large.
+func readAllSized(r io.Reader, size int64, buf []byte) ([]byte, error) {
+	b := buf[:0]
+	if int64(cap(buf)) < size {
+		b = make([]byte, 0, size)
+	}
 	for {
 		n, err := r.Read(b[len(b):cap(b)])
 		b = b[:len(b)+n]

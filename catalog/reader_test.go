@@ -85,7 +85,7 @@ func TestReadWithDeadlineStopsWhenContextEnds(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	errc := make(chan error, 1)
 	go func() {
-		_, err := readWithDeadline(ctx, pr, "pipe", 0, 1<<10)
+		_, err := readWithDeadline(ctx, pr, "pipe", 0, 1<<10, nil)
 		errc <- err
 	}()
 	cancel()

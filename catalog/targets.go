@@ -41,6 +41,11 @@ var _ TargetReader = (*Targets)(nil)
 
 // ReadLocation implements TargetReader.
 func (t *Targets) ReadLocation(ctx context.Context, loc LocationSpec) ([]byte, Reader, error) {
+	return t.readLocation(ctx, loc, nil)
+}
+
+// readLocation is ReadLocation reading a file into buf when it fits.
+func (t *Targets) readLocation(ctx context.Context, loc LocationSpec, buf []byte) ([]byte, Reader, error) {
 	switch loc.Type {
 	case "file":
 		root, err := t.Root(loc.Target)
@@ -51,7 +56,7 @@ func (t *Targets) ReadLocation(ctx context.Context, loc LocationSpec) ([]byte, R
 		if err != nil {
 			return nil, nil, err
 		}
-		data, err := t.readFile(ctx, root, realRoot, loc.Target)
+		data, err := t.readFile(ctx, root, realRoot, loc.Target, buf)
 		if err != nil {
 			return nil, nil, err
 		}
@@ -76,8 +81,8 @@ func (t *Targets) ReadLocation(ctx context.Context, loc LocationSpec) ([]byte, R
 }
 
 // readFile reads path, which must exist as a regular file inside root
-// (resolved: realRoot) once symlinks are resolved.
-func (t *Targets) readFile(ctx context.Context, root, realRoot, path string) ([]byte, error) {
+// (resolved: realRoot) once symlinks are resolved, into buf when it fits.
+func (t *Targets) readFile(ctx context.Context, root, realRoot, path string, buf []byte) ([]byte, error) {
 	real, err := resolveBelow(root, realRoot, path)
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
@@ -92,7 +97,7 @@ func (t *Targets) readFile(ctx context.Context, root, realRoot, path string) ([]
 	if limit <= 0 {
 		limit = DefaultMaxReadSize
 	}
-	return readRegularFile(ctx, real, limit, "file")
+	return readRegularFile(ctx, real, limit, "file", buf)
 }
 
 // resolveBelow is filepath.EvalSymlinks(path) for a path inside root, whose
