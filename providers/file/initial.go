@@ -20,7 +20,8 @@ const batchFiles = 400
 // one), then, in one round, what their Locations name and the Locations
 // whose targets are missing or cyclic; last, what the bucket held that no
 // location emits any more is dropped. The store may defer index upkeep
-// for the length of the load (providers.BulkLoader).
+// for the length of the load (providers.BulkLoader). It clears files'
+// entries as their batches are applied.
 func (p *Provider) initialBatched(ctx context.Context, files []string, stored []catalog.StoredRef) (st loadStats, err error) {
 	if bl, ok := p.conn.(providers.BulkLoader); ok {
 		end, berr := bl.BeginBulkLoad(ctx, len(files))
@@ -72,6 +73,7 @@ func (p *Provider) initialBatched(ctx context.Context, files []string, stored []
 			}
 		}
 	}()
+	done := 0 // files[:done] are applied and remembered
 	for b := range batches {
 		if b.err != nil {
 			return st, fmt.Errorf("apply %s: %w", p.name, b.err)
@@ -88,6 +90,11 @@ func (p *Provider) initialBatched(ctx context.Context, files []string, stored []
 		}
 		st.add(b.m, res)
 		p.remember(b.reads)
+		// The batch's paths now live in p.nodes' keys: the listing's
+		// copies (100,000 strings at 100,000 files) need not stay alive
+		// for the rest of the load. The reader is past these.
+		clear(files[done : done+len(b.reads)])
+		done += len(b.reads)
 	}
 	if err := ctx.Err(); err != nil {
 		return st, err
