@@ -20,9 +20,11 @@ const batchFiles = 400
 // one), then, in one round, what their Locations name and the Locations
 // whose targets are missing or cyclic; last, what the bucket held that no
 // location emits any more is dropped. The store may defer index upkeep
-// for the length of the load (providers.BulkLoader). It clears files'
-// entries as their batches are applied.
+// for the length of the load (providers.BulkLoader), and the collector
+// runs less often (relaxGC). It clears files' entries as their batches
+// are applied.
 func (p *Provider) initialBatched(ctx context.Context, files []string, stored []catalog.StoredRef) (st loadStats, err error) {
+	defer relaxGC()()
 	if bl, ok := p.conn.(providers.BulkLoader); ok {
 		end, berr := bl.BeginBulkLoad(ctx, len(files))
 		if berr != nil {
