@@ -24,7 +24,7 @@ import (
 // runs the migrations before it restores these indexes, a migration that
 // changes one must use DROP INDEX IF EXISTS.
 var deferredIndexes = []struct{ name, create string }{
-	{"search_key_value", "CREATE INDEX search_key_value ON search (key, value, entity_id)"},
+	{"search_key_value", "CREATE INDEX search_key_value ON search (key, value, ref_key, entity_id)"},
 	{"relations_source", "CREATE INDEX relations_source ON relations (source_key, type, target_key)"},
 	{"relations_target", "CREATE INDEX relations_target ON relations (type_key, target_key)"},
 }

@@ -3,8 +3,12 @@ package store
 import (
 	"context"
 	"io/fs"
+	"slices"
+	"strings"
 	"testing"
 	"testing/fstest"
+
+	"github.com/porticohq/portico/catalog"
 )
 
 func TestMigrateIsIdempotentAndPerDialect(t *testing.T) {
@@ -107,4 +111,58 @@ func TestMemoryDatabasesAreSeparate(t *testing.T) {
 		t.Error("two :memory: stores share data")
 	}
 	mustRef(t, a, "api:default/only-in-a")
+}
+
+// A database created before migration 005 gains search.ref_key, filled
+// from each row's entity, and search_key_value ordered by it; queries walk
+// it with the right answers.
+func TestMigrationFillsSearchRefKeys(t *testing.T) {
+	eachDialect(t, func(t *testing.T, s *Store) {
+		ctx := context.Background()
+		model := plannedCatalog(t, s, 60)
+		// Back to the schema of migration 004.
+		for _, q := range []string{
+			"DROP INDEX search_key_value",
+			"ALTER TABLE search DROP COLUMN ref_key",
+			"CREATE INDEX search_key_value ON search (key, value, entity_id)",
+			"DELETE FROM schema_migrations WHERE owner = 'catalog' AND version = 5",
+		} {
+			if _, err := s.DB().ExecContext(ctx, q); err != nil {
+				t.Fatalf("%s: %v", q, err)
+			}
+		}
+		sub, _ := fs.Sub(migrationFiles, "migrations")
+		if err := Migrate(ctx, s.DB(), "catalog", sub); err != nil {
+			t.Fatal(err)
+		}
+		var rows, wrong int
+		if err := s.DB().QueryRowContext(ctx, `SELECT count(*), coalesce(sum(CASE WHEN s.ref_key = e.ref_key THEN 0 ELSE 1 END), 0)
+FROM search s JOIN entities e ON e.id = s.entity_id`).Scan(&rows, &wrong); err != nil {
+			t.Fatal(err)
+		}
+		if rows == 0 || wrong != 0 {
+			t.Errorf("%d of %d search rows lack their entity's ref key", wrong, rows)
+		}
+		def := "SELECT sql FROM sqlite_master WHERE name = 'search_key_value'"
+		if s.dialect.name() == Postgres {
+			def = "SELECT indexdef FROM pg_indexes WHERE indexname = 'search_key_value' AND schemaname = current_schema()"
+		}
+		var got string
+		if err := s.DB().QueryRowContext(ctx, def).Scan(&got); err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(got, "(key, value, ref_key, entity_id)") {
+			t.Errorf("search_key_value after migrating: %s", got)
+		}
+		set := catalog.FilterSet{cond("kind", "api"), cond("spec.owner", "team-3")}
+		var want []string
+		for _, e := range model {
+			if e.matches(set) {
+				want = append(want, e.name)
+			}
+		}
+		if got, total := allPages(t, s, catalog.Query{Filter: catalog.Filter{set}, Limit: 2}); !slices.Equal(got, want) || total != len(want) {
+			t.Errorf("after migrating: %v (total %d), want %v", got, total, want)
+		}
+	})
 }

@@ -124,20 +124,22 @@ func (t term) probe(w *whereBuilder) string {
 		}
 		return q + ")"
 	default:
-		return t.searchProbe(w, "e.id")
+		return t.searchProbe(w, "e.id", "e.ref_key")
 	}
 }
 
 // searched says whether the term is answered by the search table.
 func (t term) searched() bool { return t.col == "" && t.rel == "" }
 
-// searchProbe tests the entity whose id is the expression id.
-func (t term) searchProbe(w *whereBuilder, id string) string {
+// searchProbe tests the entity whose id and ref key are the expressions id
+// and refKey: naming both lets a probe with values seek search_key_value
+// (key, value, ref_key, entity_id) to the one entry it looks for.
+func (t term) searchProbe(w *whereBuilder, id, refKey string) string {
 	w.args = append(w.args, t.key)
 	q := "EXISTS (SELECT 1 FROM search p WHERE p.entity_id = " + id + " AND p.key = ?"
 	if len(t.vals) > 0 {
 		w.args = append(w.args, t.vals...)
-		q += " AND p.value IN (" + placeholders(len(t.vals)) + ")"
+		q += " AND p.value IN (" + placeholders(len(t.vals)) + ") AND p.ref_key = " + refKey
 	}
 	return q + ")"
 }
@@ -157,7 +159,7 @@ func (t term) drive(w *whereBuilder, c catalog.Condition, others []term) string 
 	}
 	for _, o := range others {
 		if o.searched() {
-			q += " AND " + o.searchProbe(w, "s.entity_id")
+			q += " AND " + o.searchProbe(w, "s.entity_id", "s.ref_key")
 		}
 	}
 	return q + ")"
@@ -272,3 +274,4 @@ func (s *Store) estimate(ctx context.Context, t term, limit int) (int, error) {
 	s.estimates.put(gen, key, e, s.now())
 	return n, nil
 }
+

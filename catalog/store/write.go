@@ -179,13 +179,14 @@ func renderAll(list []*pending, pack bool) error {
 
 // indexRow is a search row with its entity, for sorting before insert.
 type indexRow struct {
-	id int64
+	id     int64
+	refKey string
 	searchRow
 }
 
-// sortedSearchRows returns the search rows of list ordered by key and
-// value, so that inserting them walks the (key, value) index forwards
-// instead of jumping around it.
+// sortedSearchRows returns the search rows of list ordered by key, value
+// and ref key (search_key_value's order), so that inserting them walks
+// that index forwards instead of jumping around it.
 func sortedSearchRows(list []*pending) []indexRow {
 	n := 0
 	for _, pd := range list {
@@ -194,14 +195,17 @@ func sortedSearchRows(list []*pending) []indexRow {
 	rows := make([]indexRow, 0, n)
 	for _, pd := range list {
 		for _, r := range pd.search {
-			rows = append(rows, indexRow{id: pd.id, searchRow: r})
+			rows = append(rows, indexRow{id: pd.id, refKey: pd.key, searchRow: r})
 		}
 	}
 	slices.SortFunc(rows, func(a, b indexRow) int {
 		if c := strings.Compare(a.key, b.key); c != 0 {
 			return c
 		}
-		return strings.Compare(a.value, b.value)
+		if c := strings.Compare(a.value, b.value); c != 0 {
+			return c
+		}
+		return strings.Compare(a.refKey, b.refKey)
 	})
 	return rows
 }
@@ -222,7 +226,7 @@ func (s *Store) writeIndex(ctx context.Context, tx *sql.Tx, list []*pending, rep
 			}
 		}
 	}
-	search := newBatcher(ctx, tx, s.dialect, "search", []string{"entity_id", "key", "value", "raw"})
+	search := newBatcher(ctx, tx, s.dialect, "search", []string{"entity_id", "key", "value", "raw", "ref_key"})
 	defer search.close()
 	rels := newBatcher(ctx, tx, s.dialect, "relations", []string{"entity_id", "source_key", "type", "type_key", "target_key"})
 	defer rels.close()
@@ -236,7 +240,7 @@ func (s *Store) writeIndex(ctx context.Context, tx *sql.Tx, list []*pending, rep
 				raw = r.raw
 			}
 		}
-		if err := search.add(r.id, r.key, value, raw); err != nil {
+		if err := search.add(r.id, r.key, value, raw, r.refKey); err != nil {
 			return err
 		}
 	}
