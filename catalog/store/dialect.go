@@ -32,6 +32,12 @@ type dialect interface {
 	// narrowEntities is the FROM clause of a page or count query whose
 	// conditions read only the columns entities_page holds (where.go).
 	narrowEntities() string
+	// refKeyPrefix is the condition "the text expression col starts with
+	// prefix", its arguments.
+	refKeyPrefix(col, prefix string) (string, []any)
+	// probeFence ends an EXISTS probe of a walk (plan.go) so that it stays
+	// a probe per walked row.
+	probeFence() string
 }
 
 // relationRows are the distinct (type, target key) pairs of e's relations,
@@ -59,6 +65,16 @@ func (sqliteDialect) snapshot() *sql.TxOptions { return &sql.TxOptions{ReadOnly:
 // narrowEntities names entities_page: SQLite, keeping no statistics here,
 // would not pick it over the table's rowid on its own.
 func (sqliteDialect) narrowEntities() string { return " FROM entities e INDEXED BY entities_page" }
+
+// refKeyPrefix is a range, which bounds an index walk: SQLite compares text
+// bytewise (BINARY), so [prefix, prefix with its last byte incremented)
+// holds exactly the strings starting with prefix.
+func (sqliteDialect) probeFence() string { return "" }
+
+func (sqliteDialect) refKeyPrefix(col, prefix string) (string, []any) {
+	end := prefix[:len(prefix)-1] + string(prefix[len(prefix)-1]+1)
+	return "(" + col + " >= ? AND " + col + " < ?)", []any{prefix, end}
+}
 
 func (sqliteDialect) afterSlash(col string) string {
 	return "substr(" + col + ", instr(" + col + ", '/') + 1)"
@@ -93,6 +109,18 @@ func (pgDialect) snapshot() *sql.TxOptions {
 // narrowEntities leaves the choice to PostgreSQL's planner, which takes
 // entities_page for an index-only scan once the table is vacuumed.
 func (pgDialect) narrowEntities() string { return " FROM entities e" }
+
+// refKeyPrefix is starts_with, not a range: the database's collation need
+// not order text bytewise (under en_US "api:x" sorts after "api;").
+// probeFence is OFFSET 0, which keeps PostgreSQL from turning the EXISTS
+// into a semi join: with statistics it merged the walk with every entry of
+// the probed condition (33,334 of a lifecycle at 100,000 APIs), sorted,
+// instead of probing the page's few rows.
+func (pgDialect) probeFence() string { return " OFFSET 0" }
+
+func (pgDialect) refKeyPrefix(col, prefix string) (string, []any) {
+	return "starts_with(" + col + ", ?)", []any{prefix}
+}
 
 func (pgDialect) afterSlash(col string) string {
 	return "split_part(" + col + ", '/', 2)"

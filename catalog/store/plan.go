@@ -194,6 +194,7 @@ func (s *Store) planFilter(ctx context.Context, w *whereBuilder, f catalog.Filte
 		}
 	}
 	w.conds = append(w.conds, "("+strings.Join(conds, " AND ")+")")
+	w.walk = newWalk(d, others)
 	// A search driver lists ids; the other terms test search and relation
 	// rows by id and ref key, or columns that entities_page may hold.
 	w.narrow = d.searched() && !slices.ContainsFunc(others, func(t term) bool {
@@ -275,3 +276,108 @@ func (s *Store) estimate(ctx context.Context, t term, limit int) (int, error) {
 	return n, nil
 }
 
+// walk is a filter whose default-ordered page can be read by walking its
+// driver's run of search_key_value, which is in ref-key order, and
+// stopping after offset+limit+1 matches: the other conditions are search
+// rows, probed through the same index by (key, value, ref_key, entity_id),
+// or kinds, which are ref-key prefixes ("api:" for kind=api: a kind is
+// letters and digits, catalog.IsValidKind, and a ref key is the lower-cased
+// "kind:namespace/name"). At 100,000 APIs a team's page otherwise looked up
+// and sorted all of its ~2,000 matches (issue 15, item 8).
+type walk struct {
+	driver term
+	others []term   // searched terms
+	kinds  []string // lower-cased; empty means any kind
+}
+
+// newWalk returns the walk of a filter driven by d, or nil when its driver
+// is not one search value or another condition is neither a search row
+// nor a kind.
+func newWalk(d term, others []term) *walk {
+	if !d.searched() || len(d.vals) != 1 {
+		return nil
+	}
+	wk := &walk{driver: d}
+	for _, t := range others {
+		switch {
+		case t.searched():
+			wk.others = append(wk.others, t)
+		case t.col == "e.kind" && len(t.vals) == 0:
+			// "has a kind": every entity.
+		case t.col == "e.kind":
+			if wk.kinds != nil {
+				return nil // two kind conditions: rare, left to the general plan
+			}
+			wk.kinds = []string{}
+			for _, v := range t.vals {
+				k := v.(string)
+				if !catalog.IsValidKind(k) {
+					return nil
+				}
+				wk.kinds = append(wk.kinds, k)
+			}
+		default:
+			return nil
+		}
+	}
+	return wk
+}
+
+// where is the walk's FROM and WHERE over search aliased s, without a
+// cursor, and its arguments.
+func (wk *walk) where(dl dialect) (string, []any) {
+	w := &whereBuilder{dl: dl}
+	w.args = append(w.args, wk.driver.key, wk.driver.vals[0])
+	conds := []string{"s.key = ?", "s.value = ?"}
+	if wk.kinds != nil {
+		var alts []string
+		for _, k := range wk.kinds {
+			c, args := dl.refKeyPrefix("s.ref_key", k+":")
+			alts = append(alts, c)
+			w.args = append(w.args, args...)
+		}
+		if len(alts) == 0 {
+			alts = append(alts, "1 = 0")
+		}
+		conds = append(conds, "("+strings.Join(alts, " OR ")+")")
+	}
+	for _, t := range wk.others {
+		probe := t.searchProbe(w, "s.entity_id", "s.ref_key")
+		conds = append(conds, strings.TrimSuffix(probe, ")")+dl.probeFence()+")")
+	}
+	// Only search_key_value serves s.key = ? (nothing to name with
+	// INDEXED BY, which would fail during a bulk load that dropped it).
+	return " FROM search s WHERE " + strings.Join(conds, " AND "), w.args
+}
+
+// count is the walk's count query: the driver's run read from the index.
+func (wk *walk) count(dl dialect) (string, []any) {
+	from, args := wk.where(dl)
+	return dl.rebind("SELECT count(*)" + from), args
+}
+
+// page is the walk's page query: the entity ids and ref keys of up to limit
+// matches after offset, past (or, before, ahead of) the cursor key.
+func (wk *walk) page(dl dialect, key string, before bool, limit, offset int) (string, []any) {
+	from, args := wk.where(dl)
+	q := "SELECT s.entity_id, s.ref_key" + from
+	dir := " ASC"
+	if key != "" {
+		op := " > ?"
+		if before {
+			op = " < ?"
+		}
+		q += " AND s.ref_key" + op
+		args = append(args, key)
+	}
+	if before {
+		dir = " DESC"
+	}
+	q += " ORDER BY s.ref_key" + dir + " LIMIT ?"
+	args = append(args, limit)
+	if offset > 0 {
+		q += " OFFSET ?"
+		args = append(args, offset)
+	}
+	return dl.rebind(q), args
+}

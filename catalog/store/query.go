@@ -135,18 +135,28 @@ func (s *Store) Query(ctx context.Context, q catalog.Query) (catalog.Page, error
 		fields[i] = sortFieldFor(o)
 	}
 	w.stayNarrow(c.Text, pred, fields)
+	// A default-ordered page of a walkable filter is read in ref-key
+	// order from the search index, stopping after the page (plan.go).
+	wk := w.walk
+	if len(fields) > 0 || strings.TrimSpace(c.Text) != "" || pred != nil {
+		wk = nil
+	}
 
 	// The count's query, cache key and generation are taken once, before
 	// any query: a total counted while a write commits is kept under the
 	// generation it was counted in.
 	cnt := s.countOf(w)
+	if wk != nil {
+		cnt = s.walkCountOf(wk)
+	}
 	total, counted := 0, c.SkipTotal
 	if !counted {
 		total, counted = s.counts.get(cnt.gen, cnt.key, s.now(), s.cacheTTL())
 	}
 	// A driven first page reads every match to sort them anyway: it counts
-	// them in the same pass (a window count) instead of a second query.
-	withTotal := !counted && driven && at == nil
+	// them in the same pass (a window count) instead of a second query. A
+	// walk reads only the page, and counts from the index apart.
+	withTotal := !counted && driven && at == nil && wk == nil
 	// The count, the page's ids and their bodies are one snapshot, so that
 	// a write committing between them cannot make the total disagree with
 	// the items, nor return an entity whose new body no longer matches
@@ -158,7 +168,7 @@ func (s *Store) Query(ctx context.Context, q catalog.Query) (catalog.Page, error
 	}
 	defer end()
 	if !counted && !withTotal {
-		if total, err = s.count(ctx, w, cnt); err != nil {
+		if total, err = s.count(ctx, cnt); err != nil {
 			return catalog.Page{}, err
 		}
 	}
@@ -170,7 +180,13 @@ func (s *Store) Query(ctx context.Context, q catalog.Query) (catalog.Page, error
 	if at == nil && q.Offset > 0 {
 		offset = q.Offset
 	}
-	hits, n, err := s.pageIDs(ctx, w, fields, at, before, limit+1, offset, withTotal)
+	var hits []hit
+	var n int
+	if wk != nil {
+		hits, err = s.walkIDs(ctx, wk, at, before, limit+1, offset)
+	} else {
+		hits, n, err = s.pageIDs(ctx, w, fields, at, before, limit+1, offset, withTotal)
+	}
 	if err != nil {
 		return catalog.Page{}, err
 	}
@@ -179,7 +195,7 @@ func (s *Store) Query(ctx context.Context, q catalog.Query) (catalog.Page, error
 		if len(hits) > 0 || offset == 0 {
 			total = n
 			s.counts.put(cnt.gen, cnt.key, n, s.now())
-		} else if total, err = s.count(ctx, w, cnt); err != nil {
+		} else if total, err = s.count(ctx, cnt); err != nil {
 			return catalog.Page{}, err
 		}
 	}
@@ -223,13 +239,43 @@ func (c *cursor) at(h hit, before bool) *cursor {
 // the store's generation when it was built.
 type countQuery struct {
 	sql, key string
+	args     []any
 	gen      uint64
 }
 
 // countOf is the count query of w, taken before w's queries run.
 func (s *Store) countOf(w *whereBuilder) countQuery {
 	q := s.dialect.rebind("SELECT count(*)" + w.from() + w.clause())
-	return countQuery{sql: q, key: cacheKey(q, w.args), gen: s.Generation()}
+	return countQuery{sql: q, args: w.args, key: cacheKey(q, w.args), gen: s.Generation()}
+}
+
+// walkCountOf is the count query of a walk, taken before its queries run.
+func (s *Store) walkCountOf(wk *walk) countQuery {
+	q, args := wk.count(s.dialect)
+	return countQuery{sql: q, args: args, key: cacheKey(q, args), gen: s.Generation()}
+}
+
+// walkIDs selects one page of a walk.
+func (s *Store) walkIDs(ctx context.Context, wk *walk, at *cursor, before bool, limit, offset int) ([]hit, error) {
+	key := ""
+	if at != nil {
+		key = at.Key
+	}
+	q, args := wk.page(s.dialect, key, before, limit, offset)
+	rows, err := s.query(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("query entities: %w", err)
+	}
+	defer rows.Close()
+	var hits []hit
+	for rows.Next() {
+		h := hit{values: []*string{}}
+		if err := rows.Scan(&h.id, &h.key); err != nil {
+			return nil, fmt.Errorf("query entities: %w", err)
+		}
+		hits = append(hits, h)
+	}
+	return hits, rows.Err()
 }
 
 // cacheKey keys a cached answer by its query and arguments, hashed: a
@@ -241,12 +287,12 @@ func cacheKey(q string, args []any) string {
 
 // count is w's count, from the cache or counted (and cached under the
 // generation cq was taken in).
-func (s *Store) count(ctx context.Context, w *whereBuilder, cq countQuery) (int, error) {
+func (s *Store) count(ctx context.Context, cq countQuery) (int, error) {
 	if n, ok := s.counts.get(cq.gen, cq.key, s.now(), s.cacheTTL()); ok {
 		return n, nil
 	}
 	var n int
-	rows, err := s.query(ctx, cq.sql, w.args...)
+	rows, err := s.query(ctx, cq.sql, cq.args...)
 	if err != nil {
 		return 0, fmt.Errorf("count entities: %w", err)
 	}

@@ -19,6 +19,9 @@ type whereBuilder struct {
 	// entities_page holds (pageColumns): a page query may then read that
 	// index instead of the table (see from).
 	narrow bool
+	// walk, when set, can answer a default-ordered page without text or
+	// predicate from the search index alone (see walk).
+	walk *walk
 }
 
 // pageColumns are the columns of entities the index entities_page holds
