@@ -152,7 +152,7 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 		db.Close()
 		return nil, fmt.Errorf("open store: %w", err)
 	}
-	if err := Migrate(ctx, db, MigrationOwner, sub); err != nil {
+	if err := s.migrateCatalog(ctx, sub); err != nil {
 		db.Close()
 		return nil, err
 	}
