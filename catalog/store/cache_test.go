@@ -46,10 +46,12 @@ func TestCachedCountsFollowWrites(t *testing.T) {
 	})
 }
 
-// TestCachedCountsExpireOnPostgreSQL: a write by another replica (a
-// second store on the same database) shows once sharedCacheTTL has passed,
-// though this store's generation never changed.
-func TestCachedCountsExpireOnPostgreSQL(t *testing.T) {
+// TestCachedCountsFollowOtherReplicasOnPostgreSQL: a write by another
+// replica (a second store on the same database) shows in the next total
+// at once, through the database's generation (migration 006), while the
+// total stays cached as long as the generation does; facet counts, kept
+// under this store's generation, show it once sharedCacheTTL has passed.
+func TestCachedCountsFollowOtherReplicasOnPostgreSQL(t *testing.T) {
 	if pgRunDSN == "" {
 		t.Skip("PORTICO_TEST_PG_DSN is not set")
 	}
@@ -76,13 +78,75 @@ func TestCachedCountsExpireOnPostgreSQL(t *testing.T) {
 		t.Fatalf("%d APIs, want 3", n)
 	}
 	apply(t, b, "q", catalog.Delta, testEntity("API", "billing", spec("type", "openapi", "lifecycle", "production")))
-	if n, _ := counted(t, a); n != 3 {
-		t.Fatalf("within the TTL: %d APIs, want the cached 3", n)
+	if n, lc := counted(t, a); n != 4 || lc[0].Count != 2 {
+		t.Fatalf("after the other replica's write: %d APIs, lifecycles %v; want 4 at once, and the cached production 2", n, lc)
+	}
+	// A write that does not bump the generation (the trigger off) is not
+	// seen: the total comes from the cache, not from a count.
+	exec := func(q string) {
+		t.Helper()
+		if _, err := admin.ExecContext(ctx, q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	exec("ALTER TABLE " + schema + ".entities DISABLE TRIGGER entities_generation")
+	apply(t, b, "q", catalog.Delta, testEntity("API", "ledger", spec("type", "openapi", "lifecycle", "production")))
+	exec("ALTER TABLE " + schema + ".entities ENABLE TRIGGER entities_generation")
+	if n, _ := counted(t, a); n != 4 {
+		t.Fatalf("with the generation unchanged: %d APIs, want the cached 4", n)
+	}
+	apply(t, b, "q", catalog.Delta, testEntity("API", "wallet", spec("type", "openapi", "lifecycle", "production")))
+	if n, _ := counted(t, a); n != 6 {
+		t.Fatalf("after a write that bumps the generation: %d APIs, want 6", n)
 	}
 	now = now.Add(sharedCacheTTL)
-	if n, lc := counted(t, a); n != 4 || lc[0].Count != 3 {
-		t.Errorf("after the TTL: %d APIs, lifecycles %v; want 4 and production 3", n, lc)
+	if n, lc := counted(t, a); n != 6 || lc[0].Count != 5 {
+		t.Errorf("after the TTL: %d APIs, lifecycles %v; want 6 and production 5", n, lc)
 	}
+}
+
+// TestEveryWriteBumpsTheSharedGeneration: adding, updating, orphaning and
+// removing entities each move PostgreSQL's catalog generation, which the
+// cached totals of every replica are keyed by.
+func TestEveryWriteBumpsTheSharedGeneration(t *testing.T) {
+	eachDialect(t, func(t *testing.T, s *Store) {
+		if s.dialect.name() != Postgres {
+			t.Skip("SQLite has one writer: its generation is the process's")
+		}
+		ctx := context.Background()
+		gen := func() int64 {
+			t.Helper()
+			var g int64
+			if err := s.sql.QueryRowContext(ctx, "SELECT generation FROM catalog_generation WHERE id = 1").Scan(&g); err != nil {
+				t.Fatal(err)
+			}
+			return g
+		}
+		step := func(what string, write func()) {
+			t.Helper()
+			before := gen()
+			write()
+			if after := gen(); after <= before {
+				t.Errorf("%s: generation %d, then %d", what, before, after)
+			}
+		}
+		api := func(lifecycle string) catalog.ProcessedEntity {
+			return testEntity("API", "billing", spec("type", "openapi", "lifecycle", lifecycle))
+		}
+		step("add", func() { apply(t, s, "q", catalog.Full, api("production")) })
+		step("update", func() { apply(t, s, "q", catalog.Full, api("deprecated")) })
+		step("remove from the provider", func() { apply(t, s, "q", catalog.Full) })
+		step("add again", func() { apply(t, s, "q", catalog.Full, api("production")) })
+		e, err := s.ByRef(ctx, catalog.Ref{Kind: "API", Namespace: "default", Name: "billing"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		step("remove by uid", func() {
+			if _, err := s.RemoveByUID(ctx, e.UID); err != nil {
+				t.Fatal(err)
+			}
+		})
+	})
 }
 
 // TestGenCacheDropsAnswersOfAnOlderGeneration: an answer computed before a

@@ -149,14 +149,6 @@ func (s *Store) Query(ctx context.Context, q catalog.Query) (catalog.Page, error
 	if wk != nil {
 		cnt = s.walkCountOf(wk)
 	}
-	total, counted := 0, c.SkipTotal
-	if !counted {
-		total, counted = s.counts.get(cnt.gen, cnt.key, s.now(), s.cacheTTL())
-	}
-	// A driven first page reads every match to sort them anyway: it counts
-	// them in the same pass (a window count) instead of a second query. A
-	// walk reads only the page, and counts from the index apart.
-	withTotal := !counted && driven && at == nil && wk == nil
 	// The count, the page's ids and their bodies are one snapshot, so that
 	// a write committing between them cannot make the total disagree with
 	// the items, nor return an entity whose new body no longer matches
@@ -167,6 +159,17 @@ func (s *Store) Query(ctx context.Context, q catalog.Query) (catalog.Page, error
 		return catalog.Page{}, fmt.Errorf("query: %w", err)
 	}
 	defer end()
+	if err := s.snapshotGeneration(ctx, &cnt); err != nil {
+		return catalog.Page{}, fmt.Errorf("query: %w", err)
+	}
+	total, counted := 0, c.SkipTotal
+	if !counted {
+		total, counted = s.counts.get(cnt.gen, cnt.key, s.now(), cnt.ttl)
+	}
+	// A driven first page reads every match to sort them anyway: it counts
+	// them in the same pass (a window count) instead of a second query. A
+	// walk reads only the page, and counts from the index apart.
+	withTotal := !counted && driven && at == nil && wk == nil
 	if !counted && !withTotal {
 		if total, err = s.count(ctx, cnt); err != nil {
 			return catalog.Page{}, err
@@ -241,18 +244,46 @@ type countQuery struct {
 	sql, key string
 	args     []any
 	gen      uint64
+	ttl      time.Duration // how long a cached count may be reused, 0: for its generation
 }
 
 // countOf is the count query of w, taken before w's queries run.
 func (s *Store) countOf(w *whereBuilder) countQuery {
 	q := s.dialect.rebind("SELECT count(*)" + w.from() + w.clause())
-	return countQuery{sql: q, args: w.args, key: cacheKey(q, w.args), gen: s.Generation()}
+	return countQuery{sql: q, args: w.args, key: cacheKey(q, w.args), gen: s.Generation(), ttl: s.cacheTTL()}
 }
 
 // walkCountOf is the count query of a walk, taken before its queries run.
 func (s *Store) walkCountOf(wk *walk) countQuery {
 	q, args := wk.count(s.dialect)
-	return countQuery{sql: q, args: args, key: cacheKey(q, args), gen: s.Generation()}
+	return countQuery{sql: q, args: args, key: cacheKey(q, args), gen: s.Generation(), ttl: s.cacheTTL()}
+}
+
+// snapshotGeneration keys cq, on PostgreSQL, by the catalog's shared
+// generation as the read snapshot in ctx sees it (migration 006: every
+// replica's writes bump it in their transaction), so that a count is
+// reused until any replica writes and never across a write. SQLite keeps
+// the process's own generation, taken before the snapshot.
+func (s *Store) snapshotGeneration(ctx context.Context, cq *countQuery) error {
+	if s.dialect.name() != Postgres {
+		return nil
+	}
+	rows, err := s.query(ctx, "SELECT generation FROM catalog_generation WHERE id = 1")
+	if err != nil {
+		return fmt.Errorf("read the catalog's generation: %w", err)
+	}
+	defer rows.Close()
+	var gen int64
+	for rows.Next() {
+		if err := rows.Scan(&gen); err != nil {
+			return fmt.Errorf("read the catalog's generation: %w", err)
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("read the catalog's generation: %w", err)
+	}
+	cq.gen, cq.ttl = uint64(gen), 0
+	return nil
 }
 
 // walkIDs selects one page of a walk.
@@ -288,7 +319,7 @@ func cacheKey(q string, args []any) string {
 // count is w's count, from the cache or counted (and cached under the
 // generation cq was taken in).
 func (s *Store) count(ctx context.Context, cq countQuery) (int, error) {
-	if n, ok := s.counts.get(cq.gen, cq.key, s.now(), s.cacheTTL()); ok {
+	if n, ok := s.counts.get(cq.gen, cq.key, s.now(), cq.ttl); ok {
 		return n, nil
 	}
 	var n int
@@ -309,13 +340,15 @@ func (s *Store) count(ctx context.Context, cq countQuery) (int, error) {
 	return n, nil
 }
 
-// sharedCacheTTL is how long a count or facet count is reused on
-// PostgreSQL, where other replicas write without this process's generation
-// changing; this process's own writes still invalidate at once.
+// sharedCacheTTL is how long a facet count is reused on PostgreSQL, where
+// other replicas write without this process's generation changing; this
+// process's own writes still invalidate at once. (A query's count is kept
+// under the database's shared generation instead, snapshotGeneration.)
 const sharedCacheTTL = 5 * time.Second
 
-// cacheTTL is how long a cached count may be reused: until the next write
-// on SQLite (0, no other process writes), sharedCacheTTL on PostgreSQL.
+// cacheTTL is how long a cached count may be reused under the process's
+// generation: until the next write on SQLite (0, no other process
+// writes), sharedCacheTTL on PostgreSQL.
 func (s *Store) cacheTTL() time.Duration {
 	if s.dialect.name() == SQLite {
 		return 0
