@@ -29,7 +29,7 @@ func (s *Store) orphanEntities(ctx context.Context, tx *sql.Tx, list []*stored, 
 	if err := execIn(ctx, tx, s.dialect, "DELETE FROM search WHERE entity_id IN (%s)", ids); err != nil {
 		return err
 	}
-	search := newBatcher(ctx, tx, s.dialect, "search", []string{"entity_id", "key", "value", "raw"})
+	search := newBatcher(ctx, tx, s.dialect, "search", []string{"entity_id", "key", "value", "raw", "ref_key"})
 	defer search.close()
 	for _, ex := range list {
 		pd, err := s.orphaned(ctx, tx, ex, by[ex.refKey])
@@ -52,7 +52,7 @@ func (s *Store) orphanEntities(ctx context.Context, tx *sql.Tx, list []*stored, 
 					raw = r.raw
 				}
 			}
-			if err := search.add(ex.id, r.key, value, raw); err != nil {
+			if err := search.add(ex.id, r.key, value, raw, ex.refKey); err != nil {
 				return err
 			}
 		}
