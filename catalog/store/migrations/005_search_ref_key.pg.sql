@@ -13,3 +13,16 @@ DROP INDEX IF EXISTS search_key_value;
 ALTER TABLE search ADD COLUMN ref_key TEXT NOT NULL DEFAULT '';
 UPDATE search s SET ref_key = e.ref_key FROM entities e WHERE e.id = s.entity_id;
 CREATE INDEX search_key_value ON search (key, value, ref_key, entity_id);
+-- Replicas share a PostgreSQL database and are upgraded one at a time: a
+-- replica still running the previous release inserts search rows without
+-- a ref key, which would hide their entity from every filter that walks
+-- or probes by it. The database fills it in for them.
+CREATE FUNCTION search_fill_ref_key() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  SELECT e.ref_key INTO NEW.ref_key FROM entities e WHERE e.id = NEW.entity_id;
+  NEW.ref_key := coalesce(NEW.ref_key, '');
+  RETURN NEW;
+END
+$$;
+CREATE TRIGGER search_ref_key BEFORE INSERT ON search
+  FOR EACH ROW WHEN (NEW.ref_key = '') EXECUTE FUNCTION search_fill_ref_key();
