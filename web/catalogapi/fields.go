@@ -146,8 +146,13 @@ func arrayIndex(key string) (int, bool) {
 	if key == "" || len(key) > 6 || (len(key) > 1 && key[0] == '0') {
 		return 0, false
 	}
+	for _, c := range []byte(key) {
+		if c < '0' || c > '9' {
+			return 0, false // "+1", "-0": names, as lodash reads them
+		}
+	}
 	n, err := strconv.Atoi(key)
-	return n, err == nil && n >= 0
+	return n, err == nil
 }
 
 func (o *outObject) set(keys []string, value rawValue) {

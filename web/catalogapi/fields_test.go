@@ -18,7 +18,7 @@ const fieldsEntity = `{
     "annotations": {"backstage.io/managed-by-location": "file:/c/api.yaml", "x": "y"},
     "labels": {"tier": "1"}
   },
-  "spec": {"type": "openapi", "lifecycle": "production", "owner": "group:default/team-a", "definition": {"openapi": "3.0.0"}},
+  "spec": {"type": "openapi", "lifecycle": "production", "owner": "group:default/team-a", "definition": {"openapi": "3.0.0"}, "votes": {"+1": 5, "-0": 1}},
   "relations": [{"type": "ownedBy", "targetRef": "group:default/team-a"}]
 }`
 
@@ -50,6 +50,7 @@ func TestProjectJSON(t *testing.T) {
 		{name: "an index past the end is missing", fields: []string{"metadata.tags.2", "metadata.tags.01", "metadata.tags.-1"}, want: `{}`},
 		{name: "whole array then an index keeps the array", fields: []string{"metadata.tags", "metadata.tags.1"}, want: `{"metadata":{"tags":["pets","rest"]}}`},
 		{name: "an index then the whole array takes the array", fields: []string{"metadata.tags.1", "metadata.tags"}, want: `{"metadata":{"tags":["pets","rest"]}}`},
+		{name: "signed numbers are names, not indexes", fields: []string{"spec.votes.+1", "spec.votes.-0"}, want: `{"spec":{"votes":{"+1":5,"-0":1}}}`},
 		{name: "child then parent takes the parent", fields: []string{"metadata.labels.tier", "metadata.labels"}, want: `{"metadata":{"labels":{"tier":"1"}}}`},
 	}
 	for _, tt := range tests {
