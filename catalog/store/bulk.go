@@ -180,7 +180,7 @@ const maintenanceReadTimeout = 30 * time.Minute
 // load's. (A role that does not own a table gets a warning from
 // PostgreSQL and no vacuum; the statement still succeeds.)
 func (s *Store) vacuumAfterLoad(ctx context.Context) {
-	db := sql.OpenDB(pgdriver.NewConnector(pgdriver.WithDSN(s.pgDSN), pgdriver.WithReadTimeout(maintenanceReadTimeout)))
+	db := s.maintenanceDB()
 	defer db.Close()
 	start := time.Now()
 	for _, table := range analysedTables {
@@ -192,4 +192,11 @@ func (s *Store) vacuumAfterLoad(ctx context.Context) {
 		}
 	}
 	s.log.Debug("bulk load: tables vacuumed and analysed", "duration", time.Since(start))
+}
+
+// maintenanceDB is a PostgreSQL connection pool for one maintenance task
+// (a VACUUM, a long migration) that waits maintenanceReadTimeout for an
+// answer; the caller closes it.
+func (s *Store) maintenanceDB() *sql.DB {
+	return sql.OpenDB(pgdriver.NewConnector(pgdriver.WithDSN(s.pgDSN), pgdriver.WithReadTimeout(maintenanceReadTimeout)))
 }

@@ -13,7 +13,6 @@ import (
 	"github.com/uptrace/bun"
 	bundialect "github.com/uptrace/bun/dialect"
 	"github.com/uptrace/bun/dialect/pgdialect"
-	"github.com/uptrace/bun/driver/pgdriver"
 )
 
 // migrationName is NNN_name.sql (both dialects) or NNN_name.sqlite.sql /
@@ -87,7 +86,7 @@ func (s *Store) migrateCatalog(ctx context.Context, fsys fs.FS) error {
 	if s.dialect.name() != Postgres {
 		return Migrate(ctx, s.db, MigrationOwner, fsys)
 	}
-	db := bun.NewDB(sql.OpenDB(pgdriver.NewConnector(pgdriver.WithDSN(s.pgDSN), pgdriver.WithReadTimeout(maintenanceReadTimeout))), pgdialect.New())
+	db := bun.NewDB(s.maintenanceDB(), pgdialect.New())
 	defer db.Close()
 	return Migrate(ctx, db, MigrationOwner, fsys)
 }
