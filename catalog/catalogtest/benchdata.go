@@ -8,8 +8,10 @@ import (
 	"bytes"
 	"fmt"
 	"math/rand/v2"
+	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
 )
 
 // Groups and Systems are how many owners and systems the generated APIs
@@ -94,3 +96,19 @@ func writeBenchAPI(b *bytes.Buffer, i int) {
 }
 
 func title(s string) string { return string(s[0]-'a'+'A') + s[1:] }
+
+// ByQueryPath is one request of the scale benchmark's by-query mix
+// (scripts/scale and its replay tool): the APIs of a random team and
+// lifecycle, or of a random system, with a random limit, offset and two
+// fields, so that the response cache never answers.
+func ByQueryPath(rnd *rand.Rand) string {
+	v := url.Values{"filter": {fmt.Sprintf("kind=api,spec.owner=group:default/team-%03d,spec.lifecycle=%s", rnd.IntN(Groups),
+		[]string{"production", "experimental", "deprecated"}[rnd.IntN(3)])}}
+	if rnd.IntN(2) == 0 {
+		v.Set("filter", fmt.Sprintf("kind=api,spec.system=system-%03d", rnd.IntN(Systems)))
+	}
+	v.Set("limit", strconv.Itoa(5+rnd.IntN(20)))
+	v.Set("offset", strconv.Itoa(rnd.IntN(20)))
+	v.Set("fields", "metadata.name,spec.owner")
+	return "/api/catalog/entities/by-query?" + v.Encode()
+}

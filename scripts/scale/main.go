@@ -184,17 +184,7 @@ func (r *run) measure() (result, error) {
 	}
 	// Every request differs in its filter or limit, so the response cache
 	// never answers; the store's own count cache may.
-	if res.byQuery, err = r.latencies(r.requests, func() string {
-		v := url.Values{"filter": {fmt.Sprintf("kind=api,spec.owner=group:default/team-%03d,spec.lifecycle=%s", rnd.IntN(catalogtest.Groups),
-			[]string{"production", "experimental", "deprecated"}[rnd.IntN(3)])}}
-		if rnd.IntN(2) == 0 {
-			v.Set("filter", fmt.Sprintf("kind=api,spec.system=system-%03d", rnd.IntN(catalogtest.Systems)))
-		}
-		v.Set("limit", strconv.Itoa(5+rnd.IntN(20)))
-		v.Set("offset", strconv.Itoa(rnd.IntN(20)))
-		v.Set("fields", "metadata.name,spec.owner")
-		return "/api/catalog/entities/by-query?" + v.Encode()
-	}); err != nil {
+	if res.byQuery, err = r.latencies(r.requests, func() string { return catalogtest.ByQueryPath(rnd) }); err != nil {
 		return res, err
 	}
 	start := time.Now()

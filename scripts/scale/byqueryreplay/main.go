@@ -19,7 +19,6 @@ import (
 	"io"
 	"math/rand/v2"
 	"net/http"
-	"net/url"
 	"os"
 	"slices"
 	"strconv"
@@ -74,17 +73,7 @@ func main() {
 // mix is scripts/scale's by-query request mix (main.go, "by-query").
 func mix(seed uint64) func() string {
 	rnd := rand.New(rand.NewPCG(seed, 7))
-	return func() string {
-		v := url.Values{"filter": {fmt.Sprintf("kind=api,spec.owner=group:default/team-%03d,spec.lifecycle=%s", rnd.IntN(catalogtest.Groups),
-			[]string{"production", "experimental", "deprecated"}[rnd.IntN(3)])}}
-		if rnd.IntN(2) == 0 {
-			v.Set("filter", fmt.Sprintf("kind=api,spec.system=system-%03d", rnd.IntN(catalogtest.Systems)))
-		}
-		v.Set("limit", strconv.Itoa(5+rnd.IntN(20)))
-		v.Set("offset", strconv.Itoa(rnd.IntN(20)))
-		v.Set("fields", "metadata.name,spec.owner")
-		return "/api/catalog/entities/by-query?" + v.Encode()
-	}
+	return func() string { return catalogtest.ByQueryPath(rnd) }
 }
 
 func get(u string) error {
