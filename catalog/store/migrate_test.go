@@ -121,9 +121,9 @@ func TestMigrationFillsSearchRefKeys(t *testing.T) {
 		ctx := context.Background()
 		model := plannedCatalog(t, s, 60)
 		// Back to the schema of migration 004.
-		back := []string{}
+		back := []string{"DROP TRIGGER search_ref_key"}
 		if s.dialect.name() == Postgres {
-			back = append(back, "DROP TRIGGER search_ref_key ON search", "DROP FUNCTION search_fill_ref_key()")
+			back = []string{"DROP TRIGGER search_ref_key ON search", "DROP FUNCTION search_fill_ref_key()"}
 		}
 		for _, q := range append(back,
 			"DROP INDEX search_key_value",

@@ -186,29 +186,28 @@ func TestWalkedPagesMatchNaiveEvaluation(t *testing.T) {
 	})
 }
 
-// A replica still on the release before migration 005 inserts search rows
-// without a ref key while it is being upgraded; PostgreSQL fills the key
-// in, so the entity stays in walked and probed filters.
-func TestSearchRowsOfAnOlderReplicaGetTheirRefKey(t *testing.T) {
-	if pgRunDSN == "" {
-		t.Skip("PORTICO_TEST_PG_DSN is not set")
-	}
-	s := openPGT(t)
-	ctx := context.Background()
-	apply(t, s, "file:/catalog/*.yaml", catalog.Full, testEntity("API", "a", spec("owner", "team-x")))
-	// What the previous release's writeIndex inserts.
-	if _, err := s.sql.ExecContext(ctx, "DELETE FROM search WHERE key = 'spec.owner'"); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := s.sql.ExecContext(ctx, "INSERT INTO search (entity_id, key, value, raw) SELECT id, 'spec.owner', 'team-x', NULL FROM entities"); err != nil {
-		t.Fatal(err)
-	}
-	s.counts.reset()
-	p, err := s.Query(ctx, catalog.Query{Filter: catalog.Filter{{cond("kind", "api"), cond("spec.owner", "team-x")}}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got := names(p.Items); !slices.Equal(got, []string{"a"}) || p.TotalItems != 1 {
-		t.Errorf("kind=api,spec.owner=team-x: %v (total %d), want [a]", got, p.TotalItems)
-	}
+// A binary of the release before migration 005 inserts search rows
+// without a ref key: a PostgreSQL replica not yet upgraded, or a rollback
+// on SQLite. The database fills the key in, so the entity stays in walked
+// and probed filters.
+func TestSearchRowsOfAnOlderBinaryGetTheirRefKey(t *testing.T) {
+	eachDialect(t, func(t *testing.T, s *Store) {
+		ctx := context.Background()
+		apply(t, s, "file:/catalog/*.yaml", catalog.Full, testEntity("API", "a", spec("owner", "team-x")))
+		// What the previous release's writeIndex inserts.
+		if _, err := s.sql.ExecContext(ctx, "DELETE FROM search WHERE key = 'spec.owner'"); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.sql.ExecContext(ctx, "INSERT INTO search (entity_id, key, value, raw) SELECT id, 'spec.owner', 'team-x', NULL FROM entities"); err != nil {
+			t.Fatal(err)
+		}
+		s.counts.reset()
+		p, err := s.Query(ctx, catalog.Query{Filter: catalog.Filter{{cond("kind", "api"), cond("spec.owner", "team-x")}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := names(p.Items); !slices.Equal(got, []string{"a"}) || p.TotalItems != 1 {
+			t.Errorf("kind=api,spec.owner=team-x: %v (total %d), want [a]", got, p.TotalItems)
+		}
+	})
 }

@@ -11,3 +11,12 @@ DROP INDEX IF EXISTS search_key_value;
 ALTER TABLE search ADD COLUMN ref_key TEXT NOT NULL DEFAULT '';
 UPDATE search SET ref_key = coalesce((SELECT e.ref_key FROM entities e WHERE e.id = search.entity_id), '');
 CREATE INDEX search_key_value ON search (key, value, ref_key, entity_id);
+-- A binary of the release before this one, started on this database (a
+-- rollback), inserts search rows without a ref key, which would hide their
+-- entity from every filter that walks or probes by it: the database fills
+-- the key in.
+CREATE TRIGGER search_ref_key AFTER INSERT ON search WHEN NEW.ref_key = ''
+BEGIN
+  UPDATE search SET ref_key = coalesce((SELECT e.ref_key FROM entities e WHERE e.id = NEW.entity_id), '')
+  WHERE rowid = NEW.rowid;
+END;
