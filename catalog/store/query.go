@@ -144,7 +144,8 @@ func (s *Store) Query(ctx context.Context, q catalog.Query) (catalog.Page, error
 
 	// The count's query, cache key and generation are taken once, before
 	// any query: a total counted while a write commits is kept under the
-	// generation it was counted in.
+	// generation it was counted in. (On PostgreSQL the generation is the
+	// read snapshot's own, snapshotGeneration.)
 	cnt := s.countOf(w)
 	if wk != nil {
 		cnt = s.walkCountOf(wk)
