@@ -29,7 +29,7 @@ func (s *Store) orphanEntities(ctx context.Context, tx *sql.Tx, list []*stored, 
 	if err := execIn(ctx, tx, s.dialect, "DELETE FROM search WHERE entity_id IN (%s)", ids); err != nil {
 		return err
 	}
-	search := newBatcher(ctx, tx, s.dialect, "search", []string{"entity_id", "key", "value", "raw", "ref_key"})
+	search := newSearchWriter(ctx, tx, s.dialect)
 	defer search.close()
 	for _, ex := range list {
 		pd, err := s.orphaned(ctx, tx, ex, by[ex.refKey])
@@ -45,14 +45,7 @@ func (s *Store) orphanEntities(ctx context.Context, tx *sql.Tx, list []*stored, 
 			return fmt.Errorf("orphan %s: %w", ex.refKey, err)
 		}
 		for _, r := range pd.search {
-			var value, raw any
-			if !r.null {
-				value = r.value
-				if r.raw != r.value {
-					raw = r.raw
-				}
-			}
-			if err := search.add(ex.id, r.key, value, raw, ex.refKey); err != nil {
+			if err := search.add(ex.id, ex.refKey, r); err != nil {
 				return err
 			}
 		}

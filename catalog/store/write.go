@@ -184,6 +184,27 @@ type indexRow struct {
 	searchRow
 }
 
+// searchWriter inserts search rows, the one way every writer of them does
+// (new and changed entities, orphans): with their entity's ref key, which
+// the walk and the probes seek by (plan.go), and the raw value only where
+// its case differs (facets read coalesce(raw, value)).
+type searchWriter struct{ *batcher }
+
+func newSearchWriter(ctx context.Context, tx *sql.Tx, dl dialect) searchWriter {
+	return searchWriter{newBatcher(ctx, tx, dl, "search", []string{"entity_id", "key", "value", "raw", "ref_key"})}
+}
+
+func (w searchWriter) add(id int64, refKey string, r searchRow) error {
+	var value, raw any
+	if !r.null {
+		value = r.value
+		if r.raw != r.value {
+			raw = r.raw
+		}
+	}
+	return w.batcher.add(id, r.key, value, raw, refKey)
+}
+
 // sortedSearchRows returns the search rows of list ordered by key, value
 // and ref key (search_key_value's order), so that inserting them walks
 // that index forwards instead of jumping around it.
@@ -226,21 +247,12 @@ func (s *Store) writeIndex(ctx context.Context, tx *sql.Tx, list []*pending, rep
 			}
 		}
 	}
-	search := newBatcher(ctx, tx, s.dialect, "search", []string{"entity_id", "key", "value", "raw", "ref_key"})
+	search := newSearchWriter(ctx, tx, s.dialect)
 	defer search.close()
 	rels := newBatcher(ctx, tx, s.dialect, "relations", []string{"entity_id", "source_key", "type", "type_key", "target_key"})
 	defer rels.close()
 	for _, r := range sortedSearchRows(list) {
-		var value, raw any
-		if !r.null {
-			value = r.value
-			if r.raw != r.value {
-				// raw is kept only where case differs; facets read
-				// coalesce(raw, value).
-				raw = r.raw
-			}
-		}
-		if err := search.add(r.id, r.key, value, raw, r.refKey); err != nil {
+		if err := search.add(r.id, r.refKey, r.searchRow); err != nil {
 			return err
 		}
 	}
