@@ -208,10 +208,16 @@ func TestPlannedFilterMatchesNaiveEvaluation(t *testing.T) {
 	})
 }
 
-// explainPlan is SQLite's plan for q, one detail per line.
+// explainPlan is the database's plan for q, one line per step: SQLite's
+// EXPLAIN QUERY PLAN details, or PostgreSQL's EXPLAIN text.
 func explainPlan(t *testing.T, s *Store, q string, args []any) string {
 	t.Helper()
-	rows, err := s.sql.Query("EXPLAIN QUERY PLAN "+q, args...)
+	pg := s.dialect.name() == Postgres
+	explain := "EXPLAIN QUERY PLAN "
+	if pg {
+		explain = "EXPLAIN "
+	}
+	rows, err := s.sql.Query(explain+s.dialect.rebind(q), args...)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -219,11 +225,15 @@ func explainPlan(t *testing.T, s *Store, q string, args []any) string {
 	var lines []string
 	for rows.Next() {
 		var id, parent, unused int
-		var detail string
-		if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
+		var line string
+		dest := []any{&id, &parent, &unused, &line}
+		if pg {
+			dest = []any{&line}
+		}
+		if err := rows.Scan(dest...); err != nil {
 			t.Fatal(err)
 		}
-		lines = append(lines, detail)
+		lines = append(lines, line)
 	}
 	if err := rows.Err(); err != nil {
 		t.Fatal(err)

@@ -23,28 +23,6 @@ func planWalk(t *testing.T, s *Store, f catalog.Filter) *walk {
 	return w.walk
 }
 
-// explainPG is PostgreSQL's plan for q, as text.
-func explainPG(t *testing.T, s *Store, q string, args []any) string {
-	t.Helper()
-	rows, err := s.sql.Query("EXPLAIN "+s.dialect.rebind(q), args...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rows.Close()
-	var lines []string
-	for rows.Next() {
-		var line string
-		if err := rows.Scan(&line); err != nil {
-			t.Fatal(err)
-		}
-		lines = append(lines, line)
-	}
-	if err := rows.Err(); err != nil {
-		t.Fatal(err)
-	}
-	return strings.Join(lines, "\n")
-}
-
 // A default-ordered page driven by one search value walks that value's run
 // of search_key_value in ref-key order and stops after the page: no sort
 // of every match, and the other conditions probed through the same index.
@@ -79,7 +57,7 @@ func TestDefaultOrderedPageWalksTheDriversIndex(t *testing.T) {
 					}
 					continue
 				}
-				plan := explainPG(t, s, q, args)
+				plan := explainPlan(t, s, q, args)
 				if !strings.Contains(plan, "search_key_value") || strings.Contains(plan, "Sort") || strings.Contains(plan, "entities") {
 					t.Errorf("%s %s: not an ordered walk of the index:\n%s\n%s", name, c.name, q, plan)
 				}
