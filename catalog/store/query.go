@@ -138,9 +138,6 @@ func (s *Store) Query(ctx context.Context, q catalog.Query) (catalog.Page, error
 	// A default-ordered page of a walkable filter is read in ref-key
 	// order from the search index, stopping after the page (plan.go).
 	wk := w.walk
-	if len(fields) > 0 || strings.TrimSpace(c.Text) != "" || pred != nil {
-		wk = nil
-	}
 
 	// The count's query, cache key and generation are taken once, before
 	// any query: a total counted while a write commits is kept under the
@@ -160,11 +157,11 @@ func (s *Store) Query(ctx context.Context, q catalog.Query) (catalog.Page, error
 		return catalog.Page{}, fmt.Errorf("query: %w", err)
 	}
 	defer end()
-	if err := s.snapshotGeneration(ctx, &cnt); err != nil {
-		return catalog.Page{}, fmt.Errorf("query: %w", err)
-	}
 	total, counted := 0, c.SkipTotal
 	if !counted {
+		if err := s.snapshotGeneration(ctx, &cnt); err != nil {
+			return catalog.Page{}, fmt.Errorf("query: %w", err)
+		}
 		total, counted = s.counts.get(cnt.gen, cnt.key, s.now(), cnt.ttl)
 	}
 	// A driven first page reads every match to sort them anyway: it counts

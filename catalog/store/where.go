@@ -30,10 +30,16 @@ var pageColumns = []string{"e.kind", "e.namespace", "e.name", "e.ref_key"}
 
 // stayNarrow keeps w narrow only when the text, the predicate and the order
 // add no column entities_page lacks: text and predicates may read any; an
-// order field reads its column or, through e.id, the search table.
+// order field reads its column or, through e.id, the search table. It
+// keeps w's walk only for the default order without text or predicate:
+// the walk reads the search index alone, in ref-key order.
 func (w *whereBuilder) stayNarrow(text string, pred *catalog.Predicate, order []sortField) {
-	w.narrow = w.narrow && strings.TrimSpace(text) == "" && pred == nil &&
+	plain := strings.TrimSpace(text) == "" && pred == nil
+	w.narrow = w.narrow && plain &&
 		!slices.ContainsFunc(order, func(f sortField) bool { return f.arg == nil && !slices.Contains(pageColumns, f.expr) })
+	if !plain || len(order) > 0 {
+		w.walk = nil
+	}
 }
 
 // from is the FROM clause of a page or count query over w: a narrow
