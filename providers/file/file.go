@@ -80,11 +80,7 @@ type Provider struct {
 	listedBy map[string]string
 	deps     map[string][]string // placeholder file → locations that read it
 	depStat  map[string]fileStat // placeholder files as last seen
-	// words holds one copy of each kind and namespace the nodes' refs
-	// name, so that 100,000 refs do not keep 100,000 copies of "API"
-	// (each an object for the garbage collector) alive.
-	words map[string]string
-	w     *watcher
+	w        *watcher
 	// baseTarget is where the glob's base led at the last listing: when a
 	// link swaps in another directory, the watches still follow the old
 	// one (a notification watch resolves links when it is set).
@@ -173,7 +169,6 @@ func New(opts Options) *Provider {
 		nodes:   map[string]*node{},
 		deps:    map[string][]string{},
 		depStat: map[string]fileStat{},
-		words:   map[string]string{},
 	}
 }
 

@@ -127,7 +127,7 @@ func (p *Provider) remember(reads []nodeRead) {
 			next[key] = nil
 			continue
 		}
-		n := p.nodeFrom(r, "")
+		n := nodeFrom(r, "")
 		next[key] = n
 	}
 	p.commit(rd, next)

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"unique"
 
 	"github.com/porticohq/portico/catalog"
 )
@@ -149,7 +150,7 @@ func (p *Provider) delta(rd *round, w *catalog.Walk) (catalog.Mutation, map[stri
 			}
 			continue
 		}
-		n := p.nodeFrom(r, fingerprint(w.Problems[key]))
+		n := nodeFrom(r, fingerprint(w.Problems[key]))
 		if r.Failed != nil {
 			n.refs = unionRefs(n.refs, prev)
 			m.Failed = append(m.Failed, *r.Failed)
@@ -193,7 +194,7 @@ func (p *Provider) droppedBy(key string, w *catalog.Walk) string {
 	return ""
 }
 
-func (p *Provider) nodeFrom(r *nodeRead, problems string) *node {
+func nodeFrom(r *nodeRead, problems string) *node {
 	n := &node{loc: r.Location, stat: r.stat, problems: problems, remote: r.Location.Type == "url", failed: r.Failed != nil}
 	if len(r.Entities) == 1 {
 		n.refs = n.one[:0]
@@ -202,29 +203,16 @@ func (p *Provider) nodeFrom(r *nodeRead, problems string) *node {
 	}
 	for _, d := range r.Entities {
 		ref := d.Entity.Ref()
-		ref.Kind, ref.Namespace = p.word(ref.Kind), p.word(ref.Namespace)
+		// One copy of each kind and namespace, shared by every ref: 100,000
+		// refs need not keep 100,000 copies of "API" (each an object for
+		// the garbage collector) alive.
+		ref.Kind, ref.Namespace = unique.Make(ref.Kind).Value(), unique.Make(ref.Namespace).Value()
 		n.refs = append(n.refs, ref)
 	}
 	for _, pat := range r.Patterns {
 		n.globs = append(n.globs, catalog.ParseGlob(pat))
 	}
 	return n
-}
-
-// maxWords bounds p.words: a catalog of more namespaces than that keeps
-// the others' copies.
-const maxWords = 1024
-
-// word returns the copy of s that p.words holds (s, the first time).
-// p.mu is held.
-func (p *Provider) word(s string) string {
-	if w, ok := p.words[s]; ok {
-		return w
-	}
-	if len(p.words) < maxWords {
-		p.words[s] = s
-	}
-	return s
 }
 
 // commit makes the round's nodes the provider's, records what their
