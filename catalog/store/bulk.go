@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"runtime"
 	"strings"
 	"time"
 
@@ -69,7 +70,7 @@ func (s *Store) BeginBulkLoad(ctx context.Context, n int) (end func(context.Cont
 			return noop, s.restoreDeferredIndexes(ctx)
 		}
 		if sqlite {
-			if err := s.execWriter(ctx, func(name, _ string) string { return "DROP INDEX IF EXISTS " + name }); err != nil {
+			if err := s.execWriter(ctx, 0, func(name, _ string) string { return "DROP INDEX IF EXISTS " + name }); err != nil {
 				return noop, fmt.Errorf("begin bulk load: %w", err)
 			}
 			s.log.Debug("bulk load: indexes deferred", "entities", n)
@@ -109,16 +110,31 @@ func (s *Store) BeginBulkLoad(ctx context.Context, n int) (end func(context.Cont
 }
 
 // createDeferredIndexes creates the deferred indexes that do not exist.
+// Each build sorts the table's rows, the one step of a first load that
+// grows faster than the catalog (a merge of sorted runs once they
+// outgrow the writer's cache: 0.2 s at 10,000 APIs, 2.7–3.2 s at
+// 100,000). SQLite's sorter may hand runs to helper threads (PRAGMA
+// threads, none by default); with one per spare processor the build at
+// 100,000 APIs took 2.2–2.8 s of wall time instead of 2.9–3.6 s (for
+// ~30 % more CPU), and nothing else runs while it does.
 func (s *Store) createDeferredIndexes(ctx context.Context) error {
-	return s.execWriter(ctx, func(_, create string) string {
+	return s.execWriter(ctx, sorterThreads(), func(_, create string) string {
 		return strings.Replace(create, "CREATE INDEX ", "CREATE INDEX IF NOT EXISTS ", 1)
 	})
 }
 
+// sorterThreads is how many helper threads SQLite's sorter may start for
+// an index build: one per processor besides the builder's own, at most 3.
+func sorterThreads() int {
+	return min(runtime.GOMAXPROCS(0)-1, 3)
+}
+
 // execWriter runs one statement per deferred index through the writer,
 // holding applyMu so that mutations queue instead of meeting SQLite's busy
-// timeout while an index is built.
-func (s *Store) execWriter(ctx context.Context, stmt func(name, create string) string) error {
+// timeout while an index is built. With threads > 0 the sorter may use
+// that many helper threads for these statements only: the writer's
+// mutations go back to none.
+func (s *Store) execWriter(ctx context.Context, threads int, stmt func(name, create string) string) error {
 	s.applyMu.Lock()
 	defer s.applyMu.Unlock()
 	conn, err := s.writeConn(ctx)
@@ -126,6 +142,16 @@ func (s *Store) execWriter(ctx context.Context, stmt func(name, create string) s
 		return err
 	}
 	defer s.releaseWriteConn(conn)
+	if threads > 0 {
+		if _, err := conn.ExecContext(ctx, fmt.Sprintf("PRAGMA threads = %d", threads)); err != nil {
+			return fmt.Errorf("sorter threads: %w", err)
+		}
+		defer func() {
+			if _, err := conn.ExecContext(context.Background(), "PRAGMA threads = 0"); err != nil {
+				s.log.Warn("reset sqlite sorter threads", "err", err)
+			}
+		}()
+	}
 	for _, ix := range deferredIndexes {
 		if _, err := conn.ExecContext(ctx, stmt(ix.name, ix.create)); err != nil {
 			return fmt.Errorf("%s: %w", ix.name, err)

@@ -92,6 +92,11 @@ func TestBulkLoadDefersIndexesUntilItsEnd(t *testing.T) {
 	if diff := cmp.Diff(allDeferred, indexNames(t, s)); diff != "" {
 		t.Fatalf("after the load (-want +got):\n%s", diff)
 	}
+	// The build's sorter threads are the build's: the writer's mutations
+	// sort without them.
+	if n := writerSorterThreads(t, s); n != 0 {
+		t.Errorf("after the build the writer may start %d sorter threads, want 0", n)
+	}
 	if diff := cmp.Diff(during, bulkQueries(t, s)); diff != "" {
 		t.Errorf("answers during the load differ from after (-during +after):\n%s", diff)
 	}
@@ -101,6 +106,23 @@ func TestBulkLoadDefersIndexesUntilItsEnd(t *testing.T) {
 	if err := end(ctx); err != nil {
 		t.Errorf("a second end: %v", err)
 	}
+}
+
+func writerSorterThreads(t *testing.T, s *Store) int {
+	t.Helper()
+	ctx := context.Background()
+	s.applyMu.Lock()
+	defer s.applyMu.Unlock()
+	conn, err := s.writeConn(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.releaseWriteConn(conn)
+	var n int
+	if err := conn.QueryRowContext(ctx, "PRAGMA threads").Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return n
 }
 
 // Overlapping loads share one window; small loads and loads into a full
