@@ -15,7 +15,7 @@ import (
 // TestSQLiteStoresBodiesCompressed: a large definition is written packed
 // on SQLite (a fraction of its size on disk) and plain JSON on
 // PostgreSQL, and reads back whole, through an update and an orphaning,
-// which rewrite the body.
+// which rewrite the body. PostgreSQL compresses it itself, with lz4.
 func TestSQLiteStoresBodiesCompressed(t *testing.T) {
 	eachDialect(t, func(t *testing.T, s *Store) {
 		def := strings.Repeat(`{"paths": {"/pets": {"get": {"summary": "List pets"}}}}`, 400)
@@ -45,7 +45,46 @@ func TestSQLiteStoresBodiesCompressed(t *testing.T) {
 				t.Errorf("pets is stored in %d bytes for a %d-byte definition", len(stored), len(def))
 			}
 		}
+		if s.dialect.name() == Postgres {
+			checkBodyCompression(t, s, "pets")
+		}
 	})
+}
+
+// checkBodyCompression: PostgreSQL compresses a large body itself, with
+// lz4 where the server has it (migration 007), else with pglz.
+func checkBodyCompression(t *testing.T, s *Store, name string) {
+	t.Helper()
+	var methods []string
+	rows, err := s.sql.Query("SELECT unnest(enumvals) FROM pg_settings WHERE name = 'default_toast_compression'")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for rows.Next() {
+		var m string
+		if err := rows.Scan(&m); err != nil {
+			t.Fatal(err)
+		}
+		methods = append(methods, m)
+	}
+	if err := rows.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if len(methods) == 0 {
+		t.Log("PostgreSQL before 14 has one compression method")
+		return
+	}
+	want := "pglz"
+	if slices.Contains(methods, "lz4") {
+		want = "lz4"
+	}
+	var got sql.NullString
+	if err := s.sql.QueryRow("SELECT pg_column_compression(b.body) FROM entity_bodies b JOIN entities e ON e.id = b.entity_id WHERE e.name = $1", name).Scan(&got); err != nil {
+		t.Fatal(err)
+	}
+	if got.String != want {
+		t.Errorf("%s's body is compressed with %q, want %q (the server has %v)", name, got.String, want, methods)
+	}
 }
 
 // TestPlainBodiesOfAnOlderDatabaseReadBack: a body stored as JSON text (a
