@@ -364,6 +364,31 @@ func TestFirstVersionsAreWrittenWithTheirEntities(t *testing.T) {
 	})
 }
 
+// TestFirstVersionsGivePostgreSQLStatistics: a new database's first
+// versions leave PostgreSQL statistics on api_versions, without which
+// every later batch of a cold load read the whole table to find which of
+// its APIs had versions.
+func TestFirstVersionsGivePostgreSQLStatistics(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		r := newRig(t, st)
+		if !r.hist.pg {
+			t.Skip("SQLite's planner needs no statistics to probe the index")
+		}
+		files := map[string]string{}
+		for i := range 30 {
+			files[fmt.Sprintf("file:/srv/a%03d.yaml", i)] = apiFile(fmt.Sprintf("a%03d", i), recPets)
+		}
+		r.sync(files)
+		var tuples float64
+		if err := st.DB().QueryRow("SELECT reltuples FROM pg_class WHERE oid = 'api_versions'::regclass").Scan(&tuples); err != nil {
+			t.Fatal(err)
+		}
+		if tuples != 30 {
+			t.Errorf("PostgreSQL's statistics count %v rows in api_versions, want the 30 first versions", tuples)
+		}
+	})
+}
+
 // TestRecorderNullPathItemsAreADiffFailure: an edit that leaves an
 // OpenAPI 3 definition's path items null is a version whose diff fails, as
 // any definition that cannot be loaded is (the webhooks tell of it as

@@ -16,6 +16,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/uptrace/bun"
@@ -79,6 +80,8 @@ type Store struct {
 
 	firstsMu sync.Mutex
 	firsts   map[int]*sql.Stmt // insertFirstVersions' statements by row count
+
+	analysed atomic.Bool // statsAfterFirsts has run (or was not needed)
 }
 
 // EntityReader reads the current definition of a version stored without
