@@ -6,7 +6,9 @@
 -- and decompresses faster for every read of a body. The method is kept
 -- with each stored value, so bodies written before stay readable as they
 -- are, and a replica still running an older binary reads and writes plain
--- TEXT as before. lz4 needs PostgreSQL 14 and a server built with it
+-- TEXT as before. The ALTER changes the column's definition only: nothing
+-- is rewritten, and its exclusive lock on entity_bodies lasts as long as
+-- the catalog update. lz4 needs PostgreSQL 14 and a server built with it
 -- (Debian's, the official images' and the managed services' are); without
 -- either, bodies stay pglz.
 DO $$
