@@ -1,6 +1,7 @@
 package appplugin
 
 import (
+	"context"
 	"net/http"
 	"net/url"
 
@@ -72,6 +73,12 @@ func APIDocsModule() portico.Feature {
 		if err != nil {
 			return err
 		}
+		// The backend cancels the run's context before it closes the
+		// database: a search index build in progress stops then.
+		r.RegisterInit(func(ctx context.Context) error {
+			context.AfterFunc(ctx, h.Close)
+			return nil
+		})
 		if x != nil {
 			x.apidocs = h
 		}

@@ -76,6 +76,11 @@ type Handler struct {
 	graphql map[string]string
 }
 
+// Close stops the handler's background work (an operation search index
+// build) and waits for it, so that the store can be closed after it.
+// Searches after it answer with an error.
+func (h *Handler) Close() { h.index.close() }
+
 // New builds the handler; Register calls it.
 func New(opts Options) (*Handler, error) {
 	if opts.Store == nil {

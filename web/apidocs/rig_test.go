@@ -89,6 +89,9 @@ func newRigOn(tb testing.TB, driver string, opts Options, apis ...testAPI) *rig 
 	if err != nil {
 		tb.Fatal(err)
 	}
+	// Before the store closes (cleanups run last first): a search starts
+	// an index build that outlives its request.
+	tb.Cleanup(h.Close)
 	return &rig{e: e, h: h, store: st}
 }
 

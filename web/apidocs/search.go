@@ -59,6 +59,12 @@ type opIndex struct {
 
 	pageSize int          // APIs read per store query: buildPageSize
 	indexed  atomic.Int64 // definitions decoded, for tests
+
+	// ctx is every build's parent; close cancels it and waits for builds
+	// (builds) to end, so that none reads a store being closed.
+	ctx    context.Context
+	cancel context.CancelFunc
+	builds sync.WaitGroup
 }
 
 // indexedAPI is one entity version's operations in the index, compact:
@@ -389,7 +395,17 @@ const (
 const buildPageSize = 200
 
 func newOpIndex(h *Handler) *opIndex {
-	return &opIndex{h: h, wait: searchWait, pageSize: buildPageSize}
+	x := &opIndex{h: h, wait: searchWait, pageSize: buildPageSize}
+	x.ctx, x.cancel = context.WithCancel(context.Background())
+	return x
+}
+
+// close stops a running build, waits for it to end and starts no other.
+func (x *opIndex) close() {
+	x.mu.Lock()
+	x.cancel()
+	x.mu.Unlock()
+	x.builds.Wait()
 }
 
 // opResults is a search's answer: hits, or the progress of the build that
@@ -470,10 +486,15 @@ func (x *opIndex) current(ctx context.Context) (apis []*indexedAPI, stale bool, 
 	}
 	done := x.building
 	if done == nil {
+		if err := x.ctx.Err(); err != nil {
+			x.mu.Unlock()
+			return nil, false, nil, err // closed: the server is stopping
+		}
 		done = make(chan struct{})
 		x.building = done
 		x.done.Store(0)
 		x.total.Store(0)
+		x.builds.Add(1)
 		go x.rebuild(gen, done)
 	}
 	prev := x.apis
@@ -506,14 +527,19 @@ func (x *opIndex) current(ctx context.Context) (apis []*indexedAPI, stale bool, 
 // rebuild builds the index for store generation gen (read before the build
 // starts, so a commit during the build triggers another) and publishes it.
 func (x *opIndex) rebuild(gen uint64, done chan struct{}) {
+	defer x.builds.Done()
 	defer close(done)
-	ctx, cancel := context.WithTimeout(context.Background(), buildTimeout)
+	ctx, cancel := context.WithTimeout(x.ctx, buildTimeout)
 	defer cancel()
 	start := time.Now()
 	apis, ops, err := x.build(ctx)
 	x.mu.Lock()
 	defer x.mu.Unlock()
 	x.building, x.buildErr = nil, err
+	if err != nil && x.ctx.Err() != nil {
+		x.h.log.Info("operation search index build stopped: the server is stopping")
+		return
+	}
 	if err != nil {
 		x.h.log.Error("build the operation search index", "err", err)
 		return

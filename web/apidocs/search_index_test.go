@@ -304,3 +304,31 @@ func TestIndexedAPIManyOperations(t *testing.T) {
 		t.Errorf("things/69: matched %v", got)
 	}
 }
+
+// TestCloseStopsTheSearchIndexBuild: a search whose client is gone still
+// starts an index build, which outlives the request; Close waits for it
+// (the server closes the store after), and no search starts another.
+func TestCloseStopsTheSearchIndexBuild(t *testing.T) {
+	r := newRig(t, Options{Policy: enabled()}, testAPI{name: "payments", definition: testdata(t, "oas30.json")})
+	gone, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := r.h.index.Search(gone, "refund"); err == nil {
+		t.Fatal("a search whose client is gone answered")
+	}
+	r.h.Close()
+	r.h.index.mu.Lock()
+	building := r.h.index.building
+	r.h.index.mu.Unlock()
+	if building != nil {
+		t.Error("a build still runs after Close")
+	}
+	if _, err := r.h.index.Search(context.Background(), "refund"); err == nil {
+		t.Error("a search after Close answered")
+	}
+	r.h.index.mu.Lock()
+	building = r.h.index.building
+	r.h.index.mu.Unlock()
+	if building != nil {
+		t.Error("a search after Close started a build")
+	}
+}
