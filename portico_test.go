@@ -441,3 +441,51 @@ func TestAppPluginReportsABadAuthSection(t *testing.T) {
 		t.Fatalf("Run() = %v, want the auth section's error from the app plugin", err)
 	}
 }
+
+// TestOnStopRunsBeforeTheDatabaseCloses: what a feature registers with
+// OnStop runs at shutdown after the run's context is cancelled and while
+// the store still answers, last registered first; the apidocs module stops
+// its search index build there.
+func TestOnStopRunsBeforeTheDatabaseCloses(t *testing.T) {
+	b, _ := testBackend(t)
+	var (
+		runCtx    context.Context
+		order     []string
+		cancelled bool
+		storeErr  = errors.New("the stop did not run")
+	)
+	b.Add(portico.NewPlugin("probe", func(r portico.PluginRegistrar) error {
+		s := r.Services()
+		r.RegisterInit(func(ctx context.Context) error {
+			runCtx = ctx
+			return nil
+		})
+		s.OnStop(func() { order = append(order, "first") })
+		s.OnStop(func() {
+			order = append(order, "second")
+			cancelled = runCtx.Err() != nil
+			_, storeErr = s.Store.Query(context.Background(), catalog.Query{Limit: 1})
+		})
+		return nil
+	}))
+	ctx, cancel := context.WithCancel(context.Background())
+	errc := make(chan error, 1)
+	go func() { errc <- b.Run(ctx) }()
+	<-b.Ready()
+	if len(order) != 0 {
+		t.Fatalf("stops ran before shutdown: %v", order)
+	}
+	cancel()
+	if err := <-errc; err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(order, []string{"second", "first"}) {
+		t.Errorf("stops ran in the order %v, want the last registered first", order)
+	}
+	if !cancelled {
+		t.Error("a stop ran before the run's context was cancelled")
+	}
+	if storeErr != nil {
+		t.Errorf("the store did not answer a stop: %v", storeErr)
+	}
+}

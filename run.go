@@ -12,6 +12,7 @@ import (
 	"os"
 	"runtime/debug"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/porticohq/portico/catalog"
@@ -43,6 +44,9 @@ type runtime struct {
 	// memory is what the start-up line says of the soft memory limit
 	// (setMemoryLimit), when Run set one.
 	memory []any
+
+	stopMu sync.Mutex
+	stops  []func() // Services.OnStop, in registration order
 }
 
 func (b *Backend) run(ctx context.Context) error {
@@ -61,6 +65,7 @@ func (b *Backend) run(ctx context.Context) error {
 		// before the database closes under them.
 		cancel()
 		rt.scheduler.Wait()
+		rt.stop()
 		rt.close()
 	}()
 	if err := reg.register(rt.services); err != nil {
@@ -294,6 +299,24 @@ func (rt *runtime) services(pluginID, moduleID string) *Services {
 		Web:       rt.web,
 		Readiness: rt.readiness,
 		Demo:      rt.demo,
+		OnStop:    rt.onStop,
+	}
+}
+
+func (rt *runtime) onStop(stop func()) {
+	rt.stopMu.Lock()
+	defer rt.stopMu.Unlock()
+	rt.stops = append(rt.stops, stop)
+}
+
+// stop runs what features registered with OnStop, last first.
+func (rt *runtime) stop() {
+	rt.stopMu.Lock()
+	stops := rt.stops
+	rt.stops = nil
+	rt.stopMu.Unlock()
+	for i := len(stops) - 1; i >= 0; i-- {
+		stops[i]()
 	}
 }
 

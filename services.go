@@ -67,4 +67,10 @@ type Services struct {
 	// Demo is true when Portico runs with no configuration at all and
 	// serves the embedded demo catalog.
 	Demo bool
+	// OnStop registers stop to run when the backend shuts down: after the
+	// run's context is cancelled and scheduled tasks have ended, before
+	// the database closes, last registered first. A feature stops there
+	// what it started in the background and waits for it; stop must
+	// return promptly.
+	OnStop func(stop func())
 }

@@ -1,7 +1,6 @@
 package appplugin
 
 import (
-	"context"
 	"net/http"
 	"net/url"
 
@@ -73,12 +72,9 @@ func APIDocsModule() portico.Feature {
 		if err != nil {
 			return err
 		}
-		// The backend cancels the run's context before it closes the
-		// database: a search index build in progress stops then.
-		r.RegisterInit(func(ctx context.Context) error {
-			context.AfterFunc(ctx, h.Close)
-			return nil
-		})
+		// A search index build in progress stops, and is waited for,
+		// before the database closes.
+		s.OnStop(h.Close)
 		if x != nil {
 			x.apidocs = h
 		}
