@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"log/slog"
 	"strings"
 	"time"
 )
@@ -231,11 +232,11 @@ func (s *Store) insertFirstVersions(ctx context.Context, tx *sql.Tx, versions []
 		}
 		versions = versions[n:]
 	}
-	return s.statsAfterFirsts(ctx, tx)
+	return nil
 }
 
-// statsAfterFirsts gives PostgreSQL statistics on api_versions the first
-// time this process inserts first versions into a table that has none
+// statsAfterFirsts gives PostgreSQL statistics on api_versions after the
+// first time this process inserts first versions into a table that has none
 // (never analysed: a new database). Without them the planner guesses
 // that each of a batch's 400 keys matches 0.5 % of the table and reads
 // all of it for versioned's lookup: during a cold load of 100,000 APIs
@@ -243,27 +244,61 @@ func (s *Store) insertFirstVersions(ctx context.Context, tx *sql.Tx, versions []
 // (0.02 s at 10,000), growing with the square of the catalog. Sampled
 // after the first batch, entity_key is all distinct, which PostgreSQL
 // keeps as a fraction of the rows, so the estimate (one row per key)
-// stays right as the table grows and the lookup probes the index. It
-// runs in the writer's transaction (ANALYZE may, unlike VACUUM), once:
-// a role that does not own the table gets a warning from PostgreSQL and
-// leaves it to autovacuum.
-func (s *Store) statsAfterFirsts(ctx context.Context, tx *sql.Tx) error {
+// stays right as the table grows and the lookup probes the index.
+//
+// It runs in the writer's transaction (ANALYZE may, unlike VACUUM), so it
+// must neither take long nor fail the write: only while the table is
+// small (a table without statistics can be large after pg_upgrade, which
+// does not carry them; autovacuum or the operator's vacuumdb --analyze
+// gives them), waiting at most a second for its lock (a manual VACUUM of
+// the table holds it), inside a savepoint that a failure (a lock not
+// granted, a role that does not own the table) rolls back, with a
+// warning, instead of the write. Once per process.
+func (s *Store) statsAfterFirsts(ctx context.Context, tx *sql.Tx, log *slog.Logger) error {
 	if !s.pg || s.analysed.Load() {
 		return nil
 	}
 	s.analysed.Store(true)
 	var tuples float64 // -1 (PostgreSQL 14+) or 0: never analysed or vacuumed
-	if err := tx.QueryRowContext(ctx, "SELECT reltuples FROM pg_class WHERE oid = 'api_versions'::regclass").Scan(&tuples); err != nil {
+	var size int64
+	if err := tx.QueryRowContext(ctx, "SELECT reltuples, pg_relation_size(oid) FROM pg_class WHERE oid = 'api_versions'::regclass").Scan(&tuples, &size); err != nil {
 		return fmt.Errorf("api versions statistics: %w", err)
 	}
-	if tuples > 0 {
+	if tuples > 0 || size > analyseInWriteMax {
 		return nil
 	}
-	if _, err := tx.ExecContext(ctx, "ANALYZE api_versions"); err != nil {
+	var lockTimeout string
+	if err := tx.QueryRowContext(ctx, "SELECT current_setting('lock_timeout')").Scan(&lockTimeout); err != nil {
+		return fmt.Errorf("api versions statistics: %w", err)
+	}
+	if _, err := tx.ExecContext(ctx, "SAVEPOINT api_versions_stats"); err != nil {
+		return fmt.Errorf("api versions statistics: %w", err)
+	}
+	_, err := tx.ExecContext(ctx, "SET LOCAL lock_timeout = '1s'")
+	if err == nil {
+		_, err = tx.ExecContext(ctx, "ANALYZE api_versions")
+	}
+	if err != nil {
+		// Rolling back to the savepoint undoes the lock timeout too.
+		if _, rerr := tx.ExecContext(ctx, "ROLLBACK TO SAVEPOINT api_versions_stats"); rerr != nil {
+			return fmt.Errorf("api versions statistics: %w", errors.Join(err, rerr))
+		}
+		log.Warn("api history: no statistics on api_versions yet; autovacuum will gather them", "err", err)
+		return nil
+	}
+	if _, err := tx.ExecContext(ctx, "RELEASE SAVEPOINT api_versions_stats"); err != nil {
+		return fmt.Errorf("api versions statistics: %w", err)
+	}
+	if _, err := tx.ExecContext(ctx, "SELECT set_config('lock_timeout', $1, true)", lockTimeout); err != nil {
 		return fmt.Errorf("api versions statistics: %w", err)
 	}
 	return nil
 }
+
+// analyseInWriteMax is the largest api_versions table statsAfterFirsts
+// analyses in a write: 8 MB, some 30,000 first versions, which ANALYZE
+// samples in well under a second.
+const analyseInWriteMax = 8 << 20
 
 // firstsPerStmt is how many first versions one INSERT writes.
 const firstsPerStmt = 50

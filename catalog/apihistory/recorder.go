@@ -196,6 +196,11 @@ func (r *Recorder) beforeWrite(ctx context.Context, tx *sql.Tx, writing []store.
 		if err := r.hist.insertFirstVersions(ctx, tx, firsts); err != nil {
 			return fmt.Errorf("api history: %w", err)
 		}
+		if len(firsts) > 0 {
+			if err := r.hist.statsAfterFirsts(ctx, tx, r.log); err != nil {
+				return fmt.Errorf("api history: %w", err)
+			}
+		}
 	}
 	if len(noted) == 0 {
 		return nil

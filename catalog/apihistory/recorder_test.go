@@ -389,6 +389,45 @@ func TestFirstVersionsGivePostgreSQLStatistics(t *testing.T) {
 	})
 }
 
+// TestStatisticsThatCannotBeGatheredDoNotFailTheWrite: while another
+// session holds a lock ANALYZE needs (a manual VACUUM would), the first
+// versions are written anyway, after a wait of at most a second, and
+// the write's own lock timeout is left as it was.
+func TestStatisticsThatCannotBeGatheredDoNotFailTheWrite(t *testing.T) {
+	storetest.Each(t, func(t *testing.T, st *store.Store) {
+		r := newRig(t, st)
+		if !r.hist.pg {
+			t.Skip("PostgreSQL only")
+		}
+		ctx := context.Background()
+		holder, err := st.DB().Conn(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer holder.Close()
+		if _, err := holder.ExecContext(ctx, "BEGIN"); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := holder.ExecContext(ctx, "LOCK TABLE api_versions IN SHARE UPDATE EXCLUSIVE MODE"); err != nil {
+			t.Fatal(err)
+		}
+		r.sync(map[string]string{"file:/srv/a.yaml": apiFile("a", recPets)})
+		if _, err := holder.ExecContext(ctx, "ROLLBACK"); err != nil {
+			t.Fatal(err)
+		}
+		if tl := r.versions("api:default/a"); len(tl) != 1 {
+			t.Fatalf("versions of a: %+v", tl)
+		}
+		var tuples float64
+		if err := st.DB().QueryRow("SELECT reltuples FROM pg_class WHERE oid = 'api_versions'::regclass").Scan(&tuples); err != nil {
+			t.Fatal(err)
+		}
+		if tuples > 0 {
+			t.Errorf("statistics were gathered under the other session's lock: reltuples %v", tuples)
+		}
+	})
+}
+
 // TestRecorderNullPathItemsAreADiffFailure: an edit that leaves an
 // OpenAPI 3 definition's path items null is a version whose diff fails, as
 // any definition that cannot be loaded is (the webhooks tell of it as
