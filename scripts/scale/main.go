@@ -171,8 +171,8 @@ func (r *run) measure() (result, error) {
 
 	fmt.Printf("N=%d %s: cold start\n", r.n, r.db)
 	// The previous run wrote up to 3 GB (the 100,000-API SQLite file and
-	// its WAL); the kernel writing that back during this run's ingest
-	// added 10-20 % to it. Every start begins with nothing left to write.
+	// its WAL); the kernel writing that back would compete with this
+	// run's ingest. Every start begins with nothing left to write.
 	syscall.Sync()
 	if res.cold, err = r.start(ctx); err != nil {
 		return res, err
