@@ -66,11 +66,13 @@ func (sqliteDialect) snapshot() *sql.TxOptions { return &sql.TxOptions{ReadOnly:
 // would not pick it over the table's rowid on its own.
 func (sqliteDialect) narrowEntities() string { return " FROM entities e INDEXED BY entities_page" }
 
+// probeFence is nothing: SQLite needs no fence to walk in index order
+// (walk_test.go checks its plan).
+func (sqliteDialect) probeFence() string { return "" }
+
 // refKeyPrefix is a range, which bounds an index walk: SQLite compares text
 // bytewise (BINARY), so [prefix, prefix with its last byte incremented)
 // holds exactly the strings starting with prefix.
-func (sqliteDialect) probeFence() string { return "" }
-
 func (sqliteDialect) refKeyPrefix(col, prefix string) (string, []any) {
 	end := prefix[:len(prefix)-1] + string(prefix[len(prefix)-1]+1)
 	return "(" + col + " >= ? AND " + col + " < ?)", []any{prefix, end}

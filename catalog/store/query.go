@@ -143,9 +143,11 @@ func (s *Store) Query(ctx context.Context, q catalog.Query) (catalog.Page, error
 	// any query: a total counted while a write commits is kept under the
 	// generation it was counted in. (On PostgreSQL the generation is the
 	// read snapshot's own, snapshotGeneration.)
-	cnt := s.countOf(w)
+	var cnt countQuery
 	if wk != nil {
-		cnt = s.walkCountOf(wk)
+		cnt = s.newCountQuery(wk.count(s.dialect))
+	} else {
+		cnt = s.countOf(w)
 	}
 	// The count, the page's ids and their bodies are one snapshot, so that
 	// a write committing between them cannot make the total disagree with
@@ -247,13 +249,12 @@ type countQuery struct {
 
 // countOf is the count query of w, taken before w's queries run.
 func (s *Store) countOf(w *whereBuilder) countQuery {
-	q := s.dialect.rebind("SELECT count(*)" + w.from() + w.clause())
-	return countQuery{sql: q, args: w.args, key: cacheKey(q, w.args), gen: s.Generation(), ttl: s.cacheTTL()}
+	return s.newCountQuery(s.dialect.rebind("SELECT count(*)"+w.from()+w.clause()), w.args)
 }
 
-// walkCountOf is the count query of a walk, taken before its queries run.
-func (s *Store) walkCountOf(wk *walk) countQuery {
-	q, args := wk.count(s.dialect)
+// newCountQuery is the count query q with args (a filter's or a walk's),
+// keyed under the store's generation now.
+func (s *Store) newCountQuery(q string, args []any) countQuery {
 	return countQuery{sql: q, args: args, key: cacheKey(q, args), gen: s.Generation(), ttl: s.cacheTTL()}
 }
 
