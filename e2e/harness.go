@@ -134,9 +134,10 @@ func Testdata(name string) string {
 // app-config.yaml) plus a second config file that sets backend.listen to a
 // free loopback port, app.baseUrl and backend.baseUrl to match, and the
 // database to SQLite in t.TempDir() — later config files override earlier
-// ones, as in Backstage. It waits for /readyz and returns the base URL.
-// The process is stopped with SIGTERM when the test ends; its output is in
-// the test log when the test fails.
+// ones, as in Backstage — and turns access logs on. It waits for /readyz
+// and returns the base URL. The process is stopped with SIGTERM when the
+// test ends; its output, with every request it answered, is in the test
+// log when the test fails.
 func StartPortal(t testing.TB, configYAML string) string {
 	t.Helper()
 	return startConfigured(t, buildBinary(t), []string{"serve"}, configYAML, "/readyz")
@@ -175,6 +176,8 @@ func startConfigured(t testing.TB, bin string, args []string, configYAML, probe 
   baseUrl: %[1]s
 backend:
   baseUrl: %[1]s
+  logging:
+    accessLog: true
   listen:
     host: 127.0.0.1
     port: %[2]d
