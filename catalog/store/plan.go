@@ -356,6 +356,13 @@ func (wk *walk) count(dl dialect) (string, []any) {
 	return dl.rebind("SELECT count(*)" + from), args
 }
 
+// ids lists the entity ids of the walk's driver's run with its kinds
+// tested, not its other terms (walkCount looks those up).
+func (wk *walk) ids(dl dialect) (string, []any) {
+	from, args := (&walk{driver: wk.driver, kinds: wk.kinds}).where(dl)
+	return dl.rebind("SELECT s.entity_id" + from), args
+}
+
 // page is the walk's page query: the entity ids and ref keys of up to limit
 // matches after offset, past (or, before, ahead of) the cursor key.
 func (wk *walk) page(dl dialect, key string, before bool, limit, offset int) (string, []any) {

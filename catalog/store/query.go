@@ -171,7 +171,12 @@ func (s *Store) Query(ctx context.Context, q catalog.Query) (catalog.Page, error
 	// walk reads only the page, and counts from the index apart.
 	withTotal := !counted && driven && at == nil && wk == nil
 	if !counted && !withTotal {
-		if total, err = s.count(ctx, cnt); err != nil {
+		if wk != nil {
+			total, err = s.walkCount(ctx, wk, cnt)
+		} else {
+			total, err = s.count(ctx, cnt)
+		}
+		if err != nil {
 			return catalog.Page{}, err
 		}
 	}

@@ -163,6 +163,7 @@ func BenchmarkQueryUncached(b *testing.B) {
 					s.counts.reset()
 					if cold {
 						s.estimates.reset()
+						s.idSets.reset()
 					}
 					start := time.Now()
 					if _, err := s.Query(ctx, catalog.Query{Filter: filter(r), Limit: 5 + r.IntN(20), Offset: r.IntN(20)}); err != nil {

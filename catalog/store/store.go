@@ -98,6 +98,9 @@ type Store struct {
 	// estimates bounds how many entities one filter condition matches,
 	// to pick the condition a query is driven by (plan.go).
 	estimates genCache[int]
+	// idSets keeps the entity ids of walked conditions, for totals
+	// (idsets.go).
+	idSets idSets
 
 	// bulkLoads counts the bulk loads under way (bulk.go), guarded by
 	// bulkMu.

@@ -19,6 +19,7 @@ import (
 	"io"
 	"math/rand/v2"
 	"net/http"
+	"net/url"
 	"os"
 	"slices"
 	"strconv"
@@ -37,6 +38,7 @@ func main() {
 	pid := flag.Int("pid", 0, "the server's process id, for its CPU time")
 	pgdb := flag.String("pgdb", "", "PostgreSQL database whose backends' CPU time is added")
 	label := flag.String("label", "", "label printed with the figures")
+	slowest := flag.Int("slowest", 0, "also print the n slowest requests, with their order in the run")
 	flag.Parse()
 	if *base == "" {
 		fatal(fmt.Errorf("-base is required"))
@@ -49,6 +51,12 @@ func main() {
 
 	next := mix(*seed)
 	lat := make([]time.Duration, 0, *requests)
+	type request struct {
+		i    int
+		path string
+		took time.Duration
+	}
+	var all []request
 	cpu0, db0 := cpuOf(*pid), backends(pg, *pgdb)
 	for range *requests {
 		path := next()
@@ -57,6 +65,7 @@ func main() {
 			fatal(err)
 		}
 		lat = append(lat, time.Since(start))
+		all = append(all, request{len(all), path, lat[len(lat)-1]})
 	}
 	cpu1, db1 := cpuOf(*pid), backends(pg, *pgdb)
 	var dbCPU float64
@@ -65,6 +74,11 @@ func main() {
 	}
 	slices.Sort(lat)
 	ms := func(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+	slices.SortFunc(all, func(a, b request) int { return int(b.took - a.took) })
+	for _, r := range all[:min(*slowest, len(all))] {
+		u, _ := url.QueryUnescape(r.path)
+		fmt.Printf("  #%d %.2f ms %s\n", r.i, ms(r.took), u)
+	}
 	per := float64(1000) / float64(*requests)
 	fmt.Printf("%s seed=%d p50=%.2f ms p99=%.2f ms server-cpu/1000=%.2f s pg-cpu/1000=%.2f s\n", *label, *seed,
 		ms(lat[len(lat)*50/100]), ms(lat[min(len(lat)-1, len(lat)*99/100)]), (cpu1-cpu0)*per, dbCPU*per)
