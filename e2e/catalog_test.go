@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"regexp"
 	"testing"
+	"time"
 
 	"github.com/playwright-community/playwright-go"
 )
@@ -123,4 +124,42 @@ func TestCatalogFiltersWithoutJavaScript(t *testing.T) {
 		}
 	}
 	Screenshot(t, page, "catalog-no-js")
+}
+
+// TestQuickFilterClicksAllCount checks three filters while the portal's
+// answers are slow (held back 600 ms each): the URL and the results end up
+// with all three. htmx's default sync kept only the first waiting request
+// and dropped the third click, which stayed checked but unapplied.
+func TestQuickFilterClicksAllCount(t *testing.T) {
+	page := NewPage(t)
+	base := StartPortal(t, catalogConfig())
+	expect := playwright.NewPlaywrightAssertions(10000)
+	step := func(name string, err error) {
+		t.Helper()
+		if err != nil {
+			Screenshot(t, page, "failed-"+name)
+			t.Fatalf("%s: %v", name, err)
+		}
+	}
+	_, err := page.Goto(base + "/catalog")
+	step("open the catalog", err)
+	rows := page.Locator(`[data-testid="result-row"]`)
+	step("entities listed", expect.Locator(rows.First()).ToBeVisible())
+	step("slow answers", page.Route(regexp.MustCompile(`/catalog\?`), func(r playwright.Route) {
+		time.Sleep(600 * time.Millisecond)
+		_ = r.Continue()
+	}))
+	step("kind=API", page.Locator(`[data-testid="facet-kind"] input[value="api" i]`).Check())
+	step("lifecycle=production", page.Locator(`[data-testid="facet-lifecycle-production"]`).Check())
+	step("tag=rest", page.Locator(`[data-testid="facet-tag-rest"]`).Check())
+	step("all three in the URL", page.WaitForURL(func(u string) bool {
+		return regexp.MustCompile(`(?i)[?&]kind=api(&|$)`).MatchString(u) &&
+			regexp.MustCompile(`[?&]lifecycle=production(&|$)`).MatchString(u) &&
+			regexp.MustCompile(`[?&]tag=rest(&|$)`).MatchString(u)
+	}, playwright.PageWaitForURLOptions{Timeout: playwright.Float(10000)}))
+	step("one result", expect.Locator(rows).ToHaveCount(1))
+	step("the Payments API", expect.Locator(rows).ToContainText("Payments API"))
+	for _, f := range []string{`[data-testid="facet-kind"] input[value="api" i]`, `[data-testid="facet-lifecycle-production"]`, `[data-testid="facet-tag-rest"]`} {
+		step("still checked: "+f, expect.Locator(page.Locator(f)).ToBeChecked())
+	}
 }
