@@ -52,13 +52,7 @@ func TestAPIDocsPetstoreTryItOut(t *testing.T) {
 	page := NewPage(t, playwright.BrowserNewContextOptions{Permissions: []string{"clipboard-read", "clipboard-write"}})
 	base := startDemoPortal(t)
 	expect := playwright.NewPlaywrightAssertions(10000)
-	step := func(name string, err error) {
-		t.Helper()
-		if err != nil {
-			Screenshot(t, page, "failed-"+name)
-			t.Fatalf("%s: %v", name, err)
-		}
-	}
+	step := Steps(t, page, "")
 	defURL := base + "/catalog/default/api/petstore/definition"
 	_, err := page.Goto(defURL)
 	step("open the definition", err)

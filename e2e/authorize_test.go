@@ -99,13 +99,7 @@ apiDocs:
 
 	page := NewPage(t)
 	expect := playwright.NewPlaywrightAssertions(10000)
-	step := func(name string, err error) {
-		t.Helper()
-		if err != nil {
-			Screenshot(t, page, "failed-authorize-"+strings.ReplaceAll(name, " ", "-"))
-			t.Fatalf("%s: %v", name, err)
-		}
-	}
+	step := Steps(t, page, "authorize-")
 	_, err := page.Goto(base + "/catalog/default/api/authz/definition")
 	step("open the definition", err)
 	panel := page.Locator(`[data-testid="authorize"]`)

@@ -320,6 +320,18 @@ func Screenshot(t testing.TB, page playwright.Page, name string) string {
 	return path
 }
 
+// Steps returns a browser test's step: a step whose err is not nil takes a
+// screenshot named failed-<prefix><name> and ends the test.
+func Steps(t testing.TB, page playwright.Page, prefix string) func(name string, err error) {
+	return func(name string, err error) {
+		t.Helper()
+		if err != nil {
+			Screenshot(t, page, "failed-"+prefix+name)
+			t.Fatalf("%s: %v", name, err)
+		}
+	}
+}
+
 // referrerPolicies are the Referrer-Policy values that never send a path to
 // another origin.
 var referrerPolicies = []string{"no-referrer", "same-origin", "strict-origin", "strict-origin-when-cross-origin"}

@@ -33,13 +33,7 @@ func TestCatalogBrowsing(t *testing.T) {
 func walkCatalog(t *testing.T, page playwright.Page, base string) {
 	expect := playwright.NewPlaywrightAssertions(5000)
 
-	step := func(name string, err error) {
-		t.Helper()
-		if err != nil {
-			Screenshot(t, page, "failed-"+name)
-			t.Fatalf("%s: %v", name, err)
-		}
-	}
+	step := Steps(t, page, "")
 
 	_, err := page.Goto(base + "/")
 	step("open home", err)
@@ -134,13 +128,7 @@ func TestQuickFilterClicksAllCount(t *testing.T) {
 	page := NewPage(t)
 	base := StartPortal(t, catalogConfig())
 	expect := playwright.NewPlaywrightAssertions(10000)
-	step := func(name string, err error) {
-		t.Helper()
-		if err != nil {
-			Screenshot(t, page, "failed-"+name)
-			t.Fatalf("%s: %v", name, err)
-		}
-	}
+	step := Steps(t, page, "")
 	_, err := page.Goto(base + "/catalog")
 	step("open the catalog", err)
 	rows := page.Locator(`[data-testid="result-row"]`)

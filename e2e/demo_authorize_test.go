@@ -28,13 +28,7 @@ func TestDemoAuthorizeThenCallSecuredOperations(t *testing.T) {
 	page := NewPage(t, playwright.BrowserNewContextOptions{Permissions: []string{"clipboard-read", "clipboard-write"}})
 	base := startDemoPortal(t)
 	expect := playwright.NewPlaywrightAssertions(10000)
-	step := func(name string, err error) {
-		t.Helper()
-		if err != nil {
-			Screenshot(t, page, "failed-demo-authorize-"+strings.ReplaceAll(name, " ", "-"))
-			t.Fatalf("%s: %v", name, err)
-		}
-	}
+	step := Steps(t, page, "demo-authorize-")
 	_, err := page.Goto(base + "/catalog/default/api/petstore/definition")
 	step("open the definition", err)
 	panel := page.Locator(`[data-testid="authorize"]`)

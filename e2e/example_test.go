@@ -86,13 +86,7 @@ func TestExampleCustomBackendFrobsTab(t *testing.T) {
 	waitForEntity(t, base, "component", "billing")
 
 	expect := playwright.NewPlaywrightAssertions(5000)
-	step := func(name string, err error) {
-		t.Helper()
-		if err != nil {
-			Screenshot(t, page, "failed-"+name)
-			t.Fatalf("%s: %v", name, err)
-		}
-	}
+	step := Steps(t, page, "")
 	billing := base + "/catalog/default/component/billing"
 
 	// The module's tab is in the tab bar of a component page.

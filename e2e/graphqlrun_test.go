@@ -63,13 +63,7 @@ apiDocs:
 	for _, scheme := range []*playwright.ColorScheme{playwright.ColorSchemeLight, playwright.ColorSchemeDark} {
 		page := NewPage(t, playwright.BrowserNewContextOptions{Viewport: &playwright.Size{Width: 390, Height: 844}, ColorScheme: scheme})
 		expect := playwright.NewPlaywrightAssertions(10000)
-		step := func(name string, err error) {
-			t.Helper()
-			if err != nil {
-				Screenshot(t, page, "failed-graphql-"+strings.ReplaceAll(name, " ", "-"))
-				t.Fatalf("%s: %v", name, err)
-			}
-		}
+		step := Steps(t, page, "graphql-")
 		_, err := page.Goto(base + "/catalog/default/api/pets-graphql/definition")
 		step("open", err)
 		runner := page.Locator(`[data-testid="graphql-runner"]`)

@@ -120,13 +120,7 @@ apiDocs:
 
 	page := NewPage(t)
 	expect := playwright.NewPlaywrightAssertions(10000)
-	step := func(name string, err error) {
-		t.Helper()
-		if err != nil {
-			Screenshot(t, page, "failed-"+name)
-			t.Fatalf("%s: %v", name, err)
-		}
-	}
+	step := Steps(t, page, "")
 	mustGoto(t, page, base+"/")
 	click(t, page, `[data-testid="signin-github"]`)
 	step("signed in", expect.Locator(page.Locator(`[data-testid="user-name"]`)).ToHaveText("Jane Doe"))

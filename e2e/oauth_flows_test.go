@@ -126,13 +126,7 @@ apiDocs:
 
 	page := NewPage(t)
 	expect := playwright.NewPlaywrightAssertions(10000)
-	step := func(name string, err error) {
-		t.Helper()
-		if err != nil {
-			Screenshot(t, page, "failed-pkce-"+strings.ReplaceAll(name, " ", "-"))
-			t.Fatalf("%s: %v", name, err)
-		}
-	}
+	step := Steps(t, page, "pkce-")
 	def := base + "/catalog/default/api/pkce/definition"
 	_, err := page.Goto(def)
 	step("open the definition", err)

@@ -24,13 +24,7 @@ catalog:
 `, filepath.Join(moduleRoot(), "web", "apidocs", "testdata", "e2e-petstore31.yaml")))
 	page := NewPage(t)
 	expect := playwright.NewPlaywrightAssertions(10000)
-	step := func(name string, err error) {
-		t.Helper()
-		if err != nil {
-			Screenshot(t, page, "failed-"+name)
-			t.Fatalf("%s: %v", name, err)
-		}
-	}
+	step := Steps(t, page, "")
 	def := base + "/catalog/default/api/petstore31/definition"
 	_, err := page.Goto(def)
 	step("open", err)

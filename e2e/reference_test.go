@@ -30,13 +30,7 @@ func TestAPIDocsStructuredFormats(t *testing.T) {
 	page := NewPage(t)
 	base := startDemoPortal(t)
 	expect := playwright.NewPlaywrightAssertions(10000)
-	step := func(name string, err error) {
-		t.Helper()
-		if err != nil {
-			Screenshot(t, page, "failed-"+name)
-			t.Fatalf("%s: %v", name, err)
-		}
-	}
+	step := Steps(t, page, "")
 	for _, tc := range []struct {
 		api, item, kind, text string
 	}{

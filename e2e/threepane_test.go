@@ -51,13 +51,7 @@ spec:
 			mode := map[bool]string{true: "dark", false: "light"}[scheme == playwright.ColorSchemeDark]
 			t.Run(fmt.Sprintf("%s-%d", mode, width), func(t *testing.T) {
 				page := NewPage(t, playwright.BrowserNewContextOptions{Viewport: &playwright.Size{Width: width, Height: 844}, ColorScheme: scheme})
-				step := func(name string, err error) {
-					t.Helper()
-					if err != nil {
-						Screenshot(t, page, "failed-"+name)
-						t.Fatalf("%s: %v", name, err)
-					}
-				}
+				step := Steps(t, page, "")
 				_, err := page.Goto(def)
 				step("open", err)
 				ops := page.Locator("#op-list details.op")
@@ -104,13 +98,7 @@ spec:
 
 	t.Run("no-javascript", func(t *testing.T) {
 		page := NewPage(t, playwright.BrowserNewContextOptions{JavaScriptEnabled: playwright.Bool(false), Viewport: &playwright.Size{Width: 1280, Height: 844}})
-		step := func(name string, err error) {
-			t.Helper()
-			if err != nil {
-				Screenshot(t, page, "failed-"+name)
-				t.Fatalf("%s: %v", name, err)
-			}
-		}
+		step := Steps(t, page, "")
 		_, err := page.Goto(def + "?op=op333#op-op333")
 		step("open a deep link", err)
 		step("opened by the server", expect.Locator(page.Locator(`details#op-op333[open] [data-testid="try-form"]`)).ToBeVisible())
