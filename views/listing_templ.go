@@ -14,8 +14,8 @@ import "strconv"
 // Without JavaScript the form submits normally; with htmx it updates only
 // the region and pushes the URL, so every state stays bookmarkable. Filters
 // clicked while an answer is on its way are sent once it arrives, with
-// every box as it is then: htmx's default keeps only the first waiting
-// request and dropped the third quick click.
+// every box as it was at the last click: htmx's default keeps only the
+// first waiting request and dropped the third quick click.
 func ListingPage(p Page, m Listing) templ.Component {
 	return templruntime.GeneratedTemplate(func(templ_7745c5c3_Input templruntime.GeneratedComponentInput) (templ_7745c5c3_Err error) {
 		templ_7745c5c3_W, ctx := templ_7745c5c3_Input.Writer, templ_7745c5c3_Input.Context

@@ -5,7 +5,6 @@ import (
 	"context"
 	"fmt"
 	"slices"
-	"sync"
 )
 
 // A walk's total with other conditions (owner and lifecycle, say) is
@@ -16,108 +15,61 @@ import (
 // 6–9 ms on PostgreSQL (issue 15, item 8). A lifecycle's set (33,000 ids
 // there) takes 14–39 ms to read once, then serves every team's total.
 const (
-	// idSetCap bounds one condition's set; a larger one is counted in SQL.
+	// idSetCap bounds the index entries read for one condition's set; a
+	// condition with more is counted in SQL.
 	idSetCap = 100_000
 	// idSetBudget bounds the ids one generation keeps (8 MB).
 	idSetBudget = 1 << 20
 )
 
-// idSets keeps sorted entity-id sets of search conditions for one
-// generation, like genCache; a nil set marks a condition too large to
-// keep, so that it is not read again in that generation.
-type idSets struct {
-	mu    sync.Mutex
-	gen   uint64
-	m     map[string][]int64
-	total int
-	// maxSet and budget replace idSetCap and idSetBudget when set (tests).
-	maxSet, budget int
-}
+// Store.idSets keeps sorted entity-id sets of search conditions: one
+// generation's, at most idSetBudget ids in all (a set past it starts the
+// cache over). A nil set marks a condition with more than idSetCap
+// entries, so that it is not read again in that generation.
 
-func (c *idSets) limits() (maxSet, budget int) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return cmp.Or(c.maxSet, idSetCap), cmp.Or(c.budget, idSetBudget)
-}
-
-func (c *idSets) get(gen uint64, key string) (set []int64, known bool) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.gen != gen {
-		return nil, false
-	}
-	set, known = c.m[key]
-	return set, known
-}
-
-// put keeps set (nil: too large) for key at gen unless the generation's
-// budget is spent, and says whether it kept it; a put of an older
-// generation than the cache's is dropped.
-func (c *idSets) put(gen uint64, key string, set []int64) bool {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if gen < c.gen {
-		return false
-	}
-	if c.gen != gen || c.m == nil {
-		c.gen, c.m, c.total = gen, make(map[string][]int64), 0
-	}
-	if _, ok := c.m[key]; ok {
-		return true // read twice at once: the same ids
-	}
-	if c.total+len(set) > cmp.Or(c.budget, idSetBudget) || len(c.m) >= genCacheSize {
-		return false
-	}
-	c.m[key] = set
-	c.total += len(set)
-	return true
-}
-
-// reset forgets every set (tests and benchmarks measure first counts).
-func (c *idSets) reset() {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.m, c.total = nil, 0
-}
+// idSetSize is a kept set's cost against idSetBudget.
+func idSetSize(set []int64) int { return len(set) }
 
 // termIDs returns the sorted ids of the entities t matches, read at most
-// once per generation, and false when t matches more than idSetCap
-// entities or the generation's budget is spent.
+// once per generation while the cache keeps them, and false when t has
+// more than idSetCap index entries.
 func (s *Store) termIDs(ctx context.Context, t term, gen uint64) ([]int64, bool, error) {
 	q, args := t.ids()
 	key := cacheKey(q, args)
-	if set, known := s.idSets.get(gen, key); known {
+	if set, ok := s.idSets.get(gen, key, s.now(), 0); ok {
 		return set, set != nil, nil
 	}
-	maxSet, _ := s.idSets.limits()
+	maxSet := cmp.Or(s.idSetCap, idSetCap)
 	rows, err := s.query(ctx, q, append(args, maxSet+1)...)
 	if err != nil {
 		return nil, false, fmt.Errorf("read the ids of %s: %w", t.key, err)
 	}
 	defer rows.Close()
-	var set []int64
+	var read []int64
 	for rows.Next() {
 		var id int64
 		if err := rows.Scan(&id); err != nil {
 			return nil, false, fmt.Errorf("read the ids of %s: %w", t.key, err)
 		}
-		set = append(set, id)
+		read = append(read, id)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, false, fmt.Errorf("read the ids of %s: %w", t.key, err)
 	}
-	if len(set) > maxSet {
-		s.idSets.put(gen, key, nil)
+	if len(read) > maxSet {
+		s.idSets.put(gen, key, nil, s.now())
 		return nil, false, nil
 	}
 	// A condition with several values, or none, lists an entity once per
-	// matching value.
-	slices.Sort(set)
-	set = slices.Clip(slices.Compact(set))
+	// matching value; what is kept is exactly the distinct ids, so that
+	// the budget counts what the cache holds.
+	slices.Sort(read)
+	set := slices.Clone(slices.Compact(read))
 	if set == nil {
-		set = []int64{}
+		set = []int64{} // nil marks a condition too large to keep
 	}
-	return set, s.idSets.put(gen, key, set), nil
+	s.idSets.put(gen, key, set, s.now())
+	return set, true, nil
 }
 
 // ids is the SQL listing the entity ids of a search term's index entries,
@@ -133,13 +85,11 @@ func (t term) ids() (string, []any) {
 }
 
 // walkCount is cq's total, counted from id sets when every other term of
-// wk has one (see idSetCap), otherwise by cq's SQL.
+// wk has one (see idSetCap), otherwise by cq's SQL. Query has looked for
+// a cached total already.
 func (s *Store) walkCount(ctx context.Context, wk *walk, cq countQuery) (int, error) {
 	if len(wk.others) == 0 {
 		return s.count(ctx, cq) // one run of the index, counted where it lies
-	}
-	if n, ok := s.counts.get(cq.gen, cq.key, s.now(), cq.ttl); ok {
-		return n, nil
 	}
 	sets := make([][]int64, len(wk.others))
 	for i, t := range wk.others {
@@ -152,8 +102,22 @@ func (s *Store) walkCount(ctx context.Context, wk *walk, cq countQuery) (int, er
 		}
 		sets[i] = set
 	}
-	// The smallest set rules out the most entities first.
+	// The smallest set rules out the most entities first; an empty one
+	// rules out all of them.
 	slices.SortFunc(sets, func(a, b []int64) int { return len(a) - len(b) })
+	n := 0
+	if len(sets[0]) > 0 {
+		var err error
+		if n, err = s.countIn(ctx, wk, sets); err != nil {
+			return 0, err
+		}
+	}
+	s.counts.put(cq.gen, cq.key, n, s.now())
+	return n, nil
+}
+
+// countIn counts the ids of wk's driver's run that are in every set.
+func (s *Store) countIn(ctx context.Context, wk *walk, sets [][]int64) (int, error) {
 	q, args := wk.ids(s.dialect)
 	rows, err := s.query(ctx, q, args...)
 	if err != nil {
@@ -173,7 +137,6 @@ func (s *Store) walkCount(ctx context.Context, wk *walk, cq countQuery) (int, er
 	if err := rows.Err(); err != nil {
 		return 0, fmt.Errorf("count entities: %w", err)
 	}
-	s.counts.put(cq.gen, cq.key, n, s.now())
 	return n, nil
 }
 

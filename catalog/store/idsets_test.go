@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"testing"
+	"time"
 
 	"github.com/porticohq/portico/catalog"
 )
@@ -55,8 +56,8 @@ func walkedTotal(t *testing.T, s *Store) int {
 func keptSets(s *Store) (kept, tooLarge int) {
 	s.idSets.mu.Lock()
 	defer s.idSets.mu.Unlock()
-	for _, set := range s.idSets.m {
-		if set == nil {
+	for _, e := range s.idSets.m {
+		if e.v == nil {
 			tooLarge++
 		} else {
 			kept++
@@ -93,7 +94,7 @@ func TestWalkedTotalsFromKeptIDSetsFollowWrites(t *testing.T) {
 func TestLargeConditionsAreCountedInSQL(t *testing.T) {
 	eachDialect(t, func(t *testing.T, s *Store) {
 		apply(t, s, "p", catalog.Full, teamCatalog()...)
-		s.idSets.maxSet = 24 // the lifecycle has 25 entries
+		s.idSetCap = 24 // the lifecycle has 25 entries
 		if got := walkedTotal(t, s); got != 4 {
 			t.Errorf("set too large: total %d, want 4", got)
 		}
@@ -101,7 +102,7 @@ func TestLargeConditionsAreCountedInSQL(t *testing.T) {
 			t.Errorf("set too large: %d kept, %d marked too large; want 0 and 1", kept, tooLarge)
 		}
 		s.idSets.reset()
-		s.idSets.maxSet, s.idSets.budget = 0, 24
+		s.idSetCap, s.idSets.budget = 0, 24
 		if got := walkedTotal(t, s); got != 4 {
 			t.Errorf("budget spent: total %d, want 4", got)
 		}
@@ -111,24 +112,83 @@ func TestLargeConditionsAreCountedInSQL(t *testing.T) {
 	})
 }
 
-// idSets drops what an older generation reads and starts over at a newer
-// one.
-func TestIDSetsKeepOneGeneration(t *testing.T) {
-	var c idSets
-	if !c.put(2, "k", []int64{1, 2}) {
-		t.Fatal("put at generation 2 refused")
+// A cache full of entries starts over for a new set rather than refuse it
+// (512 filters on values no entity has leave 512 empty sets behind).
+func TestAFullIDSetCacheKeepsTheNewSet(t *testing.T) {
+	s := openSQLiteT(t)
+	apply(t, s, "p", catalog.Full, teamCatalog()...)
+	for i := range genCacheSize {
+		s.idSets.put(s.Generation(), fmt.Sprint("empty-", i), []int64{}, s.now())
 	}
-	if c.put(1, "old", []int64{3}) {
+	if got := walkedTotal(t, s); got != 4 {
+		t.Fatalf("total %d, want 4", got)
+	}
+	if kept, _ := keptSets(s); kept != 1 {
+		t.Errorf("%d sets kept, want the lifecycle's alone", kept)
+	}
+}
+
+// A sized genCache (idSets) keeps one generation within its budget: a
+// value past the budget starts it over, one larger than the budget is not
+// kept, a replaced value is no longer counted, and an older generation's
+// put is dropped.
+func TestSizedGenCacheKeepsItsBudget(t *testing.T) {
+	c := genCache[[]int64]{size: idSetSize, budget: 4}
+	now := time.Now()
+	has := func(gen uint64, key string) bool {
+		_, ok := c.get(gen, key, now, 0)
+		return ok
+	}
+	c.put(2, "a", []int64{1, 2}, now)
+	c.put(2, "a", []int64{1, 2, 3}, now) // the same key again: 3 ids, not 5
+	c.put(2, "b", []int64{4}, now)
+	if !has(2, "a") || !has(2, "b") || c.used != 4 {
+		t.Fatalf("a %v, b %v, used %d; want both kept, 4 used", has(2, "a"), has(2, "b"), c.used)
+	}
+	c.put(2, "c", []int64{5, 6}, now)
+	if has(2, "a") || has(2, "b") || !has(2, "c") || c.used != 2 {
+		t.Errorf("past the budget: a %v, b %v, c %v, used %d; want c alone", has(2, "a"), has(2, "b"), has(2, "c"), c.used)
+	}
+	c.put(2, "big", []int64{1, 2, 3, 4, 5}, now)
+	if has(2, "big") || !has(2, "c") {
+		t.Error("a value larger than the budget was kept, or cost what was kept")
+	}
+	c.put(1, "old", []int64{3}, now)
+	if has(1, "old") || has(2, "old") {
 		t.Error("a put of an older generation was kept")
 	}
-	if set, known := c.get(2, "k"); !known || len(set) != 2 {
-		t.Errorf("get(2, k) = %v, %v", set, known)
+	c.put(3, "d", []int64{7}, now)
+	if has(2, "c") || !has(3, "d") || c.used != 1 {
+		t.Errorf("generation 3: c %v, d %v, used %d", has(2, "c"), has(3, "d"), c.used)
 	}
-	if _, known := c.get(3, "k"); known {
-		t.Error("generation 3 got generation 2's set")
+}
+
+// A kept set holds its distinct ids and no more: "has tags" lists an
+// entity once per tag, and the budget counts ids.
+func TestKeptSetsHoldTheirIDsOnly(t *testing.T) {
+	s := openSQLiteT(t)
+	var es []catalog.ProcessedEntity
+	for i := range 40 {
+		es = append(es, testEntity("API", fmt.Sprintf("t-%02d", i), ownedBy("team-a"),
+			tags("a", "b", "c", "d", "e", "f", "g", "h", "i", "j")))
 	}
-	c.put(3, "k2", []int64{5})
-	if _, known := c.get(2, "k"); known || c.total != 1 {
-		t.Errorf("generation 2's set outlived generation 3 (total %d)", c.total)
+	apply(t, s, "p", catalog.Full, es...)
+	f := catalog.Filter{{cond("kind", "api"), cond("spec.owner", "team-a"), cond("metadata.tags")}}
+	p, err := s.Query(context.Background(), catalog.Query{Filter: f, Limit: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.TotalItems != 40 {
+		t.Errorf("total %d, want 40", p.TotalItems)
+	}
+	s.idSets.mu.Lock()
+	defer s.idSets.mu.Unlock()
+	if len(s.idSets.m) != 1 {
+		t.Fatalf("%d sets kept, want the tags'", len(s.idSets.m))
+	}
+	for _, e := range s.idSets.m {
+		if len(e.v) != 40 || cap(e.v) > 48 || s.idSets.used != 40 {
+			t.Errorf("kept %d ids in room for %d, charged %d; want 40 in about 40", len(e.v), cap(e.v), s.idSets.used)
+		}
 	}
 }

@@ -369,6 +369,12 @@ type genCache[V any] struct {
 	mu  sync.Mutex
 	gen uint64
 	m   map[string]genEntry[V]
+	// With size set, the entries' sizes sum to at most budget: a put
+	// past it starts over, and a value larger than budget is not kept
+	// (idSets).
+	size   func(V) int
+	budget int
+	used   int
 }
 
 type genEntry[V any] struct {
@@ -397,7 +403,7 @@ func (c *genCache[V]) get(gen uint64, key string, now time.Time, ttl time.Durati
 func (c *genCache[V]) reset() {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.m = nil
+	c.m, c.used = nil, 0
 }
 
 // put keeps v for key at generation gen; a put of an older generation than
@@ -408,10 +414,20 @@ func (c *genCache[V]) put(gen uint64, key string, v V, now time.Time) {
 	if gen < c.gen {
 		return
 	}
-	if c.gen != gen || c.m == nil || len(c.m) >= genCacheSize {
-		c.gen, c.m = gen, make(map[string]genEntry[V])
+	n := 0
+	if c.size != nil {
+		if n = c.size(v); n > c.budget {
+			return
+		}
+		if old, ok := c.m[key]; ok && c.gen == gen {
+			c.used -= c.size(old.v)
+		}
+	}
+	if c.gen != gen || c.m == nil || len(c.m) >= genCacheSize || c.used+n > c.budget {
+		c.gen, c.m, c.used = gen, make(map[string]genEntry[V]), 0
 	}
 	c.m[key] = genEntry[V]{v: v, at: now}
+	c.used += n
 }
 
 // hit is one selected id with its sort values, for cursors.

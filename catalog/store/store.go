@@ -99,8 +99,9 @@ type Store struct {
 	// to pick the condition a query is driven by (plan.go).
 	estimates genCache[int]
 	// idSets keeps the entity ids of walked conditions, for totals
-	// (idsets.go).
-	idSets idSets
+	// (idsets.go); idSetCap, when set, replaces the constant (tests).
+	idSets   genCache[[]int64]
+	idSetCap int
 
 	// bulkLoads counts the bulk loads under way (bulk.go), guarded by
 	// bulkMu.
@@ -143,6 +144,7 @@ func Open(ctx context.Context, cfg Config) (*Store, error) {
 		return nil, err
 	}
 	s := &Store{db: db, sql: db.DB, dialect: dl, log: log, now: time.Now}
+	s.idSets.size, s.idSets.budget = idSetSize, idSetBudget
 	if dl.name() == Postgres {
 		s.pgDSN = cfg.DSN
 	}

@@ -12,6 +12,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"flag"
@@ -74,10 +75,13 @@ func main() {
 	}
 	slices.Sort(lat)
 	ms := func(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
-	slices.SortFunc(all, func(a, b request) int { return int(b.took - a.took) })
+	slices.SortFunc(all, func(a, b request) int { return cmp.Compare(b.took, a.took) })
 	for _, r := range all[:min(*slowest, len(all))] {
-		u, _ := url.QueryUnescape(r.path)
-		fmt.Printf("  #%d %.2f ms %s\n", r.i, ms(r.took), u)
+		p, err := url.QueryUnescape(r.path)
+		if err != nil {
+			p = r.path // printed as sent
+		}
+		fmt.Printf("  #%d %.2f ms %s\n", r.i, ms(r.took), p)
 	}
 	per := float64(1000) / float64(*requests)
 	fmt.Printf("%s seed=%d p50=%.2f ms p99=%.2f ms server-cpu/1000=%.2f s pg-cpu/1000=%.2f s\n", *label, *seed,
