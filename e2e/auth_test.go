@@ -101,7 +101,7 @@ auth:
 	}
 	Screenshot(t, page, "signin")
 	click(t, page, `[data-testid="signin-github"]`)
-	if err := page.WaitForURL(base + next); err != nil {
+	if err := WaitURL(page, base+next); err != nil {
 		t.Fatalf("after sign-in: at %s, want %s: %v", page.URL(), base+next, err)
 	}
 	Screenshot(t, page, "signed-in")
@@ -117,7 +117,7 @@ auth:
 	mustGoto(t, page, base+"/apis")
 	if n, _ := page.Locator(`[data-testid="owned-by-me"]`).Count(); n > 0 {
 		click(t, page, `[data-testid="owned-by-me"]`)
-		if err := page.WaitForURL(regexp.MustCompile(`[?&]owned=me(&|$)`)); err != nil {
+		if err := WaitURL(page, regexp.MustCompile(`[?&]owned=me(&|$)`)); err != nil {
 			t.Errorf("the Owned by me control does not set ?owned=me: %v", err)
 		}
 	} else {
@@ -136,7 +136,7 @@ auth:
 		t.Fatal(err)
 	}
 	click(t, page, `form[action="/auth/signout"] button`)
-	if err := page.WaitForURL(base + "/signin?signedout=1"); err != nil {
+	if err := WaitURL(page, base+"/signin?signedout=1"); err != nil {
 		t.Fatalf("after sign-out at %s: %v", page.URL(), err)
 	}
 	Screenshot(t, page, "signed-out")

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/playwright-community/playwright-go"
 )
@@ -330,6 +331,43 @@ func Steps(t testing.TB, page playwright.Page, prefix string) func(name string, 
 			t.Fatalf("%s: %v", name, err)
 		}
 	}
+}
+
+// WaitURL waits up to 30 s for page's address to be want: a string (the
+// whole URL), a *regexp.Regexp or a func(string) bool. It looks at the
+// address again every 20 ms instead of calling page.WaitForURL, whose
+// client (playwright-go v0.5200.1) looks at the address once and then
+// listens for the next navigation: one that lands in between, as the URL
+// htmx pushes right after a click can when the test process is starved of
+// CPU, is never heard, and the wait times out with the page already there.
+// (Fixed upstream in playwright-go#641, not in a release.) Unlike
+// page.WaitForURL it does not then wait for the load event: the locator
+// assertions that follow wait for what they need.
+func WaitURL(page playwright.Page, want any) error {
+	var match func(string) bool
+	what := fmt.Sprint(want)
+	switch w := want.(type) {
+	case string:
+		match = func(u string) bool { return u == w }
+	case *regexp.Regexp:
+		match = w.MatchString
+	case func(string) bool:
+		match, what = w, "the URL the test waits for"
+	default:
+		return fmt.Errorf("WaitURL: want %T, not a string, *regexp.Regexp or func(string) bool", want)
+	}
+	const patience = 30 * time.Second
+	deadline := time.Now().Add(patience)
+	for !match(page.URL()) {
+		if page.IsClosed() {
+			return fmt.Errorf("the page closed at %s, waiting for %s", page.URL(), what)
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("still at %s after %s, waiting for %s", page.URL(), patience, what)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	return nil
 }
 
 // referrerPolicies are the Referrer-Policy values that never send a path to

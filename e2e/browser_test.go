@@ -5,7 +5,9 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"testing"
+	"time"
 )
 
 // goodCSP is the portal's policy (auth.SecurityHeaders) with a nonce.
@@ -122,4 +124,43 @@ func TestNewPageChecksPortalHeaders(t *testing.T) {
 		t.Errorf("recorded %d CSP violations, want 2 (one blocked inline script per page)", violations)
 	}
 	SkipHeaderCheck(page)
+}
+
+// TestWaitURLSeesANavigationThatLandsWhileItLooks: a URL wait must not
+// depend on hearing a navigation that comes after it looked. The wanted
+// func, on its first call, lets the page push the URL and the client take
+// it in before answering "not yet" — where a starved test goroutine can be
+// between page.WaitForURL's look and its listening. page.WaitForURL then
+// waits for a navigation that never comes (CI's one failure of
+// TestAPIChangesBadgeTimelineDiffConsumersFeed, "breaking in the URL:
+// timeout:Timeout 30000.00ms exceeded."); WaitURL looks again.
+func TestWaitURLSeesANavigationThatLandsWhileItLooks(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprint(w, "<!doctype html><title>wait</title><p>a page that pushes its URL")
+	}))
+	defer srv.Close()
+	page := NewPage(t)
+	if _, err := page.Goto(srv.URL + "/list"); err != nil {
+		t.Fatal(err)
+	}
+	var looked atomic.Bool
+	want := func(u string) bool {
+		if looked.Swap(true) {
+			return strings.HasSuffix(u, "/list?breaking=1")
+		}
+		if _, err := page.Evaluate(`history.pushState({}, "", "/list?breaking=1")`); err != nil {
+			t.Errorf("push the URL: %v", err)
+		}
+		for !strings.HasSuffix(page.URL(), "/list?breaking=1") {
+			time.Sleep(time.Millisecond)
+		}
+		return false // what it saw when it looked
+	}
+	start := time.Now()
+	if err := WaitURL(page, want); err != nil {
+		t.Fatal(err)
+	}
+	if d := time.Since(start); d > 5*time.Second {
+		t.Errorf("took %s to see a URL already there", d)
+	}
 }

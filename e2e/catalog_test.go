@@ -43,19 +43,19 @@ func walkCatalog(t *testing.T, page playwright.Page, base string) {
 	Screenshot(t, page, "1-home")
 
 	step("go to catalog", page.Locator(`nav[aria-label="Main"] >> text=Catalog`).Click())
-	step("catalog URL", page.WaitForURL(base+"/catalog"))
+	step("catalog URL", WaitURL(page, base+"/catalog"))
 	step("catalog lists entities", expect.Locator(page.Locator(`[data-testid="result-row"]`).First()).ToBeVisible())
 	Screenshot(t, page, "2-catalog")
 
 	step("filter kind=API", page.Locator(`[data-testid="facet-kind"] input[value="api" i]`).Check())
-	step("filter in URL", page.WaitForURL(regexp.MustCompile(`(?i)/catalog\?(.*&)?kind=api(&|$)`), playwright.PageWaitForURLOptions{}))
+	step("filter in URL", WaitURL(page, regexp.MustCompile(`(?i)/catalog\?(.*&)?kind=api(&|$)`)))
 	step("only APIs listed", expect.Locator(page.Locator(`[data-testid="total"]`)).ToHaveText("2 entities"))
 	Screenshot(t, page, "3-catalog-kind-api")
 
 	search := page.GetByLabel("Search", playwright.PageGetByLabelOptions{Exact: playwright.Bool(true)})
 	step("type search", search.Fill("charge"))
 	step("submit search", search.Press("Enter"))
-	step("search in URL", page.WaitForURL(regexp.MustCompile(`[?&]q=charge`)))
+	step("search in URL", WaitURL(page, regexp.MustCompile(`[?&]q=charge`)))
 	rows := page.Locator(`[data-testid="result-row"]`)
 	step("one result", expect.Locator(rows).ToHaveCount(1))
 	step("Payments API found", expect.Locator(rows).ToContainText("Payments API"))
@@ -70,19 +70,19 @@ func walkCatalog(t *testing.T, page playwright.Page, base string) {
 	step("search restored", expect.Locator(rows).ToHaveCount(1))
 
 	step("open the API", rows.Locator(`[data-testid="result-link"]`).Click())
-	step("entity URL", page.WaitForURL(base+"/catalog/default/api/payments-api"))
+	step("entity URL", WaitURL(page, base+"/catalog/default/api/payments-api"))
 	step("entity title", expect.Locator(page.Locator(`[data-testid="entity-title"]`)).ToHaveText("Payments API"))
 	Screenshot(t, page, "5-api-entity")
 
 	step("follow the owner", page.Locator(`[data-testid="entity-owner"] a`).Click())
-	step("owner URL", page.WaitForURL(base+"/catalog/default/group/team-payments"))
+	step("owner URL", WaitURL(page, base+"/catalog/default/group/team-payments"))
 	step("owner title", expect.Locator(page.Locator(`[data-testid="entity-title"]`)).ToHaveText("Payments Team"))
 	step("owner lists what it owns", expect.Locator(page.Locator(`[data-testid="relation-ownerOf"]`)).ToContainText("api:payments-api"))
 	Screenshot(t, page, "6-owner-group")
 
 	_, err = page.GoBack()
 	step("go back", err)
-	step("back on the API", page.WaitForURL(base+"/catalog/default/api/payments-api"))
+	step("back on the API", WaitURL(page, base+"/catalog/default/api/payments-api"))
 	step("API title again", expect.Locator(page.Locator(`[data-testid="entity-title"]`)).ToHaveText("Payments API"))
 	Screenshot(t, page, "7-back-to-api")
 
@@ -106,7 +106,7 @@ func TestCatalogFiltersWithoutJavaScript(t *testing.T) {
 		{"check kind=API", func() error { return page.Locator(`[data-testid="facet-kind"] input[value="api" i]`).Check() }},
 		{"search", func() error { return page.Locator(`[data-testid="search-input"]`).Fill("refund") }},
 		{"submit", func() error { return page.Locator(`[data-testid="search-submit"]`).Click() }},
-		{"URL has both", func() error { return page.WaitForURL(regexp.MustCompile(`(?i)q=refund.*kind=api|kind=api.*q=refund`)) }},
+		{"URL has both", func() error { return WaitURL(page, regexp.MustCompile(`(?i)q=refund.*kind=api|kind=api.*q=refund`)) }},
 		{"one result", func() error {
 			return expect.Locator(page.Locator(`[data-testid="result-link"]`)).ToHaveText([]string{"Refunds API"})
 		}},
@@ -140,11 +140,11 @@ func TestQuickFilterClicksAllCount(t *testing.T) {
 	step("kind=API", page.Locator(`[data-testid="facet-kind"] input[value="api" i]`).Check())
 	step("lifecycle=production", page.Locator(`[data-testid="facet-lifecycle-production"]`).Check())
 	step("tag=rest", page.Locator(`[data-testid="facet-tag-rest"]`).Check())
-	step("all three in the URL", page.WaitForURL(func(u string) bool {
+	step("all three in the URL", WaitURL(page, func(u string) bool {
 		return regexp.MustCompile(`(?i)[?&]kind=api(&|$)`).MatchString(u) &&
 			regexp.MustCompile(`[?&]lifecycle=production(&|$)`).MatchString(u) &&
 			regexp.MustCompile(`[?&]tag=rest(&|$)`).MatchString(u)
-	}, playwright.PageWaitForURLOptions{Timeout: playwright.Float(10000)}))
+	}))
 	step("one result", expect.Locator(rows).ToHaveCount(1))
 	step("the Payments API", expect.Locator(rows).ToContainText("Payments API"))
 	for _, f := range []string{`[data-testid="facet-kind"] input[value="api" i]`, `[data-testid="facet-lifecycle-production"]`, `[data-testid="facet-tag-rest"]`} {

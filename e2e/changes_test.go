@@ -156,17 +156,17 @@ func TestAPIChangesBadgeTimelineDiffConsumersFeed(t *testing.T) {
 	stableRow := page.Locator(`[data-testid="result-row"]`, playwright.PageLocatorOptions{HasText: "Stable API"})
 	step("stable row has none", expect.Locator(stableRow.Locator(`[data-testid="change-badge"]`)).ToHaveCount(0))
 	step("filter changed in 7 days", page.Locator(`[data-testid="filter-changed-7"]`).Check())
-	step("filter in the URL", page.WaitForURL(regexp.MustCompile(`/apis\?(.*&)?changed=7(&|$)`)))
+	step("filter in the URL", WaitURL(page, regexp.MustCompile(`/apis\?(.*&)?changed=7(&|$)`)))
 	rows := page.Locator(`[data-testid="result-link"]`)
 	step("only pets changed", expect.Locator(rows).ToHaveText([]string{"Pets API"}))
 	step("filter breaking", page.Locator(`[data-testid="filter-breaking"]`).Check())
-	step("breaking in the URL", page.WaitForURL(regexp.MustCompile(`breaking=1`)))
+	step("breaking in the URL", WaitURL(page, regexp.MustCompile(`breaking=1`)))
 	step("pets is breaking", expect.Locator(rows).ToHaveText([]string{"Pets API"}))
 	Screenshot(t, page, "2-apis-filtered")
 
 	// The badge leads to the diff: breaking first, the consumer listed.
 	step("follow the badge", page.Locator(`[data-testid="last-change"] a`).First().Click())
-	step("changes URL", page.WaitForURL(regexp.MustCompile(`/catalog/default/api/pets/changes\?from=\d+&to=\d+$`)))
+	step("changes URL", WaitURL(page, regexp.MustCompile(`/catalog/default/api/pets/changes\?from=\d+&to=\d+$`)))
 	groups := page.Locator(`[data-testid="diff-group"]`)
 	step("two groups", expect.Locator(groups).ToHaveCount(2))
 	step("breaking first", expect.Locator(groups.First()).ToHaveAttribute("data-level", "breaking"))
@@ -278,7 +278,7 @@ func TestAPIChangesFiltersWithoutJavaScript(t *testing.T) {
 		{"apply", func() error {
 			return page.Locator(`#listing-form button[type="submit"]`, playwright.PageLocatorOptions{HasText: "Apply filters"}).Click()
 		}},
-		{"URL", func() error { return page.WaitForURL(regexp.MustCompile(`/apis\?(.*&)?sort=changed`)) }},
+		{"URL", func() error { return WaitURL(page, regexp.MustCompile(`/apis\?(.*&)?sort=changed`)) }},
 		{"only the changed API", func() error {
 			return expect.Locator(page.Locator(`[data-testid="result-link"]`)).ToHaveText([]string{"Pets API"})
 		}},

@@ -99,7 +99,7 @@ func TestExampleCustomBackendFrobsTab(t *testing.T) {
 	Screenshot(t, page, "1-billing-overview")
 
 	step("click the Frobs tab", frobsTab.Click())
-	step("Frobs tab URL", page.WaitForURL(billing+"/frobs"))
+	step("Frobs tab URL", WaitURL(page, billing+"/frobs"))
 	step("Frobs tab is current", expect.Locator(frobsTab).ToHaveAttribute("aria-current", "page"))
 	step("tab content", expect.Locator(page.Locator(`[data-testid="frobs-tab"]`)).ToBeVisible())
 	step("tier shown", expect.Locator(page.Locator(`[data-testid="frobs-tier"]`)).ToHaveText("Tier 1"))

@@ -1,7 +1,7 @@
 // Package e2e runs Portico's browser suite: the real binary, started with a
 // temporary config and database, driven through Debian's Chromium by
 // playwright-go. Other features add their own browser tests to this package
-// and reuse StartPortal, NewPage and Screenshot.
+// and reuse StartPortal, NewPage, Screenshot and WaitURL.
 //
 // Needs: /usr/bin/chromium (or PORTICO_CHROMIUM), and the Playwright driver
 // (PLAYWRIGHT_DRIVER_PATH, default ./.cache/pwdriver at the module root,

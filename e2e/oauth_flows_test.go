@@ -137,7 +137,7 @@ apiDocs:
 	step("sign in", panel.Locator(`[data-testid="oauth-run-signin-authorizationCode"]`).Click())
 	// Off to the authorization server, back to the callback, back to the
 	// definition.
-	step("back on the definition", page.WaitForURL(def, playwright.PageWaitForURLOptions{Timeout: playwright.Float(15000)}))
+	step("back on the definition", WaitURL(page, def))
 	step("open the panel again", panel.Locator(`[data-testid="authorize-summary"]`).Click())
 	step("authorized", expect.Locator(panel.Locator(`[data-testid="auth-state-signin"]`)).ToHaveText("authorized"))
 	// The token lived one second: the page refreshes it.

@@ -163,7 +163,7 @@ func (f *registerFlow) run() {
 	_, err := f.page.Goto(f.base + "/catalog")
 	f.step("open the catalog", err)
 	f.step("Register an API", f.loc(`[data-testid="register-link"]`).Click())
-	f.step("register page", f.page.WaitForURL(f.base+"/catalog-import"))
+	f.step("register page", WaitURL(f.page, f.base+"/catalog-import"))
 	f.step("type the URL", f.loc(`[data-testid="register-url"]`).Fill(target))
 	f.analyze()
 	f.checkLayout("2-preview")
@@ -209,7 +209,7 @@ func (f *registerFlow) registerAndRead() {
 	release := f.repo.hold()
 	defer release()
 	f.step("Register", f.loc(`[data-testid="register-submit"]`).Click())
-	f.step("location page", f.page.WaitForURL(regexp.MustCompile(`/catalog-import/location\?location=url%3A`)))
+	f.step("location page", WaitURL(f.page, regexp.MustCompile(`/catalog-import/location\?location=url%3A`)))
 	f.step("read in progress", f.expect.Locator(f.loc(`[data-testid="location-read"][data-pending="true"]`)).ToBeVisible())
 	Screenshot(f.t, f.page, "3-reading")
 	release()
@@ -233,7 +233,7 @@ func (f *registerFlow) registerAndRead() {
 // entityActions opens the API, refreshes it and unregisters its location.
 func (f *registerFlow) entityActions() {
 	f.step("open the API", f.loc(`[data-testid="location-entity"][data-ref="api:default/orders-api"] a[data-testid="result-link"]`).Click())
-	f.step("API page", f.page.WaitForURL(f.base+"/catalog/default/api/orders-api"))
+	f.step("API page", WaitURL(f.page, f.base+"/catalog/default/api/orders-api"))
 	f.step("its location", f.expect.Locator(f.loc(`[data-testid="origin-target"]`)).ToHaveText(f.repo.URL+"/team-shop/catalog-info.yaml"))
 	f.step("Refresh", f.loc(`[data-testid="refresh-entity"]`).Click())
 	f.step("refreshed", f.expect.Locator(f.loc(`[data-testid="action-notice"]`)).ToContainText("being read again"))
@@ -253,7 +253,7 @@ func (f *registerFlow) entityActions() {
 	}
 	Screenshot(f.t, f.page, "5-confirm-unregister")
 	f.step("confirm", f.loc(`[data-testid="confirm-submit"]`).Click())
-	f.step("back on the API", f.page.WaitForURL(f.base+"/catalog/default/api/orders-api?done=unregistered"))
+	f.step("back on the API", WaitURL(f.page, f.base+"/catalog/default/api/orders-api?done=unregistered"))
 	f.step("orphan banner", f.expect.Locator(f.loc(`[data-testid="orphan-banner"]`)).ToContainText(
 		"No longer listed by url:"+f.repo.URL+"/team-shop/catalog-info.yaml"))
 	f.checkLayout("6-orphan")
@@ -269,7 +269,7 @@ func (f *registerFlow) orphans() {
 	if !f.js {
 		f.step("apply", f.loc(`[data-testid="search-submit"]`).Click())
 	}
-	f.step("orphan filter in the URL", f.page.WaitForURL(regexp.MustCompile(`/catalog\?(.*&)?orphan=true`)))
+	f.step("orphan filter in the URL", WaitURL(f.page, regexp.MustCompile(`/catalog\?(.*&)?orphan=true`)))
 	f.step("four orphans", f.expect.Locator(f.loc(`[data-testid="result-row"]`)).ToHaveCount(4))
 	Screenshot(f.t, f.page, "7-orphan-facet")
 
@@ -278,7 +278,7 @@ func (f *registerFlow) orphans() {
 	f.step("asked to confirm", f.expect.Locator(f.loc(`[data-testid="confirm-delete"]`)).ToBeVisible())
 	Screenshot(f.t, f.page, "8-confirm-delete")
 	f.step("confirm", f.loc(`[data-testid="confirm-submit"]`).Click())
-	f.step("back on the orphans", f.page.WaitForURL(f.base+"/catalog?orphan=true&deleted=1"))
+	f.step("back on the orphans", WaitURL(f.page, f.base+"/catalog?orphan=true&deleted=1"))
 	f.step("deleted", f.expect.Locator(f.loc(`[data-testid="action-notice"]`)).ToHaveText("The entity was deleted."))
 	f.step("three orphans left", f.expect.Locator(f.loc(`[data-testid="result-row"]`)).ToHaveCount(3))
 	Screenshot(f.t, f.page, "9-deleted")
