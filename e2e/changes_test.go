@@ -132,13 +132,7 @@ func TestAPIChangesBadgeTimelineDiffConsumersFeed(t *testing.T) {
 	waitVersionCount(t, base, "pets", 2)
 
 	expect := playwright.NewPlaywrightAssertions(10000)
-	step := func(name string, err error) {
-		t.Helper()
-		if err != nil {
-			Screenshot(t, page, "failed-"+name)
-			t.Fatalf("%s: %v", name, err)
-		}
-	}
+	step := Steps(t, page, "")
 
 	// The API page's badge.
 	_, err := page.Goto(base + "/catalog/default/api/pets")
