@@ -272,22 +272,51 @@ func (s *Store) snapshotGeneration(ctx context.Context, cq *countQuery) error {
 	if s.dialect.name() != Postgres {
 		return nil
 	}
+	gen, err := s.sharedGeneration(ctx)
+	if err != nil {
+		return err
+	}
+	cq.gen, cq.ttl = gen, 0
+	return nil
+}
+
+// sharedGeneration reads PostgreSQL's catalog_generation row, in ctx's
+// snapshot when it has one.
+func (s *Store) sharedGeneration(ctx context.Context) (uint64, error) {
 	rows, err := s.query(ctx, "SELECT generation FROM catalog_generation WHERE id = 1")
 	if err != nil {
-		return fmt.Errorf("read the catalog's generation: %w", err)
+		return 0, fmt.Errorf("read the catalog's generation: %w", err)
 	}
 	defer rows.Close()
 	var gen int64
 	for rows.Next() {
 		if err := rows.Scan(&gen); err != nil {
-			return fmt.Errorf("read the catalog's generation: %w", err)
+			return 0, fmt.Errorf("read the catalog's generation: %w", err)
 		}
 	}
 	if err := rows.Err(); err != nil {
-		return fmt.Errorf("read the catalog's generation: %w", err)
+		return 0, fmt.Errorf("read the catalog's generation: %w", err)
 	}
-	cq.gen, cq.ttl = uint64(gen), 0
-	return nil
+	return uint64(gen), nil
+}
+
+// ReplicasGeneration changes whenever a mutation commits in any process
+// sharing the database: on PostgreSQL it adds the generation row every
+// replica's writes bump in their transaction (migration 006) to this
+// process's Generation (both only grow, so the sum changes when either
+// does); on SQLite, which only this process writes, it is Generation.
+// Caches of whole answers (the catalog API's) key by it, so that no
+// replica serves an answer another replica's write has made stale.
+func (s *Store) ReplicasGeneration(ctx context.Context) (uint64, error) {
+	local := s.Generation()
+	if s.dialect.name() != Postgres {
+		return local, nil
+	}
+	shared, err := s.sharedGeneration(ctx)
+	if err != nil {
+		return 0, err
+	}
+	return local + shared, nil
 }
 
 // walkIDs selects one page of a walk.

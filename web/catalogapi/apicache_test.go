@@ -2,6 +2,7 @@ package catalogapi
 
 import (
 	"compress/gzip"
+	"context"
 	"fmt"
 	"io"
 	"net/http"
@@ -131,7 +132,11 @@ func TestCachedFieldAnswersHoldWhatTheyCount(t *testing.T) {
 		body := mustGet(t, env, target)
 		u, _ := url.Parse(target)
 		key := u.Path + "?" + u.Query().Encode()
-		resp, ok := env.api.cache.get(key, env.store.Generation())
+		gen, err := env.api.generation(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp, ok := env.api.cache.get(key, gen)
 		if !ok {
 			t.Fatalf("%s is not cached", key)
 		}

@@ -26,8 +26,9 @@ type Options struct {
 	// value disables it.
 	CacheBytes int64
 	// CacheTTL bounds how long a cached answer is served. The cache is
-	// always dropped when the store's generation changes; a TTL matters only
-	// when other processes write the same database (PostgreSQL replicas).
+	// always dropped when the store's generation changes (every replica's,
+	// when the store offers ReplicasGeneration); a TTL matters only for
+	// what another process changes without changing that generation.
 	// 0 means no limit.
 	CacheTTL time.Duration
 	// Middleware runs before every handler (and before the response
