@@ -44,6 +44,24 @@ type Store interface {
 	Close() error
 }
 
+// SharedGenerations is an optional Store capability of a store several
+// processes write (PostgreSQL replicas): a generation that every one of
+// their writes changes, for caches that must not outlive another
+// replica's write.
+type SharedGenerations interface {
+	ReplicasGeneration(ctx context.Context) (uint64, error)
+}
+
+// ReplicasGeneration is st's generation as every process sharing its
+// database changes it (SharedGenerations), or its Generation when only
+// this process writes it.
+func ReplicasGeneration(ctx context.Context, st Store) (uint64, error) {
+	if sg, ok := st.(SharedGenerations); ok {
+		return sg.ReplicasGeneration(ctx)
+	}
+	return st.Generation(), nil
+}
+
 // TextFacetCounter is an optional Store capability: facet counts among the
 // entities that match a filter and a full-text term, so a search page's
 // facet counts describe the results it shows.

@@ -64,8 +64,8 @@ func (a *apiDef) isOpenAPI() bool {
 // loadAPI reads the API entity named in the URL. Reading a large entity
 // from the store, decoding it and hashing its definition cost tens of
 // milliseconds, so the result is memoized per ref and reused while the
-// store's generation is unchanged (and for at most memoTTL, for commits
-// made by other replicas).
+// generation of every replica sharing the store is unchanged (and for at
+// most memoTTL).
 func (h *Handler) loadAPI(c *echo.Context) (*apiDef, error) {
 	ref := catalog.Ref{Kind: "API", Namespace: c.Param("namespace"), Name: c.Param("name")}
 	return h.loadRef(c.Request().Context(), ref)
@@ -73,7 +73,10 @@ func (h *Handler) loadAPI(c *echo.Context) (*apiDef, error) {
 
 // loadRef is loadAPI for ref.
 func (h *Handler) loadRef(ctx context.Context, ref catalog.Ref) (*apiDef, error) {
-	gen := h.opts.Store.Generation()
+	gen, err := catalog.ReplicasGeneration(ctx, h.opts.Store)
+	if err != nil {
+		return nil, fmt.Errorf("read %s: %w", ref, err)
+	}
 	prev, ok := h.defs.Get(ref.Key())
 	if ok && prev.gen == gen && time.Since(prev.at) < memoTTL {
 		return prev.d, nil

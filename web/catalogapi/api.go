@@ -109,16 +109,10 @@ func (s *API) cached(h apiHandler) echo.HandlerFunc {
 }
 
 // generation keys the response cache: every replica's writes change it
-// when the store is shared by several processes (store.Store's
-// ReplicasGeneration: an outside test saw a replica answer from its cache
-// for 4.5 s after another replica's write), this process's otherwise.
+// when several processes share the store (an outside test saw a replica
+// answer from its cache for 4.5 s after another replica's write).
 func (s *API) generation(ctx context.Context) (uint64, error) {
-	if r, ok := s.Store.(interface {
-		ReplicasGeneration(context.Context) (uint64, error)
-	}); ok {
-		return r.ReplicasGeneration(ctx)
-	}
-	return s.Store.Generation(), nil
+	return catalog.ReplicasGeneration(ctx, s.Store)
 }
 
 // queryEntities answers GET /entities/by-query.
