@@ -66,20 +66,11 @@ func (s *API) Register(g *echo.Group) {
 func (s *API) cached(h apiHandler) echo.HandlerFunc {
 	return func(c *echo.Context) error {
 		if s.cache == nil {
-			resp, err := h(c)
-			if err != nil {
-				return err
-			}
-			return writeAPIResponse(c, resp, nil)
+			return uncached(c, h)
 		}
 		gen, err := s.generation(c.Request().Context())
 		if err != nil {
-			// The database does not answer: the handler says so.
-			resp, err := h(c)
-			if err != nil {
-				return err
-			}
-			return writeAPIResponse(c, resp, nil)
+			return uncached(c, h) // the database does not answer: the handler says so
 		}
 		key := c.Request().URL.Path + "?" + c.QueryParams().Encode()
 		keep := func(resp *apiResponse) func([]byte) {
@@ -106,6 +97,15 @@ func (s *API) cached(h apiHandler) echo.HandlerFunc {
 		}
 		return writeAPIResponse(c, resp, keep(resp))
 	}
+}
+
+// uncached answers with h, without the response cache.
+func uncached(c *echo.Context, h apiHandler) error {
+	resp, err := h(c)
+	if err != nil {
+		return err
+	}
+	return writeAPIResponse(c, resp, nil)
 }
 
 // generation keys the response cache: every replica's writes change it
