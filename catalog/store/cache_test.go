@@ -48,9 +48,11 @@ func TestCachedCountsFollowWrites(t *testing.T) {
 
 // TestCachedCountsFollowOtherReplicasOnPostgreSQL: a write by another
 // replica (a second store on the same database) shows in the next total
-// at once, through the database's generation (migration 006), while the
-// total stays cached as long as the generation does; facet counts, kept
-// under this store's generation, show it once sharedCacheTTL has passed.
+// and facet counts at once, through the database's generation (migration
+// 006), while both stay cached as long as the generation does. (Facet
+// counts were kept for 5 s under this store's own generation: an outside
+// test saw another replica's write missing from /entity-facets for ~10 s
+// behind the API's response cache.)
 func TestCachedCountsFollowOtherReplicasOnPostgreSQL(t *testing.T) {
 	if pgRunDSN == "" {
 		t.Skip("PORTICO_TEST_PG_DSN is not set")
@@ -78,8 +80,8 @@ func TestCachedCountsFollowOtherReplicasOnPostgreSQL(t *testing.T) {
 		t.Fatalf("%d APIs, want 3", n)
 	}
 	apply(t, b, "q", catalog.Delta, testEntity("API", "billing", spec("type", "openapi", "lifecycle", "production")))
-	if n, lc := counted(t, a); n != 4 || lc[0].Count != 2 {
-		t.Fatalf("after the other replica's write: %d APIs, lifecycles %v; want 4 at once, and the cached production 2", n, lc)
+	if n, lc := counted(t, a); n != 4 || lc[0].Count != 3 {
+		t.Fatalf("after the other replica's write: %d APIs, lifecycles %v; want 4 and production 3 at once", n, lc)
 	}
 	// A write that does not bump the generation (the trigger off) is not
 	// seen: the total comes from the cache, not from a count.
@@ -92,16 +94,12 @@ func TestCachedCountsFollowOtherReplicasOnPostgreSQL(t *testing.T) {
 	exec("ALTER TABLE " + schema + ".entities DISABLE TRIGGER entities_generation")
 	apply(t, b, "q", catalog.Delta, testEntity("API", "ledger", spec("type", "openapi", "lifecycle", "production")))
 	exec("ALTER TABLE " + schema + ".entities ENABLE TRIGGER entities_generation")
-	if n, _ := counted(t, a); n != 4 {
-		t.Fatalf("with the generation unchanged: %d APIs, want the cached 4", n)
+	if n, lc := counted(t, a); n != 4 || lc[0].Count != 3 {
+		t.Fatalf("with the generation unchanged: %d APIs, lifecycles %v; want the cached 4 and production 3", n, lc)
 	}
 	apply(t, b, "q", catalog.Delta, testEntity("API", "wallet", spec("type", "openapi", "lifecycle", "production")))
-	if n, _ := counted(t, a); n != 6 {
-		t.Fatalf("after a write that bumps the generation: %d APIs, want 6", n)
-	}
-	now = now.Add(sharedCacheTTL)
 	if n, lc := counted(t, a); n != 6 || lc[0].Count != 5 {
-		t.Errorf("after the TTL: %d APIs, lifecycles %v; want 6 and production 5", n, lc)
+		t.Errorf("after a write that bumps the generation: %d APIs, lifecycles %v; want 6 and production 5", n, lc)
 	}
 }
 

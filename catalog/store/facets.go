@@ -41,6 +41,11 @@ func (s *Store) FacetsMatching(ctx context.Context, facets []string, f catalog.F
 
 // facetsWhere counts the facets' values among the entities matching w.
 func (s *Store) facetsWhere(ctx context.Context, facets []string, w *whereBuilder) (map[string][]catalog.FacetCount, error) {
+	// Read before the counts: an answer is never older than its key.
+	gen, err := s.ReplicasGeneration(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("facets: %w", err)
+	}
 	matching := "SELECT e.id FROM entities e" + w.clause()
 	out := make(map[string][]catalog.FacetCount, len(facets))
 	for _, facet := range facets {
@@ -59,7 +64,7 @@ func (s *Store) facetsWhere(ctx context.Context, facets []string, w *whereBuilde
 				" AND s.value IS NOT NULL AND s.entity_id IN (" + matching + ") GROUP BY coalesce(s.raw, s.value)"
 			args = append([]any{key}, w.args...)
 		}
-		counts, err := s.facetCounts(ctx, q, args)
+		counts, err := s.facetCounts(ctx, gen, q, args)
 		if err != nil {
 			return nil, fmt.Errorf("facet %s: %w", facet, err)
 		}
@@ -68,12 +73,12 @@ func (s *Store) facetsWhere(ctx context.Context, facets []string, w *whereBuilde
 	return out, nil
 }
 
-// facetCounts runs one facet's GROUP BY, or reuses its answer (see
-// genCache): at 100,000 entities each one reads the whole table.
-func (s *Store) facetCounts(ctx context.Context, q string, args []any) ([]catalog.FacetCount, error) {
+// facetCounts runs one facet's GROUP BY, or reuses its answer of
+// generation gen (ReplicasGeneration; see genCache): at 100,000 entities
+// each one reads the whole table.
+func (s *Store) facetCounts(ctx context.Context, gen uint64, q string, args []any) ([]catalog.FacetCount, error) {
 	key := cacheKey(q, args)
-	gen := s.Generation()
-	if counts, ok := s.facets.get(gen, key, s.now(), s.cacheTTL()); ok {
+	if counts, ok := s.facets.get(gen, key, s.now(), 0); ok {
 		return slices.Clone(counts), nil
 	}
 	counts, err := s.queryFacetCounts(ctx, q, args)

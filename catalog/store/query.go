@@ -300,23 +300,19 @@ func (s *Store) sharedGeneration(ctx context.Context) (uint64, error) {
 	return uint64(gen), nil
 }
 
-// ReplicasGeneration changes whenever a mutation commits in any process
-// sharing the database: on PostgreSQL it adds the generation row every
-// replica's writes bump in their transaction (migration 006) to this
-// process's Generation (both only grow, so the sum changes when either
-// does); on SQLite, which only this process writes, it is Generation.
-// Caches of whole answers (the catalog API's) key by it, so that no
-// replica serves an answer another replica's write has made stale.
+// ReplicasGeneration changes whenever a write to the catalog's entities
+// commits in any process sharing the database: on PostgreSQL it is the
+// generation row every replica's writes bump in their own transaction
+// (migration 006), this process's included, so a request that reads it
+// sees every write committed before; on SQLite, which only this process
+// writes, it is Generation. Caches of whole answers (the catalog API's,
+// the API pages', facet counts) key by it, so that no replica serves an
+// answer another replica's write has made stale.
 func (s *Store) ReplicasGeneration(ctx context.Context) (uint64, error) {
-	local := s.Generation()
 	if s.dialect.name() != Postgres {
-		return local, nil
+		return s.Generation(), nil
 	}
-	shared, err := s.sharedGeneration(ctx)
-	if err != nil {
-		return 0, err
-	}
-	return local + shared, nil
+	return s.sharedGeneration(ctx)
 }
 
 // walkIDs selects one page of a walk.
@@ -373,10 +369,12 @@ func (s *Store) count(ctx context.Context, cq countQuery) (int, error) {
 	return n, nil
 }
 
-// sharedCacheTTL is how long a facet count is reused on PostgreSQL, where
-// other replicas write without this process's generation changing; this
-// process's own writes still invalidate at once. (A query's count is kept
-// under the database's shared generation instead, snapshotGeneration.)
+// sharedCacheTTL is how long an answer kept under this process's
+// generation (a planner's estimate) is reused on PostgreSQL, where other
+// replicas write without that generation changing; this process's own
+// writes still invalidate at once. (Totals and facet counts are kept
+// under the database's shared generation instead: snapshotGeneration,
+// ReplicasGeneration.)
 const sharedCacheTTL = 5 * time.Second
 
 // cacheTTL is how long a cached count may be reused under the process's

@@ -49,24 +49,10 @@ func Plugin() portico.Feature {
 			// whenever sign-in is configured.
 			RequireWriter: auth.RequireUserOrToken,
 			URLReader:     s.URLReader,
-			CacheTTL:      sharedCacheTTL(s.Store),
 		}).Register(s.Router)
 		r.RegisterInit(func(ctx context.Context) error { return ext.start(ctx, s) })
 		return nil
 	})
-}
-
-// sharedCacheTTL bounds how stale a cached API answer can be when other
-// replicas write to the same PostgreSQL database. The cache is keyed by a
-// generation every replica's entity writes change, so this bounds what
-// that does not see: facet counts, which each replica's store keeps for
-// 5 s. Zero (no expiry) for the embedded SQLite, which only this process
-// writes.
-func sharedCacheTTL(st catalog.Store) time.Duration {
-	if d, ok := st.(interface{ Dialect() string }); ok && d.Dialect() == "pg" {
-		return 5 * time.Second
-	}
-	return 0
 }
 
 // catalogExtensions collects what modules add until the catalog starts.

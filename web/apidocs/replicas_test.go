@@ -45,7 +45,9 @@ func TestAnotherReplicasDefinitionIsServedAtOnce(t *testing.T) {
 	}
 	t.Cleanup(h.Close)
 	r := &rig{e: e, h: h, store: reader}
-	raw := func() string { return r.do(t, "GET", "/catalog/default/api/pets/definition/raw", nil, false).Body.String() }
+	raw := func() string {
+		return r.do(t, "GET", "/catalog/default/api/pets/definition/raw", nil, false).Body.String()
+	}
 
 	write("First Pets")
 	if got := raw(); !strings.Contains(got, "First Pets") {

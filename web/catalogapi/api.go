@@ -70,7 +70,10 @@ func (s *API) cached(h apiHandler) echo.HandlerFunc {
 		}
 		gen, err := s.generation(c.Request().Context())
 		if err != nil {
-			return uncached(c, h) // the database does not answer: the handler says so
+			// The database does not answer: asking it again for the
+			// answer would double the wait.
+			s.log.Error("catalog API: read the catalog's generation", "path", c.Request().URL.Path, "err", err)
+			return errUnavailable.Wrap(err)
 		}
 		key := c.Request().URL.Path + "?" + c.QueryParams().Encode()
 		keep := func(resp *apiResponse) func([]byte) {
@@ -98,6 +101,9 @@ func (s *API) cached(h apiHandler) echo.HandlerFunc {
 		return writeAPIResponse(c, resp, keep(resp))
 	}
 }
+
+// errUnavailable answers a request when the catalog's database does not.
+var errUnavailable = echo.NewHTTPError(http.StatusServiceUnavailable, "The catalog's database does not answer; try again shortly")
 
 // uncached answers with h, without the response cache.
 func uncached(c *echo.Context, h apiHandler) error {

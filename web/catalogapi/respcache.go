@@ -73,7 +73,11 @@ func (c *responseCache) get(key string, gen uint64) (*apiResponse, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if gen != c.generation {
-		c.resetLocked(gen)
+		// A request that read the generation before a write another has
+		// already seen must not empty the newer answers.
+		if gen > c.generation {
+			c.resetLocked(gen)
+		}
 		return nil, false
 	}
 	e, ok := c.entries.Get(key)

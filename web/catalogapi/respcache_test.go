@@ -44,6 +44,14 @@ func TestResponseCacheDropsEverythingWhenGenerationChanges(t *testing.T) {
 	if _, ok := c.get("b", 3); !ok {
 		t.Fatal("get b@3: want a hit")
 	}
+	// A request that read an older generation misses and leaves the
+	// newer answers be (replicas: it read the row before a write).
+	if _, ok := c.get("b", 2); ok {
+		t.Fatal("get b@2 served an answer of generation 3")
+	}
+	if _, ok := c.get("b", 3); !ok {
+		t.Fatal("a get of an older generation emptied the cache")
+	}
 }
 
 func TestResponseCacheNeverStoresErrors(t *testing.T) {
