@@ -40,20 +40,8 @@ func (s *Store) termIDs(ctx context.Context, t term, gen uint64) ([]int64, bool,
 		return set, set != nil, nil
 	}
 	maxSet := cmp.Or(s.idSetCap, idSetCap)
-	rows, err := s.query(ctx, q, append(args, maxSet+1)...)
+	read, err := s.readIDs(ctx, q, append(args, maxSet+1)...)
 	if err != nil {
-		return nil, false, fmt.Errorf("read the ids of %s: %w", t.key, err)
-	}
-	defer rows.Close()
-	var read []int64
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			return nil, false, fmt.Errorf("read the ids of %s: %w", t.key, err)
-		}
-		read = append(read, id)
-	}
-	if err := rows.Err(); err != nil {
 		return nil, false, fmt.Errorf("read the ids of %s: %w", t.key, err)
 	}
 	if len(read) > maxSet {
@@ -119,25 +107,35 @@ func (s *Store) walkCount(ctx context.Context, wk *walk, cq countQuery) (int, er
 // countIn counts the ids of wk's driver's run that are in every set.
 func (s *Store) countIn(ctx context.Context, wk *walk, sets [][]int64) (int, error) {
 	q, args := wk.ids(s.dialect)
-	rows, err := s.query(ctx, q, args...)
+	ids, err := s.readIDs(ctx, q, args...)
 	if err != nil {
 		return 0, fmt.Errorf("count entities: %w", err)
 	}
-	defer rows.Close()
 	n := 0
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			return 0, fmt.Errorf("count entities: %w", err)
-		}
+	for _, id := range ids {
 		if inAll(sets, id) {
 			n++
 		}
 	}
-	if err := rows.Err(); err != nil {
-		return 0, fmt.Errorf("count entities: %w", err)
-	}
 	return n, nil
+}
+
+// readIDs reads the one int64 column q selects.
+func (s *Store) readIDs(ctx context.Context, q string, args ...any) ([]int64, error) {
+	rows, err := s.query(ctx, q, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var ids []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		ids = append(ids, id)
+	}
+	return ids, rows.Err()
 }
 
 // inAll says whether id is in every sorted set.
