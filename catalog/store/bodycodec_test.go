@@ -55,21 +55,7 @@ func TestSQLiteStoresBodiesCompressed(t *testing.T) {
 // lz4 where the server has it (migration 007), else with pglz.
 func checkBodyCompression(t *testing.T, s *Store, name string) {
 	t.Helper()
-	var methods []string
-	rows, err := s.sql.Query("SELECT unnest(enumvals) FROM pg_settings WHERE name = 'default_toast_compression'")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for rows.Next() {
-		var m string
-		if err := rows.Scan(&m); err != nil {
-			t.Fatal(err)
-		}
-		methods = append(methods, m)
-	}
-	if err := rows.Close(); err != nil {
-		t.Fatal(err)
-	}
+	methods := queryStrings(t, s, "SELECT unnest(enumvals) FROM pg_settings WHERE name = 'default_toast_compression'")
 	if len(methods) == 0 {
 		t.Log("PostgreSQL before 14 has one compression method")
 		return

@@ -16,17 +16,8 @@ import (
 // indexNames lists the deferred indexes the database has.
 func indexNames(t *testing.T, s *Store) []string {
 	t.Helper()
-	rows, err := s.sql.Query("SELECT name FROM sqlite_master WHERE type = 'index' ORDER BY name")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rows.Close()
 	var out []string
-	for rows.Next() {
-		var name string
-		if err := rows.Scan(&name); err != nil {
-			t.Fatal(err)
-		}
+	for _, name := range queryStrings(t, s, "SELECT name FROM sqlite_master WHERE type = 'index' ORDER BY name") {
 		if slices.ContainsFunc(deferredIndexes, func(ix struct{ name, create string }) bool { return ix.name == name }) {
 			out = append(out, name)
 		}

@@ -199,3 +199,25 @@ func mustRef(tb testing.TB, s *Store, ref string) (*catalog.StoredEntity, *catal
 	}
 	return se, e
 }
+
+// queryStrings reads the one text column q selects from s's database.
+func queryStrings(t *testing.T, s *Store, q string, args ...any) []string {
+	t.Helper()
+	rows, err := s.sql.Query(q, args...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var v string
+		if err := rows.Scan(&v); err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, v)
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}

@@ -290,19 +290,7 @@ func TestOnlyANarrowPageReadsTheNarrowIndex(t *testing.T) {
 	}
 	// More uids than the owner has entities, so that the owner drives and
 	// the uids are a probe of a column entities_page lacks.
-	var uids []string
-	rows, err := s.sql.Query("SELECT uid FROM entities LIMIT 100")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for rows.Next() {
-		var uid string
-		if err := rows.Scan(&uid); err != nil {
-			t.Fatal(err)
-		}
-		uids = append(uids, uid)
-	}
-	rows.Close()
+	uids := queryStrings(t, s, "SELECT uid FROM entities LIMIT 100")
 	for _, c := range []struct {
 		name   string
 		f      catalog.Filter
