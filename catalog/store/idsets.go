@@ -120,24 +120,6 @@ func (s *Store) countIn(ctx context.Context, wk *walk, sets [][]int64) (int, err
 	return n, nil
 }
 
-// readIDs reads the one int64 column q selects.
-func (s *Store) readIDs(ctx context.Context, q string, args ...any) ([]int64, error) {
-	rows, err := s.query(ctx, q, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var ids []int64
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			return nil, err
-		}
-		ids = append(ids, id)
-	}
-	return ids, rows.Err()
-}
-
 // inAll says whether id is in every sorted set.
 func inAll(sets [][]int64, id int64) bool {
 	for _, set := range sets {

@@ -415,13 +415,24 @@ func (s *Store) List(ctx context.Context, f catalog.Filter, offset, limit int) (
 	return s.byIDs(ctx, ids, false)
 }
 
+// ids is readIDs as arguments, for byIDs.
 func (s *Store) ids(ctx context.Context, q string, args ...any) ([]any, error) {
+	ids, err := s.readIDs(ctx, q, args...)
+	out := make([]any, len(ids))
+	for i, id := range ids {
+		out[i] = id
+	}
+	return out, err
+}
+
+// readIDs reads the one int64 column q selects (entity ids).
+func (s *Store) readIDs(ctx context.Context, q string, args ...any) ([]int64, error) {
 	rows, err := s.query(ctx, q, args...)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	var ids []any
+	var ids []int64
 	for rows.Next() {
 		var id int64
 		if err := rows.Scan(&id); err != nil {
