@@ -9,7 +9,6 @@ import (
 	"github.com/labstack/echo/v5"
 
 	"github.com/porticohq/portico/catalog"
-	"github.com/porticohq/portico/catalog/store"
 	"github.com/porticohq/portico/catalog/store/storetest"
 )
 
@@ -17,15 +16,7 @@ import (
 // wrote is served at once, not after the memo's 30 s.
 func TestAnotherReplicasDefinitionIsServedAtOnce(t *testing.T) {
 	dsn := storetest.PostgresDSN(t)
-	open := func() *store.Store {
-		st, err := store.Open(context.Background(), store.Config{Driver: store.Postgres, DSN: dsn})
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { st.Close() })
-		return st
-	}
-	reader, writer := open(), open()
+	reader, writer := storetest.OpenPostgres(t, dsn), storetest.OpenPostgres(t, dsn)
 	cat := catalog.New(writer, catalog.Options{})
 	write := func(title string) {
 		t.Helper()

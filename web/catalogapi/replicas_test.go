@@ -22,14 +22,7 @@ import (
 // catalog, while fresh URLs on the same replica had the new one.
 func TestAnotherReplicasWriteEndsCachedAnswers(t *testing.T) {
 	dsn := storetest.PostgresDSN(t)
-	open := func(testing.TB) *store.Store {
-		st, err := store.Open(context.Background(), store.Config{Driver: store.Postgres, DSN: dsn})
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { st.Close() })
-		return st
-	}
+	open := func(tb testing.TB) *store.Store { return storetest.OpenPostgres(tb, dsn) }
 	reader := newTestEnv(t, open, Options{})
 	writer := catalog.New(open(t), catalog.Options{})
 

@@ -54,7 +54,14 @@ func Open(tb testing.TB, driver string) *store.Store {
 // it and drops it when the test ends. It skips the test when EnvPG is unset.
 func Postgres(tb testing.TB) *store.Store {
 	tb.Helper()
-	st, err := store.Open(context.Background(), store.Config{Driver: store.Postgres, DSN: PostgresDSN(tb)})
+	return OpenPostgres(tb, PostgresDSN(tb))
+}
+
+// OpenPostgres opens a store on the PostgreSQL database dsn names, closed
+// when the test ends: a second one on a PostgresDSN is another replica.
+func OpenPostgres(tb testing.TB, dsn string) *store.Store {
+	tb.Helper()
+	st, err := store.Open(context.Background(), store.Config{Driver: store.Postgres, DSN: dsn})
 	if err != nil {
 		tb.Fatal(err)
 	}
